@@ -1,0 +1,327 @@
+//! A partnership as an Automerge document: create, load, change, save, merge.
+
+use automerge::{AutoCommit, ChangeHash, LoadOptions, OnPartialLoad, ReadDoc, TextEncoding};
+use autosurgeon::{hydrate, reconcile};
+
+use crate::partnership::{
+    NewPartnership, NewPartnershipError, Partnership, RoadmapError, SCHEMA, SCHEMA_VERSION,
+};
+
+/// autosurgeon's `Text::update` computes its splices in UTF-8 byte offsets, so documents
+/// must index text the same way; otherwise Cyrillic text (two bytes a letter) would be
+/// spliced at the wrong places. The encoding only affects local indexing, not the bytes:
+/// JavaScript peers (UTF-16 indexing) read the same text.
+const ENCODING: TextEncoding = TextEncoding::Utf8CodeUnit;
+
+/// Why stored or received bytes could not be opened as a partnership.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LoadError {
+    #[error("the bytes are not a readable Automerge document: {0}")]
+    Corrupt(String),
+    #[error("this is an Automerge document, but not a Tandem partnership: {0}")]
+    NotAPartnership(String),
+    #[error("this partnership was written by a newer Tandem (layout {found}, this one reads up to {SCHEMA_VERSION}); update Tandem to open it")]
+    TooNew { found: u64 },
+}
+
+/// Why a change could not be made.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ChangeError {
+    #[error(transparent)]
+    Refused(#[from] RoadmapError),
+    #[error("the document could not be read: {0}")]
+    Unreadable(#[from] LoadError),
+    #[error("the change could not be written into the document: {0}")]
+    Write(String),
+}
+
+/// One partnership's Automerge document.
+#[derive(Debug)]
+pub struct PartnershipDoc {
+    doc: AutoCommit,
+}
+
+impl PartnershipDoc {
+    /// Creates the document for a new partnership; `now_ms` stamps the first change.
+    pub fn create(new: &NewPartnership, now_ms: i64) -> Result<Self, NewPartnershipError> {
+        let partnership = Partnership::new(new)?;
+        let mut doc = AutoCommit::new_with_encoding(ENCODING);
+        // Reconciling a fresh struct into an empty document cannot conflict.
+        if let Err(e) = reconcile(&mut doc, &partnership) {
+            unreachable_reconcile(&e);
+        }
+        doc.commit_with(commit_options(now_ms, "create partnership"));
+        Ok(PartnershipDoc { doc })
+    }
+
+    /// Loads a document from stored chunks (a snapshot and/or incremental changes, in any
+    /// order). Any chunk that does not parse makes the whole load fail: a partially loaded
+    /// partnership would look complete while silently missing edits.
+    pub fn load<'a>(chunks: impl IntoIterator<Item = &'a [u8]>) -> Result<Self, LoadError> {
+        let bytes: Vec<u8> = chunks.into_iter().flatten().copied().collect();
+        if bytes.is_empty() {
+            return Err(LoadError::Corrupt("there are no bytes".into()));
+        }
+        let options = LoadOptions::new()
+            .text_encoding(ENCODING)
+            .on_partial_load(OnPartialLoad::Error);
+        let doc = AutoCommit::load_with_options(&bytes, options)
+            .map_err(|e| LoadError::Corrupt(e.to_string()))?;
+        if !doc.get_missing_deps(&[]).is_empty() {
+            return Err(LoadError::Corrupt(
+                "some changes depend on changes that are missing".into(),
+            ));
+        }
+        let this = PartnershipDoc { doc };
+        this.partnership()?;
+        Ok(this)
+    }
+
+    /// The current state, hydrated.
+    pub fn partnership(&self) -> Result<Partnership, LoadError> {
+        check_schema(&self.doc)?;
+        hydrate(&self.doc).map_err(|e| LoadError::NotAPartnership(e.to_string()))
+    }
+
+    /// Applies a command as one Automerge change stamped `now_ms`. If the command refuses,
+    /// the document is left exactly as it was.
+    pub fn change<T>(
+        &mut self,
+        now_ms: i64,
+        message: &str,
+        command: impl FnOnce(&mut Partnership) -> Result<T, RoadmapError>,
+    ) -> Result<T, ChangeError> {
+        let mut partnership = self.partnership()?;
+        let out = command(&mut partnership)?;
+        if let Err(e) = reconcile(&mut self.doc, &partnership) {
+            self.doc.rollback();
+            return Err(ChangeError::Write(e.to_string()));
+        }
+        self.doc.commit_with(commit_options(now_ms, message));
+        Ok(out)
+    }
+
+    /// Merges another replica's changes into this one.
+    pub fn merge(&mut self, other: &mut PartnershipDoc) -> Result<(), LoadError> {
+        self.doc
+            .merge(&mut other.doc)
+            .map(|_| ())
+            .map_err(|e| LoadError::Corrupt(e.to_string()))
+    }
+
+    /// A full, compressed snapshot of the document.
+    pub fn save(&mut self) -> Vec<u8> {
+        self.doc.save()
+    }
+
+    /// The changes made since `heads` (empty when there are none).
+    pub fn save_after(&mut self, heads: &[ChangeHash]) -> Vec<u8> {
+        self.doc.save_after(heads)
+    }
+
+    pub fn heads(&mut self) -> Vec<ChangeHash> {
+        self.doc.get_heads()
+    }
+
+    /// When the newest change was made (milliseconds since the epoch), if any change
+    /// carries a time.
+    pub fn last_edited_ms(&mut self) -> Option<i64> {
+        let heads = self.doc.get_heads();
+        heads
+            .iter()
+            .filter_map(|h| self.doc.get_change_meta_by_hash(h).map(|m| m.timestamp))
+            .max()
+            .filter(|t| *t > 0)
+    }
+
+    /// A copy with its own actor, for a second replica (tests, forks).
+    pub fn fork(&mut self) -> Self {
+        PartnershipDoc { doc: self.doc.fork() }
+    }
+}
+
+fn commit_options(now_ms: i64, message: &str) -> automerge::transaction::CommitOptions {
+    automerge::transaction::CommitOptions::default()
+        .with_time(now_ms)
+        .with_message(message)
+}
+
+fn check_schema(doc: &AutoCommit) -> Result<(), LoadError> {
+    let schema: Option<String> = autosurgeon::hydrate_prop(doc, automerge::ROOT, "schema")
+        .map_err(|e| LoadError::NotAPartnership(format!("its schema marker is unreadable: {e}")))?;
+    match schema.as_deref() {
+        Some(SCHEMA) => {}
+        Some(other) => {
+            return Err(LoadError::NotAPartnership(format!(
+                "it is marked as {other:?}"
+            )));
+        }
+        None => return Err(LoadError::NotAPartnership("it has no Tandem schema marker".into())),
+    }
+    let version: Option<u64> = autosurgeon::hydrate_prop(doc, automerge::ROOT, "schema_version")
+        .map_err(|e| LoadError::NotAPartnership(format!("its layout version is unreadable: {e}")))?;
+    match version {
+        Some(v) if v > SCHEMA_VERSION => Err(LoadError::TooNew { found: v }),
+        Some(_) => Ok(()),
+        None => Err(LoadError::NotAPartnership("it has no layout version".into())),
+    }
+}
+
+fn unreachable_reconcile(e: &autosurgeon::ReconcileError) {
+    // Kept as a debug assertion rather than a panic: release builds carry on with an
+    // empty document, which `partnership()` then reports as unreadable.
+    debug_assert!(false, "reconciling into an empty document failed: {e}");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{
+        campaign::{CampaignDraft, CampaignId, CampaignStatus},
+        quarter::QuarterId,
+    };
+
+    fn new_doc() -> PartnershipDoc {
+        PartnershipDoc::create(
+            &NewPartnership {
+                brand: "Northwind".into(),
+                creator: "Маша Петрова".into(),
+                markets: vec!["RU".parse().expect("RU"), "US".parse().expect("US")],
+                first_quarter: "2027-Q1".parse().expect("q"),
+                quarters: 4,
+            },
+            1_800_000_000_000,
+        )
+        .expect("created")
+    }
+
+    fn q1() -> QuarterId {
+        "2027-Q1".parse().expect("q")
+    }
+
+    #[test]
+    fn saves_and_loads_what_was_written() {
+        let mut doc = new_doc();
+        doc.change(1_800_000_001_000, "goal", |p| {
+            p.set_goal("Стать любимым брендом");
+            p.set_theme(q1(), "Launch in Moscow")
+        })
+        .expect("changed");
+        let bytes = doc.save();
+        let loaded = PartnershipDoc::load([bytes.as_slice()]).expect("loads");
+        let p = loaded.partnership().expect("hydrates");
+        assert_eq!(p.goal.as_str(), "Стать любимым брендом");
+        assert_eq!(p.creator.as_str(), "Маша Петрова");
+        assert_eq!(p.quarter(q1()).expect("q1").theme.as_str(), "Launch in Moscow");
+    }
+
+    #[test]
+    fn snapshot_plus_increments_load_in_any_order() {
+        let mut doc = new_doc();
+        let snapshot = doc.save();
+        let heads = doc.heads();
+        doc.change(1, "theme", |p| p.set_theme(q1(), "первая тема")).expect("changed");
+        let inc1 = doc.save_after(&heads);
+        let heads = doc.heads();
+        doc.change(2, "theme", |p| p.set_theme(q1(), "вторая тема")).expect("changed");
+        let inc2 = doc.save_after(&heads);
+        let loaded = PartnershipDoc::load([snapshot.as_slice(), inc1.as_slice(), inc2.as_slice()])
+            .expect("loads");
+        let p = loaded.partnership().expect("hydrates");
+        assert_eq!(p.quarter(q1()).expect("q1").theme.as_str(), "вторая тема");
+        let reordered = PartnershipDoc::load([inc2.as_slice(), snapshot.as_slice(), inc1.as_slice()]);
+        assert_eq!(
+            reordered.expect("loads").partnership().expect("hydrates"),
+            p,
+            "chunk order does not matter"
+        );
+    }
+
+    #[test]
+    fn an_increment_is_small() {
+        let mut doc = new_doc();
+        doc.change(1, "theme", |p| p.set_theme(q1(), &"x".repeat(10_000))).expect("changed");
+        let heads = doc.heads();
+        doc.change(2, "typing", |p| p.set_theme(q1(), &format!("{}y", "x".repeat(10_000))))
+            .expect("changed");
+        let inc = doc.save_after(&heads);
+        assert!(inc.len() < 300, "one keystroke wrote {} bytes", inc.len());
+    }
+
+    #[test]
+    fn garbage_and_truncation_are_refused() {
+        assert!(matches!(PartnershipDoc::load([&b"hello"[..]]), Err(LoadError::Corrupt(_))));
+        assert!(matches!(PartnershipDoc::load([&b""[..]]), Err(LoadError::Corrupt(_))));
+        let bytes = new_doc().save();
+        let cut = &bytes[..bytes.len() / 2];
+        assert!(matches!(PartnershipDoc::load([cut]), Err(LoadError::Corrupt(_))));
+    }
+
+    #[test]
+    fn an_increment_without_its_history_is_refused() {
+        let mut doc = new_doc();
+        let heads = doc.heads();
+        doc.change(1, "theme", |p| p.set_theme(q1(), "t")).expect("changed");
+        let inc = doc.save_after(&heads);
+        assert!(matches!(PartnershipDoc::load([inc.as_slice()]), Err(LoadError::Corrupt(_))));
+    }
+
+    #[test]
+    fn foreign_documents_are_refused() {
+        let mut other = AutoCommit::new();
+        automerge::transaction::Transactable::put(&mut other, automerge::ROOT, "title", "todo list")
+            .expect("put");
+        let bytes = other.save();
+        assert!(matches!(
+            PartnershipDoc::load([bytes.as_slice()]),
+            Err(LoadError::NotAPartnership(_))
+        ));
+        let mut newer = AutoCommit::new();
+        automerge::transaction::Transactable::put(&mut newer, automerge::ROOT, "schema", SCHEMA)
+            .expect("put");
+        automerge::transaction::Transactable::put(&mut newer, automerge::ROOT, "schema_version", 99u64)
+            .expect("put");
+        let bytes = newer.save();
+        assert_eq!(
+            PartnershipDoc::load([bytes.as_slice()]).err(),
+            Some(LoadError::TooNew { found: 99 })
+        );
+    }
+
+    #[test]
+    fn a_refused_command_changes_nothing() {
+        let mut doc = new_doc();
+        let before = doc.heads();
+        let draft = CampaignDraft {
+            title: "".into(),
+            market: "RU".parse().expect("RU"),
+            starts: None,
+            ends: None,
+            status: CampaignStatus::Planned,
+        };
+        let id = CampaignId::from_random([1; 16]);
+        let result = doc.change(5, "add", |p| p.add_campaign(q1(), id, draft));
+        assert_eq!(result, Err(ChangeError::Refused(RoadmapError::MissingTitle)));
+        assert_eq!(doc.heads(), before);
+    }
+
+    #[test]
+    fn concurrent_cyrillic_typing_merges_letter_by_letter() {
+        let mut a = new_doc();
+        a.change(1, "t", |p| p.set_theme(q1(), "Запуск в Москве")).expect("changed");
+        let mut b = a.fork();
+        a.change(2, "t", |p| p.set_theme(q1(), "Большой запуск в Москве")).expect("changed");
+        b.change(3, "t", |p| p.set_theme(q1(), "Запуск в Москве и Петербурге")).expect("changed");
+        a.merge(&mut b).expect("merged");
+        let theme = a.partnership().expect("ok").quarter(q1()).expect("q1").theme.as_str().to_owned();
+        assert_eq!(theme, "Большой запуск в Москве и Петербурге");
+    }
+
+    #[test]
+    fn last_edited_is_the_newest_change_time() {
+        let mut doc = new_doc();
+        assert_eq!(doc.last_edited_ms(), Some(1_800_000_000_000));
+        doc.change(1_800_000_500_000, "t", |p| p.set_theme(q1(), "x")).expect("changed");
+        assert_eq!(doc.last_edited_ms(), Some(1_800_000_500_000));
+    }
+}

@@ -1,0 +1,26 @@
+//! The Tandem partnership model: what a brand and a creator keep together, as plain Rust
+//! types mapped onto an Automerge document, and the commands that change it.
+//!
+//! Nothing here knows about browsers, sockets or clocks: time and randomness come in as
+//! arguments, so everything is tested natively and deterministically.
+//!
+//! # Layout
+//! - [`document`]: a partnership as an Automerge document — create, load, change, save, merge.
+//! - [`partnership`]: the document's root, validation of a new partnership, roadmap commands.
+//! - [`quarter`]: quarter ids (2027-Q1) and a quarter's roadmap section.
+//! - [`campaign`]: planned campaigns, their ids and statuses.
+//! - [`order_key`]: fractional positions, so concurrent reordering never duplicates an item.
+//! - [`market`], [`day`], [`document_id`]: small identifiers with their own parse errors.
+
+pub mod campaign;
+pub mod day;
+pub mod document;
+pub mod document_id;
+pub mod market;
+pub mod order_key;
+pub mod partnership;
+pub mod quarter;
+mod stored_string;
+
+#[cfg(test)]
+mod convergence;

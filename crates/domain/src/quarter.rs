@@ -1,0 +1,160 @@
+//! Quarters: the rhythm of a partnership (theme, planned campaigns, what was learned).
+
+use std::{collections::BTreeMap, fmt, str::FromStr};
+
+use autosurgeon::{Hydrate, Reconcile, Text};
+use chrono::NaiveDate;
+
+use crate::{
+    campaign::{Campaign, CampaignId},
+    order_key::OrderKey,
+    stored_string::stored_as_string,
+};
+
+/// A calendar quarter such as 2027-Q1. Ordering is chronological.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct QuarterId {
+    year: u16,
+    quarter: u8,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0:?} is not a quarter: write it as 2027-Q1 (years 2000–2999, quarters 1–4)")]
+pub struct QuarterParseError(pub String);
+
+impl QuarterId {
+    pub fn new(year: u16, quarter: u8) -> Option<Self> {
+        ((2000..=2999).contains(&year) && (1..=4).contains(&quarter))
+            .then_some(QuarterId { year, quarter })
+    }
+
+    pub fn year(&self) -> u16 {
+        self.year
+    }
+
+    pub fn quarter(&self) -> u8 {
+        self.quarter
+    }
+
+    /// The quarter after this one, or `None` past the supported range.
+    pub fn next(&self) -> Option<Self> {
+        if self.quarter == 4 {
+            QuarterId::new(self.year + 1, 1)
+        } else {
+            QuarterId::new(self.year, self.quarter + 1)
+        }
+    }
+
+    /// The first day of the quarter.
+    pub fn first_day(&self) -> NaiveDate {
+        let month = u32::from(self.quarter - 1) * 3 + 1;
+        NaiveDate::from_ymd_opt(i32::from(self.year), month, 1).unwrap_or(NaiveDate::MIN)
+    }
+
+    /// The last day of the quarter.
+    pub fn last_day(&self) -> NaiveDate {
+        match self.next() {
+            Some(next) => next.first_day().pred_opt().unwrap_or(NaiveDate::MAX),
+            None => NaiveDate::from_ymd_opt(i32::from(self.year), 12, 31).unwrap_or(NaiveDate::MAX),
+        }
+    }
+}
+
+impl FromStr for QuarterId {
+    type Err = QuarterParseError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let err = || QuarterParseError(s.to_owned());
+        let upper = s.trim().to_ascii_uppercase();
+        let (year, quarter) = upper.split_once("-Q").ok_or_else(err)?;
+        if year.len() != 4 || quarter.len() != 1 {
+            return Err(err());
+        }
+        let year = year.parse().map_err(|_| err())?;
+        let quarter = quarter.parse().map_err(|_| err())?;
+        QuarterId::new(year, quarter).ok_or_else(err)
+    }
+}
+
+impl fmt::Display for QuarterId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}-Q{}", self.year, self.quarter)
+    }
+}
+
+stored_as_string!(QuarterId, "a quarter such as 2027-Q1");
+
+/// One quarter of the roadmap.
+#[derive(Debug, Clone, Default, PartialEq, Reconcile, Hydrate)]
+pub struct Quarter {
+    /// Theme and objectives; prose both sides type into.
+    pub theme: Text,
+    /// Campaigns by id. A map (not a list) so that concurrent moves cannot duplicate a
+    /// campaign; the display order comes from each campaign's order key.
+    #[autosurgeon(with = "autosurgeon::map_with_parseable_keys")]
+    pub campaigns: BTreeMap<CampaignId, Campaign>,
+    /// "What we learned" after the quarter.
+    pub learned: Text,
+    /// "What we try next".
+    pub next_try: Text,
+}
+
+impl Quarter {
+    /// Campaigns in display order: by order key, ties broken by id.
+    pub fn campaigns_in_order(&self) -> Vec<(&CampaignId, &Campaign)> {
+        let mut list: Vec<_> = self.campaigns.iter().collect();
+        list.sort_by(|(ia, a), (ib, b)| a.order.cmp(&b.order).then_with(|| ia.cmp(ib)));
+        list
+    }
+
+    /// The order key for a campaign placed at `index` among the others (excluding `moving`).
+    pub(crate) fn order_key_at(&self, index: usize, moving: Option<&CampaignId>) -> OrderKey {
+        let others: Vec<&OrderKey> = self
+            .campaigns_in_order()
+            .into_iter()
+            .filter(|(id, _)| Some(*id) != moving)
+            .map(|(_, c)| &c.order)
+            .collect();
+        let index = index.min(others.len());
+        let before = index.checked_sub(1).and_then(|i| others.get(i).copied());
+        let after = others.get(index).copied();
+        OrderKey::between(before, after)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_and_prints() {
+        let q: QuarterId = "2027-q1".parse().expect("valid");
+        assert_eq!(q.to_string(), "2027-Q1");
+        assert_eq!(q.next().map(|n| n.to_string()), Some("2027-Q2".into()));
+        let q4: QuarterId = "2027-Q4".parse().expect("valid");
+        assert_eq!(q4.next().map(|n| n.to_string()), Some("2028-Q1".into()));
+    }
+
+    #[test]
+    fn refuses_malformed_quarters() {
+        for bad in ["", "2027", "2027-Q0", "2027-Q5", "27-Q1", "2027Q1", "1999-Q1", "2027-Q12"] {
+            assert!(bad.parse::<QuarterId>().is_err(), "{bad:?} should be refused");
+        }
+    }
+
+    #[test]
+    fn days_cover_the_quarter() {
+        let q: QuarterId = "2028-Q1".parse().expect("valid");
+        assert_eq!(q.first_day().to_string(), "2028-01-01");
+        assert_eq!(q.last_day().to_string(), "2028-03-31");
+        let q4: QuarterId = "2027-Q4".parse().expect("valid");
+        assert_eq!(q4.last_day().to_string(), "2027-12-31");
+    }
+
+    #[test]
+    fn orders_chronologically() {
+        let a: QuarterId = "2027-Q4".parse().expect("valid");
+        let b: QuarterId = "2028-Q1".parse().expect("valid");
+        assert!(a < b);
+    }
+}
