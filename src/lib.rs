@@ -1,1 +1,21 @@
-//! placeholder
+//! Tandem in the browser: a Leptos app that keeps each partnership as an Automerge
+//! document in IndexedDB and works without a network.
+//!
+//! # Layout
+//! - [`ui`]: the screens (components only; `main.rs` just mounts [`ui::app::App`]).
+//! - [`editor`]: commands from the screens into an open document, and the view back out.
+//! - [`local_doc`]: an open partnership and its incremental saving and compaction.
+//! - [`storage`]: the IndexedDB document store (chunks in the automerge-repo layout).
+//! - [`browser`]: clock, randomness, downloads, local-time display.
+
+pub mod browser;
+pub mod editor;
+pub mod local_doc;
+pub mod storage;
+pub mod ui;
+
+/// Mounts the app on `<body>`.
+pub fn mount() {
+    console_error_panic_hook::set_once();
+    leptos::mount::mount_to_body(ui::app::App);
+}

@@ -1,0 +1,21 @@
+//! What the relay is told at start: where to listen, where data lives, what to serve.
+
+use std::{net::SocketAddr, path::PathBuf};
+
+use clap::Parser;
+
+#[derive(Debug, Clone, Parser)]
+#[command(name = "tandem-relay", version, about = "Serves Tandem and syncs partnerships")]
+pub struct Config {
+    /// Address to listen on. Loopback by default: put a TLS proxy in front to expose it.
+    #[arg(long, env = "TANDEM_ADDR", default_value = "127.0.0.1:8080")]
+    pub addr: SocketAddr,
+
+    /// Folder for the relay's data (created if missing).
+    #[arg(long, env = "TANDEM_DATA", default_value = "./data")]
+    pub data_dir: PathBuf,
+
+    /// Folder with the built app (Trunk's `dist`).
+    #[arg(long, env = "TANDEM_APP_DIR", default_value = "./dist")]
+    pub app_dir: PathBuf,
+}

@@ -1,0 +1,53 @@
+//! The few browser facts the app needs: time, randomness, downloads, local time display.
+
+use wasm_bindgen::{JsCast, JsValue};
+
+/// Milliseconds since the Unix epoch.
+pub fn now_ms() -> i64 {
+    // Date.now() is an integral number of milliseconds well inside i64.
+    js_sys::Date::now() as i64
+}
+
+/// 16 bytes from the browser's cryptographic random source.
+pub fn random_16() -> [u8; 16] {
+    let mut bytes = [0u8; 16];
+    let filled = web_sys::window()
+        .and_then(|w| w.crypto().ok())
+        .and_then(|c| c.get_random_values_with_u8_array(&mut bytes).ok());
+    if filled.is_none() {
+        // Every browser that runs WebAssembly has crypto.getRandomValues; this is a last
+        // resort so ids stay unique-enough rather than failing the edit.
+        for b in &mut bytes {
+            *b = (js_sys::Math::random() * 256.0) as u8;
+        }
+    }
+    bytes
+}
+
+/// A time in the viewer's locale and time zone.
+pub fn local_time(ms: i64) -> String {
+    let date = js_sys::Date::new(&JsValue::from_f64(ms as f64));
+    date.to_locale_string("default", &JsValue::UNDEFINED).into()
+}
+
+/// Offers bytes to the user as a file download.
+pub fn download(file_name: &str, bytes: &[u8], mime: &str) -> Result<(), String> {
+    let describe = |e: JsValue| format!("{e:?}");
+    let window = web_sys::window().ok_or("no window")?;
+    let document = window.document().ok_or("no document")?;
+    let parts = js_sys::Array::of1(&js_sys::Uint8Array::from(bytes));
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type(mime);
+    let blob = web_sys::Blob::new_with_u8_array_sequence_and_options(&parts, &options)
+        .map_err(describe)?;
+    let url = web_sys::Url::create_object_url_with_blob(&blob).map_err(describe)?;
+    let anchor: web_sys::HtmlAnchorElement = document
+        .create_element("a")
+        .map_err(describe)?
+        .unchecked_into();
+    anchor.set_href(&url);
+    anchor.set_download(file_name);
+    anchor.click();
+    web_sys::Url::revoke_object_url(&url).map_err(describe)?;
+    Ok(())
+}

@@ -1,0 +1,190 @@
+//! One quarter of the roadmap: theme, campaigns, and what was learned.
+
+use leptos::{ev::SubmitEvent, prelude::*};
+use tandem_domain::{
+    campaign::{CampaignDraft, CampaignId, CampaignStatus},
+    day::Day,
+    market::Market,
+    partnership::{Partnership, RoadmapError},
+    quarter::QuarterId,
+};
+
+use super::campaign_row::CampaignRow;
+use crate::{browser::random_16, editor::Editor};
+
+/// "" is no date; anything else must parse.
+pub fn parse_optional_day(value: &str) -> Result<Option<Day>, String> {
+    if value.trim().is_empty() {
+        return Ok(None);
+    }
+    value.parse().map(Some).map_err(|e: tandem_domain::day::DayParseError| e.to_string())
+}
+
+fn quarter_span(q: QuarterId) -> String {
+    format!(
+        "{} – {}",
+        q.first_day().format("%-d %b"),
+        q.last_day().format("%-d %b %Y")
+    )
+}
+
+/// A prose field of a quarter, saved on every keystroke.
+#[component]
+fn QuarterText(
+    q: QuarterId,
+    field: &'static str,
+    label: &'static str,
+    placeholder: &'static str,
+    read: fn(&Partnership, QuarterId) -> String,
+    write: fn(&mut Partnership, QuarterId, &str) -> Result<(), RoadmapError>,
+) -> impl IntoView {
+    let editor = expect_context::<Editor>();
+    let id = format!("{field}-{q}");
+    let label_for = id.clone();
+    view! {
+        <div class="field">
+            <label for=label_for>{label}</label>
+            <textarea id=id data-testid=format!("{field}-{q}") rows="3" placeholder=placeholder
+                prop:value=move || editor.view.with(|p| read(p, q))
+                on:input=move |ev| {
+                    let value = event_target_value(&ev);
+                    editor.edit(label, |p| write(p, q, &value));
+                }
+            ></textarea>
+        </div>
+    }
+}
+
+#[component]
+pub fn QuarterSection(q: QuarterId) -> impl IntoView {
+    let editor = expect_context::<Editor>();
+    let campaign_ids = Memo::new(move |_| {
+        editor.view.with(|p| {
+            p.quarters
+                .get(&q)
+                .map(|quarter| {
+                    quarter
+                        .campaigns_in_order()
+                        .into_iter()
+                        .map(|(id, _)| id.clone())
+                        .collect::<Vec<_>>()
+                })
+                .unwrap_or_default()
+        })
+    });
+    let heading_id = format!("quarter-{q}");
+    let labelled_by = heading_id.clone();
+    view! {
+        <section class="card quarter" aria-labelledby=labelled_by data-testid=format!("quarter-{q}")>
+            <header class="quarter-head">
+                <h2 id=heading_id>{q.to_string()}</h2>
+                <span class="muted">{quarter_span(q)}</span>
+            </header>
+            <QuarterText q field="theme" label="Theme and objectives"
+                placeholder="What this quarter is about and what we aim for"
+                read=|p, q| p.quarters.get(&q).map(|x| x.theme.as_str().to_owned()).unwrap_or_default()
+                write=|p, q, v| p.set_theme(q, v)/>
+            <h3 class="section-label">"Planned campaigns"</h3>
+            <Show when=move || campaign_ids.with(Vec::is_empty)>
+                <p class="muted">"No campaigns planned yet."</p>
+            </Show>
+            <ol class="campaigns" data-testid=format!("campaigns-{q}")>
+                <For each=move || campaign_ids.get() key=|id| id.clone()
+                    children=move |id| view! { <CampaignRow q id/> }/>
+            </ol>
+            <AddCampaign q/>
+            <div class="field-row">
+                <QuarterText q field="learned" label="What we learned"
+                    placeholder="What worked, what didn't"
+                    read=|p, q| p.quarters.get(&q).map(|x| x.learned.as_str().to_owned()).unwrap_or_default()
+                    write=|p, q, v| p.set_learned(q, v)/>
+                <QuarterText q field="next" label="What we try next"
+                    placeholder="The experiments for the next quarter"
+                    read=|p, q| p.quarters.get(&q).map(|x| x.next_try.as_str().to_owned()).unwrap_or_default()
+                    write=|p, q, v| p.set_next_try(q, v)/>
+            </div>
+        </section>
+    }
+}
+
+#[component]
+fn AddCampaign(q: QuarterId) -> impl IntoView {
+    let editor = expect_context::<Editor>();
+    let markets = Memo::new(move |_| editor.view.with(|p| p.markets.clone()));
+    let title = RwSignal::new(String::new());
+    let market = RwSignal::new(None::<Market>);
+    let starts = RwSignal::new(String::new());
+    let ends = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<String>);
+    let chosen_market = move || market.get().or_else(|| markets.with(|m| m.first().copied()));
+
+    let on_submit = move |ev: SubmitEvent| {
+        ev.prevent_default();
+        let dates = parse_optional_day(&starts.get_untracked())
+            .and_then(|s| parse_optional_day(&ends.get_untracked()).map(|e| (s, e)));
+        let (start_day, end_day) = match dates {
+            Ok(d) => d,
+            Err(e) => return error.set(Some(e)),
+        };
+        let Some(m) = chosen_market() else {
+            return error.set(Some("this partnership has no markets".into()));
+        };
+        let draft = CampaignDraft {
+            title: title.get_untracked(),
+            market: m,
+            starts: start_day,
+            ends: end_day,
+            status: CampaignStatus::Planned,
+        };
+        let id = CampaignId::from_random(random_16());
+        let mut refusal = None;
+        let added = editor.edit("add a campaign", |p| {
+            p.add_campaign(q, id, draft).inspect_err(|e| refusal = Some(e.to_string()))
+        });
+        if added {
+            title.set(String::new());
+            starts.set(String::new());
+            ends.set(String::new());
+            error.set(None);
+        } else {
+            editor.error.set(None);
+            error.set(refusal);
+        }
+    };
+
+    let field_id = move |name: &str| format!("new-{name}-{q}");
+    view! {
+        <form class="add-campaign" on:submit=on_submit data-testid=format!("add-campaign-{q}")>
+            <fieldset>
+                <legend>"Add a campaign to " {q.to_string()}</legend>
+                <div class="campaign-fields">
+                    <div class="field grow">
+                        <label for=field_id("title")>"Title"</label>
+                        <input id=field_id("title") data-testid=format!("new-title-{q}") placeholder="e.g. Spring drop"
+                            prop:value=move || title.get() on:input=move |ev| title.set(event_target_value(&ev))/>
+                    </div>
+                    <div class="field">
+                        <label for=field_id("market")>"Market"</label>
+                        <select id=field_id("market") on:change=move |ev| market.set(event_target_value(&ev).parse().ok())>
+                            <For each=move || markets.get() key=|m| *m children=move |m| view! {
+                                <option value=m.to_string() prop:selected=move || chosen_market() == Some(m)>{m.to_string()}</option>
+                            }/>
+                        </select>
+                    </div>
+                    <div class="field">
+                        <label for=field_id("starts")>"Starts"</label>
+                        <input id=field_id("starts") type="date" prop:value=move || starts.get()
+                            on:change=move |ev| starts.set(event_target_value(&ev))/>
+                    </div>
+                    <div class="field">
+                        <label for=field_id("ends")>"Ends"</label>
+                        <input id=field_id("ends") type="date" prop:value=move || ends.get()
+                            on:change=move |ev| ends.set(event_target_value(&ev))/>
+                    </div>
+                    <button type="submit" class="primary add" data-testid=format!("add-campaign-button-{q}")>"Add campaign"</button>
+                </div>
+                {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
+            </fieldset>
+        </form>
+    }
+}

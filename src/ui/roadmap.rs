@@ -1,0 +1,35 @@
+//! The roadmap tab: the larger goal, then one section per quarter.
+
+use leptos::prelude::*;
+
+use super::quarter_section::QuarterSection;
+use crate::editor::Editor;
+
+#[component]
+pub fn Roadmap() -> impl IntoView {
+    let editor = expect_context::<Editor>();
+    let quarters = Memo::new(move |_| {
+        editor
+            .view
+            .with(|p| p.quarters.keys().copied().collect::<Vec<_>>())
+    });
+    view! {
+        <section class="card goal">
+            <label for="goal" class="section-label">"The larger goal"</label>
+            <textarea id="goal" data-testid="goal" rows="2"
+                placeholder="What this partnership is for, in a sentence both sides agree on"
+                prop:value=move || editor.view.with(|p| p.goal.as_str().to_owned())
+                on:input=move |ev| {
+                    let value = event_target_value(&ev);
+                    editor.edit("edit the goal", |p| {
+                        p.set_goal(&value);
+                        Ok(())
+                    });
+                }
+            ></textarea>
+        </section>
+        <div class="quarters">
+            <For each=move || quarters.get() key=|q| *q children=move |q| view! { <QuarterSection q/> }/>
+        </div>
+    }
+}
