@@ -117,7 +117,10 @@ fn load(chunks: &[Chunk]) -> Result<PartnershipDoc, OpenError> {
     PartnershipDoc::load(chunks.iter().map(|c| c.bytes.as_slice())).map_err(|reason| {
         OpenError::Unreadable {
             reason,
-            bytes: chunks.iter().flat_map(|c| c.bytes.iter().copied()).collect(),
+            bytes: chunks
+                .iter()
+                .flat_map(|c| c.bytes.iter().copied())
+                .collect(),
         }
     })
 }

@@ -81,7 +81,12 @@ impl ChunkKey {
             ChunkKind::Snapshot => SNAPSHOT,
             ChunkKind::Incremental => INCREMENTAL,
         };
-        Array::of3(&self.doc.as_str().into(), &kind.into(), &self.hash.as_str().into()).into()
+        Array::of3(
+            &self.doc.as_str().into(),
+            &kind.into(),
+            &self.hash.as_str().into(),
+        )
+        .into()
     }
 
     fn from_js(value: &JsValue) -> Option<Self> {
@@ -111,7 +116,10 @@ pub struct DocStore {
 }
 
 fn hex_sha256(bytes: &[u8]) -> String {
-    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 impl DocStore {
@@ -259,5 +267,9 @@ pub fn heads_hash(heads: &[automerge::ChangeHash]) -> String {
     for h in heads {
         hasher.update(h.0);
     }
-    hasher.finalize().iter().map(|b| format!("{b:02x}")).collect()
+    hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }

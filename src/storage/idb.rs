@@ -55,8 +55,13 @@ pub async fn request_done(request: &IdbRequest) -> Result<JsValue, StoreError> {
     request.set_onsuccess(None);
     request.set_onerror(None);
     match outcome {
-        Ok(_) => request.result().map_err(|e| StoreError::from_js("read a result", &e)),
-        Err(_) => Err(StoreError::from_dom("request", request.error().ok().flatten())),
+        Ok(_) => request
+            .result()
+            .map_err(|e| StoreError::from_js("read a result", &e)),
+        Err(_) => Err(StoreError::from_dom(
+            "request",
+            request.error().ok().flatten(),
+        )),
     }
 }
 
@@ -82,6 +87,10 @@ pub fn describe(value: &JsValue) -> String {
     }
     value
         .as_string()
-        .or_else(|| js_sys::JSON::stringify(value).ok().and_then(|s| s.as_string()))
+        .or_else(|| {
+            js_sys::JSON::stringify(value)
+                .ok()
+                .and_then(|s| s.as_string())
+        })
         .unwrap_or_else(|| "unknown error".into())
 }

@@ -62,7 +62,13 @@ pub fn CampaignRow(q: QuarterId, id: CampaignId) -> impl IntoView {
         })
     });
     let markets = Memo::new(move |_| editor.view.with(|p| p.markets.clone()));
-    let title = move || campaign.with(|c| c.as_ref().map(|c| c.title.as_str().to_owned()).unwrap_or_default());
+    let title = move || {
+        campaign.with(|c| {
+            c.as_ref()
+                .map(|c| c.title.as_str().to_owned())
+                .unwrap_or_default()
+        })
+    };
 
     // Edits one field; returns whether the edit was accepted.
     let update = move |change: &dyn Fn(&mut CampaignDraft)| -> bool {
@@ -91,7 +97,13 @@ pub fn CampaignRow(q: QuarterId, id: CampaignId) -> impl IntoView {
                 .unwrap_or_default()
         });
         let accepted = match parse_optional_day(&raw) {
-            Ok(day) => update(&move |d| if is_start { d.starts = day } else { d.ends = day }),
+            Ok(day) => update(&move |d| {
+                if is_start {
+                    d.starts = day
+                } else {
+                    d.ends = day
+                }
+            }),
             Err(e) => {
                 editor.error.set(Some(e));
                 false

@@ -41,7 +41,10 @@ async fn load_entries() -> Result<Vec<Entry>, String> {
             bytes: Arc::new(bytes),
         };
         let Ok(id) = raw_id.parse::<DocumentId>() else {
-            entries.push(unreadable("its id is not a Tandem document id".into(), Vec::new()));
+            entries.push(unreadable(
+                "its id is not a Tandem document id".into(),
+                Vec::new(),
+            ));
             continue;
         };
         match LocalDoc::open(&store, id).await {
@@ -112,7 +115,13 @@ pub fn Home() -> impl IntoView {
 
 fn entry_view(entry: Entry) -> impl IntoView {
     match entry {
-        Entry::Readable { id, brand, creator, markets, edited_ms } => {
+        Entry::Readable {
+            id,
+            brand,
+            creator,
+            markets,
+            edited_ms,
+        } => {
             let edited = edited_ms.map(local_time).unwrap_or_else(|| "—".into());
             view! {
                 <li class="card partnership-card" data-testid="partnership-card">
@@ -140,7 +149,7 @@ fn entry_view(entry: Entry) -> impl IntoView {
                 <li class="card unreadable" data-testid="unreadable-card">
                     <p class="title">"Unreadable partnership"</p>
                     <p>"This browser holds a partnership it cannot open: " <span data-testid="unreadable-reason">{reason}</span></p>
-                    <p class="muted">"Its stored bytes are kept exactly as they are. Id: " <code>{id}</code></p>
+                    <p class="muted">"Its stored bytes are kept exactly as they are: download them to keep a copy. Your other partnerships are not affected. Id: " <code>{id}</code></p>
                     <Show when=move || has_bytes>
                         <button type="button" on:click=save.clone() data-testid="download-unreadable">"Download the stored bytes"</button>
                     </Show>

@@ -44,12 +44,15 @@ pub fn NewPartnershipPage() -> impl IntoView {
                 brand: brand.get_untracked(),
                 creator: creator.get_untracked(),
                 markets: parse_market_list(&markets.get_untracked()).map_err(|e| e.to_string())?,
-                first_quarter: first.get_untracked().parse().map_err(|e: tandem_domain::quarter::QuarterParseError| e.to_string())?,
-                quarters: count
+                first_quarter: first
                     .get_untracked()
-                    .trim()
                     .parse()
-                    .map_err(|_| format!("the number of quarters must be a whole number from 1 to {MAX_QUARTERS}"))?,
+                    .map_err(|e: tandem_domain::quarter::QuarterParseError| e.to_string())?,
+                quarters: count.get_untracked().trim().parse().map_err(|_| {
+                    format!(
+                        "the number of quarters must be a whole number from 1 to {MAX_QUARTERS}"
+                    )
+                })?,
             })
         })();
         let new = match parsed {

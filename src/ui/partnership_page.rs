@@ -50,7 +50,9 @@ pub fn PartnershipPage() -> impl IntoView {
     on_cleanup(move || focus.remove());
 
     move || match page.get() {
-        Page::Loading => view! { <p class="muted" role="status">"Opening the partnership…"</p> }.into_any(),
+        Page::Loading => {
+            view! { <p class="muted" role="status">"Opening the partnership…"</p> }.into_any()
+        }
         Page::Failed(e) => view! {
             <section class="card">
                 <p class="error" role="alert">{e}</p>
@@ -72,7 +74,11 @@ fn Partnership() -> impl IntoView {
     let creator = move || editor.view.with(|p| p.creator.as_str().to_owned());
     let markets = move || {
         editor.view.with(|p| {
-            p.markets.iter().map(ToString::to_string).collect::<Vec<_>>().join(" · ")
+            p.markets
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(" · ")
         })
     };
     view! {

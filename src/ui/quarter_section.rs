@@ -17,7 +17,10 @@ pub fn parse_optional_day(value: &str) -> Result<Option<Day>, String> {
     if value.trim().is_empty() {
         return Ok(None);
     }
-    value.parse().map(Some).map_err(|e: tandem_domain::day::DayParseError| e.to_string())
+    value
+        .parse()
+        .map(Some)
+        .map_err(|e: tandem_domain::day::DayParseError| e.to_string())
 }
 
 fn quarter_span(q: QuarterId) -> String {
@@ -116,7 +119,11 @@ fn AddCampaign(q: QuarterId) -> impl IntoView {
     let starts = RwSignal::new(String::new());
     let ends = RwSignal::new(String::new());
     let error = RwSignal::new(None::<String>);
-    let chosen_market = move || market.get().or_else(|| markets.with(|m| m.first().copied()));
+    let chosen_market = move || {
+        market
+            .get()
+            .or_else(|| markets.with(|m| m.first().copied()))
+    };
 
     let on_submit = move |ev: SubmitEvent| {
         ev.prevent_default();
@@ -139,7 +146,8 @@ fn AddCampaign(q: QuarterId) -> impl IntoView {
         let id = CampaignId::from_random(random_16());
         let mut refusal = None;
         let added = editor.edit("add a campaign", |p| {
-            p.add_campaign(q, id, draft).inspect_err(|e| refusal = Some(e.to_string()))
+            p.add_campaign(q, id, draft)
+                .inspect_err(|e| refusal = Some(e.to_string()))
         });
         if added {
             title.set(String::new());

@@ -20,7 +20,9 @@ pub enum LoadError {
     Corrupt(String),
     #[error("this is an Automerge document, but not a Tandem partnership: {0}")]
     NotAPartnership(String),
-    #[error("this partnership was written by a newer Tandem (layout {found}, this one reads up to {SCHEMA_VERSION}); update Tandem to open it")]
+    #[error(
+        "this partnership was written by a newer Tandem (layout {found}, this one reads up to {SCHEMA_VERSION}); update Tandem to open it"
+    )]
     TooNew { found: u64 },
 }
 
@@ -136,7 +138,9 @@ impl PartnershipDoc {
 
     /// A copy with its own actor, for a second replica (tests, forks).
     pub fn fork(&mut self) -> Self {
-        PartnershipDoc { doc: self.doc.fork() }
+        PartnershipDoc {
+            doc: self.doc.fork(),
+        }
     }
 }
 
@@ -156,14 +160,22 @@ fn check_schema(doc: &AutoCommit) -> Result<(), LoadError> {
                 "it is marked as {other:?}"
             )));
         }
-        None => return Err(LoadError::NotAPartnership("it has no Tandem schema marker".into())),
+        None => {
+            return Err(LoadError::NotAPartnership(
+                "it has no Tandem schema marker".into(),
+            ));
+        }
     }
     let version: Option<u64> = autosurgeon::hydrate_prop(doc, automerge::ROOT, "schema_version")
-        .map_err(|e| LoadError::NotAPartnership(format!("its layout version is unreadable: {e}")))?;
+        .map_err(|e| {
+            LoadError::NotAPartnership(format!("its layout version is unreadable: {e}"))
+        })?;
     match version {
         Some(v) if v > SCHEMA_VERSION => Err(LoadError::TooNew { found: v }),
         Some(_) => Ok(()),
-        None => Err(LoadError::NotAPartnership("it has no layout version".into())),
+        None => Err(LoadError::NotAPartnership(
+            "it has no layout version".into(),
+        )),
     }
 }
 
@@ -212,7 +224,10 @@ mod tests {
         let p = loaded.partnership().expect("hydrates");
         assert_eq!(p.goal.as_str(), "Стать любимым брендом");
         assert_eq!(p.creator.as_str(), "Маша Петрова");
-        assert_eq!(p.quarter(q1()).expect("q1").theme.as_str(), "Launch in Moscow");
+        assert_eq!(
+            p.quarter(q1()).expect("q1").theme.as_str(),
+            "Launch in Moscow"
+        );
     }
 
     #[test]
@@ -220,16 +235,19 @@ mod tests {
         let mut doc = new_doc();
         let snapshot = doc.save();
         let heads = doc.heads();
-        doc.change(1, "theme", |p| p.set_theme(q1(), "первая тема")).expect("changed");
+        doc.change(1, "theme", |p| p.set_theme(q1(), "первая тема"))
+            .expect("changed");
         let inc1 = doc.save_after(&heads);
         let heads = doc.heads();
-        doc.change(2, "theme", |p| p.set_theme(q1(), "вторая тема")).expect("changed");
+        doc.change(2, "theme", |p| p.set_theme(q1(), "вторая тема"))
+            .expect("changed");
         let inc2 = doc.save_after(&heads);
         let loaded = PartnershipDoc::load([snapshot.as_slice(), inc1.as_slice(), inc2.as_slice()])
             .expect("loads");
         let p = loaded.partnership().expect("hydrates");
         assert_eq!(p.quarter(q1()).expect("q1").theme.as_str(), "вторая тема");
-        let reordered = PartnershipDoc::load([inc2.as_slice(), snapshot.as_slice(), inc1.as_slice()]);
+        let reordered =
+            PartnershipDoc::load([inc2.as_slice(), snapshot.as_slice(), inc1.as_slice()]);
         assert_eq!(
             reordered.expect("loads").partnership().expect("hydrates"),
             p,
@@ -240,37 +258,58 @@ mod tests {
     #[test]
     fn an_increment_is_small() {
         let mut doc = new_doc();
-        doc.change(1, "theme", |p| p.set_theme(q1(), &"x".repeat(10_000))).expect("changed");
-        let heads = doc.heads();
-        doc.change(2, "typing", |p| p.set_theme(q1(), &format!("{}y", "x".repeat(10_000))))
+        doc.change(1, "theme", |p| p.set_theme(q1(), &"x".repeat(10_000)))
             .expect("changed");
+        let heads = doc.heads();
+        doc.change(2, "typing", |p| {
+            p.set_theme(q1(), &format!("{}y", "x".repeat(10_000)))
+        })
+        .expect("changed");
         let inc = doc.save_after(&heads);
         assert!(inc.len() < 300, "one keystroke wrote {} bytes", inc.len());
     }
 
     #[test]
     fn garbage_and_truncation_are_refused() {
-        assert!(matches!(PartnershipDoc::load([&b"hello"[..]]), Err(LoadError::Corrupt(_))));
-        assert!(matches!(PartnershipDoc::load([&b""[..]]), Err(LoadError::Corrupt(_))));
+        assert!(matches!(
+            PartnershipDoc::load([&b"hello"[..]]),
+            Err(LoadError::Corrupt(_))
+        ));
+        assert!(matches!(
+            PartnershipDoc::load([&b""[..]]),
+            Err(LoadError::Corrupt(_))
+        ));
         let bytes = new_doc().save();
         let cut = &bytes[..bytes.len() / 2];
-        assert!(matches!(PartnershipDoc::load([cut]), Err(LoadError::Corrupt(_))));
+        assert!(matches!(
+            PartnershipDoc::load([cut]),
+            Err(LoadError::Corrupt(_))
+        ));
     }
 
     #[test]
     fn an_increment_without_its_history_is_refused() {
         let mut doc = new_doc();
         let heads = doc.heads();
-        doc.change(1, "theme", |p| p.set_theme(q1(), "t")).expect("changed");
+        doc.change(1, "theme", |p| p.set_theme(q1(), "t"))
+            .expect("changed");
         let inc = doc.save_after(&heads);
-        assert!(matches!(PartnershipDoc::load([inc.as_slice()]), Err(LoadError::Corrupt(_))));
+        assert!(matches!(
+            PartnershipDoc::load([inc.as_slice()]),
+            Err(LoadError::Corrupt(_))
+        ));
     }
 
     #[test]
     fn foreign_documents_are_refused() {
         let mut other = AutoCommit::new();
-        automerge::transaction::Transactable::put(&mut other, automerge::ROOT, "title", "todo list")
-            .expect("put");
+        automerge::transaction::Transactable::put(
+            &mut other,
+            automerge::ROOT,
+            "title",
+            "todo list",
+        )
+        .expect("put");
         let bytes = other.save();
         assert!(matches!(
             PartnershipDoc::load([bytes.as_slice()]),
@@ -279,8 +318,13 @@ mod tests {
         let mut newer = AutoCommit::new();
         automerge::transaction::Transactable::put(&mut newer, automerge::ROOT, "schema", SCHEMA)
             .expect("put");
-        automerge::transaction::Transactable::put(&mut newer, automerge::ROOT, "schema_version", 99u64)
-            .expect("put");
+        automerge::transaction::Transactable::put(
+            &mut newer,
+            automerge::ROOT,
+            "schema_version",
+            99u64,
+        )
+        .expect("put");
         let bytes = newer.save();
         assert_eq!(
             PartnershipDoc::load([bytes.as_slice()]).err(),
@@ -301,19 +345,34 @@ mod tests {
         };
         let id = CampaignId::from_random([1; 16]);
         let result = doc.change(5, "add", |p| p.add_campaign(q1(), id, draft));
-        assert_eq!(result, Err(ChangeError::Refused(RoadmapError::MissingTitle)));
+        assert_eq!(
+            result,
+            Err(ChangeError::Refused(RoadmapError::MissingTitle))
+        );
         assert_eq!(doc.heads(), before);
     }
 
     #[test]
     fn concurrent_cyrillic_typing_merges_letter_by_letter() {
         let mut a = new_doc();
-        a.change(1, "t", |p| p.set_theme(q1(), "Запуск в Москве")).expect("changed");
+        a.change(1, "t", |p| p.set_theme(q1(), "Запуск в Москве"))
+            .expect("changed");
         let mut b = a.fork();
-        a.change(2, "t", |p| p.set_theme(q1(), "Большой запуск в Москве")).expect("changed");
-        b.change(3, "t", |p| p.set_theme(q1(), "Запуск в Москве и Петербурге")).expect("changed");
+        a.change(2, "t", |p| p.set_theme(q1(), "Большой запуск в Москве"))
+            .expect("changed");
+        b.change(3, "t", |p| {
+            p.set_theme(q1(), "Запуск в Москве и Петербурге")
+        })
+        .expect("changed");
         a.merge(&mut b).expect("merged");
-        let theme = a.partnership().expect("ok").quarter(q1()).expect("q1").theme.as_str().to_owned();
+        let theme = a
+            .partnership()
+            .expect("ok")
+            .quarter(q1())
+            .expect("q1")
+            .theme
+            .as_str()
+            .to_owned();
         assert_eq!(theme, "Большой запуск в Москве и Петербурге");
     }
 
@@ -321,7 +380,8 @@ mod tests {
     fn last_edited_is_the_newest_change_time() {
         let mut doc = new_doc();
         assert_eq!(doc.last_edited_ms(), Some(1_800_000_000_000));
-        doc.change(1_800_000_500_000, "t", |p| p.set_theme(q1(), "x")).expect("changed");
+        doc.change(1_800_000_500_000, "t", |p| p.set_theme(q1(), "x"))
+            .expect("changed");
         assert_eq!(doc.last_edited_ms(), Some(1_800_000_500_000));
     }
 }

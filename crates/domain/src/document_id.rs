@@ -32,7 +32,10 @@ impl FromStr for DocumentId {
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let err = || DocumentIdParseError(s.to_owned());
         let s = s.strip_prefix("automerge:").unwrap_or(s);
-        let bytes = bs58::decode(s).with_check(None).into_vec().map_err(|_| err())?;
+        let bytes = bs58::decode(s)
+            .with_check(None)
+            .into_vec()
+            .map_err(|_| err())?;
         let bytes: [u8; 16] = bytes.try_into().map_err(|_| err())?;
         Ok(DocumentId(bytes))
     }

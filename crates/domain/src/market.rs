@@ -60,8 +60,14 @@ mod tests {
 
     #[test]
     fn parses_codes_case_insensitively() {
-        assert_eq!("ru".parse::<Market>().map(|m| m.to_string()), Ok("RU".into()));
-        assert_eq!(" US ".parse::<Market>().map(|m| m.to_string()), Ok("US".into()));
+        assert_eq!(
+            "ru".parse::<Market>().map(|m| m.to_string()),
+            Ok("RU".into())
+        );
+        assert_eq!(
+            " US ".parse::<Market>().map(|m| m.to_string()),
+            Ok("US".into())
+        );
     }
 
     #[test]

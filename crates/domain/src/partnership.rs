@@ -120,11 +120,15 @@ impl Partnership {
     }
 
     pub fn quarter(&self, id: QuarterId) -> Result<&Quarter, RoadmapError> {
-        self.quarters.get(&id).ok_or(RoadmapError::UnknownQuarter(id))
+        self.quarters
+            .get(&id)
+            .ok_or(RoadmapError::UnknownQuarter(id))
     }
 
     fn quarter_mut(&mut self, id: QuarterId) -> Result<&mut Quarter, RoadmapError> {
-        self.quarters.get_mut(&id).ok_or(RoadmapError::UnknownQuarter(id))
+        self.quarters
+            .get_mut(&id)
+            .ok_or(RoadmapError::UnknownQuarter(id))
     }
 
     pub fn set_goal(&mut self, goal: &str) {
@@ -153,13 +157,13 @@ impl Partnership {
         if !self.markets.contains(&draft.market) {
             return Err(RoadmapError::ForeignMarket(draft.market));
         }
-        if let (Some(starts), Some(ends)) = (draft.starts, draft.ends) {
-            if ends < starts {
-                return Err(RoadmapError::EndsBeforeStart {
-                    starts: starts.to_string(),
-                    ends: ends.to_string(),
-                });
-            }
+        if let (Some(starts), Some(ends)) = (draft.starts, draft.ends)
+            && ends < starts
+        {
+            return Err(RoadmapError::EndsBeforeStart {
+                starts: starts.to_string(),
+                ends: ends.to_string(),
+            });
         }
         Ok(())
     }
@@ -213,7 +217,11 @@ impl Partnership {
         Ok(())
     }
 
-    pub fn remove_campaign(&mut self, quarter: QuarterId, id: &CampaignId) -> Result<(), RoadmapError> {
+    pub fn remove_campaign(
+        &mut self,
+        quarter: QuarterId,
+        id: &CampaignId,
+    ) -> Result<(), RoadmapError> {
         self.quarter_mut(quarter)?
             .campaigns
             .remove(id)
@@ -296,11 +304,26 @@ mod tests {
             f(&mut n);
             Partnership::new(&n).err()
         };
-        assert_eq!(with(&|n| n.brand = "  ".into()), Some(NewPartnershipError::MissingBrand));
-        assert_eq!(with(&|n| n.creator.clear()), Some(NewPartnershipError::MissingCreator));
-        assert_eq!(with(&|n| n.markets.clear()), Some(NewPartnershipError::NoMarkets));
-        assert_eq!(with(&|n| n.quarters = 0), Some(NewPartnershipError::QuarterCount(0)));
-        assert_eq!(with(&|n| n.quarters = 13), Some(NewPartnershipError::QuarterCount(13)));
+        assert_eq!(
+            with(&|n| n.brand = "  ".into()),
+            Some(NewPartnershipError::MissingBrand)
+        );
+        assert_eq!(
+            with(&|n| n.creator.clear()),
+            Some(NewPartnershipError::MissingCreator)
+        );
+        assert_eq!(
+            with(&|n| n.markets.clear()),
+            Some(NewPartnershipError::NoMarkets)
+        );
+        assert_eq!(
+            with(&|n| n.quarters = 0),
+            Some(NewPartnershipError::QuarterCount(0))
+        );
+        assert_eq!(
+            with(&|n| n.quarters = 13),
+            Some(NewPartnershipError::QuarterCount(13))
+        );
         let us = "US".parse().expect("US");
         assert_eq!(
             with(&|n| n.markets.push(us)),
@@ -341,10 +364,16 @@ mod tests {
         let mut p = sample();
         let q = "2027-Q1".parse().expect("q");
         let id = CampaignId::from_random([1; 16]);
-        assert_eq!(p.add_campaign(q, id.clone(), draft(" ")), Err(RoadmapError::MissingTitle));
+        assert_eq!(
+            p.add_campaign(q, id.clone(), draft(" ")),
+            Err(RoadmapError::MissingTitle)
+        );
         let mut de = draft("X");
         de.market = "DE".parse().expect("DE");
-        assert!(matches!(p.add_campaign(q, id.clone(), de), Err(RoadmapError::ForeignMarket(_))));
+        assert!(matches!(
+            p.add_campaign(q, id.clone(), de),
+            Err(RoadmapError::ForeignMarket(_))
+        ));
         let mut backwards = draft("X");
         backwards.starts = Some("2027-03-01".parse().expect("day"));
         backwards.ends = Some("2027-02-01".parse().expect("day"));
@@ -357,6 +386,9 @@ mod tests {
             p.add_campaign(other_q, id, draft("X")),
             Err(RoadmapError::UnknownQuarter(other_q))
         );
-        assert!(p.quarter(q).expect("q").campaigns.is_empty(), "nothing was added");
+        assert!(
+            p.quarter(q).expect("q").campaigns.is_empty(),
+            "nothing was added"
+        );
     }
 }

@@ -137,8 +137,13 @@ mod tests {
 
     #[test]
     fn refuses_malformed_quarters() {
-        for bad in ["", "2027", "2027-Q0", "2027-Q5", "27-Q1", "2027Q1", "1999-Q1", "2027-Q12"] {
-            assert!(bad.parse::<QuarterId>().is_err(), "{bad:?} should be refused");
+        for bad in [
+            "", "2027", "2027-Q0", "2027-Q5", "27-Q1", "2027Q1", "1999-Q1", "2027-Q12",
+        ] {
+            assert!(
+                bad.parse::<QuarterId>().is_err(),
+                "{bad:?} should be refused"
+            );
         }
     }
 

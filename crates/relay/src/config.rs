@@ -5,7 +5,11 @@ use std::{net::SocketAddr, path::PathBuf};
 use clap::Parser;
 
 #[derive(Debug, Clone, Parser)]
-#[command(name = "tandem-relay", version, about = "Serves Tandem and syncs partnerships")]
+#[command(
+    name = "tandem-relay",
+    version,
+    about = "Serves Tandem and syncs partnerships"
+)]
 pub struct Config {
     /// Address to listen on. Loopback by default: put a TLS proxy in front to expose it.
     #[arg(long, env = "TANDEM_ADDR", default_value = "127.0.0.1:8080")]

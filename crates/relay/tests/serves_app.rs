@@ -46,7 +46,10 @@ async fn serves_health_files_and_client_routes_then_stops() {
     let app = app_dir();
     let data = tempfile::tempdir().expect("tempdir");
     let mut relay = start(app.path(), &data.path().join("nested/data")).await;
-    assert!(data.path().join("nested/data").is_dir(), "data folder created");
+    assert!(
+        data.path().join("nested/data").is_dir(),
+        "data folder created"
+    );
 
     let health: serde_json::Value = reqwest::get(format!("{}/health", relay.base))
         .await
@@ -56,7 +59,9 @@ async fn serves_health_files_and_client_routes_then_stops() {
         .expect("json");
     assert_eq!(health["status"], "ok");
 
-    let js = reqwest::get(format!("{}/app.js", relay.base)).await.expect("file");
+    let js = reqwest::get(format!("{}/app.js", relay.base))
+        .await
+        .expect("file");
     assert_eq!(js.status(), 200);
     assert_eq!(js.text().await.expect("body"), "console.log(1)");
 
@@ -64,7 +69,13 @@ async fn serves_health_files_and_client_routes_then_stops() {
         .await
         .expect("route");
     assert_eq!(route.status(), 200);
-    assert!(route.text().await.expect("body").contains("<title>Tandem</title>"));
+    assert!(
+        route
+            .text()
+            .await
+            .expect("body")
+            .contains("<title>Tandem</title>")
+    );
 
     relay.stop.take().map(|s| s.send(()));
     relay.task.await.expect("joins").expect("stops cleanly");
