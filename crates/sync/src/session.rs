@@ -1,0 +1,517 @@
+//! A sans-IO sync session: one peer's side of every connection it has.
+//!
+//! The runtime (a browser WebSocket, the relay's axum handler, a test's simulated network)
+//! feeds events in — a connection opened or closed, bytes received, a document changed
+//! locally — and carries out the [`Effect`]s that come back, **in order**: a
+//! `DocumentChanged` comes before the replies that acknowledge it, so a runtime that
+//! stores on `DocumentChanged` before sending makes every acknowledged change durable.
+//! The session spawns nothing, reads no clock and draws no randomness.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use automerge::{AutoCommit, sync::SyncDoc};
+use tandem_domain::document_id::DocumentId;
+
+use crate::{
+    message::{Message, PROTOCOL_VERSION, PeerMetadata},
+    peer_id::PeerId,
+};
+
+/// A connection, numbered by the runtime.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ConnId(pub u64);
+
+/// Which side of the handshake this peer plays on a connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// Sends `join` (a browser dialling the relay).
+    Initiator,
+    /// Answers `join` with `peer` (the relay).
+    Acceptor,
+}
+
+/// The documents a peer holds; the session reads and writes them through this.
+pub trait Documents {
+    fn get(&mut self, id: &DocumentId) -> Option<&mut AutoCommit>;
+    /// A remote sent changes to a document this peer lacks: return a document to accept
+    /// them into (a relay creates an empty one), or `None` to answer `doc-unavailable`.
+    fn create(&mut self, id: &DocumentId) -> Option<&mut AutoCommit>;
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    /// Send a message on a connection.
+    Send { conn: ConnId, message: Message },
+    /// Close a connection (after sending anything queued before this effect).
+    Close { conn: ConnId, reason: String },
+    /// The handshake finished.
+    PeerReady { conn: ConnId, peer: PeerId },
+    /// A document took in remote changes: store it, re-render it.
+    DocumentChanged { document: DocumentId },
+    /// A remote said it does not have (or will not share) a document.
+    DocumentUnavailable { conn: ConnId, document: DocumentId },
+    /// Transient data (presence) for a document, deduplicated.
+    Ephemeral {
+        document: DocumentId,
+        sender: PeerId,
+        session: String,
+        data: Vec<u8>,
+    },
+}
+
+#[derive(Debug)]
+enum Phase {
+    AwaitingJoin,
+    AwaitingPeer,
+    Ready(PeerId),
+}
+
+#[derive(Debug)]
+struct Conn {
+    role: Role,
+    phase: Phase,
+    /// Documents synced on this connection, with their Automerge sync state.
+    docs: HashMap<DocumentId, automerge::sync::State>,
+}
+
+impl Conn {
+    fn remote(&self) -> Option<&PeerId> {
+        match &self.phase {
+            Phase::Ready(p) => Some(p),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug)]
+pub struct Session {
+    me: PeerId,
+    metadata: PeerMetadata,
+    conns: BTreeMap<ConnId, Conn>,
+    /// Documents this peer offers on every connection it initiates.
+    shared: BTreeSet<DocumentId>,
+    /// The highest ephemeral count seen per (sender, session id).
+    ephemeral_seen: HashMap<(PeerId, String), u64>,
+}
+
+fn refuse(conn: ConnId, reason: impl Into<String>) -> Vec<Effect> {
+    let reason = reason.into();
+    vec![
+        Effect::Send {
+            conn,
+            message: Message::Error {
+                message: reason.clone(),
+            },
+        },
+        Effect::Close { conn, reason },
+    ]
+}
+
+impl Session {
+    pub fn new(me: PeerId, metadata: PeerMetadata) -> Self {
+        Session {
+            me,
+            metadata,
+            conns: BTreeMap::new(),
+            shared: BTreeSet::new(),
+            ephemeral_seen: HashMap::new(),
+        }
+    }
+
+    pub fn peer_id(&self) -> &PeerId {
+        &self.me
+    }
+
+    /// A connection opened. The initiator sends `join`.
+    pub fn connect(&mut self, conn: ConnId, role: Role) -> Vec<Effect> {
+        let phase = match role {
+            Role::Initiator => Phase::AwaitingPeer,
+            Role::Acceptor => Phase::AwaitingJoin,
+        };
+        self.conns.insert(
+            conn,
+            Conn {
+                role,
+                phase,
+                docs: HashMap::new(),
+            },
+        );
+        match role {
+            Role::Initiator => vec![Effect::Send {
+                conn,
+                message: Message::Join {
+                    sender_id: self.me.clone(),
+                    metadata: self.metadata.clone(),
+                    supported_protocol_versions: vec![PROTOCOL_VERSION.into()],
+                },
+            }],
+            Role::Acceptor => Vec::new(),
+        }
+    }
+
+    /// A connection closed; its sync states are forgotten (a new connection starts over).
+    pub fn disconnect(&mut self, conn: ConnId) {
+        self.conns.remove(&conn);
+    }
+
+    /// The remote peer of a connection, once the handshake is done.
+    pub fn remote(&self, conn: ConnId) -> Option<&PeerId> {
+        self.conns.get(&conn).and_then(Conn::remote)
+    }
+
+    /// Connections whose handshake is done.
+    pub fn ready_connections(&self) -> impl Iterator<Item = (ConnId, &PeerId)> {
+        self.conns
+            .iter()
+            .filter_map(|(id, c)| c.remote().map(|p| (*id, p)))
+    }
+
+    /// Offers a document on every connection this peer initiates, now and later.
+    pub fn share(&mut self, document: DocumentId, docs: &mut impl Documents) -> Vec<Effect> {
+        self.shared.insert(document);
+        let conns: Vec<ConnId> = self
+            .conns
+            .iter()
+            .filter(|(_, c)| c.role == Role::Initiator && c.remote().is_some())
+            .map(|(id, _)| *id)
+            .collect();
+        let mut effects = Vec::new();
+        for conn in conns {
+            self.sync_on(conn, document, docs, &mut effects);
+        }
+        effects
+    }
+
+    /// A document changed locally (or through another connection): tell every connection
+    /// that syncs it.
+    pub fn changed(&mut self, document: DocumentId, docs: &mut impl Documents) -> Vec<Effect> {
+        let mut effects = Vec::new();
+        self.fan_out(document, None, docs, &mut effects);
+        effects
+    }
+
+    /// How many of the document's changes the remote on `conn` is not yet known to have;
+    /// `None` if the document is not synced on that connection.
+    pub fn unacknowledged(&self, conn: ConnId, doc: &mut AutoCommit, document: &DocumentId) -> Option<usize> {
+        let state = self.conns.get(&conn)?.docs.get(document)?;
+        let theirs = state.their_heads.clone().unwrap_or_default();
+        Some(doc.get_changes(&theirs).len())
+    }
+
+    /// Sends presence or other transient data for a document to every ready connection
+    /// that syncs it.
+    pub fn broadcast_ephemeral(&mut self, document: DocumentId, session: &str, count: u64, data: Vec<u8>) -> Vec<Effect> {
+        self.conns
+            .iter()
+            .filter(|(_, c)| c.docs.contains_key(&document))
+            .filter_map(|(id, c)| c.remote().map(|p| (*id, p.clone())))
+            .map(|(conn, target_id)| Effect::Send {
+                conn,
+                message: Message::Ephemeral {
+                    sender_id: self.me.clone(),
+                    target_id,
+                    document_id: document,
+                    session_id: session.to_owned(),
+                    count,
+                    data: data.clone(),
+                },
+            })
+            .collect()
+    }
+
+    fn sync_on(&mut self, conn: ConnId, document: DocumentId, docs: &mut impl Documents, effects: &mut Vec<Effect>) {
+        let Some(c) = self.conns.get_mut(&conn) else {
+            return;
+        };
+        let Some(target_id) = c.remote().cloned() else {
+            return;
+        };
+        let Some(doc) = docs.get(&document) else {
+            return;
+        };
+        let empty = doc.get_heads().is_empty();
+        let state = c.docs.entry(document).or_default();
+        if let Some(msg) = doc.sync().generate_sync_message(state) {
+            let data = msg.encode();
+            let sender_id = self.me.clone();
+            let message = if empty {
+                Message::Request {
+                    sender_id,
+                    target_id,
+                    document_id: document,
+                    data,
+                }
+            } else {
+                Message::Sync {
+                    sender_id,
+                    target_id,
+                    document_id: document,
+                    data,
+                }
+            };
+            effects.push(Effect::Send { conn, message });
+        }
+    }
+
+    fn fan_out(&mut self, document: DocumentId, except: Option<ConnId>, docs: &mut impl Documents, effects: &mut Vec<Effect>) {
+        let conns: Vec<ConnId> = self
+            .conns
+            .iter()
+            .filter(|(id, c)| Some(**id) != except && c.docs.contains_key(&document))
+            .map(|(id, _)| *id)
+            .collect();
+        for conn in conns {
+            self.sync_on(conn, document, docs, effects);
+        }
+    }
+
+    /// Bytes arrived on a connection.
+    pub fn receive(&mut self, conn: ConnId, bytes: &[u8], docs: &mut impl Documents) -> Vec<Effect> {
+        let message = match Message::decode(bytes) {
+            Ok(m) => m,
+            Err(e) => return refuse(conn, format!("malformed message: {e}")),
+        };
+        self.handle(conn, message, docs)
+    }
+
+    /// A decoded message arrived on a connection.
+    pub fn handle(&mut self, conn: ConnId, message: Message, docs: &mut impl Documents) -> Vec<Effect> {
+        let Some(c) = self.conns.get_mut(&conn) else {
+            return Vec::new();
+        };
+        if let Message::Error { message } = &message {
+            return vec![Effect::Close {
+                conn,
+                reason: format!("the peer reported an error: {message}"),
+            }];
+        }
+        match (&c.phase, message) {
+            (
+                Phase::AwaitingJoin,
+                Message::Join {
+                    sender_id,
+                    supported_protocol_versions,
+                    ..
+                },
+            ) => {
+                if !supported_protocol_versions.iter().any(|v| v == PROTOCOL_VERSION) {
+                    return refuse(
+                        conn,
+                        format!(
+                            "unsupported protocol versions {supported_protocol_versions:?}; this relay speaks {PROTOCOL_VERSION:?}"
+                        ),
+                    );
+                }
+                c.phase = Phase::Ready(sender_id.clone());
+                let mut effects = Vec::new();
+                // A second join with the same peer id replaces the earlier connection.
+                let stale: Vec<ConnId> = self
+                    .conns
+                    .iter()
+                    .filter(|(id, other)| **id != conn && other.remote() == Some(&sender_id))
+                    .map(|(id, _)| *id)
+                    .collect();
+                for old in stale {
+                    self.conns.remove(&old);
+                    effects.push(Effect::Close {
+                        conn: old,
+                        reason: format!("peer {sender_id} connected again"),
+                    });
+                }
+                effects.push(Effect::Send {
+                    conn,
+                    message: Message::Peer {
+                        sender_id: self.me.clone(),
+                        target_id: sender_id.clone(),
+                        metadata: self.metadata.clone(),
+                        selected_protocol_version: PROTOCOL_VERSION.into(),
+                    },
+                });
+                effects.push(Effect::PeerReady {
+                    conn,
+                    peer: sender_id,
+                });
+                effects
+            }
+            (
+                Phase::AwaitingPeer,
+                Message::Peer {
+                    sender_id,
+                    target_id,
+                    selected_protocol_version,
+                    ..
+                },
+            ) => {
+                if selected_protocol_version != PROTOCOL_VERSION {
+                    return refuse(conn, format!("the relay chose protocol {selected_protocol_version:?}"));
+                }
+                if target_id != self.me {
+                    return refuse(conn, "the relay answered another peer");
+                }
+                c.phase = Phase::Ready(sender_id.clone());
+                let mut effects = vec![Effect::PeerReady {
+                    conn,
+                    peer: sender_id,
+                }];
+                for document in self.shared.clone() {
+                    self.sync_on(conn, document, docs, &mut effects);
+                }
+                effects
+            }
+            (Phase::Ready(remote), message) => {
+                let remote = remote.clone();
+                if message.sender_id() != Some(&remote) {
+                    return refuse(conn, format!("a {} message claimed another sender than {remote}", message.kind()));
+                }
+                self.handle_ready(conn, remote, message, docs)
+            }
+            (_, message) => refuse(conn, format!("unexpected {} message before the handshake finished", message.kind())),
+        }
+    }
+
+    fn handle_ready(&mut self, conn: ConnId, remote: PeerId, message: Message, docs: &mut impl Documents) -> Vec<Effect> {
+        let mut effects = Vec::new();
+        match message {
+            Message::Sync {
+                target_id,
+                document_id,
+                data,
+                ..
+            }
+            | Message::Request {
+                target_id,
+                document_id,
+                data,
+                ..
+            } if target_id != self.me => {
+                let _ = (document_id, data);
+                return refuse(conn, "a message addressed to another peer");
+            }
+            Message::Sync { document_id, data, .. } => {
+                self.apply_sync(conn, &remote, document_id, &data, false, docs, &mut effects);
+            }
+            Message::Request { document_id, data, .. } => {
+                self.apply_sync(conn, &remote, document_id, &data, true, docs, &mut effects);
+            }
+            Message::DocUnavailable { document_id, .. } => {
+                effects.push(Effect::DocumentUnavailable {
+                    conn,
+                    document: document_id,
+                });
+            }
+            Message::Ephemeral {
+                document_id,
+                session_id,
+                count,
+                data,
+                ..
+            } => {
+                let key = (remote.clone(), session_id.clone());
+                if self.ephemeral_seen.get(&key).is_some_and(|seen| *seen >= count) {
+                    return effects;
+                }
+                self.ephemeral_seen.insert(key, count);
+                // A relay passes presence on to the others who sync the document.
+                let forward_to: Vec<(ConnId, PeerId)> = self
+                    .conns
+                    .iter()
+                    .filter(|(id, c)| **id != conn && c.role == Role::Acceptor && c.docs.contains_key(&document_id))
+                    .filter_map(|(id, c)| c.remote().map(|p| (*id, p.clone())))
+                    .collect();
+                for (other, target_id) in forward_to {
+                    effects.push(Effect::Send {
+                        conn: other,
+                        message: Message::Ephemeral {
+                            sender_id: remote.clone(),
+                            target_id,
+                            document_id,
+                            session_id: session_id.clone(),
+                            count,
+                            data: data.clone(),
+                        },
+                    });
+                }
+                effects.push(Effect::Ephemeral {
+                    document: document_id,
+                    sender: remote,
+                    session: session_id,
+                    data,
+                });
+            }
+            Message::Leave { .. } | Message::HeadsGossip { .. } => {}
+            other => {
+                return refuse(conn, format!("unexpected {} message after the handshake", other.kind()));
+            }
+        }
+        effects
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn apply_sync(
+        &mut self,
+        conn: ConnId,
+        remote: &PeerId,
+        document: DocumentId,
+        data: &[u8],
+        is_request: bool,
+        docs: &mut impl Documents,
+        effects: &mut Vec<Effect>,
+    ) {
+        let message = match automerge::sync::Message::decode(data) {
+            Ok(m) => m,
+            Err(e) => {
+                effects.extend(refuse(conn, format!("malformed sync message for {document}: {e}")));
+                return;
+            }
+        };
+        let carries_changes = !message.changes.is_empty();
+        let has_content = docs.get(&document).map(|d| !d.get_heads().is_empty());
+        if is_request && !carries_changes && has_content != Some(true) {
+            // Asked for a document this peer does not have (or has only empty). The
+            // interest is remembered: if the document arrives later, it is sent on.
+            if let Some(c) = self.conns.get_mut(&conn) {
+                c.docs.entry(document).or_default();
+            }
+            effects.push(self.unavailable(conn, remote, document));
+            return;
+        }
+        let doc = if has_content.is_some() {
+            docs.get(&document)
+        } else {
+            docs.create(&document)
+        };
+        let Some(doc) = doc else {
+            effects.push(self.unavailable(conn, remote, document));
+            return;
+        };
+        let Some(c) = self.conns.get_mut(&conn) else {
+            return;
+        };
+        let state = c.docs.entry(document).or_default();
+        let before = doc.get_heads();
+        if let Err(e) = doc.sync().receive_sync_message(state, message) {
+            effects.extend(refuse(conn, format!("sync message for {document} could not be applied: {e}")));
+            return;
+        }
+        let changed = doc.get_heads() != before;
+        if changed {
+            effects.push(Effect::DocumentChanged { document });
+        }
+        // Reply first on this connection, then pass new changes on to the others.
+        self.sync_on(conn, document, docs, effects);
+        if changed {
+            self.fan_out(document, Some(conn), docs, effects);
+        }
+    }
+
+    fn unavailable(&self, conn: ConnId, remote: &PeerId, document: DocumentId) -> Effect {
+        Effect::Send {
+            conn,
+            message: Message::DocUnavailable {
+                sender_id: self.me.clone(),
+                target_id: remote.clone(),
+                document_id: document,
+            },
+        }
+    }
+}
