@@ -1,22 +1,31 @@
-//! The HTTP surface: `/health` and the app's files.
+//! The HTTP surface: `/health`, `/sync` (WebSocket) and the app's files.
 
 use std::path::{Path, PathBuf};
 
 use axum::{Json, Router, routing::get};
 use serde::Serialize;
+use tokio::sync::watch;
 use tower_http::services::{ServeDir, ServeFile};
+
+use crate::{hub::Hub, websocket};
 
 /// Everything a request handler may need. Cloned per request, so it holds only cheap
 /// handles.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct AppState {
     pub app_dir: PathBuf,
+    pub hub: Hub,
+    /// The largest WebSocket message accepted, in bytes.
+    pub max_message_bytes: usize,
+    /// Flips to true when the relay shuts down, so open sockets close cleanly.
+    pub shutdown: watch::Receiver<bool>,
 }
 
 #[derive(Debug, Serialize)]
 pub struct Health {
     pub status: &'static str,
     pub version: &'static str,
+    pub documents_in_memory: usize,
 }
 
 /// The relay's router. Paths that are not files get `index.html`, so a reload on a
@@ -26,16 +35,19 @@ pub fn router(state: AppState) -> Router {
     let files = ServeDir::new(&state.app_dir).fallback(ServeFile::new(index));
     Router::new()
         .route("/health", get(health))
+        .route("/sync", get(websocket::upgrade))
         .fallback_service(files)
+        .with_state(state)
 }
 
 fn index_path(app_dir: &Path) -> PathBuf {
     app_dir.join("index.html")
 }
 
-async fn health() -> Json<Health> {
+async fn health(axum::extract::State(state): axum::extract::State<AppState>) -> Json<Health> {
     Json(Health {
         status: "ok",
         version: env!("CARGO_PKG_VERSION"),
+        documents_in_memory: state.hub.documents_in_memory().await,
     })
 }

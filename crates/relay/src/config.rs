@@ -22,4 +22,25 @@ pub struct Config {
     /// Folder with the built app (Trunk's `dist`).
     #[arg(long, env = "TANDEM_APP_DIR", default_value = "./dist")]
     pub app_dir: PathBuf,
+
+    /// The largest sync message accepted, in bytes; a larger one closes the connection.
+    #[arg(long, env = "TANDEM_MAX_MESSAGE_BYTES", default_value_t = 16 * 1024 * 1024)]
+    pub max_message_bytes: usize,
+
+    /// Seconds a document nobody has open stays in memory.
+    #[arg(long, env = "TANDEM_EVICT_AFTER_SECS", default_value_t = 60)]
+    pub evict_after_secs: u64,
+}
+
+impl Config {
+    /// The defaults, for tests and embedding.
+    pub fn new(addr: SocketAddr, data_dir: PathBuf, app_dir: PathBuf) -> Self {
+        Config {
+            addr,
+            data_dir,
+            app_dir,
+            max_message_bytes: 16 * 1024 * 1024,
+            evict_after_secs: 60,
+        }
+    }
 }

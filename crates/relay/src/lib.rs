@@ -1,12 +1,19 @@
-//! The Tandem relay: one small server that serves the built app and, as Tandem grows,
-//! syncs partnerships between browsers.
+//! The Tandem relay: one small server that serves the built app and syncs partnerships
+//! between peers, speaking the automerge-repo protocol on `/sync`.
 //!
 //! # Layout
-//! - [`config`]: command-line flags and environment (address, data folder, app folder).
-//! - [`app`]: the HTTP router — health, the app's static files with a fallback to
+//! - [`config`]: command-line flags and environment.
+//! - [`app`]: the HTTP router — health, `/sync`, the app's files with a fallback to
 //!   `index.html` for client-side routes.
-//! - [`server`]: binding, serving until told to stop, draining connections.
+//! - [`websocket`]: one sync connection: frames in, frames out, size limit, shutdown.
+//! - [`hub`]: the relay's sync peer — protocol session, documents in memory, storing
+//!   before acknowledging, eviction.
+//! - [`doc_store`]: documents on disk (redb under the data folder).
+//! - [`server`]: binding, serving until told to stop, closing sockets cleanly.
 
 pub mod app;
 pub mod config;
+pub mod doc_store;
+pub mod hub;
 pub mod server;
+pub mod websocket;

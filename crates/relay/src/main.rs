@@ -11,11 +11,14 @@ async fn main() -> anyhow::Result<()> {
         )
         .init();
     let config = Config::parse();
-    let listener = server::bind(&config).await?;
-    let addr = listener.local_addr().context("reading the bound address")?;
+    let relay = server::bind(&config).await?;
+    let addr = relay
+        .listener
+        .local_addr()
+        .context("reading the bound address")?;
     tracing::info!(%addr, data_dir = %config.data_dir.display(), app_dir = %config.app_dir.display(), "Tandem relay listening");
     println!("Tandem is running at http://{addr}");
-    server::run(listener, &config, shutdown_signal()).await?;
+    server::run(relay, &config, shutdown_signal()).await?;
     tracing::info!("Tandem relay stopped");
     Ok(())
 }

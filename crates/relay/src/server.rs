@@ -1,16 +1,22 @@
 //! Running the relay: prepare the data folder, serve, stop gracefully.
 
-use std::{future::Future, io, path::Path};
+use std::{future::Future, io, net::SocketAddr, path::Path, time::Duration};
 
-use tokio::net::TcpListener;
+use tokio::{net::TcpListener, sync::watch};
 
-use crate::app::{AppState, router};
-use crate::config::Config;
+use crate::{
+    app::{AppState, router},
+    config::Config,
+    doc_store::DocStore,
+    hub::Hub,
+};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
     #[error("the data folder {path} cannot be used: {source}")]
     DataDir { path: String, source: io::Error },
+    #[error(transparent)]
+    Store(#[from] crate::doc_store::StoreError),
     #[error("the app folder {path} has no index.html: build the app first (scripts/start does)")]
     NoApp { path: String },
     #[error("cannot listen on {addr}: {source}")]
@@ -31,32 +37,72 @@ pub fn prepare_data_dir(dir: &Path) -> Result<(), StartError> {
     Ok(())
 }
 
-/// Checks the configuration and binds the listener.
-pub async fn bind(config: &Config) -> Result<TcpListener, StartError> {
+/// A relay ready to serve: the listener bound, the store open.
+pub struct Relay {
+    pub listener: TcpListener,
+    pub store: DocStore,
+}
+
+/// Checks the configuration, opens the store and binds the listener.
+pub async fn bind(config: &Config) -> Result<Relay, StartError> {
     prepare_data_dir(&config.data_dir)?;
     if !config.app_dir.join("index.html").is_file() {
         return Err(StartError::NoApp {
             path: config.app_dir.display().to_string(),
         });
     }
-    TcpListener::bind(config.addr)
+    let store = DocStore::open(&config.data_dir)?;
+    let listener = TcpListener::bind(config.addr)
         .await
         .map_err(|source| StartError::Bind {
             addr: config.addr.to_string(),
             source,
-        })
+        })?;
+    Ok(Relay { listener, store })
 }
 
-/// Serves until `shutdown` resolves, then stops accepting and lets open requests finish.
+/// Serves until `shutdown` resolves; then stops accepting, closes every sync socket with
+/// a close frame, and returns. Every acknowledged change is already on disk.
 pub async fn run(
-    listener: TcpListener,
+    relay: Relay,
     config: &Config,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> io::Result<()> {
+    let relay_id = "tandem-relay".parse().map_err(io::Error::other)?;
+    let hub = Hub::new(relay.store, relay_id);
+    let (stop_tx, stop_rx) = watch::channel(false);
     let state = AppState {
         app_dir: config.app_dir.clone(),
+        hub: hub.clone(),
+        max_message_bytes: config.max_message_bytes,
+        shutdown: stop_rx,
     };
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown)
-        .await
+    let evictor = tokio::spawn(evict_periodically(
+        hub.clone(),
+        Duration::from_secs(config.evict_after_secs),
+    ));
+    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
+    let result = axum::serve(relay.listener, app)
+        .with_graceful_shutdown(async move {
+            shutdown.await;
+            let _ = stop_tx.send(true);
+        })
+        .await;
+    evictor.abort();
+    // Sockets close on the shutdown signal; give their writers a moment to send the
+    // close frames.
+    hub.close_all("the relay is shutting down").await;
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    result
+}
+
+async fn evict_periodically(hub: Hub, idle: Duration) {
+    let mut tick = tokio::time::interval(idle.max(Duration::from_secs(1)) / 2);
+    loop {
+        tick.tick().await;
+        let evicted = hub.evict_idle(idle).await;
+        if evicted > 0 {
+            tracing::info!(evicted, "documents evicted from memory");
+        }
+    }
 }

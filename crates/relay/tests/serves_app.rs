@@ -13,16 +13,16 @@ struct Running {
 }
 
 async fn start(app_dir: &Path, data_dir: &Path) -> Running {
-    let config = Config {
-        addr: "127.0.0.1:0".parse().expect("addr"),
-        data_dir: data_dir.to_path_buf(),
-        app_dir: app_dir.to_path_buf(),
-    };
-    let listener = server::bind(&config).await.expect("binds");
-    let base = format!("http://{}", listener.local_addr().expect("addr"));
+    let config = Config::new(
+        "127.0.0.1:0".parse().expect("addr"),
+        data_dir.to_path_buf(),
+        app_dir.to_path_buf(),
+    );
+    let relay = server::bind(&config).await.expect("binds");
+    let base = format!("http://{}", relay.listener.local_addr().expect("addr"));
     let (stop, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
-        server::run(listener, &config, async {
+        server::run(relay, &config, async {
             let _ = stopped.await;
         })
         .await
@@ -88,12 +88,12 @@ async fn refuses_an_unwritable_data_folder_at_start() {
     // A file where the folder should be: unusable whoever runs the test (even root).
     let blocked = dir.path().join("data");
     std::fs::write(&blocked, "not a folder").expect("write");
-    let config = Config {
-        addr: "127.0.0.1:0".parse().expect("addr"),
-        data_dir: blocked,
-        app_dir: app.path().to_path_buf(),
-    };
-    let err = server::bind(&config).await.expect_err("must refuse");
+    let config = Config::new(
+        "127.0.0.1:0".parse().expect("addr"),
+        blocked,
+        app.path().to_path_buf(),
+    );
+    let err = server::bind(&config).await.err().expect("must refuse");
     assert!(err.to_string().contains("data folder"), "{err}");
 }
 
@@ -101,11 +101,11 @@ async fn refuses_an_unwritable_data_folder_at_start() {
 async fn refuses_to_start_without_a_built_app() {
     let empty = tempfile::tempdir().expect("tempdir");
     let data = tempfile::tempdir().expect("tempdir");
-    let config = Config {
-        addr: "127.0.0.1:0".parse().expect("addr"),
-        data_dir: data.path().to_path_buf(),
-        app_dir: empty.path().to_path_buf(),
-    };
-    let err = server::bind(&config).await.expect_err("must refuse");
+    let config = Config::new(
+        "127.0.0.1:0".parse().expect("addr"),
+        data.path().to_path_buf(),
+        empty.path().to_path_buf(),
+    );
+    let err = server::bind(&config).await.err().expect("must refuse");
     assert!(err.to_string().contains("index.html"), "{err}");
 }

@@ -151,10 +151,12 @@ struct Fields {
 
 impl Fields {
     fn get(&self, field: &'static str) -> Result<&Value, DecodeError> {
-        self.map.get(field).ok_or_else(|| DecodeError::MissingField {
-            kind: self.kind.clone(),
-            field,
-        })
+        self.map
+            .get(field)
+            .ok_or_else(|| DecodeError::MissingField {
+                kind: self.kind.clone(),
+                field,
+            })
     }
 
     fn invalid(&self, field: &'static str, reason: impl Into<String>) -> DecodeError {
@@ -181,7 +183,9 @@ impl Fields {
     fn document(&self) -> Result<DocumentId, DecodeError> {
         const FIELD: &str = "documentId";
         match self.get(FIELD)? {
-            Value::Text(s) => s.parse().map_err(|_| self.invalid(FIELD, "not a document id")),
+            Value::Text(s) => s
+                .parse()
+                .map_err(|_| self.invalid(FIELD, "not a document id")),
             Value::Bytes(b) => <[u8; 16]>::try_from(b.as_slice())
                 .map(DocumentId::from_bytes)
                 .map_err(|_| self.invalid(FIELD, "not 16 bytes")),
@@ -202,7 +206,9 @@ impl Fields {
     fn count(&self, field: &'static str) -> Result<u64, DecodeError> {
         match self.get(field)? {
             Value::Integer(i) => u64::try_from(*i).map_err(|_| self.invalid(field, "out of range")),
-            Value::Float(f) if f.is_finite() && *f >= 0.0 && f.fract() == 0.0 && *f < 2f64.powi(53) => {
+            Value::Float(f)
+                if f.is_finite() && *f >= 0.0 && f.fract() == 0.0 && *f < 2f64.powi(53) =>
+            {
                 // An integral float below 2^53 converts exactly.
                 Ok(*f as u64)
             }
@@ -227,7 +233,9 @@ impl Fields {
                 (Some("isEphemeral"), Value::Bool(b)) => metadata.is_ephemeral = *b,
                 (Some("storageId" | "isEphemeral"), Value::Null) => {}
                 (Some("storageId" | "isEphemeral"), _) => {
-                    return Err(self.invalid(FIELD, "storageId must be text, isEphemeral a boolean"));
+                    return Err(
+                        self.invalid(FIELD, "storageId must be text, isEphemeral a boolean")
+                    );
                 }
                 _ => {}
             }
@@ -357,7 +365,12 @@ impl Message {
                 put("peerMetadata", metadata(m));
                 put(
                     "supportedProtocolVersions",
-                    Value::Array(supported_protocol_versions.iter().map(|v| text(v)).collect()),
+                    Value::Array(
+                        supported_protocol_versions
+                            .iter()
+                            .map(|v| text(v))
+                            .collect(),
+                    ),
                 );
             }
             Message::Peer {

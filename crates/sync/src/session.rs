@@ -30,12 +30,15 @@ pub enum Role {
     Acceptor,
 }
 
-/// The documents a peer holds; the session reads and writes them through this.
+/// The documents a peer holds; the session reads and writes them through this. (A
+/// closure rather than a `&mut` return, so documents may live behind a `RefCell`.)
 pub trait Documents {
-    fn get(&mut self, id: &DocumentId) -> Option<&mut AutoCommit>;
-    /// A remote sent changes to a document this peer lacks: return a document to accept
-    /// them into (a relay creates an empty one), or `None` to answer `doc-unavailable`.
-    fn create(&mut self, id: &DocumentId) -> Option<&mut AutoCommit>;
+    /// Runs `f` on the document if this peer has it.
+    fn with_doc<R>(&mut self, id: &DocumentId, f: impl FnOnce(&mut AutoCommit) -> R) -> Option<R>;
+    /// A remote sent changes to a document this peer lacks: create an empty one to accept
+    /// them into (a relay does) and return true, or return false to answer
+    /// `doc-unavailable`.
+    fn create(&mut self, id: &DocumentId) -> bool;
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -166,6 +169,11 @@ impl Session {
             .filter_map(|(id, c)| c.remote().map(|p| (*id, p)))
     }
 
+    /// Whether any connection syncs the document (a relay keeps such documents in memory).
+    pub fn is_in_use(&self, document: &DocumentId) -> bool {
+        self.conns.values().any(|c| c.docs.contains_key(document))
+    }
+
     /// Offers a document on every connection this peer initiates, now and later.
     pub fn share(&mut self, document: DocumentId, docs: &mut impl Documents) -> Vec<Effect> {
         self.shared.insert(document);
@@ -192,7 +200,12 @@ impl Session {
 
     /// How many of the document's changes the remote on `conn` is not yet known to have;
     /// `None` if the document is not synced on that connection.
-    pub fn unacknowledged(&self, conn: ConnId, doc: &mut AutoCommit, document: &DocumentId) -> Option<usize> {
+    pub fn unacknowledged(
+        &self,
+        conn: ConnId,
+        doc: &mut AutoCommit,
+        document: &DocumentId,
+    ) -> Option<usize> {
         let state = self.conns.get(&conn)?.docs.get(document)?;
         let theirs = state.their_heads.clone().unwrap_or_default();
         Some(doc.get_changes(&theirs).len())
@@ -200,7 +213,13 @@ impl Session {
 
     /// Sends presence or other transient data for a document to every ready connection
     /// that syncs it.
-    pub fn broadcast_ephemeral(&mut self, document: DocumentId, session: &str, count: u64, data: Vec<u8>) -> Vec<Effect> {
+    pub fn broadcast_ephemeral(
+        &mut self,
+        document: DocumentId,
+        session: &str,
+        count: u64,
+        data: Vec<u8>,
+    ) -> Vec<Effect> {
         self.conns
             .iter()
             .filter(|(_, c)| c.docs.contains_key(&document))
@@ -219,19 +238,25 @@ impl Session {
             .collect()
     }
 
-    fn sync_on(&mut self, conn: ConnId, document: DocumentId, docs: &mut impl Documents, effects: &mut Vec<Effect>) {
+    fn sync_on(
+        &mut self,
+        conn: ConnId,
+        document: DocumentId,
+        docs: &mut impl Documents,
+        effects: &mut Vec<Effect>,
+    ) {
         let Some(c) = self.conns.get_mut(&conn) else {
             return;
         };
         let Some(target_id) = c.remote().cloned() else {
             return;
         };
-        let Some(doc) = docs.get(&document) else {
-            return;
-        };
-        let empty = doc.get_heads().is_empty();
         let state = c.docs.entry(document).or_default();
-        if let Some(msg) = doc.sync().generate_sync_message(state) {
+        let generated = docs.with_doc(&document, |doc| {
+            let empty = doc.get_heads().is_empty();
+            doc.sync().generate_sync_message(state).map(|m| (empty, m))
+        });
+        if let Some(Some((empty, msg))) = generated {
             let data = msg.encode();
             let sender_id = self.me.clone();
             let message = if empty {
@@ -253,7 +278,13 @@ impl Session {
         }
     }
 
-    fn fan_out(&mut self, document: DocumentId, except: Option<ConnId>, docs: &mut impl Documents, effects: &mut Vec<Effect>) {
+    fn fan_out(
+        &mut self,
+        document: DocumentId,
+        except: Option<ConnId>,
+        docs: &mut impl Documents,
+        effects: &mut Vec<Effect>,
+    ) {
         let conns: Vec<ConnId> = self
             .conns
             .iter()
@@ -266,7 +297,12 @@ impl Session {
     }
 
     /// Bytes arrived on a connection.
-    pub fn receive(&mut self, conn: ConnId, bytes: &[u8], docs: &mut impl Documents) -> Vec<Effect> {
+    pub fn receive(
+        &mut self,
+        conn: ConnId,
+        bytes: &[u8],
+        docs: &mut impl Documents,
+    ) -> Vec<Effect> {
         let message = match Message::decode(bytes) {
             Ok(m) => m,
             Err(e) => return refuse(conn, format!("malformed message: {e}")),
@@ -275,7 +311,12 @@ impl Session {
     }
 
     /// A decoded message arrived on a connection.
-    pub fn handle(&mut self, conn: ConnId, message: Message, docs: &mut impl Documents) -> Vec<Effect> {
+    pub fn handle(
+        &mut self,
+        conn: ConnId,
+        message: Message,
+        docs: &mut impl Documents,
+    ) -> Vec<Effect> {
         let Some(c) = self.conns.get_mut(&conn) else {
             return Vec::new();
         };
@@ -294,7 +335,10 @@ impl Session {
                     ..
                 },
             ) => {
-                if !supported_protocol_versions.iter().any(|v| v == PROTOCOL_VERSION) {
+                if !supported_protocol_versions
+                    .iter()
+                    .any(|v| v == PROTOCOL_VERSION)
+                {
                     return refuse(
                         conn,
                         format!(
@@ -343,7 +387,10 @@ impl Session {
                 },
             ) => {
                 if selected_protocol_version != PROTOCOL_VERSION {
-                    return refuse(conn, format!("the relay chose protocol {selected_protocol_version:?}"));
+                    return refuse(
+                        conn,
+                        format!("the relay chose protocol {selected_protocol_version:?}"),
+                    );
                 }
                 if target_id != self.me {
                     return refuse(conn, "the relay answered another peer");
@@ -361,15 +408,33 @@ impl Session {
             (Phase::Ready(remote), message) => {
                 let remote = remote.clone();
                 if message.sender_id() != Some(&remote) {
-                    return refuse(conn, format!("a {} message claimed another sender than {remote}", message.kind()));
+                    return refuse(
+                        conn,
+                        format!(
+                            "a {} message claimed another sender than {remote}",
+                            message.kind()
+                        ),
+                    );
                 }
                 self.handle_ready(conn, remote, message, docs)
             }
-            (_, message) => refuse(conn, format!("unexpected {} message before the handshake finished", message.kind())),
+            (_, message) => refuse(
+                conn,
+                format!(
+                    "unexpected {} message before the handshake finished",
+                    message.kind()
+                ),
+            ),
         }
     }
 
-    fn handle_ready(&mut self, conn: ConnId, remote: PeerId, message: Message, docs: &mut impl Documents) -> Vec<Effect> {
+    fn handle_ready(
+        &mut self,
+        conn: ConnId,
+        remote: PeerId,
+        message: Message,
+        docs: &mut impl Documents,
+    ) -> Vec<Effect> {
         let mut effects = Vec::new();
         match message {
             Message::Sync {
@@ -387,10 +452,14 @@ impl Session {
                 let _ = (document_id, data);
                 return refuse(conn, "a message addressed to another peer");
             }
-            Message::Sync { document_id, data, .. } => {
+            Message::Sync {
+                document_id, data, ..
+            } => {
                 self.apply_sync(conn, &remote, document_id, &data, false, docs, &mut effects);
             }
-            Message::Request { document_id, data, .. } => {
+            Message::Request {
+                document_id, data, ..
+            } => {
                 self.apply_sync(conn, &remote, document_id, &data, true, docs, &mut effects);
             }
             Message::DocUnavailable { document_id, .. } => {
@@ -407,7 +476,11 @@ impl Session {
                 ..
             } => {
                 let key = (remote.clone(), session_id.clone());
-                if self.ephemeral_seen.get(&key).is_some_and(|seen| *seen >= count) {
+                if self
+                    .ephemeral_seen
+                    .get(&key)
+                    .is_some_and(|seen| *seen >= count)
+                {
                     return effects;
                 }
                 self.ephemeral_seen.insert(key, count);
@@ -415,7 +488,11 @@ impl Session {
                 let forward_to: Vec<(ConnId, PeerId)> = self
                     .conns
                     .iter()
-                    .filter(|(id, c)| **id != conn && c.role == Role::Acceptor && c.docs.contains_key(&document_id))
+                    .filter(|(id, c)| {
+                        **id != conn
+                            && c.role == Role::Acceptor
+                            && c.docs.contains_key(&document_id)
+                    })
                     .filter_map(|(id, c)| c.remote().map(|p| (*id, p.clone())))
                     .collect();
                 for (other, target_id) in forward_to {
@@ -440,7 +517,10 @@ impl Session {
             }
             Message::Leave { .. } | Message::HeadsGossip { .. } => {}
             other => {
-                return refuse(conn, format!("unexpected {} message after the handshake", other.kind()));
+                return refuse(
+                    conn,
+                    format!("unexpected {} message after the handshake", other.kind()),
+                );
             }
         }
         effects
@@ -460,12 +540,15 @@ impl Session {
         let message = match automerge::sync::Message::decode(data) {
             Ok(m) => m,
             Err(e) => {
-                effects.extend(refuse(conn, format!("malformed sync message for {document}: {e}")));
+                effects.extend(refuse(
+                    conn,
+                    format!("malformed sync message for {document}: {e}"),
+                ));
                 return;
             }
         };
         let carries_changes = !message.changes.is_empty();
-        let has_content = docs.get(&document).map(|d| !d.get_heads().is_empty());
+        let has_content = docs.with_doc(&document, |d| !d.get_heads().is_empty());
         if is_request && !carries_changes && has_content != Some(true) {
             // Asked for a document this peer does not have (or has only empty). The
             // interest is remembered: if the document arrives later, it is sent on.
@@ -475,25 +558,33 @@ impl Session {
             effects.push(self.unavailable(conn, remote, document));
             return;
         }
-        let doc = if has_content.is_some() {
-            docs.get(&document)
-        } else {
-            docs.create(&document)
-        };
-        let Some(doc) = doc else {
+        if has_content.is_none() && !docs.create(&document) {
             effects.push(self.unavailable(conn, remote, document));
             return;
-        };
+        }
         let Some(c) = self.conns.get_mut(&conn) else {
             return;
         };
         let state = c.docs.entry(document).or_default();
-        let before = doc.get_heads();
-        if let Err(e) = doc.sync().receive_sync_message(state, message) {
-            effects.extend(refuse(conn, format!("sync message for {document} could not be applied: {e}")));
-            return;
-        }
-        let changed = doc.get_heads() != before;
+        let applied = docs.with_doc(&document, |doc| {
+            let before = doc.get_heads();
+            let received = doc.sync().receive_sync_message(state, message);
+            received.map(|()| doc.get_heads() != before)
+        });
+        let changed = match applied {
+            Some(Ok(changed)) => changed,
+            Some(Err(e)) => {
+                effects.extend(refuse(
+                    conn,
+                    format!("sync message for {document} could not be applied: {e}"),
+                ));
+                return;
+            }
+            None => {
+                effects.push(self.unavailable(conn, remote, document));
+                return;
+            }
+        };
         if changed {
             effects.push(Effect::DocumentChanged { document });
         }

@@ -16,7 +16,12 @@ fn doc() -> DocumentId {
 }
 
 fn cbor(entries: Vec<(&str, Value)>) -> Vec<u8> {
-    let map = Value::Map(entries.into_iter().map(|(k, v)| (Value::Text(k.into()), v)).collect());
+    let map = Value::Map(
+        entries
+            .into_iter()
+            .map(|(k, v)| (Value::Text(k.into()), v))
+            .collect(),
+    );
     let mut out = Vec::new();
     ciborium::into_writer(&map, &mut out).expect("encodes");
     out
@@ -47,7 +52,9 @@ fn every_message_round_trips() {
         Message::Error {
             message: "nope".into(),
         },
-        Message::Leave { sender_id: peer("a") },
+        Message::Leave {
+            sender_id: peer("a"),
+        },
         Message::Request {
             sender_id: peer("a"),
             target_id: peer("relay"),
@@ -94,7 +101,9 @@ fn accepts_what_javascript_peers_send() {
         ("someFutureKey", text("ignored")),
     ]);
     match Message::decode(&frame) {
-        Ok(Message::Ephemeral { count, document_id, .. }) => {
+        Ok(Message::Ephemeral {
+            count, document_id, ..
+        }) => {
             assert_eq!(count, 12);
             assert_eq!(document_id, doc());
         }
@@ -109,7 +118,9 @@ fn accepts_what_javascript_peers_send() {
             Value::Map(vec![(text("isEphemeral"), Value::Bool(true))]),
         ),
     ]);
-    assert!(matches!(Message::decode(&join), Ok(Message::Join { metadata, .. }) if metadata.is_ephemeral));
+    assert!(
+        matches!(Message::decode(&join), Ok(Message::Join { metadata, .. }) if metadata.is_ephemeral)
+    );
     let gossip = cbor(vec![
         ("type", text("remote-heads-changed")),
         ("senderId", text("js-peer")),
@@ -119,7 +130,10 @@ fn accepts_what_javascript_peers_send() {
     ]);
     assert!(matches!(
         Message::decode(&gossip),
-        Ok(Message::HeadsGossip { kind: GossipKind::RemoteHeadsChanged, .. })
+        Ok(Message::HeadsGossip {
+            kind: GossipKind::RemoteHeadsChanged,
+            ..
+        })
     ));
 }
 
@@ -198,16 +212,26 @@ fn refuses_malformed_frames_with_a_reason() {
             ]),
             "negative fractional count",
         ),
-        ({
-            let mut f = Message::Leave { sender_id: peer("a") }.encode();
-            f.push(0);
-            f
-        }, "trailing bytes"),
-        ({
-            let mut out = Vec::new();
-            ciborium::into_writer(&Value::Array(vec![text("sync")]), &mut out).expect("encodes");
-            out
-        }, "an array"),
+        (
+            {
+                let mut f = Message::Leave {
+                    sender_id: peer("a"),
+                }
+                .encode();
+                f.push(0);
+                f
+            },
+            "trailing bytes",
+        ),
+        (
+            {
+                let mut out = Vec::new();
+                ciborium::into_writer(&Value::Array(vec![text("sync")]), &mut out)
+                    .expect("encodes");
+                out
+            },
+            "an array",
+        ),
     ];
     for (frame, what) in cases {
         assert!(Message::decode(&frame).is_err(), "{what} must be refused");

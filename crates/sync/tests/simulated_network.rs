@@ -4,7 +4,7 @@
 
 use std::collections::{HashMap, VecDeque};
 
-use automerge::{AutoCommit, ObjType, ReadDoc, ROOT, transaction::Transactable};
+use automerge::{AutoCommit, ObjType, ROOT, ReadDoc, transaction::Transactable};
 use proptest::prelude::*;
 use tandem_domain::document_id::DocumentId;
 use tandem_sync::session::{ConnId, Documents, Effect, Role, Session};
@@ -16,14 +16,14 @@ struct Store {
 }
 
 impl Documents for Store {
-    fn get(&mut self, id: &DocumentId) -> Option<&mut AutoCommit> {
-        self.docs.get_mut(id)
+    fn with_doc<R>(&mut self, id: &DocumentId, f: impl FnOnce(&mut AutoCommit) -> R) -> Option<R> {
+        self.docs.get_mut(id).map(f)
     }
-    fn create(&mut self, id: &DocumentId) -> Option<&mut AutoCommit> {
-        if !self.accepts_new {
-            return None;
+    fn create(&mut self, id: &DocumentId) -> bool {
+        if self.accepts_new {
+            self.docs.entry(*id).or_default();
         }
-        Some(self.docs.entry(*id).or_default())
+        self.accepts_new
     }
 }
 
@@ -64,7 +64,11 @@ impl Net {
         };
         let doc = DocumentId::from_bytes([1; 16]);
         let mut net = Net {
-            nodes: vec![node("browser-a", false), node("browser-b", false), node("relay", true)],
+            nodes: vec![
+                node("browser-a", false),
+                node("browser-b", false),
+                node("relay", true),
+            ],
             links: Vec::new(),
             next_conn: 0,
             doc,
@@ -72,7 +76,9 @@ impl Net {
         };
         // Browser A created the document; browser B opened a link to it (empty copy).
         let mut created = AutoCommit::new();
-        created.put_object(ROOT, "notes", ObjType::Text).expect("text");
+        created
+            .put_object(ROOT, "notes", ObjType::Text)
+            .expect("text");
         net.nodes[0].store.docs.insert(doc, created);
         net.nodes[1].store.docs.insert(doc, AutoCommit::new());
         for browser in 0..2 {
@@ -147,7 +153,11 @@ impl Net {
                     if let Some((i, from_relay)) = self.link_of(node, conn) {
                         let link = &mut self.links[i];
                         if link.up {
-                            let q = if from_relay { &mut link.to_browser } else { &mut link.to_relay };
+                            let q = if from_relay {
+                                &mut link.to_browser
+                            } else {
+                                &mut link.to_relay
+                            };
                             q.push_back(message.encode());
                         }
                     }
@@ -166,9 +176,17 @@ impl Net {
     /// Delivers the next frame on a link in one direction; false if none was waiting.
     fn deliver(&mut self, browser: usize, to_relay: bool) -> bool {
         let link = &mut self.links[browser];
-        let frame = if to_relay { link.to_relay.pop_front() } else { link.to_browser.pop_front() };
+        let frame = if to_relay {
+            link.to_relay.pop_front()
+        } else {
+            link.to_browser.pop_front()
+        };
         let Some(frame) = frame else { return false };
-        let (node, conn) = if to_relay { (RELAY, link.relay_conn) } else { (browser, link.browser_conn) };
+        let (node, conn) = if to_relay {
+            (RELAY, link.relay_conn)
+        } else {
+            (browser, link.browser_conn)
+        };
         let Node { session, store } = &mut self.nodes[node];
         let effects = session.receive(conn, &frame, store);
         self.apply(node, effects);
@@ -177,14 +195,17 @@ impl Net {
 
     fn edit(&mut self, browser: usize, key: u8, value: i64, text_at: usize) {
         let doc = self.doc;
-        let Some(d) = self.nodes[browser].store.docs.get_mut(&doc) else { return };
+        let Some(d) = self.nodes[browser].store.docs.get_mut(&doc) else {
+            return;
+        };
         let Ok(Some((_, notes))) = d.get(ROOT, "notes") else {
             return; // B has not received the document yet: nothing to edit.
         };
         let key = format!("k{key}-{browser}");
         d.put(ROOT, key.as_str(), value).expect("put");
         let len = d.length(&notes);
-        d.splice_text(&notes, text_at.min(len), 0, "x").expect("splice");
+        d.splice_text(&notes, text_at.min(len), 0, "x")
+            .expect("splice");
         d.commit();
         self.written.push((key, value));
         let Node { session, store } = &mut self.nodes[browser];
@@ -212,10 +233,22 @@ impl Net {
 
 #[derive(Debug, Clone)]
 enum Step {
-    Edit { browser: usize, key: u8, value: i64, at: usize },
-    Deliver { browser: usize, to_relay: bool },
-    Break { browser: usize },
-    Heal { browser: usize },
+    Edit {
+        browser: usize,
+        key: u8,
+        value: i64,
+        at: usize,
+    },
+    Deliver {
+        browser: usize,
+        to_relay: bool,
+    },
+    Break {
+        browser: usize,
+    },
+    Heal {
+        browser: usize,
+    },
 }
 
 fn step() -> impl Strategy<Value = Step> {
@@ -274,5 +307,8 @@ fn a_browser_that_asks_before_the_relay_has_the_document_gets_it_later() {
     net.edit(0, 1, 42, 0);
     net.quiesce();
     let b = net.nodes[1].store.docs.get(&net.doc).expect("doc");
-    assert_eq!(b.get(ROOT, "k1-0").expect("read").map(|(v, _)| v.as_i64()), Some(Some(42)));
+    assert_eq!(
+        b.get(ROOT, "k1-0").expect("read").map(|(v, _)| v.as_i64()),
+        Some(Some(42))
+    );
 }

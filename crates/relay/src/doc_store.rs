@@ -1,0 +1,156 @@
+//! Documents on disk, in an embedded transactional store (redb) under the data folder.
+//!
+//! Each document is a snapshot plus numbered increments, like the browser's layout. An
+//! append is one committed transaction: when `append` returns, the change survives a
+//! crash or power loss (redb commits are durable by default). Compaction writes the new
+//! snapshot and deletes the increments in one transaction.
+
+use std::path::{Path, PathBuf};
+
+use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
+
+const SNAPSHOTS: TableDefinition<&str, &[u8]> = TableDefinition::new("snapshots");
+const INCREMENTS: TableDefinition<(&str, u64), &[u8]> = TableDefinition::new("increments");
+
+/// The file under the data folder.
+pub const FILE_NAME: &str = "documents.redb";
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("cannot open the document store {path}: {message}")]
+    Open { path: PathBuf, message: String },
+    #[error("the document store failed: {0}")]
+    Failed(String),
+}
+
+fn failed(e: impl std::fmt::Display) -> StoreError {
+    StoreError::Failed(e.to_string())
+}
+
+/// A stored document: its bytes (snapshot then increments), loadable as one.
+#[derive(Debug, Default)]
+pub struct Stored {
+    pub bytes: Vec<u8>,
+    pub snapshot_len: usize,
+    pub increments_len: usize,
+    pub next_seq: u64,
+}
+
+#[derive(Debug)]
+pub struct DocStore {
+    db: Database,
+}
+
+impl DocStore {
+    pub fn open(data_dir: &Path) -> Result<Self, StoreError> {
+        let path = data_dir.join(FILE_NAME);
+        let open_err = |e: &dyn std::fmt::Display| StoreError::Open {
+            path: path.clone(),
+            message: e.to_string(),
+        };
+        let db = Database::create(&path).map_err(|e| open_err(&e))?;
+        // Create the tables up front so reads never meet a missing table.
+        let txn = db.begin_write().map_err(|e| open_err(&e))?;
+        txn.open_table(SNAPSHOTS).map_err(|e| open_err(&e))?;
+        txn.open_table(INCREMENTS).map_err(|e| open_err(&e))?;
+        txn.commit().map_err(|e| open_err(&e))?;
+        Ok(DocStore { db })
+    }
+
+    /// Everything stored for a document, or `None` if nothing is.
+    pub fn load(&self, doc: &str) -> Result<Option<Stored>, StoreError> {
+        let txn = self.db.begin_read().map_err(failed)?;
+        let snapshots = txn.open_table(SNAPSHOTS).map_err(failed)?;
+        let increments = txn.open_table(INCREMENTS).map_err(failed)?;
+        let mut stored = Stored::default();
+        let mut found = false;
+        if let Some(snapshot) = snapshots.get(doc).map_err(failed)? {
+            stored.bytes.extend_from_slice(snapshot.value());
+            stored.snapshot_len = snapshot.value().len();
+            found = true;
+        }
+        for entry in increments
+            .range((doc, 0)..=(doc, u64::MAX))
+            .map_err(failed)?
+        {
+            let (key, value) = entry.map_err(failed)?;
+            stored.bytes.extend_from_slice(value.value());
+            stored.increments_len += value.value().len();
+            stored.next_seq = key.value().1 + 1;
+            found = true;
+        }
+        Ok(found.then_some(stored))
+    }
+
+    /// Appends an increment under sequence number `seq`, durably.
+    pub fn append(&self, doc: &str, seq: u64, bytes: &[u8]) -> Result<(), StoreError> {
+        let txn = self.db.begin_write().map_err(failed)?;
+        {
+            let mut increments = txn.open_table(INCREMENTS).map_err(failed)?;
+            increments.insert((doc, seq), bytes).map_err(failed)?;
+        }
+        txn.commit().map_err(failed)
+    }
+
+    /// Replaces everything stored for a document with one snapshot, atomically.
+    pub fn compact(&self, doc: &str, snapshot: &[u8]) -> Result<(), StoreError> {
+        let txn = self.db.begin_write().map_err(failed)?;
+        {
+            let mut snapshots = txn.open_table(SNAPSHOTS).map_err(failed)?;
+            snapshots.insert(doc, snapshot).map_err(failed)?;
+            let mut increments = txn.open_table(INCREMENTS).map_err(failed)?;
+            increments
+                .retain_in((doc, 0)..=(doc, u64::MAX), |_, _| false)
+                .map_err(failed)?;
+        }
+        txn.commit().map_err(failed)
+    }
+
+    /// How many documents have a snapshot or increments.
+    pub fn document_count(&self) -> Result<usize, StoreError> {
+        let txn = self.db.begin_read().map_err(failed)?;
+        let snapshots = txn.open_table(SNAPSHOTS).map_err(failed)?;
+        let increments = txn.open_table(INCREMENTS).map_err(failed)?;
+        let mut ids = std::collections::BTreeSet::new();
+        for entry in snapshots.iter().map_err(failed)? {
+            ids.insert(entry.map_err(failed)?.0.value().to_owned());
+        }
+        for entry in increments.iter().map_err(failed)? {
+            ids.insert(entry.map_err(failed)?.0.value().0.to_owned());
+        }
+        Ok(ids.len())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn appends_load_in_order_and_compaction_replaces_them() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = DocStore::open(dir.path()).expect("opens");
+        assert!(store.load("d").expect("loads").is_none());
+        store.append("d", 0, b"ab").expect("append");
+        store.append("d", 1, b"cd").expect("append");
+        store.append("other", 0, b"zz").expect("append");
+        let s = store.load("d").expect("loads").expect("found");
+        assert_eq!(s.bytes, b"abcd");
+        assert_eq!((s.snapshot_len, s.increments_len, s.next_seq), (0, 4, 2));
+        store.compact("d", b"SNAP").expect("compact");
+        let s = store.load("d").expect("loads").expect("found");
+        assert_eq!(s.bytes, b"SNAP");
+        assert_eq!((s.snapshot_len, s.increments_len), (4, 0));
+        assert_eq!(
+            store.load("other").expect("loads").expect("found").bytes,
+            b"zz"
+        );
+        assert_eq!(store.document_count().expect("count"), 2);
+        drop(store);
+        let reopened = DocStore::open(dir.path()).expect("reopens");
+        assert_eq!(
+            reopened.load("d").expect("loads").expect("found").bytes,
+            b"SNAP"
+        );
+    }
+}

@@ -1,0 +1,226 @@
+//! Test fixtures: a relay on port 0 with a scratch data folder, and a Rust sync client
+//! (tandem-sync's session over a real WebSocket).
+#![allow(dead_code)]
+
+use std::{
+    collections::HashMap,
+    path::{Path, PathBuf},
+    time::Duration,
+};
+
+use automerge::AutoCommit;
+use futures_util::{SinkExt, StreamExt};
+use tandem_domain::document_id::DocumentId;
+use tandem_relay::{config::Config, server};
+use tandem_sync::{
+    message::Message,
+    session::{ConnId, Documents, Effect, Role, Session},
+};
+use tokio::{net::TcpStream, sync::oneshot};
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream, tungstenite::Message as Ws};
+
+pub struct RunningRelay {
+    pub addr: String,
+    stop: Option<oneshot::Sender<()>>,
+    task: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+impl RunningRelay {
+    pub async fn start(data_dir: &Path, app_dir: &Path) -> Self {
+        Self::start_with(data_dir, app_dir, |_| {}).await
+    }
+
+    pub async fn start_with(
+        data_dir: &Path,
+        app_dir: &Path,
+        tweak: impl FnOnce(&mut Config),
+    ) -> Self {
+        let mut config = Config::new(
+            "127.0.0.1:0".parse().expect("addr"),
+            data_dir.to_path_buf(),
+            app_dir.to_path_buf(),
+        );
+        tweak(&mut config);
+        let relay = server::bind(&config).await.expect("binds");
+        let addr = relay.listener.local_addr().expect("addr").to_string();
+        let (stop, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            server::run(relay, &config, async {
+                let _ = stopped.await;
+            })
+            .await
+        });
+        RunningRelay {
+            addr,
+            stop: Some(stop),
+            task,
+        }
+    }
+
+    pub fn sync_url(&self) -> String {
+        format!("ws://{}/sync", self.addr)
+    }
+
+    /// Graceful shutdown; waits for it.
+    pub async fn stop(mut self) {
+        if let Some(s) = self.stop.take() {
+            let _ = s.send(());
+        }
+        tokio::time::timeout(Duration::from_secs(10), &mut self.task)
+            .await
+            .expect("the relay stops within 10 s")
+            .expect("joins")
+            .expect("stops cleanly");
+    }
+}
+
+pub fn app_dir() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join("index.html"), "<title>Tandem</title>").expect("write");
+    dir
+}
+
+pub fn scratch() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = dir.path().join("data");
+    (dir, data)
+}
+
+type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
+
+#[derive(Default)]
+pub struct ClientDocs {
+    pub docs: HashMap<DocumentId, AutoCommit>,
+}
+
+impl Documents for ClientDocs {
+    fn with_doc<R>(&mut self, id: &DocumentId, f: impl FnOnce(&mut AutoCommit) -> R) -> Option<R> {
+        self.docs.get_mut(id).map(f)
+    }
+    fn create(&mut self, _: &DocumentId) -> bool {
+        false
+    }
+}
+
+/// A sync client over a real socket, driven step by step by the test.
+pub struct Client {
+    socket: Socket,
+    pub session: Session,
+    pub docs: ClientDocs,
+    pub unavailable: Vec<DocumentId>,
+    pub closed: Option<String>,
+}
+
+const CONN: ConnId = ConnId(1);
+
+impl Client {
+    pub async fn connect(url: &str, name: &str) -> Self {
+        let (socket, _) = tokio_tungstenite::connect_async(url)
+            .await
+            .expect("connects");
+        let mut client = Client {
+            socket,
+            session: Session::new(name.parse().expect("peer id"), Default::default()),
+            docs: ClientDocs::default(),
+            unavailable: Vec::new(),
+            closed: None,
+        };
+        let effects = client.session.connect(CONN, Role::Initiator);
+        client.apply(effects).await;
+        client
+            .pump_until(Duration::from_secs(5), |c| c.session.remote(CONN).is_some())
+            .await;
+        client
+    }
+
+    async fn apply(&mut self, effects: Vec<Effect>) {
+        for effect in effects {
+            match effect {
+                Effect::Send { message, .. } => {
+                    self.socket
+                        .send(Ws::Binary(message.encode().into()))
+                        .await
+                        .expect("sends");
+                }
+                Effect::Close { reason, .. } => self.closed = Some(reason),
+                Effect::DocumentUnavailable { document, .. } => self.unavailable.push(document),
+                _ => {}
+            }
+        }
+    }
+
+    pub async fn share(&mut self, id: DocumentId, doc: AutoCommit) {
+        self.docs.docs.insert(id, doc);
+        let effects = self.session.share(id, &mut self.docs);
+        self.apply(effects).await;
+    }
+
+    pub async fn changed(&mut self, id: DocumentId) {
+        let effects = self.session.changed(id, &mut self.docs);
+        self.apply(effects).await;
+    }
+
+    /// Reads frames until `done` holds; panics after `timeout`.
+    pub async fn pump_until(&mut self, timeout: Duration, done: impl Fn(&mut Self) -> bool) {
+        let deadline = tokio::time::Instant::now() + timeout;
+        while !done(self) {
+            let frame = tokio::time::timeout_at(deadline, self.socket.next())
+                .await
+                .expect("condition reached before the timeout");
+            match frame {
+                Some(Ok(Ws::Binary(bytes))) => {
+                    let effects = self.session.receive(CONN, &bytes, &mut self.docs);
+                    self.apply(effects).await;
+                }
+                Some(Ok(_)) => {}
+                other => panic!("connection ended: {other:?}"),
+            }
+        }
+    }
+
+    /// Reads until the relay has nothing more to say for `quiet`.
+    pub async fn settle(&mut self, quiet: Duration) {
+        while let Ok(Some(Ok(frame))) = tokio::time::timeout(quiet, self.socket.next()).await {
+            if let Ws::Binary(bytes) = frame {
+                let effects = self.session.receive(CONN, &bytes, &mut self.docs);
+                self.apply(effects).await;
+            }
+        }
+    }
+}
+
+/// A raw socket for sending hostile frames; collects what comes back until it closes.
+pub struct Raw {
+    pub socket: Socket,
+}
+
+impl Raw {
+    pub async fn connect(url: &str) -> Self {
+        let (socket, _) = tokio_tungstenite::connect_async(url)
+            .await
+            .expect("connects");
+        Raw { socket }
+    }
+
+    pub async fn send(&mut self, frame: Vec<u8>) {
+        // The relay may already have closed; a failed send is part of what is tested.
+        let _ = self.socket.send(Ws::Binary(frame.into())).await;
+    }
+
+    /// The protocol messages received, and whether the relay closed the socket.
+    pub async fn drain(&mut self) -> (Vec<Message>, bool) {
+        let mut messages = Vec::new();
+        loop {
+            match tokio::time::timeout(Duration::from_secs(5), self.socket.next()).await {
+                Ok(Some(Ok(Ws::Binary(bytes)))) => {
+                    messages.push(Message::decode(&bytes).expect("the relay sends valid messages"));
+                }
+                Ok(Some(Ok(Ws::Close(_)))) | Ok(None) | Ok(Some(Err(_))) => {
+                    return (messages, true);
+                }
+                Ok(Some(Ok(_))) => {}
+                Err(_) => return (messages, false),
+            }
+        }
+    }
+}

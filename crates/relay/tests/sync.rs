@@ -1,0 +1,191 @@
+//! The relay as a storing sync peer, over real WebSockets on port 0.
+
+mod support;
+
+use std::time::Duration;
+
+use automerge::{AutoCommit, ObjType, ROOT, ReadDoc, transaction::Transactable};
+use support::{Client, Raw, RunningRelay, app_dir, scratch};
+use tandem_domain::document_id::DocumentId;
+use tandem_sync::message::{Message, PeerMetadata};
+
+const WAIT: Duration = Duration::from_secs(10);
+
+fn doc_with(text: &str) -> AutoCommit {
+    let mut doc = AutoCommit::new();
+    let notes = doc.put_object(ROOT, "notes", ObjType::Text).expect("text");
+    doc.splice_text(&notes, 0, 0, text).expect("splice");
+    doc.commit();
+    doc
+}
+
+fn notes(doc: &AutoCommit) -> Option<String> {
+    let (_, id) = doc.get(ROOT, "notes").ok()??;
+    doc.text(&id).ok()
+}
+
+fn has_notes(c: &mut Client, id: DocumentId, want: &str) -> bool {
+    c.docs.docs.get(&id).and_then(notes).as_deref() == Some(want)
+}
+
+#[tokio::test]
+async fn a_document_reaches_a_second_client_and_survives_a_restart() {
+    let app = app_dir();
+    let (_dir, data) = scratch();
+    let id = DocumentId::from_bytes([5; 16]);
+
+    let relay = RunningRelay::start(&data, app.path()).await;
+    let mut a = Client::connect(&relay.sync_url(), "alice").await;
+    a.share(id, doc_with("План на квартал")).await;
+    a.settle(Duration::from_millis(300)).await;
+
+    let mut b = Client::connect(&relay.sync_url(), "bob").await;
+    b.share(id, AutoCommit::new()).await;
+    b.pump_until(WAIT, |c| has_notes(c, id, "План на квартал"))
+        .await;
+
+    // A live edit from Alice reaches Bob through the relay.
+    let doc = a.docs.docs.get_mut(&id).expect("doc");
+    let (_, text) = doc.get(ROOT, "notes").expect("read").expect("notes");
+    doc.splice_text(&text, 0, 0, "Новый ").expect("splice");
+    doc.commit();
+    a.changed(id).await;
+    b.pump_until(WAIT, |c| has_notes(c, id, "Новый План на квартал"))
+        .await;
+    a.settle(Duration::from_millis(200)).await;
+    drop((a, b));
+    relay.stop().await;
+
+    // A new relay process on the same folder still has it.
+    let relay = RunningRelay::start(&data, app.path()).await;
+    let mut c = Client::connect(&relay.sync_url(), "carol").await;
+    c.share(id, AutoCommit::new()).await;
+    c.pump_until(WAIT, |c| has_notes(c, id, "Новый План на квартал"))
+        .await;
+    relay.stop().await;
+}
+
+#[tokio::test]
+async fn asking_for_an_unknown_document_gets_doc_unavailable() {
+    let app = app_dir();
+    let (_dir, data) = scratch();
+    let relay = RunningRelay::start(&data, app.path()).await;
+    let id = DocumentId::from_bytes([6; 16]);
+    let mut c = Client::connect(&relay.sync_url(), "carol").await;
+    c.share(id, AutoCommit::new()).await;
+    c.pump_until(WAIT, |c| c.unavailable.contains(&id)).await;
+    relay.stop().await;
+}
+
+fn join(name: &str, versions: &[&str]) -> Vec<u8> {
+    Message::Join {
+        sender_id: name.parse().expect("peer"),
+        metadata: PeerMetadata::default(),
+        supported_protocol_versions: versions.iter().map(|v| v.to_string()).collect(),
+    }
+    .encode()
+}
+
+async fn expect_refused(raw: &mut Raw, what: &str) -> String {
+    let (messages, closed) = raw.drain().await;
+    assert!(closed, "{what}: the connection is closed");
+    match messages.last() {
+        Some(Message::Error { message }) => message.clone(),
+        other => panic!("{what}: expected an error message, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn hostile_frames_are_refused_and_everyone_else_keeps_syncing() {
+    let app = app_dir();
+    let (_dir, data) = scratch();
+    let relay =
+        RunningRelay::start_with(&data, app.path(), |c| c.max_message_bytes = 64 * 1024).await;
+    let url = relay.sync_url();
+    let id = DocumentId::from_bytes([7; 16]);
+    let mut alice = Client::connect(&url, "alice").await;
+    alice.share(id, doc_with("still here")).await;
+    alice.settle(Duration::from_millis(200)).await;
+
+    let mut raw = Raw::connect(&url).await;
+    raw.send(b"\xff\xfe not cbor".to_vec()).await;
+    let reason = expect_refused(&mut raw, "malformed CBOR").await;
+    assert!(reason.contains("malformed"), "{reason}");
+
+    let mut raw = Raw::connect(&url).await;
+    raw.send(join("mallory", &["0.9"])).await;
+    let reason = expect_refused(&mut raw, "unsupported version").await;
+    assert!(reason.contains("unsupported protocol"), "{reason}");
+
+    let mut raw = Raw::connect(&url).await;
+    let mut unknown = Vec::new();
+    ciborium::into_writer(
+        &ciborium::Value::Map(vec![(
+            ciborium::Value::Text("type".into()),
+            ciborium::Value::Text("teleport".into()),
+        )]),
+        &mut unknown,
+    )
+    .expect("encodes");
+    raw.send(unknown).await;
+    let reason = expect_refused(&mut raw, "unknown type").await;
+    assert!(reason.contains("teleport"), "{reason}");
+
+    let mut raw = Raw::connect(&url).await;
+    raw.send(vec![0u8; 128 * 1024]).await;
+    let (_, closed) = raw.drain().await;
+    assert!(closed, "an oversized frame closes the connection");
+
+    // Claiming another sender after the handshake.
+    let mut raw = Raw::connect(&url).await;
+    raw.send(join("mallory", &["1"])).await;
+    raw.send(
+        Message::Sync {
+            sender_id: "alice".parse().expect("peer"),
+            target_id: "tandem-relay".parse().expect("peer"),
+            document_id: id,
+            data: vec![0x42, 1],
+        }
+        .encode(),
+    )
+    .await;
+    let reason = expect_refused(&mut raw, "spoofed sender").await;
+    assert!(reason.contains("another sender"), "{reason}");
+
+    // A sync message that is not an Automerge sync message.
+    let mut raw = Raw::connect(&url).await;
+    raw.send(join("mallory", &["1"])).await;
+    raw.send(
+        Message::Sync {
+            sender_id: "mallory".parse().expect("peer"),
+            target_id: "tandem-relay".parse().expect("peer"),
+            document_id: id,
+            data: vec![1, 2, 3, 4],
+        }
+        .encode(),
+    )
+    .await;
+    let reason = expect_refused(&mut raw, "garbage sync data").await;
+    assert!(reason.contains("sync message"), "{reason}");
+
+    // The document and other clients are unaffected.
+    let mut bob = Client::connect(&url, "bob").await;
+    bob.share(id, AutoCommit::new()).await;
+    bob.pump_until(WAIT, |c| has_notes(c, id, "still here"))
+        .await;
+    relay.stop().await;
+}
+
+#[tokio::test]
+async fn a_second_join_with_the_same_peer_id_replaces_the_first() {
+    let app = app_dir();
+    let (_dir, data) = scratch();
+    let relay = RunningRelay::start(&data, app.path()).await;
+    let mut first = Raw::connect(&relay.sync_url()).await;
+    first.send(join("alice", &["1"])).await;
+    let _second = Client::connect(&relay.sync_url(), "alice").await;
+    let (messages, closed) = first.drain().await;
+    assert!(closed, "the earlier socket is closed");
+    assert!(matches!(messages.first(), Some(Message::Peer { .. })));
+    relay.stop().await;
+}
