@@ -2,17 +2,18 @@
 //!
 //! A screen calls [`Editor::edit`] with a domain command. The command becomes one
 //! Automerge change; the view signal is re-hydrated from the document (never patched by
-//! hand, so the screen always shows what the document holds); a flush to IndexedDB is
-//! scheduled. Errors become visible state (`error`, `save`), never a dropped log line.
+//! hand, so the screen always shows what the document holds); the change goes to the
+//! relay at once and is saved to IndexedDB. Changes from elsewhere (the relay, another
+//! tab) bump the repo's revision, and the view is re-hydrated. Errors become visible
+//! state (`error`, `save`), never a dropped log line.
 
 use leptos::{prelude::*, task::spawn_local};
-use tandem_domain::partnership::{Partnership, RoadmapError};
-
-use crate::{
-    browser::now_ms,
-    local_doc::{SharedDoc, flush, refresh_from_store},
-    storage::DocStore,
+use tandem_domain::{
+    document_id::DocumentId,
+    partnership::{Partnership, RoadmapError},
 };
+
+use crate::{browser::now_ms, local_doc::flush, repo::Repo};
 
 /// Whether this browser holds every edit.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,8 +26,8 @@ pub enum SaveState {
 
 #[derive(Clone, Copy)]
 pub struct Editor {
-    doc: StoredValue<SharedDoc, LocalStorage>,
-    store: StoredValue<DocStore, LocalStorage>,
+    repo: StoredValue<Repo, LocalStorage>,
+    pub id: DocumentId,
     /// The partnership as the document holds it now.
     pub view: RwSignal<Partnership>,
     /// The last refused command, in words.
@@ -35,15 +36,31 @@ pub struct Editor {
 }
 
 impl Editor {
-    pub fn new(doc: SharedDoc, store: DocStore) -> Result<Self, String> {
-        let view = doc.borrow().doc.partnership().map_err(|e| e.to_string())?;
-        Ok(Editor {
-            doc: StoredValue::new_local(doc),
-            store: StoredValue::new_local(store),
+    pub fn new(repo: StoredValue<Repo, LocalStorage>, id: DocumentId) -> Result<Self, String> {
+        let shared = repo
+            .with_value(|r| r.get(&id))
+            .ok_or_else(|| "this partnership is not stored in this browser".to_owned())?;
+        let view = shared
+            .borrow()
+            .doc
+            .partnership()
+            .map_err(|e| e.to_string())?;
+        let editor = Editor {
+            repo,
+            id,
             view: RwSignal::new(view),
             error: RwSignal::new(None),
             save: RwSignal::new(SaveState::Saved),
-        })
+        };
+        let revision = repo.with_value(Repo::revision);
+        Effect::new(move |previous: Option<u64>| {
+            let now = revision.get();
+            if previous.is_some_and(|p| p != now) {
+                editor.refresh_view();
+            }
+            now
+        });
+        Ok(editor)
     }
 
     /// Applies a command. Returns whether it was accepted; a refusal is shown in `error`.
@@ -52,13 +69,15 @@ impl Editor {
         message: &str,
         command: impl FnOnce(&mut Partnership) -> Result<(), RoadmapError>,
     ) -> bool {
-        let result = self
-            .doc
-            .with_value(|d| d.borrow_mut().doc.change(now_ms(), message, command));
+        let Some(shared) = self.repo.with_value(|r| r.get(&self.id)) else {
+            return false;
+        };
+        let result = shared.borrow_mut().doc.change(now_ms(), message, command);
         match result {
             Ok(()) => {
                 self.error.set(None);
                 self.refresh_view();
+                self.repo.with_value(|r| r.local_change(self.id));
                 self.schedule_flush();
                 true
             }
@@ -70,7 +89,11 @@ impl Editor {
     }
 
     fn refresh_view(&self) {
-        match self.doc.with_value(|d| d.borrow().doc.partnership()) {
+        let Some(shared) = self.repo.with_value(|r| r.get(&self.id)) else {
+            return;
+        };
+        let hydrated = shared.borrow().doc.partnership();
+        match hydrated {
             Ok(p) => self.view.set(p),
             Err(e) => self.error.set(Some(e.to_string())),
         }
@@ -78,16 +101,21 @@ impl Editor {
 
     fn schedule_flush(&self) {
         let this = *self;
-        let doc = self.doc.get_value();
-        let store = self.store.get_value();
+        let repo = self.repo.get_value();
+        let Some(doc) = repo.get(&self.id) else {
+            return;
+        };
         self.save.set(SaveState::Saving);
         spawn_local(async move {
-            let result = flush(&doc, &store).await;
+            let result = flush(&doc, &repo.store()).await;
             let unsaved = doc.borrow_mut().has_unsaved();
             match result {
                 Ok(report) => {
                     if report.merged_others {
                         this.refresh_view();
+                    }
+                    if report.appended > 0 {
+                        repo.announce(this.id);
                     }
                     if !unsaved {
                         this.save.set(SaveState::Saved);
@@ -98,21 +126,10 @@ impl Editor {
         });
     }
 
-    /// Merges what other tabs of this browser saved (called when the page regains focus).
-    pub fn merge_from_storage(&self) {
-        let this = *self;
-        let doc = self.doc.get_value();
-        let store = self.store.get_value();
-        spawn_local(async move {
-            match refresh_from_store(&doc, &store).await {
-                Ok(true) => this.refresh_view(),
-                Ok(false) => {}
-                Err(e) => this.error.set(Some(e.to_string())),
-            }
-        });
-    }
-
-    pub fn id(&self) -> String {
-        self.doc.with_value(|d| d.borrow().id.to_string())
+    /// How many changes the relay is not yet known to have stored.
+    pub fn unsynced(&self) -> usize {
+        let id = self.id;
+        self.repo
+            .with_value(|r| r.unsynced().with(|m| m.get(&id).copied().unwrap_or(0)))
     }
 }

@@ -4,6 +4,7 @@
 //! # Layout
 //! - [`ui`]: the screens (components only; `main.rs` just mounts [`ui::app::App`]).
 //! - [`editor`]: commands from the screens into an open document, and the view back out.
+//! - [`repo`]: every partnership in this browser, and its sync with other tabs and the relay.
 //! - [`local_doc`]: an open partnership and its incremental saving and compaction.
 //! - [`storage`]: the IndexedDB document store (chunks in the automerge-repo layout).
 //! - [`browser`]: clock, randomness, downloads, local-time display.
@@ -11,6 +12,7 @@
 pub mod browser;
 pub mod editor;
 pub mod local_doc;
+pub mod repo;
 pub mod storage;
 pub mod ui;
 
@@ -19,3 +21,6 @@ pub fn mount() {
     console_error_panic_hook::set_once();
     leptos::mount::mount_to_body(ui::app::App);
 }
+
+#[cfg(test)]
+wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);

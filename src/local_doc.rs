@@ -80,6 +80,20 @@ impl LocalDoc {
         })))
     }
 
+    /// An empty document for a partnership this browser does not hold yet; sync fills
+    /// it, and the first flush stores it.
+    pub fn empty(id: DocumentId) -> SharedDoc {
+        Rc::new(RefCell::new(LocalDoc {
+            id,
+            doc: PartnershipDoc::empty(),
+            saved_heads: Vec::new(),
+            stored: Vec::new(),
+            snapshot_len: 0,
+            increments_len: 0,
+            flushing: false,
+        }))
+    }
+
     /// Opens a stored partnership.
     pub async fn open(store: &DocStore, id: DocumentId) -> Result<SharedDoc, OpenError> {
         let chunks = store.chunks(&id.to_string()).await?;

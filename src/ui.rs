@@ -3,6 +3,8 @@
 
 pub mod app;
 pub mod campaign_row;
+pub mod collab_text;
+pub mod connection_badge;
 pub mod home;
 pub mod new_partnership;
 pub mod partnership_page;

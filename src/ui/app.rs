@@ -1,30 +1,85 @@
-//! The shell: top bar and routes.
+//! The shell: opens the repo, then the top bar and routes.
 
-use leptos::prelude::*;
+use leptos::{prelude::*, task::spawn_local};
 use leptos_router::{
     components::{Route, Router, Routes},
     path,
 };
 
-use super::{home::Home, new_partnership::NewPartnershipPage, partnership_page::PartnershipPage};
+use super::{
+    connection_badge::ConnectionBadge, home::Home, new_partnership::NewPartnershipPage,
+    partnership_page::PartnershipPage,
+};
+use crate::repo::Repo;
+
+#[derive(Clone)]
+enum Boot {
+    Opening,
+    Ready(StoredValue<Repo, LocalStorage>),
+    Failed(String),
+}
 
 #[component]
 pub fn App() -> impl IntoView {
+    let boot = RwSignal::new(Boot::Opening);
+    spawn_local(async move {
+        match Repo::open().await {
+            // The repo lives as long as the page.
+            Ok(repo) => boot.set(Boot::Ready(StoredValue::new_local(repo))),
+            Err(e) => boot.set(Boot::Failed(e.to_string())),
+        }
+    });
     view! {
         <Router>
             <a class="skip-link" href="#main">"Skip to content"</a>
-            <header class="topbar">
-                <a class="logo" href="/">"Tandem"</a>
-                <span class="tagline">"partnerships, kept together"</span>
-            </header>
-            <main id="main" tabindex="-1">
-                <Routes fallback=|| view! { <NotFound/> }>
-                    <Route path=path!("/") view=Home/>
-                    <Route path=path!("/new") view=NewPartnershipPage/>
-                    <Route path=path!("/p/:id") view=PartnershipPage/>
-                </Routes>
-            </main>
+            {move || match boot.get() {
+                Boot::Opening => view! {
+                    <TopBar/>
+                    <main id="main"><p class="muted" role="status">"Opening your partnerships…"</p></main>
+                }.into_any(),
+                Boot::Failed(e) => view! {
+                    <TopBar/>
+                    <main id="main">
+                        <p class="error" role="alert">
+                            "Tandem cannot open this browser's storage: " {e}
+                            ". Nothing was changed. Check that the browser allows site data, then reload."
+                        </p>
+                    </main>
+                }.into_any(),
+                Boot::Ready(repo) => {
+                    provide_context(repo);
+                    view! { <Shell/> }.into_any()
+                }
+            }}
         </Router>
+    }
+}
+
+#[component]
+fn TopBar() -> impl IntoView {
+    view! {
+        <header class="topbar">
+            <a class="logo" href="/">"Tandem"</a>
+            <span class="tagline">"partnerships, kept together"</span>
+        </header>
+    }
+}
+
+#[component]
+fn Shell() -> impl IntoView {
+    view! {
+        <header class="topbar">
+            <a class="logo" href="/">"Tandem"</a>
+            <span class="tagline">"partnerships, kept together"</span>
+            <ConnectionBadge/>
+        </header>
+        <main id="main" tabindex="-1">
+            <Routes fallback=|| view! { <NotFound/> }>
+                <Route path=path!("/") view=Home/>
+                <Route path=path!("/new") view=NewPartnershipPage/>
+                <Route path=path!("/p/:id") view=PartnershipPage/>
+            </Routes>
+        </main>
     }
 }
 

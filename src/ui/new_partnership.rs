@@ -3,17 +3,12 @@
 use leptos::{ev::SubmitEvent, prelude::*, task::spawn_local};
 use leptos_router::hooks::use_navigate;
 use tandem_domain::{
-    document_id::DocumentId,
     market::parse_market_list,
     partnership::{MAX_QUARTERS, NewPartnership},
     quarter::QuarterId,
 };
 
-use crate::{
-    browser::{now_ms, random_16},
-    local_doc::LocalDoc,
-    storage::DocStore,
-};
+use crate::{browser::now_ms, repo::Repo};
 
 /// The quarter after the current one: roadmaps are usually drafted ahead.
 fn default_first_quarter() -> String {
@@ -36,6 +31,7 @@ pub fn NewPartnershipPage() -> impl IntoView {
     let error = RwSignal::new(None::<String>);
     let busy = RwSignal::new(false);
     let navigate = use_navigate();
+    let repo = expect_context::<StoredValue<Repo, LocalStorage>>();
 
     let on_submit = move |ev: SubmitEvent| {
         ev.prevent_default();
@@ -61,18 +57,13 @@ pub fn NewPartnershipPage() -> impl IntoView {
         };
         busy.set(true);
         let navigate = navigate.clone();
+        let repo = repo.get_value();
         spawn_local(async move {
-            let id = DocumentId::from_bytes(random_16());
-            let result = match DocStore::open(DocStore::DEFAULT_NAME).await {
-                Ok(store) => LocalDoc::create(&store, id, &new, now_ms())
-                    .await
-                    .map_err(|e| e.to_string()),
-                Err(e) => Err(e.to_string()),
-            };
+            let result = repo.create(&new, now_ms()).await;
             busy.set(false);
             match result {
-                Ok(_) => navigate(&format!("/p/{id}"), Default::default()),
-                Err(e) => error.set(Some(e)),
+                Ok(id) => navigate(&format!("/p/{id}"), Default::default()),
+                Err(e) => error.set(Some(e.to_string())),
             }
         });
     };

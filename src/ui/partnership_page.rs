@@ -1,66 +1,91 @@
-//! A partnership: header, save state, tabs (the roadmap for now).
+//! A partnership: header, save and sync state, tabs (the roadmap for now).
 
-use leptos::{ev, prelude::*, task::spawn_local};
+use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 use tandem_domain::document_id::DocumentId;
 
 use super::roadmap::Roadmap;
 use crate::{
     editor::{Editor, SaveState},
-    local_doc::LocalDoc,
-    storage::DocStore,
+    repo::{Connection, Repo},
 };
 
-#[derive(Clone)]
-enum Page {
-    Loading,
-    Ready(Editor),
-    Failed(String),
+fn open(repo: StoredValue<Repo, LocalStorage>, raw_id: &str) -> Result<Editor, String> {
+    let Ok(id) = raw_id.parse::<DocumentId>() else {
+        return Err(format!("“{raw_id}” is not a partnership link."));
+    };
+    Editor::new(repo, id).map_err(|e| format!("This partnership cannot be opened: {e}."))
 }
 
-async fn open(raw_id: String) -> Page {
-    let Ok(id) = raw_id.parse::<DocumentId>() else {
-        return Page::Failed(format!("“{raw_id}” is not a partnership link."));
-    };
-    let store = match DocStore::open(DocStore::DEFAULT_NAME).await {
-        Ok(s) => s,
-        Err(e) => return Page::Failed(e.to_string()),
-    };
-    match LocalDoc::open(&store, id).await {
-        Ok(doc) => Editor::new(doc, store).map_or_else(Page::Failed, Page::Ready),
-        Err(e) => Page::Failed(format!("This partnership cannot be opened: {e}.")),
-    }
+/// Where an opened link stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Arrival {
+    Here,
+    Fetching,
+    Unavailable,
 }
 
 #[component]
 pub fn PartnershipPage() -> impl IntoView {
     let params = use_params_map();
-    let page = RwSignal::new(Page::Loading);
+    let repo = expect_context::<StoredValue<Repo, LocalStorage>>();
+    let id = Memo::new(move |_| params.read().get("id").unwrap_or_default());
+    let revision = repo.with_value(Repo::revision);
+    let unavailable = repo.with_value(Repo::unavailable);
+    // Changes only when the partnership arrives, so the page is built once.
+    let arrival = Memo::new(move |_| {
+        revision.track();
+        let Ok(doc) = id.get().parse::<DocumentId>() else {
+            return Arrival::Here; // `open` explains the bad link.
+        };
+        if repo.with_value(|r| r.has_content(&doc)) {
+            Arrival::Here
+        } else if unavailable.with(|u| u.contains(&doc)) {
+            Arrival::Unavailable
+        } else {
+            Arrival::Fetching
+        }
+    });
     Effect::new(move |_| {
-        let id = params.read().get("id").unwrap_or_default();
-        page.set(Page::Loading);
-        spawn_local(async move { page.set(open(id).await) });
-    });
-    // Another tab may have saved edits while this one was in the background.
-    let focus = window_event_listener(ev::focus, move |_| {
-        if let Page::Ready(editor) = page.get_untracked() {
-            editor.merge_from_storage();
+        if arrival.get() == Arrival::Fetching
+            && let Ok(doc) = id.get().parse::<DocumentId>()
+        {
+            repo.with_value(|r| r.fetch(doc));
         }
     });
-    on_cleanup(move || focus.remove());
+    move || {
+        match arrival.get() {
+        Arrival::Fetching => view! {
+            <section class="card" data-testid="fetching">
+                <p role="status">"Fetching this partnership from the relay…"</p>
+                <p class="muted">"It opens as soon as it arrives, and is kept in this browser from then on."</p>
+            </section>
+        }
+        .into_any(),
+        Arrival::Unavailable => view! {
+            <section class="card" data-testid="unavailable">
+                <p class="error" role="alert">
+                    "The relay does not have this partnership. Check the link with whoever sent it."
+                </p>
+                <p><a href="/">"Back to your partnerships"</a></p>
+            </section>
+        }
+        .into_any(),
+        Arrival::Here => page(repo, &id.get()),
+    }
+    }
+}
 
-    move || match page.get() {
-        Page::Loading => {
-            view! { <p class="muted" role="status">"Opening the partnership…"</p> }.into_any()
-        }
-        Page::Failed(e) => view! {
+fn page(repo: StoredValue<Repo, LocalStorage>, id: &str) -> AnyView {
+    match open(repo, id) {
+        Err(e) => view! {
             <section class="card">
                 <p class="error" role="alert">{e}</p>
                 <p><a href="/">"Back to your partnerships"</a></p>
             </section>
         }
         .into_any(),
-        Page::Ready(editor) => {
+        Ok(editor) => {
             provide_context(editor);
             view! { <Partnership/> }.into_any()
         }
@@ -88,7 +113,10 @@ fn Partnership() -> impl IntoView {
                 <h1 data-testid="partnership-title">{brand} " × " {creator}</h1>
                 <p class="meta"><span class="markets" aria-label="Markets">{markets}</span></p>
             </div>
-            <SaveIndicator/>
+            <div class="states">
+                <SaveIndicator/>
+                <SyncIndicator/>
+            </div>
         </section>
         {move || editor.error.get().map(|e| view! {
             <p class="error" role="alert" data-testid="edit-error">{e}</p>
@@ -114,6 +142,27 @@ fn SaveIndicator() -> impl IntoView {
                 SaveState::Failed(e) => view! {
                     <span class="error">"Not saved: " {e} ". Your edits are kept in this tab and saved with the next edit."</span>
                 }.into_any(),
+            }}
+        </p>
+    }
+}
+
+#[component]
+fn SyncIndicator() -> impl IntoView {
+    let editor = expect_context::<Editor>();
+    let repo = expect_context::<StoredValue<Repo, LocalStorage>>();
+    let connection = repo.with_value(Repo::connection);
+    view! {
+        <p class="sync-state" role="status" aria-live="polite" data-testid="sync-state">
+            {move || {
+                let n = editor.unsynced();
+                let changes = if n == 1 { "1 change".to_owned() } else { format!("{n} changes") };
+                match (connection.get(), n) {
+                    (Connection::Online, 0) => "On the relay: both sides have it".to_owned(),
+                    (Connection::Online, _) => format!("Syncing {changes}…"),
+                    (_, 0) => "Everything was on the relay when last connected".to_owned(),
+                    (_, _) => format!("{changes} not yet on the relay"),
+                }
             }}
         </p>
     }

@@ -9,7 +9,7 @@ use tandem_domain::{
     quarter::QuarterId,
 };
 
-use super::campaign_row::CampaignRow;
+use super::{campaign_row::CampaignRow, collab_text::CollabTextarea};
 use crate::{browser::random_16, editor::Editor};
 
 /// "" is no date; anything else must parse.
@@ -47,13 +47,11 @@ fn QuarterText(
     view! {
         <div class="field">
             <label for=label_for>{label}</label>
-            <textarea id=id data-testid=format!("{field}-{q}") rows="3" placeholder=placeholder
-                prop:value=move || editor.view.with(|p| read(p, q))
-                on:input=move |ev| {
-                    let value = event_target_value(&ev);
+            <CollabTextarea id=id test_id=format!("{field}-{q}") placeholder=placeholder
+                value=Signal::derive(move || editor.view.with(|p| read(p, q)))
+                on_input=move |value: String| {
                     editor.edit(label, |p| write(p, q, &value));
-                }
-            ></textarea>
+                }/>
         </div>
     }
 }

@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 
-use super::quarter_section::QuarterSection;
+use super::{collab_text::CollabTextarea, quarter_section::QuarterSection};
 use crate::editor::Editor;
 
 #[component]
@@ -16,17 +16,15 @@ pub fn Roadmap() -> impl IntoView {
     view! {
         <section class="card goal">
             <label for="goal" class="section-label">"The larger goal"</label>
-            <textarea id="goal" data-testid="goal" rows="2"
+            <CollabTextarea id="goal".to_owned() test_id="goal".to_owned() rows=2
                 placeholder="What this partnership is for, in a sentence both sides agree on"
-                prop:value=move || editor.view.with(|p| p.goal.as_str().to_owned())
-                on:input=move |ev| {
-                    let value = event_target_value(&ev);
+                value=Signal::derive(move || editor.view.with(|p| p.goal.as_str().to_owned()))
+                on_input=move |value: String| {
                     editor.edit("edit the goal", |p| {
                         p.set_goal(&value);
                         Ok(())
                     });
-                }
-            ></textarea>
+                }/>
         </section>
         <div class="quarters">
             <For each=move || quarters.get() key=|q| *q children=move |q| view! { <QuarterSection q/> }/>

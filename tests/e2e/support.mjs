@@ -16,11 +16,28 @@ const CHROMIUM_ARGS = [
   '--no-first-run', '--disable-quic',
 ];
 
-/** Starts the relay on a free port with a fresh data folder; resolves to {url, stop}. */
-export async function startRelay() {
-  const dataDir = mkdtempSync(join(tmpdir(), 'tandem-e2e-'));
+/** A free TCP port on loopback (for a relay that must come back on the same port). */
+export async function freePort() {
+  const { createServer } = await import('node:net');
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolvePort(port));
+    });
+    server.on('error', reject);
+  });
+}
+
+/**
+ * Starts the relay with a fresh data folder (or `dataDir`) on a free port (or `port`);
+ * resolves to {url, dataDir, kill, stop}. `kill()` is SIGKILL and keeps the data;
+ * `stop()` is SIGTERM and removes the data folder.
+ */
+export async function startRelay({ port = 0, dataDir } = {}) {
+  dataDir ??= mkdtempSync(join(tmpdir(), 'tandem-e2e-'));
   const bin = process.env.TANDEM_RELAY_BIN ?? join(ROOT, 'target/release/tandem-relay');
-  const child = spawn(bin, ['--addr', '127.0.0.1:0', '--data-dir', dataDir, '--app-dir', join(ROOT, 'dist')], {
+  const child = spawn(bin, ['--addr', `127.0.0.1:${port}`, '--data-dir', dataDir, '--app-dir', join(ROOT, 'dist')], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let log = '';
@@ -35,6 +52,14 @@ export async function startRelay() {
   });
   return {
     url,
+    dataDir,
+    async kill() {
+      if (child.exitCode === null) {
+        const exited = new Promise((r) => child.once('exit', r));
+        child.kill('SIGKILL');
+        await exited;
+      }
+    },
     async stop() {
       if (child.exitCode === null) {
         const exited = new Promise((r) => child.once('exit', r));
@@ -60,4 +85,44 @@ export function watchErrors(page) {
   page.on('pageerror', (e) => errors.push(String(e)));
   page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
   return errors;
+}
+
+/** Polls `read` until `check(value)` holds or `timeout` ms pass; returns the last value. */
+export async function eventually(read, check, { timeout = 5000, interval = 25, what = 'condition' } = {}) {
+  const deadline = Date.now() + timeout;
+  let value;
+  for (;;) {
+    value = await read();
+    if (check(value)) return value;
+    if (Date.now() > deadline) {
+      throw new Error(`${what} not reached within ${timeout} ms; last value: ${JSON.stringify(value)}`);
+    }
+    await new Promise((r) => setTimeout(r, interval));
+  }
+}
+
+/** Creates a partnership through the UI; returns its id. */
+export async function createPartnership(page, baseUrl, brand, creator) {
+  await page.goto(`${baseUrl}/new`);
+  await page.getByLabel('Brand').fill(brand);
+  await page.getByLabel('Creator or agency').fill(creator);
+  await page.getByLabel('First quarter').fill('2027-Q1');
+  await page.getByTestId('create-partnership').click();
+  await page.waitForURL(/\/p\//);
+  await page.getByTestId('partnership-title').waitFor();
+  return new URL(page.url()).pathname.split('/').pop();
+}
+
+/** The titles of a quarter's campaigns, in order. */
+export async function campaignTitles(page, quarter) {
+  return page.locator(`[data-testid="campaigns-${quarter}"] [data-testid="campaign-title"]`)
+    .evaluateAll((inputs) => inputs.map((i) => i.value));
+}
+
+/** Adds a campaign through a quarter's form. */
+export async function addCampaign(page, quarter, title, market) {
+  const form = page.getByTestId(`add-campaign-${quarter}`);
+  await form.getByLabel('Title').fill(title);
+  if (market) await form.getByLabel('Market').selectOption(market);
+  await form.getByRole('button', { name: 'Add campaign' }).click();
 }

@@ -56,6 +56,19 @@ impl PartnershipDoc {
         Ok(PartnershipDoc { doc })
     }
 
+    /// An empty document, to be filled by sync (a partnership opened from a link).
+    /// `partnership()` fails until the content arrives.
+    pub fn empty() -> Self {
+        PartnershipDoc {
+            doc: AutoCommit::new_with_encoding(ENCODING),
+        }
+    }
+
+    /// Whether the document holds no changes at all.
+    pub fn is_empty(&mut self) -> bool {
+        self.doc.get_heads().is_empty()
+    }
+
     /// Loads a document from stored chunks (a snapshot and/or incremental changes, in any
     /// order). Any chunk that does not parse makes the whole load fail: a partially loaded
     /// partnership would look complete while silently missing edits.
@@ -134,6 +147,13 @@ impl PartnershipDoc {
             .filter_map(|h| self.doc.get_change_meta_by_hash(h).map(|m| m.timestamp))
             .max()
             .filter(|t| *t > 0)
+    }
+
+    /// The underlying Automerge document, for the sync protocol. Changes arriving this
+    /// way are not validated by the commands: `partnership()` reports a document a peer
+    /// has broken.
+    pub fn automerge_mut(&mut self) -> &mut AutoCommit {
+        &mut self.doc
     }
 
     /// A copy with its own actor, for a second replica (tests, forks).

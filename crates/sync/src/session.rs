@@ -211,6 +211,21 @@ impl Session {
         Some(doc.get_changes(&theirs).len())
     }
 
+    /// The heads the remote on `conn` last reported for a document: every change they
+    /// cover is stored there.
+    pub fn their_heads(
+        &self,
+        conn: ConnId,
+        document: &DocumentId,
+    ) -> Option<Vec<automerge::ChangeHash>> {
+        self.conns
+            .get(&conn)?
+            .docs
+            .get(document)?
+            .their_heads
+            .clone()
+    }
+
     /// Sends presence or other transient data for a document to every ready connection
     /// that syncs it.
     pub fn broadcast_ephemeral(

@@ -1,0 +1,617 @@
+//! Every partnership this browser holds, kept in sync: with IndexedDB, with other tabs
+//! (BroadcastChannel) and with the relay (the automerge-repo protocol over a WebSocket).
+//!
+//! Flow: a local edit → [`Repo::local_change`] → sync messages to the relay and a save;
+//! the save done → a note to other tabs. A relay message → the protocol session → the
+//! document changes → saved, and `revision` bumps so open screens re-read it. Offline,
+//! edits are saved locally; on reconnect the session sends whatever the relay lacks.
+
+use std::{cell::RefCell, collections::BTreeMap, rc::Rc};
+
+use automerge::ChangeHash;
+use leptos::{prelude::*, task::spawn_local};
+use tandem_domain::{document_id::DocumentId, partnership::NewPartnership};
+use tandem_sync::session::{ConnId, Documents, Effect, Role, Session};
+use wasm_bindgen::{JsCast, JsValue, closure::Closure};
+use web_sys::{BinaryType, BroadcastChannel, MessageEvent, WebSocket};
+
+use crate::{
+    browser::random_16,
+    local_doc::{CreateError, LocalDoc, OpenError, SharedDoc, flush, refresh_from_store},
+    storage::{DocStore, StoreError},
+};
+
+/// The link to the relay.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Connection {
+    /// No connection; `retry_in_s` until the next attempt (`None`: waiting for the
+    /// browser to come online).
+    Offline {
+        retry_in_s: Option<u32>,
+    },
+    Connecting,
+    Online,
+}
+
+/// A stored partnership that does not load.
+#[derive(Debug, Clone)]
+pub struct Unreadable {
+    pub id: String,
+    pub reason: String,
+    pub bytes: Vec<u8>,
+}
+
+const PREF_RELAY: &str = "tandem.relay";
+const CHANNEL: &str = "tandem";
+
+/// A JavaScript event callback kept alive by Rust.
+type Handler = Closure<dyn FnMut(JsValue)>;
+
+struct Net {
+    session: Session,
+    socket: Option<WebSocket>,
+    conn: ConnId,
+    /// Failed attempts in a row, for the backoff.
+    failures: u32,
+    /// Heads the relay confirmed per document (also kept in localStorage).
+    relay_heads: BTreeMap<DocumentId, Vec<ChangeHash>>,
+    /// Closures the socket calls; dropped with the socket.
+    handlers: Vec<Handler>,
+}
+
+struct Inner {
+    store: DocStore,
+    docs: RefCell<BTreeMap<DocumentId, SharedDoc>>,
+    unreadable: RefCell<Vec<Unreadable>>,
+    net: RefCell<Net>,
+    relay_url: String,
+    channel: Option<BroadcastChannel>,
+    _channel_handler: RefCell<Option<Handler>>,
+    connection: RwSignal<Connection>,
+    /// Bumps whenever documents change from outside this tab's screens.
+    revision: RwSignal<u64>,
+    /// Per document: how many changes the relay is not yet known to have stored.
+    unsynced: RwSignal<BTreeMap<DocumentId, usize>>,
+    /// Documents asked for that the relay does not have.
+    unavailable: RwSignal<std::collections::BTreeSet<DocumentId>>,
+}
+
+/// The browser's partnerships and their sync. Cheap to clone.
+#[derive(Clone)]
+pub struct Repo(Rc<Inner>);
+
+/// The session's view of the documents: each behind its own `RefCell`.
+struct DocsView<'a>(&'a BTreeMap<DocumentId, SharedDoc>);
+
+impl Documents for DocsView<'_> {
+    fn with_doc<R>(
+        &mut self,
+        id: &DocumentId,
+        f: impl FnOnce(&mut automerge::AutoCommit) -> R,
+    ) -> Option<R> {
+        let shared = self.0.get(id)?;
+        let mut local = shared.try_borrow_mut().ok()?;
+        Some(f(local.doc.automerge_mut()))
+    }
+
+    fn create(&mut self, _: &DocumentId) -> bool {
+        // A browser only syncs partnerships it already holds.
+        false
+    }
+}
+
+fn local_storage() -> Option<web_sys::Storage> {
+    web_sys::window().and_then(|w| w.local_storage().ok().flatten())
+}
+
+/// The relay to sync with: `?relay=` (remembered), a remembered choice, or the origin.
+fn relay_url() -> String {
+    let window = web_sys::window();
+    let location = window.as_ref().map(|w| w.location());
+    let from_query = location
+        .as_ref()
+        .and_then(|l| l.search().ok())
+        .and_then(|q| web_sys::UrlSearchParams::new_with_str(&q).ok())
+        .and_then(|p| p.get("relay"));
+    if let (Some(url), Some(storage)) = (&from_query, local_storage()) {
+        let _ = storage.set_item(PREF_RELAY, url);
+    }
+    from_query
+        .or_else(|| local_storage().and_then(|s| s.get_item(PREF_RELAY).ok().flatten()))
+        .unwrap_or_else(|| {
+            let (protocol, host) = location
+                .map(|l| {
+                    (
+                        l.protocol().unwrap_or_default(),
+                        l.host().unwrap_or_default(),
+                    )
+                })
+                .unwrap_or_default();
+            let scheme = if protocol == "https:" { "wss" } else { "ws" };
+            format!("{scheme}://{host}/sync")
+        })
+}
+
+fn heads_key(id: &DocumentId) -> String {
+    format!("tandem.relay-heads.{id}")
+}
+
+fn load_relay_heads(id: &DocumentId) -> Vec<ChangeHash> {
+    local_storage()
+        .and_then(|s| s.get_item(&heads_key(id)).ok().flatten())
+        .map(|joined| joined.split(',').filter_map(|h| h.parse().ok()).collect())
+        .unwrap_or_default()
+}
+
+fn store_relay_heads(id: &DocumentId, heads: &[ChangeHash]) {
+    if let Some(s) = local_storage() {
+        let joined: Vec<String> = heads.iter().map(ToString::to_string).collect();
+        let _ = s.set_item(&heads_key(id), &joined.join(","));
+    }
+}
+
+fn online() -> bool {
+    web_sys::window()
+        .map(|w| w.navigator().on_line())
+        .unwrap_or(true)
+}
+
+fn set_timeout(ms: i32, f: impl FnOnce() + 'static) {
+    let callback = Closure::once_into_js(f);
+    if let Some(w) = web_sys::window() {
+        let _ =
+            w.set_timeout_with_callback_and_timeout_and_arguments_0(callback.unchecked_ref(), ms);
+    }
+}
+
+impl Repo {
+    /// Opens the store, loads every partnership, and starts syncing.
+    pub async fn open() -> Result<Repo, StoreError> {
+        let store = DocStore::open(DocStore::DEFAULT_NAME).await?;
+        let mut docs = BTreeMap::new();
+        let mut unreadable = Vec::new();
+        for raw in store.document_ids().await? {
+            let Ok(id) = raw.parse::<DocumentId>() else {
+                unreadable.push(Unreadable {
+                    id: raw,
+                    reason: "its id is not a Tandem document id".into(),
+                    bytes: Vec::new(),
+                });
+                continue;
+            };
+            match LocalDoc::open(&store, id).await {
+                Ok(doc) => {
+                    docs.insert(id, doc);
+                }
+                Err(OpenError::Unreadable { reason, bytes }) => unreadable.push(Unreadable {
+                    id: raw,
+                    reason: reason.to_string(),
+                    bytes,
+                }),
+                Err(e) => unreadable.push(Unreadable {
+                    id: raw,
+                    reason: e.to_string(),
+                    bytes: Vec::new(),
+                }),
+            }
+        }
+        let peer_id = format!("tandem-{}", DocumentId::from_bytes(random_16()));
+        let relay_heads = docs.keys().map(|id| (*id, load_relay_heads(id))).collect();
+        let repo = Repo(Rc::new(Inner {
+            store,
+            docs: RefCell::new(docs),
+            unreadable: RefCell::new(unreadable),
+            net: RefCell::new(Net {
+                session: Session::new(
+                    peer_id
+                        .parse()
+                        .map_err(|_| StoreError::Unavailable("bad peer id".into()))?,
+                    Default::default(),
+                ),
+                socket: None,
+                conn: ConnId(0),
+                failures: 0,
+                relay_heads,
+                handlers: Vec::new(),
+            }),
+            relay_url: relay_url(),
+            channel: BroadcastChannel::new(CHANNEL).ok(),
+            _channel_handler: RefCell::new(None),
+            connection: RwSignal::new(Connection::Offline { retry_in_s: None }),
+            revision: RwSignal::new(0),
+            unsynced: RwSignal::new(BTreeMap::new()),
+            unavailable: RwSignal::new(Default::default()),
+        }));
+        repo.listen_to_tabs();
+        repo.listen_to_network();
+        let ids: Vec<DocumentId> = repo.0.docs.borrow().keys().copied().collect();
+        {
+            let mut net = repo.0.net.borrow_mut();
+            let docs = repo.0.docs.borrow();
+            for id in ids {
+                // Not connected yet: this only marks the document for every connection.
+                let _ = net.session.share(id, &mut DocsView(&docs));
+            }
+        }
+        repo.refresh_unsynced();
+        repo.connect();
+        Ok(repo)
+    }
+
+    pub fn store(&self) -> DocStore {
+        self.0.store.clone()
+    }
+
+    pub fn connection(&self) -> RwSignal<Connection> {
+        self.0.connection
+    }
+
+    pub fn revision(&self) -> RwSignal<u64> {
+        self.0.revision
+    }
+
+    pub fn unsynced(&self) -> RwSignal<BTreeMap<DocumentId, usize>> {
+        self.0.unsynced
+    }
+
+    pub fn relay_url(&self) -> String {
+        self.0.relay_url.clone()
+    }
+
+    pub fn unavailable(&self) -> RwSignal<std::collections::BTreeSet<DocumentId>> {
+        self.0.unavailable
+    }
+
+    /// Whether the document is here with content (not just asked for).
+    pub fn has_content(&self, id: &DocumentId) -> bool {
+        self.get(id).is_some_and(|d| !d.borrow_mut().doc.is_empty())
+    }
+
+    /// Asks the relay for a partnership this browser does not hold (opened from a link).
+    /// It is stored once its content arrives.
+    pub fn fetch(&self, id: DocumentId) {
+        if self.get(&id).is_some() {
+            return;
+        }
+        self.0.docs.borrow_mut().insert(id, LocalDoc::empty(id));
+        self.0.unavailable.update(|u| {
+            u.remove(&id);
+        });
+        let effects = {
+            let mut net = self.0.net.borrow_mut();
+            let docs = self.0.docs.borrow();
+            net.session.share(id, &mut DocsView(&docs))
+        };
+        self.apply(effects);
+    }
+
+    pub fn get(&self, id: &DocumentId) -> Option<SharedDoc> {
+        self.0.docs.borrow().get(id).cloned()
+    }
+
+    pub fn documents(&self) -> Vec<(DocumentId, SharedDoc)> {
+        self.0
+            .docs
+            .borrow()
+            .iter()
+            .map(|(id, d)| (*id, d.clone()))
+            .collect()
+    }
+
+    pub fn unreadable(&self) -> Vec<Unreadable> {
+        self.0.unreadable.borrow().clone()
+    }
+
+    /// Creates and stores a partnership, and starts syncing it.
+    pub async fn create(
+        &self,
+        new: &NewPartnership,
+        now_ms: i64,
+    ) -> Result<DocumentId, CreateError> {
+        let id = DocumentId::from_bytes(random_16());
+        let doc = LocalDoc::create(&self.0.store, id, new, now_ms).await?;
+        self.0.docs.borrow_mut().insert(id, doc);
+        let effects = {
+            let mut net = self.0.net.borrow_mut();
+            let docs = self.0.docs.borrow();
+            net.session.share(id, &mut DocsView(&docs))
+        };
+        self.apply(effects);
+        self.announce(id);
+        self.refresh_unsynced();
+        Ok(id)
+    }
+
+    /// A screen changed a document: send it to the relay. (The screen saves it.)
+    pub fn local_change(&self, id: DocumentId) {
+        let effects = {
+            let mut net = self.0.net.borrow_mut();
+            let docs = self.0.docs.borrow();
+            net.session.changed(id, &mut DocsView(&docs))
+        };
+        self.apply(effects);
+        self.refresh_unsynced();
+    }
+
+    /// Tells other tabs that a document's storage changed.
+    pub fn announce(&self, id: DocumentId) {
+        if let Some(channel) = &self.0.channel {
+            let _ = channel.post_message(&JsValue::from_str(&id.to_string()));
+        }
+    }
+
+    fn listen_to_tabs(&self) {
+        let Some(channel) = &self.0.channel else {
+            return;
+        };
+        let weak = Rc::downgrade(&self.0);
+        let handler = Closure::<dyn FnMut(JsValue)>::new(move |event: JsValue| {
+            let Some(inner) = weak.upgrade() else { return };
+            let repo = Repo(inner);
+            let id = event
+                .dyn_ref::<MessageEvent>()
+                .and_then(|e| e.data().as_string())
+                .and_then(|s| s.parse::<DocumentId>().ok());
+            if let Some(id) = id {
+                spawn_local(async move { repo.merge_from_storage(id).await });
+            }
+        });
+        channel.set_onmessage(Some(handler.as_ref().unchecked_ref()));
+        *self.0._channel_handler.borrow_mut() = Some(handler);
+    }
+
+    /// Reads what another tab stored for a document and merges it in.
+    async fn merge_from_storage(&self, id: DocumentId) {
+        let shared = match self.get(&id) {
+            Some(doc) => doc,
+            None => match LocalDoc::open(&self.0.store, id).await {
+                // Another tab created it.
+                Ok(doc) => {
+                    self.0.docs.borrow_mut().insert(id, doc.clone());
+                    let effects = {
+                        let mut net = self.0.net.borrow_mut();
+                        let docs = self.0.docs.borrow();
+                        net.session.share(id, &mut DocsView(&docs))
+                    };
+                    self.apply(effects);
+                    self.0.revision.update(|r| *r += 1);
+                    return;
+                }
+                Err(_) => return,
+            },
+        };
+        if let Ok(true) = refresh_from_store(&shared, &self.0.store).await {
+            self.0.revision.update(|r| *r += 1);
+            self.local_change(id);
+        }
+    }
+
+    fn listen_to_network(&self) {
+        let Some(window) = web_sys::window() else {
+            return;
+        };
+        for (event, is_online) in [("online", true), ("offline", false)] {
+            let weak = Rc::downgrade(&self.0);
+            let handler = Closure::<dyn FnMut(JsValue)>::new(move |_| {
+                let Some(inner) = weak.upgrade() else { return };
+                let repo = Repo(inner);
+                if is_online {
+                    repo.0.net.borrow_mut().failures = 0;
+                    repo.connect();
+                } else {
+                    // The browser says the network is gone: stop pretending otherwise.
+                    repo.drop_socket();
+                    repo.0
+                        .connection
+                        .set(Connection::Offline { retry_in_s: None });
+                }
+            });
+            let _ =
+                window.add_event_listener_with_callback(event, handler.as_ref().unchecked_ref());
+            handler.forget(); // Lives as long as the page.
+        }
+    }
+
+    fn drop_socket(&self) {
+        let socket = {
+            let mut net = self.0.net.borrow_mut();
+            let conn = net.conn;
+            net.session.disconnect(conn);
+            net.handlers.clear();
+            net.socket.take()
+        };
+        if let Some(socket) = socket {
+            socket.set_onopen(None);
+            socket.set_onmessage(None);
+            socket.set_onclose(None);
+            socket.set_onerror(None);
+            let _ = socket.close();
+        }
+    }
+
+    /// Opens a connection to the relay (if online and not already connected).
+    fn connect(&self) {
+        if self.0.net.borrow().socket.is_some() {
+            return;
+        }
+        if !online() {
+            self.0
+                .connection
+                .set(Connection::Offline { retry_in_s: None });
+            return;
+        }
+        let socket = match WebSocket::new(&self.0.relay_url) {
+            Ok(s) => s,
+            Err(_) => {
+                self.schedule_reconnect();
+                return;
+            }
+        };
+        socket.set_binary_type(BinaryType::Arraybuffer);
+        self.0.connection.set(Connection::Connecting);
+        let conn = {
+            let mut net = self.0.net.borrow_mut();
+            net.conn = ConnId(net.conn.0 + 1);
+            net.conn
+        };
+
+        let weak = Rc::downgrade(&self.0);
+        let on_open = Closure::<dyn FnMut(JsValue)>::new(move |_| {
+            let Some(inner) = weak.upgrade() else { return };
+            let repo = Repo(inner);
+            let effects = repo
+                .0
+                .net
+                .borrow_mut()
+                .session
+                .connect(conn, Role::Initiator);
+            repo.apply(effects);
+        });
+        let weak = Rc::downgrade(&self.0);
+        let on_message = Closure::<dyn FnMut(JsValue)>::new(move |event: JsValue| {
+            let Some(inner) = weak.upgrade() else { return };
+            let repo = Repo(inner);
+            let Some(data) = event.dyn_ref::<MessageEvent>().map(MessageEvent::data) else {
+                return;
+            };
+            let bytes = js_sys::Uint8Array::new(&data).to_vec();
+            let effects = {
+                let mut net = repo.0.net.borrow_mut();
+                let docs = repo.0.docs.borrow();
+                net.session.receive(conn, &bytes, &mut DocsView(&docs))
+            };
+            repo.apply(effects);
+            repo.refresh_unsynced();
+        });
+        let weak = Rc::downgrade(&self.0);
+        let on_close = Closure::<dyn FnMut(JsValue)>::new(move |_| {
+            let Some(inner) = weak.upgrade() else { return };
+            let repo = Repo(inner);
+            repo.drop_socket();
+            repo.schedule_reconnect();
+        });
+        socket.set_onopen(Some(on_open.as_ref().unchecked_ref()));
+        socket.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+        socket.set_onclose(Some(on_close.as_ref().unchecked_ref()));
+        let mut net = self.0.net.borrow_mut();
+        net.handlers = vec![on_open, on_message, on_close];
+        net.socket = Some(socket);
+    }
+
+    /// Tries again after 1, 2, 4 … 30 seconds (with jitter, so a restarted relay is not
+    /// hit by every browser at once).
+    fn schedule_reconnect(&self) {
+        if !online() {
+            self.0
+                .connection
+                .set(Connection::Offline { retry_in_s: None });
+            return;
+        }
+        let failures = {
+            let mut net = self.0.net.borrow_mut();
+            net.failures = net.failures.saturating_add(1);
+            net.failures
+        };
+        let base_ms = 500u32.saturating_mul(1 << failures.min(6)).min(30_000);
+        let jitter = (js_sys::Math::random() * f64::from(base_ms) * 0.3) as u32;
+        let delay = base_ms + jitter;
+        self.0.connection.set(Connection::Offline {
+            retry_in_s: Some(delay.div_ceil(1000)),
+        });
+        let weak = Rc::downgrade(&self.0);
+        set_timeout(i32::try_from(delay).unwrap_or(30_000), move || {
+            if let Some(inner) = weak.upgrade() {
+                Repo(inner).connect();
+            }
+        });
+    }
+
+    fn apply(&self, effects: Vec<Effect>) {
+        for effect in effects {
+            match effect {
+                Effect::Send { message, .. } => {
+                    let net = self.0.net.borrow();
+                    if let Some(socket) = &net.socket {
+                        let _ = socket.send_with_u8_array(&message.encode());
+                    }
+                }
+                Effect::Close { reason, .. } => {
+                    web_sys::console::warn_1(&JsValue::from_str(&format!(
+                        "sync connection closed: {reason}"
+                    )));
+                    self.drop_socket();
+                    self.schedule_reconnect();
+                }
+                Effect::PeerReady { .. } => {
+                    self.0.net.borrow_mut().failures = 0;
+                    self.0.connection.set(Connection::Online);
+                }
+                Effect::DocumentChanged { document } => self.remote_change(document),
+                Effect::DocumentUnavailable { document, .. } => {
+                    let empty = self
+                        .get(&document)
+                        .is_some_and(|d| d.borrow_mut().doc.is_empty());
+                    if empty {
+                        self.0.unavailable.update(|u| {
+                            u.insert(document);
+                        });
+                    }
+                }
+                Effect::Ephemeral { .. } => {}
+            }
+        }
+    }
+
+    /// Changes arrived from the relay: save them, tell the other tabs and the screens.
+    fn remote_change(&self, id: DocumentId) {
+        self.0.unavailable.update(|u| {
+            u.remove(&id);
+        });
+        self.0.revision.update(|r| *r += 1);
+        let Some(shared) = self.get(&id) else { return };
+        let repo = self.clone();
+        spawn_local(async move {
+            match flush(&shared, &repo.0.store).await {
+                Ok(_) => repo.announce(id),
+                Err(e) => web_sys::console::error_1(&JsValue::from_str(&format!(
+                    "changes from the relay could not be saved in this browser yet: {e}"
+                ))),
+            }
+        });
+    }
+
+    /// Recounts, per document, the changes the relay is not yet known to have.
+    fn refresh_unsynced(&self) {
+        let mut counts = BTreeMap::new();
+        {
+            let mut net = self.0.net.borrow_mut();
+            let conn = net.conn;
+            let docs = self.0.docs.borrow();
+            for (id, shared) in docs.iter() {
+                if let Some(theirs) = net.session.their_heads(conn, id)
+                    && net.relay_heads.get(id) != Some(&theirs)
+                {
+                    store_relay_heads(id, &theirs);
+                    net.relay_heads.insert(*id, theirs);
+                }
+                if let Ok(mut local) = shared.try_borrow_mut() {
+                    let doc = local.doc.automerge_mut();
+                    // The relay may know changes this tab has not received yet.
+                    let known: Vec<ChangeHash> = net
+                        .relay_heads
+                        .get(id)
+                        .into_iter()
+                        .flatten()
+                        .filter(|h| doc.get_change_by_hash(h).is_some())
+                        .copied()
+                        .collect();
+                    let missing = doc.get_changes(&known).len();
+                    counts.insert(*id, missing);
+                }
+            }
+        }
+        if self.0.unsynced.with_untracked(|old| *old != counts) {
+            self.0.unsynced.set(counts);
+        }
+    }
+}

@@ -1,0 +1,27 @@
+//! The link to the relay, always in view: online, connecting, or offline and why.
+
+use leptos::prelude::*;
+
+use crate::repo::{Connection, Repo};
+
+#[component]
+pub fn ConnectionBadge() -> impl IntoView {
+    let repo = expect_context::<StoredValue<Repo, LocalStorage>>();
+    let connection = repo.with_value(Repo::connection);
+    let relay = repo.with_value(Repo::relay_url);
+    view! {
+        <p class="connection" role="status" aria-live="polite" data-testid="connection" title=relay
+            data-state=move || match connection.get() {
+                Connection::Online => "online",
+                Connection::Connecting => "connecting",
+                Connection::Offline { .. } => "offline",
+            }>
+            {move || match connection.get() {
+                Connection::Online => "● Connected".to_owned(),
+                Connection::Connecting => "○ Connecting…".to_owned(),
+                Connection::Offline { retry_in_s: Some(s) } => format!("○ Offline — retrying in {s} s"),
+                Connection::Offline { retry_in_s: None } => "○ Offline — edits are kept in this browser".to_owned(),
+            }}
+        </p>
+    }
+}
