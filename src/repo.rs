@@ -167,6 +167,8 @@ fn set_timeout(ms: i32, f: impl FnOnce() + 'static) {
 impl Repo {
     /// Opens the store, loads every partnership, and starts syncing.
     pub async fn open() -> Result<Repo, StoreError> {
+        // Read (and remember) `?relay=` before anything else can navigate away.
+        let relay_url = relay_url();
         let store = DocStore::open(DocStore::DEFAULT_NAME).await?;
         let mut docs = BTreeMap::new();
         let mut unreadable = Vec::new();
@@ -214,7 +216,7 @@ impl Repo {
                 relay_heads,
                 handlers: Vec::new(),
             }),
-            relay_url: relay_url(),
+            relay_url,
             channel: BroadcastChannel::new(CHANNEL).ok(),
             _channel_handler: RefCell::new(None),
             connection: RwSignal::new(Connection::Offline { retry_in_s: None }),

@@ -227,16 +227,12 @@ impl Fields {
             _ => return Err(self.invalid(FIELD, "expected a map")),
         };
         let mut metadata = PeerMetadata::default();
+        // Advisory data: JavaScript peers may send `undefined` for absent fields, so
+        // anything but the expected type counts as absent.
         for (k, v) in entries {
             match (k.as_text(), v) {
                 (Some("storageId"), Value::Text(s)) => metadata.storage_id = Some(s.clone()),
                 (Some("isEphemeral"), Value::Bool(b)) => metadata.is_ephemeral = *b,
-                (Some("storageId" | "isEphemeral"), Value::Null) => {}
-                (Some("storageId" | "isEphemeral"), _) => {
-                    return Err(
-                        self.invalid(FIELD, "storageId must be text, isEphemeral a boolean")
-                    );
-                }
                 _ => {}
             }
         }
