@@ -8,10 +8,12 @@
 //! - [`local_doc`]: an open partnership and its incremental saving and compaction.
 //! - [`storage`]: the IndexedDB document store (chunks in the automerge-repo layout).
 //! - [`browser`]: clock, randomness, downloads, local-time display.
+//! - [`prefs`]: small preferences of this browser (display name and side).
 
 pub mod browser;
 pub mod editor;
 pub mod local_doc;
+pub mod prefs;
 pub mod repo;
 pub mod storage;
 pub mod ui;

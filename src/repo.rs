@@ -11,13 +11,17 @@ use std::{cell::RefCell, collections::BTreeMap, rc::Rc};
 use automerge::ChangeHash;
 use leptos::{prelude::*, task::spawn_local};
 use tandem_domain::{document_id::DocumentId, partnership::NewPartnership};
-use tandem_sync::session::{ConnId, Documents, Effect, Role, Session};
+use tandem_sync::{
+    presence::{Announcement, HEARTBEAT_MS, Presence, Roster},
+    session::{ConnId, Documents, Effect, Role, Session},
+};
 use wasm_bindgen::{JsCast, JsValue, closure::Closure};
 use web_sys::{BinaryType, BroadcastChannel, MessageEvent, WebSocket};
 
 use crate::{
-    browser::random_16,
+    browser::{now_ms, random_16},
     local_doc::{CreateError, LocalDoc, OpenError, SharedDoc, flush, refresh_from_store},
+    prefs,
     storage::{DocStore, StoreError},
 };
 
@@ -74,6 +78,15 @@ struct Inner {
     unsynced: RwSignal<BTreeMap<DocumentId, usize>>,
     /// Documents asked for that the relay does not have.
     unavailable: RwSignal<std::collections::BTreeSet<DocumentId>>,
+    /// Who else has each document open.
+    rosters: RwSignal<BTreeMap<DocumentId, Roster>>,
+    /// How this person appears to others (a preference of this browser).
+    me: RwSignal<Option<Presence>>,
+    /// Documents open on a screen of this tab, with how many screens show them.
+    open_docs: RefCell<BTreeMap<DocumentId, usize>>,
+    /// This page's presence session and its message counter.
+    presence_session: String,
+    presence_count: std::cell::Cell<u64>,
 }
 
 /// The browser's partnerships and their sync. Cheap to clone.
@@ -223,9 +236,15 @@ impl Repo {
             revision: RwSignal::new(0),
             unsynced: RwSignal::new(BTreeMap::new()),
             unavailable: RwSignal::new(Default::default()),
+            rosters: RwSignal::new(BTreeMap::new()),
+            me: RwSignal::new(prefs::presence()),
+            open_docs: RefCell::new(BTreeMap::new()),
+            presence_session: DocumentId::from_bytes(random_16()).to_string(),
+            presence_count: std::cell::Cell::new(0),
         }));
         repo.listen_to_tabs();
         repo.listen_to_network();
+        repo.keep_presence();
         let ids: Vec<DocumentId> = repo.0.docs.borrow().keys().copied().collect();
         {
             let mut net = repo.0.net.borrow_mut();
@@ -285,6 +304,109 @@ impl Repo {
             net.session.share(id, &mut DocsView(&docs))
         };
         self.apply(effects);
+    }
+
+    pub fn rosters(&self) -> RwSignal<BTreeMap<DocumentId, Roster>> {
+        self.0.rosters
+    }
+
+    pub fn me(&self) -> RwSignal<Option<Presence>> {
+        self.0.me
+    }
+
+    /// Sets how this person appears to others, remembers it, and tells the open documents.
+    pub fn set_me(&self, me: Presence) {
+        prefs::set_presence(&me);
+        self.0.me.set(Some(me));
+        self.announce_open(false);
+    }
+
+    /// A screen shows a document: announce presence on it.
+    pub fn opened(&self, id: DocumentId) {
+        *self.0.open_docs.borrow_mut().entry(id).or_default() += 1;
+        self.announce_presence(id, false);
+    }
+
+    /// A screen stopped showing a document.
+    pub fn closed(&self, id: DocumentId) {
+        let last = {
+            let mut open = self.0.open_docs.borrow_mut();
+            let count = open.entry(id).or_default();
+            *count = count.saturating_sub(1);
+            let last = *count == 0;
+            if last {
+                open.remove(&id);
+            }
+            last
+        };
+        if last {
+            self.announce_presence(id, true);
+        }
+    }
+
+    fn announce_presence(&self, id: DocumentId, left: bool) {
+        let announcement = if left {
+            Announcement::Left
+        } else {
+            match self.0.me.get_untracked() {
+                Some(me) => Announcement::Here(me),
+                None => return,
+            }
+        };
+        let count = self.0.presence_count.get() + 1;
+        self.0.presence_count.set(count);
+        let effects = self.0.net.borrow_mut().session.broadcast_ephemeral(
+            id,
+            &self.0.presence_session,
+            count,
+            announcement.encode(),
+        );
+        self.apply(effects);
+    }
+
+    fn announce_open(&self, left: bool) {
+        let open: Vec<DocumentId> = self.0.open_docs.borrow().keys().copied().collect();
+        for id in open {
+            self.announce_presence(id, left);
+        }
+    }
+
+    /// Heartbeats for open documents, expiry of the quiet, and a goodbye on page close.
+    fn keep_presence(&self) {
+        let weak = Rc::downgrade(&self.0);
+        let tick = Closure::<dyn FnMut(JsValue)>::new(move |_| {
+            let Some(inner) = weak.upgrade() else { return };
+            let repo = Repo(inner);
+            repo.announce_open(false);
+            let now = now_ms().max(0) as u64;
+            let expired = repo
+                .0
+                .rosters
+                .with_untracked(|r| r.values().any(|roster| roster.clone().expire(now)));
+            if expired {
+                repo.0.rosters.update(|r| {
+                    for roster in r.values_mut() {
+                        roster.expire(now);
+                    }
+                });
+            }
+        });
+        if let Some(w) = web_sys::window() {
+            let _ = w.set_interval_with_callback_and_timeout_and_arguments_0(
+                tick.as_ref().unchecked_ref(),
+                i32::try_from(HEARTBEAT_MS).unwrap_or(10_000),
+            );
+            let weak = Rc::downgrade(&self.0);
+            let goodbye = Closure::<dyn FnMut(JsValue)>::new(move |_| {
+                if let Some(inner) = weak.upgrade() {
+                    Repo(inner).announce_open(true);
+                }
+            });
+            let _ =
+                w.add_event_listener_with_callback("pagehide", goodbye.as_ref().unchecked_ref());
+            goodbye.forget(); // Lives as long as the page.
+        }
+        tick.forget(); // Lives as long as the page.
     }
 
     pub fn get(&self, id: &DocumentId) -> Option<SharedDoc> {
@@ -547,6 +669,7 @@ impl Repo {
                 Effect::PeerReady { .. } => {
                     self.0.net.borrow_mut().failures = 0;
                     self.0.connection.set(Connection::Online);
+                    self.announce_open(false);
                 }
                 Effect::DocumentChanged { document } => self.remote_change(document),
                 Effect::DocumentUnavailable { document, .. } => {
@@ -559,7 +682,31 @@ impl Repo {
                         });
                     }
                 }
-                Effect::Ephemeral { .. } => {}
+                Effect::Ephemeral {
+                    document,
+                    sender,
+                    data,
+                    ..
+                } => {
+                    if let Some(announcement) = Announcement::decode(&data) {
+                        let now = now_ms().max(0) as u64;
+                        let newcomer = matches!(announcement, Announcement::Here(_))
+                            && self.0.rosters.with_untracked(|r| {
+                                r.get(&document)
+                                    .is_none_or(|roster| !roster.contains(&sender))
+                            });
+                        self.0.rosters.update(|r| {
+                            r.entry(document)
+                                .or_default()
+                                .heard(sender, announcement, now);
+                        });
+                        // Someone new: tell them who is already here, without waiting
+                        // for the next heartbeat.
+                        if newcomer && self.0.open_docs.borrow().contains_key(&document) {
+                            self.announce_presence(document, false);
+                        }
+                    }
+                }
             }
         }
     }

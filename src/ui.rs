@@ -8,5 +8,6 @@ pub mod connection_badge;
 pub mod home;
 pub mod new_partnership;
 pub mod partnership_page;
+pub mod presence_bar;
 pub mod quarter_section;
 pub mod roadmap;

@@ -4,7 +4,7 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 use tandem_domain::document_id::DocumentId;
 
-use super::roadmap::Roadmap;
+use super::{presence_bar::PresenceBar, roadmap::Roadmap};
 use crate::{
     editor::{Editor, SaveState},
     repo::{Connection, Repo},
@@ -118,6 +118,7 @@ fn Partnership() -> impl IntoView {
                 <SyncIndicator/>
             </div>
         </section>
+        <PresenceBar/>
         {move || editor.error.get().map(|e| view! {
             <p class="error" role="alert" data-testid="edit-error">{e}</p>
         })}
@@ -158,7 +159,7 @@ fn SyncIndicator() -> impl IntoView {
                 let n = editor.unsynced();
                 let changes = if n == 1 { "1 change".to_owned() } else { format!("{n} changes") };
                 match (connection.get(), n) {
-                    (Connection::Online, 0) => "On the relay: both sides have it".to_owned(),
+                    (Connection::Online, 0) => "All changes are on the relay".to_owned(),
                     (Connection::Online, _) => format!("Syncing {changes}…"),
                     (_, 0) => "Everything was on the relay when last connected".to_owned(),
                     (_, _) => format!("{changes} not yet on the relay"),

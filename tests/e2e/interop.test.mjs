@@ -118,7 +118,7 @@ test('Tandem browsers sync a partnership through the reference JS server', async
     assert.equal(await brand.getByTestId('connection').getAttribute('title'), reference.url);
     const id = await createPartnership(brand, app.url, 'Northwind', 'Маша');
     await brand.getByTestId('theme-2027-Q1').fill('Synced by the reference server');
-    await eventually(() => brand.getByTestId('sync-state').innerText(), (t) => t.startsWith('On the relay'),
+    await eventually(() => brand.getByTestId('sync-state').innerText(), (t) => t.startsWith('All changes are on the relay'),
       { timeout: 10000, what: 'the reference server acknowledged' });
 
     const creator = await creatorContext.newPage();

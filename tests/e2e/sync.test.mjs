@@ -31,7 +31,7 @@ async function online(page) {
 
 /** Waits until the page says every change is on the relay. */
 async function acknowledged(page) {
-  await eventually(() => page.getByTestId('sync-state').innerText(), (t) => t.startsWith('On the relay'),
+  await eventually(() => page.getByTestId('sync-state').innerText(), (t) => t.startsWith('All changes are on the relay'),
     { timeout: 10000, what: 'all changes acknowledged' });
 }
 

@@ -189,3 +189,36 @@ async fn a_second_join_with_the_same_peer_id_replaces_the_first() {
     assert!(matches!(messages.first(), Some(Message::Peer { .. })));
     relay.stop().await;
 }
+
+#[tokio::test]
+async fn presence_is_forwarded_to_the_others_on_the_document_and_deduplicated() {
+    let app = app_dir();
+    let (_dir, data) = scratch();
+    let relay = RunningRelay::start(&data, app.path()).await;
+    let id = DocumentId::from_bytes([8; 16]);
+    let mut a = Client::connect(&relay.sync_url(), "alice").await;
+    a.share(id, doc_with("x")).await;
+    a.settle(Duration::from_millis(200)).await;
+    let mut b = Client::connect(&relay.sync_url(), "bob").await;
+    b.share(id, AutoCommit::new()).await;
+    b.pump_until(WAIT, |c| has_notes(c, id, "x")).await;
+    let mut c = Client::connect(&relay.sync_url(), "carol").await; // not on the document
+
+    a.broadcast(id, "s1", 1, vec![1]).await;
+    a.broadcast(id, "s1", 1, vec![2]).await; // a repeat: dropped
+    a.broadcast(id, "s1", 2, vec![3]).await;
+    b.pump_until(WAIT, |c| c.ephemeral.len() >= 2).await;
+    b.settle(Duration::from_millis(200)).await;
+    let got: Vec<(String, Vec<u8>)> = b
+        .ephemeral
+        .iter()
+        .map(|(_, s, d)| (s.clone(), d.clone()))
+        .collect();
+    assert_eq!(
+        got,
+        vec![("alice".to_owned(), vec![1]), ("alice".to_owned(), vec![3])]
+    );
+    c.settle(Duration::from_millis(200)).await;
+    assert!(c.ephemeral.is_empty(), "only peers on the document hear it");
+    relay.stop().await;
+}

@@ -4,8 +4,10 @@
 //! # Layout
 //! - [`message`]: the wire messages and their strict CBOR codec.
 //! - [`peer_id`]: peer identity as the protocol carries it.
+//! - [`presence`]: who has a document open, over ephemeral messages.
 //! - [`session`]: a sans-IO session — events in, effects out, no IO, clock or randomness.
 
 pub mod message;
 pub mod peer_id;
+pub mod presence;
 pub mod session;

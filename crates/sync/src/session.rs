@@ -422,7 +422,11 @@ impl Session {
             }
             (Phase::Ready(remote), message) => {
                 let remote = remote.clone();
-                if message.sender_id() != Some(&remote) {
+                // A relay passes on others' ephemeral messages under their sender id;
+                // everything else must come from the peer on the other end.
+                let relayed =
+                    c.role == Role::Initiator && matches!(message, Message::Ephemeral { .. });
+                if !relayed && message.sender_id() != Some(&remote) {
                     return refuse(
                         conn,
                         format!(
@@ -484,13 +488,14 @@ impl Session {
                 });
             }
             Message::Ephemeral {
+                sender_id,
                 document_id,
                 session_id,
                 count,
                 data,
                 ..
             } => {
-                let key = (remote.clone(), session_id.clone());
+                let key = (sender_id.clone(), session_id.clone());
                 if self
                     .ephemeral_seen
                     .get(&key)
@@ -514,7 +519,7 @@ impl Session {
                     effects.push(Effect::Send {
                         conn: other,
                         message: Message::Ephemeral {
-                            sender_id: remote.clone(),
+                            sender_id: sender_id.clone(),
                             target_id,
                             document_id,
                             session_id: session_id.clone(),
@@ -525,7 +530,7 @@ impl Session {
                 }
                 effects.push(Effect::Ephemeral {
                     document: document_id,
-                    sender: remote,
+                    sender: sender_id,
                     session: session_id,
                     data,
                 });

@@ -109,6 +109,8 @@ pub struct Client {
     pub docs: ClientDocs,
     pub unavailable: Vec<DocumentId>,
     pub closed: Option<String>,
+    /// Ephemeral data received: (document, sender, data).
+    pub ephemeral: Vec<(DocumentId, String, Vec<u8>)>,
 }
 
 const CONN: ConnId = ConnId(1);
@@ -124,6 +126,7 @@ impl Client {
             docs: ClientDocs::default(),
             unavailable: Vec::new(),
             closed: None,
+            ephemeral: Vec::new(),
         };
         let effects = client.session.connect(CONN, Role::Initiator);
         client.apply(effects).await;
@@ -144,6 +147,12 @@ impl Client {
                 }
                 Effect::Close { reason, .. } => self.closed = Some(reason),
                 Effect::DocumentUnavailable { document, .. } => self.unavailable.push(document),
+                Effect::Ephemeral {
+                    document,
+                    sender,
+                    data,
+                    ..
+                } => self.ephemeral.push((document, sender.to_string(), data)),
                 _ => {}
             }
         }
@@ -152,6 +161,11 @@ impl Client {
     pub async fn share(&mut self, id: DocumentId, doc: AutoCommit) {
         self.docs.docs.insert(id, doc);
         let effects = self.session.share(id, &mut self.docs);
+        self.apply(effects).await;
+    }
+
+    pub async fn broadcast(&mut self, id: DocumentId, session: &str, count: u64, data: Vec<u8>) {
+        let effects = self.session.broadcast_ephemeral(id, session, count, data);
         self.apply(effects).await;
     }
 

@@ -1,0 +1,98 @@
+//! Who else has this partnership open, and how you appear to them.
+
+use leptos::{ev::SubmitEvent, prelude::*};
+use tandem_sync::presence::{MAX_NAME_CHARS, Presence, Side};
+
+use crate::{editor::Editor, repo::Repo};
+
+fn side_label(side: Side) -> &'static str {
+    match side {
+        Side::Brand => "brand",
+        Side::Creator => "creator",
+    }
+}
+
+#[component]
+pub fn PresenceBar() -> impl IntoView {
+    let editor = expect_context::<Editor>();
+    let repo = expect_context::<StoredValue<Repo, LocalStorage>>();
+    let id = editor.id;
+    repo.with_value(|r| r.opened(id));
+    on_cleanup(move || repo.with_value(|r| r.closed(id)));
+
+    let rosters = repo.with_value(Repo::rosters);
+    let me = repo.with_value(Repo::me);
+    let others = move || rosters.with(|r| r.get(&id).map(|r| r.present()).unwrap_or_default());
+    let editing = RwSignal::new(false);
+
+    view! {
+        <div class="presence" data-testid="presence">
+            <p class="here" aria-live="polite" data-testid="here-now">
+                {move || {
+                    let list = others();
+                    if list.is_empty() {
+                        "Nobody else has this open right now".to_owned()
+                    } else {
+                        let names: Vec<String> = list
+                            .iter()
+                            .map(|p| format!("{} ({})", p.name, side_label(p.side)))
+                            .collect();
+                        format!("Also here: {}", names.join(", "))
+                    }
+                }}
+            </p>
+            {move || match (me.get(), editing.get()) {
+                (Some(p), false) => view! {
+                    <p class="me">
+                        "You appear as " <strong>{p.name.clone()}</strong> " (" {side_label(p.side)} ") "
+                        <button type="button" class="link" on:click=move |_| editing.set(true)>"Change"</button>
+                    </p>
+                }.into_any(),
+                (current, _) => view! { <NameForm current editing/> }.into_any(),
+            }}
+        </div>
+    }
+}
+
+#[component]
+fn NameForm(current: Option<Presence>, editing: RwSignal<bool>) -> impl IntoView {
+    let repo = expect_context::<StoredValue<Repo, LocalStorage>>();
+    let name = RwSignal::new(current.as_ref().map(|p| p.name.clone()).unwrap_or_default());
+    let side = RwSignal::new(current.map(|p| p.side).unwrap_or(Side::Brand));
+    let error = RwSignal::new(None::<&'static str>);
+    let submit = move |ev: SubmitEvent| {
+        ev.prevent_default();
+        let value: String = name
+            .get_untracked()
+            .trim()
+            .chars()
+            .take(MAX_NAME_CHARS)
+            .collect();
+        if value.is_empty() {
+            error.set(Some("Type the name others should see."));
+            return;
+        }
+        repo.with_value(|r| {
+            r.set_me(Presence {
+                name: value,
+                side: side.get_untracked(),
+            })
+        });
+        editing.set(false);
+    };
+    view! {
+        <form class="name-form" on:submit=submit data-testid="name-form">
+            <label for="my-name">"Your name, as others see it"</label>
+            <input id="my-name" data-testid="my-name" maxlength=MAX_NAME_CHARS.to_string()
+                prop:value=move || name.get() on:input=move |ev| name.set(event_target_value(&ev))/>
+            <label for="my-side">"Side"</label>
+            <select id="my-side" data-testid="my-side"
+                on:change=move |ev| side.set(Side::parse(&event_target_value(&ev)).unwrap_or(Side::Brand))>
+                <option value="brand" prop:selected=move || side.get() == Side::Brand>"Brand"</option>
+                <option value="creator" prop:selected=move || side.get() == Side::Creator>"Creator or agency"</option>
+            </select>
+            <button type="submit">"Save"</button>
+            {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
+        </form>
+    }
+}
