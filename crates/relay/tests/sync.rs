@@ -222,3 +222,60 @@ async fn presence_is_forwarded_to_the_others_on_the_document_and_deduplicated() 
     assert!(c.ephemeral.is_empty(), "only peers on the document hear it");
     relay.stop().await;
 }
+
+#[tokio::test]
+async fn idle_documents_leave_memory_and_come_back_from_disk() {
+    let app = app_dir();
+    let (_dir, data) = scratch();
+    let relay = RunningRelay::start_with(&data, app.path(), |c| c.evict_after_secs = 1).await;
+    let id = DocumentId::from_bytes([9; 16]);
+    let health = format!("http://{}/health", relay.addr);
+    let in_memory = || async {
+        let h: serde_json::Value = reqwest::get(&health)
+            .await
+            .expect("health")
+            .json()
+            .await
+            .expect("json");
+        h["documents_in_memory"].as_u64().expect("a count")
+    };
+    let mut a = Client::connect(&relay.sync_url(), "alice").await;
+    a.share(id, doc_with("kept on disk")).await;
+    a.settle(Duration::from_millis(200)).await;
+    assert_eq!(in_memory().await, 1);
+    // While someone has it open, it stays.
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    assert_eq!(in_memory().await, 1, "in use: not evicted");
+    drop(a);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while in_memory().await > 0 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "evicted within 10 s of the last use"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let mut b = Client::connect(&relay.sync_url(), "bob").await;
+    b.share(id, AutoCommit::new()).await;
+    b.pump_until(WAIT, |c| has_notes(c, id, "kept on disk"))
+        .await;
+    relay.stop().await;
+}
+
+#[tokio::test]
+async fn shutdown_closes_open_sync_sockets_with_a_close_frame() {
+    let app = app_dir();
+    let (_dir, data) = scratch();
+    let relay = RunningRelay::start(&data, app.path()).await;
+    let mut raw = Raw::connect(&relay.sync_url()).await;
+    raw.send(join("alice", &["1"])).await;
+    let drained = tokio::spawn(async move { raw.drain().await });
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    relay.stop().await;
+    let (messages, closed) = drained.await.expect("joins");
+    assert!(closed, "the socket was closed by the relay");
+    assert!(
+        matches!(messages.last(), Some(Message::Error { message }) if message.contains("shutting down")),
+        "told why: {messages:?}"
+    );
+}
