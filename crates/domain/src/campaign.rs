@@ -2,9 +2,13 @@
 
 use std::{fmt, str::FromStr};
 
+use std::collections::BTreeMap;
+
 use autosurgeon::{Hydrate, Reconcile, Text};
 
-use crate::{day::Day, market::Market, order_key::OrderKey, stored_string::stored_as_string};
+use crate::{
+    day::Day, kpi::Figures, market::Market, order_key::OrderKey, stored_string::stored_as_string,
+};
 
 /// A campaign's identity: 16 random bytes as 32 lowercase hex digits. Random (not a
 /// counter) so two people adding campaigns offline never pick the same id.
@@ -96,6 +100,13 @@ pub struct Campaign {
     pub status: CampaignStatus,
     /// Position among the quarter's campaigns (see `order_key`).
     pub order: OrderKey,
+    /// Results per market. Kept on the campaign, so removing a campaign removes its
+    /// results too: a result can never be orphaned, even by a concurrent removal.
+    #[autosurgeon(
+        missing = "Default::default",
+        with = "autosurgeon::map_with_parseable_keys"
+    )]
+    pub results: BTreeMap<Market, Figures>,
 }
 
 /// What a person fills in to add or edit a campaign; validated by the roadmap commands.

@@ -33,11 +33,11 @@ fn op() -> impl Strategy<Value = Op> {
     ]
 }
 
-fn q1() -> QuarterId {
+pub(super) fn q1() -> QuarterId {
     "2027-Q1".parse().expect("q")
 }
 
-fn draft(title: &str) -> CampaignDraft {
+pub(super) fn draft(title: &str) -> CampaignDraft {
     CampaignDraft {
         title: title.into(),
         market: "RU".parse().expect("RU"),
@@ -164,5 +164,261 @@ proptest! {
             .cloned()
             .collect();
         prop_assert_eq!(unique, expected, "campaigns lost or resurrected");
+    }
+}
+
+mod record {
+    //! The partnership record under concurrent edits: deliverables, results, agreement.
+
+    use std::collections::BTreeSet;
+
+    use proptest::prelude::*;
+
+    use super::{draft, q1};
+    use crate::{
+        campaign::CampaignId,
+        document::PartnershipDoc,
+        kpi::Figures,
+        partnership::{AgreementText, DeliverableDraft, NewPartnership, Partnership},
+        sow::DeliverableStatus,
+    };
+
+    fn new_doc() -> PartnershipDoc {
+        let new = NewPartnership {
+            brand: "B".into(),
+            creator: "C".into(),
+            markets: vec!["RU".parse().expect("RU"), "US".parse().expect("US")],
+            first_quarter: q1(),
+            quarters: 1,
+        };
+        PartnershipDoc::create(&new, 0).expect("created")
+    }
+
+    fn deliverable(platform: &str) -> DeliverableDraft {
+        DeliverableDraft {
+            platform: platform.into(),
+            format: "reel".into(),
+            count: 1,
+            market: "RU".parse().expect("RU"),
+            live_from: None,
+            live_to: None,
+            owner: String::new(),
+            status: DeliverableStatus::Planned,
+            paid: true,
+            erid: String::new(),
+            reklama_label: false,
+        }
+    }
+
+    fn figures(reach: u64) -> Figures {
+        Figures {
+            reach: Some(reach),
+            engagements: Some(reach / 30),
+            ..Default::default()
+        }
+    }
+
+    fn campaign_ids(p: &Partnership) -> Vec<CampaignId> {
+        p.quarters[&q1()].campaigns.keys().cloned().collect()
+    }
+
+    fn deliverable_ids(p: &Partnership) -> Vec<CampaignId> {
+        p.quarters[&q1()].sow.deliverables.keys().cloned().collect()
+    }
+
+    #[test]
+    fn results_entered_for_a_campaign_removed_concurrently_go_with_it() {
+        let mut base = new_doc();
+        let id = CampaignId::from_random([1; 16]);
+        base.change(1, "add", |p| {
+            p.add_campaign(q1(), id.clone(), draft("Spring"))
+        })
+        .expect("added");
+        let mut a = base.fork();
+        let mut b = base.fork();
+        a.change(2, "remove", |p| p.remove_campaign(q1(), &id))
+            .expect("removed");
+        b.change(2, "results", |p| {
+            p.set_results(q1(), &id, "RU".parse().expect("RU"), Some(figures(1000)))
+        })
+        .expect("results");
+        a.merge(&mut b).expect("merged");
+        let p = a.partnership().expect("hydrates");
+        assert!(
+            p.quarters[&q1()].campaigns.is_empty(),
+            "the removal wins; no orphan results remain"
+        );
+    }
+
+    #[test]
+    fn a_deliverable_edited_while_removed_stays_removed() {
+        let mut base = new_doc();
+        let id = CampaignId::from_random([2; 16]);
+        base.change(1, "add", |p| {
+            p.add_deliverable(q1(), id.clone(), deliverable("Telegram"))
+        })
+        .expect("added");
+        let mut a = base.fork();
+        let mut b = base.fork();
+        a.change(2, "remove", |p| p.remove_deliverable(q1(), &id))
+            .expect("removed");
+        let mut live = deliverable("Telegram");
+        live.status = DeliverableStatus::Live;
+        b.change(2, "live", |p| p.update_deliverable(q1(), &id, live))
+            .expect("updated");
+        a.merge(&mut b).expect("merged");
+        assert!(deliverable_ids(&a.partnership().expect("hydrates")).is_empty());
+    }
+
+    #[test]
+    fn two_people_adding_deliverables_at_once_keep_both() {
+        let mut base = new_doc();
+        let mut a = base.fork();
+        let mut b = base.fork();
+        a.change(1, "add", |p| {
+            p.add_deliverable(q1(), CampaignId::from_random([3; 16]), deliverable("VK"))
+        })
+        .expect("added");
+        b.change(1, "add", |p| {
+            p.add_deliverable(
+                q1(),
+                CampaignId::from_random([4; 16]),
+                deliverable("YouTube"),
+            )
+        })
+        .expect("added");
+        a.merge(&mut b).expect("merged");
+        assert_eq!(
+            deliverable_ids(&a.partnership().expect("hydrates")).len(),
+            2
+        );
+    }
+
+    #[derive(Debug, Clone)]
+    enum Op {
+        AddDeliverable(u8),
+        RemoveDeliverable(usize),
+        MarkLive(usize),
+        Results(usize, bool, u64),
+        ClearResults(usize, bool),
+        RemoveCampaign(usize),
+        LegalName(String),
+    }
+
+    fn op() -> impl Strategy<Value = Op> {
+        prop_oneof![
+            any::<u8>().prop_map(Op::AddDeliverable),
+            (0..6usize).prop_map(Op::RemoveDeliverable),
+            (0..6usize).prop_map(Op::MarkLive),
+            (0..4usize, any::<bool>(), 1..1_000_000u64)
+                .prop_map(|(i, ru, r)| Op::Results(i, ru, r)),
+            (0..4usize, any::<bool>()).prop_map(|(i, ru)| Op::ClearResults(i, ru)),
+            (0..4usize).prop_map(Op::RemoveCampaign),
+            "[a-zа-я ]{0,12}".prop_map(Op::LegalName),
+        ]
+    }
+
+    fn apply(
+        doc: &mut PartnershipDoc,
+        replica: u8,
+        ops: &[Op],
+        added: &mut BTreeSet<CampaignId>,
+        removed: &mut BTreeSet<CampaignId>,
+    ) {
+        for (n, op) in ops.iter().enumerate() {
+            let p = doc.partnership().expect("hydrates");
+            let campaigns = campaign_ids(&p);
+            let deliverables = deliverable_ids(&p);
+            let pick = |ids: &[CampaignId], i: usize| ids.get(i % ids.len().max(1)).cloned();
+            let market = |ru: bool| {
+                if ru {
+                    "RU".parse().expect("RU")
+                } else {
+                    "US".parse().expect("US")
+                }
+            };
+            let result = match op {
+                Op::AddDeliverable(seed) => {
+                    let mut bytes = [*seed; 16];
+                    bytes[0] = replica;
+                    bytes[1] = u8::try_from(n).unwrap_or(u8::MAX);
+                    let id = CampaignId::from_random(bytes);
+                    added.insert(id.clone());
+                    doc.change(1, "add", |p| p.add_deliverable(q1(), id, deliverable("VK")))
+                }
+                Op::RemoveDeliverable(i) => match pick(&deliverables, *i) {
+                    Some(id) => {
+                        removed.insert(id.clone());
+                        doc.change(1, "remove", |p| p.remove_deliverable(q1(), &id))
+                    }
+                    None => Ok(()),
+                },
+                Op::MarkLive(i) => match pick(&deliverables, *i) {
+                    Some(id) => doc.change(1, "live", |p| {
+                        let mut d = deliverable("VK");
+                        d.status = DeliverableStatus::Live;
+                        p.update_deliverable(q1(), &id, d)
+                    }),
+                    None => Ok(()),
+                },
+                Op::Results(i, ru, reach) => match pick(&campaigns, *i) {
+                    Some(id) => doc.change(1, "results", |p| {
+                        p.set_results(q1(), &id, market(*ru), Some(figures(*reach)))
+                    }),
+                    None => Ok(()),
+                },
+                Op::ClearResults(i, ru) => match pick(&campaigns, *i) {
+                    Some(id) => {
+                        doc.change(1, "clear", |p| p.set_results(q1(), &id, market(*ru), None))
+                    }
+                    None => Ok(()),
+                },
+                Op::RemoveCampaign(i) => match pick(&campaigns, *i) {
+                    Some(id) => doc.change(1, "remove", |p| p.remove_campaign(q1(), &id)),
+                    None => Ok(()),
+                },
+                Op::LegalName(name) => doc.change(1, "name", |p| {
+                    p.set_agreement_text(AgreementText::BrandLegalName, name);
+                    Ok(())
+                }),
+            };
+            result.expect("every generated op is valid");
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(48))]
+
+        #[test]
+        fn concurrent_record_edits_converge_and_keep_the_invariants(
+            a_ops in prop::collection::vec(op(), 0..10),
+            b_ops in prop::collection::vec(op(), 0..10),
+        ) {
+            let mut base = new_doc();
+            for (i, t) in ["One", "Two", "Three"].iter().enumerate() {
+                let id = CampaignId::from_random([u8::try_from(i).unwrap_or(0) + 100; 16]);
+                base.change(1, "add", |p| p.add_campaign(q1(), id, draft(t))).expect("added");
+            }
+            let (mut added, mut removed) = (BTreeSet::new(), BTreeSet::new());
+            let mut a = base.fork();
+            let mut b = base.fork();
+            apply(&mut a, 1, &a_ops, &mut added, &mut removed);
+            apply(&mut b, 2, &b_ops, &mut added, &mut removed);
+            let mut ab = a.fork();
+            ab.merge(&mut b.fork()).expect("merge");
+            let mut ba = b.fork();
+            ba.merge(&mut a.fork()).expect("merge");
+            let p = ab.partnership().expect("hydrates");
+            prop_assert_eq!(&p, &ba.partnership().expect("hydrates"));
+
+            let got: BTreeSet<CampaignId> = deliverable_ids(&p).into_iter().collect();
+            let want: BTreeSet<CampaignId> = added.difference(&removed).cloned().collect();
+            prop_assert_eq!(got, want, "deliverables lost, duplicated or resurrected");
+            for c in p.quarters[&q1()].campaigns.values() {
+                for m in c.results.keys() {
+                    prop_assert!(p.markets.contains(m), "results only for the partnership's markets");
+                }
+            }
+        }
     }
 }

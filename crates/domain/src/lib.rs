@@ -9,18 +9,26 @@
 //! - [`partnership`]: the document's root, validation of a new partnership, roadmap commands.
 //! - [`quarter`]: quarter ids (2027-Q1) and a quarter's roadmap section.
 //! - [`campaign`]: planned campaigns, their ids and statuses.
+//! - [`agreement`], [`sow`]: the base agreement and each quarter's statement of work.
+//! - [`kpi`], [`verdict`]: KPI formulas per market, the continue/review/stop verdict, trends.
+//! - [`money`]: amounts with their currency.
 //! - [`order_key`]: fractional positions, so concurrent reordering never duplicates an item.
 //! - [`market`], [`day`], [`document_id`]: small identifiers with their own parse errors.
 
+pub mod agreement;
 pub mod campaign;
 pub mod day;
 pub mod document;
 pub mod document_id;
+pub mod kpi;
 pub mod market;
+pub mod money;
 pub mod order_key;
 pub mod partnership;
 pub mod quarter;
+pub mod sow;
 mod stored_string;
+pub mod verdict;
 
 #[cfg(test)]
 mod convergence;

@@ -9,10 +9,16 @@ use std::collections::BTreeMap;
 
 use autosurgeon::{Hydrate, Reconcile, Text};
 
+use crate::day::Day;
 use crate::{
+    agreement::Agreement,
     campaign::{Campaign, CampaignDraft, CampaignId},
+    kpi::{Figures, Kpi},
     market::Market,
+    money::Money,
     quarter::{Quarter, QuarterId},
+    sow::{Conversion, Deliverable, DeliverableStatus},
+    verdict::{MarketVerdict, TrendPoint, amortised_cost_per_campaign, market_verdict, trend},
 };
 
 /// Marks a document as a Tandem partnership, so a foreign Automerge document is refused.
@@ -36,6 +42,16 @@ pub struct Partnership {
     pub goal: Text,
     #[autosurgeon(with = "autosurgeon::map_with_parseable_keys")]
     pub quarters: BTreeMap<QuarterId, Quarter>,
+    #[autosurgeon(missing = "Default::default")]
+    pub agreement: Agreement,
+    /// KPIs by id; each belongs to one market.
+    #[autosurgeon(
+        missing = "Default::default",
+        with = "autosurgeon::map_with_parseable_keys"
+    )]
+    pub kpis: BTreeMap<CampaignId, Kpi>,
+    /// What onboarding the creator cost, amortised over the campaigns.
+    pub onboarding_cost: Option<Money>,
 }
 
 /// What a person fills in to start a partnership.
@@ -77,6 +93,55 @@ pub enum RoadmapError {
     ForeignMarket(Market),
     #[error("the campaign ends ({ends}) before it starts ({starts})")]
     EndsBeforeStart { starts: String, ends: String },
+    #[error("the term ends ({ends}) before it starts ({starts})")]
+    TermEndsBeforeStart { starts: String, ends: String },
+    #[error("that deliverable no longer exists (someone may have removed it)")]
+    UnknownDeliverable(CampaignId),
+    #[error("that KPI no longer exists (someone may have removed it)")]
+    UnknownKpi(CampaignId),
+    #[error("a deliverable needs a platform and a format")]
+    MissingDeliverableFields,
+    #[error("a deliverable's count must be at least 1")]
+    ZeroCount,
+    #[error("{0} must be a finite number")]
+    NotANumber(&'static str),
+    #[error("a conversion rate must be above zero")]
+    BadRate,
+    #[error("checkpoints are 1 to 24 months apart")]
+    CheckpointMonths,
+}
+
+/// The text fields of the agreement.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AgreementText {
+    BrandLegalName,
+    CreatorLegalName,
+    ExclusivityCategory,
+    ExclusivityTerritory,
+    UsageRights,
+    PaymentTerms,
+}
+
+/// What a person fills in for a deliverable.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DeliverableDraft {
+    pub platform: String,
+    pub format: String,
+    pub count: u32,
+    pub market: Market,
+    pub live_from: Option<Day>,
+    pub live_to: Option<Day>,
+    pub owner: String,
+    pub status: DeliverableStatus,
+    pub paid: bool,
+    pub erid: String,
+    pub reklama_label: bool,
+}
+
+fn set_text(t: &mut Text, value: &str) {
+    if t.as_str() != value {
+        t.update(value);
+    }
 }
 
 impl Partnership {
@@ -116,6 +181,9 @@ impl Partnership {
             markets: new.markets.clone(),
             goal: Text::default(),
             quarters,
+            agreement: Agreement::default(),
+            kpis: BTreeMap::new(),
+            onboarding_cost: None,
         })
     }
 
@@ -187,6 +255,7 @@ impl Partnership {
                 ends: draft.ends,
                 status: draft.status,
                 order,
+                results: BTreeMap::new(),
             },
         );
         Ok(())
@@ -245,6 +314,313 @@ impl Partnership {
             c.order = order;
         }
         Ok(())
+    }
+}
+
+/// The partnership record: agreement, statements of work, KPIs, results, verdicts.
+impl Partnership {
+    pub fn set_agreement_text(&mut self, field: AgreementText, value: &str) {
+        let a = &mut self.agreement;
+        let t = match field {
+            AgreementText::BrandLegalName => &mut a.brand_legal_name,
+            AgreementText::CreatorLegalName => &mut a.creator_legal_name,
+            AgreementText::ExclusivityCategory => &mut a.exclusivity_category,
+            AgreementText::ExclusivityTerritory => &mut a.exclusivity_territory,
+            AgreementText::UsageRights => &mut a.usage_rights,
+            AgreementText::PaymentTerms => &mut a.payment_terms,
+        };
+        set_text(t, value);
+    }
+
+    pub fn set_term(&mut self, start: Option<Day>, end: Option<Day>) -> Result<(), RoadmapError> {
+        if let (Some(s), Some(e)) = (start, end)
+            && e < s
+        {
+            return Err(RoadmapError::TermEndsBeforeStart {
+                starts: s.to_string(),
+                ends: e.to_string(),
+            });
+        }
+        self.agreement.term_start = start;
+        self.agreement.term_end = end;
+        Ok(())
+    }
+
+    pub fn set_renewal(
+        &mut self,
+        checkpoint_months: u32,
+        auto_renew: bool,
+        renewal_notice_days: u32,
+        termination_notice_days: u32,
+        exclusivity_months: Option<u32>,
+    ) -> Result<(), RoadmapError> {
+        if !(1..=24).contains(&checkpoint_months) {
+            return Err(RoadmapError::CheckpointMonths);
+        }
+        let a = &mut self.agreement;
+        a.checkpoint_months = checkpoint_months;
+        a.auto_renew = auto_renew;
+        a.renewal_notice_days = renewal_notice_days;
+        a.termination_notice_days = termination_notice_days;
+        a.exclusivity_months = exclusivity_months;
+        Ok(())
+    }
+
+    fn validate_deliverable(&self, d: &DeliverableDraft) -> Result<(), RoadmapError> {
+        if d.platform.trim().is_empty() || d.format.trim().is_empty() {
+            return Err(RoadmapError::MissingDeliverableFields);
+        }
+        if d.count == 0 {
+            return Err(RoadmapError::ZeroCount);
+        }
+        if !self.markets.contains(&d.market) {
+            return Err(RoadmapError::ForeignMarket(d.market));
+        }
+        if let (Some(s), Some(e)) = (d.live_from, d.live_to)
+            && e < s
+        {
+            return Err(RoadmapError::EndsBeforeStart {
+                starts: s.to_string(),
+                ends: e.to_string(),
+            });
+        }
+        Ok(())
+    }
+
+    pub fn add_deliverable(
+        &mut self,
+        quarter: QuarterId,
+        id: CampaignId,
+        d: DeliverableDraft,
+    ) -> Result<(), RoadmapError> {
+        self.validate_deliverable(&d)?;
+        let sow = &mut self.quarter_mut(quarter)?.sow;
+        let last = sow
+            .deliverables_in_order()
+            .last()
+            .map(|(_, x)| x.order.clone());
+        let order = crate::order_key::OrderKey::between(last.as_ref(), None);
+        sow.deliverables.insert(
+            id,
+            Deliverable {
+                platform: Text::with_value(d.platform.trim()),
+                format: Text::with_value(d.format.trim()),
+                count: d.count,
+                market: d.market,
+                live_from: d.live_from,
+                live_to: d.live_to,
+                owner: Text::with_value(d.owner.trim()),
+                status: d.status,
+                paid: d.paid,
+                erid: Text::with_value(d.erid.trim()),
+                reklama_label: d.reklama_label,
+                order,
+            },
+        );
+        Ok(())
+    }
+
+    /// Changes a deliverable; only the fields that differ are written.
+    pub fn update_deliverable(
+        &mut self,
+        quarter: QuarterId,
+        id: &CampaignId,
+        d: DeliverableDraft,
+    ) -> Result<(), RoadmapError> {
+        self.validate_deliverable(&d)?;
+        let x = self
+            .quarter_mut(quarter)?
+            .sow
+            .deliverables
+            .get_mut(id)
+            .ok_or_else(|| RoadmapError::UnknownDeliverable(id.clone()))?;
+        set_text(&mut x.platform, d.platform.trim());
+        set_text(&mut x.format, d.format.trim());
+        set_text(&mut x.owner, d.owner.trim());
+        set_text(&mut x.erid, d.erid.trim());
+        x.count = d.count;
+        x.market = d.market;
+        x.live_from = d.live_from;
+        x.live_to = d.live_to;
+        x.status = d.status;
+        x.paid = d.paid;
+        x.reklama_label = d.reklama_label;
+        Ok(())
+    }
+
+    pub fn remove_deliverable(
+        &mut self,
+        quarter: QuarterId,
+        id: &CampaignId,
+    ) -> Result<(), RoadmapError> {
+        self.quarter_mut(quarter)?
+            .sow
+            .deliverables
+            .remove(id)
+            .map(|_| ())
+            .ok_or_else(|| RoadmapError::UnknownDeliverable(id.clone()))
+    }
+
+    pub fn set_approval(
+        &mut self,
+        quarter: QuarterId,
+        draft_due_days: u32,
+        review_days: u32,
+        revision_rounds: u32,
+    ) -> Result<(), RoadmapError> {
+        let sow = &mut self.quarter_mut(quarter)?.sow;
+        sow.draft_due_days_before_live = draft_due_days;
+        sow.review_days = review_days;
+        sow.revision_rounds = revision_rounds;
+        Ok(())
+    }
+
+    pub fn set_compensation(
+        &mut self,
+        quarter: QuarterId,
+        amount: Option<Money>,
+        kill_fee: Option<Money>,
+        conversion: Option<Conversion>,
+    ) -> Result<(), RoadmapError> {
+        if let Some(c) = &conversion
+            && !(c.rate.is_finite() && c.rate > 0.0)
+        {
+            return Err(RoadmapError::BadRate);
+        }
+        let sow = &mut self.quarter_mut(quarter)?.sow;
+        sow.compensation = amount;
+        sow.kill_fee = kill_fee;
+        sow.conversion = conversion;
+        Ok(())
+    }
+
+    pub fn set_sow_text(
+        &mut self,
+        quarter: QuarterId,
+        split: &str,
+        terms: &str,
+    ) -> Result<(), RoadmapError> {
+        let sow = &mut self.quarter_mut(quarter)?.sow;
+        set_text(&mut sow.payment_split, split);
+        set_text(&mut sow.payment_terms, terms);
+        Ok(())
+    }
+
+    fn validate_kpi(&self, kpi: &Kpi) -> Result<(), RoadmapError> {
+        if !self.markets.contains(&kpi.market) {
+            return Err(RoadmapError::ForeignMarket(kpi.market));
+        }
+        if !kpi.target.is_finite() {
+            return Err(RoadmapError::NotANumber("the target"));
+        }
+        if !kpi.threshold.is_finite() {
+            return Err(RoadmapError::NotANumber("the threshold"));
+        }
+        Ok(())
+    }
+
+    pub fn set_kpi(&mut self, id: CampaignId, kpi: Kpi) -> Result<(), RoadmapError> {
+        self.validate_kpi(&kpi)?;
+        self.kpis.insert(id, kpi);
+        Ok(())
+    }
+
+    pub fn remove_kpi(&mut self, id: &CampaignId) -> Result<(), RoadmapError> {
+        self.kpis
+            .remove(id)
+            .map(|_| ())
+            .ok_or_else(|| RoadmapError::UnknownKpi(id.clone()))
+    }
+
+    /// Records (or, with `None`, clears) a campaign's results in one market.
+    pub fn set_results(
+        &mut self,
+        quarter: QuarterId,
+        campaign: &CampaignId,
+        market: Market,
+        figures: Option<Figures>,
+    ) -> Result<(), RoadmapError> {
+        if !self.markets.contains(&market) {
+            return Err(RoadmapError::ForeignMarket(market));
+        }
+        let c = self
+            .quarter_mut(quarter)?
+            .campaigns
+            .get_mut(campaign)
+            .ok_or_else(|| RoadmapError::UnknownCampaign(campaign.clone()))?;
+        match figures {
+            Some(f) => {
+                c.results.insert(market, f);
+            }
+            None => {
+                c.results.remove(&market);
+            }
+        }
+        Ok(())
+    }
+
+    pub fn set_onboarding_cost(&mut self, cost: Option<Money>) {
+        self.onboarding_cost = cost;
+    }
+
+    /// Every campaign in roadmap order (quarter, then position) — "campaign over campaign".
+    pub fn campaigns_in_roadmap_order(&self) -> Vec<(QuarterId, &CampaignId, &Campaign)> {
+        self.quarters
+            .iter()
+            .flat_map(|(q, quarter)| {
+                quarter
+                    .campaigns_in_order()
+                    .into_iter()
+                    .map(move |(id, c)| (*q, id, c))
+            })
+            .collect()
+    }
+
+    /// The verdict of each market for the checkpoint of `quarter`: its KPIs against the
+    /// results of that quarter's campaigns.
+    pub fn verdicts(&self, quarter: QuarterId) -> Vec<MarketVerdict> {
+        let campaigns: Vec<&Campaign> = self
+            .quarters
+            .get(&quarter)
+            .map(|q| q.campaigns.values().collect())
+            .unwrap_or_default();
+        self.markets
+            .iter()
+            .map(|m| {
+                let figures = campaigns.iter().filter_map(|c| c.results.get(m));
+                market_verdict(*m, self.kpis.values(), figures)
+            })
+            .collect()
+    }
+
+    /// A KPI campaign over campaign, across the whole roadmap, for campaigns with results
+    /// in its market.
+    pub fn trend(&self, kpi: &Kpi) -> Vec<TrendPoint> {
+        let points = self
+            .campaigns_in_roadmap_order()
+            .into_iter()
+            .filter_map(|(_, _, c)| Some((c.title.as_str(), c.results.get(&kpi.market)?)));
+        trend(kpi, points)
+    }
+
+    /// Cost per campaign with onboarding amortised, for campaigns with results in `market`
+    /// (titles alongside).
+    pub fn amortised_costs(
+        &self,
+        market: Market,
+    ) -> Vec<(String, Result<Money, crate::kpi::NotEnoughData>)> {
+        let with_results: Vec<(&str, Option<Money>)> = self
+            .campaigns_in_roadmap_order()
+            .into_iter()
+            .filter_map(|(_, _, c)| Some((c.title.as_str(), c.results.get(&market)?.cost)))
+            .collect();
+        let costs =
+            amortised_cost_per_campaign(self.onboarding_cost, with_results.iter().map(|(_, c)| *c));
+        with_results
+            .into_iter()
+            .map(|(t, _)| t.to_owned())
+            .zip(costs)
+            .collect()
     }
 }
 
@@ -390,5 +766,132 @@ mod tests {
             p.quarter(q).expect("q").campaigns.is_empty(),
             "nothing was added"
         );
+    }
+
+    #[test]
+    fn verdicts_trend_and_amortised_costs_come_from_the_roadmap() {
+        use crate::{
+            kpi::{Figures, Kpi, Metric},
+            money::{Currency, Money},
+            verdict::Verdict,
+        };
+        let mut p = sample();
+        let q = "2027-Q1".parse().expect("q");
+        let ru: Market = "RU".parse().expect("RU");
+        let us: Market = "US".parse().expect("US");
+        let ids: Vec<CampaignId> = (0..2u8).map(|i| CampaignId::from_random([i; 16])).collect();
+        for (id, t) in ids.iter().zip(["First", "Second"]) {
+            p.add_campaign(q, id.clone(), draft(t)).expect("added");
+        }
+        p.set_kpi(
+            CampaignId::from_random([9; 16]),
+            Kpi {
+                market: ru,
+                metric: Metric::EngagementRateByReach,
+                target: 3.0,
+                threshold: 2.5,
+            },
+        )
+        .expect("kpi");
+        p.set_kpi(
+            CampaignId::from_random([8; 16]),
+            Kpi {
+                market: us,
+                metric: Metric::EngagementRateByReach,
+                target: 5.0,
+                threshold: 4.0,
+            },
+        )
+        .expect("kpi");
+        let de: Market = "DE".parse().expect("DE");
+        assert!(
+            p.set_kpi(
+                CampaignId::from_random([7; 16]),
+                Kpi {
+                    market: de,
+                    metric: Metric::Cpm,
+                    target: 1.0,
+                    threshold: 1.0
+                }
+            )
+            .is_err()
+        );
+        assert!(
+            p.set_kpi(
+                CampaignId::from_random([7; 16]),
+                Kpi {
+                    market: ru,
+                    metric: Metric::Cpm,
+                    target: f64::NAN,
+                    threshold: 1.0
+                }
+            )
+            .is_err()
+        );
+
+        let fig = |reach: u64, engagements: u64, cost_rub: i64| Figures {
+            reach: Some(reach),
+            engagements: Some(engagements),
+            cost: Some(Money::new(cost_rub * 100, Currency::RUB)),
+            ..Default::default()
+        };
+        p.set_results(q, &ids[0], ru, Some(fig(100_000, 2_000, 30_000)))
+            .expect("results");
+        p.set_results(q, &ids[1], ru, Some(fig(100_000, 4_000, 30_000)))
+            .expect("results");
+        p.set_results(q, &ids[0], us, Some(fig(10_000, 300, 30_000)))
+            .expect("results");
+        assert!(
+            p.set_results(q, &ids[0], de, Some(fig(1, 1, 1))).is_err(),
+            "not a market of the partnership"
+        );
+
+        let verdicts = p.verdicts(q);
+        assert_eq!(verdicts.len(), 2);
+        assert_eq!(
+            verdicts[0].verdict,
+            Verdict::Continue,
+            "RU: 6000 / 200000 = 3% ≥ 2.5%"
+        );
+        assert_eq!(verdicts[1].verdict, Verdict::Stop, "US: 3% < 4%");
+        let kpi = p
+            .kpis
+            .values()
+            .find(|k| k.market == ru)
+            .expect("kpi")
+            .clone();
+        let points: Vec<f64> = p
+            .trend(&kpi)
+            .into_iter()
+            .map(|t| t.value.expect("value"))
+            .collect();
+        assert_eq!(points, [2.0, 4.0]);
+        p.set_onboarding_cost(Some(Money::new(6_000_000, Currency::RUB)));
+        let costs: Vec<i64> = p
+            .amortised_costs(ru)
+            .into_iter()
+            .map(|(_, c)| c.expect("cost").minor / 100)
+            .collect();
+        assert_eq!(costs, [90_000, 60_000]);
+        p.remove_campaign(q, &ids[1]).expect("removed");
+        assert_eq!(p.trend(&kpi).len(), 1, "its results went with it");
+    }
+
+    #[test]
+    fn the_agreement_term_is_validated() {
+        let mut p = sample();
+        let day = |s: &str| Some(s.parse().expect("day"));
+        assert!(matches!(
+            p.set_term(day("2027-12-31"), day("2027-01-01")),
+            Err(RoadmapError::TermEndsBeforeStart { .. })
+        ));
+        p.set_term(day("2027-01-01"), day("2027-12-31"))
+            .expect("term");
+        assert_eq!(
+            p.set_renewal(0, true, 30, 30, None),
+            Err(RoadmapError::CheckpointMonths)
+        );
+        p.set_agreement_text(AgreementText::BrandLegalName, "ООО «Нортвинд»");
+        assert_eq!(p.agreement.brand_legal_name.as_str(), "ООО «Нортвинд»");
     }
 }

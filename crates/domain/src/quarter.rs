@@ -8,6 +8,7 @@ use chrono::NaiveDate;
 use crate::{
     campaign::{Campaign, CampaignId},
     order_key::OrderKey,
+    sow::StatementOfWork,
     stored_string::stored_as_string,
 };
 
@@ -97,6 +98,9 @@ pub struct Quarter {
     pub learned: Text,
     /// "What we try next".
     pub next_try: Text,
+    /// The statement of work for the quarter.
+    #[autosurgeon(missing = "Default::default")]
+    pub sow: StatementOfWork,
 }
 
 impl Quarter {

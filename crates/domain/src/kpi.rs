@@ -1,0 +1,413 @@
+//! KPIs per market: the metrics, their formula variants, and computing them from results.
+//!
+//! Every formula states its variant (engagement rate by followers, by reach or by
+//! impressions can read 2.6% and 7.1% for the same post). Division by zero or a missing
+//! figure is [`NotEnoughData`] with the reason — never 0, NaN or a panic.
+
+use std::{fmt, str::FromStr};
+
+use autosurgeon::{Hydrate, Reconcile};
+
+use crate::{
+    market::Market,
+    money::{Currency, Money},
+    stored_string::stored_as_string,
+};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Metric {
+    EngagementRateByFollowers,
+    EngagementRateByReach,
+    EngagementRateByImpressions,
+    Cpm,
+    Cpe,
+    Cpc,
+    Cpa,
+    ConversionRate,
+    Roas,
+    Roi,
+}
+
+/// How a metric's value reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unit {
+    Percent,
+    /// An amount in the currency of the costs.
+    Money(Currency),
+    Ratio,
+}
+
+/// Why a KPI cannot be computed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("not enough data: {0}")]
+pub struct NotEnoughData(pub String);
+
+impl Metric {
+    pub const ALL: [Metric; 10] = [
+        Self::EngagementRateByFollowers,
+        Self::EngagementRateByReach,
+        Self::EngagementRateByImpressions,
+        Self::Cpm,
+        Self::Cpe,
+        Self::Cpc,
+        Self::Cpa,
+        Self::ConversionRate,
+        Self::Roas,
+        Self::Roi,
+    ];
+
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::EngagementRateByFollowers => "er_followers",
+            Self::EngagementRateByReach => "er_reach",
+            Self::EngagementRateByImpressions => "er_impressions",
+            Self::Cpm => "cpm",
+            Self::Cpe => "cpe",
+            Self::Cpc => "cpc",
+            Self::Cpa => "cpa",
+            Self::ConversionRate => "conversion_rate",
+            Self::Roas => "roas",
+            Self::Roi => "roi",
+        }
+    }
+
+    /// The short name used in verdict reasons.
+    pub fn short(&self) -> &'static str {
+        match self {
+            Self::EngagementRateByFollowers => "ER by followers",
+            Self::EngagementRateByReach => "ER by reach",
+            Self::EngagementRateByImpressions => "ER by impressions",
+            Self::Cpm => "CPM",
+            Self::Cpe => "CPE",
+            Self::Cpc => "CPC",
+            Self::Cpa => "CPA",
+            Self::ConversionRate => "conversion",
+            Self::Roas => "ROAS",
+            Self::Roi => "ROI",
+        }
+    }
+
+    /// The formula, as shown beside every threshold.
+    pub fn formula(&self) -> &'static str {
+        match self {
+            Self::EngagementRateByFollowers => "engagements ÷ followers × 100",
+            Self::EngagementRateByReach => "engagements ÷ reach × 100",
+            Self::EngagementRateByImpressions => "engagements ÷ impressions × 100",
+            Self::Cpm => "cost ÷ impressions × 1000",
+            Self::Cpe => "cost ÷ engagements",
+            Self::Cpc => "cost ÷ clicks",
+            Self::Cpa => "cost ÷ conversions",
+            Self::ConversionRate => "conversions ÷ clicks × 100",
+            Self::Roas => "revenue ÷ cost",
+            Self::Roi => "(revenue − cost) ÷ cost × 100",
+        }
+    }
+
+    /// Costs are better low; rates and returns are better high.
+    pub fn higher_is_better(&self) -> bool {
+        !matches!(self, Self::Cpm | Self::Cpe | Self::Cpc | Self::Cpa)
+    }
+
+    /// Computes the metric over the results given (summing numerators and denominators
+    /// over the campaigns that have both).
+    pub fn compute(&self, results: &[&Figures]) -> Result<(f64, Unit), NotEnoughData> {
+        let counts = |num: fn(&Figures) -> Option<u64>,
+                      den: fn(&Figures) -> Option<u64>,
+                      den_name: &str|
+         -> Result<(f64, f64), NotEnoughData> {
+            let pairs: Vec<(u64, u64)> = results
+                .iter()
+                .filter_map(|r| Some((num(r)?, den(r)?)))
+                .collect();
+            if pairs.is_empty() {
+                return Err(NotEnoughData(format!(
+                    "no results with {den_name} recorded"
+                )));
+            }
+            let n: u64 = pairs.iter().map(|p| p.0).sum();
+            let d: u64 = pairs.iter().map(|p| p.1).sum();
+            if d == 0 {
+                return Err(NotEnoughData(format!("{den_name} is zero")));
+            }
+            Ok((n as f64, d as f64))
+        };
+        let cost_over = |den: fn(&Figures) -> Option<u64>,
+                         den_name: &str|
+         -> Result<(Money, f64), NotEnoughData> {
+            let pairs: Vec<(Money, u64)> = results
+                .iter()
+                .filter_map(|r| Some((r.cost?, den(r)?)))
+                .collect();
+            if pairs.is_empty() {
+                return Err(NotEnoughData(format!(
+                    "no results with cost and {den_name} recorded"
+                )));
+            }
+            let cost = sum_money(pairs.iter().map(|p| p.0))?;
+            let d: u64 = pairs.iter().map(|p| p.1).sum();
+            if d == 0 {
+                return Err(NotEnoughData(format!("{den_name} is zero")));
+            }
+            Ok((cost, d as f64))
+        };
+        let revenue_and_cost = || -> Result<(Money, Money), NotEnoughData> {
+            let pairs: Vec<(Money, Money)> = results
+                .iter()
+                .filter_map(|r| Some((r.revenue?, r.cost?)))
+                .collect();
+            if pairs.is_empty() {
+                return Err(NotEnoughData(
+                    "no results with revenue and cost recorded".into(),
+                ));
+            }
+            let revenue = sum_money(pairs.iter().map(|p| p.0))?;
+            let cost = sum_money(pairs.iter().map(|p| p.1))?;
+            if revenue.currency != cost.currency {
+                return Err(NotEnoughData(format!(
+                    "revenue is in {} and cost in {}: record a conversion",
+                    revenue.currency, cost.currency
+                )));
+            }
+            if cost.minor == 0 {
+                return Err(NotEnoughData("cost is zero".into()));
+            }
+            Ok((revenue, cost))
+        };
+        let value = match self {
+            Self::EngagementRateByFollowers => {
+                let (n, d) = counts(|r| r.engagements, |r| r.followers, "followers")?;
+                (n / d * 100.0, Unit::Percent)
+            }
+            Self::EngagementRateByReach => {
+                let (n, d) = counts(|r| r.engagements, |r| r.reach, "reach")?;
+                (n / d * 100.0, Unit::Percent)
+            }
+            Self::EngagementRateByImpressions => {
+                let (n, d) = counts(|r| r.engagements, |r| r.impressions, "impressions")?;
+                (n / d * 100.0, Unit::Percent)
+            }
+            Self::ConversionRate => {
+                let (n, d) = counts(|r| r.conversions, |r| r.clicks, "clicks")?;
+                (n / d * 100.0, Unit::Percent)
+            }
+            Self::Cpm => {
+                let (c, d) = cost_over(|r| r.impressions, "impressions")?;
+                (c.major() / d * 1000.0, Unit::Money(c.currency))
+            }
+            Self::Cpe => {
+                let (c, d) = cost_over(|r| r.engagements, "engagements")?;
+                (c.major() / d, Unit::Money(c.currency))
+            }
+            Self::Cpc => {
+                let (c, d) = cost_over(|r| r.clicks, "clicks")?;
+                (c.major() / d, Unit::Money(c.currency))
+            }
+            Self::Cpa => {
+                let (c, d) = cost_over(|r| r.conversions, "conversions")?;
+                (c.major() / d, Unit::Money(c.currency))
+            }
+            Self::Roas => {
+                let (r, c) = revenue_and_cost()?;
+                (r.major() / c.major(), Unit::Ratio)
+            }
+            Self::Roi => {
+                let (r, c) = revenue_and_cost()?;
+                ((r.major() - c.major()) / c.major() * 100.0, Unit::Percent)
+            }
+        };
+        if value.0.is_finite() {
+            Ok(value)
+        } else {
+            Err(NotEnoughData("the figures are out of range".into()))
+        }
+    }
+}
+
+fn sum_money(amounts: impl Iterator<Item = Money>) -> Result<Money, NotEnoughData> {
+    let mut total: Option<Money> = None;
+    for m in amounts {
+        total = Some(match total {
+            None => m,
+            Some(t) => t.checked_add(m).ok_or_else(|| {
+                if t.currency == m.currency {
+                    NotEnoughData("the amounts are too large".into())
+                } else {
+                    NotEnoughData(format!(
+                        "costs are in {} and {}: record them in one currency",
+                        t.currency, m.currency
+                    ))
+                }
+            })?,
+        });
+    }
+    total.ok_or_else(|| NotEnoughData("no amounts recorded".into()))
+}
+
+/// Formats a metric value for a reason line ("3.1%", "120.00 RUB", "2.40").
+pub fn format_value(value: f64, unit: Unit) -> String {
+    match unit {
+        Unit::Percent => format!("{value:.1}%"),
+        Unit::Money(c) => format!("{value:.2} {c}"),
+        Unit::Ratio => format!("{value:.2}"),
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0:?} is not a metric")]
+pub struct MetricParseError(pub String);
+
+impl FromStr for Metric {
+    type Err = MetricParseError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::ALL
+            .into_iter()
+            .find(|m| m.code() == s)
+            .ok_or_else(|| MetricParseError(s.to_owned()))
+    }
+}
+
+impl fmt::Display for Metric {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+stored_as_string!(Metric, "a metric code");
+
+/// A KPI for one market: the metric with its formula variant, a target, and the
+/// continuation threshold the verdict is decided on.
+#[derive(Debug, Clone, PartialEq, Reconcile, Hydrate)]
+pub struct Kpi {
+    pub market: Market,
+    pub metric: Metric,
+    /// What we aim for (in the metric's unit: percent, currency per unit, or a ratio).
+    pub target: f64,
+    /// Continue only if the value is at least (or, for costs, at most) this.
+    pub threshold: f64,
+}
+
+/// One campaign's results in one market (kept on the campaign, keyed by market, so a
+/// removed campaign takes its results with it: no orphans). Every figure is optional:
+/// missing is "not enough data", never zero.
+#[derive(Debug, Clone, PartialEq, Reconcile, Hydrate, Default)]
+pub struct Figures {
+    pub impressions: Option<u64>,
+    pub reach: Option<u64>,
+    pub engagements: Option<u64>,
+    pub clicks: Option<u64>,
+    pub conversions: Option<u64>,
+    pub followers: Option<u64>,
+    pub revenue: Option<Money>,
+    pub cost: Option<Money>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn result() -> Figures {
+        Figures {
+            impressions: Some(200_000),
+            reach: Some(100_000),
+            engagements: Some(3_100),
+            clicks: Some(2_000),
+            conversions: Some(24),
+            followers: Some(50_000),
+            revenue: Some(Money::new(30_000_000, Currency::RUB)),
+            cost: Some(Money::new(12_000_000, Currency::RUB)),
+        }
+    }
+
+    fn value(m: Metric, rs: &[&Figures]) -> f64 {
+        m.compute(rs).expect("computable").0
+    }
+
+    #[test]
+    fn every_formula_computes_what_it_says() {
+        let r = result();
+        let rs = [&r];
+        let close = |a: f64, b: f64| (a - b).abs() < 1e-9;
+        assert!(close(value(Metric::EngagementRateByFollowers, &rs), 6.2));
+        assert!(close(value(Metric::EngagementRateByReach, &rs), 3.1));
+        assert!(close(value(Metric::EngagementRateByImpressions, &rs), 1.55));
+        assert!(close(value(Metric::Cpm, &rs), 600.0)); // 120 000 ₽ / 200 000 × 1000
+        assert!(close(value(Metric::Cpe, &rs), 120_000.0 / 3_100.0));
+        assert!(close(value(Metric::Cpc, &rs), 60.0));
+        assert!(close(value(Metric::Cpa, &rs), 5_000.0));
+        assert!(close(value(Metric::ConversionRate, &rs), 1.2));
+        assert!(close(value(Metric::Roas, &rs), 2.5));
+        assert!(close(value(Metric::Roi, &rs), 150.0));
+        assert_eq!(
+            Metric::Cpm.compute(&rs).expect("ok").1,
+            Unit::Money(Currency::RUB)
+        );
+    }
+
+    #[test]
+    fn sums_over_campaigns_that_have_both_figures() {
+        let a = result();
+        let mut b = result();
+        b.engagements = Some(900);
+        b.reach = Some(100_000);
+        let mut c = result();
+        c.reach = None; // not counted for ER by reach
+        let er = value(Metric::EngagementRateByReach, &[&a, &b, &c]);
+        assert!(
+            (er - 2.0).abs() < 1e-9,
+            "(3100 + 900) / 200000 = 2%, got {er}"
+        );
+    }
+
+    #[test]
+    fn zero_or_missing_data_is_not_enough_data_never_zero_or_nan() {
+        let mut r = result();
+        r.reach = Some(0);
+        r.clicks = None;
+        r.cost = Some(Money::new(0, Currency::RUB));
+        let rs = [&r];
+        assert_eq!(
+            Metric::EngagementRateByReach.compute(&rs),
+            Err(NotEnoughData("reach is zero".into()))
+        );
+        assert!(Metric::ConversionRate.compute(&rs).is_err());
+        assert!(Metric::Cpc.compute(&rs).is_err());
+        assert_eq!(
+            Metric::Roas.compute(&rs),
+            Err(NotEnoughData("cost is zero".into()))
+        );
+        assert!(Metric::Cpm.compute(&[]).is_err(), "no results at all");
+    }
+
+    #[test]
+    fn mixed_currencies_are_refused_with_the_reason() {
+        let a = result();
+        let mut b = result();
+        b.cost = Some(Money::new(100_000, Currency::USD));
+        let err = Metric::Cpm.compute(&[&a, &b]).expect_err("mixed");
+        assert!(err.0.contains("RUB and USD"), "{err}");
+        let mut c = result();
+        c.revenue = Some(Money::new(1, Currency::USD));
+        assert!(
+            Metric::Roas
+                .compute(&[&c])
+                .expect_err("mixed")
+                .0
+                .contains("conversion")
+        );
+    }
+
+    #[test]
+    fn codes_round_trip_and_directions_are_right() {
+        for m in Metric::ALL {
+            assert_eq!(m.code().parse::<Metric>(), Ok(m));
+        }
+        assert!(!Metric::Cpa.higher_is_better());
+        assert!(Metric::Roas.higher_is_better());
+        assert_eq!(format_value(3.06, Unit::Percent), "3.1%");
+        assert_eq!(
+            format_value(120.0, Unit::Money(Currency::RUB)),
+            "120.00 RUB"
+        );
+    }
+}

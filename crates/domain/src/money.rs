@@ -1,0 +1,155 @@
+//! Amounts with their currency. Every amount carries its currency; amounts in different
+//! currencies are never added without a stated conversion.
+
+use std::{fmt, str::FromStr};
+
+use autosurgeon::{Hydrate, Reconcile};
+
+use crate::stored_string::stored_as_string;
+
+/// An ISO 4217 currency code (three capital letters).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Currency([u8; 3]);
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0:?} is not a currency code: use three letters, such as RUB or USD")]
+pub struct CurrencyParseError(pub String);
+
+impl Currency {
+    pub const RUB: Currency = Currency(*b"RUB");
+    pub const USD: Currency = Currency(*b"USD");
+
+    pub fn as_str(&self) -> &str {
+        std::str::from_utf8(&self.0).unwrap_or("???")
+    }
+}
+
+impl FromStr for Currency {
+    type Err = CurrencyParseError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let code = s.trim().to_ascii_uppercase();
+        match code.as_bytes() {
+            [a, b, c] if [a, b, c].iter().all(|x| x.is_ascii_uppercase()) => {
+                Ok(Currency([*a, *b, *c]))
+            }
+            _ => Err(CurrencyParseError(s.to_owned())),
+        }
+    }
+}
+
+impl fmt::Display for Currency {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+stored_as_string!(Currency, "a three-letter currency code");
+
+/// An amount in minor units (kopecks, cents) of a currency.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Reconcile, Hydrate)]
+pub struct Money {
+    pub minor: i64,
+    pub currency: Currency,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum MoneyParseError {
+    #[error("{0:?} is not an amount: write it like 1234.50")]
+    Amount(String),
+    #[error(transparent)]
+    Currency(#[from] CurrencyParseError),
+}
+
+impl Money {
+    pub fn new(minor: i64, currency: Currency) -> Self {
+        Money { minor, currency }
+    }
+
+    /// Parses "1234.5", "1 234,50" or "1234" in a currency (two decimal places).
+    pub fn parse(amount: &str, currency: Currency) -> Result<Self, MoneyParseError> {
+        let err = || MoneyParseError::Amount(amount.to_owned());
+        let cleaned: String = amount
+            .chars()
+            .filter(|c| !c.is_whitespace() && *c != '\u{a0}' && *c != '\u{202f}')
+            .map(|c| if c == ',' { '.' } else { c })
+            .collect();
+        let (negative, digits) = match cleaned.strip_prefix('-') {
+            Some(rest) => (true, rest),
+            None => (false, cleaned.as_str()),
+        };
+        let (whole, frac) = digits.split_once('.').unwrap_or((digits, ""));
+        if whole.is_empty() && frac.is_empty() || frac.len() > 2 {
+            return Err(err());
+        }
+        if !whole
+            .chars()
+            .chain(frac.chars())
+            .all(|c| c.is_ascii_digit())
+        {
+            return Err(err());
+        }
+        let whole: i64 = if whole.is_empty() {
+            0
+        } else {
+            whole.parse().map_err(|_| err())?
+        };
+        let frac: i64 = format!("{frac:0<2}").parse().map_err(|_| err())?;
+        let minor = whole
+            .checked_mul(100)
+            .and_then(|w| w.checked_add(frac))
+            .ok_or_else(err)?;
+        Ok(Money::new(if negative { -minor } else { minor }, currency))
+    }
+
+    /// The amount as a number of major units (for ratios; never for display of money).
+    pub fn major(&self) -> f64 {
+        self.minor as f64 / 100.0
+    }
+
+    /// Adds amounts of the same currency; `None` if the currencies differ or it overflows.
+    pub fn checked_add(self, other: Money) -> Option<Money> {
+        (self.currency == other.currency)
+            .then(|| self.minor.checked_add(other.minor))
+            .flatten()
+            .map(|minor| Money::new(minor, self.currency))
+    }
+}
+
+impl fmt::Display for Money {
+    /// A neutral rendering ("1234.50 RUB"); screens format per locale.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let sign = if self.minor < 0 { "-" } else { "" };
+        let abs = self.minor.unsigned_abs();
+        write!(f, "{sign}{}.{:02} {}", abs / 100, abs % 100, self.currency)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_amounts_written_either_way() {
+        let rub = Currency::RUB;
+        assert_eq!(Money::parse("1 234,50", rub), Ok(Money::new(123_450, rub)));
+        assert_eq!(Money::parse("1234.5", rub), Ok(Money::new(123_450, rub)));
+        assert_eq!(Money::parse("99", rub), Ok(Money::new(9_900, rub)));
+        assert_eq!(Money::parse("-5.01", rub), Ok(Money::new(-501, rub)));
+        for bad in ["", "abc", "1.234", "1..2", "12a", "99999999999999999999"] {
+            assert!(Money::parse(bad, rub).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn only_like_currencies_add() {
+        let a = Money::new(100, Currency::RUB);
+        assert_eq!(a.checked_add(a), Some(Money::new(200, Currency::RUB)));
+        assert_eq!(a.checked_add(Money::new(1, Currency::USD)), None);
+        assert_eq!(
+            Money::new(-123_450, Currency::USD).to_string(),
+            "-1234.50 USD"
+        );
+        assert!("RU".parse::<Currency>().is_err());
+    }
+}

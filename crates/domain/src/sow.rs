@@ -1,0 +1,262 @@
+//! The statement of work of a quarter: deliverables, approval rules, compensation.
+
+use std::{collections::BTreeMap, fmt, str::FromStr};
+
+use autosurgeon::{Hydrate, Reconcile, Text};
+use chrono::NaiveDate;
+
+use crate::{
+    campaign::CampaignId as ItemId, day::Day, market::Market, money::Money, order_key::OrderKey,
+    stored_string::stored_as_string,
+};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Hash)]
+pub enum DeliverableStatus {
+    #[default]
+    Planned,
+    DraftSubmitted,
+    Approved,
+    Live,
+}
+
+impl DeliverableStatus {
+    pub const ALL: [DeliverableStatus; 4] = [
+        Self::Planned,
+        Self::DraftSubmitted,
+        Self::Approved,
+        Self::Live,
+    ];
+
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::Planned => "planned",
+            Self::DraftSubmitted => "draft_submitted",
+            Self::Approved => "approved",
+            Self::Live => "live",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0:?} is not a deliverable status")]
+pub struct DeliverableStatusParseError(pub String);
+
+impl FromStr for DeliverableStatus {
+    type Err = DeliverableStatusParseError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::ALL
+            .into_iter()
+            .find(|x| x.as_str() == s)
+            .ok_or_else(|| DeliverableStatusParseError(s.to_owned()))
+    }
+}
+
+impl fmt::Display for DeliverableStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+stored_as_string!(DeliverableStatus, "a deliverable status");
+
+/// One promised piece of content.
+#[derive(Debug, Clone, PartialEq, Reconcile, Hydrate)]
+pub struct Deliverable {
+    pub platform: Text,
+    pub format: Text,
+    pub count: u32,
+    pub market: Market,
+    pub live_from: Option<Day>,
+    pub live_to: Option<Day>,
+    pub owner: Text,
+    pub status: DeliverableStatus,
+    /// A paid post (advertising), as opposed to organic content.
+    pub paid: bool,
+    /// The erid token from a registered advertising data operator (RU paid posts).
+    pub erid: Text,
+    /// Whether the post carries the «Реклама» label (RU paid posts).
+    pub reklama_label: bool,
+    pub order: OrderKey,
+}
+
+impl Deliverable {
+    /// Russian law (since 1 Sep 2022) requires a paid post to carry «Реклама», the
+    /// advertiser's details and an erid token. A live RU paid post missing either gets a
+    /// warning in words.
+    pub fn compliance_warning(&self) -> Option<String> {
+        if self.market.as_str() != "RU" || !self.paid || self.status != DeliverableStatus::Live {
+            return None;
+        }
+        let mut missing = Vec::new();
+        if self.erid.as_str().trim().is_empty() {
+            missing.push("an erid token");
+        }
+        if !self.reklama_label {
+            missing.push("the «Реклама» label");
+        }
+        (!missing.is_empty()).then(|| {
+            format!(
+                "This paid post in Russia is live without {}: Russian advertising law requires both.",
+                missing.join(" and ")
+            )
+        })
+    }
+}
+
+/// A stated conversion of the compensation into another currency.
+#[derive(Debug, Clone, PartialEq, Reconcile, Hydrate)]
+pub struct Conversion {
+    /// Units of `to` per one unit of the compensation's currency.
+    pub rate: f64,
+    pub rate_date: Day,
+    pub to: crate::money::Currency,
+}
+
+#[derive(Debug, Clone, PartialEq, Reconcile, Hydrate)]
+pub struct StatementOfWork {
+    #[autosurgeon(with = "autosurgeon::map_with_parseable_keys")]
+    pub deliverables: BTreeMap<ItemId, Deliverable>,
+    /// A draft is due this many days before it goes live.
+    pub draft_due_days_before_live: u32,
+    pub review_days: u32,
+    pub revision_rounds: u32,
+    pub compensation: Option<Money>,
+    pub payment_split: Text,
+    pub payment_terms: Text,
+    pub kill_fee: Option<Money>,
+    pub conversion: Option<Conversion>,
+}
+
+impl Default for StatementOfWork {
+    fn default() -> Self {
+        StatementOfWork {
+            deliverables: BTreeMap::new(),
+            draft_due_days_before_live: 7,
+            review_days: 3,
+            revision_rounds: 2,
+            compensation: None,
+            payment_split: Text::default(),
+            payment_terms: Text::default(),
+            kill_fee: None,
+            conversion: None,
+        }
+    }
+}
+
+impl StatementOfWork {
+    /// Deliverables in display order.
+    pub fn deliverables_in_order(&self) -> Vec<(&ItemId, &Deliverable)> {
+        let mut list: Vec<_> = self.deliverables.iter().collect();
+        list.sort_by(|(ia, a), (ib, b)| a.order.cmp(&b.order).then_with(|| ia.cmp(ib)));
+        list
+    }
+
+    /// When a deliverable's draft is due.
+    pub fn draft_due(&self, d: &Deliverable) -> Option<NaiveDate> {
+        let Day(live) = d.live_from?;
+        live.checked_sub_days(chrono::Days::new(u64::from(
+            self.draft_due_days_before_live,
+        )))
+    }
+
+    /// The compensation converted at the stated rate, with the rate and its date in words.
+    pub fn converted_compensation(&self) -> Option<(Money, String)> {
+        let money = self.compensation?;
+        let c = self.conversion.as_ref()?;
+        if !(c.rate.is_finite() && c.rate > 0.0) {
+            return None;
+        }
+        let minor = (money.minor as f64 * c.rate).round();
+        if !minor.is_finite() || minor.abs() > 9.0e15 {
+            return None;
+        }
+        let converted = Money::new(minor as i64, c.to);
+        Some((
+            converted,
+            format!(
+                "at {} {} per {} on {}",
+                c.rate, c.to, money.currency, c.rate_date
+            ),
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::money::Currency;
+
+    fn deliverable(market: &str, paid: bool, status: DeliverableStatus) -> Deliverable {
+        Deliverable {
+            platform: "Telegram".into(),
+            format: "post".into(),
+            count: 1,
+            market: market.parse().expect("market"),
+            live_from: Some("2027-02-10".parse().expect("day")),
+            live_to: None,
+            owner: "Маша".into(),
+            status,
+            paid,
+            erid: Text::default(),
+            reklama_label: false,
+            order: OrderKey::first(),
+        }
+    }
+
+    #[test]
+    fn a_live_paid_russian_post_needs_erid_and_label() {
+        let mut d = deliverable("RU", true, DeliverableStatus::Live);
+        let w = d.compliance_warning().expect("warned");
+        assert!(w.contains("erid") && w.contains("Реклама"), "{w}");
+        d.erid = "2VtzqwXYZ".into();
+        assert!(
+            d.compliance_warning()
+                .expect("still the label")
+                .contains("Реклама")
+        );
+        d.reklama_label = true;
+        assert_eq!(d.compliance_warning(), None);
+        assert_eq!(
+            deliverable("RU", true, DeliverableStatus::Approved).compliance_warning(),
+            None,
+            "not live yet"
+        );
+        assert_eq!(
+            deliverable("RU", false, DeliverableStatus::Live).compliance_warning(),
+            None,
+            "organic"
+        );
+        assert_eq!(
+            deliverable("US", true, DeliverableStatus::Live).compliance_warning(),
+            None,
+            "other market"
+        );
+    }
+
+    #[test]
+    fn drafts_are_due_before_going_live_and_conversions_state_their_rate() {
+        let sow = StatementOfWork {
+            compensation: Some(Money::new(15_000_000, Currency::RUB)),
+            conversion: Some(Conversion {
+                rate: 0.0125,
+                rate_date: "2027-01-15".parse().expect("day"),
+                to: Currency::USD,
+            }),
+            ..Default::default()
+        };
+        let d = deliverable("RU", true, DeliverableStatus::Planned);
+        assert_eq!(
+            sow.draft_due(&d).map(|x| x.to_string()),
+            Some("2027-02-03".into())
+        );
+        let (usd, how) = sow.converted_compensation().expect("converted");
+        assert_eq!(usd, Money::new(187_500, Currency::USD));
+        assert_eq!(how, "at 0.0125 USD per RUB on 2027-01-15");
+        assert!(
+            StatementOfWork::default()
+                .converted_compensation()
+                .is_none()
+        );
+    }
+}
