@@ -1,13 +1,18 @@
 //! The screens. Each file is one screen or one part of a screen; they reach the
 //! partnership only through [`crate::editor::Editor`].
 
+pub mod agreement_tab;
 pub mod app;
 pub mod campaign_row;
 pub mod collab_text;
 pub mod connection_badge;
+pub mod fields;
 pub mod home;
+pub mod kpi_tab;
 pub mod new_partnership;
 pub mod partnership_page;
 pub mod presence_bar;
 pub mod quarter_section;
 pub mod roadmap;
+pub mod sow_tab;
+pub mod trend_chart;

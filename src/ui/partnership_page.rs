@@ -4,7 +4,10 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 use tandem_domain::document_id::DocumentId;
 
-use super::{presence_bar::PresenceBar, roadmap::Roadmap};
+use super::{
+    agreement_tab::AgreementTab, kpi_tab::KpiTab, presence_bar::PresenceBar, roadmap::Roadmap,
+    sow_tab::SowTab,
+};
 use crate::{
     editor::{Editor, SaveState},
     repo::{Connection, Repo},
@@ -122,12 +125,89 @@ fn Partnership() -> impl IntoView {
         {move || editor.error.get().map(|e| view! {
             <p class="error" role="alert" data-testid="edit-error">{e}</p>
         })}
-        <div class="tabs" role="tablist" aria-label="Partnership documents">
-            <button type="button" role="tab" id="tab-roadmap" aria-selected="true"
-                aria-controls="panel-roadmap" class="tab active">"Roadmap"</button>
+        <Tabs/>
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Tab {
+    Roadmap,
+    Agreement,
+    Sow,
+    Kpis,
+}
+
+impl Tab {
+    const ALL: [Tab; 4] = [Tab::Roadmap, Tab::Agreement, Tab::Sow, Tab::Kpis];
+
+    fn id(self) -> &'static str {
+        match self {
+            Tab::Roadmap => "roadmap",
+            Tab::Agreement => "agreement",
+            Tab::Sow => "sow",
+            Tab::Kpis => "kpis",
+        }
+    }
+
+    fn label(self) -> &'static str {
+        match self {
+            Tab::Roadmap => "Roadmap",
+            Tab::Agreement => "Agreement",
+            Tab::Sow => "Statement of work",
+            Tab::Kpis => "KPIs & verdict",
+        }
+    }
+}
+
+/// The partnership's documents as tabs (arrow keys move between tabs, as screen-reader
+/// users expect of a tablist).
+#[component]
+fn Tabs() -> impl IntoView {
+    let current = RwSignal::new(Tab::Roadmap);
+    let on_key = move |ev: leptos::ev::KeyboardEvent| {
+        let i = Tab::ALL
+            .iter()
+            .position(|t| *t == current.get_untracked())
+            .unwrap_or(0);
+        let next = match ev.key().as_str() {
+            "ArrowRight" => (i + 1) % Tab::ALL.len(),
+            "ArrowLeft" => (i + Tab::ALL.len() - 1) % Tab::ALL.len(),
+            "Home" => 0,
+            "End" => Tab::ALL.len() - 1,
+            _ => return,
+        };
+        ev.prevent_default();
+        current.set(Tab::ALL[next]);
+        if let Some(el) = web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.get_element_by_id(&format!("tab-{}", Tab::ALL[next].id())))
+            .and_then(|e| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(e).ok())
+        {
+            let _ = el.focus();
+        }
+    };
+    view! {
+        <div class="tabs" role="tablist" aria-label="Partnership documents" on:keydown=on_key>
+            {Tab::ALL.into_iter().map(|t| view! {
+                <button type="button" role="tab" id=format!("tab-{}", t.id())
+                    data-testid=format!("tab-{}", t.id())
+                    aria-controls=format!("panel-{}", t.id())
+                    aria-selected=move || (current.get() == t).to_string()
+                    tabindex=move || if current.get() == t { "0" } else { "-1" }
+                    class=move || if current.get() == t { "tab active" } else { "tab" }
+                    on:click=move |_| current.set(t)>
+                    {t.label()}
+                </button>
+            }).collect_view()}
         </div>
-        <div id="panel-roadmap" role="tabpanel" aria-labelledby="tab-roadmap">
-            <Roadmap/>
+        <div id=move || format!("panel-{}", current.get().id()) role="tabpanel"
+            aria-labelledby=move || format!("tab-{}", current.get().id())>
+            {move || match current.get() {
+                Tab::Roadmap => view! { <Roadmap/> }.into_any(),
+                Tab::Agreement => view! { <AgreementTab/> }.into_any(),
+                Tab::Sow => view! { <SowTab/> }.into_any(),
+                Tab::Kpis => view! { <KpiTab/> }.into_any(),
+            }}
         </div>
     }
 }

@@ -103,6 +103,18 @@ impl Metric {
         }
     }
 
+    /// Whether the value is a percentage.
+    pub fn is_percent(&self) -> bool {
+        matches!(
+            self,
+            Self::EngagementRateByFollowers
+                | Self::EngagementRateByReach
+                | Self::EngagementRateByImpressions
+                | Self::ConversionRate
+                | Self::Roi
+        )
+    }
+
     /// Costs are better low; rates and returns are better high.
     pub fn higher_is_better(&self) -> bool {
         !matches!(self, Self::Cpm | Self::Cpe | Self::Cpc | Self::Cpa)

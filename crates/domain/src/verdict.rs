@@ -70,11 +70,14 @@ pub fn market_verdict<'a>(
     results: impl IntoIterator<Item = &'a Figures>,
 ) -> MarketVerdict {
     let results: Vec<&Figures> = results.into_iter().collect();
-    let checks: Vec<Check> = kpis
-        .into_iter()
-        .filter(|k| k.market == market)
-        .map(|kpi| check(kpi, &results))
-        .collect();
+    let mut kpis: Vec<&Kpi> = kpis.into_iter().filter(|k| k.market == market).collect();
+    // A stable reading order, whatever the order the KPIs were added in.
+    kpis.sort_by(|a, b| {
+        a.metric
+            .cmp(&b.metric)
+            .then(a.threshold.total_cmp(&b.threshold))
+    });
+    let checks: Vec<Check> = kpis.into_iter().map(|kpi| check(kpi, &results)).collect();
     let met = checks
         .iter()
         .filter(|c| matches!(c.outcome, Ok((_, true))))

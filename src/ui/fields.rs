@@ -1,0 +1,135 @@
+//! Reading numbers, amounts and dates from form fields, with errors in words, and the
+//! small pickers several tabs share.
+
+use leptos::prelude::*;
+use tandem_domain::{
+    day::Day,
+    money::{Currency, Money},
+    quarter::QuarterId,
+};
+
+use crate::editor::Editor;
+
+/// Currencies offered in amount fields.
+pub const CURRENCIES: [&str; 3] = ["RUB", "USD", "EUR"];
+
+/// "" is none; otherwise a whole number ≥ 0 ("12 000" and "12,000" are fine).
+pub fn parse_count(value: &str, what: &str) -> Result<Option<u64>, String> {
+    let cleaned: String = value
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != ',' && *c != '\u{a0}')
+        .collect();
+    if cleaned.is_empty() {
+        return Ok(None);
+    }
+    cleaned
+        .parse()
+        .map(Some)
+        .map_err(|_| format!("{what} must be a whole number, not “{value}”"))
+}
+
+/// A decimal number; "2,5" and "2.5" both read as 2.5.
+pub fn parse_number(value: &str, what: &str) -> Result<f64, String> {
+    let cleaned = value.trim().replace(',', ".");
+    cleaned
+        .parse::<f64>()
+        .ok()
+        .filter(|v| v.is_finite())
+        .ok_or_else(|| format!("{what} must be a number, not “{value}”"))
+}
+
+/// "" is none; otherwise an amount in `currency`.
+pub fn parse_money(amount: &str, currency: &str, what: &str) -> Result<Option<Money>, String> {
+    if amount.trim().is_empty() {
+        return Ok(None);
+    }
+    let currency: Currency = currency
+        .parse()
+        .map_err(|e: tandem_domain::money::CurrencyParseError| e.to_string())?;
+    Money::parse(amount, currency)
+        .map(Some)
+        .map_err(|e| format!("{what}: {e}"))
+}
+
+/// "" is no date.
+pub fn parse_day(value: &str) -> Result<Option<Day>, String> {
+    if value.trim().is_empty() {
+        return Ok(None);
+    }
+    value
+        .parse()
+        .map(Some)
+        .map_err(|e: tandem_domain::day::DayParseError| e.to_string())
+}
+
+/// An amount for an input field ("1234.50").
+pub fn amount_text(m: Option<Money>) -> String {
+    m.map(|m| {
+        let abs = m.minor.unsigned_abs();
+        let sign = if m.minor < 0 { "-" } else { "" };
+        format!("{sign}{}.{:02}", abs / 100, abs % 100)
+    })
+    .unwrap_or_default()
+}
+
+pub fn currency_text(m: Option<Money>, fallback: &str) -> String {
+    m.map(|m| m.currency.to_string())
+        .unwrap_or_else(|| fallback.to_owned())
+}
+
+/// Today in the viewer's zone.
+pub fn today() -> chrono::NaiveDate {
+    let now = js_sys::Date::new_0();
+    chrono::NaiveDate::from_ymd_opt(
+        now.get_full_year() as i32,
+        now.get_month() + 1,
+        now.get_date(),
+    )
+    .unwrap_or_default()
+}
+
+/// A select of the roadmap's quarters.
+#[component]
+pub fn QuarterPicker(
+    selected: RwSignal<Option<QuarterId>>,
+    #[prop(into)] label: String,
+) -> impl IntoView {
+    let editor = expect_context::<Editor>();
+    let quarters = Memo::new(move |_| {
+        editor
+            .view
+            .with(|p| p.quarters.keys().copied().collect::<Vec<_>>())
+    });
+    Effect::new(move |_| {
+        if selected.get().is_none() {
+            selected.set(quarters.with(|q| q.first().copied()));
+        }
+    });
+    view! {
+        <div class="field quarter-picker">
+            <label for="quarter-picker">{label}</label>
+            <select id="quarter-picker" data-testid="quarter-picker"
+                on:change=move |ev| selected.set(event_target_value(&ev).parse().ok())>
+                <For each=move || quarters.get() key=|q| *q children=move |q| view! {
+                    <option value=q.to_string() prop:selected=move || selected.get() == Some(q)>{q.to_string()}</option>
+                }/>
+            </select>
+        </div>
+    }
+}
+
+/// A currency select.
+#[component]
+pub fn CurrencySelect(
+    id: String,
+    value: Signal<String>,
+    on_change: impl Fn(String) + 'static,
+) -> impl IntoView {
+    view! {
+        <select id=id on:change=move |ev| on_change(event_target_value(&ev))>
+            {CURRENCIES.into_iter().map(|c| view! {
+                <option value=c prop:selected=move || value.get() == c>{c}</option>
+            }).collect_view()}
+        </select>
+    }
+}

@@ -1,0 +1,445 @@
+//! KPIs per market, results per campaign, the verdict of each market side by side, and
+//! the trend of each market's key KPI.
+
+use leptos::{ev::SubmitEvent, prelude::*};
+use tandem_domain::{
+    campaign::CampaignId,
+    kpi::{Figures, Kpi, Metric},
+    market::Market,
+    money::Money,
+    quarter::QuarterId,
+    verdict::Verdict,
+};
+
+use super::{
+    fields::{
+        CurrencySelect, QuarterPicker, amount_text, currency_text, parse_count, parse_money,
+        parse_number,
+    },
+    trend_chart::TrendChart,
+};
+use crate::{browser::random_16, editor::Editor};
+
+fn metric_label(m: Metric) -> String {
+    format!("{} — {}", m.short(), m.formula())
+}
+
+#[component]
+pub fn KpiTab() -> impl IntoView {
+    let quarter = RwSignal::new(None::<QuarterId>);
+    view! {
+        <section class="card">
+            <div class="card-head">
+                <h2>"Verdict"</h2>
+                <QuarterPicker selected=quarter label="Checkpoint"/>
+            </div>
+            {move || quarter.get().map(|q| view! { <Verdicts q/> })}
+        </section>
+        <KpiList/>
+        <section class="card">
+            <div class="card-head"><h2>"Results"</h2></div>
+            {move || quarter.get().map(|q| view! { <Results q/> })}
+        </section>
+        <Trends/>
+    }
+}
+
+#[component]
+fn Verdicts(q: QuarterId) -> impl IntoView {
+    let editor = expect_context::<Editor>();
+    let verdicts = Memo::new(move |_| editor.view.with(|p| p.verdicts(q)));
+    view! {
+        <div class="verdicts" data-testid="verdicts">
+            {move || verdicts.get().into_iter().map(|v| {
+                let class = match v.verdict {
+                    Verdict::Continue => "badge continue",
+                    Verdict::Review => "badge review",
+                    Verdict::Stop => "badge stop",
+                    Verdict::NotEnoughData => "badge unknown",
+                };
+                view! {
+                    <article class="verdict" data-testid=format!("verdict-{}", v.market)>
+                        <h3>{v.market.to_string()}</h3>
+                        <p class=class data-testid="verdict">{v.verdict.as_str()}</p>
+                        <ul>
+                            {v.checks.iter().map(|c| view! { <li>{c.reason.clone()}</li> }).collect_view()}
+                        </ul>
+                        <p class="muted summary" data-testid="verdict-summary">{v.summary()}</p>
+                    </article>
+                }
+            }).collect_view()}
+        </div>
+    }
+}
+
+#[component]
+fn KpiList() -> impl IntoView {
+    let editor = expect_context::<Editor>();
+    let kpis = Memo::new(move |_| {
+        editor.view.with(|p| {
+            let mut list: Vec<(CampaignId, Kpi)> = p
+                .kpis
+                .iter()
+                .map(|(id, k)| (id.clone(), k.clone()))
+                .collect();
+            list.sort_by(|(_, a), (_, b)| a.market.cmp(&b.market).then(a.metric.cmp(&b.metric)));
+            list
+        })
+    });
+    let markets = Memo::new(move |_| editor.view.with(|p| p.markets.clone()));
+    let market = RwSignal::new(None::<Market>);
+    let metric = RwSignal::new(Metric::EngagementRateByReach);
+    let target = RwSignal::new(String::new());
+    let threshold = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<String>);
+    let chosen = move || {
+        market
+            .get()
+            .or_else(|| markets.with(|m| m.first().copied()))
+    };
+    let submit = move |ev: SubmitEvent| {
+        ev.prevent_default();
+        let parsed = (|| -> Result<Kpi, String> {
+            Ok(Kpi {
+                market: chosen().ok_or("this partnership has no markets")?,
+                metric: metric.get_untracked(),
+                target: parse_number(&target.get_untracked(), "The target")?,
+                threshold: parse_number(&threshold.get_untracked(), "The threshold")?,
+            })
+        })();
+        match parsed {
+            Ok(kpi) => {
+                if editor.edit("add a KPI", |p| {
+                    p.set_kpi(CampaignId::from_random(random_16()), kpi)
+                }) {
+                    target.set(String::new());
+                    threshold.set(String::new());
+                    error.set(None);
+                }
+            }
+            Err(e) => error.set(Some(e)),
+        }
+    };
+    view! {
+        <section class="card">
+            <div class="card-head"><h2>"KPIs per market"</h2></div>
+            <p class="muted">"We continue in a market while each of its KPIs meets its threshold. Rates are in percent; costs in the currency of the costs entered."</p>
+            <table class="kpis" data-testid="kpis">
+                <thead><tr><th scope="col">"Market"</th><th scope="col">"Metric and formula"</th><th scope="col">"Target"</th><th scope="col">"Continue if"</th><th scope="col"><span class="sr-only">"Actions"</span></th></tr></thead>
+                <tbody>
+                    <For each=move || kpis.get() key=|(id, k)| (id.clone(), k.threshold.to_bits(), k.target.to_bits()) children=move |(id, k)| {
+                        let op = if k.metric.higher_is_better() { "≥" } else { "≤" };
+                        let pct = if k.metric.is_percent() { "%" } else { "" };
+                        let label = format!("Remove the {} KPI for {}", k.metric.short(), k.market);
+                        view! {
+                            <tr>
+                                <td>{k.market.to_string()}</td>
+                                <td>{metric_label(k.metric)}</td>
+                                <td>{format!("{}{pct}", k.target)}</td>
+                                <td>{format!("{op} {}{pct}", k.threshold)}</td>
+                                <td><button type="button" class="danger" aria-label=label
+                                    on:click=move |_| { let id = id.clone(); editor.edit("remove a KPI", move |p| p.remove_kpi(&id)); }>"Remove"</button></td>
+                            </tr>
+                        }
+                    }/>
+                </tbody>
+            </table>
+            <form class="add-campaign" on:submit=submit data-testid="add-kpi">
+                <fieldset>
+                    <legend>"Add a KPI"</legend>
+                    <div class="campaign-fields">
+                        <div class="field">
+                            <label for="kpi-market">"Market"</label>
+                            <select id="kpi-market" data-testid="kpi-market" on:change=move |ev| market.set(event_target_value(&ev).parse().ok())>
+                                <For each=move || markets.get() key=|m| *m children=move |m| view! {
+                                    <option value=m.to_string() prop:selected=move || chosen() == Some(m)>{m.to_string()}</option>
+                                }/>
+                            </select>
+                        </div>
+                        <div class="field grow">
+                            <label for="kpi-metric">"Metric"</label>
+                            <select id="kpi-metric" data-testid="kpi-metric" on:change=move |ev| { if let Ok(m) = event_target_value(&ev).parse() { metric.set(m) } }>
+                                {Metric::ALL.into_iter().map(|m| view! {
+                                    <option value=m.code() prop:selected=move || metric.get() == m>{metric_label(m)}</option>
+                                }).collect_view()}
+                            </select>
+                        </div>
+                        <div class="field">
+                            <label for="kpi-target">"Target"</label>
+                            <input id="kpi-target" data-testid="kpi-target" inputmode="decimal" prop:value=move || target.get() on:input=move |ev| target.set(event_target_value(&ev))/>
+                        </div>
+                        <div class="field">
+                            <label for="kpi-threshold">"Threshold"</label>
+                            <input id="kpi-threshold" data-testid="kpi-threshold" inputmode="decimal" prop:value=move || threshold.get() on:input=move |ev| threshold.set(event_target_value(&ev))/>
+                        </div>
+                        <button type="submit" class="primary add">"Add KPI"</button>
+                    </div>
+                    {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
+                </fieldset>
+            </form>
+        </section>
+    }
+}
+
+#[component]
+fn Results(q: QuarterId) -> impl IntoView {
+    let editor = expect_context::<Editor>();
+    let rows = Memo::new(move |_| {
+        editor.view.with(|p| {
+            let campaigns: Vec<(CampaignId, String)> = p
+                .quarters
+                .get(&q)
+                .map(|x| {
+                    x.campaigns_in_order()
+                        .into_iter()
+                        .map(|(id, c)| (id.clone(), c.title.as_str().to_owned()))
+                        .collect()
+                })
+                .unwrap_or_default();
+            campaigns
+                .into_iter()
+                .flat_map(|(id, title)| {
+                    p.markets
+                        .iter()
+                        .map(move |m| (id.clone(), title.clone(), *m))
+                })
+                .collect::<Vec<_>>()
+        })
+    });
+    view! {
+        <Show when=move || rows.with(Vec::is_empty)>
+            <p class="muted">"Plan campaigns for this quarter on the roadmap to record their results."</p>
+        </Show>
+        <For each=move || rows.get() key=|(id, _, m)| (id.clone(), *m) children=move |(id, title, m)| view! { <ResultForm q id title market=m/> }/>
+        <Onboarding/>
+    }
+}
+
+const COUNTS: [(&str, &str); 6] = [
+    ("impressions", "Impressions"),
+    ("reach", "Reach"),
+    ("engagements", "Engagements"),
+    ("clicks", "Clicks"),
+    ("conversions", "Conversions"),
+    ("followers", "Followers"),
+];
+
+fn count_of(f: &Figures, name: &str) -> Option<u64> {
+    match name {
+        "impressions" => f.impressions,
+        "reach" => f.reach,
+        "engagements" => f.engagements,
+        "clicks" => f.clicks,
+        "conversions" => f.conversions,
+        _ => f.followers,
+    }
+}
+
+#[component]
+fn ResultForm(q: QuarterId, id: CampaignId, title: String, market: Market) -> impl IntoView {
+    let editor = expect_context::<Editor>();
+    let stored = {
+        let id = id.clone();
+        editor.view.with_untracked(|p| {
+            p.quarters
+                .get(&q)
+                .and_then(|x| x.campaigns.get(&id))
+                .and_then(|c| c.results.get(&market).cloned())
+        })
+    };
+    let counts: Vec<RwSignal<String>> = COUNTS
+        .iter()
+        .map(|(name, _)| {
+            RwSignal::new(
+                stored
+                    .as_ref()
+                    .and_then(|f| count_of(f, name))
+                    .map(|n| n.to_string())
+                    .unwrap_or_default(),
+            )
+        })
+        .collect();
+    let revenue = RwSignal::new(amount_text(stored.as_ref().and_then(|f| f.revenue)));
+    let cost = RwSignal::new(amount_text(stored.as_ref().and_then(|f| f.cost)));
+    let currency = RwSignal::new(currency_text(
+        stored.as_ref().and_then(|f| f.cost.or(f.revenue)),
+        if market.as_str() == "RU" {
+            "RUB"
+        } else {
+            "USD"
+        },
+    ));
+    let status = RwSignal::new(None::<String>);
+    let prefix = format!("{}-{market}", id.as_str());
+    let counts_for_submit = counts.clone();
+    let submit = move |ev: SubmitEvent| {
+        ev.prevent_default();
+        let parsed = (|| -> Result<Figures, String> {
+            let c: Vec<Option<u64>> = COUNTS
+                .iter()
+                .zip(&counts_for_submit)
+                .map(|((_, label), s)| parse_count(&s.get_untracked(), label))
+                .collect::<Result<_, _>>()?;
+            let cur = currency.get_untracked();
+            let money = |s: RwSignal<String>, what| -> Result<Option<Money>, String> {
+                parse_money(&s.get_untracked(), &cur, what)
+            };
+            Ok(Figures {
+                impressions: c[0],
+                reach: c[1],
+                engagements: c[2],
+                clicks: c[3],
+                conversions: c[4],
+                followers: c[5],
+                revenue: money(revenue, "Revenue")?,
+                cost: money(cost, "Cost")?,
+            })
+        })();
+        match parsed {
+            Ok(f) => {
+                let id = id.clone();
+                if editor.edit("record results", move |p| {
+                    p.set_results(q, &id, market, Some(f))
+                }) {
+                    status.set(Some("Saved".into()));
+                }
+            }
+            Err(e) => status.set(Some(e)),
+        }
+    };
+    view! {
+        <form class="results" on:submit=submit data-testid=format!("results-{title}-{market}")>
+            <fieldset>
+                <legend>{title.clone()} " · " {market.to_string()}</legend>
+                <div class="campaign-fields">
+                    {COUNTS.iter().zip(counts).map(|((name, label), s)| {
+                        let id = format!("{prefix}-{name}");
+                        view! {
+                            <div class="field small">
+                                <label for=id.clone()>{*label}</label>
+                                <input id=id data-testid=format!("result-{name}") inputmode="numeric" prop:value=move || s.get() on:input=move |ev| s.set(event_target_value(&ev))/>
+                            </div>
+                        }
+                    }).collect_view()}
+                    <div class="field small">
+                        <label for=format!("{prefix}-revenue")>"Revenue"</label>
+                        <input id=format!("{prefix}-revenue") data-testid="result-revenue" inputmode="decimal" prop:value=move || revenue.get() on:input=move |ev| revenue.set(event_target_value(&ev))/>
+                    </div>
+                    <div class="field small">
+                        <label for=format!("{prefix}-cost")>"Cost"</label>
+                        <input id=format!("{prefix}-cost") data-testid="result-cost" inputmode="decimal" prop:value=move || cost.get() on:input=move |ev| cost.set(event_target_value(&ev))/>
+                    </div>
+                    <div class="field small">
+                        <label for=format!("{prefix}-currency")>"Currency"</label>
+                        <CurrencySelect id=format!("{prefix}-currency") value=currency.into() on_change=move |c| currency.set(c)/>
+                    </div>
+                    <button type="submit" class="add">"Save results"</button>
+                </div>
+                <p class="muted" role="status">{move || status.get()}</p>
+            </fieldset>
+        </form>
+    }
+}
+
+#[component]
+fn Onboarding() -> impl IntoView {
+    let editor = expect_context::<Editor>();
+    let stored = editor.view.with_untracked(|p| p.onboarding_cost);
+    let amount = RwSignal::new(amount_text(stored));
+    let currency = RwSignal::new(currency_text(stored, "RUB"));
+    let save = move |ev: SubmitEvent| {
+        ev.prevent_default();
+        match parse_money(
+            &amount.get_untracked(),
+            &currency.get_untracked(),
+            "Onboarding cost",
+        ) {
+            Ok(m) => {
+                editor.edit("set the onboarding cost", |p| {
+                    p.set_onboarding_cost(m);
+                    Ok(())
+                });
+            }
+            Err(e) => editor.error.set(Some(e)),
+        }
+    };
+    view! {
+        <form class="results" on:submit=save>
+            <fieldset>
+                <legend>"Onboarding cost (amortised over the campaigns)"</legend>
+                <div class="campaign-fields">
+                    <div class="field small">
+                        <label for="onboarding">"Amount"</label>
+                        <input id="onboarding" data-testid="onboarding" inputmode="decimal" prop:value=move || amount.get() on:input=move |ev| amount.set(event_target_value(&ev))/>
+                    </div>
+                    <div class="field small">
+                        <label for="onboarding-currency">"Currency"</label>
+                        <CurrencySelect id="onboarding-currency".into() value=currency.into() on_change=move |c| currency.set(c)/>
+                    </div>
+                    <button type="submit" class="add">"Save"</button>
+                </div>
+            </fieldset>
+        </form>
+    }
+}
+
+/// Each market's key KPI (its first) over the campaigns, and the amortised cost.
+#[component]
+fn Trends() -> impl IntoView {
+    let editor = expect_context::<Editor>();
+    let charts = Memo::new(move |_| {
+        editor.view.with(|p| {
+            p.markets
+                .iter()
+                .map(|m| {
+                    // The key KPI: the market's first, in the verdict's reading order.
+                    let key = p
+                        .kpis
+                        .values()
+                        .filter(|k| k.market == *m)
+                        .min_by(|a, b| {
+                            a.metric
+                                .cmp(&b.metric)
+                                .then(a.threshold.total_cmp(&b.threshold))
+                        })
+                        .cloned();
+                    let points = key.as_ref().map(|k| p.trend(k)).unwrap_or_default();
+                    let costs: Vec<(String, String)> = p
+                        .amortised_costs(*m)
+                        .into_iter()
+                        .map(|(t, c)| {
+                            (
+                                t,
+                                c.map(|m| m.to_string()).unwrap_or_else(|e| e.to_string()),
+                            )
+                        })
+                        .collect();
+                    (*m, key, points, costs)
+                })
+                .collect::<Vec<_>>()
+        })
+    });
+    view! {
+        <section class="card">
+            <div class="card-head"><h2>"Trend"</h2></div>
+            <div class="trends">
+                {move || charts.get().into_iter().map(|(m, key, points, costs)| view! {
+                    <div class="trend-market" data-testid=format!("trend-{m}")>
+                        <h3>{m.to_string()}</h3>
+                        {match key {
+                            Some(k) if !points.is_empty() => view! { <TrendChart kpi=k points/> }.into_any(),
+                            Some(_) => view! { <p class="muted">"No results recorded yet."</p> }.into_any(),
+                            None => view! { <p class="muted">"Add a KPI for this market to see its trend."</p> }.into_any(),
+                        }}
+                        <Show when={let empty = costs.is_empty(); move || !empty}>
+                            <h4 class="section-label">"Cost per campaign, onboarding amortised"</h4>
+                        </Show>
+                        <ol class="amortised" data-testid="amortised">
+                            {costs.iter().map(|(t, c)| view! { <li>{t.clone()} ": " {c.clone()}</li> }).collect_view()}
+                        </ol>
+                    </div>
+                }).collect_view()}
+            </div>
+        </section>
+    }
+}

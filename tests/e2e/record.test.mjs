@@ -1,0 +1,118 @@
+// Journey: run a quarter end to end — agreement, a Q1 statement of work with three
+// deliverables in two markets, results for two campaigns, per-market verdicts and trends.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { startRelay, launchBrowser, watchErrors, createPartnership, addCampaign, eventually, OUTPUT } from './support.mjs';
+
+let relay;
+let browser;
+before(async () => {
+  relay = await startRelay();
+  browser = await launchBrowser();
+});
+after(async () => {
+  await browser?.close();
+  await relay?.stop();
+});
+
+async function addDeliverable(page, { platform, format, count, market }) {
+  const form = page.getByTestId('add-deliverable');
+  await form.getByLabel('Platform').fill(platform);
+  await form.getByLabel('Format').fill(format);
+  await form.getByLabel('Count').fill(String(count));
+  await form.getByLabel('Market').selectOption(market);
+  await form.getByRole('button', { name: 'Add deliverable' }).click();
+}
+
+async function addKpi(page, market, metric, target, threshold) {
+  const form = page.getByTestId('add-kpi');
+  await form.getByLabel('Market').selectOption(market);
+  await form.getByLabel('Metric').selectOption(metric);
+  await form.getByLabel('Target').fill(String(target));
+  await form.getByLabel('Threshold').fill(String(threshold));
+  await form.getByRole('button', { name: 'Add KPI' }).click();
+}
+
+async function enterResults(page, campaign, market, figures) {
+  const form = page.getByTestId(`results-${campaign}-${market}`);
+  for (const [name, value] of Object.entries(figures)) {
+    await form.getByTestId(`result-${name}`).fill(String(value));
+  }
+  await form.getByRole('button', { name: 'Save results' }).click();
+  await form.getByRole('status').getByText('Saved').waitFor();
+}
+
+test('a quarter end to end: agreement, SOW, results, per-market verdicts and trends', async () => {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  const errors = watchErrors(page);
+  await createPartnership(page, relay.url, 'Northwind Coffee', 'Маша Петрова');
+  await addCampaign(page, '2027-Q1', 'Spring drop', 'RU');
+  await addCampaign(page, '2027-Q1', 'Reels series', 'US');
+
+  // Agreement.
+  await page.getByTestId('tab-agreement').click();
+  await page.getByTestId('brand-legal').fill('ООО «Нортвинд»');
+  await page.getByTestId('brand-legal').press('Tab');
+  await page.getByTestId('creator-legal').fill('ИП Петрова М. А.');
+  await page.getByTestId('creator-legal').press('Tab');
+  await page.getByTestId('term-start').fill('2027-01-01');
+  await page.getByTestId('term-end').fill('2027-12-31');
+  await page.getByTestId('auto-renew').check();
+  await page.getByTestId('renewal-notice').fill('60');
+  await page.getByTestId('renewal-notice').press('Tab');
+  await eventually(() => page.getByTestId('notice-window').innerText(), (t) => t.includes('2027-11-01'),
+    { what: 'the notice deadline (60 days before the end)' });
+  assert.match(await page.getByTestId('agreement-facts').innerText(), /All checkpoints: 2027-04-01, 2027-07-01, 2027-10-01/);
+  await page.screenshot({ path: join(OUTPUT, 'record-agreement.png'), fullPage: true });
+
+  // Statement of work for Q1: three deliverables in two markets.
+  await page.getByTestId('tab-sow').click();
+  await addDeliverable(page, { platform: 'Telegram', format: 'post', count: 2, market: 'RU' });
+  await addDeliverable(page, { platform: 'VK', format: 'video', count: 1, market: 'RU' });
+  await addDeliverable(page, { platform: 'Instagram', format: 'reel', count: 3, market: 'US' });
+  const rows = page.getByTestId('deliverable');
+  assert.equal(await rows.count(), 3);
+  const telegram = rows.filter({ hasText: 'Telegram' });
+  await telegram.getByTestId('deliverable-status').selectOption('live');
+  const warning = telegram.getByTestId('compliance-warning');
+  await warning.waitFor();
+  assert.match(await warning.innerText(), /erid token and the «Реклама» label/);
+  await page.screenshot({ path: join(OUTPUT, 'record-sow-warning.png'), fullPage: true });
+  await telegram.getByTestId('deliverable-erid').fill('2VtzqvXYZ123');
+  await telegram.getByTestId('deliverable-erid').press('Tab');
+  await telegram.getByTestId('deliverable-reklama').check();
+  await warning.waitFor({ state: 'detached' });
+  assert.equal(await rows.filter({ hasText: 'Instagram' }).getByTestId('deliverable-erid').count(), 0, 'no erid field for the US');
+
+  // KPIs per market, results for two campaigns, verdicts side by side.
+  await page.getByTestId('tab-kpis').click();
+  await addKpi(page, 'RU', 'er_reach', 3, 2.5);
+  await addKpi(page, 'RU', 'conversion_rate', 2, 1.5);
+  await addKpi(page, 'US', 'er_reach', 5, 4);
+  await enterResults(page, 'Spring drop', 'RU', { reach: 100000, engagements: 3100, clicks: 1000, conversions: 12, cost: '120000' });
+  await enterResults(page, 'Reels series', 'US', { reach: 50000, engagements: 2500, cost: '2000' });
+  await eventually(() => page.getByTestId('verdict-RU').getByTestId('verdict-summary').innerText(),
+    (t) => t === 'ER by reach 3.1% ≥ 2.5%; conversion 1.2% < 1.5% → review', { what: 'the RU verdict' });
+  assert.equal((await page.getByTestId('verdict-US').getByTestId('verdict').textContent()).trim(), 'continue');
+  assert.equal((await page.getByTestId('verdict-RU').getByTestId('verdict').textContent()).trim(), 'review');
+
+  // Trends: a chart per market with its threshold line and a text alternative.
+  for (const market of ['RU', 'US']) {
+    const chart = page.getByTestId(`trend-${market}`).getByTestId('trend-chart');
+    await chart.waitFor();
+    assert.equal(await chart.getByTestId('threshold-line').count(), 1);
+    assert.match(await chart.locator('svg').getAttribute('aria-label'), new RegExp(`in ${market}`));
+  }
+  assert.match(await page.getByTestId('trend-RU').getByTestId('amortised').innerText(), /Spring drop: 120000.00 RUB/);
+  await page.screenshot({ path: join(OUTPUT, 'record-kpis.png'), fullPage: true });
+
+  // Reload: the record is in the document.
+  await page.reload();
+  await page.getByTestId('tab-kpis').click();
+  await eventually(() => page.getByTestId('verdict-RU').getByTestId('verdict-summary').innerText(),
+    (t) => t.endsWith('→ review'), { what: 'the verdict after a reload' });
+  assert.deepEqual(errors, []);
+  await context.close();
+});
