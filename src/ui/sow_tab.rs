@@ -364,6 +364,16 @@ fn Compensation(q: QuarterId, sow: Memo<Option<StatementOfWork>>) -> impl IntoVi
             .map(|c| c.to.to_string())
             .unwrap_or_else(|| "USD".into()),
     );
+    let split = RwSignal::new(sow.with_untracked(|s| {
+        s.as_ref()
+            .map(|s| s.payment_split.as_str().to_owned())
+            .unwrap_or_default()
+    }));
+    let terms = RwSignal::new(sow.with_untracked(|s| {
+        s.as_ref()
+            .map(|s| s.payment_terms.as_str().to_owned())
+            .unwrap_or_default()
+    }));
     let saved = RwSignal::new(None::<String>);
     let submit = move |ev: SubmitEvent| {
         ev.prevent_default();
@@ -431,6 +441,16 @@ fn Compensation(q: QuarterId, sow: Memo<Option<StatementOfWork>>) -> impl IntoVi
                 <div class="field">
                     <label for="rate-date">"Rate date"</label>
                     <input id="rate-date" type="date" prop:value=move || rate_date.get() on:input=move |ev| rate_date.set(event_target_value(&ev))/>
+                </div>
+            </div>
+            <div class="field-row">
+                <div class="field">
+                    <label for="payment-split">"Payment split"</label>
+                    <input id="payment-split" placeholder="e.g. 50% on signing, 50% after the last post" prop:value=move || split.get() on:input=move |ev| split.set(event_target_value(&ev))/>
+                </div>
+                <div class="field">
+                    <label for="sow-payment-terms">"Payment terms"</label>
+                    <input id="sow-payment-terms" placeholder="e.g. within 14 days of invoice; outside platforms for RU" prop:value=move || terms.get() on:input=move |ev| terms.set(event_target_value(&ev))/>
                 </div>
             </div>
             <div class="actions">

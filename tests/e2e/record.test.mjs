@@ -85,6 +85,14 @@ test('a quarter end to end: agreement, SOW, results, per-market verdicts and tre
   await telegram.getByTestId('deliverable-reklama').check();
   await warning.waitFor({ state: 'detached' });
   assert.equal(await rows.filter({ hasText: 'Instagram' }).getByTestId('deliverable-erid').count(), 0, 'no erid field for the US');
+  const comp = page.getByTestId('compensation');
+  await comp.getByLabel('Amount').fill('150 000');
+  await comp.getByLabel('Conversion rate (optional)').fill('0,0125');
+  await comp.getByLabel('Rate date').fill('2027-01-15');
+  await comp.getByLabel('Payment split').fill('50% on signing, 50% after the last post');
+  await comp.getByRole('button', { name: 'Save compensation' }).click();
+  await eventually(() => comp.getByTestId('converted').innerText(),
+    (t) => t === '≈ 1875.00 USD (at 0.0125 USD per RUB on 2027-01-15)', { what: 'the converted compensation with its rate and date' });
 
   // KPIs per market, results for two campaigns, verdicts side by side.
   await page.getByTestId('tab-kpis').click();
