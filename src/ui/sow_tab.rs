@@ -137,13 +137,18 @@ fn DeliverableRow(
                 } else {
                     format!(" · {}", d.owner.as_str())
                 };
+                let due = sow
+                    .with(|s| s.as_ref().and_then(|s| s.draft_due(d)))
+                    .map(|due| format!(" · draft due {due}"))
+                    .unwrap_or_default();
                 format!(
-                    "{} × {} {} ({}){}{}",
+                    "{} × {} {} ({}){}{}{}",
                     d.count,
                     d.platform.as_str(),
                     d.format.as_str(),
                     d.market,
                     window,
+                    due,
                     owner
                 )
             })
