@@ -13,7 +13,11 @@ use tandem_domain::{
     partnership::{Partnership, RoadmapError},
 };
 
-use crate::{browser::now_ms, local_doc::flush, repo::Repo};
+use crate::{
+    browser::{now_ms, sleep_ms},
+    local_doc::flush,
+    repo::Repo,
+};
 
 /// Whether this browser holds every edit.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -107,21 +111,30 @@ impl Editor {
         };
         self.save.set(SaveState::Saving);
         spawn_local(async move {
-            let result = flush(&doc, &repo.store()).await;
-            let unsaved = doc.borrow_mut().has_unsaved();
-            match result {
-                Ok(report) => {
-                    if report.merged_others {
-                        this.refresh_view();
+            // Another flush of this document (a change from the relay, say) may be
+            // running; it saves these edits too, so wait for it and check again.
+            for _ in 0..100 {
+                let result = flush(&doc, &repo.store()).await;
+                let unsaved = doc.borrow_mut().has_unsaved();
+                match result {
+                    Ok(report) => {
+                        if report.merged_others {
+                            this.refresh_view();
+                        }
+                        if report.appended > 0 {
+                            repo.announce(this.id);
+                        }
+                        if !unsaved {
+                            this.save.set(SaveState::Saved);
+                            return;
+                        }
                     }
-                    if report.appended > 0 {
-                        repo.announce(this.id);
-                    }
-                    if !unsaved {
-                        this.save.set(SaveState::Saved);
+                    Err(e) => {
+                        this.save.set(SaveState::Failed(e.to_string()));
+                        return;
                     }
                 }
-                Err(e) => this.save.set(SaveState::Failed(e.to_string())),
+                sleep_ms(50).await;
             }
         });
     }

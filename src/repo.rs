@@ -61,6 +61,8 @@ struct Net {
     relay_heads: BTreeMap<DocumentId, Vec<ChangeHash>>,
     /// Closures the socket calls; dropped with the socket.
     handlers: Vec<Handler>,
+    /// Per document: (local heads, relay heads, count) of the last unsynced count.
+    unsynced_memo: BTreeMap<DocumentId, (Vec<ChangeHash>, Vec<ChangeHash>, usize)>,
 }
 
 struct Inner {
@@ -228,6 +230,7 @@ impl Repo {
                 failures: 0,
                 relay_heads,
                 handlers: Vec::new(),
+                unsynced_memo: BTreeMap::new(),
             }),
             relay_url,
             channel: BroadcastChannel::new(CHANNEL).ok(),
@@ -731,7 +734,7 @@ impl Repo {
 
     /// Recounts, per document, the changes the relay is not yet known to have.
     fn refresh_unsynced(&self) {
-        let mut counts = BTreeMap::new();
+        let mut counts = self.0.unsynced.get_untracked();
         {
             let mut net = self.0.net.borrow_mut();
             let conn = net.conn;
@@ -743,20 +746,30 @@ impl Repo {
                     store_relay_heads(id, &theirs);
                     net.relay_heads.insert(*id, theirs);
                 }
-                if let Ok(mut local) = shared.try_borrow_mut() {
-                    let doc = local.doc.automerge_mut();
-                    // The relay may know changes this tab has not received yet.
-                    let known: Vec<ChangeHash> = net
-                        .relay_heads
-                        .get(id)
-                        .into_iter()
-                        .flatten()
-                        .filter(|h| doc.get_change_by_hash(h).is_some())
-                        .copied()
-                        .collect();
-                    let missing = doc.get_changes(&known).len();
-                    counts.insert(*id, missing);
+                // Busy (borrowed by an edit in progress): keep the last count.
+                let Ok(mut local) = shared.try_borrow_mut() else {
+                    continue;
+                };
+                let doc = local.doc.automerge_mut();
+                let heads = doc.get_heads();
+                let relay = net.relay_heads.get(id).cloned().unwrap_or_default();
+                // Counting walks the history the relay lacks: only redo it when either
+                // side's heads moved.
+                if let Some((h, r, _)) = net.unsynced_memo.get(id)
+                    && *h == heads
+                    && *r == relay
+                {
+                    continue;
                 }
+                // The relay may know changes this tab has not received yet.
+                let known: Vec<ChangeHash> = relay
+                    .iter()
+                    .filter(|h| doc.get_change_by_hash(h).is_some())
+                    .copied()
+                    .collect();
+                let missing = doc.get_changes(&known).len();
+                counts.insert(*id, missing);
+                net.unsynced_memo.insert(*id, (heads, relay, missing));
             }
         }
         if self.0.unsynced.with_untracked(|old| *old != counts) {

@@ -8,7 +8,7 @@ use tandem_domain::{
 };
 use wasm_bindgen::JsCast;
 
-use super::quarter_section::parse_optional_day;
+use super::fields::parse_day;
 use crate::editor::Editor;
 
 fn status_label(s: CampaignStatus) -> &'static str {
@@ -96,7 +96,7 @@ pub fn CampaignRow(q: QuarterId, id: CampaignId) -> impl IntoView {
                 .map(|d| d.to_string())
                 .unwrap_or_default()
         });
-        let accepted = match parse_optional_day(&raw) {
+        let accepted = match parse_day(&raw) {
             Ok(day) => update(&move |d| {
                 if is_start {
                     d.starts = day

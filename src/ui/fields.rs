@@ -133,3 +133,37 @@ pub fn CurrencySelect(
         </select>
     }
 }
+
+/// The market a form has chosen: the person's pick, or else the partnership's first.
+#[derive(Clone, Copy)]
+pub struct MarketChoice {
+    picked: RwSignal<Option<tandem_domain::market::Market>>,
+    markets: Memo<Vec<tandem_domain::market::Market>>,
+}
+
+impl MarketChoice {
+    pub fn new(editor: Editor) -> Self {
+        MarketChoice {
+            picked: RwSignal::new(None),
+            markets: Memo::new(move |_| editor.view.with(|p| p.markets.clone())),
+        }
+    }
+
+    pub fn get(&self) -> Option<tandem_domain::market::Market> {
+        self.picked
+            .get()
+            .or_else(|| self.markets.with(|m| m.first().copied()))
+    }
+}
+
+/// A select of the partnership's markets.
+#[component]
+pub fn MarketSelect(id: String, choice: MarketChoice) -> impl IntoView {
+    view! {
+        <select id=id.clone() data-testid=id on:change=move |ev| choice.picked.set(event_target_value(&ev).parse().ok())>
+            <For each=move || choice.markets.get() key=|m| *m children=move |m| view! {
+                <option value=m.to_string() prop:selected=move || choice.get() == Some(m)>{m.to_string()}</option>
+            }/>
+        </select>
+    }
+}

@@ -13,8 +13,8 @@ use tandem_domain::{
 
 use super::{
     fields::{
-        CurrencySelect, QuarterPicker, amount_text, currency_text, parse_count, parse_money,
-        parse_number,
+        CurrencySelect, MarketChoice, MarketSelect, QuarterPicker, amount_text, currency_text,
+        parse_count, parse_money, parse_number,
     },
     trend_chart::TrendChart,
 };
@@ -86,22 +86,16 @@ fn KpiList() -> impl IntoView {
             list
         })
     });
-    let markets = Memo::new(move |_| editor.view.with(|p| p.markets.clone()));
-    let market = RwSignal::new(None::<Market>);
+    let market = MarketChoice::new(editor);
     let metric = RwSignal::new(Metric::EngagementRateByReach);
     let target = RwSignal::new(String::new());
     let threshold = RwSignal::new(String::new());
     let error = RwSignal::new(None::<String>);
-    let chosen = move || {
-        market
-            .get()
-            .or_else(|| markets.with(|m| m.first().copied()))
-    };
     let submit = move |ev: SubmitEvent| {
         ev.prevent_default();
         let parsed = (|| -> Result<Kpi, String> {
             Ok(Kpi {
-                market: chosen().ok_or("this partnership has no markets")?,
+                market: market.get().ok_or("this partnership has no markets")?,
                 metric: metric.get_untracked(),
                 target: parse_number(&target.get_untracked(), "The target")?,
                 threshold: parse_number(&threshold.get_untracked(), "The threshold")?,
@@ -150,11 +144,7 @@ fn KpiList() -> impl IntoView {
                     <div class="campaign-fields">
                         <div class="field">
                             <label for="kpi-market">"Market"</label>
-                            <select id="kpi-market" data-testid="kpi-market" on:change=move |ev| market.set(event_target_value(&ev).parse().ok())>
-                                <For each=move || markets.get() key=|m| *m children=move |m| view! {
-                                    <option value=m.to_string() prop:selected=move || chosen() == Some(m)>{m.to_string()}</option>
-                                }/>
-                            </select>
+                            <MarketSelect id="kpi-market".to_owned() choice=market/>
                         </div>
                         <div class="field grow">
                             <label for="kpi-metric">"Metric"</label>

@@ -3,25 +3,16 @@
 use leptos::{ev::SubmitEvent, prelude::*};
 use tandem_domain::{
     campaign::{CampaignDraft, CampaignId, CampaignStatus},
-    day::Day,
-    market::Market,
     partnership::{Partnership, RoadmapError},
     quarter::QuarterId,
 };
 
-use super::{campaign_row::CampaignRow, collab_text::CollabTextarea};
+use super::{
+    campaign_row::CampaignRow,
+    collab_text::CollabTextarea,
+    fields::{MarketChoice, MarketSelect, parse_day},
+};
 use crate::{browser::random_16, editor::Editor};
-
-/// "" is no date; anything else must parse.
-pub fn parse_optional_day(value: &str) -> Result<Option<Day>, String> {
-    if value.trim().is_empty() {
-        return Ok(None);
-    }
-    value
-        .parse()
-        .map(Some)
-        .map_err(|e: tandem_domain::day::DayParseError| e.to_string())
-}
 
 fn quarter_span(q: QuarterId) -> String {
     format!(
@@ -111,27 +102,21 @@ pub fn QuarterSection(q: QuarterId) -> impl IntoView {
 #[component]
 fn AddCampaign(q: QuarterId) -> impl IntoView {
     let editor = expect_context::<Editor>();
-    let markets = Memo::new(move |_| editor.view.with(|p| p.markets.clone()));
+    let market = MarketChoice::new(editor);
     let title = RwSignal::new(String::new());
-    let market = RwSignal::new(None::<Market>);
     let starts = RwSignal::new(String::new());
     let ends = RwSignal::new(String::new());
     let error = RwSignal::new(None::<String>);
-    let chosen_market = move || {
-        market
-            .get()
-            .or_else(|| markets.with(|m| m.first().copied()))
-    };
 
     let on_submit = move |ev: SubmitEvent| {
         ev.prevent_default();
-        let dates = parse_optional_day(&starts.get_untracked())
-            .and_then(|s| parse_optional_day(&ends.get_untracked()).map(|e| (s, e)));
+        let dates = parse_day(&starts.get_untracked())
+            .and_then(|s| parse_day(&ends.get_untracked()).map(|e| (s, e)));
         let (start_day, end_day) = match dates {
             Ok(d) => d,
             Err(e) => return error.set(Some(e)),
         };
-        let Some(m) = chosen_market() else {
+        let Some(m) = market.get() else {
             return error.set(Some("this partnership has no markets".into()));
         };
         let draft = CampaignDraft {
@@ -171,11 +156,7 @@ fn AddCampaign(q: QuarterId) -> impl IntoView {
                     </div>
                     <div class="field">
                         <label for=field_id("market")>"Market"</label>
-                        <select id=field_id("market") on:change=move |ev| market.set(event_target_value(&ev).parse().ok())>
-                            <For each=move || markets.get() key=|m| *m children=move |m| view! {
-                                <option value=m.to_string() prop:selected=move || chosen_market() == Some(m)>{m.to_string()}</option>
-                            }/>
-                        </select>
+                        <MarketSelect id=field_id("market") choice=market/>
                     </div>
                     <div class="field">
                         <label for=field_id("starts")>"Starts"</label>

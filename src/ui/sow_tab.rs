@@ -4,15 +4,14 @@
 use leptos::{ev::SubmitEvent, prelude::*};
 use tandem_domain::{
     campaign::CampaignId,
-    market::Market,
     partnership::DeliverableDraft,
     quarter::QuarterId,
     sow::{Conversion, Deliverable, DeliverableStatus, StatementOfWork},
 };
 
 use super::fields::{
-    CurrencySelect, QuarterPicker, amount_text, currency_text, parse_count, parse_day, parse_money,
-    parse_number,
+    CurrencySelect, MarketChoice, MarketSelect, QuarterPicker, amount_text, currency_text,
+    parse_count, parse_day, parse_money, parse_number,
 };
 use crate::{browser::random_16, editor::Editor};
 
@@ -207,21 +206,15 @@ fn DeliverableRow(
 #[component]
 fn AddDeliverable(q: QuarterId) -> impl IntoView {
     let editor = expect_context::<Editor>();
-    let markets = Memo::new(move |_| editor.view.with(|p| p.markets.clone()));
     let platform = RwSignal::new(String::new());
     let format = RwSignal::new(String::new());
     let count = RwSignal::new("1".to_owned());
-    let market = RwSignal::new(None::<Market>);
+    let market = MarketChoice::new(editor);
     let live_from = RwSignal::new(String::new());
     let live_to = RwSignal::new(String::new());
     let owner = RwSignal::new(String::new());
     let paid = RwSignal::new(true);
     let error = RwSignal::new(None::<String>);
-    let chosen = move || {
-        market
-            .get()
-            .or_else(|| markets.with(|m| m.first().copied()))
-    };
     let submit = move |ev: SubmitEvent| {
         ev.prevent_default();
         let parsed = (|| -> Result<DeliverableDraft, String> {
@@ -230,7 +223,7 @@ fn AddDeliverable(q: QuarterId) -> impl IntoView {
                 platform: platform.get_untracked(),
                 format: format.get_untracked(),
                 count: u32::try_from(count).map_err(|_| "the count is too large".to_owned())?,
-                market: chosen().ok_or("this partnership has no markets")?,
+                market: market.get().ok_or("this partnership has no markets")?,
                 live_from: parse_day(&live_from.get_untracked())?,
                 live_to: parse_day(&live_to.get_untracked())?,
                 owner: owner.get_untracked(),
@@ -280,11 +273,7 @@ fn AddDeliverable(q: QuarterId) -> impl IntoView {
                     {input("new-count", "Count", count, "text")}
                     <div class="field">
                         <label for="new-deliverable-market">"Market"</label>
-                        <select id="new-deliverable-market" data-testid="new-deliverable-market" on:change=move |ev| market.set(event_target_value(&ev).parse().ok())>
-                            <For each=move || markets.get() key=|m| *m children=move |m| view! {
-                                <option value=m.to_string() prop:selected=move || chosen() == Some(m)>{m.to_string()}</option>
-                            }/>
-                        </select>
+                        <MarketSelect id="new-deliverable-market".to_owned() choice=market/>
                     </div>
                     {input("new-live-from", "Live from", live_from, "date")}
                     {input("new-live-to", "Live until", live_to, "date")}
