@@ -61,6 +61,16 @@ fn AgreementProse(field: AgreementText, id: &'static str, label: &'static str) -
     }
 }
 
+/// "renewal notice (days)" → "Renewal notice (days)": labels double as the names in
+/// error messages, which read lower-case mid-sentence.
+fn capitalized(s: &str) -> String {
+    let mut chars = s.chars();
+    chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}
+
 #[component]
 pub fn AgreementTab() -> impl IntoView {
     let editor = expect_context::<Editor>();
@@ -140,7 +150,7 @@ pub fn AgreementTab() -> impl IntoView {
                              read: fn(&Agreement) -> String| {
         view! {
             <div class="field">
-                <label for=id>{label}</label>
+                <label for=id>{capitalized(label)}</label>
                 <input id=id data-testid=id inputmode="numeric" prop:value=move || agreement.with(read)
                     on:change=move |ev| set_renewal(label, event_target_value(&ev))/>
             </div>

@@ -12,6 +12,7 @@
 //! - [`agreement`], [`sow`]: the base agreement and each quarter's statement of work.
 //! - [`kpi`], [`verdict`]: KPI formulas per market, the continue/review/stop verdict, trends.
 //! - [`money`]: amounts with their currency.
+//! - [`meeting`]: working-hours overlap across time zones and daylight-saving changes.
 //! - [`order_key`]: fractional positions, so concurrent reordering never duplicates an item.
 //! - [`market`], [`day`], [`document_id`]: small identifiers with their own parse errors.
 
@@ -22,6 +23,7 @@ pub mod document;
 pub mod document_id;
 pub mod kpi;
 pub mod market;
+pub mod meeting;
 pub mod money;
 pub mod order_key;
 pub mod partnership;
