@@ -62,13 +62,24 @@ impl LocalDoc {
         new: &NewPartnership,
         now_ms: i64,
     ) -> Result<SharedDoc, CreateError> {
-        let mut doc = PartnershipDoc::create(new, now_ms).map_err(CreateError::Invalid)?;
+        let doc =
+            PartnershipDoc::create_identified(new, id, now_ms).map_err(CreateError::Invalid)?;
+        Self::store_new(store, id, doc)
+            .await
+            .map_err(CreateError::Store)
+    }
+
+    /// Stores a document under a new id, as one snapshot.
+    pub async fn store_new(
+        store: &DocStore,
+        id: DocumentId,
+        mut doc: PartnershipDoc,
+    ) -> Result<SharedDoc, StoreError> {
         let snapshot = doc.save();
         let heads = doc.heads();
         let key = store
             .compact(&id.to_string(), &snapshot, &heads_hash(&heads), &[])
-            .await
-            .map_err(CreateError::Store)?;
+            .await?;
         Ok(Rc::new(RefCell::new(LocalDoc {
             id,
             doc,

@@ -449,6 +449,59 @@ impl Repo {
         Ok(id)
     }
 
+    /// Imports a `.automerge` file: merged into the partnership it is a copy of (same
+    /// origin), or stored as a new one. A file that is not a readable Tandem partnership is
+    /// refused with the reason, and nothing stored changes.
+    pub async fn import(&self, bytes: &[u8]) -> Result<(DocumentId, bool), String> {
+        let mut incoming =
+            tandem_domain::document::PartnershipDoc::load([bytes]).map_err(|e| e.to_string())?;
+        let origin = incoming.origin();
+        let existing = self.documents().into_iter().find(|(_, d)| {
+            d.try_borrow_mut()
+                .is_ok_and(|mut l| l.doc.origin() == origin)
+        });
+        if let Some((id, shared)) = existing {
+            shared
+                .borrow_mut()
+                .doc
+                .merge(&mut incoming)
+                .map_err(|e| e.to_string())?;
+            flush(&shared, &self.0.store)
+                .await
+                .map_err(|e| e.to_string())?;
+            self.announce(id);
+            self.local_change(id);
+            self.0.revision.update(|r| *r += 1);
+            return Ok((id, true));
+        }
+        // A file that says which partnership it is keeps that id (and so syncs with the
+        // relay's copy); an unknown one gets a new id.
+        let id = incoming
+            .recorded_id()
+            .filter(|id| self.get(id).is_none())
+            .unwrap_or_else(|| DocumentId::from_bytes(random_16()));
+        let shared = LocalDoc::store_new(&self.0.store, id, incoming)
+            .await
+            .map_err(|e| e.to_string())?;
+        self.0.docs.borrow_mut().insert(id, shared);
+        let effects = {
+            let mut net = self.0.net.borrow_mut();
+            let docs = self.0.docs.borrow();
+            net.session.share(id, &mut DocsView(&docs))
+        };
+        self.apply(effects);
+        self.announce(id);
+        self.refresh_unsynced();
+        self.0.revision.update(|r| *r += 1);
+        Ok((id, false))
+    }
+
+    /// The whole partnership as a `.automerge` file (every change, loadable by any
+    /// Automerge implementation).
+    pub fn export(&self, id: &DocumentId) -> Option<Vec<u8>> {
+        self.get(id).map(|d| d.borrow_mut().doc.save())
+    }
+
     /// A screen changed a document: send it to the relay. (The screen saves it.)
     pub fn local_change(&self, id: DocumentId) {
         let effects = {

@@ -1,7 +1,8 @@
 //! Home: the partnerships stored in this browser, newest first, and unreadable ones
 //! with their reason and their bytes to download.
 
-use leptos::prelude::*;
+use leptos::{prelude::*, task::spawn_local};
+use wasm_bindgen::JsCast;
 
 use crate::{
     browser::{download, local_time},
@@ -69,7 +70,10 @@ pub fn Home() -> impl IntoView {
     view! {
         <section class="page-head">
             <h1>"Your partnerships"</h1>
-            <a class="button primary" href="/new" data-testid="new-partnership">"New partnership"</a>
+            <div class="head-actions">
+                <Import/>
+                <a class="button primary" href="/new" data-testid="new-partnership">"New partnership"</a>
+            </div>
         </section>
         <Show when=move || nothing && list.with(Vec::is_empty)>
             <div class="card empty">
@@ -130,5 +134,56 @@ fn unreadable_view(u: Unreadable) -> impl IntoView {
             </Show>
             {move || failed.get().map(|e| view! { <p class="error" role="alert">"Download failed: " {e}</p> })}
         </li>
+    }
+}
+
+/// Import a `.automerge` file: merged into the partnership it is a copy of, or added.
+#[component]
+fn Import() -> impl IntoView {
+    let repo = expect_context::<StoredValue<Repo, LocalStorage>>();
+    let outcome = RwSignal::new(None::<Result<(String, bool), String>>);
+    let on_change = move |ev: leptos::ev::Event| {
+        let Some(input) = ev
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
+        else {
+            return;
+        };
+        let Some(file) = input.files().and_then(|f| f.get(0)) else {
+            return;
+        };
+        input.set_value("");
+        let repo = repo.get_value();
+        spawn_local(async move {
+            let bytes = match wasm_bindgen_futures::JsFuture::from(file.array_buffer()).await {
+                Ok(buffer) => js_sys::Uint8Array::new(&buffer).to_vec(),
+                Err(_) => return outcome.set(Some(Err("the file could not be read".into()))),
+            };
+            let result = repo
+                .import(&bytes)
+                .await
+                .map(|(id, merged)| (id.to_string(), merged));
+            outcome.set(Some(result));
+        });
+    };
+    view! {
+        <div class="import">
+            <input id="import-file" class="sr-only" type="file" accept=".automerge,application/octet-stream"
+                data-testid="import-file" on:change=on_change/>
+            <label class="button" for="import-file">"Import a .automerge file"</label>
+            {move || outcome.get().map(|o| match o {
+                Ok((id, merged)) => view! {
+                    <p class="ok" role="status" data-testid="import-result">
+                        {if merged { "Merged into the partnership you already had. " } else { "Imported as a partnership. " }}
+                        <a href=format!("/p/{id}")>"Open it"</a>
+                    </p>
+                }.into_any(),
+                Err(e) => view! {
+                    <p class="error" role="alert" data-testid="import-result">
+                        "This file cannot be imported: " {e} ". Nothing was changed."
+                    </p>
+                }.into_any(),
+            })}
+        </div>
     }
 }

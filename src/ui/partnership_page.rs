@@ -119,6 +119,7 @@ fn Partnership() -> impl IntoView {
             <div class="states">
                 <SaveIndicator/>
                 <SyncIndicator/>
+                <ExportButton/>
             </div>
         </section>
         <PresenceBar/>
@@ -246,5 +247,44 @@ fn SyncIndicator() -> impl IntoView {
                 }
             }}
         </p>
+    }
+}
+
+/// The whole partnership as a `.automerge` file, for backup or to hand over.
+#[component]
+fn ExportButton() -> impl IntoView {
+    let editor = expect_context::<Editor>();
+    let repo = expect_context::<StoredValue<Repo, LocalStorage>>();
+    let export = move |_| {
+        let Some(bytes) = repo.with_value(|r| r.export(&editor.id)) else {
+            return;
+        };
+        let name: String = editor
+            .view
+            .with_untracked(|p| format!("{} × {}", p.brand.as_str(), p.creator.as_str()));
+        let safe: String = name
+            .chars()
+            .map(|c| {
+                if c.is_alphanumeric() || c == ' ' || c == '-' {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect();
+        if let Err(e) = crate::browser::download(
+            &format!("{}.automerge", safe.trim()),
+            &bytes,
+            "application/octet-stream",
+        ) {
+            editor
+                .error
+                .set(Some(format!("the file could not be saved: {e}")));
+        }
+    };
+    view! {
+        <button type="button" class="small-button" data-testid="export-automerge" on:click=export>
+            "Download .automerge"
+        </button>
     }
 }

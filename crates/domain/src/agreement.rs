@@ -13,7 +13,9 @@ pub const NOTICE_WINDOW_DAYS: i64 = 30;
 pub struct Agreement {
     pub brand_legal_name: Text,
     pub creator_legal_name: Text,
+    #[autosurgeon(missing = "Default::default")]
     pub term_start: Option<Day>,
+    #[autosurgeon(missing = "Default::default")]
     pub term_end: Option<Day>,
     /// Months between checkpoints (3: quarterly).
     pub checkpoint_months: u32,
@@ -23,6 +25,7 @@ pub struct Agreement {
     pub termination_notice_days: u32,
     pub exclusivity_category: Text,
     pub exclusivity_territory: Text,
+    #[autosurgeon(missing = "Default::default")]
     pub exclusivity_months: Option<u32>,
     pub usage_rights: Text,
     pub payment_terms: Text,

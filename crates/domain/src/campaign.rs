@@ -95,7 +95,9 @@ stored_as_string!(CampaignStatus, "planned, running or done");
 pub struct Campaign {
     pub title: Text,
     pub market: Market,
+    #[autosurgeon(missing = "Default::default")]
     pub starts: Option<Day>,
+    #[autosurgeon(missing = "Default::default")]
     pub ends: Option<Day>,
     pub status: CampaignStatus,
     /// Position among the quarter's campaigns (see `order_key`).

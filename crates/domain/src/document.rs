@@ -46,7 +46,32 @@ pub struct PartnershipDoc {
 impl PartnershipDoc {
     /// Creates the document for a new partnership; `now_ms` stamps the first change.
     pub fn create(new: &NewPartnership, now_ms: i64) -> Result<Self, NewPartnershipError> {
-        let partnership = Partnership::new(new)?;
+        Self::create_with(new, None, now_ms)
+    }
+
+    /// Creates the document for a new partnership that records its own document id.
+    pub fn create_identified(
+        new: &NewPartnership,
+        id: crate::document_id::DocumentId,
+        now_ms: i64,
+    ) -> Result<Self, NewPartnershipError> {
+        Self::create_with(new, Some(id), now_ms)
+    }
+
+    /// The document id recorded inside the document, if it is one Tandem can parse.
+    pub fn recorded_id(&self) -> Option<crate::document_id::DocumentId> {
+        let id: Option<String> =
+            autosurgeon::hydrate_prop(&self.doc, automerge::ROOT, "document_id").ok()?;
+        id?.parse().ok()
+    }
+
+    fn create_with(
+        new: &NewPartnership,
+        id: Option<crate::document_id::DocumentId>,
+        now_ms: i64,
+    ) -> Result<Self, NewPartnershipError> {
+        let mut partnership = Partnership::new(new)?;
+        partnership.document_id = id.map(|id| id.to_string());
         let mut doc = AutoCommit::new_with_encoding(ENCODING);
         // Reconciling a fresh struct into an empty document cannot conflict.
         if let Err(e) = reconcile(&mut doc, &partnership) {
@@ -156,6 +181,21 @@ impl PartnershipDoc {
         &mut self.doc
     }
 
+    /// The document's origin: the hashes of its changes without dependencies (normally the
+    /// one change that created it). Two copies of the same partnership share their origin,
+    /// wherever they travelled; a document created elsewhere has another.
+    pub fn origin(&mut self) -> Vec<ChangeHash> {
+        let mut roots: Vec<ChangeHash> = self
+            .doc
+            .get_changes(&[])
+            .iter()
+            .filter(|c| c.deps().is_empty())
+            .map(|c| c.hash())
+            .collect();
+        roots.sort();
+        roots
+    }
+
     /// A copy with its own actor, for a second replica (tests, forks).
     pub fn fork(&mut self) -> Self {
         PartnershipDoc {
@@ -171,9 +211,11 @@ fn commit_options(now_ms: i64, message: &str) -> automerge::transaction::CommitO
 }
 
 fn check_schema(doc: &AutoCommit) -> Result<(), LoadError> {
-    let schema: Option<String> = autosurgeon::hydrate_prop(doc, automerge::ROOT, "schema")
-        .map_err(|e| LoadError::NotAPartnership(format!("its schema marker is unreadable: {e}")))?;
-    match schema.as_deref() {
+    let schema: Option<crate::schema::SchemaName> =
+        autosurgeon::hydrate_prop(doc, automerge::ROOT, "schema").map_err(|e| {
+            LoadError::NotAPartnership(format!("its schema marker is unreadable: {e}"))
+        })?;
+    match schema.as_ref().map(|s| s.0.as_str()) {
         Some(SCHEMA) => {}
         Some(other) => {
             return Err(LoadError::NotAPartnership(format!(
@@ -186,11 +228,11 @@ fn check_schema(doc: &AutoCommit) -> Result<(), LoadError> {
             ));
         }
     }
-    let version: Option<u64> = autosurgeon::hydrate_prop(doc, automerge::ROOT, "schema_version")
-        .map_err(|e| {
+    let version: Option<crate::schema::LayoutVersion> =
+        autosurgeon::hydrate_prop(doc, automerge::ROOT, "schema_version").map_err(|e| {
             LoadError::NotAPartnership(format!("its layout version is unreadable: {e}"))
         })?;
-    match version {
+    match version.map(|v| v.0) {
         Some(v) if v > SCHEMA_VERSION => Err(LoadError::TooNew { found: v }),
         Some(_) => Ok(()),
         None => Err(LoadError::NotAPartnership(
@@ -394,6 +436,79 @@ mod tests {
             .as_str()
             .to_owned();
         assert_eq!(theme, "Большой запуск в Москве и Петербурге");
+    }
+
+    #[test]
+    fn a_roadmap_written_the_javascript_way_opens() {
+        // JavaScript Automerge writes strings as Text and whole numbers as signed ints.
+        use automerge::{ObjType, transaction::Transactable};
+        let mut js = AutoCommit::new();
+        let text = |doc: &mut AutoCommit, obj: &automerge::ObjId, key: &str, value: &str| {
+            let t = doc.put_object(obj, key, ObjType::Text).expect("text");
+            doc.splice_text(&t, 0, 0, value).expect("splice");
+        };
+        text(&mut js, &automerge::ROOT, "schema", SCHEMA);
+        js.put(automerge::ROOT, "schema_version", 1i64)
+            .expect("put");
+        text(&mut js, &automerge::ROOT, "brand", "JS Brand");
+        text(&mut js, &automerge::ROOT, "creator", "JS Creator");
+        text(&mut js, &automerge::ROOT, "goal", "");
+        let markets = js
+            .put_object(automerge::ROOT, "markets", ObjType::List)
+            .expect("list");
+        let us = js.insert_object(&markets, 0, ObjType::Text).expect("text");
+        js.splice_text(&us, 0, 0, "US").expect("splice");
+        let quarters = js
+            .put_object(automerge::ROOT, "quarters", ObjType::Map)
+            .expect("map");
+        let q = js
+            .put_object(&quarters, "2027-Q1", ObjType::Map)
+            .expect("map");
+        for field in ["theme", "learned", "next_try"] {
+            text(
+                &mut js,
+                &q,
+                field,
+                if field == "theme" { "Из JS" } else { "" },
+            );
+        }
+        js.put_object(&q, "campaigns", ObjType::Map).expect("map");
+        let bytes = js.save();
+        let doc = PartnershipDoc::load([bytes.as_slice()]).expect("opens");
+        let p = doc.partnership().expect("hydrates");
+        assert_eq!(p.brand.as_str(), "JS Brand");
+        assert_eq!(p.quarter(q1()).expect("q1").theme.as_str(), "Из JS");
+        assert!(
+            p.agreement.term_start.is_none(),
+            "fields it lacks take their defaults"
+        );
+    }
+
+    #[test]
+    fn a_document_can_carry_its_own_id() {
+        let id = crate::document_id::DocumentId::from_bytes([4; 16]);
+        let new = NewPartnership {
+            brand: "B".into(),
+            creator: "C".into(),
+            markets: vec!["RU".parse().expect("RU")],
+            first_quarter: q1(),
+            quarters: 1,
+        };
+        let mut doc = PartnershipDoc::create_identified(&new, id, 1).expect("created");
+        let loaded = PartnershipDoc::load([doc.save().as_slice()]).expect("loads");
+        assert_eq!(loaded.recorded_id(), Some(id));
+        assert_eq!(new_doc().recorded_id(), None);
+    }
+
+    #[test]
+    fn copies_share_their_origin_and_other_documents_do_not() {
+        let mut a = new_doc();
+        let mut b = PartnershipDoc::load([a.save().as_slice()]).expect("loads");
+        b.change(9, "t", |p| p.set_theme(q1(), "x"))
+            .expect("changed");
+        assert_eq!(a.origin(), b.origin());
+        assert_eq!(a.origin().len(), 1);
+        assert_ne!(a.origin(), new_doc().origin());
     }
 
     #[test]

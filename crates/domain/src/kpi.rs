@@ -304,13 +304,21 @@ pub struct Kpi {
 /// missing is "not enough data", never zero.
 #[derive(Debug, Clone, PartialEq, Reconcile, Hydrate, Default)]
 pub struct Figures {
+    #[autosurgeon(missing = "Default::default")]
     pub impressions: Option<u64>,
+    #[autosurgeon(missing = "Default::default")]
     pub reach: Option<u64>,
+    #[autosurgeon(missing = "Default::default")]
     pub engagements: Option<u64>,
+    #[autosurgeon(missing = "Default::default")]
     pub clicks: Option<u64>,
+    #[autosurgeon(missing = "Default::default")]
     pub conversions: Option<u64>,
+    #[autosurgeon(missing = "Default::default")]
     pub followers: Option<u64>,
+    #[autosurgeon(missing = "Default::default")]
     pub revenue: Option<Money>,
+    #[autosurgeon(missing = "Default::default")]
     pub cost: Option<Money>,
 }
 

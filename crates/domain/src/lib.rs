@@ -28,6 +28,7 @@ pub mod money;
 pub mod order_key;
 pub mod partnership;
 pub mod quarter;
+pub mod schema;
 pub mod sow;
 mod stored_string;
 pub mod verdict;

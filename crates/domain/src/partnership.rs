@@ -17,6 +17,7 @@ use crate::{
     market::Market,
     money::Money,
     quarter::{Quarter, QuarterId},
+    schema::{LayoutVersion, SchemaName},
     sow::{Conversion, Deliverable, DeliverableStatus},
     verdict::{MarketVerdict, TrendPoint, amortised_cost_per_campaign, market_verdict, trend},
 };
@@ -31,8 +32,8 @@ pub const MAX_QUARTERS: u32 = 12;
 /// The whole partnership document.
 #[derive(Debug, Clone, PartialEq, Reconcile, Hydrate)]
 pub struct Partnership {
-    pub schema: String,
-    pub schema_version: u64,
+    pub schema: SchemaName,
+    pub schema_version: LayoutVersion,
     /// The brand's name.
     pub brand: Text,
     /// The creator's or agency's name.
@@ -51,7 +52,12 @@ pub struct Partnership {
     )]
     pub kpis: BTreeMap<CampaignId, Kpi>,
     /// What onboarding the creator cost, amortised over the campaigns.
+    #[autosurgeon(missing = "Default::default")]
     pub onboarding_cost: Option<Money>,
+    /// The automerge-repo document id, so a `.automerge` file imported elsewhere resumes
+    /// syncing under the same id. Absent in documents created before it was recorded.
+    #[autosurgeon(missing = "Default::default")]
+    pub document_id: Option<String>,
 }
 
 /// What a person fills in to start a partnership.
@@ -174,8 +180,8 @@ impl Partnership {
             q = id.next();
         }
         Ok(Partnership {
-            schema: SCHEMA.to_owned(),
-            schema_version: SCHEMA_VERSION,
+            schema: SchemaName(SCHEMA.to_owned()),
+            schema_version: LayoutVersion(SCHEMA_VERSION),
             brand: Text::with_value(brand),
             creator: Text::with_value(creator),
             markets: new.markets.clone(),
@@ -184,6 +190,7 @@ impl Partnership {
             agreement: Agreement::default(),
             kpis: BTreeMap::new(),
             onboarding_cost: None,
+            document_id: None,
         })
     }
 

@@ -67,7 +67,9 @@ pub struct Deliverable {
     pub format: Text,
     pub count: u32,
     pub market: Market,
+    #[autosurgeon(missing = "Default::default")]
     pub live_from: Option<Day>,
+    #[autosurgeon(missing = "Default::default")]
     pub live_to: Option<Day>,
     pub owner: Text,
     pub status: DeliverableStatus,
@@ -121,10 +123,13 @@ pub struct StatementOfWork {
     pub draft_due_days_before_live: u32,
     pub review_days: u32,
     pub revision_rounds: u32,
+    #[autosurgeon(missing = "Default::default")]
     pub compensation: Option<Money>,
     pub payment_split: Text,
     pub payment_terms: Text,
+    #[autosurgeon(missing = "Default::default")]
     pub kill_fee: Option<Money>,
+    #[autosurgeon(missing = "Default::default")]
     pub conversion: Option<Conversion>,
 }
 

@@ -1,0 +1,97 @@
+// Export a partnership as a .automerge file and bring it back: into a browser that has
+// never seen it (it keeps its id and syncs), merged into the same partnership, and a
+// file that is not a partnership refused with the reason. Also interop: the file loads
+// in the JavaScript @automerge/automerge, and a file built there imports into Tandem.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as Automerge from '@automerge/automerge';
+import { startRelay, launchBrowser, watchErrors, eventually, createPartnership, OUTPUT } from './support.mjs';
+
+let relay;
+let browser;
+before(async () => {
+  relay = await startRelay();
+  browser = await launchBrowser();
+});
+after(async () => {
+  await browser?.close();
+  await relay?.stop();
+});
+
+async function exportFile(page) {
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-automerge').click()]);
+  const path = join(OUTPUT, `export-${Date.now()}.automerge`);
+  await download.saveAs(path);
+  return path;
+}
+
+async function importFile(page, path) {
+  await page.goto(relay.url);
+  await page.getByTestId('import-file').setInputFiles(path);
+  const result = page.getByTestId('import-result');
+  await result.waitFor();
+  return result.innerText();
+}
+
+test('export, import elsewhere, merge back, refuse garbage, and JS interop', async () => {
+  const owner = await (await browser.newContext({ acceptDownloads: true })).newPage();
+  const errors = watchErrors(owner);
+  const id = await createPartnership(owner, relay.url, 'Northwind', 'Маша');
+  await owner.getByTestId('theme-2027-Q1').fill('Зимний запуск');
+  const exported = await exportFile(owner);
+
+  // The JavaScript implementation reads the roadmap fields as written.
+  const doc = Automerge.load(new Uint8Array(readFileSync(exported)));
+  assert.equal(String(doc.schema), 'tandem.partnership'); // scalar strings arrive as RawString
+  assert.equal(String(doc.brand), 'Northwind');
+  assert.equal(String(doc.quarters['2027-Q1'].theme), 'Зимний запуск');
+  assert.equal(String(doc.document_id), id);
+
+  // Garbage and a truncated file are refused; nothing is added.
+  const other = await (await browser.newContext()).newPage();
+  const garbage = join(OUTPUT, 'garbage.automerge');
+  writeFileSync(garbage, 'this is not a partnership');
+  assert.match(await importFile(other, garbage), /cannot be imported: the bytes are not a readable Automerge document/);
+  const truncated = join(OUTPUT, 'truncated.automerge');
+  writeFileSync(truncated, readFileSync(exported).subarray(0, 40));
+  assert.match(await importFile(other, truncated), /cannot be imported/);
+  const foreign = join(OUTPUT, 'foreign.automerge');
+  writeFileSync(foreign, Automerge.save(Automerge.from({ todo: ['milk'] })));
+  assert.match(await importFile(other, foreign), /not a Tandem partnership/);
+  assert.equal(await other.getByTestId('partnership-card').count(), 0, 'nothing was added');
+
+  // Into a browser that never saw it: same id, so it syncs with the relay's copy.
+  assert.match(await importFile(other, exported), /Imported as a partnership/);
+  await other.getByTestId('import-result').getByRole('link').click();
+  assert.ok(other.url().endsWith(`/p/${id}`), 'kept its document id');
+  await owner.getByTestId('goal').fill('Live again');
+  await eventually(() => other.getByTestId('goal').inputValue(), (g) => g === 'Live again', { timeout: 10000, what: 'the import syncs' });
+
+  // A partnership built from scratch by the JavaScript package, with Tandem's schema.
+  const fromJs = Automerge.from({
+    schema: 'tandem.partnership', schema_version: 1, brand: 'JS Brand', creator: 'JS Creator',
+    markets: ['US'], goal: 'Built in Node',
+    quarters: { '2027-Q1': { theme: 'Из JS', campaigns: {}, learned: '', next_try: '' } },
+  });
+  const jsPath = join(OUTPUT, 'from-js.automerge');
+  writeFileSync(jsPath, Automerge.save(fromJs));
+  assert.match(await importFile(other, jsPath), /Imported as a partnership/);
+  await other.getByTestId('import-result').getByRole('link').click();
+  await other.getByTestId('partnership-title').waitFor();
+  assert.match(await other.getByTestId('partnership-title').innerText(), /JS Brand × JS Creator/);
+  assert.equal(await other.getByTestId('theme-2027-Q1').inputValue(), 'Из JS');
+
+  // Importing a copy of a partnership this browser has merges into it.
+  const copy = Automerge.change(Automerge.load(new Uint8Array(readFileSync(exported))), (d) => {
+    Automerge.splice(d, ['quarters', '2027-Q1', 'theme'], 0, 0, 'Большой ');
+  });
+  const copyPath = join(OUTPUT, 'copy.automerge');
+  writeFileSync(copyPath, Automerge.save(copy));
+  assert.match(await importFile(owner, copyPath), /Merged into the partnership you already had/);
+  await owner.goto(`${relay.url}/p/${id}`);
+  await eventually(() => owner.getByTestId('theme-2027-Q1').inputValue(), (t) => t === 'Большой Зимний запуск', { what: 'the merged theme' });
+  assert.equal(await owner.getByTestId('goal').inputValue(), 'Live again', 'nothing lost in the merge');
+  assert.deepEqual(errors, []);
+});
