@@ -249,13 +249,9 @@ impl Repo {
         repo.listen_to_network();
         repo.keep_presence();
         let ids: Vec<DocumentId> = repo.0.docs.borrow().keys().copied().collect();
-        {
-            let mut net = repo.0.net.borrow_mut();
-            let docs = repo.0.docs.borrow();
-            for id in ids {
-                // Not connected yet: this only marks the document for every connection.
-                let _ = net.session.share(id, &mut DocsView(&docs));
-            }
+        for id in ids {
+            // Not connected yet: this only marks the document for every connection.
+            repo.run_session(|session, docs| session.share(id, docs));
         }
         repo.refresh_unsynced();
         repo.connect();
@@ -301,12 +297,7 @@ impl Repo {
         self.0.unavailable.update(|u| {
             u.remove(&id);
         });
-        let effects = {
-            let mut net = self.0.net.borrow_mut();
-            let docs = self.0.docs.borrow();
-            net.session.share(id, &mut DocsView(&docs))
-        };
-        self.apply(effects);
+        self.run_session(|session, docs| session.share(id, docs));
     }
 
     pub fn rosters(&self) -> RwSignal<BTreeMap<DocumentId, Roster>> {
@@ -438,12 +429,7 @@ impl Repo {
         let id = DocumentId::from_bytes(random_16());
         let doc = LocalDoc::create(&self.0.store, id, new, now_ms).await?;
         self.0.docs.borrow_mut().insert(id, doc);
-        let effects = {
-            let mut net = self.0.net.borrow_mut();
-            let docs = self.0.docs.borrow();
-            net.session.share(id, &mut DocsView(&docs))
-        };
-        self.apply(effects);
+        self.run_session(|session, docs| session.share(id, docs));
         self.announce(id);
         self.refresh_unsynced();
         Ok(id)
@@ -484,12 +470,7 @@ impl Repo {
             .await
             .map_err(|e| e.to_string())?;
         self.0.docs.borrow_mut().insert(id, shared);
-        let effects = {
-            let mut net = self.0.net.borrow_mut();
-            let docs = self.0.docs.borrow();
-            net.session.share(id, &mut DocsView(&docs))
-        };
-        self.apply(effects);
+        self.run_session(|session, docs| session.share(id, docs));
         self.announce(id);
         self.refresh_unsynced();
         self.0.revision.update(|r| *r += 1);
@@ -504,12 +485,7 @@ impl Repo {
 
     /// A screen changed a document: send it to the relay. (The screen saves it.)
     pub fn local_change(&self, id: DocumentId) {
-        let effects = {
-            let mut net = self.0.net.borrow_mut();
-            let docs = self.0.docs.borrow();
-            net.session.changed(id, &mut DocsView(&docs))
-        };
-        self.apply(effects);
+        self.run_session(|session, docs| session.changed(id, docs));
         self.refresh_unsynced();
     }
 
@@ -548,12 +524,7 @@ impl Repo {
                 // Another tab created it.
                 Ok(doc) => {
                     self.0.docs.borrow_mut().insert(id, doc.clone());
-                    let effects = {
-                        let mut net = self.0.net.borrow_mut();
-                        let docs = self.0.docs.borrow();
-                        net.session.share(id, &mut DocsView(&docs))
-                    };
-                    self.apply(effects);
+                    self.run_session(|session, docs| session.share(id, docs));
                     self.0.revision.update(|r| *r += 1);
                     return;
                 }
@@ -655,12 +626,7 @@ impl Repo {
                 return;
             };
             let bytes = js_sys::Uint8Array::new(&data).to_vec();
-            let effects = {
-                let mut net = repo.0.net.borrow_mut();
-                let docs = repo.0.docs.borrow();
-                net.session.receive(conn, &bytes, &mut DocsView(&docs))
-            };
-            repo.apply(effects);
+            repo.run_session(|session, docs| session.receive(conn, &bytes, docs));
             repo.refresh_unsynced();
         });
         let weak = Rc::downgrade(&self.0);
@@ -704,6 +670,17 @@ impl Repo {
                 Repo(inner).connect();
             }
         });
+    }
+
+    /// Runs one step of the protocol session over this browser's documents, then
+    /// carries out what it asks for.
+    fn run_session(&self, step: impl FnOnce(&mut Session, &mut DocsView<'_>) -> Vec<Effect>) {
+        let effects = {
+            let mut net = self.0.net.borrow_mut();
+            let docs = self.0.docs.borrow();
+            step(&mut net.session, &mut DocsView(&docs))
+        };
+        self.apply(effects);
     }
 
     fn apply(&self, effects: Vec<Effect>) {
