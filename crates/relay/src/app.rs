@@ -1,4 +1,5 @@
-//! The HTTP surface: `/health`, `/sync` (WebSocket) and the app's files.
+//! The HTTP surface: `/health`, `/api` (devices, ownership, links), `/sync` (WebSocket)
+//! and the app's files.
 
 use std::path::{Path, PathBuf};
 
@@ -7,7 +8,7 @@ use serde::Serialize;
 use tokio::sync::watch;
 use tower_http::services::{ServeDir, ServeFile};
 
-use crate::{hub::Hub, websocket};
+use crate::{access::Access, api, hub::Hub, limits::FailedAttempts, websocket};
 
 /// Everything a request handler may need. Cloned per request, so it holds only cheap
 /// handles.
@@ -15,6 +16,11 @@ use crate::{hub::Hub, websocket};
 pub struct AppState {
     pub app_dir: PathBuf,
     pub hub: Hub,
+    pub access: Access,
+    /// Failed credential attempts per client address.
+    pub failed_attempts: FailedAttempts,
+    /// New device registrations per client address.
+    pub registrations: FailedAttempts,
     /// The largest WebSocket message accepted, in bytes.
     pub max_message_bytes: usize,
     /// Flips to true when the relay shuts down, so open sockets close cleanly.
@@ -36,6 +42,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/health", get(health))
         .route("/sync", get(websocket::upgrade))
+        .merge(api::routes())
         .fallback_service(files)
         .with_state(state)
 }

@@ -27,6 +27,14 @@ pub struct Config {
     #[arg(long, env = "TANDEM_MAX_MESSAGE_BYTES", default_value_t = 16 * 1024 * 1024)]
     pub max_message_bytes: usize,
 
+    /// Failed credential attempts allowed per client address per minute.
+    #[arg(long, env = "TANDEM_MAX_FAILED_ATTEMPTS", default_value_t = 20)]
+    pub max_failed_attempts: u32,
+
+    /// New devices a client address may register per minute.
+    #[arg(long, env = "TANDEM_MAX_REGISTRATIONS", default_value_t = 60)]
+    pub max_registrations: u32,
+
     /// Seconds a document nobody has open stays in memory.
     #[arg(long, env = "TANDEM_EVICT_AFTER_SECS", default_value_t = 60)]
     pub evict_after_secs: u64,
@@ -41,6 +49,8 @@ impl Config {
             app_dir,
             max_message_bytes: 16 * 1024 * 1024,
             evict_after_secs: 60,
+            max_failed_attempts: 20,
+            max_registrations: 60,
         }
     }
 }

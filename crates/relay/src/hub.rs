@@ -22,7 +22,11 @@ use tandem_sync::{
 };
 use tokio::sync::{Mutex, mpsc};
 
-use crate::doc_store::DocStore;
+use crate::{
+    access::{Access, Role as AccessRole, peer_belongs_to},
+    api::now_ms,
+    doc_store::DocStore,
+};
 
 /// What a connection's writer task sends.
 #[derive(Debug)]
@@ -162,16 +166,31 @@ struct Conn {
     tx: mpsc::Sender<Outbound>,
     /// Who connected, for the logs.
     addr: String,
+    /// The device whose credential opened the connection.
+    device: String,
+}
+
+/// What the access rules say about one incoming message.
+enum Gate {
+    /// Hand it to the protocol session.
+    Pass,
+    /// Answer `doc-unavailable` — the same answer as for a document that does not exist.
+    Unavailable(DocumentId),
+    /// Ignore it (presence for a document the peer may not see).
+    Drop,
+    /// Refuse it and close the connection.
+    Refuse(String),
 }
 
 /// The relay's sync peer, shared by every connection.
 #[derive(Clone)]
 pub struct Hub {
     inner: Arc<Mutex<Inner>>,
+    access: Access,
 }
 
 impl Hub {
-    pub fn new(store: DocStore, relay_id: PeerId) -> Self {
+    pub fn new(store: DocStore, relay_id: PeerId, access: Access) -> Self {
         let metadata = PeerMetadata {
             storage_id: None,
             is_ephemeral: false,
@@ -187,27 +206,163 @@ impl Hub {
                 conns: HashMap::new(),
                 next_conn: 0,
             })),
+            access,
         }
     }
 
     /// Registers a new connection; frames for it arrive on the returned receiver.
-    pub async fn connect(&self, addr: String) -> (ConnId, mpsc::Receiver<Outbound>) {
+    /// `device` is who authenticated it.
+    pub async fn connect(
+        &self,
+        addr: String,
+        device: String,
+    ) -> (ConnId, mpsc::Receiver<Outbound>) {
         let (tx, rx) = mpsc::channel(SEND_QUEUE);
         let mut inner = self.inner.lock().await;
         inner.next_conn += 1;
         let conn = ConnId(inner.next_conn);
-        inner.conns.insert(conn, Conn { tx, addr });
+        inner.conns.insert(conn, Conn { tx, addr, device });
         let effects = inner.session.connect(conn, Role::Acceptor);
         inner.apply(conn, effects);
         (conn, rx)
     }
 
-    /// A frame arrived.
+    /// A frame arrived. It passes the access rules before the protocol session sees it.
     pub async fn receive(&self, conn: ConnId, bytes: &[u8]) {
+        let message = match Message::decode(bytes) {
+            Ok(m) => m,
+            Err(e) => return self.refuse(conn, &format!("malformed message: {e}")).await,
+        };
         let mut inner = self.inner.lock().await;
-        let Inner { session, docs, .. } = &mut *inner;
-        let effects = session.receive(conn, bytes, docs);
-        inner.apply(conn, effects);
+        let Some(device) = inner.conns.get(&conn).map(|c| c.device.clone()) else {
+            return;
+        };
+        match self.gate(&inner.session, conn, &device, &message) {
+            Gate::Pass => {
+                let Inner { session, docs, .. } = &mut *inner;
+                let effects = session.handle(conn, message, docs);
+                inner.apply(conn, effects);
+            }
+            Gate::Unavailable(document) => {
+                let Some(remote) = inner.session.remote(conn).cloned() else {
+                    return;
+                };
+                tracing::debug!(conn = conn.0, %device, %document, "no access: answered doc-unavailable");
+                let message = Message::DocUnavailable {
+                    sender_id: inner.session.peer_id().clone(),
+                    target_id: remote,
+                    document_id: document,
+                };
+                inner.send(conn, message);
+            }
+            Gate::Drop => {}
+            Gate::Refuse(reason) => {
+                tracing::warn!(conn = conn.0, %device, %reason, "refused a message");
+                let effects = vec![
+                    Effect::Send {
+                        conn,
+                        message: Message::Error {
+                            message: reason.clone(),
+                        },
+                    },
+                    Effect::Close { conn, reason },
+                ];
+                inner.apply(conn, effects);
+            }
+        }
+    }
+
+    /// The access rules for one message from `device`.
+    fn gate(&self, session: &Session, conn: ConnId, device: &str, message: &Message) -> Gate {
+        let now = now_ms();
+        match message {
+            Message::Join { sender_id, .. } => {
+                if peer_belongs_to(sender_id, device) {
+                    Gate::Pass
+                } else {
+                    Gate::Refuse(format!(
+                        "peer id {sender_id} does not belong to this credential: it must be the device id or start with \"<device id>-\""
+                    ))
+                }
+            }
+            Message::Sync {
+                document_id, data, ..
+            }
+            | Message::Request {
+                document_id, data, ..
+            } => match self.access.role(device, document_id, now) {
+                Err(_) => Gate::Unavailable(*document_id),
+                Ok(AccessRole::Viewer) => {
+                    let changes = automerge::sync::Message::decode(data)
+                        .map(|m| m.changes.len())
+                        .unwrap_or(0);
+                    if changes > 0 {
+                        tracing::warn!(conn = conn.0, %device, document = %document_id, changes, "refused changes from a viewer: not stored, not forwarded");
+                        Gate::Refuse(format!(
+                            "you can view {document_id} but not change it: {changes} change(s) refused"
+                        ))
+                    } else {
+                        self.note_use(session, conn, device, document_id, now);
+                        Gate::Pass
+                    }
+                }
+                Ok(_) => {
+                    self.note_use(session, conn, device, document_id, now);
+                    Gate::Pass
+                }
+            },
+            Message::Ephemeral { document_id, .. }
+            | Message::DocUnavailable { document_id, .. } => {
+                if self.access.role(device, document_id, now).is_ok() {
+                    Gate::Pass
+                } else {
+                    Gate::Drop
+                }
+            }
+            _ => Gate::Pass,
+        }
+    }
+
+    /// The first use of a document on a connection counts as "last used" for its links.
+    fn note_use(
+        &self,
+        session: &Session,
+        conn: ConnId,
+        device: &str,
+        document: &DocumentId,
+        now: i64,
+    ) {
+        if !session.documents_on(conn).contains(document) {
+            self.access.touch(device, document, now);
+        }
+    }
+
+    /// Ends the syncing of every document a connection may no longer see (a link was
+    /// revoked or expired): the peer gets `doc-unavailable` and nothing more about it.
+    pub async fn enforce_access(&self) -> usize {
+        let mut inner = self.inner.lock().await;
+        let now = now_ms();
+        let mut ended = Vec::new();
+        for (conn, c) in &inner.conns {
+            for document in inner.session.documents_on(*conn) {
+                if self.access.role(&c.device, &document, now).is_err() {
+                    ended.push((*conn, c.device.clone(), document));
+                }
+            }
+        }
+        for (conn, device, document) in &ended {
+            inner.session.forget(*conn, document);
+            tracing::info!(conn = conn.0, %device, %document, "access ended: stopped syncing the partnership on this connection");
+            if let Some(remote) = inner.session.remote(*conn).cloned() {
+                let message = Message::DocUnavailable {
+                    sender_id: inner.session.peer_id().clone(),
+                    target_id: remote,
+                    document_id: *document,
+                };
+                inner.send(*conn, message);
+            }
+        }
+        ended.len()
     }
 
     /// Refuses a connection with a reason (sent as a protocol error, then closed).

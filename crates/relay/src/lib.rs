@@ -3,6 +3,10 @@
 //!
 //! # Layout
 //! - [`config`]: command-line flags and environment.
+//! - [`access`]: devices, owners, invite links and the grants they give (`access.redb`).
+//! - [`api`]: `/api` — registering devices, claiming partnerships, making and revoking
+//!   links, redeeming them.
+//! - [`limits`]: failed credential attempts per client address.
 //! - [`app`]: the HTTP router — health, `/sync`, the app's files with a fallback to
 //!   `index.html` for client-side routes.
 //! - [`websocket`]: one sync connection: frames in, frames out, size limit, shutdown.
@@ -11,9 +15,12 @@
 //! - [`doc_store`]: documents on disk (redb under the data folder).
 //! - [`server`]: binding, serving until told to stop, closing sockets cleanly.
 
+pub mod access;
+pub mod api;
 pub mod app;
 pub mod config;
 pub mod doc_store;
 pub mod hub;
+pub mod limits;
 pub mod server;
 pub mod websocket;

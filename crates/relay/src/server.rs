@@ -5,10 +5,12 @@ use std::{future::Future, io, net::SocketAddr, path::Path, time::Duration};
 use tokio::{net::TcpListener, sync::watch};
 
 use crate::{
+    access::Access,
     app::{AppState, router},
     config::Config,
     doc_store::DocStore,
     hub::Hub,
+    limits::FailedAttempts,
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -17,6 +19,8 @@ pub enum StartError {
     DataDir { path: String, source: io::Error },
     #[error(transparent)]
     Store(#[from] crate::doc_store::StoreError),
+    #[error(transparent)]
+    Access(#[from] crate::access::AccessError),
     #[error("the app folder {path} has no index.html: build the app first (scripts/start does)")]
     NoApp { path: String },
     #[error("cannot listen on {addr}: {source}")]
@@ -41,6 +45,7 @@ pub fn prepare_data_dir(dir: &Path) -> Result<(), StartError> {
 pub struct Relay {
     pub listener: TcpListener,
     pub store: DocStore,
+    pub access: Access,
 }
 
 /// Checks the configuration, opens the store and binds the listener.
@@ -52,13 +57,18 @@ pub async fn bind(config: &Config) -> Result<Relay, StartError> {
         });
     }
     let store = DocStore::open(&config.data_dir)?;
+    let access = Access::open(&config.data_dir)?;
     let listener = TcpListener::bind(config.addr)
         .await
         .map_err(|source| StartError::Bind {
             addr: config.addr.to_string(),
             source,
         })?;
-    Ok(Relay { listener, store })
+    Ok(Relay {
+        listener,
+        store,
+        access,
+    })
 }
 
 /// Serves until `shutdown` resolves; then stops accepting, closes every sync socket with
@@ -69,11 +79,14 @@ pub async fn run(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> io::Result<()> {
     let relay_id = "tandem-relay".parse().map_err(io::Error::other)?;
-    let hub = Hub::new(relay.store, relay_id);
+    let hub = Hub::new(relay.store, relay_id, relay.access.clone());
     let (stop_tx, stop_rx) = watch::channel(false);
     let state = AppState {
         app_dir: config.app_dir.clone(),
         hub: hub.clone(),
+        access: relay.access,
+        failed_attempts: FailedAttempts::new(config.max_failed_attempts, Duration::from_secs(60)),
+        registrations: FailedAttempts::new(config.max_registrations, Duration::from_secs(60)),
         max_message_bytes: config.max_message_bytes,
         shutdown: stop_rx,
     };
@@ -81,6 +94,7 @@ pub async fn run(
         hub.clone(),
         Duration::from_secs(config.evict_after_secs),
     ));
+    let enforcer = tokio::spawn(enforce_periodically(hub.clone()));
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
     let result = axum::serve(relay.listener, app)
         .with_graceful_shutdown(async move {
@@ -89,6 +103,7 @@ pub async fn run(
         })
         .await;
     evictor.abort();
+    enforcer.abort();
     // Sockets close on the shutdown signal; give their writers a moment to send the
     // close frames.
     hub.close_all("the relay is shutting down").await;
@@ -104,5 +119,14 @@ async fn evict_periodically(hub: Hub, idle: Duration) {
         if evicted > 0 {
             tracing::info!(evicted, "documents evicted from memory");
         }
+    }
+}
+
+/// Links expire on their own: twice a second, sessions that relied on an expired link end.
+async fn enforce_periodically(hub: Hub) {
+    let mut tick = tokio::time::interval(Duration::from_millis(500));
+    loop {
+        tick.tick().await;
+        hub.enforce_access().await;
     }
 }

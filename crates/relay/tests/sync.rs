@@ -35,11 +35,13 @@ async fn a_document_reaches_a_second_client_and_survives_a_restart() {
     let id = DocumentId::from_bytes([5; 16]);
 
     let relay = RunningRelay::start(&data, app.path()).await;
-    let mut a = Client::connect(&relay.sync_url(), "alice").await;
+    let alice = relay.owner_of(id).await;
+    let mut bob = relay.guest(&alice, id, "editor").await;
+    let mut a = Client::connect(&alice, "alice").await;
     a.share(id, doc_with("План на квартал")).await;
     a.settle(Duration::from_millis(300)).await;
 
-    let mut b = Client::connect(&relay.sync_url(), "bob").await;
+    let mut b = Client::connect(&bob, "bob").await;
     b.share(id, AutoCommit::new()).await;
     b.pump_until(WAIT, |c| has_notes(c, id, "План на квартал"))
         .await;
@@ -58,7 +60,8 @@ async fn a_document_reaches_a_second_client_and_survives_a_restart() {
 
     // A new relay process on the same folder still has it.
     let relay = RunningRelay::start(&data, app.path()).await;
-    let mut c = Client::connect(&relay.sync_url(), "carol").await;
+    bob.moved_to(&relay);
+    let mut c = Client::connect(&bob, "again").await;
     c.share(id, AutoCommit::new()).await;
     c.pump_until(WAIT, |c| has_notes(c, id, "Новый План на квартал"))
         .await;
@@ -71,7 +74,8 @@ async fn asking_for_an_unknown_document_gets_doc_unavailable() {
     let (_dir, data) = scratch();
     let relay = RunningRelay::start(&data, app.path()).await;
     let id = DocumentId::from_bytes([6; 16]);
-    let mut c = Client::connect(&relay.sync_url(), "carol").await;
+    let carol = relay.owner_of(id).await;
+    let mut c = Client::connect(&carol, "carol").await;
     c.share(id, AutoCommit::new()).await;
     c.pump_until(WAIT, |c| c.unavailable.contains(&id)).await;
     relay.stop().await;
@@ -101,9 +105,11 @@ async fn hostile_frames_are_refused_and_everyone_else_keeps_syncing() {
     let (_dir, data) = scratch();
     let relay =
         RunningRelay::start_with(&data, app.path(), |c| c.max_message_bytes = 64 * 1024).await;
-    let url = relay.sync_url();
     let id = DocumentId::from_bytes([7; 16]);
-    let mut alice = Client::connect(&url, "alice").await;
+    let owner = relay.owner_of(id).await;
+    let mallory = relay.guest(&owner, id, "editor").await;
+    let url = mallory.sync_url();
+    let mut alice = Client::connect(&owner, "alice").await;
     alice.share(id, doc_with("still here")).await;
     alice.settle(Duration::from_millis(200)).await;
 
@@ -113,7 +119,7 @@ async fn hostile_frames_are_refused_and_everyone_else_keeps_syncing() {
     assert!(reason.contains("malformed"), "{reason}");
 
     let mut raw = Raw::connect(&url).await;
-    raw.send(join("mallory", &["0.9"])).await;
+    raw.send(join(&mallory.peer("m"), &["0.9"])).await;
     let reason = expect_refused(&mut raw, "unsupported version").await;
     assert!(reason.contains("unsupported protocol"), "{reason}");
 
@@ -138,10 +144,10 @@ async fn hostile_frames_are_refused_and_everyone_else_keeps_syncing() {
 
     // Claiming another sender after the handshake.
     let mut raw = Raw::connect(&url).await;
-    raw.send(join("mallory", &["1"])).await;
+    raw.send(join(&mallory.peer("m"), &["1"])).await;
     raw.send(
         Message::Sync {
-            sender_id: "alice".parse().expect("peer"),
+            sender_id: owner.peer("alice").parse().expect("peer"),
             target_id: "tandem-relay".parse().expect("peer"),
             document_id: id,
             data: vec![0x42, 1],
@@ -154,10 +160,10 @@ async fn hostile_frames_are_refused_and_everyone_else_keeps_syncing() {
 
     // A sync message that is not an Automerge sync message.
     let mut raw = Raw::connect(&url).await;
-    raw.send(join("mallory", &["1"])).await;
+    raw.send(join(&mallory.peer("m"), &["1"])).await;
     raw.send(
         Message::Sync {
-            sender_id: "mallory".parse().expect("peer"),
+            sender_id: mallory.peer("m").parse().expect("peer"),
             target_id: "tandem-relay".parse().expect("peer"),
             document_id: id,
             data: vec![1, 2, 3, 4],
@@ -169,7 +175,7 @@ async fn hostile_frames_are_refused_and_everyone_else_keeps_syncing() {
     assert!(reason.contains("sync message"), "{reason}");
 
     // The document and other clients are unaffected.
-    let mut bob = Client::connect(&url, "bob").await;
+    let mut bob = Client::connect(&mallory, "bob").await;
     bob.share(id, AutoCommit::new()).await;
     bob.pump_until(WAIT, |c| has_notes(c, id, "still here"))
         .await;
@@ -181,9 +187,10 @@ async fn a_second_join_with_the_same_peer_id_replaces_the_first() {
     let app = app_dir();
     let (_dir, data) = scratch();
     let relay = RunningRelay::start(&data, app.path()).await;
-    let mut first = Raw::connect(&relay.sync_url()).await;
-    first.send(join("alice", &["1"])).await;
-    let _second = Client::connect(&relay.sync_url(), "alice").await;
+    let alice = relay.device().await;
+    let mut first = Raw::connect(&alice.sync_url()).await;
+    first.send(join(&alice.peer("alice"), &["1"])).await;
+    let _second = Client::connect(&alice, "alice").await;
     let (messages, closed) = first.drain().await;
     assert!(closed, "the earlier socket is closed");
     assert!(matches!(messages.first(), Some(Message::Peer { .. })));
@@ -196,13 +203,18 @@ async fn presence_is_forwarded_to_the_others_on_the_document_and_deduplicated() 
     let (_dir, data) = scratch();
     let relay = RunningRelay::start(&data, app.path()).await;
     let id = DocumentId::from_bytes([8; 16]);
-    let mut a = Client::connect(&relay.sync_url(), "alice").await;
+    let alice = relay.owner_of(id).await;
+    let bob = relay.guest(&alice, id, "viewer").await;
+    let mut a = Client::connect(&alice, "alice").await;
     a.share(id, doc_with("x")).await;
     a.settle(Duration::from_millis(200)).await;
-    let mut b = Client::connect(&relay.sync_url(), "bob").await;
+    let mut b = Client::connect(&bob, "bob").await;
     b.share(id, AutoCommit::new()).await;
     b.pump_until(WAIT, |c| has_notes(c, id, "x")).await;
-    let mut c = Client::connect(&relay.sync_url(), "carol").await; // not on the document
+    // On another document — and not allowed on this one: its presence is dropped.
+    let carol = relay.device().await;
+    let mut c = Client::connect(&carol, "carol").await;
+    c.broadcast(id, "s9", 1, vec![9]).await;
 
     a.broadcast(id, "s1", 1, vec![1]).await;
     a.broadcast(id, "s1", 1, vec![2]).await; // a repeat: dropped
@@ -216,7 +228,10 @@ async fn presence_is_forwarded_to_the_others_on_the_document_and_deduplicated() 
         .collect();
     assert_eq!(
         got,
-        vec![("alice".to_owned(), vec![1]), ("alice".to_owned(), vec![3])]
+        vec![
+            (alice.peer("alice"), vec![1]),
+            (alice.peer("alice"), vec![3])
+        ]
     );
     c.settle(Duration::from_millis(200)).await;
     assert!(c.ephemeral.is_empty(), "only peers on the document hear it");
@@ -239,7 +254,8 @@ async fn idle_documents_leave_memory_and_come_back_from_disk() {
             .expect("json");
         h["documents_in_memory"].as_u64().expect("a count")
     };
-    let mut a = Client::connect(&relay.sync_url(), "alice").await;
+    let alice = relay.owner_of(id).await;
+    let mut a = Client::connect(&alice, "alice").await;
     a.share(id, doc_with("kept on disk")).await;
     a.settle(Duration::from_millis(200)).await;
     assert_eq!(in_memory().await, 1);
@@ -255,7 +271,7 @@ async fn idle_documents_leave_memory_and_come_back_from_disk() {
         );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
-    let mut b = Client::connect(&relay.sync_url(), "bob").await;
+    let mut b = Client::connect(&alice, "phone").await;
     b.share(id, AutoCommit::new()).await;
     b.pump_until(WAIT, |c| has_notes(c, id, "kept on disk"))
         .await;
@@ -267,8 +283,9 @@ async fn shutdown_closes_open_sync_sockets_with_a_close_frame() {
     let app = app_dir();
     let (_dir, data) = scratch();
     let relay = RunningRelay::start(&data, app.path()).await;
-    let mut raw = Raw::connect(&relay.sync_url()).await;
-    raw.send(join("alice", &["1"])).await;
+    let alice = relay.device().await;
+    let mut raw = Raw::connect(&alice.sync_url()).await;
+    raw.send(join(&alice.peer("alice"), &["1"])).await;
     let drained = tokio::spawn(async move { raw.drain().await });
     tokio::time::sleep(Duration::from_millis(200)).await;
     relay.stop().await;

@@ -174,6 +174,36 @@ impl Session {
         self.conns.values().any(|c| c.docs.contains_key(document))
     }
 
+    /// The documents synced on a connection.
+    pub fn documents_on(&self, conn: ConnId) -> Vec<DocumentId> {
+        self.conns
+            .get(&conn)
+            .map(|c| c.docs.keys().copied().collect())
+            .unwrap_or_default()
+    }
+
+    /// Stops syncing a document on one connection (its access ended): nothing more about
+    /// it is sent there, and its sync state is forgotten. Returns whether it was synced.
+    pub fn forget(&mut self, conn: ConnId, document: &DocumentId) -> bool {
+        self.conns
+            .get_mut(&conn)
+            .is_some_and(|c| c.docs.remove(document).is_some())
+    }
+
+    /// Stops offering a document on the connections this peer initiates (the browser
+    /// lost access to it), and forgets its sync state on them.
+    pub fn unshare(&mut self, document: &DocumentId) {
+        self.shared.remove(document);
+        for c in self.conns.values_mut() {
+            c.docs.remove(document);
+        }
+    }
+
+    /// Whether the document is offered on the connections this peer initiates.
+    pub fn is_shared(&self, document: &DocumentId) -> bool {
+        self.shared.contains(document)
+    }
+
     /// Offers a document on every connection this peer initiates, now and later.
     pub fn share(&mut self, document: DocumentId, docs: &mut impl Documents) -> Vec<Effect> {
         self.shared.insert(document);

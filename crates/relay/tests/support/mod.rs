@@ -57,8 +57,43 @@ impl RunningRelay {
         }
     }
 
-    pub fn sync_url(&self) -> String {
+    /// The sync endpoint without any credential (refused).
+    pub fn bare_sync_url(&self) -> String {
         format!("ws://{}/sync", self.addr)
+    }
+
+    /// A newly registered device (a browser, say) with no access to anything yet.
+    pub async fn device(&self) -> Device {
+        let mut bytes = [0u8; 40];
+        rand::RngCore::fill_bytes(&mut rand::rng(), &mut bytes);
+        let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+        let device = Device {
+            id: hex[..16].to_owned(),
+            credential: format!("{}.{}", &hex[..16], &hex[16..]),
+            addr: self.addr.clone(),
+            http: reqwest::Client::new(),
+        };
+        let (status, body) = device
+            .call(reqwest::Method::POST, "/api/devices", None)
+            .await;
+        assert_eq!(status, 201, "registers: {body}");
+        device
+    }
+
+    /// A device that owns `doc`.
+    pub async fn owner_of(&self, doc: DocumentId) -> Device {
+        let device = self.device().await;
+        device.claim(doc).await;
+        device
+    }
+
+    /// A device that redeemed a link of `role` to `doc` from `owner`.
+    pub async fn guest(&self, owner: &Device, doc: DocumentId, role: &str) -> Device {
+        let device = self.device().await;
+        let link = owner.link(doc, role, None).await;
+        let (status, body) = device.redeem(&link.secret).await;
+        assert_eq!(status, 200, "redeems: {body}");
+        device
     }
 
     /// Graceful shutdown; waits for it.
@@ -88,6 +123,100 @@ pub fn scratch() -> (tempfile::TempDir, PathBuf) {
 
 type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
+/// A registered device and its credential, with the API calls tests need.
+pub struct Device {
+    pub id: String,
+    pub credential: String,
+    addr: String,
+    http: reqwest::Client,
+}
+
+/// A link as the owner gets it back.
+pub struct LinkMade {
+    pub id: String,
+    pub secret: String,
+}
+
+impl Device {
+    /// The same device, talking to a relay restarted on another port.
+    pub fn moved_to(&mut self, relay: &RunningRelay) {
+        self.addr = relay.addr.clone();
+    }
+
+    /// The sync endpoint with this device's credential in the query.
+    pub fn sync_url(&self) -> String {
+        format!("ws://{}/sync?credential={}", self.addr, self.credential)
+    }
+
+    /// A peer id bound to this device.
+    pub fn peer(&self, name: &str) -> String {
+        format!("{}-{name}", self.id)
+    }
+
+    pub async fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<serde_json::Value>,
+    ) -> (u16, serde_json::Value) {
+        let mut request = self
+            .http
+            .request(method, format!("http://{}{path}", self.addr))
+            .bearer_auth(&self.credential);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await.expect("the relay answers");
+        let status = response.status().as_u16();
+        let body = response.json().await.unwrap_or(serde_json::Value::Null);
+        (status, body)
+    }
+
+    pub async fn claim(&self, doc: DocumentId) {
+        let (status, body) = self
+            .call(reqwest::Method::POST, &format!("/api/docs/{doc}"), None)
+            .await;
+        assert!(status == 201 || status == 200, "claims: {status} {body}");
+    }
+
+    pub async fn link(&self, doc: DocumentId, role: &str, expires_ms: Option<i64>) -> LinkMade {
+        let (status, body) = self
+            .call(
+                reqwest::Method::POST,
+                &format!("/api/docs/{doc}/links"),
+                Some(
+                    serde_json::json!({ "role": role, "label": "test", "expires_ms": expires_ms }),
+                ),
+            )
+            .await;
+        assert_eq!(status, 201, "makes a link: {body}");
+        LinkMade {
+            id: body["id"].as_str().expect("id").to_owned(),
+            secret: body["secret"].as_str().expect("secret").to_owned(),
+        }
+    }
+
+    pub async fn redeem(&self, secret: &str) -> (u16, serde_json::Value) {
+        self.call(
+            reqwest::Method::POST,
+            "/api/redeem",
+            Some(serde_json::json!({ "secret": secret })),
+        )
+        .await
+    }
+
+    pub async fn revoke(&self, doc: DocumentId, link: &str) {
+        let (status, body) = self
+            .call(
+                reqwest::Method::DELETE,
+                &format!("/api/docs/{doc}/links/{link}"),
+                None,
+            )
+            .await;
+        assert_eq!(status, 200, "revokes: {body}");
+    }
+}
+
 #[derive(Default)]
 pub struct ClientDocs {
     pub docs: HashMap<DocumentId, AutoCommit>,
@@ -116,13 +245,17 @@ pub struct Client {
 const CONN: ConnId = ConnId(1);
 
 impl Client {
-    pub async fn connect(url: &str, name: &str) -> Self {
-        let (socket, _) = tokio_tungstenite::connect_async(url)
+    /// Connects as `device`, with the peer id `<device id>-<name>`.
+    pub async fn connect(device: &Device, name: &str) -> Self {
+        let (socket, _) = tokio_tungstenite::connect_async(device.sync_url())
             .await
             .expect("connects");
         let mut client = Client {
             socket,
-            session: Session::new(name.parse().expect("peer id"), Default::default()),
+            session: Session::new(
+                device.peer(name).parse().expect("peer id"),
+                Default::default(),
+            ),
             docs: ClientDocs::default(),
             unavailable: Vec::new(),
             closed: None,

@@ -1,0 +1,326 @@
+//! `/api`: devices, partnership ownership, invite links. JSON in and out; every call but
+//! device registration authenticates with `Authorization: Bearer <device credential>`.
+//!
+//! | call | who | does |
+//! |---|---|---|
+//! | `POST /api/devices` | anyone (rate-limited) | registers the credential's device |
+//! | `POST /api/docs/{id}` | a device | claims an unclaimed partnership: owner |
+//! | `GET /api/docs/{id}/access` | a device | its role, or why it has none (revoked / expired / none) |
+//! | `GET /api/docs/{id}/links` | owner | the links, without secrets |
+//! | `POST /api/docs/{id}/links` | owner | a new link `{role, label, expires_ms}`; the secret once |
+//! | `DELETE /api/docs/{id}/links/{link}` | owner | revokes; live sessions end within a second |
+//! | `POST /api/redeem` | a device | `{secret}` of a link: grants its role |
+
+use std::{
+    net::{IpAddr, SocketAddr},
+    time::{SystemTime, UNIX_EPOCH},
+};
+
+use axum::{
+    Json, Router,
+    extract::{ConnectInfo, Path, State},
+    http::{HeaderMap, StatusCode, header},
+    response::{IntoResponse, Response},
+    routing::{delete, get, post},
+};
+use serde::Deserialize;
+use serde_json::json;
+use tandem_domain::document_id::DocumentId;
+
+use crate::{
+    access::{AccessError, NoAccess, Role},
+    app::AppState,
+};
+
+pub fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+        .unwrap_or(0)
+}
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/devices", post(register_device))
+        .route("/api/docs/{id}", post(claim))
+        .route("/api/docs/{id}/access", get(access))
+        .route("/api/docs/{id}/links", get(list_links).post(create_link))
+        .route("/api/docs/{id}/links/{link}", delete(revoke))
+        .route("/api/redeem", post(redeem))
+}
+
+/// An API error: a status, a machine-readable reason and a sentence for people.
+pub struct ApiError {
+    status: StatusCode,
+    reason: &'static str,
+    message: String,
+    retry_after: Option<u64>,
+}
+
+impl ApiError {
+    fn new(status: StatusCode, reason: &'static str, message: impl Into<String>) -> Self {
+        ApiError {
+            status,
+            reason,
+            message: message.into(),
+            retry_after: None,
+        }
+    }
+
+    pub fn unauthorized() -> Self {
+        ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "a valid device credential is required",
+        )
+    }
+
+    pub fn too_many(retry_after: u64) -> Self {
+        ApiError {
+            retry_after: Some(retry_after),
+            ..ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "rate-limited",
+                format!("too many failed attempts from this address; try again in {retry_after} s"),
+            )
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = Json(json!({ "reason": self.reason, "error": self.message }));
+        let mut response = (self.status, body).into_response();
+        if let Some(s) = self.retry_after
+            && let Ok(v) = s.to_string().parse()
+        {
+            response.headers_mut().insert(header::RETRY_AFTER, v);
+        }
+        response
+    }
+}
+
+impl From<AccessError> for ApiError {
+    fn from(e: AccessError) -> Self {
+        let (status, reason) = match &e {
+            AccessError::Open { .. } | AccessError::Store(_) => {
+                tracing::error!(error = %e, "access store failed");
+                (StatusCode::SERVICE_UNAVAILABLE, "store-failed")
+            }
+            AccessError::BadCredential => (StatusCode::BAD_REQUEST, "bad-credential"),
+            AccessError::DeviceTaken => (StatusCode::CONFLICT, "device-taken"),
+            AccessError::AlreadyOwned => (StatusCode::CONFLICT, "already-owned"),
+            AccessError::NotOwner => (StatusCode::FORBIDDEN, "not-owner"),
+            AccessError::UnknownLink => (StatusCode::NOT_FOUND, "unknown-link"),
+            AccessError::Revoked => (StatusCode::GONE, "revoked"),
+            AccessError::Expired => (StatusCode::GONE, "expired"),
+            AccessError::Invalid(_) => (StatusCode::BAD_REQUEST, "invalid"),
+        };
+        ApiError::new(status, reason, e.to_string())
+    }
+}
+
+/// The credential from `Authorization: Bearer …`.
+fn bearer(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get(header::AUTHORIZATION)?
+        .to_str()
+        .ok()?
+        .strip_prefix("Bearer ")
+        .map(str::trim)
+}
+
+/// The device behind a request, counting failures against the address.
+pub fn authenticate(
+    state: &AppState,
+    ip: IpAddr,
+    credential: Option<&str>,
+) -> Result<String, ApiError> {
+    state
+        .failed_attempts
+        .check(ip)
+        .map_err(ApiError::too_many)?;
+    match credential.and_then(|c| state.access.authenticate(c)) {
+        Some(device) => Ok(device),
+        None => {
+            state.failed_attempts.fail(ip);
+            tracing::warn!(%ip, "refused a request with a missing or wrong credential");
+            Err(ApiError::unauthorized())
+        }
+    }
+}
+
+fn document(id: &str) -> Result<DocumentId, ApiError> {
+    id.parse().map_err(|_| {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "unknown-document",
+            "no such partnership",
+        )
+    })
+}
+
+async fn register_device(
+    State(state): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let ip = addr.ip();
+    state
+        .failed_attempts
+        .check(ip)
+        .map_err(ApiError::too_many)?;
+    state.registrations.check(ip).map_err(ApiError::too_many)?;
+    let Some(credential) = bearer(&headers) else {
+        state.failed_attempts.fail(ip);
+        return Err(ApiError::unauthorized());
+    };
+    match state.access.register_device(credential, now_ms()) {
+        Ok((device, created)) => {
+            if created {
+                state.registrations.fail(ip);
+                tracing::info!(%device, %ip, "device registered");
+            }
+            let status = if created {
+                StatusCode::CREATED
+            } else {
+                StatusCode::OK
+            };
+            Ok((status, Json(json!({ "device": device }))).into_response())
+        }
+        Err(e) => {
+            state.failed_attempts.fail(ip);
+            Err(e.into())
+        }
+    }
+}
+
+async fn claim(
+    State(state): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let device = authenticate(&state, addr.ip(), bearer(&headers))?;
+    let doc = document(&id)?;
+    let created = state.access.claim(&device, &doc, now_ms())?;
+    if created {
+        tracing::info!(%device, document = %doc, "partnership registered");
+    }
+    let status = if created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((
+        status,
+        Json(json!({ "document": doc.to_string(), "role": "owner" })),
+    )
+        .into_response())
+}
+
+async fn access(
+    State(state): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let device = authenticate(&state, addr.ip(), bearer(&headers))?;
+    let doc = document(&id)?;
+    match state.access.role(&device, &doc, now_ms()) {
+        Ok(role) => Ok(Json(json!({ "role": role })).into_response()),
+        Err(why) => {
+            let (reason, message) = match why {
+                NoAccess::Revoked => ("revoked", "this link was revoked"),
+                NoAccess::Expired => ("expired", "this link has expired"),
+                NoAccess::None => ("none", "no access to this partnership"),
+            };
+            Err(ApiError::new(StatusCode::FORBIDDEN, reason, message))
+        }
+    }
+}
+
+async fn list_links(
+    State(state): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let device = authenticate(&state, addr.ip(), bearer(&headers))?;
+    let doc = document(&id)?;
+    let links = state.access.links(&device, &doc, now_ms())?;
+    Ok(Json(json!({ "links": links })).into_response())
+}
+
+#[derive(Deserialize)]
+struct NewLinkBody {
+    role: Role,
+    #[serde(default)]
+    label: String,
+    #[serde(default)]
+    expires_ms: Option<i64>,
+}
+
+async fn create_link(
+    State(state): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Json(body): Json<NewLinkBody>,
+) -> Result<Response, ApiError> {
+    let device = authenticate(&state, addr.ip(), bearer(&headers))?;
+    let doc = document(&id)?;
+    let link = state.access.create_link(
+        &device,
+        &doc,
+        body.role,
+        &body.label,
+        body.expires_ms,
+        now_ms(),
+    )?;
+    tracing::info!(%device, document = %doc, link = %link.link.id, role = link.link.role.as_str(), "link created");
+    Ok((StatusCode::CREATED, Json(link)).into_response())
+}
+
+async fn revoke(
+    State(state): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Path((id, link)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    let device = authenticate(&state, addr.ip(), bearer(&headers))?;
+    let doc = document(&id)?;
+    let link = state.access.revoke(&device, &doc, &link, now_ms())?;
+    tracing::info!(%device, document = %doc, link = %link.id, "link revoked");
+    // End the sessions that relied on it now, not at the next sweep.
+    state.hub.enforce_access().await;
+    Ok(Json(link).into_response())
+}
+
+#[derive(Deserialize)]
+struct RedeemBody {
+    secret: String,
+}
+
+async fn redeem(
+    State(state): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Json(body): Json<RedeemBody>,
+) -> Result<Response, ApiError> {
+    let ip = addr.ip();
+    let device = authenticate(&state, ip, bearer(&headers))?;
+    match state.access.redeem(&device, &body.secret, now_ms()) {
+        Ok(redeemed) => {
+            tracing::info!(%device, document = %redeemed.document, role = redeemed.role.as_str(), "link redeemed");
+            Ok(Json(redeemed).into_response())
+        }
+        Err(e) => {
+            if matches!(e, AccessError::UnknownLink) {
+                state.failed_attempts.fail(ip);
+                tracing::warn!(%device, %ip, "refused an unknown link");
+            }
+            Err(e.into())
+        }
+    }
+}
