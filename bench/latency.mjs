@@ -9,7 +9,9 @@
 // Usage: node bench/latency.mjs [edits=200]   (needs dist/ and target/release/tandem-relay)
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { startRelay, launchBrowser, createPartnership, ROOT } from '../tests/e2e/support.mjs';
+import {
+  startRelay, launchBrowser, createPartnership, inviteLink, ROOT,
+} from '../tests/e2e/support.mjs';
 
 const edits = Number(process.argv[2] ?? 200);
 const relay = await startRelay();
@@ -18,7 +20,7 @@ try {
   const a = await (await browser.newContext()).newPage();
   const id = await createPartnership(a, relay.url, 'Bench Brand', 'Bench Creator');
   const b = await (await browser.newContext()).newPage();
-  await b.goto(`${relay.url}/p/${id}`);
+  await b.goto(await inviteLink(a, relay.url, id, 'editor'));
   await b.getByTestId('partnership-title').waitFor({ timeout: 15000 });
 
   // In B: record when the app renders a new theme value.

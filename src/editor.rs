@@ -76,6 +76,13 @@ impl Editor {
         let Some(shared) = self.repo.with_value(|r| r.get(&self.id)) else {
             return false;
         };
+        // The page is read-only then; this guards against anything that slips through.
+        if !self.can_edit() {
+            self.error.set(Some(
+                "you can read this partnership but not change it".to_owned(),
+            ));
+            return false;
+        }
         let result = shared.borrow_mut().doc.change(now_ms(), message, command);
         match result {
             Ok(()) => {
@@ -137,6 +144,17 @@ impl Editor {
                 sleep_ms(50).await;
             }
         });
+    }
+
+    /// Whether this browser may change the partnership (tracked: screens follow it).
+    pub fn can_edit(&self) -> bool {
+        let id = self.id;
+        self.repo.with_value(|r| {
+            r.access()
+                .with(|a| a.get(&id).copied())
+                .unwrap_or_else(|| r.access_of(&id))
+                .can_edit()
+        })
     }
 
     /// How many changes the relay is not yet known to have stored.

@@ -7,9 +7,12 @@
 //! - [`repo`]: every partnership in this browser, and its sync with other tabs and the relay.
 //! - [`local_doc`]: an open partnership and its incremental saving and compaction.
 //! - [`storage`]: the IndexedDB document store (chunks in the automerge-repo layout).
+//! - [`access`]: this browser's device credential, the relay's API, and the access
+//!   (role, revoked, expired) recorded per partnership.
 //! - [`browser`]: clock, randomness, downloads, local-time display.
 //! - [`prefs`]: small preferences of this browser (display name and side).
 
+pub mod access;
 pub mod browser;
 pub mod editor;
 pub mod local_doc;

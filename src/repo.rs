@@ -19,6 +19,7 @@ use wasm_bindgen::{JsCast, JsValue, closure::Closure};
 use web_sys::{BinaryType, BroadcastChannel, MessageEvent, WebSocket};
 
 use crate::{
+    access::{self, Access, ApiError, Device, Role as AccessRole, State as AccessState},
     browser::{now_ms, random_16},
     local_doc::{CreateError, LocalDoc, OpenError, SharedDoc, flush, refresh_from_store},
     prefs,
@@ -61,6 +62,10 @@ struct Net {
     relay_heads: BTreeMap<DocumentId, Vec<ChangeHash>>,
     /// Closures the socket calls; dropped with the socket.
     handlers: Vec<Handler>,
+    /// Registering and claiming before a socket opens is under way.
+    preparing: bool,
+    /// The current socket finished its handshake.
+    ready: bool,
     /// Per document: (local heads, relay heads, count) of the last unsynced count.
     unsynced_memo: BTreeMap<DocumentId, (Vec<ChangeHash>, Vec<ChangeHash>, usize)>,
 }
@@ -71,6 +76,16 @@ struct Inner {
     unreadable: RefCell<Vec<Unreadable>>,
     net: RefCell<Net>,
     relay_url: String,
+    /// The relay's HTTP API (`http(s)://host`).
+    api: String,
+    /// The relay is not the Tandem relay that served this page (`?relay=` named another
+    /// automerge-repo server): it has no access control, so no credentials are sent and
+    /// every partnership syncs, as with any automerge-repo client.
+    open_relay: bool,
+    /// This browser's device credential.
+    device: Device,
+    /// What this browser may do with each partnership.
+    access: RwSignal<BTreeMap<DocumentId, Access>>,
     channel: Option<BroadcastChannel>,
     _channel_handler: RefCell<Option<Handler>>,
     connection: RwSignal<Connection>,
@@ -212,7 +227,28 @@ impl Repo {
                 }),
             }
         }
-        let peer_id = format!("tandem-{}", DocumentId::from_bytes(random_16()));
+        let device = Device::load_or_create();
+        // The relay accepts only peer ids that start with the device id.
+        let tab: String = random_16()[..4]
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        let peer_id = format!("{}-{tab}", device.id);
+        let api = access::api_base(&relay_url);
+        let open_relay = web_sys::window()
+            .and_then(|w| w.location().origin().ok())
+            .is_some_and(|origin| origin != api);
+        let access: BTreeMap<DocumentId, Access> = docs
+            .keys()
+            .map(|id| {
+                let a = if open_relay {
+                    access::OPEN
+                } else {
+                    access::load(id).unwrap_or(access::MADE_HERE)
+                };
+                (*id, a)
+            })
+            .collect();
         let relay_heads = docs.keys().map(|id| (*id, load_relay_heads(id))).collect();
         let repo = Repo(Rc::new(Inner {
             store,
@@ -230,9 +266,15 @@ impl Repo {
                 failures: 0,
                 relay_heads,
                 handlers: Vec::new(),
+                preparing: false,
+                ready: false,
                 unsynced_memo: BTreeMap::new(),
             }),
+            api,
+            open_relay,
             relay_url,
+            device,
+            access: RwSignal::new(access),
             channel: BroadcastChannel::new(CHANNEL).ok(),
             _channel_handler: RefCell::new(None),
             connection: RwSignal::new(Connection::Offline { retry_in_s: None }),
@@ -251,7 +293,9 @@ impl Repo {
         let ids: Vec<DocumentId> = repo.0.docs.borrow().keys().copied().collect();
         for id in ids {
             // Not connected yet: this only marks the document for every connection.
-            repo.run_session(|session, docs| session.share(id, docs));
+            if repo.access_of(&id).syncs() {
+                repo.run_session(|session, docs| session.share(id, docs));
+            }
         }
         repo.refresh_unsynced();
         repo.connect();
@@ -278,6 +322,180 @@ impl Repo {
         self.0.relay_url.clone()
     }
 
+    pub fn access(&self) -> RwSignal<BTreeMap<DocumentId, Access>> {
+        self.0.access
+    }
+
+    /// What this browser may do with a partnership (untracked).
+    pub fn access_of(&self, id: &DocumentId) -> Access {
+        self.0
+            .access
+            .with_untracked(|a| a.get(id).copied())
+            .or_else(|| access::load(id))
+            .unwrap_or(access::MADE_HERE)
+    }
+
+    /// Whether this relay has access control (links, roles): the Tandem relay does.
+    pub fn has_access_control(&self) -> bool {
+        !self.0.open_relay
+    }
+
+    fn set_access(&self, id: DocumentId, value: Access) {
+        let value = if self.0.open_relay {
+            access::OPEN
+        } else {
+            value
+        };
+        access::store(&id, value);
+        self.0.access.update(|a| {
+            a.insert(id, value);
+        });
+    }
+
+    /// One call to the relay's API as this device.
+    pub async fn api(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<&JsValue>,
+    ) -> Result<JsValue, ApiError> {
+        self.0.device.ensure_registered(&self.0.api).await?;
+        access::call(&self.0.api, &self.0.device, method, path, body).await
+    }
+
+    /// Redeems a link (its secret from the URL fragment): the partnership is added to this
+    /// browser under the link's role and synced.
+    pub async fn join(&self, secret: &str) -> Result<(DocumentId, AccessRole), ApiError> {
+        let body = js_sys::Object::new();
+        let _ = js_sys::Reflect::set(&body, &"secret".into(), &secret.into());
+        let answer = self.api("POST", "/api/redeem", Some(&body)).await?;
+        let bad = || ApiError {
+            status: 0,
+            reason: "bad-answer".into(),
+            message: "the relay's answer could not be read".into(),
+        };
+        let id: DocumentId = access::field(&answer, "document")
+            .and_then(|d| d.parse().ok())
+            .ok_or_else(bad)?;
+        let role = access::field(&answer, "role")
+            .and_then(|r| AccessRole::parse(&r))
+            .ok_or_else(bad)?;
+        // A second link to the same partnership never lowers what this browser has.
+        let current = self.0.access.with_untracked(|a| a.get(&id).copied());
+        let role = match current {
+            Some(a) if a.syncs() => a.role.max(role),
+            _ => role,
+        };
+        self.set_access(
+            id,
+            Access {
+                role,
+                state: AccessState::Active,
+            },
+        );
+        if self.get(&id).is_some() {
+            self.run_session(|session, docs| session.share(id, docs));
+        } else {
+            self.fetch(id);
+        }
+        self.connect();
+        Ok((id, role))
+    }
+
+    /// Registers partnerships made here with the relay (this browser becomes the owner)
+    /// and starts syncing them. Stops at the first network failure, to be retried.
+    async fn claim_unregistered(&self) -> Result<(), ApiError> {
+        if self.0.open_relay {
+            return Ok(());
+        }
+        let waiting: Vec<DocumentId> = self.0.access.with_untracked(|a| {
+            a.iter()
+                .filter(|(_, x)| x.state == AccessState::Unregistered)
+                .map(|(id, _)| *id)
+                .collect()
+        });
+        for id in waiting {
+            if !self.has_content(&id) {
+                continue;
+            }
+            match self.api("POST", &format!("/api/docs/{id}"), None).await {
+                Ok(_) => {
+                    self.set_access(
+                        id,
+                        Access {
+                            role: AccessRole::Owner,
+                            state: AccessState::Active,
+                        },
+                    );
+                    self.run_session(|session, docs| session.share(id, docs));
+                }
+                Err(e) if e.status == 409 => self.set_access(
+                    id,
+                    Access {
+                        role: AccessRole::Owner,
+                        state: AccessState::Refused,
+                    },
+                ),
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(())
+    }
+
+    /// The relay stopped (or declined) syncing a partnership this browser holds: ask it
+    /// why, and stop offering it if the access ended.
+    async fn check_access(&self, id: DocumentId) {
+        if self.0.open_relay {
+            return;
+        }
+        let current = self.access_of(&id);
+        match self
+            .api("GET", &format!("/api/docs/{id}/access"), None)
+            .await
+        {
+            Ok(answer) => {
+                if let Some(role) =
+                    access::field(&answer, "role").and_then(|r| AccessRole::parse(&r))
+                {
+                    self.set_access(
+                        id,
+                        Access {
+                            role,
+                            state: AccessState::Active,
+                        },
+                    );
+                }
+            }
+            Err(e) if e.status == 403 => {
+                let state = match e.reason.as_str() {
+                    "revoked" => AccessState::Revoked,
+                    "expired" => AccessState::Expired,
+                    // The relay forgot a partnership made here (its data was reset):
+                    // register it again.
+                    _ if current.role == AccessRole::Owner => AccessState::Unregistered,
+                    _ => AccessState::Refused,
+                };
+                self.run_session(|session, _| {
+                    session.unshare(&id);
+                    Vec::new()
+                });
+                self.set_access(
+                    id,
+                    Access {
+                        role: current.role,
+                        state,
+                    },
+                );
+                if state == AccessState::Unregistered {
+                    let _ = self.claim_unregistered().await;
+                }
+            }
+            Err(e) => web_sys::console::warn_1(&JsValue::from_str(&format!(
+                "could not ask the relay about access to {id}: {e}"
+            ))),
+        }
+    }
+
     pub fn unavailable(&self) -> RwSignal<std::collections::BTreeSet<DocumentId>> {
         self.0.unavailable
     }
@@ -291,6 +509,13 @@ impl Repo {
     /// It is stored once its content arrives.
     pub fn fetch(&self, id: DocumentId) {
         if self.get(&id).is_some() {
+            return;
+        }
+        // Only a partnership this browser joined through a link can be fetched.
+        if !self.0.open_relay && !access::load(&id).is_some_and(Access::syncs) {
+            self.0.unavailable.update(|u| {
+                u.insert(id);
+            });
             return;
         }
         self.0.docs.borrow_mut().insert(id, LocalDoc::empty(id));
@@ -429,9 +654,14 @@ impl Repo {
         let id = DocumentId::from_bytes(random_16());
         let doc = LocalDoc::create(&self.0.store, id, new, now_ms).await?;
         self.0.docs.borrow_mut().insert(id, doc);
-        self.run_session(|session, docs| session.share(id, docs));
+        // It syncs once the relay has registered this browser as its owner.
+        self.set_access(id, access::MADE_HERE);
+        if self.0.open_relay {
+            self.run_session(|session, docs| session.share(id, docs));
+        }
         self.announce(id);
         self.refresh_unsynced();
+        self.register_soon();
         Ok(id)
     }
 
@@ -470,7 +700,13 @@ impl Repo {
             .await
             .map_err(|e| e.to_string())?;
         self.0.docs.borrow_mut().insert(id, shared);
-        self.run_session(|session, docs| session.share(id, docs));
+        // Imported under its own id: registered here unless someone already owns it.
+        if access::load(&id).is_none() && !self.0.open_relay {
+            self.set_access(id, access::MADE_HERE);
+            self.register_soon();
+        } else if self.0.open_relay || self.access_of(&id).syncs() {
+            self.run_session(|session, docs| session.share(id, docs));
+        }
         self.announce(id);
         self.refresh_unsynced();
         self.0.revision.update(|r| *r += 1);
@@ -524,7 +760,17 @@ impl Repo {
                 // Another tab created it.
                 Ok(doc) => {
                     self.0.docs.borrow_mut().insert(id, doc.clone());
-                    self.run_session(|session, docs| session.share(id, docs));
+                    let access = if self.0.open_relay {
+                        access::OPEN
+                    } else {
+                        access::load(&id).unwrap_or(access::MADE_HERE)
+                    };
+                    self.0.access.update(|a| {
+                        a.insert(id, access);
+                    });
+                    if access.syncs() {
+                        self.run_session(|session, docs| session.share(id, docs));
+                    }
                     self.0.revision.update(|r| *r += 1);
                     return;
                 }
@@ -569,6 +815,7 @@ impl Repo {
             let conn = net.conn;
             net.session.disconnect(conn);
             net.handlers.clear();
+            net.ready = false;
             net.socket.take()
         };
         if let Some(socket) = socket {
@@ -580,10 +827,28 @@ impl Repo {
         }
     }
 
-    /// Opens a connection to the relay (if online and not already connected).
+    /// Registers partnerships made here as soon as the relay can be reached.
+    fn register_soon(&self) {
+        if self.0.net.borrow().ready {
+            let repo = self.clone();
+            spawn_local(async move {
+                if let Err(e) = repo.claim_unregistered().await {
+                    web_sys::console::warn_1(&JsValue::from_str(&format!(
+                        "the partnership will be registered with the relay later: {e}"
+                    )));
+                }
+            });
+        }
+    }
+
+    /// Opens a connection to the relay (if online and not already connected): first the
+    /// device is registered and new partnerships claimed, then the socket opens.
     fn connect(&self) {
-        if self.0.net.borrow().socket.is_some() {
-            return;
+        {
+            let net = self.0.net.borrow();
+            if net.socket.is_some() || net.preparing {
+                return;
+            }
         }
         if !online() {
             self.0
@@ -591,7 +856,45 @@ impl Repo {
                 .set(Connection::Offline { retry_in_s: None });
             return;
         }
-        let socket = match WebSocket::new(&self.0.relay_url) {
+        self.0.net.borrow_mut().preparing = true;
+        self.0.connection.set(Connection::Connecting);
+        let repo = self.clone();
+        spawn_local(async move {
+            let prepared = if repo.0.open_relay {
+                Ok(())
+            } else {
+                match repo.0.device.ensure_registered(&repo.0.api).await {
+                    Ok(()) => repo.claim_unregistered().await,
+                    Err(e) => Err(e),
+                }
+            };
+            repo.0.net.borrow_mut().preparing = false;
+            match prepared {
+                Ok(()) => repo.open_socket(),
+                Err(e) => {
+                    web_sys::console::warn_1(&JsValue::from_str(&format!(
+                        "cannot reach the relay yet: {e}"
+                    )));
+                    repo.schedule_reconnect();
+                }
+            }
+        });
+    }
+
+    fn open_socket(&self) {
+        if self.0.net.borrow().socket.is_some() {
+            return;
+        }
+        let protocols = js_sys::Array::new();
+        for p in self.0.device.protocols() {
+            protocols.push(&JsValue::from_str(&p));
+        }
+        let opened = if self.0.open_relay {
+            WebSocket::new(&self.0.relay_url)
+        } else {
+            WebSocket::new_with_str_sequence(&self.0.relay_url, &protocols)
+        };
+        let socket = match opened {
             Ok(s) => s,
             Err(_) => {
                 self.schedule_reconnect();
@@ -633,6 +936,11 @@ impl Repo {
         let on_close = Closure::<dyn FnMut(JsValue)>::new(move |_| {
             let Some(inner) = weak.upgrade() else { return };
             let repo = Repo(inner);
+            if !repo.0.net.borrow().ready {
+                // Refused before the handshake: perhaps the relay no longer knows this
+                // device (its data was reset). Register again before the next attempt.
+                repo.0.device.forget_registration();
+            }
             repo.drop_socket();
             repo.schedule_reconnect();
         });
@@ -700,7 +1008,11 @@ impl Repo {
                     self.schedule_reconnect();
                 }
                 Effect::PeerReady { .. } => {
-                    self.0.net.borrow_mut().failures = 0;
+                    {
+                        let mut net = self.0.net.borrow_mut();
+                        net.failures = 0;
+                        net.ready = true;
+                    }
                     self.0.connection.set(Connection::Online);
                     self.announce_open(false);
                 }
@@ -714,6 +1026,9 @@ impl Repo {
                             u.insert(document);
                         });
                     }
+                    // Perhaps the access ended (a revoked or expired link): find out.
+                    let repo = self.clone();
+                    spawn_local(async move { repo.check_access(document).await });
                 }
                 Effect::Ephemeral {
                     document,

@@ -14,5 +14,6 @@ pub mod partnership_page;
 pub mod presence_bar;
 pub mod quarter_section;
 pub mod roadmap;
+pub mod share;
 pub mod sow_tab;
 pub mod trend_chart;

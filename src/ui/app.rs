@@ -8,7 +8,7 @@ use leptos_router::{
 
 use super::{
     connection_badge::ConnectionBadge, home::Home, new_partnership::NewPartnershipPage,
-    partnership_page::PartnershipPage,
+    partnership_page::PartnershipPage, share::JoinPage,
 };
 use crate::repo::Repo;
 
@@ -78,6 +78,7 @@ fn Shell() -> impl IntoView {
                 <Route path=path!("/") view=Home/>
                 <Route path=path!("/new") view=NewPartnershipPage/>
                 <Route path=path!("/p/:id") view=PartnershipPage/>
+                <Route path=path!("/join") view=JoinPage/>
             </Routes>
         </main>
     }

@@ -4,7 +4,9 @@
 use leptos::{prelude::*, task::spawn_local};
 use wasm_bindgen::JsCast;
 
+use super::share::JoinWithLink;
 use crate::{
+    access::{Role, State},
     browser::{download, local_time},
     repo::{Repo, Unreadable},
 };
@@ -17,6 +19,8 @@ struct Summary {
     markets: String,
     edited_ms: Option<i64>,
     problem: Option<String>,
+    /// How this browser holds it, when that is worth saying (view only, link revoked…).
+    access_note: Option<&'static str>,
 }
 
 fn summaries(repo: &Repo) -> Vec<Summary> {
@@ -25,6 +29,15 @@ fn summaries(repo: &Repo) -> Vec<Summary> {
         .into_iter()
         .filter(|(_, shared)| !shared.borrow_mut().doc.is_empty())
         .map(|(id, shared)| {
+            let access = repo.access_of(&id);
+            let access_note = match (access.role, access.state) {
+                (_, State::Revoked) => Some("link revoked"),
+                (_, State::Expired) => Some("link expired"),
+                (_, State::Refused) => Some("not shared"),
+                (_, State::Unregistered) => Some("not yet on the relay"),
+                (Role::Viewer, _) => Some("view only"),
+                _ => None,
+            };
             let mut local = shared.borrow_mut();
             let edited_ms = local.doc.last_edited_ms();
             match local.doc.partnership() {
@@ -40,6 +53,7 @@ fn summaries(repo: &Repo) -> Vec<Summary> {
                         .join(" · "),
                     edited_ms,
                     problem: None,
+                    access_note,
                 },
                 Err(e) => Summary {
                     id: id.to_string(),
@@ -48,6 +62,7 @@ fn summaries(repo: &Repo) -> Vec<Summary> {
                     markets: String::new(),
                     edited_ms,
                     problem: Some(e.to_string()),
+                    access_note,
                 },
             }
         })
@@ -60,8 +75,10 @@ fn summaries(repo: &Repo) -> Vec<Summary> {
 pub fn Home() -> impl IntoView {
     let repo = expect_context::<StoredValue<Repo, LocalStorage>>();
     let revision = repo.with_value(Repo::revision);
+    let access = repo.with_value(Repo::access);
     let list = Memo::new(move |_| {
         revision.track();
+        access.track();
         repo.with_value(summaries)
     });
     let unreadable = repo.with_value(Repo::unreadable);
@@ -71,6 +88,7 @@ pub fn Home() -> impl IntoView {
         <section class="page-head">
             <h1>"Your partnerships"</h1>
             <div class="head-actions">
+                <JoinWithLink/>
                 <Import/>
                 <a class="button primary" href="/new" data-testid="new-partnership">"New partnership"</a>
             </div>
@@ -99,6 +117,7 @@ fn summary_view(s: Summary) -> impl IntoView {
                 <p class="meta">
                     <span class="markets" aria-label="Markets">{s.markets}</span>
                     <span class="muted">"Last edited " {edited}</span>
+                    {s.access_note.map(|n| view! { <span class="badge" data-testid="access-badge">{n}</span> })}
                 </p>
             </li>
         }

@@ -5,9 +5,14 @@ use leptos_router::hooks::use_params_map;
 use tandem_domain::document_id::DocumentId;
 
 use super::{
-    agreement_tab::AgreementTab, kpi_tab::KpiTab, presence_bar::PresenceBar, roadmap::Roadmap,
+    agreement_tab::AgreementTab,
+    kpi_tab::KpiTab,
+    presence_bar::PresenceBar,
+    roadmap::Roadmap,
+    share::{AccessNotice, SharePanel},
     sow_tab::SowTab,
 };
+use crate::access::{Role, State};
 use crate::{
     editor::{Editor, SaveState},
     repo::{Connection, Repo},
@@ -68,7 +73,7 @@ pub fn PartnershipPage() -> impl IntoView {
         Arrival::Unavailable => view! {
             <section class="card" data-testid="unavailable">
                 <p class="error" role="alert">
-                    "The relay does not have this partnership. Check the link with whoever sent it."
+                    "This partnership is not available to you: the relay does not have it, or this browser has no link to it. Open the link you were sent (or ask for one)."
                 </p>
                 <p><a href="/">"Back to your partnerships"</a></p>
             </section>
@@ -98,6 +103,16 @@ fn page(repo: StoredValue<Repo, LocalStorage>, id: &str) -> AnyView {
 #[component]
 fn Partnership() -> impl IntoView {
     let editor = expect_context::<Editor>();
+    let repo = expect_context::<StoredValue<Repo, LocalStorage>>();
+    let access = repo.with_value(Repo::access);
+    let controlled = repo.with_value(Repo::has_access_control);
+    let is_owner = move || {
+        controlled
+            && access.with(|a| {
+                a.get(&editor.id)
+                    .is_some_and(|x| x.role == Role::Owner && x.state == State::Active)
+            })
+    };
     let brand = move || editor.view.with(|p| p.brand.as_str().to_owned());
     let creator = move || editor.view.with(|p| p.creator.as_str().to_owned());
     let markets = move || {
@@ -122,7 +137,11 @@ fn Partnership() -> impl IntoView {
                 <ExportButton/>
             </div>
         </section>
+        <AccessNotice/>
         <PresenceBar/>
+        <Show when=is_owner>
+            <SharePanel/>
+        </Show>
         {move || editor.error.get().map(|e| view! {
             <p class="error" role="alert" data-testid="edit-error">{e}</p>
         })}
@@ -187,6 +206,8 @@ fn Tabs() -> impl IntoView {
             let _ = el.focus();
         }
     };
+    let editor = expect_context::<Editor>();
+    let read_only = move || !editor.can_edit();
     view! {
         <div class="tabs" role="tablist" aria-label="Partnership documents" on:keydown=on_key>
             {Tab::ALL.into_iter().map(|t| view! {
@@ -203,12 +224,15 @@ fn Tabs() -> impl IntoView {
         </div>
         <div id=move || format!("panel-{}", current.get().id()) role="tabpanel"
             aria-labelledby=move || format!("tab-{}", current.get().id())>
-            {move || match current.get() {
-                Tab::Roadmap => view! { <Roadmap/> }.into_any(),
-                Tab::Agreement => view! { <AgreementTab/> }.into_any(),
-                Tab::Sow => view! { <SowTab/> }.into_any(),
-                Tab::Kpis => view! { <KpiTab/> }.into_any(),
-            }}
+            // Read-only (a viewer, or a link that ended): every control inside is disabled.
+            <fieldset class="plain" disabled=read_only data-testid="editable" data-read-only=move || read_only().to_string()>
+                {move || match current.get() {
+                    Tab::Roadmap => view! { <Roadmap/> }.into_any(),
+                    Tab::Agreement => view! { <AgreementTab/> }.into_any(),
+                    Tab::Sow => view! { <SowTab/> }.into_any(),
+                    Tab::Kpis => view! { <KpiTab/> }.into_any(),
+                }}
+            </fieldset>
         </div>
     }
 }
@@ -234,9 +258,19 @@ fn SyncIndicator() -> impl IntoView {
     let editor = expect_context::<Editor>();
     let repo = expect_context::<StoredValue<Repo, LocalStorage>>();
     let connection = repo.with_value(Repo::connection);
+    let access = repo.with_value(Repo::access);
     view! {
         <p class="sync-state" role="status" aria-live="polite" data-testid="sync-state">
             {move || {
+                if let Some(a) = access.with(|a| a.get(&editor.id).copied())
+                    && !a.syncs()
+                {
+                    return if a.ended().is_some() {
+                        "Not syncing: access ended".to_owned()
+                    } else {
+                        "Only in this browser until registered with the relay".to_owned()
+                    };
+                }
                 let n = editor.unsynced();
                 let changes = if n == 1 { "1 change".to_owned() } else { format!("{n} changes") };
                 match (connection.get(), n) {

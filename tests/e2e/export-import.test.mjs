@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as Automerge from '@automerge/automerge';
-import { startRelay, launchBrowser, watchErrors, eventually, createPartnership, OUTPUT } from './support.mjs';
+import { startRelay, launchBrowser, watchErrors, eventually, createPartnership, OUTPUT, inviteLink } from './support.mjs';
 
 let relay;
 let browser;
@@ -66,6 +66,14 @@ test('export, import elsewhere, merge back, refuse garbage, and JS interop', asy
   assert.match(await importFile(other, exported), /Imported as a partnership/);
   await other.getByTestId('import-result').getByRole('link').click();
   assert.ok(other.url().endsWith(`/p/${id}`), 'kept its document id');
+  // Someone else owns it on the relay, so the copy stays here, readable but not synced…
+  await other.getByTestId('access-ended').waitFor({ timeout: 10000 });
+  assert.ok(await other.getByTestId('theme-2027-Q1').isDisabled());
+  assert.equal(await other.getByTestId('theme-2027-Q1').inputValue(), 'Зимний запуск');
+  // …until the owner sends a link: then it syncs with the relay's copy.
+  await other.goto(await inviteLink(owner, relay.url, id, 'editor'));
+  await other.getByTestId('partnership-title').waitFor({ timeout: 10000 });
+  assert.equal(await other.getByTestId('role').getAttribute('data-role'), 'editor');
   await owner.getByTestId('goal').fill('Live again');
   await eventually(() => other.getByTestId('goal').inputValue(), (g) => g === 'Live again', { timeout: 10000, what: 'the import syncs' });
 

@@ -12,14 +12,18 @@ import { WebSocketClientAdapter } from '@automerge/automerge-repo-network-websoc
 import * as Automerge from '@automerge/automerge';
 import {
   startRelay, launchBrowser, watchErrors, eventually, createPartnership, ROOT,
+  registerDevice, inviteLink,
 } from './support.mjs';
 
 let browser;
 before(async () => { browser = await launchBrowser(); });
 after(async () => { await browser?.close(); });
 
-function jsClient(url) {
-  return new Repo({ network: [new WebSocketClientAdapter(url)] });
+/** A stock JS client holding a device credential (in the URL, its only way to carry one). */
+function jsClient(device, name, { connect = true } = {}) {
+  const adapter = new WebSocketClientAdapter(device.syncUrl);
+  const repo = new Repo({ network: connect ? [adapter] : [], peerId: device.peerId(name) });
+  return { repo, connect: () => repo.networkSubsystem.addNetworkAdapter(adapter) };
 }
 
 /** Finds a document, retrying while the server does not have it yet. */
@@ -63,22 +67,30 @@ async function startReferenceServer() {
   };
 }
 
-test('a JS client creates a document through the relay and a later JS client finds it', async () => {
+test('a JS client with a credential creates a document through the relay and a later JS client with a link finds it', async () => {
   const relay = await startRelay();
-  const syncUrl = relay.url.replace('http', 'ws') + '/sync';
-  const first = jsClient(syncUrl);
-  const second = jsClient(syncUrl);
+  const owner = await registerDevice(relay.url);
+  const guest = await registerDevice(relay.url);
+  const client = jsClient(owner, 'node', { connect: false });
+  const first = client.repo;
+  let second;
   try {
     const handle = first.create({ title: 'Partnership notes', markets: ['RU', 'US'] });
     handle.change((d) => { d.count = 3; });
+    // Register the document before it is first sent, then connect.
+    await owner.api('POST', `/api/docs/${handle.documentId}`);
+    client.connect();
     await first.networkSubsystem.whenReady();
+    const { secret } = await owner.api('POST', `/api/docs/${handle.documentId}/links`, { role: 'viewer' });
+    await guest.api('POST', '/api/redeem', { secret });
+    second = jsClient(guest, 'node').repo;
     const found = await find(second, handle.url);
     const doc = await eventually(async () => found.doc(), (d) => d?.count === 3, { what: 'the JS doc synced' });
     assert.equal(doc.title, 'Partnership notes');
     assert.deepEqual([...doc.markets], ['RU', 'US']);
   } finally {
     first.shutdown();
-    second.shutdown();
+    second?.shutdown();
     await relay.stop();
   }
 });
@@ -88,10 +100,14 @@ test('an edit made by a JS client reaches a Tandem browser live', async () => {
   const context = await browser.newContext();
   const page = await context.newPage();
   const errors = watchErrors(page);
-  const js = jsClient(relay.url.replace('http', 'ws') + '/sync');
+  let js;
   try {
     const id = await createPartnership(page, relay.url, 'Northwind', 'Маша');
     await page.getByTestId('goal').fill('Written in Tandem');
+    const link = await inviteLink(page, relay.url, id, 'editor', 'a Node script');
+    const device = await registerDevice(relay.url);
+    await device.api('POST', '/api/redeem', { secret: link.split('#')[1] });
+    js = jsClient(device, 'node').repo;
     const handle = await find(js, `automerge:${id}`);
     await eventually(async () => handle.doc()?.goal, (g) => g === 'Written in Tandem', { what: 'JS sees the goal' });
     handle.change((d) => { Automerge.splice(d, ['goal'], 0, 0, 'JS says: '); });
@@ -99,7 +115,7 @@ test('an edit made by a JS client reaches a Tandem browser live', async () => {
       { timeout: 5000, what: 'the browser shows the JS edit' });
     assert.deepEqual(errors, []);
   } finally {
-    js.shutdown();
+    js?.shutdown();
     await context.close();
     await relay.stop();
   }

@@ -3,7 +3,9 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { startRelay, launchBrowser, watchErrors, eventually, createPartnership, OUTPUT } from './support.mjs';
+import {
+  startRelay, launchBrowser, watchErrors, eventually, createPartnership, inviteLink, OUTPUT,
+} from './support.mjs';
 
 let browser;
 before(async () => { browser = await launchBrowser(); });
@@ -29,7 +31,7 @@ test('each side sees who else has the partnership open, and sees them go', async
 
     const creatorContext = await browser.newContext();
     const creator = await creatorContext.newPage();
-    await creator.goto(`${relay.url}/p/${id}`);
+    await creator.goto(await inviteLink(brand, relay.url, id, 'editor', 'Маша'));
     await creator.getByTestId('partnership-title').waitFor({ timeout: 10000 });
     await setName(creator, 'Маша Петрова', 'creator');
 

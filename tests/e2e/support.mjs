@@ -126,3 +126,67 @@ export async function addCampaign(page, quarter, title, market) {
   if (market) await form.getByLabel('Market').selectOption(market);
   await form.getByRole('button', { name: 'Add campaign' }).click();
 }
+
+/** A new device registered with the relay at `baseUrl` (what a stock JS client holds). */
+export async function registerDevice(baseUrl) {
+  const { randomBytes } = await import('node:crypto');
+  const id = randomBytes(8).toString('hex');
+  return deviceFrom(baseUrl, `${id}.${randomBytes(32).toString('hex')}`, { register: true });
+}
+
+async function deviceFrom(baseUrl, credential, { register = false } = {}) {
+  const id = credential.split('.')[0];
+  const api = async (method, path, body) => {
+    const response = await fetch(`${baseUrl}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${credential}`, 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const json = await response.json().catch(() => null);
+    if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${JSON.stringify(json)}`);
+    return json;
+  };
+  if (register) await api('POST', '/api/devices');
+  return {
+    id,
+    credential,
+    api,
+    /** The sync URL with the credential in the query, for clients that take only a URL. */
+    syncUrl: `${baseUrl.replace('http', 'ws')}/sync?credential=${credential}`,
+    peerId: (name) => `${id}-${name}`,
+  };
+}
+
+/** The device of a browser page (its credential from localStorage). */
+export async function pageDevice(page, baseUrl) {
+  const credential = await eventually(() => page.evaluate(() => localStorage.getItem('tandem.device')),
+    (c) => !!c, { what: 'the page has a device credential' });
+  return deviceFrom(baseUrl, credential);
+}
+
+/**
+ * Makes an invite link as the owner on `page` (through the relay's API, as the Share
+ * panel does); waits until the partnership is registered. Returns the link URL.
+ */
+export async function inviteLink(page, baseUrl, id, role = 'editor', label = '') {
+  const owner = await pageDevice(page, baseUrl);
+  await eventually(() => page.getByTestId('role').getAttribute('data-role').catch(() => null), () => true);
+  let made;
+  await eventually(async () => {
+    try {
+      made = await owner.api('POST', `/api/docs/${id}/links`, { role, label });
+      return true;
+    } catch { return false; }
+  }, (ok) => ok, { timeout: 10000, what: 'the owner can make a link (partnership registered)' });
+  return `${baseUrl}/join#${made.secret}`;
+}
+
+/** Opens an invite link in a new browser context; waits until the partnership is there. */
+export async function openLink(browser, link) {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const errors = watchErrors(page);
+  await page.goto(link);
+  await page.getByTestId('partnership-title').waitFor({ timeout: 15000 });
+  return { context, page, errors };
+}

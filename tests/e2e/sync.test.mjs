@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import {
   startRelay, launchBrowser, watchErrors, eventually, createPartnership, campaignTitles,
-  addCampaign, freePort, OUTPUT,
+  addCampaign, freePort, OUTPUT, inviteLink, openLink,
 } from './support.mjs';
 
 let browser;
@@ -15,14 +15,9 @@ after(async () => { await browser?.close(); });
 const theme = (page) => page.getByTestId('theme-2027-Q1').inputValue();
 const sorted = (xs) => [...xs].sort();
 
-/** Opens a shared partnership link in a new context; waits until it has arrived. */
-async function openAs(relayUrl, id) {
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  const errors = watchErrors(page);
-  await page.goto(`${relayUrl}/p/${id}`);
-  await page.getByTestId('partnership-title').waitFor({ timeout: 10000 });
-  return { context, page, errors };
+/** The owner on `ownerPage` sends an editor link; it is opened in a new context. */
+async function openAs(ownerPage, relayUrl, id) {
+  return openLink(browser, await inviteLink(ownerPage, relayUrl, id, 'editor'));
 }
 
 async function online(page) {
@@ -45,7 +40,7 @@ test('two people edit the same theme and different campaigns at once, and both s
     await brand.getByTestId('theme-2027-Q1').fill('Winter launch');
     await online(brand);
     await acknowledged(brand);
-    const creator = await openAs(relay.url, id);
+    const creator = await openAs(brand, relay.url, id);
     assert.equal(await theme(creator.page), 'Winter launch');
 
     // At once: the brand types at the start of the theme, the creator at its end, and
@@ -93,7 +88,7 @@ test('both go offline, edit the same paragraph and add campaigns, and come back 
     const id = await createPartnership(brand, relay.url, 'Northwind', 'Маша');
     await brand.getByTestId('theme-2027-Q1').fill('Launch plan');
     await acknowledged(brand);
-    const creator = await openAs(relay.url, id);
+    const creator = await openAs(brand, relay.url, id);
 
     await brandContext.setOffline(true);
     await creator.context.setOffline(true);
@@ -147,7 +142,7 @@ test('the relay is killed mid-session and restarted: clients reconnect and nothi
     await acknowledged(brand);
 
     // A newcomer sees everything, from the relay alone.
-    const viewer = await openAs(relay.url, id);
+    const viewer = await openAs(brand, relay.url, id);
     assert.equal(await viewer.page.getByTestId('goal').inputValue(), 'Acknowledged before the crash');
     assert.deepEqual(await campaignTitles(viewer.page, '2027-Q1'), ['Survives the crash']);
     assert.equal(await theme(viewer.page), 'Typed while the relay was down');

@@ -1,0 +1,376 @@
+//! This browser's identity with the relay and what it may do with each partnership.
+//!
+//! - The **device credential** `<device id>.<secret>` is made here once (256 random bits)
+//!   and kept in localStorage; the relay keeps only its hash. It authenticates every API
+//!   call (`Authorization: Bearer`) and the sync socket (as a WebSocket subprotocol, never
+//!   in a URL). The sync peer id starts with the device id, as the relay requires.
+//! - Per partnership, the **local access record**: the role (owner, editor, viewer) and
+//!   its state (active, waiting to be registered, revoked, expired). It decides what is
+//!   synced and whether the page is read-only; the relay enforces the same on its side.
+
+use std::fmt;
+
+use tandem_domain::document_id::DocumentId;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+
+use crate::browser::random_16;
+
+const PREF_DEVICE: &str = "tandem.device";
+const PREF_REGISTERED: &str = "tandem.device.registered";
+const PREF_ACCESS: &str = "tandem.access.";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Role {
+    Viewer,
+    Editor,
+    Owner,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Viewer => "viewer",
+            Role::Editor => "editor",
+            Role::Owner => "owner",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Role> {
+        match s {
+            "viewer" => Some(Role::Viewer),
+            "editor" => Some(Role::Editor),
+            "owner" => Some(Role::Owner),
+            _ => None,
+        }
+    }
+
+    /// How the role reads to the person who has it.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Role::Viewer => "You can view this partnership",
+            Role::Editor => "You can edit this partnership",
+            Role::Owner => "You own this partnership",
+        }
+    }
+}
+
+/// Where this browser's access to a partnership stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum State {
+    /// Synced with the relay under this role.
+    Active,
+    /// Made here; registering it with the relay waits for a connection.
+    Unregistered,
+    /// The owner revoked the link; the local copy stays, read-only.
+    Revoked,
+    /// The link expired; the local copy stays, read-only.
+    Expired,
+    /// The relay gives this browser no access (someone else registered it).
+    Refused,
+}
+
+impl State {
+    fn as_str(self) -> &'static str {
+        match self {
+            State::Active => "active",
+            State::Unregistered => "unregistered",
+            State::Revoked => "revoked",
+            State::Expired => "expired",
+            State::Refused => "refused",
+        }
+    }
+
+    fn parse(s: &str) -> Option<State> {
+        Some(match s {
+            "active" => State::Active,
+            "unregistered" => State::Unregistered,
+            "revoked" => State::Revoked,
+            "expired" => State::Expired,
+            "refused" => State::Refused,
+            _ => return None,
+        })
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Access {
+    pub role: Role,
+    pub state: State,
+}
+
+impl Access {
+    /// Whether edits are allowed here.
+    pub fn can_edit(self) -> bool {
+        self.role >= Role::Editor && matches!(self.state, State::Active | State::Unregistered)
+    }
+
+    /// Whether the partnership is synced with the relay.
+    pub fn syncs(self) -> bool {
+        self.state == State::Active
+    }
+
+    /// What ended the access, in words, if it ended.
+    pub fn ended(self) -> Option<&'static str> {
+        match self.state {
+            State::Revoked => Some("This link was revoked by the partnership's owner."),
+            State::Expired => Some("This link has expired."),
+            State::Refused => {
+                Some("The relay does not give this browser access to this partnership.")
+            }
+            State::Active | State::Unregistered => None,
+        }
+    }
+}
+
+fn storage() -> Option<web_sys::Storage> {
+    web_sys::window().and_then(|w| w.local_storage().ok().flatten())
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// This browser's device: its id and credential, made on first use.
+#[derive(Clone)]
+pub struct Device {
+    pub id: String,
+    credential: String,
+}
+
+impl fmt::Debug for Device {
+    // Never print the secret.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Device").field("id", &self.id).finish()
+    }
+}
+
+impl Device {
+    pub fn load_or_create() -> Device {
+        let stored = storage().and_then(|s| s.get_item(PREF_DEVICE).ok().flatten());
+        if let Some(credential) = stored
+            && let Some((id, secret)) = credential.split_once('.')
+            && id.len() == 16
+            && secret.len() == 64
+        {
+            return Device {
+                id: id.to_owned(),
+                credential,
+            };
+        }
+        let id = hex(&random_16()[..8]);
+        let mut secret = random_16().to_vec();
+        secret.extend_from_slice(&random_16());
+        let credential = format!("{id}.{}", hex(&secret));
+        if let Some(s) = storage() {
+            let _ = s.set_item(PREF_DEVICE, &credential);
+            let _ = s.remove_item(PREF_REGISTERED);
+        }
+        Device { id, credential }
+    }
+
+    /// The WebSocket subprotocols that carry the credential.
+    pub fn protocols(&self) -> [String; 2] {
+        [
+            "tandem.v1".to_owned(),
+            format!("tandem.credential.{}", self.credential),
+        ]
+    }
+
+    fn registered_with(&self, api: &str) -> bool {
+        storage()
+            .and_then(|s| s.get_item(PREF_REGISTERED).ok().flatten())
+            .is_some_and(|v| v == api)
+    }
+
+    /// Forgets that the relay knows this device (it refused a connection).
+    pub fn forget_registration(&self) {
+        if let Some(s) = storage() {
+            let _ = s.remove_item(PREF_REGISTERED);
+        }
+    }
+
+    /// Registers with the relay unless it already has.
+    pub async fn ensure_registered(&self, api: &str) -> Result<(), ApiError> {
+        if self.registered_with(api) {
+            return Ok(());
+        }
+        call(api, self, "POST", "/api/devices", None).await?;
+        if let Some(s) = storage() {
+            let _ = s.set_item(PREF_REGISTERED, api);
+        }
+        Ok(())
+    }
+}
+
+/// What a failed API call said.
+#[derive(Debug, Clone)]
+pub struct ApiError {
+    /// HTTP status; 0 when the relay could not be reached.
+    pub status: u16,
+    /// The relay's machine-readable reason (`revoked`, `expired`, …).
+    pub reason: String,
+    pub message: String,
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+fn js_error(e: JsValue) -> ApiError {
+    ApiError {
+        status: 0,
+        reason: "offline".into(),
+        message: format!(
+            "the relay cannot be reached ({})",
+            e.as_string()
+                .or_else(|| js_sys::Reflect::get(&e, &"message".into())
+                    .ok()
+                    .and_then(|m| m.as_string()))
+                .unwrap_or_else(|| "network error".into())
+        ),
+    }
+}
+
+/// Reads a string field of a JSON object.
+pub fn field(value: &JsValue, name: &str) -> Option<String> {
+    js_sys::Reflect::get(value, &JsValue::from_str(name))
+        .ok()
+        .and_then(|v| v.as_string())
+}
+
+/// Reads a number field of a JSON object.
+pub fn number(value: &JsValue, name: &str) -> Option<f64> {
+    js_sys::Reflect::get(value, &JsValue::from_str(name))
+        .ok()
+        .and_then(|v| v.as_f64())
+}
+
+/// One JSON call to the relay's API as this device.
+pub async fn call(
+    api: &str,
+    device: &Device,
+    method: &str,
+    path: &str,
+    body: Option<&JsValue>,
+) -> Result<JsValue, ApiError> {
+    let window = web_sys::window().ok_or_else(|| js_error("no window".into()))?;
+    let init = web_sys::RequestInit::new();
+    init.set_method(method);
+    let headers = web_sys::Headers::new().map_err(js_error)?;
+    headers
+        .set("Authorization", &format!("Bearer {}", device.credential))
+        .map_err(js_error)?;
+    if let Some(body) = body {
+        headers
+            .set("Content-Type", "application/json")
+            .map_err(js_error)?;
+        let text = js_sys::JSON::stringify(body).map_err(js_error)?;
+        init.set_body(&text);
+    }
+    init.set_headers(&headers);
+    let request = web_sys::Request::new_with_str_and_init(&format!("{api}{path}"), &init)
+        .map_err(js_error)?;
+    let response: web_sys::Response = JsFuture::from(window.fetch_with_request(&request))
+        .await
+        .map_err(js_error)?
+        .unchecked_into();
+    let status = response.status();
+    let json = match response.json() {
+        Ok(promise) => JsFuture::from(promise).await.unwrap_or(JsValue::NULL),
+        Err(_) => JsValue::NULL,
+    };
+    if response.ok() {
+        Ok(json)
+    } else {
+        Err(ApiError {
+            status,
+            reason: field(&json, "reason").unwrap_or_default(),
+            message: field(&json, "error")
+                .unwrap_or_else(|| format!("the relay answered {status}")),
+        })
+    }
+}
+
+fn access_key(id: &DocumentId) -> String {
+    format!("{PREF_ACCESS}{id}")
+}
+
+/// The access recorded for a partnership, if any.
+pub fn load(id: &DocumentId) -> Option<Access> {
+    storage()
+        .and_then(|s| s.get_item(&access_key(id)).ok().flatten())
+        .and_then(|v| {
+            let (role, state) = v.split_once(' ')?;
+            Some(Access {
+                role: Role::parse(role)?,
+                state: State::parse(state)?,
+            })
+        })
+}
+
+/// Every partnership on a relay without access control (another automerge-repo server).
+pub const OPEN: Access = Access {
+    role: Role::Owner,
+    state: State::Active,
+};
+
+/// A partnership stored here with no record was made here before sharing existed: it is
+/// this browser's to register.
+pub const MADE_HERE: Access = Access {
+    role: Role::Owner,
+    state: State::Unregistered,
+};
+
+pub fn store(id: &DocumentId, access: Access) {
+    if let Some(s) = storage() {
+        let _ = s.set_item(
+            &access_key(id),
+            &format!("{} {}", access.role.as_str(), access.state.as_str()),
+        );
+    }
+}
+
+/// The relay's API base (`http(s)://host`) for a sync URL (`ws(s)://host/sync`).
+pub fn api_base(relay_url: &str) -> String {
+    let http = relay_url
+        .replacen("wss://", "https://", 1)
+        .replacen("ws://", "http://", 1);
+    match http
+        .find("://")
+        .and_then(|i| http[i + 3..].find('/').map(|j| i + 3 + j))
+    {
+        Some(path_start) => http[..path_start].to_owned(),
+        None => http,
+    }
+}
+
+/// The link to send for a secret: the secret rides in the fragment, which browsers never
+/// send to a server.
+pub fn link_url(secret: &str) -> String {
+    let origin = web_sys::window()
+        .and_then(|w| w.location().origin().ok())
+        .unwrap_or_default();
+    format!("{origin}/join#{secret}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    #[test]
+    fn api_base_from_sync_url() {
+        assert_eq!(
+            api_base("ws://127.0.0.1:8080/sync"),
+            "http://127.0.0.1:8080"
+        );
+        assert_eq!(
+            api_base("wss://tandem.example/sync"),
+            "https://tandem.example"
+        );
+        assert_eq!(api_base("ws://host"), "http://host");
+    }
+}

@@ -1,0 +1,454 @@
+//! Sharing: the owner's links panel, the join page a link opens, the access notice on a
+//! partnership, and pasting a link or recovery key on the home page.
+
+use leptos::{prelude::*, task::spawn_local};
+use leptos_router::hooks::use_navigate;
+use wasm_bindgen::JsValue;
+
+use crate::{
+    access::{self, ApiError, Role, State},
+    browser::{local_time, now_ms},
+    editor::Editor,
+    repo::Repo,
+};
+
+/// The secret in a pasted link (`…/join#<secret>`) or a bare secret.
+fn secret_of(pasted: &str) -> Option<String> {
+    let s = pasted.trim();
+    let secret = s.rsplit_once('#').map_or(s, |(_, after)| after);
+    let (id, rest) = secret.split_once('.')?;
+    let hexish = |x: &str, n: usize| x.len() == n && x.bytes().all(|b| b.is_ascii_hexdigit());
+    (hexish(id, 16) && hexish(rest, 64)).then(|| secret.to_owned())
+}
+
+/// Why joining failed, in words, with what to do.
+fn join_error(e: &ApiError) -> String {
+    match e.reason.as_str() {
+        "revoked" => "This link was revoked. Ask the person who sent it for a new one.".into(),
+        "expired" => "This link has expired. Ask the person who sent it for a new one.".into(),
+        "unknown-link" => {
+            "This link is not valid: check that it was copied whole, or ask for it again.".into()
+        }
+        "offline" => format!(
+            "Joining needs the relay once, and it cannot be reached ({e}). Try again when you are online."
+        ),
+        "rate-limited" => format!("{e}."),
+        _ => format!("The link could not be used: {e}."),
+    }
+}
+
+/// `/join#<secret>`: redeems the link, then opens the partnership.
+#[component]
+pub fn JoinPage() -> impl IntoView {
+    let repo = expect_context::<StoredValue<Repo, LocalStorage>>();
+    let navigate = use_navigate();
+    let failure = RwSignal::new(None::<String>);
+    let attempt = RwSignal::new(0u32);
+    // Read the secret once, then take it out of the address bar and history.
+    let location = web_sys::window().map(|w| w.location());
+    let hash = location
+        .as_ref()
+        .and_then(|l| l.hash().ok())
+        .unwrap_or_default();
+    let secret = secret_of(&hash);
+    if secret.is_some()
+        && let Some(history) = web_sys::window().and_then(|w| w.history().ok())
+    {
+        let _ = history.replace_state_with_url(&JsValue::NULL, "", Some("/join"));
+    }
+    Effect::new(move |_| {
+        attempt.track();
+        let Some(secret) = secret.clone() else {
+            failure.set(Some(
+                "This link is incomplete: the part after “#” is missing. Ask for the link again."
+                    .into(),
+            ));
+            return;
+        };
+        failure.set(None);
+        let repo = repo.get_value();
+        let navigate = navigate.clone();
+        spawn_local(async move {
+            match repo.join(&secret).await {
+                Ok((id, _)) => navigate(&format!("/p/{id}"), Default::default()),
+                Err(e) => failure.set(Some(join_error(&e))),
+            }
+        });
+    });
+    view! {
+        <section class="card" data-testid="join">
+            {move || match failure.get() {
+                None => view! { <p role="status">"Joining the partnership…"</p> }.into_any(),
+                Some(e) => view! {
+                    <p class="error" role="alert" data-testid="join-error">{e}</p>
+                    <p>
+                        <button type="button" on:click=move |_| attempt.update(|a| *a += 1)>"Try again"</button>
+                        " "
+                        <a href="/">"Back to your partnerships"</a>
+                    </p>
+                }.into_any(),
+            }}
+        </section>
+    }
+}
+
+/// On the home page: paste a link or a recovery key someone sent.
+#[component]
+pub fn JoinWithLink() -> impl IntoView {
+    let navigate = use_navigate();
+    let text = RwSignal::new(String::new());
+    let problem = RwSignal::new(None::<&'static str>);
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        match secret_of(&text.get_untracked()) {
+            Some(secret) => {
+                // The join page reads the secret from the fragment, as from a clicked link.
+                if let Some(w) = web_sys::window() {
+                    let _ = w.location().set_hash(&secret);
+                }
+                navigate(&format!("/join#{secret}"), Default::default());
+            }
+            None => problem.set(Some(
+                "That is not a Tandem link or recovery key: paste the whole link you were sent.",
+            )),
+        }
+    };
+    view! {
+        <form class="join-form" on:submit=on_submit>
+            <label for="join-link">"Got a link or a recovery key?"</label>
+            <div class="row">
+                <input id="join-link" type="text" autocomplete="off" spellcheck="false"
+                    placeholder="https://…/join#…" data-testid="join-link"
+                    prop:value=move || text.get()
+                    on:input=move |ev| { text.set(event_target_value(&ev)); problem.set(None); }/>
+                <button type="submit">"Open"</button>
+            </div>
+            {move || problem.get().map(|p| view! { <p class="error" role="alert">{p}</p> })}
+        </form>
+    }
+}
+
+/// The person's role, and a plain notice when their access ended.
+#[component]
+pub fn AccessNotice() -> impl IntoView {
+    let editor = expect_context::<Editor>();
+    let repo = expect_context::<StoredValue<Repo, LocalStorage>>();
+    let access_map = repo.with_value(Repo::access);
+    let access = move || {
+        access_map
+            .with(|a| a.get(&editor.id).copied())
+            .unwrap_or_else(|| repo.with_value(|r| r.access_of(&editor.id)))
+    };
+    if !repo.with_value(Repo::has_access_control) {
+        return ().into_any();
+    }
+    view! {
+        <p class="role-note" data-testid="role" data-role=move || access().role.as_str()>
+            {move || {
+                let a = access();
+                match (a.role, a.state) {
+                    (_, State::Revoked | State::Expired | State::Refused) => String::new(),
+                    (_, State::Unregistered) => "Only in this browser until the relay registers it (as soon as you are online).".to_owned(),
+                    (Role::Viewer, State::Active) => "View only: you see the other side's edits live, but cannot change anything.".to_owned(),
+                    (role, _) => format!("{}.", role.describe()),
+                }
+            }}
+        </p>
+        {move || access().ended().map(|why| view! {
+            <div class="banner warn" role="alert" data-testid="access-ended">
+                <strong>{why}</strong>
+                " Your copy stays in this browser and you can still read and export it, but it no longer syncs and cannot be edited. Ask the owner for a new link to work on it together again."
+            </div>
+        })}
+    }
+    .into_any()
+}
+
+#[derive(Debug, Clone, PartialEq)]
+struct LinkRow {
+    id: String,
+    role: String,
+    label: String,
+    created_ms: Option<f64>,
+    expires_ms: Option<f64>,
+    revoked_ms: Option<f64>,
+    last_used_ms: Option<f64>,
+}
+
+fn rows(answer: &JsValue) -> Vec<LinkRow> {
+    let list = js_sys::Reflect::get(answer, &"links".into()).unwrap_or(JsValue::NULL);
+    js_sys::Array::from(&list)
+        .iter()
+        .map(|l| LinkRow {
+            id: access::field(&l, "id").unwrap_or_default(),
+            role: access::field(&l, "role").unwrap_or_default(),
+            label: access::field(&l, "label").unwrap_or_default(),
+            created_ms: access::number(&l, "created_ms"),
+            expires_ms: access::number(&l, "expires_ms"),
+            revoked_ms: access::number(&l, "revoked_ms"),
+            last_used_ms: access::number(&l, "last_used_ms"),
+        })
+        .collect()
+}
+
+fn when(ms: Option<f64>) -> String {
+    ms.map(|m| local_time(m as i64))
+        .unwrap_or_else(|| "—".into())
+}
+
+/// `YYYY-MM-DD` → the end of that day in the viewer's time zone, in ms.
+fn end_of_day_ms(date: &str) -> Option<i64> {
+    let mut parts = date.split('-').map(|p| p.parse::<i32>().ok());
+    let (y, m, d) = (parts.next()??, parts.next()??, parts.next()??);
+    let end = js_sys::Date::new_with_year_month_day_hr_min_sec(
+        u32::try_from(y).ok()?,
+        m - 1,
+        d,
+        23,
+        59,
+        59,
+    );
+    let ms = end.get_time();
+    ms.is_finite().then_some(ms as i64)
+}
+
+fn copy_to_clipboard(text: &str) {
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let clipboard = js_sys::Reflect::get(&window.navigator(), &"clipboard".into());
+    if let Ok(clipboard) = clipboard
+        && let Ok(write) = js_sys::Reflect::get(&clipboard, &"writeText".into())
+        && let Some(write) = wasm_bindgen::JsCast::dyn_ref::<js_sys::Function>(&write)
+    {
+        let _ = write.call1(&clipboard, &JsValue::from_str(text));
+    }
+}
+
+/// The owner's sharing panel: make links, see them, revoke them; a recovery key.
+#[component]
+pub fn SharePanel() -> impl IntoView {
+    let editor = expect_context::<Editor>();
+    let repo = expect_context::<StoredValue<Repo, LocalStorage>>();
+    let id = editor.id;
+    let links = RwSignal::new(None::<Result<Vec<LinkRow>, String>>);
+    let made = RwSignal::new(None::<(String, String)>);
+    let problem = RwSignal::new(None::<String>);
+    let role = RwSignal::new("editor".to_owned());
+    let label = RwSignal::new(String::new());
+    let expiry = RwSignal::new(String::new());
+    let busy = RwSignal::new(false);
+
+    let reload = move || {
+        let repo = repo.get_value();
+        spawn_local(async move {
+            let answer = repo
+                .api("GET", &format!("/api/docs/{id}/links"), None)
+                .await;
+            links.set(Some(answer.map(|a| rows(&a)).map_err(|e| e.to_string())));
+        });
+    };
+    let create =
+        move |role: String, label: String, expires_ms: Option<i64>, title: &'static str| {
+            let repo = repo.get_value();
+            busy.set(true);
+            spawn_local(async move {
+                let body = js_sys::Object::new();
+                let _ = js_sys::Reflect::set(&body, &"role".into(), &role.into());
+                let _ = js_sys::Reflect::set(&body, &"label".into(), &label.into());
+                if let Some(ms) = expires_ms {
+                    let _ = js_sys::Reflect::set(
+                        &body,
+                        &"expires_ms".into(),
+                        &JsValue::from_f64(ms as f64),
+                    );
+                }
+                match repo
+                    .api("POST", &format!("/api/docs/{id}/links"), Some(&body))
+                    .await
+                {
+                    Ok(answer) => {
+                        let secret = access::field(&answer, "secret").unwrap_or_default();
+                        made.set(Some((title.to_owned(), access::link_url(&secret))));
+                        problem.set(None);
+                        reload();
+                    }
+                    Err(e) => problem.set(Some(format!("The link could not be made: {e}."))),
+                }
+                busy.set(false);
+            });
+        };
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let date = expiry.get_untracked();
+        let expires_ms = if date.is_empty() {
+            None
+        } else {
+            match end_of_day_ms(&date) {
+                Some(ms) if ms > now_ms() => Some(ms),
+                _ => {
+                    problem.set(Some("The expiry must be a date from today on.".into()));
+                    return;
+                }
+            }
+        };
+        create(
+            role.get_untracked(),
+            label.get_untracked(),
+            expires_ms,
+            "New link",
+        );
+        label.set(String::new());
+    };
+    let revoke = move |link: String| {
+        let repo = repo.get_value();
+        spawn_local(async move {
+            match repo
+                .api("DELETE", &format!("/api/docs/{id}/links/{link}"), None)
+                .await
+            {
+                Ok(_) => reload(),
+                Err(e) => problem.set(Some(format!("The link could not be revoked: {e}."))),
+            }
+        });
+    };
+    let on_toggle = move |ev: leptos::ev::Event| {
+        let open = wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(
+            ev.target().unwrap_or_else(|| JsValue::NULL.into()),
+        )
+        .ok()
+        .and_then(|el| el.get_attribute("open"))
+        .is_some();
+        if open && links.get_untracked().is_none() {
+            reload();
+        }
+    };
+
+    view! {
+        <details class="card share-panel" data-testid="share-panel" on:toggle=on_toggle>
+            <summary data-testid="share-toggle">"Share this partnership"</summary>
+            <p class="muted">
+                "Send a link to the people you work with. An editor can change everything; a viewer sees it live but cannot change anything. "
+                "The secret part of the link is after “#”: it never reaches a server log. Revoke a link and its sessions end at once."
+            </p>
+            <form class="share-form" on:submit=on_submit>
+                <label>"Role"
+                    <select data-testid="link-role" on:change=move |ev| role.set(event_target_value(&ev))>
+                        <option value="editor" selected=true>"Editor — can edit"</option>
+                        <option value="viewer">"Viewer — can only read"</option>
+                    </select>
+                </label>
+                <label>"For (optional)"
+                    <input type="text" maxlength="200" placeholder="Anna Petrova, Studio North"
+                        data-testid="link-label" prop:value=move || label.get()
+                        on:input=move |ev| label.set(event_target_value(&ev))/>
+                </label>
+                <label>"Expires (optional)"
+                    <input type="date" data-testid="link-expiry" prop:value=move || expiry.get()
+                        on:input=move |ev| expiry.set(event_target_value(&ev))/>
+                </label>
+                <button type="submit" class="primary" data-testid="create-link" disabled=move || busy.get()>"Create link"</button>
+            </form>
+            {move || made.get().map(|(title, url)| {
+                let copy_url = url.clone();
+                view! {
+                    <div class="made-link" role="status">
+                        <p><strong>{title}</strong> " — copy it now; it is shown only once."</p>
+                        <div class="row">
+                            <input type="text" readonly=true data-testid="made-link" prop:value=url
+                                aria-label="The link to send"
+                                on:focus=move |ev| {
+                                    if let Ok(input) = wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlInputElement>(
+                                        ev.target().unwrap_or_else(|| JsValue::NULL.into()),
+                                    ) {
+                                        input.select();
+                                    }
+                                }/>
+                            <button type="button" on:click=move |_| copy_to_clipboard(&copy_url)>"Copy"</button>
+                        </div>
+                    </div>
+                }
+            })}
+            {move || problem.get().map(|p| view! { <p class="error" role="alert" data-testid="share-error">{p}</p> })}
+            <h3>"Links"</h3>
+            {move || match links.get() {
+                None => view! { <p class="muted">"Loading…"</p> }.into_any(),
+                Some(Err(e)) => view! { <p class="error" role="alert">"The links could not be loaded: " {e}</p> }.into_any(),
+                Some(Ok(list)) if list.is_empty() => view! { <p class="muted">"No links yet."</p> }.into_any(),
+                Some(Ok(list)) => view! {
+                    <table class="links" data-testid="links">
+                        <thead><tr>
+                            <th scope="col">"For"</th><th scope="col">"Role"</th><th scope="col">"Created"</th>
+                            <th scope="col">"Last used"</th><th scope="col">"Expires"</th><th scope="col">"Status"</th>
+                        </tr></thead>
+                        <tbody>
+                            {list.into_iter().map(|l| {
+                                let expired = l.expires_ms.is_some_and(|e| e <= now_ms() as f64);
+                                let status = if l.revoked_ms.is_some() {
+                                    "Revoked"
+                                } else if expired {
+                                    "Expired"
+                                } else {
+                                    "Active"
+                                };
+                                let active = status == "Active";
+                                let link_id = l.id.clone();
+                                let role = match l.role.as_str() {
+                                    "owner" => "Owner (recovery key)".to_owned(),
+                                    r => r.to_owned(),
+                                };
+                                let who = if l.label.is_empty() { "—".to_owned() } else { l.label.clone() };
+                                let name = who.clone();
+                                view! {
+                                    <tr data-testid="link-row" data-status=status.to_lowercase()>
+                                        <td>{who}</td><td>{role}</td><td>{when(l.created_ms)}</td>
+                                        <td>{when(l.last_used_ms)}</td><td>{when(l.expires_ms)}</td>
+                                        <td>
+                                            {status}
+                                            <Show when=move || active>
+                                                " "
+                                                <button type="button" class="small-button danger" data-testid="revoke-link"
+                                                    aria-label=format!("Revoke the link for {name}")
+                                                    on:click={
+                                                        let link_id = link_id.clone();
+                                                        move |_| revoke(link_id.clone())
+                                                    }>"Revoke"</button>
+                                            </Show>
+                                        </td>
+                                    </tr>
+                                }
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                }.into_any(),
+            }}
+            <h3>"Recovery key"</h3>
+            <p class="muted">
+                "Open it on your other device (your phone, another laptop) to own this partnership there too. "
+                "Keep it like a password; revoke it here if it is lost."
+            </p>
+            <button type="button" data-testid="create-recovery-key" disabled=move || busy.get()
+                on:click=move |_| create("owner".into(), "Recovery key".into(), None, "Recovery key")>
+                "Create a recovery key"
+            </button>
+        </details>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    #[test]
+    fn secrets_come_out_of_pasted_links() {
+        let secret = format!("0123456789abcdef.{}", "a1".repeat(32));
+        assert_eq!(
+            secret_of(&format!("https://x.example/join#{secret}")),
+            Some(secret.clone())
+        );
+        assert_eq!(secret_of(&format!("  {secret} ")), Some(secret.clone()));
+        assert_eq!(secret_of("https://x.example/join#"), None);
+        assert_eq!(secret_of("hello"), None);
+    }
+}
