@@ -9,10 +9,12 @@
 //! - [`storage`]: the IndexedDB document store (chunks in the automerge-repo layout).
 //! - [`access`]: this browser's device credential, the relay's API, and the access
 //!   (role, revoked, expired) recorded per partnership.
+//! - [`app_shell`]: the service worker for offline loading, and the update prompt.
 //! - [`browser`]: clock, randomness, downloads, local-time display.
 //! - [`prefs`]: small preferences of this browser (display name and side).
 
 pub mod access;
+pub mod app_shell;
 pub mod browser;
 pub mod editor;
 pub mod local_doc;

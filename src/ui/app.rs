@@ -10,7 +10,10 @@ use super::{
     connection_badge::ConnectionBadge, home::Home, new_partnership::NewPartnershipPage,
     partnership_page::PartnershipPage, share::JoinPage,
 };
-use crate::repo::Repo;
+use crate::{
+    app_shell::{UpdatePrompt, register_service_worker, watch_for_updates},
+    repo::Repo,
+};
 
 #[derive(Clone)]
 enum Boot {
@@ -21,6 +24,8 @@ enum Boot {
 
 #[component]
 pub fn App() -> impl IntoView {
+    register_service_worker();
+    let update = watch_for_updates();
     let boot = RwSignal::new(Boot::Opening);
     spawn_local(async move {
         match Repo::open().await {
@@ -32,6 +37,7 @@ pub fn App() -> impl IntoView {
     view! {
         <Router>
             <a class="skip-link" href="#main">"Skip to content"</a>
+            <UpdatePrompt available=update/>
             {move || match boot.get() {
                 Boot::Opening => view! {
                     <TopBar/>

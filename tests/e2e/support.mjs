@@ -34,10 +34,10 @@ export async function freePort() {
  * resolves to {url, dataDir, kill, stop}. `kill()` is SIGKILL and keeps the data;
  * `stop()` is SIGTERM and removes the data folder.
  */
-export async function startRelay({ port = 0, dataDir } = {}) {
+export async function startRelay({ port = 0, dataDir, appDir = join(ROOT, 'dist') } = {}) {
   dataDir ??= mkdtempSync(join(tmpdir(), 'tandem-e2e-'));
   const bin = process.env.TANDEM_RELAY_BIN ?? join(ROOT, 'target/release/tandem-relay');
-  const child = spawn(bin, ['--addr', `127.0.0.1:${port}`, '--data-dir', dataDir, '--app-dir', join(ROOT, 'dist')], {
+  const child = spawn(bin, ['--addr', `127.0.0.1:${port}`, '--data-dir', dataDir, '--app-dir', appDir], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let log = '';
