@@ -10,6 +10,7 @@
 use leptos::{prelude::*, task::spawn_local};
 use tandem_domain::{
     document_id::DocumentId,
+    history::Author,
     partnership::{Partnership, RoadmapError},
 };
 
@@ -37,6 +38,8 @@ pub struct Editor {
     /// The last refused command, in words.
     pub error: RwSignal<Option<String>>,
     pub save: RwSignal<SaveState>,
+    /// A past version shown read-only (the history): never edited, never saved.
+    frozen: bool,
 }
 
 impl Editor {
@@ -55,6 +58,7 @@ impl Editor {
             view: RwSignal::new(view),
             error: RwSignal::new(None),
             save: RwSignal::new(SaveState::Saved),
+            frozen: false,
         };
         let revision = repo.with_value(Repo::revision);
         Effect::new(move |previous: Option<u64>| {
@@ -67,6 +71,22 @@ impl Editor {
         Ok(editor)
     }
 
+    /// A past version of a partnership, for reading only.
+    pub fn frozen(
+        repo: StoredValue<Repo, LocalStorage>,
+        id: DocumentId,
+        past: Partnership,
+    ) -> Self {
+        Editor {
+            repo,
+            id,
+            view: RwSignal::new(past),
+            error: RwSignal::new(None),
+            save: RwSignal::new(SaveState::Saved),
+            frozen: true,
+        }
+    }
+
     /// Applies a command. Returns whether it was accepted; a refusal is shown in `error`.
     pub fn edit(
         &self,
@@ -77,13 +97,31 @@ impl Editor {
             return false;
         };
         // The page is read-only then; this guards against anything that slips through.
-        if !self.can_edit() {
+        if self.frozen || !self.can_edit() {
             self.error.set(Some(
                 "you can read this partnership but not change it".to_owned(),
             ));
             return false;
         }
-        let result = shared.borrow_mut().doc.change(now_ms(), message, command);
+        // The history shows who made a change by the name recorded under this replica's
+        // actor: record it with the first change, and again if the name changes.
+        let me = self.repo.with_value(|r| r.me().get_untracked());
+        let result = {
+            let mut local = shared.borrow_mut();
+            let actor = local.doc.actor_hex();
+            local.doc.change(now_ms(), message, |p| {
+                if let Some(me) = me {
+                    let author = Author {
+                        name: me.name.clone(),
+                        side: me.side.as_str().to_owned(),
+                    };
+                    if p.people.get(&actor) != Some(&author) {
+                        p.people.insert(actor, author);
+                    }
+                }
+                command(p)
+            })
+        };
         match result {
             Ok(()) => {
                 self.error.set(None);
@@ -148,6 +186,9 @@ impl Editor {
 
     /// Whether this browser may change the partnership (tracked: screens follow it).
     pub fn can_edit(&self) -> bool {
+        if self.frozen {
+            return false;
+        }
         let id = self.id;
         self.repo.with_value(|r| {
             r.access()

@@ -7,6 +7,7 @@ pub mod campaign_row;
 pub mod collab_text;
 pub mod connection_badge;
 pub mod fields;
+pub mod history_tab;
 pub mod home;
 pub mod kpi_tab;
 pub mod new_partnership;

@@ -33,7 +33,7 @@ fn AgreementLine(field: AgreementText, id: &'static str, label: &'static str) ->
                 prop:value=move || editor.view.with(|p| text_of(&p.agreement, field))
                 on:change=move |ev| {
                     let value = event_target_value(&ev);
-                    editor.edit(label, |p| {
+                    editor.edit(&format!("changed the agreement: {}", label.to_lowercase()), |p| {
                         p.set_agreement_text(field, &value);
                         Ok(())
                     });
@@ -52,7 +52,7 @@ fn AgreementProse(field: AgreementText, id: &'static str, label: &'static str) -
             <CollabTextarea id=id.to_owned() test_id=id.to_owned() rows=3 placeholder=""
                 value=Signal::derive(move || editor.view.with(|p| text_of(&p.agreement, field)))
                 on_input=move |value: String| {
-                    editor.edit(label, |p| {
+                    editor.edit(&format!("changed the agreement: {}", label.to_lowercase()), |p| {
                         p.set_agreement_text(field, &value);
                         Ok(())
                     });

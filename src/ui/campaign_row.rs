@@ -75,17 +75,27 @@ pub fn CampaignRow(q: QuarterId, id: CampaignId) -> impl IntoView {
         let Some(mut draft) = campaign.with_untracked(|c| c.as_ref().map(draft_of)) else {
             return false;
         };
+        let before = draft.status;
         change(&mut draft);
+        let message = if draft.status == before {
+            format!("changed campaign “{}”", draft.title.trim())
+        } else {
+            format!("marked campaign “{}” {}", draft.title.trim(), draft.status)
+        };
         let id = id.get_value();
-        editor.edit("edit a campaign", move |p| p.update_campaign(q, &id, draft))
+        editor.edit(&message, move |p| p.update_campaign(q, &id, draft))
     };
     let move_to = move |to: usize| {
         let id = id.get_value();
-        editor.edit("move a campaign", move |p| p.move_campaign(q, &id, to));
+        editor.edit(&format!("moved campaign “{}”", title()), move |p| {
+            p.move_campaign(q, &id, to)
+        });
     };
     let remove = move |_| {
         let id = id.get_value();
-        editor.edit("remove a campaign", move |p| p.remove_campaign(q, &id));
+        editor.edit(&format!("removed campaign “{}”", title()), move |p| {
+            p.remove_campaign(q, &id)
+        });
     };
     let input_id = move |name: &str| id.with_value(|id| format!("{name}-{id}"));
     let on_date = move |ev: leptos::ev::Event, is_start: bool| {

@@ -6,6 +6,7 @@ use tandem_domain::document_id::DocumentId;
 
 use super::{
     agreement_tab::AgreementTab,
+    history_tab::{HistoryTab, LastVisit, load_seen, store_seen},
     kpi_tab::KpiTab,
     presence_bar::PresenceBar,
     roadmap::Roadmap,
@@ -95,6 +96,33 @@ fn page(repo: StoredValue<Repo, LocalStorage>, id: &str) -> AnyView {
         .into_any(),
         Ok(editor) => {
             provide_context(editor);
+            // "Since your last visit": what this browser had seen when the page last
+            // closed; what it sees now is remembered when this page closes.
+            provide_context(LastVisit(load_seen(&editor.id)));
+            let id = editor.id;
+            // Only while this page shows the partnership (the page-hide listener outlives
+            // it when the person moves on inside the app).
+            let showing = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
+            let remember = {
+                let showing = showing.clone();
+                move || {
+                    if !showing.swap(false, std::sync::atomic::Ordering::Relaxed) {
+                        return;
+                    }
+                    if let Some(shared) = repo.try_with_value(|r| r.get(&id)).flatten() {
+                        store_seen(&id, &shared.borrow_mut().doc.heads());
+                    }
+                }
+            };
+            on_cleanup(remember.clone());
+            if let Some(w) = web_sys::window() {
+                let on_hide = wasm_bindgen::closure::Closure::<dyn FnMut()>::new(remember);
+                let _ = w.add_event_listener_with_callback(
+                    "pagehide",
+                    wasm_bindgen::JsCast::unchecked_ref(on_hide.as_ref()),
+                );
+                on_hide.forget(); // A handful per page life; each stores the newest heads.
+            }
             view! { <Partnership/> }.into_any()
         }
     }
@@ -155,10 +183,17 @@ enum Tab {
     Agreement,
     Sow,
     Kpis,
+    History,
 }
 
 impl Tab {
-    const ALL: [Tab; 4] = [Tab::Roadmap, Tab::Agreement, Tab::Sow, Tab::Kpis];
+    const ALL: [Tab; 5] = [
+        Tab::Roadmap,
+        Tab::Agreement,
+        Tab::Sow,
+        Tab::Kpis,
+        Tab::History,
+    ];
 
     fn id(self) -> &'static str {
         match self {
@@ -166,6 +201,7 @@ impl Tab {
             Tab::Agreement => "agreement",
             Tab::Sow => "sow",
             Tab::Kpis => "kpis",
+            Tab::History => "history",
         }
     }
 
@@ -175,6 +211,7 @@ impl Tab {
             Tab::Agreement => "Agreement",
             Tab::Sow => "Statement of work",
             Tab::Kpis => "KPIs & verdict",
+            Tab::History => "History",
         }
     }
 }
@@ -224,15 +261,21 @@ fn Tabs() -> impl IntoView {
         </div>
         <div id=move || format!("panel-{}", current.get().id()) role="tabpanel"
             aria-labelledby=move || format!("tab-{}", current.get().id())>
-            // Read-only (a viewer, or a link that ended): every control inside is disabled.
-            <fieldset class="plain" disabled=read_only data-testid="editable" data-read-only=move || read_only().to_string()>
-                {move || match current.get() {
-                    Tab::Roadmap => view! { <Roadmap/> }.into_any(),
-                    Tab::Agreement => view! { <AgreementTab/> }.into_any(),
-                    Tab::Sow => view! { <SowTab/> }.into_any(),
-                    Tab::Kpis => view! { <KpiTab/> }.into_any(),
-                }}
-            </fieldset>
+            {move || match current.get() {
+                // Reading the history is open to everyone who can see the partnership.
+                Tab::History => view! { <HistoryTab/> }.into_any(),
+                // Read-only (a viewer, or a link that ended): every control inside is disabled.
+                tab => view! {
+                    <fieldset class="plain" disabled=read_only data-testid="editable" data-read-only=move || read_only().to_string()>
+                        {match tab {
+                            Tab::Agreement => view! { <AgreementTab/> }.into_any(),
+                            Tab::Sow => view! { <SowTab/> }.into_any(),
+                            Tab::Kpis => view! { <KpiTab/> }.into_any(),
+                            _ => view! { <Roadmap/> }.into_any(),
+                        }}
+                    </fieldset>
+                }.into_any(),
+            }}
         </div>
     }
 }

@@ -41,7 +41,7 @@ fn QuarterText(
             <CollabTextarea id=id test_id=format!("{field}-{q}") placeholder=placeholder
                 value=Signal::derive(move || editor.view.with(|p| read(p, q)))
                 on_input=move |value: String| {
-                    editor.edit(label, |p| write(p, q, &value));
+                    editor.edit(&format!("changed the {q} {}", label.to_lowercase()), |p| write(p, q, &value));
                 }/>
         </div>
     }
@@ -128,7 +128,12 @@ fn AddCampaign(q: QuarterId) -> impl IntoView {
         };
         let id = CampaignId::from_random(random_16());
         let mut refusal = None;
-        let added = editor.edit("add a campaign", |p| {
+        let message = format!(
+            "added campaign “{}” ({}) to {q}",
+            draft.title.trim(),
+            draft.market
+        );
+        let added = editor.edit(&message, |p| {
             p.add_campaign(q, id, draft)
                 .inspect_err(|e| refusal = Some(e.to_string()))
         });

@@ -20,7 +20,7 @@ pub fn Roadmap() -> impl IntoView {
                 placeholder="What this partnership is for, in a sentence both sides agree on"
                 value=Signal::derive(move || editor.view.with(|p| p.goal.as_str().to_owned()))
                 on_input=move |value: String| {
-                    editor.edit("edit the goal", |p| {
+                    editor.edit("changed the larger goal", |p| {
                         p.set_goal(&value);
                         Ok(())
                     });

@@ -238,7 +238,14 @@ fn AddDeliverable(q: QuarterId) -> impl IntoView {
             Err(e) => return error.set(Some(e)),
         };
         let mut refusal = None;
-        let ok = editor.edit("add a deliverable", |p| {
+        let message = format!(
+            "added deliverable “{} {} ×{}” ({}) to the {q} SOW",
+            draft.platform.as_str(),
+            draft.format.as_str(),
+            draft.count,
+            draft.market
+        );
+        let ok = editor.edit(&message, |p| {
             p.add_deliverable(q, CampaignId::from_random(random_16()), draft)
                 .inspect_err(|e| refusal = Some(e.to_string()))
         });

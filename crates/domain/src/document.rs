@@ -196,6 +196,16 @@ impl PartnershipDoc {
         roots
     }
 
+    /// The underlying Automerge document, read-only.
+    pub fn automerge(&self) -> &AutoCommit {
+        &self.doc
+    }
+
+    /// Wraps an Automerge document without checking it (`partnership()` does).
+    pub(crate) fn from_automerge(doc: AutoCommit) -> Self {
+        PartnershipDoc { doc }
+    }
+
     /// A copy with its own actor, for a second replica (tests, forks).
     pub fn fork(&mut self) -> Self {
         PartnershipDoc {

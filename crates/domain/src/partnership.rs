@@ -58,6 +58,9 @@ pub struct Partnership {
     /// syncing under the same id. Absent in documents created before it was recorded.
     #[autosurgeon(missing = "Default::default")]
     pub document_id: Option<String>,
+    /// Who edits under which Automerge actor (hex), for the history.
+    #[autosurgeon(missing = "Default::default")]
+    pub people: BTreeMap<String, crate::history::Author>,
 }
 
 /// What a person fills in to start a partnership.
@@ -191,6 +194,7 @@ impl Partnership {
             kpis: BTreeMap::new(),
             onboarding_cost: None,
             document_id: None,
+            people: BTreeMap::new(),
         })
     }
 

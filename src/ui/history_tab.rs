@@ -1,0 +1,188 @@
+//! History: who changed what and when, in editing sessions, newest first; any past
+//! version opens read-only; what the other side changed since this browser's last visit
+//! is marked.
+
+use automerge::ChangeHash;
+use leptos::{context::Provider, prelude::*};
+use tandem_domain::{document_id::DocumentId, history::Session};
+
+use super::{agreement_tab::AgreementTab, roadmap::Roadmap};
+use crate::{browser::local_time, editor::Editor, repo::Repo};
+
+fn seen_key(id: &DocumentId) -> String {
+    format!("tandem.seen.{id}")
+}
+
+fn storage() -> Option<web_sys::Storage> {
+    web_sys::window().and_then(|w| w.local_storage().ok().flatten())
+}
+
+/// The heads this browser saw at the end of its last visit to a partnership.
+pub fn load_seen(id: &DocumentId) -> Option<Vec<ChangeHash>> {
+    let joined = storage()?.get_item(&seen_key(id)).ok()??;
+    Some(joined.split(',').filter_map(|h| h.parse().ok()).collect())
+}
+
+/// Remembers what this browser has now seen of a partnership.
+pub fn store_seen(id: &DocumentId, heads: &[ChangeHash]) {
+    if let Some(s) = storage() {
+        let joined: Vec<String> = heads.iter().map(ToString::to_string).collect();
+        let _ = s.set_item(&seen_key(id), &joined.join(","));
+    }
+}
+
+/// What the partnership page read at its start: the heads of the previous visit.
+#[derive(Clone)]
+pub struct LastVisit(pub Option<Vec<ChangeHash>>);
+
+#[derive(Clone, PartialEq)]
+struct Row {
+    session: Session,
+    /// Made by someone else after the last visit.
+    new: bool,
+}
+
+fn who(session: &Session) -> String {
+    match &session.author {
+        Some(a) if !a.name.is_empty() => {
+            if a.side.is_empty() {
+                a.name.clone()
+            } else {
+                format!("{} ({})", a.name, a.side)
+            }
+        }
+        _ => format!(
+            "Someone without a name (editor {})",
+            &session.actor[..session.actor.len().min(6)]
+        ),
+    }
+}
+
+fn when(session: &Session) -> String {
+    let start = local_time(session.start_ms);
+    if session.end_ms - session.start_ms < 60_000 {
+        start
+    } else {
+        format!("{start} – {}", local_time(session.end_ms))
+    }
+}
+
+#[component]
+pub fn HistoryTab() -> impl IntoView {
+    let editor = expect_context::<Editor>();
+    let repo = expect_context::<StoredValue<Repo, LocalStorage>>();
+    let last_visit = use_context::<LastVisit>().and_then(|l| l.0);
+    let revision = repo.with_value(Repo::revision);
+    let me = repo.with_value(Repo::me);
+    let viewing = RwSignal::new(None::<(String, Vec<ChangeHash>)>);
+    let rows = Memo::new(move |_| {
+        revision.track();
+        editor.view.track();
+        let Some(shared) = repo.with_value(|r| r.get(&editor.id)) else {
+            return Vec::new();
+        };
+        let mut local = shared.borrow_mut();
+        let sessions = local.doc.sessions();
+        let new_changes = last_visit
+            .as_ref()
+            .map(|seen| local.doc.changed_since(seen))
+            .unwrap_or_default();
+        let mine = me.get_untracked();
+        sessions
+            .into_iter()
+            .map(|session| {
+                let by_me = match (&session.author, &mine) {
+                    (Some(a), Some(m)) => a.name == m.name && a.side == m.side.as_str(),
+                    _ => false,
+                };
+                let new = !by_me && session.hashes.iter().any(|h| new_changes.contains(h));
+                Row { session, new }
+            })
+            .collect::<Vec<_>>()
+    });
+    view! {
+        {move || match viewing.get() {
+            Some((title, version)) => view! { <PastVersion title=title version=version back=move || viewing.set(None)/> }.into_any(),
+            None => view! {
+                <section class="card history" data-testid="history">
+                    <h2>"History"</h2>
+                    <p class="muted">"Every change, grouped into editing sessions, newest first. Times are in your time zone."</p>
+                    <ol class="sessions">
+                        {move || rows.get().into_iter().map(|row| {
+                            let s = &row.session;
+                            let title = format!("{} — {}", who(s), when(s));
+                            let version = s.version.clone();
+                            let open_title = title.clone();
+                            view! {
+                                <li class=if row.new { "session new" } else { "session" } data-testid="history-session"
+                                    data-new=row.new.to_string()>
+                                    <p class="session-head">
+                                        <strong data-testid="history-who">{who(s)}</strong>
+                                        " · " <span class="muted">{when(s)}</span>
+                                        {row.new.then(|| view! { <span class="badge new-badge">"new since your last visit"</span> })}
+                                    </p>
+                                    <ul class="session-what" data-testid="history-what">
+                                        {s.summary.iter().map(|(what, n)| view! {
+                                            <li>{what.clone()}{(*n > 1).then(|| format!(" ({n} edits)"))}</li>
+                                        }).collect_view()}
+                                    </ul>
+                                    <button type="button" class="small-button" data-testid="view-version"
+                                        on:click=move |_| viewing.set(Some((open_title.clone(), version.clone())))>
+                                        "View as it was after this"
+                                    </button>
+                                </li>
+                            }
+                        }).collect_view()}
+                    </ol>
+                </section>
+            }.into_any(),
+        }}
+    }
+}
+
+/// A past version, read-only: the roadmap and the agreement as they were.
+#[component]
+fn PastVersion(
+    title: String,
+    version: Vec<ChangeHash>,
+    back: impl Fn() + Clone + 'static,
+) -> impl IntoView {
+    let editor = expect_context::<Editor>();
+    let repo = expect_context::<StoredValue<Repo, LocalStorage>>();
+    let past = repo
+        .with_value(|r| r.get(&editor.id))
+        .ok_or_else(|| "this partnership is not stored here".to_owned())
+        .and_then(|shared| {
+            shared
+                .borrow_mut()
+                .doc
+                .partnership_at(&version)
+                .map_err(|e| e.to_string())
+        });
+    let back2 = back.clone();
+    let body = match past {
+        Err(e) => view! { <p class="error" role="alert">"This version cannot be opened: " {e}</p> }
+            .into_any(),
+        Ok(p) => {
+            let frozen = Editor::frozen(repo, editor.id, p);
+            view! {
+                <Provider value=frozen>
+                    <fieldset class="plain" disabled=true data-testid="past-version">
+                        <Roadmap/>
+                        <AgreementTab/>
+                    </fieldset>
+                </Provider>
+            }
+            .into_any()
+        }
+    };
+    view! {
+        <div class="banner info" role="status" data-testid="past-version-banner">
+            <strong>"A past version, read-only: "</strong> {title}
+            " "
+            <button type="button" class="small-button" on:click=move |_| back()>"Back to the history"</button>
+        </div>
+        {body}
+        <p><button type="button" class="small-button" on:click=move |_| back2()>"Back to the history"</button></p>
+    }
+}
