@@ -6,6 +6,7 @@ pub mod app;
 pub mod campaign_row;
 pub mod collab_text;
 pub mod connection_badge;
+pub mod export_menu;
 pub mod fields;
 pub mod history_tab;
 pub mod home;

@@ -7,8 +7,8 @@ use leptos_router::{
 };
 
 use super::{
-    connection_badge::ConnectionBadge, home::Home, new_partnership::NewPartnershipPage,
-    partnership_page::PartnershipPage, share::JoinPage,
+    connection_badge::ConnectionBadge, export_menu::PrintPage, home::Home,
+    new_partnership::NewPartnershipPage, partnership_page::PartnershipPage, share::JoinPage,
 };
 use crate::{
     app_shell::{UpdatePrompt, register_service_worker, watch_for_updates},
@@ -85,6 +85,7 @@ fn Shell() -> impl IntoView {
                 <Route path=path!("/new") view=NewPartnershipPage/>
                 <Route path=path!("/p/:id") view=PartnershipPage/>
                 <Route path=path!("/join") view=JoinPage/>
+                <Route path=path!("/p/:id/print") view=PrintPage/>
             </Routes>
         </main>
     }

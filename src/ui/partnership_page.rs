@@ -6,6 +6,7 @@ use tandem_domain::document_id::DocumentId;
 
 use super::{
     agreement_tab::AgreementTab,
+    export_menu::ExportMenu,
     history_tab::{HistoryTab, LastVisit, load_seen, store_seen},
     kpi_tab::KpiTab,
     presence_bar::PresenceBar,
@@ -162,7 +163,7 @@ fn Partnership() -> impl IntoView {
             <div class="states">
                 <SaveIndicator/>
                 <SyncIndicator/>
-                <ExportButton/>
+                <ExportMenu/>
             </div>
         </section>
         <AccessNotice/>
@@ -324,44 +325,5 @@ fn SyncIndicator() -> impl IntoView {
                 }
             }}
         </p>
-    }
-}
-
-/// The whole partnership as a `.automerge` file, for backup or to hand over.
-#[component]
-fn ExportButton() -> impl IntoView {
-    let editor = expect_context::<Editor>();
-    let repo = expect_context::<StoredValue<Repo, LocalStorage>>();
-    let export = move |_| {
-        let Some(bytes) = repo.with_value(|r| r.export(&editor.id)) else {
-            return;
-        };
-        let name: String = editor
-            .view
-            .with_untracked(|p| format!("{} × {}", p.brand.as_str(), p.creator.as_str()));
-        let safe: String = name
-            .chars()
-            .map(|c| {
-                if c.is_alphanumeric() || c == ' ' || c == '-' {
-                    c
-                } else {
-                    '_'
-                }
-            })
-            .collect();
-        if let Err(e) = crate::browser::download(
-            &format!("{}.automerge", safe.trim()),
-            &bytes,
-            "application/octet-stream",
-        ) {
-            editor
-                .error
-                .set(Some(format!("the file could not be saved: {e}")));
-        }
-    };
-    view! {
-        <button type="button" class="small-button" data-testid="export-automerge" on:click=export>
-            "Download .automerge"
-        </button>
     }
 }

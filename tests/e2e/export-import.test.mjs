@@ -20,12 +20,22 @@ after(async () => {
   await relay?.stop();
 });
 
-async function exportFile(page) {
-  const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-automerge').click()]);
-  const path = join(OUTPUT, `export-${Date.now()}.automerge`);
-  await download.saveAs(path);
-  return path;
+async function openExportMenu(page) {
+  if (!(await page.getByTestId('export-menu').evaluate((d) => d.open))) {
+    await page.getByTestId('export-menu').locator('summary').click();
+  }
 }
+
+/** Clicks one of the Export menu's downloads; returns the saved file's path. */
+async function download(page, testId, ext) {
+  await openExportMenu(page);
+  const [file] = await Promise.all([page.waitForEvent('download'), page.getByTestId(testId).click()]);
+  const path = join(OUTPUT, `export-${Date.now()}.${ext}`);
+  await file.saveAs(path);
+  return { path, name: file.suggestedFilename() };
+}
+
+const exportFile = async (page) => (await download(page, 'export-automerge', 'automerge')).path;
 
 async function importFile(page, path) {
   await page.goto(relay.url);
@@ -102,4 +112,52 @@ test('export, import elsewhere, merge back, refuse garbage, and JS interop', asy
   await eventually(() => owner.getByTestId('theme-2027-Q1').inputValue(), (t) => t === 'Большой Зимний запуск', { what: 'the merged theme' });
   assert.equal(await owner.getByTestId('goal').inputValue(), 'Live again', 'nothing lost in the merge');
   assert.deepEqual(errors, []);
+});
+
+test('the roadmap and agreement export as Markdown and print cleanly, KPIs as CSV that Excel reads in Cyrillic', async () => {
+  const context = await browser.newContext({ acceptDownloads: true });
+  const page = await context.newPage();
+  const errors = watchErrors(page);
+  await createPartnership(page, relay.url, 'Northwind', 'Маша');
+  await page.getByTestId('theme-2027-Q1').fill('Зимний запуск <script>alert(1)</script>');
+  await page.getByTestId('goal').fill('Grow | reach **fast**');
+  const form = page.getByTestId('add-campaign-2027-Q1');
+  await form.getByLabel('Title').fill('=1+1 Весенний дроп');
+  await form.getByRole('button', { name: 'Add campaign' }).click();
+  await page.locator('[data-testid="campaigns-2027-Q1"] [data-testid="campaign-title"]').first().waitFor();
+
+  const roadmap = await download(page, 'export-roadmap-md', 'md');
+  assert.match(roadmap.name, /Northwind × Маша — roadmap\.md$/);
+  const md = readFileSync(roadmap.path, 'utf8');
+  assert.match(md, /^# Northwind × Маша — roadmap/);
+  assert.match(md, /\*\*The larger goal:\*\* Grow \\\| reach \\\*\\\*fast\\\*\\\*/);
+  assert.match(md, /Зимний запуск \\<script\\>alert\(1\)\\<\/script\\>/);
+  assert.match(md, /\| =1\+1 Весенний дроп \| RU \| — \| — \| planned \|/);
+  const agreement = readFileSync((await download(page, 'export-agreement-md', 'md')).path, 'utf8');
+  assert.match(agreement, /## Agreement/);
+  assert.match(agreement, /## Statement of work, 2027-Q\d/);
+
+  const csv = readFileSync((await download(page, 'export-csv', 'csv')).path);
+  assert.deepEqual([...csv.subarray(0, 3)], [0xef, 0xbb, 0xbf], 'UTF-8 with a BOM');
+  assert.match(csv.toString('utf8'), /quarter,campaign,market,status/);
+
+  // The print page renders the same content as elements (the script stays text).
+  await openExportMenu(page);
+  await page.getByTestId('print-roadmap').click();
+  const printable = page.getByTestId('printable');
+  await printable.waitFor();
+  assert.match(await printable.locator('h1').innerText(), /Northwind × Маша — roadmap/);
+  assert.match(await printable.innerText(), /Зимний запуск <script>alert\(1\)<\/script>/);
+  assert.equal(await printable.locator('script').count(), 0);
+  assert.equal(await printable.locator('table td').first().innerText(), '=1+1 Весенний дроп');
+  await page.emulateMedia({ media: 'print' });
+  assert.ok(await page.getByTestId('print').isHidden(), 'no buttons on paper');
+  assert.ok(await page.locator('.topbar').isHidden(), 'no app chrome on paper');
+  const pdf = join(OUTPUT, 'roadmap.pdf');
+  await page.pdf({ path: pdf, format: 'A4' });
+  assert.ok(readFileSync(pdf).subarray(0, 5).toString() === '%PDF-', 'a PDF came out');
+  await page.emulateMedia({ media: 'screen' });
+  await page.screenshot({ path: join(OUTPUT, 'print-roadmap.png'), fullPage: true });
+  assert.deepEqual(errors, []);
+  await context.close();
 });

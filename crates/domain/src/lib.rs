@@ -21,6 +21,7 @@ pub mod campaign;
 pub mod day;
 pub mod document;
 pub mod document_id;
+pub mod export;
 pub mod history;
 pub mod kpi;
 pub mod market;

@@ -1,0 +1,409 @@
+//! A partnership taken out of the app: the roadmap, the agreement with the current
+//! statement of work as Markdown (which the print page also renders), and KPIs with
+//! results as CSV for a spreadsheet.
+//!
+//! Everything the partners typed is escaped for its format: Markdown control characters
+//! and table pipes in Markdown; quotes, separators and formula starts (`=`, `+`, `-`, `@`)
+//! in CSV, so a cell can never become a spreadsheet formula.
+
+use std::fmt::Write;
+
+use crate::{
+    campaign::Campaign, kpi::format_value, partnership::Partnership, quarter::QuarterId,
+    verdict::market_verdict,
+};
+
+/// Escapes text for Markdown prose and table cells (one line: newlines become spaces in
+/// cells, `<br>`-free).
+fn md(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '\\' | '`' | '*' | '_' | '[' | ']' | '#' | '|' | '<' | '>' | '!' => {
+                out.push('\\');
+                out.push(c);
+            }
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+fn md_cell(text: &str) -> String {
+    let one_line: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let escaped = md(&one_line);
+    if escaped.is_empty() {
+        "—".to_owned()
+    } else {
+        escaped
+    }
+}
+
+/// A prose block: each line escaped, paragraphs kept.
+fn md_prose(text: &str) -> String {
+    text.trim()
+        .lines()
+        .map(|l| md(l.trim_end()))
+        .collect::<Vec<_>>()
+        .join("  \n")
+}
+
+fn or_dash(s: Option<String>) -> String {
+    s.unwrap_or_else(|| "—".to_owned())
+}
+
+fn campaign_row(c: &Campaign) -> String {
+    format!(
+        "| {} | {} | {} | {} | {} |",
+        md_cell(c.title.as_str()),
+        c.market,
+        or_dash(c.starts.map(|d| d.to_string())),
+        or_dash(c.ends.map(|d| d.to_string())),
+        c.status
+    )
+}
+
+fn title(p: &Partnership) -> String {
+    format!("{} × {}", md(p.brand.as_str()), md(p.creator.as_str()))
+}
+
+/// The roadmap: goal, then each quarter's theme, campaigns and learnings.
+pub fn roadmap_markdown(p: &Partnership) -> String {
+    let mut out = String::new();
+    let markets: Vec<String> = p.markets.iter().map(ToString::to_string).collect();
+    let _ = writeln!(out, "# {} — roadmap\n", title(p));
+    let _ = writeln!(out, "Markets: {}\n", markets.join(", "));
+    if !p.goal.as_str().trim().is_empty() {
+        let _ = writeln!(out, "**The larger goal:** {}\n", md_prose(p.goal.as_str()));
+    }
+    for (q, quarter) in &p.quarters {
+        let _ = writeln!(out, "## {q} ({} – {})\n", q.first_day(), q.last_day());
+        if !quarter.theme.as_str().trim().is_empty() {
+            let _ = writeln!(out, "{}\n", md_prose(quarter.theme.as_str()));
+        }
+        let campaigns = quarter.campaigns_in_order();
+        if campaigns.is_empty() {
+            let _ = writeln!(out, "No campaigns planned.\n");
+        } else {
+            let _ = writeln!(out, "| Campaign | Market | Starts | Ends | Status |");
+            let _ = writeln!(out, "|---|---|---|---|---|");
+            for (_, c) in campaigns {
+                let _ = writeln!(out, "{}", campaign_row(c));
+            }
+            out.push('\n');
+        }
+        if !quarter.learned.as_str().trim().is_empty() {
+            let _ = writeln!(
+                out,
+                "**What we learned:** {}\n",
+                md_prose(quarter.learned.as_str())
+            );
+        }
+        if !quarter.next_try.as_str().trim().is_empty() {
+            let _ = writeln!(
+                out,
+                "**What we try next:** {}\n",
+                md_prose(quarter.next_try.as_str())
+            );
+        }
+    }
+    out
+}
+
+/// The agreement and the statement of work of `quarter`.
+pub fn agreement_markdown(p: &Partnership, quarter: QuarterId) -> String {
+    let a = &p.agreement;
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "# {} — agreement and {quarter} statement of work\n",
+        title(p)
+    );
+    let _ = writeln!(out, "## Agreement\n");
+    let line = |label: &str, value: String| format!("- **{label}:** {value}\n");
+    let text = |t: &str| {
+        if t.trim().is_empty() {
+            "—".to_owned()
+        } else {
+            md_cell(t)
+        }
+    };
+    out += &line("Brand (legal name)", text(a.brand_legal_name.as_str()));
+    out += &line("Creator (legal name)", text(a.creator_legal_name.as_str()));
+    out += &line(
+        "Term",
+        format!(
+            "{} – {}",
+            or_dash(a.term_start.map(|d| d.to_string())),
+            or_dash(a.term_end.map(|d| d.to_string()))
+        ),
+    );
+    out += &line(
+        "Continue/stop checkpoint",
+        format!("every {} months", a.checkpoint_months),
+    );
+    out += &line(
+        "Renewal",
+        format!(
+            "{}; notice {} days; termination notice {} days",
+            if a.auto_renew {
+                "automatic"
+            } else {
+                "by agreement"
+            },
+            a.renewal_notice_days,
+            a.termination_notice_days
+        ),
+    );
+    out += &line(
+        "Exclusivity",
+        format!(
+            "{} in {} for {}",
+            text(a.exclusivity_category.as_str()),
+            text(a.exclusivity_territory.as_str()),
+            a.exclusivity_months
+                .map_or("—".to_owned(), |m| format!("{m} months"))
+        ),
+    );
+    out += &line("Usage rights", text(a.usage_rights.as_str()));
+    out += &line("Payment terms", text(a.payment_terms.as_str()));
+    out.push('\n');
+
+    let _ = writeln!(out, "## Statement of work, {quarter}\n");
+    let Some(q) = p.quarters.get(&quarter) else {
+        let _ = writeln!(out, "This quarter is not on the roadmap.");
+        return out;
+    };
+    let sow = &q.sow;
+    let deliverables = sow.deliverables_in_order();
+    if deliverables.is_empty() {
+        let _ = writeln!(out, "No deliverables yet.\n");
+    } else {
+        let _ = writeln!(
+            out,
+            "| Deliverable | Market | Count | Live | Owner | Status | Paid | erid |"
+        );
+        let _ = writeln!(out, "|---|---|---|---|---|---|---|---|");
+        for (_, d) in deliverables {
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} – {} | {} | {} | {} | {} |",
+                md_cell(&format!("{} {}", d.platform.as_str(), d.format.as_str())),
+                d.market,
+                d.count,
+                or_dash(d.live_from.map(|x| x.to_string())),
+                or_dash(d.live_to.map(|x| x.to_string())),
+                md_cell(d.owner.as_str()),
+                d.status.as_str(),
+                if d.paid { "yes" } else { "no" },
+                md_cell(d.erid.as_str()),
+            );
+        }
+        out.push('\n');
+        for (_, d) in sow.deliverables_in_order() {
+            if let Some(w) = d.compliance_warning() {
+                let _ = writeln!(out, "> ⚠ {}\n", md(&w));
+            }
+        }
+    }
+    out += &line(
+        "Approval",
+        format!(
+            "draft due {} days before going live; {} days to review; {} revision rounds",
+            sow.draft_due_days_before_live, sow.review_days, sow.revision_rounds
+        ),
+    );
+    out += &line(
+        "Compensation",
+        or_dash(sow.compensation.map(|m| m.to_string())),
+    );
+    if let Some((converted, how)) = sow.converted_compensation() {
+        out += &line("Converted", format!("{converted} ({})", md(&how)));
+    }
+    out += &line("Payment split", text(sow.payment_split.as_str()));
+    out += &line("Kill fee", or_dash(sow.kill_fee.map(|m| m.to_string())));
+    out
+}
+
+/// A CSV field: quoted when needed; a leading formula character is neutralised.
+fn csv(field: &str) -> String {
+    let mut f = field.to_owned();
+    if f.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        f.insert(0, '\'');
+    }
+    if f.contains([',', '"', '\n', '\r', ';']) || f != field {
+        format!("\"{}\"", f.replace('"', "\"\""))
+    } else {
+        f
+    }
+}
+
+fn number(n: Option<u64>) -> String {
+    n.map(|n| n.to_string()).unwrap_or_default()
+}
+
+/// KPIs and results as CSV, UTF-8 with a byte-order mark so Excel reads Cyrillic right.
+/// Two tables in one file: each campaign's results per market, then each market's KPIs
+/// with the value reached and the verdict.
+pub fn results_csv(p: &Partnership) -> String {
+    let mut out = String::from("\u{feff}");
+    let row =
+        |fields: &[String]| fields.iter().map(|f| csv(f)).collect::<Vec<_>>().join(",") + "\r\n";
+    out += &row(&[
+        "quarter",
+        "campaign",
+        "market",
+        "status",
+        "impressions",
+        "reach",
+        "engagements",
+        "clicks",
+        "conversions",
+        "followers",
+        "revenue",
+        "cost",
+    ]
+    .map(str::to_owned));
+    for (q, quarter) in &p.quarters {
+        for (_, c) in quarter.campaigns_in_order() {
+            for (market, f) in &c.results {
+                out += &row(&[
+                    q.to_string(),
+                    c.title.as_str().to_owned(),
+                    market.to_string(),
+                    c.status.to_string(),
+                    number(f.impressions),
+                    number(f.reach),
+                    number(f.engagements),
+                    number(f.clicks),
+                    number(f.conversions),
+                    number(f.followers),
+                    f.revenue.map(|m| m.to_string()).unwrap_or_default(),
+                    f.cost.map(|m| m.to_string()).unwrap_or_default(),
+                ]);
+            }
+        }
+    }
+    out += "\r\n";
+    out += &row(&[
+        "market",
+        "kpi",
+        "formula",
+        "target",
+        "threshold",
+        "value",
+        "verdict",
+    ]
+    .map(str::to_owned));
+    for market in &p.markets {
+        let results: Vec<&crate::kpi::Figures> = p
+            .quarters
+            .values()
+            .flat_map(|q| q.campaigns.values())
+            .filter_map(|c| c.results.get(market))
+            .collect();
+        let verdict = market_verdict(*market, p.kpis.values(), results.iter().copied());
+        for check in &verdict.checks {
+            let value = match &check.outcome {
+                Ok((v, _)) => {
+                    let unit = check.kpi.metric.compute(&results).map(|(_, u)| u);
+                    unit.map(|u| format_value(*v, u))
+                        .unwrap_or_else(|_| v.to_string())
+                }
+                Err(why) => why.to_string(),
+            };
+            out += &row(&[
+                market.to_string(),
+                check.kpi.metric.short().to_owned(),
+                check.kpi.metric.formula().to_owned(),
+                check.kpi.target.to_string(),
+                check.kpi.threshold.to_string(),
+                value,
+                verdict.verdict.as_str().to_owned(),
+            ]);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{
+        campaign::{CampaignDraft, CampaignId, CampaignStatus},
+        market::parse_market_list,
+        partnership::NewPartnership,
+    };
+
+    fn sample() -> Partnership {
+        let new = NewPartnership {
+            brand: "Northwind".into(),
+            creator: "Маша | Studio *North*".into(),
+            markets: parse_market_list("RU, US").expect("markets"),
+            first_quarter: "2027-Q1".parse().expect("q"),
+            quarters: 2,
+        };
+        let mut p = Partnership::new(&new).expect("new");
+        let q: QuarterId = "2027-Q1".parse().expect("q");
+        p.set_theme(q, "Зимний запуск\nsecond line").expect("theme");
+        p.add_campaign(
+            q,
+            CampaignId::from_random([1; 16]),
+            CampaignDraft {
+                title: "=HYPERLINK(\"x\") | drop".into(),
+                market: p.markets[0],
+                starts: None,
+                ends: None,
+                status: CampaignStatus::Done,
+            },
+        )
+        .expect("campaign");
+        p
+    }
+
+    #[test]
+    fn markdown_escapes_what_people_typed() {
+        let p = sample();
+        let md = roadmap_markdown(&p);
+        assert!(
+            md.starts_with("# Northwind × Маша \\| Studio \\*North\\* — roadmap"),
+            "{md}"
+        );
+        assert!(md.contains("Зимний запуск  \nsecond line"));
+        assert!(
+            md.contains("| =HYPERLINK(\"x\") \\| drop | RU | — | — | done |"),
+            "{md}"
+        );
+        let agreement = agreement_markdown(&p, "2027-Q1".parse().expect("q"));
+        assert!(agreement.contains("## Statement of work, 2027-Q1"));
+    }
+
+    #[test]
+    fn csv_has_a_bom_quotes_and_no_formulas() {
+        let mut p = sample();
+        let q: QuarterId = "2027-Q1".parse().expect("q");
+        let id = CampaignId::from_random([1; 16]);
+        let market = p.markets[0];
+        p.quarters
+            .get_mut(&q)
+            .expect("q")
+            .campaigns
+            .get_mut(&id)
+            .expect("c")
+            .results
+            .insert(
+                market,
+                crate::kpi::Figures {
+                    reach: Some(1000),
+                    engagements: Some(31),
+                    ..Default::default()
+                },
+            );
+        let out = results_csv(&p);
+        assert!(out.starts_with('\u{feff}'));
+        assert!(out.contains("\"'=HYPERLINK(\"\"x\"\") | drop\""), "{out}");
+        assert!(out.contains(",1000,31,"));
+        assert_eq!(csv("-5"), "\"'-5\"");
+        assert_eq!(csv("plain"), "plain");
+    }
+}

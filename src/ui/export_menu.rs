@@ -1,0 +1,277 @@
+//! Taking a partnership out: Markdown (roadmap; agreement with the current statement of
+//! work), CSV (KPIs and results), a print-ready page (the browser's "Save as PDF"), and
+//! the whole document as `.automerge`.
+
+use leptos::prelude::*;
+use leptos_router::hooks::{use_params_map, use_query_map};
+use tandem_domain::{
+    document_id::DocumentId,
+    export::{agreement_markdown, results_csv, roadmap_markdown},
+    partnership::Partnership,
+    quarter::QuarterId,
+};
+
+use crate::{browser::download, editor::Editor, repo::Repo};
+
+/// The quarter whose statement of work is "current": the one containing today, else the
+/// last one that has begun, else the first.
+pub fn current_quarter(p: &Partnership) -> Option<QuarterId> {
+    let today = js_sys::Date::new_0();
+    let year = u16::try_from(today.get_full_year()).ok()?;
+    let q = u8::try_from(today.get_month() / 3 + 1).ok()?;
+    let now = QuarterId::new(year, q)?;
+    p.quarters
+        .keys()
+        .rev()
+        .find(|k| **k <= now)
+        .or_else(|| p.quarters.keys().next())
+        .copied()
+}
+
+fn file_name(p: &Partnership, what: &str, ext: &str) -> String {
+    let name = format!("{} × {} — {what}", p.brand.as_str(), p.creator.as_str());
+    let safe: String = name
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() || " -—×".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    format!("{}.{ext}", safe.trim())
+}
+
+/// The export buttons on a partnership page.
+#[component]
+pub fn ExportMenu() -> impl IntoView {
+    let editor = expect_context::<Editor>();
+    let repo = expect_context::<StoredValue<Repo, LocalStorage>>();
+    let failed = RwSignal::new(None::<String>);
+    let save = move |name: String, text: String, mime: &str| {
+        if let Err(e) = download(&name, text.as_bytes(), mime) {
+            failed.set(Some(e));
+        }
+    };
+    let roadmap = move |_| {
+        let p = editor.view.get_untracked();
+        save(
+            file_name(&p, "roadmap", "md"),
+            roadmap_markdown(&p),
+            "text/markdown;charset=utf-8",
+        );
+    };
+    let agreement = move |_| {
+        let p = editor.view.get_untracked();
+        let Some(q) = current_quarter(&p) else {
+            return failed.set(Some("this partnership has no quarters".into()));
+        };
+        save(
+            file_name(&p, &format!("agreement and {q} SOW"), "md"),
+            agreement_markdown(&p, q),
+            "text/markdown;charset=utf-8",
+        );
+    };
+    let results = move |_| {
+        let p = editor.view.get_untracked();
+        save(
+            file_name(&p, "KPIs and results", "csv"),
+            results_csv(&p),
+            "text/csv;charset=utf-8",
+        );
+    };
+    let automerge = move |_| {
+        let Some(bytes) = repo.with_value(|r| r.export(&editor.id)) else {
+            return;
+        };
+        let p = editor.view.get_untracked();
+        let name = file_name(&p, "partnership", "automerge");
+        if let Err(e) = download(&name, &bytes, "application/octet-stream") {
+            failed.set(Some(e));
+        }
+    };
+    let id = editor.id;
+    view! {
+        <details class="export-menu" data-testid="export-menu">
+            <summary class="small-button">"Export"</summary>
+            <div class="export-items">
+                <button type="button" class="small-button" data-testid="export-roadmap-md" on:click=roadmap>"Roadmap (Markdown)"</button>
+                <button type="button" class="small-button" data-testid="export-agreement-md" on:click=agreement>"Agreement + current SOW (Markdown)"</button>
+                <button type="button" class="small-button" data-testid="export-csv" on:click=results>"KPIs & results (CSV)"</button>
+                <a class="small-button button" data-testid="print-roadmap" href=format!("/p/{id}/print?doc=roadmap")>"Roadmap — print / PDF"</a>
+                <a class="small-button button" data-testid="print-agreement" href=format!("/p/{id}/print?doc=agreement")>"Agreement + SOW — print / PDF"</a>
+                <button type="button" class="small-button" data-testid="export-automerge" on:click=automerge>"Whole partnership (.automerge)"</button>
+            </div>
+            {move || failed.get().map(|e| view! { <p class="error" role="alert">"The file could not be saved: " {e}</p> })}
+        </details>
+    }
+}
+
+/// Inline Markdown as Tandem writes it: `**bold**` and backslash escapes.
+fn inline(text: &str) -> AnyView {
+    let mut parts: Vec<AnyView> = Vec::new();
+    let mut plain = String::new();
+    let mut bold = false;
+    let mut chars = text.chars().peekable();
+    let flush = |plain: &mut String, bold: bool, parts: &mut Vec<AnyView>| {
+        if plain.is_empty() {
+            return;
+        }
+        let t = std::mem::take(plain);
+        parts.push(if bold {
+            view! { <strong>{t}</strong> }.into_any()
+        } else {
+            t.into_any()
+        });
+    };
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => {
+                if let Some(next) = chars.next() {
+                    plain.push(next);
+                }
+            }
+            '*' if chars.peek() == Some(&'*') => {
+                chars.next();
+                flush(&mut plain, bold, &mut parts);
+                bold = !bold;
+            }
+            _ => plain.push(c),
+        }
+    }
+    flush(&mut plain, bold, &mut parts);
+    parts.into_any()
+}
+
+/// Splits a table row into its cells, honouring `\|`.
+fn cells(line: &str) -> Vec<String> {
+    let inner = line.trim().trim_start_matches('|');
+    let inner = inner.strip_suffix('|').unwrap_or(inner);
+    let mut out = vec![String::new()];
+    let mut chars = inner.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => {
+                out.last_mut().map(|s| s.push('\\'));
+                if let Some(n) = chars.next() {
+                    out.last_mut().map(|s| s.push(n));
+                }
+            }
+            '|' => out.push(String::new()),
+            _ => out.last_mut().map(|s| s.push(c)).unwrap_or(()),
+        }
+    }
+    out.into_iter().map(|s| s.trim().to_owned()).collect()
+}
+
+/// Renders the Markdown Tandem writes (headings, paragraphs, lists, tables, quotes) as
+/// elements — never as HTML strings, so nothing typed can become markup.
+pub fn render_markdown(md: &str) -> AnyView {
+    let mut blocks: Vec<AnyView> = Vec::new();
+    let lines: Vec<&str> = md.lines().collect();
+    let mut i = 0;
+    while i < lines.len() {
+        let line = lines[i];
+        if line.trim().is_empty() {
+            i += 1;
+        } else if let Some(h) = line.strip_prefix("## ") {
+            blocks.push(view! { <h2>{inline(h)}</h2> }.into_any());
+            i += 1;
+        } else if let Some(h) = line.strip_prefix("# ") {
+            blocks.push(view! { <h1>{inline(h)}</h1> }.into_any());
+            i += 1;
+        } else if line.starts_with('|') {
+            let header = cells(line);
+            let mut rows = Vec::new();
+            i += 2; // the header and the |---| line
+            while i < lines.len() && lines[i].starts_with('|') {
+                rows.push(cells(lines[i]));
+                i += 1;
+            }
+            blocks.push(view! {
+                <table class="print-table">
+                    <thead><tr>{header.iter().map(|h| view! { <th scope="col">{inline(h)}</th> }).collect_view()}</tr></thead>
+                    <tbody>{rows.iter().map(|r| view! {
+                        <tr>{r.iter().map(|c| view! { <td>{inline(c)}</td> }).collect_view()}</tr>
+                    }).collect_view()}</tbody>
+                </table>
+            }.into_any());
+        } else if line.starts_with("- ") {
+            let mut items = Vec::new();
+            while i < lines.len() && lines[i].starts_with("- ") {
+                items.push(lines[i][2..].to_owned());
+                i += 1;
+            }
+            blocks.push(view! { <ul>{items.iter().map(|t| view! { <li>{inline(t)}</li> }).collect_view()}</ul> }.into_any());
+        } else if let Some(q) = line.strip_prefix("> ") {
+            blocks.push(view! { <blockquote>{inline(q)}</blockquote> }.into_any());
+            i += 1;
+        } else {
+            // A paragraph: lines ending in two spaces are line breaks.
+            let mut para = Vec::new();
+            while i < lines.len()
+                && !lines[i].trim().is_empty()
+                && !lines[i].starts_with(['#', '|', '>'])
+                && !lines[i].starts_with("- ")
+            {
+                para.push(lines[i].trim_end().to_owned());
+                i += 1;
+            }
+            blocks.push(
+                view! {
+                    <p>{para.iter().enumerate().map(|(n, l)| view! {
+                        {(n > 0).then(|| view! { <br/> })}{inline(l)}
+                    }).collect_view()}</p>
+                }
+                .into_any(),
+            );
+        }
+    }
+    blocks.into_any()
+}
+
+/// `/p/:id/print?doc=roadmap|agreement`: a clean page for the browser's print / Save as PDF.
+#[component]
+pub fn PrintPage() -> impl IntoView {
+    let params = use_params_map();
+    let query = use_query_map();
+    let repo = expect_context::<StoredValue<Repo, LocalStorage>>();
+    let id = params.read_untracked().get("id").unwrap_or_default();
+    let doc = query
+        .read_untracked()
+        .get("doc")
+        .unwrap_or_else(|| "roadmap".into());
+    let partnership = id
+        .parse::<DocumentId>()
+        .ok()
+        .and_then(|d| repo.with_value(|r| r.get(&d)))
+        .ok_or_else(|| "This partnership is not in this browser.".to_owned())
+        .and_then(|shared| shared.borrow().doc.partnership().map_err(|e| e.to_string()));
+    let body = match partnership {
+        Err(e) => view! { <p class="error" role="alert">{e}</p> }.into_any(),
+        Ok(p) => {
+            let md = if doc == "agreement" {
+                current_quarter(&p).map_or_else(
+                    || "This partnership has no quarters.".to_owned(),
+                    |q| agreement_markdown(&p, q),
+                )
+            } else {
+                roadmap_markdown(&p)
+            };
+            render_markdown(&md)
+        }
+    };
+    let print = move |_| {
+        if let Some(w) = web_sys::window() {
+            let _ = w.print();
+        }
+    };
+    view! {
+        <div class="print-actions no-print">
+            <a href=format!("/p/{id}")>"Back to the partnership"</a>
+            <button type="button" class="primary" data-testid="print" on:click=print>"Print / Save as PDF"</button>
+        </div>
+        <article class="printable" data-testid="printable">{body}</article>
+    }
+}
