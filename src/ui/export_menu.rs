@@ -149,18 +149,27 @@ fn cells(line: &str) -> Vec<String> {
     let inner = line.trim().trim_start_matches('|');
     let inner = inner.strip_suffix('|').unwrap_or(inner);
     let mut out = vec![String::new()];
+    let mut current = String::new();
     let mut chars = inner.chars();
     while let Some(c) = chars.next() {
         match c {
             '\\' => {
-                out.last_mut().map(|s| s.push('\\'));
+                current.push('\\');
                 if let Some(n) = chars.next() {
-                    out.last_mut().map(|s| s.push(n));
+                    current.push(n);
                 }
             }
-            '|' => out.push(String::new()),
-            _ => out.last_mut().map(|s| s.push(c)).unwrap_or(()),
+            '|' => {
+                if let Some(last) = out.last_mut() {
+                    *last = std::mem::take(&mut current);
+                }
+                out.push(String::new());
+            }
+            _ => current.push(c),
         }
+    }
+    if let Some(last) = out.last_mut() {
+        *last = current;
     }
     out.into_iter().map(|s| s.trim().to_owned()).collect()
 }
@@ -273,5 +282,20 @@ pub fn PrintPage() -> impl IntoView {
             <button type="button" class="primary" data-testid="print" on:click=print>"Print / Save as PDF"</button>
         </div>
         <article class="printable" data-testid="printable">{body}</article>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    #[test]
+    fn table_cells_keep_escaped_pipes() {
+        assert_eq!(
+            cells("| a \\| b | c |"),
+            vec!["a \\| b".to_owned(), "c".to_owned()]
+        );
+        assert_eq!(cells("| — |"), vec!["—".to_owned()]);
     }
 }
