@@ -29,7 +29,7 @@ fn md(text: &str) -> String {
     out
 }
 
-fn md_cell(text: &str) -> String {
+pub(crate) fn md_cell(text: &str) -> String {
     let one_line: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
     let escaped = md(&one_line);
     if escaped.is_empty() {
@@ -40,7 +40,7 @@ fn md_cell(text: &str) -> String {
 }
 
 /// A prose block: each line escaped, paragraphs kept.
-fn md_prose(text: &str) -> String {
+pub(crate) fn md_prose(text: &str) -> String {
     text.trim()
         .lines()
         .map(|l| md(l.trim_end()))

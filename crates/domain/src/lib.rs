@@ -29,6 +29,7 @@ pub mod meeting;
 pub mod money;
 pub mod order_key;
 pub mod partnership;
+pub mod qbr;
 pub mod quarter;
 pub mod schema;
 pub mod sow;

@@ -61,6 +61,12 @@ pub struct Partnership {
     /// Who edits under which Automerge actor (hex), for the history.
     #[autosurgeon(missing = "Default::default")]
     pub people: BTreeMap<String, crate::history::Author>,
+    /// Quarterly business reviews, by quarter.
+    #[autosurgeon(
+        missing = "Default::default",
+        with = "autosurgeon::map_with_parseable_keys"
+    )]
+    pub qbrs: BTreeMap<QuarterId, crate::qbr::Qbr>,
 }
 
 /// What a person fills in to start a partnership.
@@ -118,6 +124,10 @@ pub enum RoadmapError {
     BadRate,
     #[error("checkpoints are 1 to 24 months apart")]
     CheckpointMonths,
+    #[error("a risk or an action item needs a description")]
+    MissingQbrText,
+    #[error("that item no longer exists (someone may have removed it)")]
+    UnknownItem,
 }
 
 /// The text fields of the agreement.
@@ -195,6 +205,7 @@ impl Partnership {
             onboarding_cost: None,
             document_id: None,
             people: BTreeMap::new(),
+            qbrs: BTreeMap::new(),
         })
     }
 
@@ -324,6 +335,99 @@ impl Partnership {
         if let Some(c) = q.campaigns.get_mut(id) {
             c.order = order;
         }
+        Ok(())
+    }
+}
+
+/// Quarterly business reviews.
+impl Partnership {
+    fn qbr_mut(&mut self, quarter: QuarterId) -> Result<&mut crate::qbr::Qbr, RoadmapError> {
+        if !self.quarters.contains_key(&quarter) {
+            return Err(RoadmapError::UnknownQuarter(quarter));
+        }
+        Ok(self.qbrs.entry(quarter).or_default())
+    }
+
+    pub fn set_qbr_text(
+        &mut self,
+        quarter: QuarterId,
+        field: crate::qbr::QbrText,
+        value: &str,
+    ) -> Result<(), RoadmapError> {
+        set_text(self.qbr_mut(quarter)?.text_mut(field), value);
+        Ok(())
+    }
+
+    pub fn set_qbr_budget(
+        &mut self,
+        quarter: QuarterId,
+        budget: Option<Money>,
+    ) -> Result<(), RoadmapError> {
+        self.qbr_mut(quarter)?.budget = budget;
+        Ok(())
+    }
+
+    /// Adds a risk or an action item (`action`): text, owner, due date.
+    pub fn add_qbr_item(
+        &mut self,
+        quarter: QuarterId,
+        id: CampaignId,
+        action: bool,
+        text: &str,
+        owner: &str,
+        due: Option<Day>,
+    ) -> Result<(), RoadmapError> {
+        let text = text.trim();
+        if text.is_empty() {
+            return Err(RoadmapError::MissingQbrText);
+        }
+        let qbr = self.qbr_mut(quarter)?;
+        if action {
+            qbr.actions.insert(
+                id,
+                crate::qbr::ActionItem {
+                    text: Text::with_value(text),
+                    owner: Text::with_value(owner.trim()),
+                    due,
+                    done: false,
+                },
+            );
+        } else {
+            qbr.risks.insert(
+                id,
+                crate::qbr::Risk {
+                    text: Text::with_value(text),
+                    owner: Text::with_value(owner.trim()),
+                    due,
+                },
+            );
+        }
+        Ok(())
+    }
+
+    pub fn remove_qbr_item(
+        &mut self,
+        quarter: QuarterId,
+        id: &CampaignId,
+    ) -> Result<(), RoadmapError> {
+        let qbr = self.qbr_mut(quarter)?;
+        qbr.actions.remove(id);
+        qbr.risks.remove(id);
+        Ok(())
+    }
+
+    pub fn set_action_done(
+        &mut self,
+        quarter: QuarterId,
+        id: &CampaignId,
+        done: bool,
+    ) -> Result<(), RoadmapError> {
+        let item = self
+            .qbr_mut(quarter)?
+            .actions
+            .get_mut(id)
+            .ok_or(RoadmapError::UnknownItem)?;
+        item.done = done;
         Ok(())
     }
 }
