@@ -14,6 +14,7 @@ pub mod kpi_tab;
 pub mod new_partnership;
 pub mod partnership_page;
 pub mod presence_bar;
+pub mod qbr_tab;
 pub mod quarter_section;
 pub mod roadmap;
 pub mod share;

@@ -8,6 +8,7 @@ use tandem_domain::{
     document_id::DocumentId,
     export::{agreement_markdown, results_csv, roadmap_markdown},
     partnership::Partnership,
+    qbr::qbr_markdown,
     quarter::QuarterId,
 };
 
@@ -260,13 +261,16 @@ pub fn PrintPage() -> impl IntoView {
     let body = match partnership {
         Err(e) => view! { <p class="error" role="alert">{e}</p> }.into_any(),
         Ok(p) => {
-            let md = if doc == "agreement" {
-                current_quarter(&p).map_or_else(
-                    || "This partnership has no quarters.".to_owned(),
-                    |q| agreement_markdown(&p, q),
-                )
-            } else {
-                roadmap_markdown(&p)
+            let chosen = query
+                .read_untracked()
+                .get("q")
+                .and_then(|q| q.parse::<QuarterId>().ok())
+                .or_else(|| current_quarter(&p));
+            let md = match (doc.as_str(), chosen) {
+                ("roadmap", _) => roadmap_markdown(&p),
+                (_, None) => "This partnership has no quarters.".to_owned(),
+                ("qbr", Some(q)) => qbr_markdown(&p, q),
+                (_, Some(q)) => agreement_markdown(&p, q),
             };
             render_markdown(&md)
         }

@@ -10,6 +10,7 @@ use super::{
     history_tab::{HistoryTab, LastVisit, load_seen, store_seen},
     kpi_tab::KpiTab,
     presence_bar::PresenceBar,
+    qbr_tab::QbrTab,
     roadmap::Roadmap,
     share::{AccessNotice, SharePanel},
     sow_tab::SowTab,
@@ -184,15 +185,17 @@ enum Tab {
     Agreement,
     Sow,
     Kpis,
+    Qbr,
     History,
 }
 
 impl Tab {
-    const ALL: [Tab; 5] = [
+    const ALL: [Tab; 6] = [
         Tab::Roadmap,
         Tab::Agreement,
         Tab::Sow,
         Tab::Kpis,
+        Tab::Qbr,
         Tab::History,
     ];
 
@@ -202,6 +205,7 @@ impl Tab {
             Tab::Agreement => "agreement",
             Tab::Sow => "sow",
             Tab::Kpis => "kpis",
+            Tab::Qbr => "qbr",
             Tab::History => "history",
         }
     }
@@ -212,6 +216,7 @@ impl Tab {
             Tab::Agreement => "Agreement",
             Tab::Sow => "Statement of work",
             Tab::Kpis => "KPIs & verdict",
+            Tab::Qbr => "QBR",
             Tab::History => "History",
         }
     }
@@ -272,6 +277,7 @@ fn Tabs() -> impl IntoView {
                             Tab::Agreement => view! { <AgreementTab/> }.into_any(),
                             Tab::Sow => view! { <SowTab/> }.into_any(),
                             Tab::Kpis => view! { <KpiTab/> }.into_any(),
+                            Tab::Qbr => view! { <QbrTab/> }.into_any(),
                             _ => view! { <Roadmap/> }.into_any(),
                         }}
                     </fieldset>

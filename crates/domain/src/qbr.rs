@@ -287,8 +287,9 @@ pub fn qbr_markdown(p: &Partnership, quarter: QuarterId) -> String {
         let count = |s: CampaignStatus| campaigns.iter().filter(|(_, c)| c.status == s).count();
         let _ = writeln!(
             out,
-            "{} campaigns: {} done, {} running, {} planned.\n",
+            "{} campaign{}: {} done, {} running, {} planned.\n",
             campaigns.len(),
+            if campaigns.len() == 1 { "" } else { "s" },
             count(CampaignStatus::Done),
             count(CampaignStatus::Running),
             count(CampaignStatus::Planned)
@@ -595,7 +596,7 @@ mod pack_tests {
             md.contains("| Send the Q2 brief | Anna | — | **no** |"),
             "{md}"
         );
-        assert!(md.contains("1 campaigns: 1 done"), "{md}");
+        assert!(md.contains("1 campaign: 1 done"), "{md}");
         assert!(
             md.contains("| RU | ER by reach | 4 | 3.0% | -25.0% | amber |"),
             "{md}"
