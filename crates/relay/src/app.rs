@@ -6,9 +6,12 @@ use std::path::{Path, PathBuf};
 use axum::{Json, Router, routing::get};
 use serde::Serialize;
 use tokio::sync::watch;
-use tower_http::services::{ServeDir, ServeFile};
+use tower_http::{
+    services::{ServeDir, ServeFile},
+    set_header::SetResponseHeaderLayer,
+};
 
-use crate::{access::Access, api, hub::Hub, limits::FailedAttempts, websocket};
+use crate::{access::Access, api, hub::Hub, limits::FailedAttempts, security, websocket};
 
 /// Everything a request handler may need. Cloned per request, so it holds only cheap
 /// handles.
@@ -38,13 +41,18 @@ pub struct Health {
 /// client-side route such as `/p/<id>` still opens the app.
 pub fn router(state: AppState) -> Router {
     let index = index_path(&state.app_dir);
+    let html = std::fs::read_to_string(&index).unwrap_or_default();
     let files = ServeDir::new(&state.app_dir).fallback(ServeFile::new(index));
-    Router::new()
+    let mut router = Router::new()
         .route("/health", get(health))
         .route("/sync", get(websocket::upgrade))
         .merge(api::routes())
         .fallback_service(files)
-        .with_state(state)
+        .with_state(state);
+    for (name, value) in security::headers(&html) {
+        router = router.layer(SetResponseHeaderLayer::overriding(name, value));
+    }
+    router
 }
 
 fn index_path(app_dir: &Path) -> PathBuf {

@@ -6,6 +6,7 @@
 //! - [`access`]: devices, owners, invite links and the grants they give (`access.redb`).
 //! - [`api`]: `/api` — registering devices, claiming partnerships, making and revoking
 //!   links, redeeming them.
+//! - [`security`]: the Content-Security-Policy and other security headers.
 //! - [`limits`]: failed credential attempts per client address.
 //! - [`app`]: the HTTP router — health, `/sync`, the app's files with a fallback to
 //!   `index.html` for client-side routes.
@@ -22,5 +23,6 @@ pub mod config;
 pub mod doc_store;
 pub mod hub;
 pub mod limits;
+pub mod security;
 pub mod server;
 pub mod websocket;

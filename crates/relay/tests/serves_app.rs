@@ -36,7 +36,11 @@ async fn start(app_dir: &Path, data_dir: &Path) -> Running {
 
 fn app_dir() -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("tempdir");
-    std::fs::write(dir.path().join("index.html"), "<title>Tandem</title>").expect("write");
+    std::fs::write(
+        dir.path().join("index.html"),
+        "<title>Tandem</title><script type=\"module\">boot()</script>",
+    )
+    .expect("write");
     std::fs::write(dir.path().join("app.js"), "console.log(1)").expect("write");
     dir
 }
@@ -69,6 +73,25 @@ async fn serves_health_files_and_client_routes_then_stops() {
         .await
         .expect("route");
     assert_eq!(route.status(), 200);
+    // Security headers on the app (and on everything else).
+    let header = |name: &str| {
+        route
+            .headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let csp = header("content-security-policy");
+    assert!(
+        csp.contains("script-src 'self' 'wasm-unsafe-eval' 'sha256-"),
+        "{csp}"
+    );
+    assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
+    assert!(!csp.contains("unsafe-inline"), "{csp}");
+    assert_eq!(header("x-content-type-options"), "nosniff");
+    assert_eq!(header("referrer-policy"), "no-referrer");
+    assert_eq!(header("x-frame-options"), "DENY");
     assert!(
         route
             .text()

@@ -138,6 +138,24 @@ pub struct LinkMade {
 }
 
 impl Device {
+    /// Registers a new device with the relay at `addr` (host:port).
+    pub async fn register_at(addr: &str) -> Device {
+        let mut bytes = [0u8; 40];
+        rand::RngCore::fill_bytes(&mut rand::rng(), &mut bytes);
+        let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+        let device = Device {
+            id: hex[..16].to_owned(),
+            credential: format!("{}.{}", &hex[..16], &hex[16..]),
+            addr: addr.to_owned(),
+            http: reqwest::Client::new(),
+        };
+        let (status, body) = device
+            .call(reqwest::Method::POST, "/api/devices", None)
+            .await;
+        assert_eq!(status, 201, "registers: {body}");
+        device
+    }
+
     /// The same device, talking to a relay restarted on another port.
     pub fn moved_to(&mut self, relay: &RunningRelay) {
         self.addr = relay.addr.clone();
@@ -289,6 +307,11 @@ impl Client {
                 _ => {}
             }
         }
+    }
+
+    /// The heads the relay last reported for a document: what it has acknowledged.
+    pub fn relay_heads(&self, id: DocumentId) -> Option<Vec<automerge::ChangeHash>> {
+        self.session.their_heads(CONN, &id)
     }
 
     pub async fn share(&mut self, id: DocumentId, doc: AutoCommit) {

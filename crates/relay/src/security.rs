@@ -1,0 +1,110 @@
+//! Security headers on every response: a Content-Security-Policy that forbids inline
+//! script (except the one loader Trunk writes into `index.html`, allowed by its hash and
+//! computed when the relay starts) and allows what WebAssembly needs; no MIME sniffing; no
+//! referrer (share-link fragments never leave in one anyway, and nothing else should);
+//! no framing.
+
+use axum::http::{HeaderName, HeaderValue, header};
+use sha2::{Digest, Sha256};
+
+fn base64(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(char::from(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize]));
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+/// The bodies of the inline `<script>` elements of a page (those without `src`).
+fn inline_scripts(html: &str) -> Vec<&str> {
+    let mut scripts = Vec::new();
+    let mut rest = html;
+    while let Some(start) = rest.find("<script") {
+        let after = &rest[start..];
+        let Some(open_end) = after.find('>') else {
+            break;
+        };
+        let tag = &after[..open_end];
+        let body_start = open_end + 1;
+        let Some(close) = after[body_start..].find("</script>") else {
+            break;
+        };
+        if !tag.contains(" src=") {
+            scripts.push(&after[body_start..body_start + close]);
+        }
+        rest = &after[body_start + close..];
+    }
+    scripts
+}
+
+/// The Content-Security-Policy for the app whose `index.html` is `html`.
+pub fn content_security_policy(html: &str) -> String {
+    let hashes: Vec<String> = inline_scripts(html)
+        .into_iter()
+        .map(|s| format!("'sha256-{}'", base64(&Sha256::digest(s.as_bytes()))))
+        .collect();
+    format!(
+        "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'{}{}; style-src 'self'; \
+         img-src 'self' data: blob:; connect-src 'self' ws: wss:; worker-src 'self'; \
+         manifest-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; \
+         frame-ancestors 'none'",
+        if hashes.is_empty() { "" } else { " " },
+        hashes.join(" ")
+    )
+}
+
+/// Every header the relay adds, for the app whose `index.html` is `html`.
+pub fn headers(html: &str) -> Vec<(HeaderName, HeaderValue)> {
+    let csp = HeaderValue::from_str(&content_security_policy(html))
+        .unwrap_or_else(|_| HeaderValue::from_static("default-src 'self'; frame-ancestors 'none'"));
+    vec![
+        (header::CONTENT_SECURITY_POLICY, csp),
+        (
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ),
+        (
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("no-referrer"),
+        ),
+        (header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")),
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base64_matches_the_standard() {
+        assert_eq!(base64(b""), "");
+        assert_eq!(base64(b"f"), "Zg==");
+        assert_eq!(base64(b"fo"), "Zm8=");
+        assert_eq!(base64(b"foo"), "Zm9v");
+        assert_eq!(base64(b"foobar"), "Zm9vYmFy");
+    }
+
+    #[test]
+    fn only_inline_scripts_are_hashed() {
+        let html = "<script type=\"module\">init()</script><script src=\"/x.js\"></script>";
+        assert_eq!(inline_scripts(html), vec!["init()"]);
+        let csp = content_security_policy(html);
+        let expected = base64(&Sha256::digest(b"init()"));
+        assert!(csp.contains(&format!("'sha256-{expected}'")), "{csp}");
+        assert!(csp.contains("frame-ancestors 'none'"));
+        assert!(!csp.contains("unsafe-inline"));
+    }
+}
