@@ -81,6 +81,7 @@ test('a new build on the server is offered as a quiet reload, never forced', asy
   try {
     const context = await browser.newContext();
     const page = await context.newPage();
+    const errors = watchErrors(page);
     await page.goto(relay.url);
     await page.getByTestId('new-partnership').waitFor();
     await shellCached(page);
@@ -100,11 +101,15 @@ test('a new build on the server is offered as a quiet reload, never forced', asy
     await page.evaluate(() => document.dispatchEvent(new Event('visibilitychange')));
     await page.getByTestId('update-available').waitFor({ timeout: 10000 });
     assert.match(await page.getByTestId('update-available').innerText(), /new version/);
-    await page.getByTestId('update-available').getByRole('button', { name: 'Reload' }).click();
+    await Promise.all([
+      page.waitForEvent('load'),
+      page.getByTestId('update-available').getByRole('button', { name: 'Reload' }).click(),
+    ]);
     await page.getByTestId('new-partnership').waitFor();
     const loaded = await page.evaluate(() => document.documentElement.outerHTML);
     assert.ok(loaded.includes(next), 'the reload runs the new build');
     await eventually(() => page.getByTestId('update-available').count(), (n) => n === 0, { what: 'prompt gone' });
+    assert.deepEqual(errors, [], 'the new build runs under its own CSP hash');
     await context.close();
   } finally {
     await relay.stop();

@@ -75,6 +75,14 @@ impl ApiError {
         )
     }
 
+    pub fn too_many_connections(max: usize) -> Self {
+        ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "too-many-connections",
+            format!("at most {max} sync connections from one address; close some and retry"),
+        )
+    }
+
     pub fn too_many(retry_after: u64) -> Self {
         ApiError {
             retry_after: Some(retry_after),

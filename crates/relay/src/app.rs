@@ -6,10 +6,7 @@ use std::path::{Path, PathBuf};
 use axum::{Json, Router, routing::get};
 use serde::Serialize;
 use tokio::sync::watch;
-use tower_http::{
-    services::{ServeDir, ServeFile},
-    set_header::SetResponseHeaderLayer,
-};
+use tower_http::services::{ServeDir, ServeFile};
 
 use crate::{access::Access, api, hub::Hub, limits::FailedAttempts, security, websocket};
 
@@ -26,6 +23,8 @@ pub struct AppState {
     pub registrations: FailedAttempts,
     /// The largest WebSocket message accepted, in bytes.
     pub max_message_bytes: usize,
+    /// Open sync connections per client address.
+    pub connections: crate::limits::Connections,
     /// Flips to true when the relay shuts down, so open sockets close cleanly.
     pub shutdown: watch::Receiver<bool>,
 }
@@ -41,18 +40,18 @@ pub struct Health {
 /// client-side route such as `/p/<id>` still opens the app.
 pub fn router(state: AppState) -> Router {
     let index = index_path(&state.app_dir);
-    let html = std::fs::read_to_string(&index).unwrap_or_default();
+    let policy = security::Policy::new(index.clone());
     let files = ServeDir::new(&state.app_dir).fallback(ServeFile::new(index));
-    let mut router = Router::new()
+    Router::new()
         .route("/health", get(health))
         .route("/sync", get(websocket::upgrade))
         .merge(api::routes())
         .fallback_service(files)
-        .with_state(state);
-    for (name, value) in security::headers(&html) {
-        router = router.layer(SetResponseHeaderLayer::overriding(name, value));
-    }
-    router
+        .with_state(state)
+        .layer(axum::middleware::map_response_with_state(
+            policy,
+            security::add_headers,
+        ))
 }
 
 fn index_path(app_dir: &Path) -> PathBuf {

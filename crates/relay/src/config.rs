@@ -35,6 +35,19 @@ pub struct Config {
     #[arg(long, env = "TANDEM_MAX_REGISTRATIONS", default_value_t = 60)]
     pub max_registrations: u32,
 
+    /// Partnerships one sync connection may sync at once.
+    #[arg(long, env = "TANDEM_MAX_DOCS_PER_CONNECTION", default_value_t = 1000)]
+    pub max_docs_per_connection: usize,
+
+    /// Sync connections open at once from one client address.
+    #[arg(long, env = "TANDEM_MAX_CONNECTIONS_PER_ADDRESS", default_value_t = 64)]
+    pub max_connections_per_address: usize,
+
+    /// A test hook: while set, every write to the document store fails as a full disk
+    /// would. Not a flag.
+    #[arg(skip)]
+    pub disk_full: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
+
     /// Seconds a document nobody has open stays in memory.
     #[arg(long, env = "TANDEM_EVICT_AFTER_SECS", default_value_t = 60)]
     pub evict_after_secs: u64,
@@ -51,6 +64,9 @@ impl Config {
             evict_after_secs: 60,
             max_failed_attempts: 20,
             max_registrations: 60,
+            max_docs_per_connection: 1000,
+            max_connections_per_address: 64,
+            disk_full: None,
         }
     }
 }

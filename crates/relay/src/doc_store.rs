@@ -39,6 +39,8 @@ pub struct Stored {
 #[derive(Debug)]
 pub struct DocStore {
     db: Database,
+    /// A test hook: while true, writes fail as on a full disk.
+    disk_full: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
 }
 
 impl DocStore {
@@ -54,7 +56,24 @@ impl DocStore {
         txn.open_table(SNAPSHOTS).map_err(|e| open_err(&e))?;
         txn.open_table(INCREMENTS).map_err(|e| open_err(&e))?;
         txn.commit().map_err(|e| open_err(&e))?;
-        Ok(DocStore { db })
+        Ok(DocStore {
+            db,
+            disk_full: None,
+        })
+    }
+
+    /// Makes writes fail while `switch` is on, as a full disk would (tests).
+    pub fn inject_disk_full(&mut self, switch: std::sync::Arc<std::sync::atomic::AtomicBool>) {
+        self.disk_full = Some(switch);
+    }
+
+    fn check_space(&self) -> Result<(), StoreError> {
+        match &self.disk_full {
+            Some(s) if s.load(std::sync::atomic::Ordering::SeqCst) => Err(StoreError::Failed(
+                "No space left on device (os error 28) [injected]".into(),
+            )),
+            _ => Ok(()),
+        }
     }
 
     /// Everything stored for a document, or `None` if nothing is.
@@ -84,6 +103,7 @@ impl DocStore {
 
     /// Appends an increment under sequence number `seq`, durably.
     pub fn append(&self, doc: &str, seq: u64, bytes: &[u8]) -> Result<(), StoreError> {
+        self.check_space()?;
         let txn = self.db.begin_write().map_err(failed)?;
         {
             let mut increments = txn.open_table(INCREMENTS).map_err(failed)?;
@@ -94,6 +114,7 @@ impl DocStore {
 
     /// Replaces everything stored for a document with one snapshot, atomically.
     pub fn compact(&self, doc: &str, snapshot: &[u8]) -> Result<(), StoreError> {
+        self.check_space()?;
         let txn = self.db.begin_write().map_err(failed)?;
         {
             let mut snapshots = txn.open_table(SNAPSHOTS).map_err(failed)?;

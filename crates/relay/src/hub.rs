@@ -187,10 +187,16 @@ enum Gate {
 pub struct Hub {
     inner: Arc<Mutex<Inner>>,
     access: Access,
+    max_docs_per_connection: usize,
 }
 
 impl Hub {
-    pub fn new(store: DocStore, relay_id: PeerId, access: Access) -> Self {
+    pub fn new(
+        store: DocStore,
+        relay_id: PeerId,
+        access: Access,
+        max_docs_per_connection: usize,
+    ) -> Self {
         let metadata = PeerMetadata {
             storage_id: None,
             is_ephemeral: false,
@@ -207,6 +213,7 @@ impl Hub {
                 next_conn: 0,
             })),
             access,
+            max_docs_per_connection,
         }
     }
 
@@ -284,6 +291,19 @@ impl Hub {
                         "peer id {sender_id} does not belong to this credential: it must be the device id or start with \"<device id>-\""
                     ))
                 }
+            }
+            Message::Sync {
+                document_id, data, ..
+            }
+            | Message::Request {
+                document_id, data, ..
+            } if !session.documents_on(conn).contains(document_id)
+                && session.documents_on(conn).len() >= self.max_docs_per_connection =>
+            {
+                Gate::Refuse(format!(
+                    "one connection may sync at most {} partnerships; open another connection for more",
+                    self.max_docs_per_connection
+                ))
             }
             Message::Sync {
                 document_id, data, ..

@@ -4,6 +4,12 @@
 //! referrer (share-link fragments never leave in one anyway, and nothing else should);
 //! no framing.
 
+use std::{
+    path::PathBuf,
+    sync::{Arc, Mutex},
+    time::SystemTime,
+};
+
 use axum::http::{HeaderName, HeaderValue, header};
 use sha2::{Digest, Sha256};
 
@@ -82,6 +88,57 @@ pub fn headers(html: &str) -> Vec<(HeaderName, HeaderValue)> {
         ),
         (header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")),
     ]
+}
+
+/// The headers for the app as it is on disk now: a new build deployed under a running
+/// relay brings a new loader script, so the policy is recomputed when `index.html`
+/// changes (checked by modification time and size).
+#[derive(Clone)]
+pub struct Policy {
+    index: PathBuf,
+    cache: Arc<Mutex<Cached>>,
+}
+
+struct Cached {
+    stamp: Option<(SystemTime, u64)>,
+    headers: Vec<(HeaderName, HeaderValue)>,
+}
+
+impl Policy {
+    pub fn new(index: PathBuf) -> Self {
+        Policy {
+            index,
+            cache: Arc::new(Mutex::new(Cached {
+                stamp: None,
+                headers: headers(""),
+            })),
+        }
+    }
+
+    pub fn headers(&self) -> Vec<(HeaderName, HeaderValue)> {
+        // One `stat` per response; the file is read again only when it changed.
+        let stamp = std::fs::metadata(&self.index)
+            .ok()
+            .and_then(|m| Some((m.modified().ok()?, m.len())));
+        let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
+        if stamp != cache.stamp {
+            let html = std::fs::read_to_string(&self.index).unwrap_or_default();
+            cache.headers = headers(&html);
+            cache.stamp = stamp;
+        }
+        cache.headers.clone()
+    }
+}
+
+/// Adds the security headers to a response.
+pub async fn add_headers(
+    axum::extract::State(policy): axum::extract::State<Policy>,
+    mut response: axum::response::Response,
+) -> axum::response::Response {
+    for (name, value) in policy.headers() {
+        response.headers_mut().insert(name, value);
+    }
+    response
 }
 
 #[cfg(test)]

@@ -56,7 +56,10 @@ pub async fn bind(config: &Config) -> Result<Relay, StartError> {
             path: config.app_dir.display().to_string(),
         });
     }
-    let store = DocStore::open(&config.data_dir)?;
+    let mut store = DocStore::open(&config.data_dir)?;
+    if let Some(switch) = &config.disk_full {
+        store.inject_disk_full(switch.clone());
+    }
     let access = Access::open(&config.data_dir)?;
     let listener = TcpListener::bind(config.addr)
         .await
@@ -79,7 +82,12 @@ pub async fn run(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> io::Result<()> {
     let relay_id = "tandem-relay".parse().map_err(io::Error::other)?;
-    let hub = Hub::new(relay.store, relay_id, relay.access.clone());
+    let hub = Hub::new(
+        relay.store,
+        relay_id,
+        relay.access.clone(),
+        config.max_docs_per_connection,
+    );
     let (stop_tx, stop_rx) = watch::channel(false);
     let state = AppState {
         app_dir: config.app_dir.clone(),
@@ -88,6 +96,7 @@ pub async fn run(
         failed_attempts: FailedAttempts::new(config.max_failed_attempts, Duration::from_secs(60)),
         registrations: FailedAttempts::new(config.max_registrations, Duration::from_secs(60)),
         max_message_bytes: config.max_message_bytes,
+        connections: crate::limits::Connections::new(config.max_connections_per_address),
         shutdown: stop_rx,
     };
     let evictor = tokio::spawn(evict_periodically(

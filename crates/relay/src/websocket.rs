@@ -20,7 +20,7 @@ use futures_util::{SinkExt, StreamExt};
 use tokio::sync::{mpsc, watch};
 
 use crate::{
-    api::authenticate,
+    api::{ApiError, authenticate},
     app::AppState,
     hub::{Hub, Outbound},
 };
@@ -60,11 +60,18 @@ pub async fn upgrade(
         Ok(device) => device,
         Err(e) => return e.into_response(),
     };
+    let Some(slot) = state.connections.acquire(addr.ip()) else {
+        tracing::warn!(ip = %addr.ip(), max = state.connections.max(), "refused a connection: too many from this address");
+        return ApiError::too_many_connections(state.connections.max()).into_response();
+    };
     let limit = state.max_message_bytes;
     ws.protocols([PROTOCOL])
         .max_message_size(limit)
         .max_frame_size(limit)
-        .on_upgrade(move |socket| serve(socket, state.hub, addr, device, limit, state.shutdown))
+        .on_upgrade(move |socket| async move {
+            serve(socket, state.hub, addr, device, limit, state.shutdown).await;
+            drop(slot);
+        })
 }
 
 async fn serve(
