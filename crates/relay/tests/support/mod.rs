@@ -80,6 +80,16 @@ impl RunningRelay {
         device
     }
 
+    /// Another connection of the same device (same credential), for load tests.
+    pub fn device_like(&self, device: &Device) -> Device {
+        Device {
+            id: device.id.clone(),
+            credential: device.credential.clone(),
+            addr: self.addr.clone(),
+            http: reqwest::Client::new(),
+        }
+    }
+
     /// A device that owns `doc`.
     pub async fn owner_of(&self, doc: DocumentId) -> Device {
         let device = self.device().await;
