@@ -4,6 +4,7 @@
 pub mod agreement_tab;
 pub mod app;
 pub mod campaign_row;
+pub mod checkins_tab;
 pub mod collab_text;
 pub mod connection_badge;
 pub mod export_menu;

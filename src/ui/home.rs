@@ -4,7 +4,9 @@
 use leptos::{prelude::*, task::spawn_local};
 use wasm_bindgen::JsCast;
 
-use super::share::JoinWithLink;
+use tandem_domain::checkin::HealthState;
+
+use super::{checkins_tab::health_class, fields::today, share::JoinWithLink};
 use crate::{
     access::{Role, State},
     browser::{download, local_time},
@@ -21,6 +23,8 @@ struct Summary {
     problem: Option<String>,
     /// How this browser holds it, when that is worth saying (view only, link revoked…).
     access_note: Option<&'static str>,
+    /// The relationship's health and why.
+    health: Option<(HealthState, String)>,
 }
 
 fn summaries(repo: &Repo) -> Vec<Summary> {
@@ -54,6 +58,10 @@ fn summaries(repo: &Repo) -> Vec<Summary> {
                     edited_ms,
                     problem: None,
                     access_note,
+                    health: {
+                        let h = p.health(today());
+                        Some((h.state, h.reason))
+                    },
                 },
                 Err(e) => Summary {
                     id: id.to_string(),
@@ -63,11 +71,18 @@ fn summaries(repo: &Repo) -> Vec<Summary> {
                     edited_ms,
                     problem: Some(e.to_string()),
                     access_note,
+                    health: None,
                 },
             }
         })
         .collect();
-    list.sort_by_key(|s| std::cmp::Reverse(s.edited_ms.unwrap_or(0)));
+    // The ones that need attention first (silent, going quiet, due), then the newest.
+    list.sort_by_key(|s| {
+        (
+            std::cmp::Reverse(s.health.as_ref().map(|(state, _)| *state)),
+            std::cmp::Reverse(s.edited_ms.unwrap_or(0)),
+        )
+    });
     list
 }
 
@@ -119,6 +134,11 @@ fn summary_view(s: Summary) -> impl IntoView {
                     <span class="muted">"Last edited " {edited}</span>
                     {s.access_note.map(|n| view! { <span class="badge" data-testid="access-badge">{n}</span> })}
                 </p>
+                {s.health.map(|(state, reason)| view! {
+                    <p class=health_class(state) data-testid="card-health" data-state=state.as_str()>
+                        <strong>{state.as_str()}</strong> " — " {reason}
+                    </p>
+                })}
             </li>
         }
         .into_any(),

@@ -6,6 +6,7 @@ use tandem_domain::document_id::DocumentId;
 
 use super::{
     agreement_tab::AgreementTab,
+    checkins_tab::CheckinsTab,
     export_menu::ExportMenu,
     history_tab::{HistoryTab, LastVisit, load_seen, store_seen},
     kpi_tab::KpiTab,
@@ -186,15 +187,17 @@ enum Tab {
     Sow,
     Kpis,
     Qbr,
+    CheckIns,
     History,
 }
 
 impl Tab {
-    const ALL: [Tab; 6] = [
+    const ALL: [Tab; 7] = [
         Tab::Roadmap,
         Tab::Agreement,
         Tab::Sow,
         Tab::Kpis,
+        Tab::CheckIns,
         Tab::Qbr,
         Tab::History,
     ];
@@ -206,6 +209,7 @@ impl Tab {
             Tab::Sow => "sow",
             Tab::Kpis => "kpis",
             Tab::Qbr => "qbr",
+            Tab::CheckIns => "checkins",
             Tab::History => "history",
         }
     }
@@ -217,6 +221,7 @@ impl Tab {
             Tab::Sow => "Statement of work",
             Tab::Kpis => "KPIs & verdict",
             Tab::Qbr => "QBR",
+            Tab::CheckIns => "Check-ins",
             Tab::History => "History",
         }
     }
@@ -278,6 +283,7 @@ fn Tabs() -> impl IntoView {
                             Tab::Sow => view! { <SowTab/> }.into_any(),
                             Tab::Kpis => view! { <KpiTab/> }.into_any(),
                             Tab::Qbr => view! { <QbrTab/> }.into_any(),
+                            Tab::CheckIns => view! { <CheckinsTab/> }.into_any(),
                             _ => view! { <Roadmap/> }.into_any(),
                         }}
                     </fieldset>

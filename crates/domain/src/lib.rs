@@ -18,6 +18,7 @@
 
 pub mod agreement;
 pub mod campaign;
+pub mod checkin;
 pub mod day;
 pub mod document;
 pub mod document_id;

@@ -67,6 +67,15 @@ pub struct Partnership {
         with = "autosurgeon::map_with_parseable_keys"
     )]
     pub qbrs: BTreeMap<QuarterId, crate::qbr::Qbr>,
+    /// The check-in log.
+    #[autosurgeon(
+        missing = "Default::default",
+        with = "autosurgeon::map_with_parseable_keys"
+    )]
+    pub checkins: BTreeMap<CampaignId, crate::checkin::CheckIn>,
+    /// Days between check-ins both sides agreed on (none: every two weeks).
+    #[autosurgeon(missing = "Default::default")]
+    pub cadence_days: Option<u32>,
 }
 
 /// What a person fills in to start a partnership.
@@ -124,6 +133,12 @@ pub enum RoadmapError {
     BadRate,
     #[error("checkpoints are 1 to 24 months apart")]
     CheckpointMonths,
+    #[error("a check-in cadence is 1 to 120 days")]
+    Cadence,
+    #[error("a check-in needs its date")]
+    CheckInDate,
+    #[error("a check-in needs a summary of what was discussed")]
+    CheckInSummary,
     #[error("a risk or an action item needs a description")]
     MissingQbrText,
     #[error("that item no longer exists (someone may have removed it)")]
@@ -206,6 +221,8 @@ impl Partnership {
             document_id: None,
             people: BTreeMap::new(),
             qbrs: BTreeMap::new(),
+            checkins: BTreeMap::new(),
+            cadence_days: None,
         })
     }
 
@@ -336,6 +353,50 @@ impl Partnership {
             c.order = order;
         }
         Ok(())
+    }
+}
+
+/// Check-ins and health.
+impl Partnership {
+    pub fn cadence(&self) -> u32 {
+        self.cadence_days
+            .unwrap_or(crate::checkin::DEFAULT_CADENCE_DAYS)
+    }
+
+    pub fn set_cadence(&mut self, days: u32) -> Result<(), RoadmapError> {
+        if !(1..=120).contains(&days) {
+            return Err(RoadmapError::Cadence);
+        }
+        self.cadence_days = Some(days);
+        Ok(())
+    }
+
+    pub fn log_checkin(
+        &mut self,
+        id: CampaignId,
+        checkin: crate::checkin::CheckIn,
+    ) -> Result<(), RoadmapError> {
+        if checkin.date.is_none() {
+            return Err(RoadmapError::CheckInDate);
+        }
+        if checkin.summary.as_str().trim().is_empty() {
+            return Err(RoadmapError::CheckInSummary);
+        }
+        self.checkins.insert(id, checkin);
+        Ok(())
+    }
+
+    pub fn remove_checkin(&mut self, id: &CampaignId) {
+        self.checkins.remove(id);
+    }
+
+    /// The relationship's health on `today`.
+    pub fn health(&self, today: chrono::NaiveDate) -> crate::checkin::Health {
+        crate::checkin::health(
+            self.checkins.values().filter_map(|c| c.date.map(|d| d.0)),
+            self.cadence(),
+            today,
+        )
     }
 }
 

@@ -1,0 +1,195 @@
+//! Check-ins: the log of contacts between both sides, the agreed cadence, and the health
+//! it gives (healthy, due, going quiet, silent) with the reason.
+
+use leptos::{ev::SubmitEvent, prelude::*};
+use tandem_domain::{
+    campaign::CampaignId,
+    checkin::{CheckIn, HealthState},
+};
+
+use super::fields::{parse_day, today};
+use crate::{browser::random_16, editor::Editor};
+
+/// The CSS class and words for a health state.
+pub fn health_class(state: HealthState) -> &'static str {
+    match state {
+        HealthState::Healthy => "health healthy",
+        HealthState::Due => "health due",
+        HealthState::GoingQuiet => "health quiet",
+        HealthState::Silent => "health silent",
+    }
+}
+
+#[component]
+pub fn CheckinsTab() -> impl IntoView {
+    let editor = expect_context::<Editor>();
+    let health = Memo::new(move |_| editor.view.with(|p| p.health(today())));
+    let cadence = RwSignal::new(editor.view.with_untracked(|p| p.cadence()).to_string());
+    let cadence_error = RwSignal::new(None::<String>);
+    let set_cadence = move |_| match cadence.get_untracked().trim().parse::<u32>() {
+        Ok(days) => {
+            let mut refusal = None;
+            if editor.edit(&format!("agreed to check in every {days} days"), |p| {
+                p.set_cadence(days)
+                    .inspect_err(|e| refusal = Some(e.to_string()))
+            }) {
+                cadence_error.set(None);
+            } else {
+                cadence_error.set(refusal);
+            }
+        }
+        Err(_) => cadence_error.set(Some("the cadence is a whole number of days".into())),
+    };
+    let list = Memo::new(move |_| {
+        editor.view.with(|p| {
+            let mut items: Vec<(CampaignId, CheckIn)> = p
+                .checkins
+                .iter()
+                .map(|(id, c)| (id.clone(), c.clone()))
+                .collect();
+            items.sort_by(|a, b| b.1.date.cmp(&a.1.date));
+            items
+        })
+    });
+    view! {
+        <section class="card checkins" data-testid="checkins">
+            <h2>"Check-ins"</h2>
+            {move || {
+                let h = health.get();
+                view! {
+                    <p class=health_class(h.state) role="status" data-testid="health" data-state=h.state.as_str()>
+                        <strong>{h.state.as_str().to_owned()}</strong> " — " {h.reason.clone()}
+                    </p>
+                }
+            }}
+            <div class="field cadence">
+                <label for="cadence">"Check in every (days)"</label>
+                <div class="row">
+                    <input id="cadence" type="number" min="1" max="120" data-testid="cadence"
+                        prop:value=move || cadence.get() on:input=move |ev| cadence.set(event_target_value(&ev))
+                        on:change=set_cadence/>
+                </div>
+                {move || cadence_error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
+            </div>
+            <LogCheckin/>
+            <h3>"Log"</h3>
+            <ol class="checkin-log" data-testid="checkin-log">
+                <For each=move || list.get() key=|(id, c)| (id.clone(), c.summary.as_str().to_owned(), c.date) children=move |(id, c)| {
+                    let who = [c.brand_people.as_str(), c.creator_people.as_str()]
+                        .iter().filter(|s| !s.trim().is_empty()).map(|s| s.trim().to_owned()).collect::<Vec<_>>().join(" · ");
+                    let next = (!c.next_step.as_str().trim().is_empty()).then(|| format!(
+                        "Next: {}{}{}",
+                        c.next_step.as_str().trim(),
+                        if c.next_owner.as_str().trim().is_empty() { String::new() } else { format!(" — {}", c.next_owner.as_str().trim()) },
+                        c.next_due.map(|d| format!(", by {d}")).unwrap_or_default(),
+                    ));
+                    view! {
+                        <li data-testid="checkin">
+                            <p class="checkin-head">
+                                <strong>{c.date.map(|d| d.to_string()).unwrap_or_default()}</strong>
+                                {(!c.channel.as_str().trim().is_empty()).then(|| format!(" · {}", c.channel.as_str().trim()))}
+                                {(!who.is_empty()).then(|| format!(" · {who}"))}
+                            </p>
+                            <p>{c.summary.as_str().to_owned()}</p>
+                            {next.map(|n| view! { <p class="muted">{n}</p> })}
+                            <button type="button" class="small-button" on:click=move |_| {
+                                let id = id.clone();
+                                editor.edit("removed a check-in", move |p| { p.remove_checkin(&id); Ok(()) });
+                            }>"Remove"</button>
+                        </li>
+                    }
+                }/>
+            </ol>
+        </section>
+    }
+}
+
+#[component]
+fn LogCheckin() -> impl IntoView {
+    let editor = expect_context::<Editor>();
+    let date = RwSignal::new(today().to_string());
+    let brand_people = RwSignal::new(String::new());
+    let creator_people = RwSignal::new(String::new());
+    let channel = RwSignal::new(String::new());
+    let summary = RwSignal::new(String::new());
+    let next_step = RwSignal::new(String::new());
+    let next_owner = RwSignal::new(String::new());
+    let next_due = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<String>);
+    let on_submit = move |ev: SubmitEvent| {
+        ev.prevent_default();
+        let (day, due) = match (
+            parse_day(&date.get_untracked()),
+            parse_day(&next_due.get_untracked()),
+        ) {
+            (Ok(d), Ok(n)) => (d, n),
+            (Err(e), _) | (_, Err(e)) => return error.set(Some(e)),
+        };
+        let values = [
+            brand_people,
+            creator_people,
+            channel,
+            summary,
+            next_step,
+            next_owner,
+        ]
+        .map(|s| s.get_untracked());
+        let checkin = CheckIn::new(day, values.each_ref().map(String::as_str), due);
+        let id = CampaignId::from_random(random_16());
+        let mut refusal = None;
+        let message = format!("logged a check-in on {}", date.get_untracked());
+        if editor.edit(&message, |p| {
+            p.log_checkin(id, checkin)
+                .inspect_err(|e| refusal = Some(e.to_string()))
+        }) {
+            for s in [
+                brand_people,
+                creator_people,
+                channel,
+                summary,
+                next_step,
+                next_owner,
+                next_due,
+            ] {
+                s.set(String::new());
+            }
+            error.set(None);
+        } else {
+            error.set(refusal);
+        }
+    };
+    let input = move |id: &'static str,
+                      label: &'static str,
+                      kind: &'static str,
+                      value: RwSignal<String>| {
+        view! {
+            <div class="field">
+                <label for=id>{label}</label>
+                <input id=id type=kind data-testid=id prop:value=move || value.get() on:input=move |ev| value.set(event_target_value(&ev))/>
+            </div>
+        }
+    };
+    view! {
+        <form class="checkin-form" data-testid="log-checkin" on:submit=on_submit>
+            <h3>"Log a check-in"</h3>
+            <div class="grid">
+                {input("checkin-date", "Date", "date", date)}
+                {input("checkin-channel", "Channel (call, chat, email…)", "text", channel)}
+                {input("checkin-brand", "From the brand", "text", brand_people)}
+                {input("checkin-creator", "From the creator", "text", creator_people)}
+            </div>
+            <div class="field">
+                <label for="checkin-summary">"What you discussed"</label>
+                <textarea id="checkin-summary" rows="2" data-testid="checkin-summary" prop:value=move || summary.get()
+                    on:input=move |ev| summary.set(event_target_value(&ev))></textarea>
+            </div>
+            <div class="grid">
+                {input("checkin-next", "Next step", "text", next_step)}
+                {input("checkin-next-owner", "Owner", "text", next_owner)}
+                {input("checkin-next-due", "By", "date", next_due)}
+            </div>
+            <button type="submit" class="primary" data-testid="add-checkin">"Log check-in"</button>
+            {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
+        </form>
+    }
+}
