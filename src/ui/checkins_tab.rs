@@ -47,7 +47,7 @@ pub fn CheckinsTab() -> impl IntoView {
                 .iter()
                 .map(|(id, c)| (id.clone(), c.clone()))
                 .collect();
-            items.sort_by(|a, b| b.1.date.cmp(&a.1.date));
+            items.sort_by_key(|item| std::cmp::Reverse(item.1.date));
             items
         })
     });
