@@ -677,6 +677,10 @@ impl Repo {
                 .is_ok_and(|mut l| l.doc.origin() == origin)
         });
         if let Some((id, shared)) = existing {
+            // A viewer's copy takes no changes: the relay would refuse them anyway.
+            if !self.access_of(&id).can_edit() {
+                return Err("you can read this partnership but not change it, so a copy cannot be merged into it".into());
+            }
             shared
                 .borrow_mut()
                 .doc

@@ -6,18 +6,12 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import {
   startRelay, launchBrowser, watchErrors, eventually, createPartnership, addCampaign, campaignTitles,
-  inviteLink, openLink, OUTPUT,
+  inviteLink, openLink, OUTPUT, setName,
 } from './support.mjs';
 
 let browser;
 before(async () => { browser = await launchBrowser(); });
 after(async () => { await browser?.close(); });
-
-async function setName(page, name, side) {
-  await page.getByTestId('my-name').fill(name);
-  await page.getByTestId('my-side').selectOption(side);
-  await page.getByTestId('name-form').getByRole('button', { name: 'Save' }).click();
-}
 
 const sessions = (page) => page.getByTestId('history-session').evaluateAll((items) => items.map((li) => ({
   who: li.querySelector('[data-testid="history-who"]').innerText,

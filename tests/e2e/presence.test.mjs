@@ -4,18 +4,12 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import {
-  startRelay, launchBrowser, watchErrors, eventually, createPartnership, inviteLink, OUTPUT,
+  startRelay, launchBrowser, watchErrors, eventually, createPartnership, inviteLink, OUTPUT, setName,
 } from './support.mjs';
 
 let browser;
 before(async () => { browser = await launchBrowser(); });
 after(async () => { await browser?.close(); });
-
-async function setName(page, name, side) {
-  await page.getByTestId('my-name').fill(name);
-  await page.getByTestId('my-side').selectOption(side);
-  await page.getByTestId('name-form').getByRole('button', { name: 'Save' }).click();
-}
 
 const hereNow = (page) => page.getByTestId('here-now').innerText();
 

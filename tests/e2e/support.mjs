@@ -190,3 +190,10 @@ export async function openLink(browser, link) {
   await page.getByTestId('partnership-title').waitFor({ timeout: 15000 });
   return { context, page, errors };
 }
+
+/** Sets how this person appears to others on a partnership page. */
+export async function setName(page, name, side) {
+  await page.getByTestId('my-name').fill(name);
+  await page.getByTestId('my-side').selectOption(side);
+  await page.getByTestId('name-form').getByRole('button', { name: 'Save' }).click();
+}

@@ -158,6 +158,25 @@ pub fn authenticate(
     }
 }
 
+/// The authenticated device behind a request (failures count against the address).
+pub struct Caller(pub String);
+
+impl axum::extract::FromRequestParts<AppState> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let ip = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|c| c.0.ip())
+            .unwrap_or(IpAddr::from([0, 0, 0, 0]));
+        authenticate(state, ip, bearer(&parts.headers)).map(Caller)
+    }
+}
+
 fn document(id: &str) -> Result<DocumentId, ApiError> {
     id.parse().map_err(|_| {
         ApiError::new(
@@ -205,11 +224,9 @@ async fn register_device(
 
 async fn claim(
     State(state): State<AppState>,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
+    Caller(device): Caller,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let device = authenticate(&state, addr.ip(), bearer(&headers))?;
     let doc = document(&id)?;
     let created = state.access.claim(&device, &doc, now_ms())?;
     if created {
@@ -229,11 +246,9 @@ async fn claim(
 
 async fn access(
     State(state): State<AppState>,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
+    Caller(device): Caller,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let device = authenticate(&state, addr.ip(), bearer(&headers))?;
     let doc = document(&id)?;
     match state.access.role(&device, &doc, now_ms()) {
         Ok(role) => Ok(Json(json!({ "role": role })).into_response()),
@@ -250,11 +265,9 @@ async fn access(
 
 async fn list_links(
     State(state): State<AppState>,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
+    Caller(device): Caller,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let device = authenticate(&state, addr.ip(), bearer(&headers))?;
     let doc = document(&id)?;
     let links = state.access.links(&device, &doc, now_ms())?;
     Ok(Json(json!({ "links": links })).into_response())
@@ -271,12 +284,10 @@ struct NewLinkBody {
 
 async fn create_link(
     State(state): State<AppState>,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
+    Caller(device): Caller,
     Path(id): Path<String>,
     Json(body): Json<NewLinkBody>,
 ) -> Result<Response, ApiError> {
-    let device = authenticate(&state, addr.ip(), bearer(&headers))?;
     let doc = document(&id)?;
     let link = state.access.create_link(
         &device,
@@ -292,11 +303,9 @@ async fn create_link(
 
 async fn revoke(
     State(state): State<AppState>,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
+    Caller(device): Caller,
     Path((id, link)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
-    let device = authenticate(&state, addr.ip(), bearer(&headers))?;
     let doc = document(&id)?;
     let link = state.access.revoke(&device, &doc, &link, now_ms())?;
     tracing::info!(%device, document = %doc, link = %link.id, "link revoked");

@@ -9,29 +9,12 @@ use std::{
     time::Duration,
 };
 
-use automerge::{AutoCommit, ObjType, ROOT, ReadDoc, transaction::Transactable};
-use support::{Client, RunningRelay, app_dir, scratch};
+use automerge::{AutoCommit, ROOT, ReadDoc, transaction::Transactable};
+use support::{Client, RunningRelay, app_dir, doc_with, has_notes, scratch};
 use tandem_domain::document_id::DocumentId;
 use tokio_tungstenite::tungstenite;
 
 const WAIT: Duration = Duration::from_secs(10);
-
-fn doc_with(text: &str) -> AutoCommit {
-    let mut doc = AutoCommit::new();
-    let notes = doc.put_object(ROOT, "notes", ObjType::Text).expect("text");
-    doc.splice_text(&notes, 0, 0, text).expect("splice");
-    doc.commit();
-    doc
-}
-
-fn notes(doc: &AutoCommit) -> Option<String> {
-    let (_, id) = doc.get(ROOT, "notes").ok()??;
-    doc.text(&id).ok()
-}
-
-fn has_notes(c: &mut Client, id: DocumentId, want: &str) -> bool {
-    c.docs.docs.get(&id).and_then(notes).as_deref() == Some(want)
-}
 
 #[tokio::test]
 async fn a_connection_may_sync_only_so_many_documents() {

@@ -8,7 +8,7 @@ use std::{
     time::Duration,
 };
 
-use automerge::AutoCommit;
+use automerge::{AutoCommit, ReadDoc, transaction::Transactable};
 use futures_util::{SinkExt, StreamExt};
 use tandem_domain::document_id::DocumentId;
 use tandem_relay::{config::Config, server};
@@ -132,6 +132,28 @@ pub fn scratch() -> (tempfile::TempDir, PathBuf) {
 }
 
 type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
+
+/// A document whose `notes` text holds `text`.
+pub fn doc_with(text: &str) -> AutoCommit {
+    let mut doc = AutoCommit::new();
+    let notes = doc
+        .put_object(automerge::ROOT, "notes", automerge::ObjType::Text)
+        .expect("text");
+    doc.splice_text(&notes, 0, 0, text).expect("splice");
+    doc.commit();
+    doc
+}
+
+/// The `notes` text of a document.
+pub fn notes(doc: &AutoCommit) -> Option<String> {
+    let (_, id) = doc.get(automerge::ROOT, "notes").ok()??;
+    doc.text(&id).ok()
+}
+
+/// Whether the client's copy of a document has exactly these notes.
+pub fn has_notes(c: &mut Client, id: DocumentId, want: &str) -> bool {
+    c.docs.docs.get(&id).and_then(notes).as_deref() == Some(want)
+}
 
 /// A registered device and its credential, with the API calls tests need.
 pub struct Device {
