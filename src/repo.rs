@@ -1019,6 +1019,13 @@ impl Repo {
                     }
                     self.0.connection.set(Connection::Online);
                     self.announce_open(false);
+                    // Anything made while the handshake was under way is registered now.
+                    let waiting = self.0.access.with_untracked(|a| {
+                        a.values().any(|x| x.state == AccessState::Unregistered)
+                    });
+                    if waiting {
+                        self.register_soon();
+                    }
                 }
                 Effect::DocumentChanged { document } => self.remote_change(document),
                 Effect::DocumentUnavailable { document, .. } => {

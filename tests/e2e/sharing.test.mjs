@@ -18,7 +18,8 @@ const theme = (page) => page.getByTestId('theme-2027-Q1').inputValue();
 async function makeLink(page, { role = 'editor', label = '', recovery = false } = {}) {
   const panel = page.getByTestId('share-panel');
   if (!(await panel.evaluate((d) => d.open))) await page.getByTestId('share-toggle').click();
-  const before = await page.getByTestId('made-link').inputValue().catch(() => '');
+  const shown = page.getByTestId('made-link');
+  const before = (await shown.count()) ? await shown.inputValue() : '';
   if (recovery) {
     await page.getByTestId('create-recovery-key').click();
   } else {
@@ -26,7 +27,7 @@ async function makeLink(page, { role = 'editor', label = '', recovery = false } 
     await page.getByTestId('link-label').fill(label);
     await page.getByTestId('create-link').click();
   }
-  return eventually(() => page.getByTestId('made-link').inputValue().catch(() => ''),
+  return eventually(async () => ((await shown.count()) ? shown.inputValue() : ''),
     (v) => v.includes('/join#') && v !== before, { timeout: 10000, what: 'the link is shown' });
 }
 
@@ -123,6 +124,36 @@ test('an editor co-edits, a viewer watches read-only, a revoked creator keeps a 
     assert.deepEqual(viewer.errors, []);
   } finally {
     for (const c of contexts) await c.close().catch(() => {});
+    await relay.stop();
+  }
+});
+
+test('a link pasted on the home page joins too, and a mangled one is explained', async () => {
+  const relay = await startRelay();
+  try {
+    const brandContext = await browser.newContext();
+    const brand = await brandContext.newPage();
+    const id = await createPartnership(brand, relay.url, 'Northwind', 'Маша');
+    await eventually(() => brand.getByTestId('role').innerText(), (t) => t.includes('You own'),
+      { timeout: 10000, what: 'registered as owner' });
+    const link = await makeLink(brand, { role: 'viewer', label: 'Pasted' });
+
+    const otherContext = await browser.newContext();
+    const other = await otherContext.newPage();
+    const errors = watchErrors(other);
+    await other.goto(relay.url);
+    await other.getByTestId('join-link').fill('not a link');
+    await other.getByRole('button', { name: 'Open' }).click();
+    await other.getByText('That is not a Tandem link or recovery key').waitFor();
+    await other.getByTestId('join-link').fill(`  ${link}  `);
+    await other.getByRole('button', { name: 'Open' }).click();
+    await other.getByTestId('partnership-title').waitFor({ timeout: 15000 });
+    assert.equal(new URL(other.url()).pathname, `/p/${id}`);
+    assert.equal(await other.getByTestId('role').getAttribute('data-role'), 'viewer');
+    assert.deepEqual(errors, []);
+    await otherContext.close();
+    await brandContext.close();
+  } finally {
     await relay.stop();
   }
 });

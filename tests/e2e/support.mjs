@@ -170,7 +170,6 @@ export async function pageDevice(page, baseUrl) {
  */
 export async function inviteLink(page, baseUrl, id, role = 'editor', label = '') {
   const owner = await pageDevice(page, baseUrl);
-  await eventually(() => page.getByTestId('role').getAttribute('data-role').catch(() => null), () => true);
   let made;
   await eventually(async () => {
     try {
