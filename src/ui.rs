@@ -21,3 +21,4 @@ pub mod roadmap;
 pub mod share;
 pub mod sow_tab;
 pub mod trend_chart;
+pub mod wins_tab;

@@ -15,6 +15,7 @@ use super::{
     roadmap::Roadmap,
     share::{AccessNotice, SharePanel},
     sow_tab::SowTab,
+    wins_tab::WinsTab,
 };
 use crate::access::{Role, State};
 use crate::{
@@ -188,16 +189,18 @@ enum Tab {
     Kpis,
     Qbr,
     CheckIns,
+    Wins,
     History,
 }
 
 impl Tab {
-    const ALL: [Tab; 7] = [
+    const ALL: [Tab; 8] = [
         Tab::Roadmap,
         Tab::Agreement,
         Tab::Sow,
         Tab::Kpis,
         Tab::CheckIns,
+        Tab::Wins,
         Tab::Qbr,
         Tab::History,
     ];
@@ -210,6 +213,7 @@ impl Tab {
             Tab::Kpis => "kpis",
             Tab::Qbr => "qbr",
             Tab::CheckIns => "checkins",
+            Tab::Wins => "wins",
             Tab::History => "history",
         }
     }
@@ -222,6 +226,7 @@ impl Tab {
             Tab::Kpis => "KPIs & verdict",
             Tab::Qbr => "QBR",
             Tab::CheckIns => "Check-ins",
+            Tab::Wins => "Wins",
             Tab::History => "History",
         }
     }
@@ -284,6 +289,7 @@ fn Tabs() -> impl IntoView {
                             Tab::Kpis => view! { <KpiTab/> }.into_any(),
                             Tab::Qbr => view! { <QbrTab/> }.into_any(),
                             Tab::CheckIns => view! { <CheckinsTab/> }.into_any(),
+                            Tab::Wins => view! { <WinsTab/> }.into_any(),
                             _ => view! { <Roadmap/> }.into_any(),
                         }}
                     </fieldset>

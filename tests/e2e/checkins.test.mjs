@@ -3,7 +3,9 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { startRelay, launchBrowser, watchErrors, eventually, createPartnership, OUTPUT } from './support.mjs';
+import {
+  startRelay, launchBrowser, watchErrors, eventually, createPartnership, OUTPUT, setName, inviteLink, openLink,
+} from './support.mjs';
 
 let browser;
 before(async () => { browser = await launchBrowser(); });
@@ -67,6 +69,33 @@ test('check-ins give a health with its reason, and home shows who needs attentio
     assert.ok(quiet);
     await page.screenshot({ path: join(OUTPUT, 'home-attention.png'), fullPage: true });
     assert.deepEqual(errors, []);
+    await context.close();
+  } finally {
+    await relay.stop();
+  }
+});
+
+test('a win added on one side shows on the other, with who added it', async () => {
+  const relay = await startRelay();
+  try {
+    const context = await browser.newContext();
+    const brand = await context.newPage();
+    const errors = watchErrors(brand);
+    const id = await createPartnership(brand, relay.url, 'Northwind', 'Маша');
+    await setName(brand, 'Anna', 'brand');
+    await brand.getByTestId('tab-wins').click();
+    await brand.getByTestId('new-win').fill('First 100k views on the Spring drop');
+    await brand.getByRole('button', { name: 'Add win' }).click();
+    await brand.getByTestId('win').first().waitFor();
+
+    const creator = await openLink(browser, await inviteLink(brand, relay.url, id, 'viewer'));
+    await creator.page.getByTestId('tab-wins').click();
+    const win = creator.page.getByTestId('win').first();
+    await win.waitFor();
+    assert.match(await win.innerText(), /First 100k views on the Spring drop\s+Added by Anna \(brand\)/);
+    assert.ok(await creator.page.getByTestId('new-win').isDisabled(), 'a viewer cannot add wins');
+    assert.deepEqual(errors, []);
+    await creator.context.close();
     await context.close();
   } finally {
     await relay.stop();

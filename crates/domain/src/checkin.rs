@@ -171,3 +171,50 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod wins_tests {
+    use crate::{
+        campaign::CampaignId,
+        market::parse_market_list,
+        partnership::{NewPartnership, Partnership},
+    };
+
+    #[test]
+    fn wins_need_words_and_read_newest_first() {
+        let mut p = Partnership::new(&NewPartnership {
+            brand: "Northwind".into(),
+            creator: "Маша".into(),
+            markets: parse_market_list("RU").expect("markets"),
+            first_quarter: "2027-Q1".parse().expect("q"),
+            quarters: 1,
+        })
+        .expect("new");
+        assert!(
+            p.add_win(CampaignId::from_random([1; 16]), "  ", "Anna", "brand", 1)
+                .is_err()
+        );
+        p.add_win(
+            CampaignId::from_random([1; 16]),
+            "First 100k views",
+            "Anna",
+            "brand",
+            10,
+        )
+        .expect("win");
+        p.add_win(
+            CampaignId::from_random([2; 16]),
+            "Renewed for Q2",
+            "Маша",
+            "creator",
+            20,
+        )
+        .expect("win");
+        let order: Vec<&str> = p
+            .wins_newest_first()
+            .iter()
+            .map(|(_, w)| w.text.as_str())
+            .collect();
+        assert_eq!(order, vec!["Renewed for Q2", "First 100k views"]);
+    }
+}

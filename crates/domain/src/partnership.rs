@@ -73,9 +73,24 @@ pub struct Partnership {
         with = "autosurgeon::map_with_parseable_keys"
     )]
     pub checkins: BTreeMap<CampaignId, crate::checkin::CheckIn>,
+    /// Wins both sides celebrate, by id.
+    #[autosurgeon(
+        missing = "Default::default",
+        with = "autosurgeon::map_with_parseable_keys"
+    )]
+    pub wins: BTreeMap<CampaignId, Win>,
     /// Days between check-ins both sides agreed on (none: every two weeks).
     #[autosurgeon(missing = "Default::default")]
     pub cadence_days: Option<u32>,
+}
+
+/// A win on the wall: what, who added it (name and side), and when.
+#[derive(Debug, Clone, PartialEq, Default, Reconcile, Hydrate)]
+pub struct Win {
+    pub text: Text,
+    pub by: String,
+    pub side: String,
+    pub at_ms: i64,
 }
 
 /// What a person fills in to start a partnership.
@@ -133,6 +148,8 @@ pub enum RoadmapError {
     BadRate,
     #[error("checkpoints are 1 to 24 months apart")]
     CheckpointMonths,
+    #[error("a win needs a few words about what went well")]
+    EmptyWin,
     #[error("a check-in cadence is 1 to 120 days")]
     Cadence,
     #[error("a check-in needs its date")]
@@ -222,6 +239,7 @@ impl Partnership {
             people: BTreeMap::new(),
             qbrs: BTreeMap::new(),
             checkins: BTreeMap::new(),
+            wins: BTreeMap::new(),
             cadence_days: None,
         })
     }
@@ -353,6 +371,44 @@ impl Partnership {
             c.order = order;
         }
         Ok(())
+    }
+}
+
+/// The wins wall.
+impl Partnership {
+    pub fn add_win(
+        &mut self,
+        id: CampaignId,
+        text: &str,
+        by: &str,
+        side: &str,
+        at_ms: i64,
+    ) -> Result<(), RoadmapError> {
+        let text = text.trim();
+        if text.is_empty() {
+            return Err(RoadmapError::EmptyWin);
+        }
+        self.wins.insert(
+            id,
+            Win {
+                text: Text::with_value(text),
+                by: by.trim().to_owned(),
+                side: side.to_owned(),
+                at_ms,
+            },
+        );
+        Ok(())
+    }
+
+    pub fn remove_win(&mut self, id: &CampaignId) {
+        self.wins.remove(id);
+    }
+
+    /// The wins, newest first.
+    pub fn wins_newest_first(&self) -> Vec<(&CampaignId, &Win)> {
+        let mut wins: Vec<_> = self.wins.iter().collect();
+        wins.sort_by_key(|(id, w)| (std::cmp::Reverse(w.at_ms), (*id).clone()));
+        wins
     }
 }
 

@@ -1,0 +1,73 @@
+//! The wins wall: what went well, who added it and when — both sides see it.
+
+use leptos::{ev::SubmitEvent, prelude::*};
+use tandem_domain::campaign::CampaignId;
+
+use crate::{
+    browser::{local_time, now_ms, random_16},
+    editor::Editor,
+    repo::Repo,
+};
+
+#[component]
+pub fn WinsTab() -> impl IntoView {
+    let editor = expect_context::<Editor>();
+    let repo = expect_context::<StoredValue<Repo, LocalStorage>>();
+    let text = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<String>);
+    let wins = Memo::new(move |_| {
+        editor.view.with(|p| {
+            p.wins_newest_first()
+                .into_iter()
+                .map(|(id, w)| (id.clone(), w.clone()))
+                .collect::<Vec<_>>()
+        })
+    });
+    let on_submit = move |ev: SubmitEvent| {
+        ev.prevent_default();
+        let me = repo.with_value(|r| r.me().get_untracked());
+        let (by, side) = me
+            .map(|m| (m.name, m.side.as_str().to_owned()))
+            .unwrap_or_else(|| ("Someone".to_owned(), String::new()));
+        let t = text.get_untracked();
+        let id = CampaignId::from_random(random_16());
+        let mut refusal = None;
+        let message = format!("added a win: “{}”", t.trim());
+        if editor.edit(&message, |p| {
+            p.add_win(id, &t, &by, &side, now_ms())
+                .inspect_err(|e| refusal = Some(e.to_string()))
+        }) {
+            text.set(String::new());
+            error.set(None);
+        } else {
+            error.set(refusal);
+        }
+    };
+    view! {
+        <section class="card wins" data-testid="wins">
+            <h2>"Wins"</h2>
+            <p class="muted">"Celebrate what went well, together: both sides see the wall."</p>
+            <form class="inline-form" on:submit=on_submit>
+                <input type="text" aria-label="A win" placeholder="First 100k views on the Spring drop"
+                    data-testid="new-win" prop:value=move || text.get() on:input=move |ev| text.set(event_target_value(&ev))/>
+                <button type="submit" class="primary">"Add win"</button>
+            </form>
+            {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
+            <ul class="wins-wall" data-testid="wins-wall">
+                <For each=move || wins.get() key=|(id, w)| (id.clone(), w.at_ms) children=move |(id, w)| {
+                    let who = if w.side.is_empty() { w.by.clone() } else { format!("{} ({})", w.by, w.side) };
+                    view! {
+                        <li data-testid="win">
+                            <p class="win-text">{w.text.as_str().to_owned()}</p>
+                            <p class="muted">"Added by " {who} ", " {local_time(w.at_ms)}</p>
+                            <button type="button" class="small-button" on:click=move |_| {
+                                let id = id.clone();
+                                editor.edit("removed a win", move |p| { p.remove_win(&id); Ok(()) });
+                            }>"Remove"</button>
+                        </li>
+                    }
+                }/>
+            </ul>
+        </section>
+    }
+}
