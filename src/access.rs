@@ -8,6 +8,7 @@
 //!   its state (active, waiting to be registered, revoked, expired). It decides what is
 //!   synced and whether the page is read-only; the relay enforces the same on its side.
 
+use crate::i18n::{t, tf};
 use std::fmt;
 
 use tandem_domain::document_id::DocumentId;
@@ -48,9 +49,9 @@ impl Role {
     /// How the role reads to the person who has it.
     pub fn describe(self) -> &'static str {
         match self {
-            Role::Viewer => "You can view this partnership",
-            Role::Editor => "You can edit this partnership",
-            Role::Owner => "You own this partnership",
+            Role::Viewer => t("You can view this partnership"),
+            Role::Editor => t("You can edit this partnership"),
+            Role::Owner => t("You own this partnership"),
         }
     }
 }
@@ -113,11 +114,11 @@ impl Access {
     /// What ended the access, in words, if it ended.
     pub fn ended(self) -> Option<&'static str> {
         match self.state {
-            State::Revoked => Some("This link was revoked by the partnership's owner."),
-            State::Expired => Some("This link has expired."),
-            State::Refused => {
-                Some("The relay does not give this browser access to this partnership.")
-            }
+            State::Revoked => Some(t("This link was revoked by the partnership's owner.")),
+            State::Expired => Some(t("This link has expired.")),
+            State::Refused => Some(t(
+                "The relay does not give this browser access to this partnership.",
+            )),
             State::Active | State::Unregistered => None,
         }
     }
@@ -223,13 +224,15 @@ fn js_error(e: JsValue) -> ApiError {
     ApiError {
         status: 0,
         reason: "offline".into(),
-        message: format!(
-            "the relay cannot be reached ({})",
-            e.as_string()
-                .or_else(|| js_sys::Reflect::get(&e, &"message".into())
-                    .ok()
-                    .and_then(|m| m.as_string()))
-                .unwrap_or_else(|| "network error".into())
+        message: tf(
+            "the relay cannot be reached ({0})",
+            &[&e.as_string()
+                .or_else(|| {
+                    js_sys::Reflect::get(&e, &"message".into())
+                        .ok()
+                        .and_then(|m| m.as_string())
+                })
+                .unwrap_or_else(|| t("network error").into())],
         ),
     }
 }
@@ -289,7 +292,7 @@ pub async fn call(
             status,
             reason: field(&json, "reason").unwrap_or_default(),
             message: field(&json, "error")
-                .unwrap_or_else(|| format!("the relay answered {status}")),
+                .unwrap_or_else(|| tf("the relay answered {0}", &[&status])),
         })
     }
 }

@@ -1,6 +1,7 @@
 //! The installable, offline app shell: registering the service worker (`web/sw.js`), and
 //! noticing when the server has a newer build so the person can reload when it suits them.
 
+use crate::i18n::t;
 use leptos::{prelude::*, task::spawn_local};
 use wasm_bindgen::{JsCast, JsValue, closure::Closure};
 use wasm_bindgen_futures::JsFuture;
@@ -133,8 +134,8 @@ pub fn UpdatePrompt(available: RwSignal<bool>) -> impl IntoView {
     view! {
         <Show when=move || available.get()>
             <div class="update-prompt" role="status" data-testid="update-available">
-                "A new version of Tandem is available. Your work is saved; reload when it suits you."
-                <button type="button" class="small-button" on:click=reload>"Reload"</button>
+                {t("A new version of Tandem is available. Your work is saved; reload when it suits you.")}
+                <button type="button" class="small-button" on:click=reload>{t("Reload")}</button>
             </div>
         </Show>
     }

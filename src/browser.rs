@@ -37,7 +37,8 @@ pub async fn sleep_ms(ms: i32) {
 /// A time in the viewer's locale and time zone.
 pub fn local_time(ms: i64) -> String {
     let date = js_sys::Date::new(&JsValue::from_f64(ms as f64));
-    date.to_locale_string("default", &JsValue::UNDEFINED).into()
+    date.to_locale_string(crate::i18n::lang().code(), &JsValue::UNDEFINED)
+        .into()
 }
 
 /// Offers bytes to the user as a file download.

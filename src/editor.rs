@@ -7,6 +7,7 @@
 //! tab) bump the repo's revision, and the view is re-hydrated. Errors become visible
 //! state (`error`, `save`), never a dropped log line.
 
+use crate::i18n::t;
 use leptos::{prelude::*, task::spawn_local};
 use tandem_domain::{
     document_id::DocumentId,
@@ -46,7 +47,7 @@ impl Editor {
     pub fn new(repo: StoredValue<Repo, LocalStorage>, id: DocumentId) -> Result<Self, String> {
         let shared = repo
             .with_value(|r| r.get(&id))
-            .ok_or_else(|| "this partnership is not stored in this browser".to_owned())?;
+            .ok_or_else(|| t("this partnership is not stored in this browser").to_owned())?;
         let view = shared
             .borrow()
             .doc
@@ -99,7 +100,7 @@ impl Editor {
         // The page is read-only then; this guards against anything that slips through.
         if self.frozen || !self.can_edit() {
             self.error.set(Some(
-                "you can read this partnership but not change it".to_owned(),
+                t("you can read this partnership but not change it").to_owned(),
             ));
             return false;
         }

@@ -11,12 +11,14 @@
 //!   (role, revoked, expired) recorded per partnership.
 //! - [`app_shell`]: the service worker for offline loading, and the update prompt.
 //! - [`browser`]: clock, randomness, downloads, local-time display.
+//! - [`i18n`]: the interface in Russian and English.
 //! - [`prefs`]: small preferences of this browser (display name and side).
 
 pub mod access;
 pub mod app_shell;
 pub mod browser;
 pub mod editor;
+pub mod i18n;
 pub mod local_doc;
 pub mod prefs;
 pub mod repo;

@@ -6,6 +6,7 @@
 //! document changes → saved, and `revision` bumps so open screens re-read it. Offline,
 //! edits are saved locally; on reconnect the session sends whatever the relay lacks.
 
+use crate::i18n::t;
 use std::{cell::RefCell, collections::BTreeMap, rc::Rc};
 
 use automerge::ChangeHash;
@@ -206,7 +207,7 @@ impl Repo {
             let Ok(id) = raw.parse::<DocumentId>() else {
                 unreadable.push(Unreadable {
                     id: raw,
-                    reason: "its id is not a Tandem document id".into(),
+                    reason: t("its id is not a Tandem document id").into(),
                     bytes: Vec::new(),
                 });
                 continue;
@@ -679,7 +680,7 @@ impl Repo {
         if let Some((id, shared)) = existing {
             // A viewer's copy takes no changes: the relay would refuse them anyway.
             if !self.access_of(&id).can_edit() {
-                return Err("you can read this partnership but not change it, so a copy cannot be merged into it".into());
+                return Err(t("you can read this partnership but not change it, so a copy cannot be merged into it").into());
             }
             shared
                 .borrow_mut()

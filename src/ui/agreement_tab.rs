@@ -1,8 +1,9 @@
 //! The base agreement: parties, term, checkpoints, renewal and notice, exclusivity, usage
 //! rights, payment terms — and the dates that follow from them.
 
+use crate::i18n::{day, lang, t, tf, tk};
 use leptos::prelude::*;
-use tandem_domain::{agreement::Agreement, partnership::AgreementText};
+use tandem_domain::{agreement::Agreement, day::Day, partnership::AgreementText};
 
 use super::{
     collab_text::CollabTextarea,
@@ -28,7 +29,7 @@ fn AgreementLine(field: AgreementText, id: &'static str, label: &'static str) ->
     let editor = expect_context::<Editor>();
     view! {
         <div class="field">
-            <label for=id>{label}</label>
+            <label for=id>{t(label)}</label>
             <input id=id data-testid=id
                 prop:value=move || editor.view.with(|p| text_of(&p.agreement, field))
                 on:change=move |ev| {
@@ -48,7 +49,7 @@ fn AgreementProse(field: AgreementText, id: &'static str, label: &'static str) -
     let editor = expect_context::<Editor>();
     view! {
         <div class="field">
-            <label for=id>{label}</label>
+            <label for=id>{t(label)}</label>
             <CollabTextarea id=id.to_owned() test_id=id.to_owned() rows=3 placeholder=""
                 value=Signal::derive(move || editor.view.with(|p| text_of(&p.agreement, field)))
                 on_input=move |value: String| {
@@ -93,8 +94,8 @@ pub fn AgreementTab() -> impl IntoView {
     let set_renewal = move |which: &'static str, raw: String| {
         let a = agreement.get_untracked();
         let number = |fallback: u32| -> Result<u32, String> {
-            parse_count(&raw, which)?
-                .map(|n| u32::try_from(n).map_err(|_| format!("{which} is too large")))
+            parse_count(&raw, t(which))?
+                .map(|n| u32::try_from(n).map_err(|_| tf("{0} is too large", &[&t(which)])))
                 .unwrap_or(Ok(fallback))
         };
         let result = match which {
@@ -122,9 +123,9 @@ pub fn AgreementTab() -> impl IntoView {
                     a.exclusivity_months,
                 )
             }),
-            _ => parse_count(&raw, which)
+            _ => parse_count(&raw, t(which))
                 .and_then(|n| {
-                    n.map(|n| u32::try_from(n).map_err(|_| format!("{which} is too large")))
+                    n.map(|n| u32::try_from(n).map_err(|_| tf("{0} is too large", &[&t(which)])))
                         .transpose()
                 })
                 .map(|n| {
@@ -150,7 +151,7 @@ pub fn AgreementTab() -> impl IntoView {
                              read: fn(&Agreement) -> String| {
         view! {
             <div class="field">
-                <label for=id>{capitalized(label)}</label>
+                <label for=id>{capitalized(t(label))}</label>
                 <input id=id data-testid=id inputmode="numeric" prop:value=move || agreement.with(read)
                     on:change=move |ev| set_renewal(label, event_target_value(&ev))/>
             </div>
@@ -161,22 +162,24 @@ pub fn AgreementTab() -> impl IntoView {
         let today = today();
         let next = a
             .next_checkpoint(today)
-            .map(|d| format!("Next checkpoint: {d}"))
-            .unwrap_or_else(|| "Next checkpoint: set the term to see the checkpoints".into());
+            .map(|d| tf("Next checkpoint: {0}", &[&day(Day(d))]))
+            .unwrap_or_else(|| t("Next checkpoint: set the term to see the checkpoints").into());
         let notice = a
             .renewal_notice(today)
             .map(|w| {
-                let mut s = w.describe();
+                let mut s = w.describe_in(lang());
                 if let Some(first) = s.get(0..1) {
                     s.replace_range(0..1, &first.to_uppercase());
                 }
                 s
             })
-            .unwrap_or_else(|| "Renewal: set the end of the term to see the notice window".into());
+            .unwrap_or_else(|| {
+                t("Renewal: set the end of the term to see the notice window").into()
+            });
         let checkpoints = a
             .checkpoints()
             .iter()
-            .map(ToString::to_string)
+            .map(|d| day(Day(*d)))
             .collect::<Vec<_>>()
             .join(", ");
         view! {
@@ -184,7 +187,7 @@ pub fn AgreementTab() -> impl IntoView {
                 <li data-testid="next-checkpoint">{next}</li>
                 <li data-testid="notice-window">{notice}</li>
                 <Show when={let c = checkpoints.clone(); move || !c.is_empty()}>
-                    <li class="muted">"All checkpoints: " {checkpoints.clone()}</li>
+                    <li class="muted">{t("All checkpoints: ")} {checkpoints.clone()}</li>
                 </Show>
             </ul>
         }
@@ -192,28 +195,28 @@ pub fn AgreementTab() -> impl IntoView {
 
     view! {
         <section class="card">
-            <h2>"Base agreement"</h2>
+            <h2>{t("Base agreement")}</h2>
             {facts}
-            <h3 class="section-label">"Parties"</h3>
+            <h3 class="section-label">{t("Parties")}</h3>
             <div class="field-row">
                 <AgreementLine field=AgreementText::BrandLegalName id="brand-legal" label="Brand (legal name)"/>
                 <AgreementLine field=AgreementText::CreatorLegalName id="creator-legal" label="Creator or agency (legal name)"/>
             </div>
-            <h3 class="section-label">"Term and checkpoints"</h3>
+            <h3 class="section-label">{t("Term and checkpoints")}</h3>
             <div class="field-row">
                 <div class="field">
-                    <label for="term-start">"Term starts"</label>
+                    <label for="term-start">{t("Term starts")}</label>
                     <input id="term-start" data-testid="term-start" type="date" prop:value=day_text(|a| a.term_start)
                         on:change=move |ev| set_term(Some(event_target_value(&ev)), None)/>
                 </div>
                 <div class="field">
-                    <label for="term-end">"Term ends"</label>
+                    <label for="term-end">{t("Term ends")}</label>
                     <input id="term-end" data-testid="term-end" type="date" prop:value=day_text(|a| a.term_end)
                         on:change=move |ev| set_term(None, Some(event_target_value(&ev)))/>
                 </div>
-                {number_field("checkpoint-months", "months between checkpoints", |a| a.checkpoint_months.to_string())}
+                {number_field("checkpoint-months", tk("months between checkpoints"), |a| a.checkpoint_months.to_string())}
             </div>
-            <h3 class="section-label">"Renewal and termination"</h3>
+            <h3 class="section-label">{t("Renewal and termination")}</h3>
             <div class="field-row">
                 <div class="field checkbox">
                     <label>
@@ -223,17 +226,17 @@ pub fn AgreementTab() -> impl IntoView {
                                 let a = agreement.get_untracked();
                                 editor.edit("set auto-renewal", |p| p.set_renewal(a.checkpoint_months, on, a.renewal_notice_days, a.termination_notice_days, a.exclusivity_months));
                             }/>
-                        " Renews automatically"
+                        {t(" Renews automatically")}
                     </label>
                 </div>
-                {number_field("renewal-notice", "renewal notice (days)", |a| a.renewal_notice_days.to_string())}
-                {number_field("termination-notice", "termination notice (days)", |a| a.termination_notice_days.to_string())}
+                {number_field("renewal-notice", tk("renewal notice (days)"), |a| a.renewal_notice_days.to_string())}
+                {number_field("termination-notice", tk("termination notice (days)"), |a| a.termination_notice_days.to_string())}
             </div>
-            <h3 class="section-label">"Exclusivity"</h3>
+            <h3 class="section-label">{t("Exclusivity")}</h3>
             <div class="field-row">
                 <AgreementLine field=AgreementText::ExclusivityCategory id="exclusivity-category" label="Category"/>
                 <AgreementLine field=AgreementText::ExclusivityTerritory id="exclusivity-territory" label="Territory"/>
-                {number_field("exclusivity-months", "exclusivity period (months)", |a| a.exclusivity_months.map(|m| m.to_string()).unwrap_or_default())}
+                {number_field("exclusivity-months", tk("exclusivity period (months)"), |a| a.exclusivity_months.map(|m| m.to_string()).unwrap_or_default())}
             </div>
             <div class="field-row">
                 <AgreementProse field=AgreementText::UsageRights id="usage-rights" label="Usage rights"/>

@@ -12,8 +12,10 @@ use super::{
 };
 use crate::{
     app_shell::{UpdatePrompt, register_service_worker, watch_for_updates},
+    i18n::{self, t},
     repo::Repo,
 };
+use tandem_domain::locale::Lang;
 
 #[derive(Clone)]
 enum Boot {
@@ -34,27 +36,34 @@ pub fn App() -> impl IntoView {
             Err(e) => boot.set(Boot::Failed(e.to_string())),
         }
     });
+    let lang = RwSignal::new(i18n::initial());
+    provide_context(lang);
     view! {
         <Router>
-            <a class="skip-link" href="#main">"Skip to content"</a>
+            // Switching language renders the screens again in it (see `i18n`).
+            {move || {
+                i18n::apply(lang.get(), false);
+                view! {
+            <a class="skip-link" href="#main">{t("Skip to content")}</a>
             <UpdatePrompt available=update/>
             {move || match boot.get() {
                 Boot::Opening => view! {
                     <TopBar/>
-                    <main id="main"><p class="muted" role="status">"Opening your partnerships…"</p></main>
+                    <main id="main"><p class="muted" role="status">{t("Opening your partnerships…")}</p></main>
                 }.into_any(),
                 Boot::Failed(e) => view! {
                     <TopBar/>
                     <main id="main">
                         <p class="error" role="alert">
-                            "Tandem cannot open this browser's storage: " {e}
-                            ". Nothing was changed. Check that the browser allows site data, then reload."
+                            {i18n::tf("Tandem cannot open this browser's storage: {0}. Nothing was changed. Check that the browser allows site data, then reload.", &[&e])}
                         </p>
                     </main>
                 }.into_any(),
                 Boot::Ready(repo) => {
                     provide_context(repo);
                     view! { <Shell/> }.into_any()
+                }
+            }}
                 }
             }}
         </Router>
@@ -66,7 +75,8 @@ fn TopBar() -> impl IntoView {
     view! {
         <header class="topbar">
             <a class="logo" href="/">"Tandem"</a>
-            <span class="tagline">"partnerships, kept together"</span>
+            <span class="tagline">{t("partnerships, kept together")}</span>
+            <LangSwitch/>
         </header>
     }
 }
@@ -76,8 +86,9 @@ fn Shell() -> impl IntoView {
     view! {
         <header class="topbar">
             <a class="logo" href="/">"Tandem"</a>
-            <span class="tagline">"partnerships, kept together"</span>
+            <span class="tagline">{t("partnerships, kept together")}</span>
             <ConnectionBadge/>
+            <LangSwitch/>
         </header>
         <main id="main" tabindex="-1">
             <Routes fallback=|| view! { <NotFound/> }>
@@ -95,8 +106,26 @@ fn Shell() -> impl IntoView {
 fn NotFound() -> impl IntoView {
     view! {
         <section class="card">
-            <h1>"Page not found"</h1>
-            <p><a href="/">"Back to your partnerships"</a></p>
+            <h1>{t("Page not found")}</h1>
+            <p><a href="/">{t("Back to your partnerships")}</a></p>
         </section>
+    }
+}
+
+/// The language switch: each language named in itself, so anyone can find theirs.
+#[component]
+fn LangSwitch() -> impl IntoView {
+    let lang = expect_context::<RwSignal<Lang>>();
+    view! {
+        <div class="lang-switch" role="group" aria-label=t("Language") data-testid="lang-switch">
+            {Lang::ALL.into_iter().map(|l| view! {
+                <button type="button" lang=l.code() data-lang=l.code()
+                    aria-pressed=move || (lang.get() == l).to_string()
+                    on:click=move |_| {
+                        i18n::apply(l, true);
+                        lang.set(l);
+                    }>{l.native_name()}</button>
+            }).collect_view()}
+        </div>
     }
 }

@@ -1,5 +1,6 @@
 //! One planned campaign: edit its fields in place, move it, remove it.
 
+use crate::i18n::{t, tf};
 use leptos::prelude::*;
 use tandem_domain::{
     campaign::{Campaign, CampaignDraft, CampaignId, CampaignStatus},
@@ -13,9 +14,9 @@ use crate::editor::Editor;
 
 fn status_label(s: CampaignStatus) -> &'static str {
     match s {
-        CampaignStatus::Planned => "Planned",
-        CampaignStatus::Running => "Running",
-        CampaignStatus::Done => "Done",
+        CampaignStatus::Planned => t("Planned"),
+        CampaignStatus::Running => t("Running"),
+        CampaignStatus::Done => t("Done"),
     }
 }
 
@@ -129,7 +130,7 @@ pub fn CampaignRow(q: QuarterId, id: CampaignId) -> impl IntoView {
             <li class="campaign" data-testid="campaign" data-campaign-id=move || id.get_value().to_string()>
                 <div class="campaign-fields">
                     <div class="field grow">
-                        <label for=input_id("title")>"Title"</label>
+                        <label for=input_id("title")>{t("Title")}</label>
                         <input id=input_id("title") data-testid="campaign-title" prop:value=title
                             on:change=move |ev| {
                                 let value = event_target_value(&ev);
@@ -139,7 +140,7 @@ pub fn CampaignRow(q: QuarterId, id: CampaignId) -> impl IntoView {
                             }/>
                     </div>
                     <div class="field">
-                        <label for=input_id("market")>"Market"</label>
+                        <label for=input_id("market")>{t("Market")}</label>
                         <select id=input_id("market") data-testid="campaign-market"
                             on:change=move |ev| {
                                 if let Ok(m) = event_target_value(&ev).parse::<Market>() {
@@ -155,19 +156,19 @@ pub fn CampaignRow(q: QuarterId, id: CampaignId) -> impl IntoView {
                         </select>
                     </div>
                     <div class="field">
-                        <label for=input_id("starts")>"Starts"</label>
+                        <label for=input_id("starts")>{t("Starts")}</label>
                         <input id=input_id("starts") type="date" data-testid="campaign-starts"
                             prop:value=move || campaign.with(|c| c.as_ref().and_then(|c| c.starts).map(|d| d.to_string()).unwrap_or_default())
                             on:change=move |ev| on_date(ev, true)/>
                     </div>
                     <div class="field">
-                        <label for=input_id("ends")>"Ends"</label>
+                        <label for=input_id("ends")>{t("Ends")}</label>
                         <input id=input_id("ends") type="date" data-testid="campaign-ends"
                             prop:value=move || campaign.with(|c| c.as_ref().and_then(|c| c.ends).map(|d| d.to_string()).unwrap_or_default())
                             on:change=move |ev| on_date(ev, false)/>
                     </div>
                     <div class="field">
-                        <label for=input_id("status")>"Status"</label>
+                        <label for=input_id("status")>{t("Status")}</label>
                         <select id=input_id("status") data-testid="campaign-status"
                             on:change=move |ev| {
                                 if let Ok(s) = event_target_value(&ev).parse::<CampaignStatus>() {
@@ -185,16 +186,16 @@ pub fn CampaignRow(q: QuarterId, id: CampaignId) -> impl IntoView {
                 </div>
                 <div class="campaign-actions">
                     <button type="button" data-testid="move-up"
-                        aria-label=move || format!("Move “{}” up", title())
+                        aria-label=move || tf("Move “{0}” up", &[&title()])
                         prop:disabled=move || position.get().0 == 0
                         on:click=move |_| move_to(position.get_untracked().0.saturating_sub(1))>"↑"</button>
                     <button type="button" data-testid="move-down"
-                        aria-label=move || format!("Move “{}” down", title())
+                        aria-label=move || tf("Move “{0}” down", &[&title()])
                         prop:disabled=move || { let (i, n) = position.get(); i + 1 >= n }
                         on:click=move |_| move_to(position.get_untracked().0 + 1)>"↓"</button>
                     <button type="button" class="danger" data-testid="remove"
-                        aria-label=move || format!("Remove “{}”", title())
-                        on:click=remove>"Remove"</button>
+                        aria-label=move || tf("Remove “{0}”", &[&title()])
+                        on:click=remove>{t("Remove")}</button>
                 </div>
             </li>
         </Show>

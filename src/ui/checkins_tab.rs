@@ -1,6 +1,7 @@
 //! Check-ins: the log of contacts between both sides, the agreed cadence, and the health
 //! it gives (healthy, due, going quiet, silent) with the reason.
 
+use crate::i18n::{day, lang, t, tf};
 use leptos::{ev::SubmitEvent, prelude::*};
 use tandem_domain::{
     campaign::CampaignId,
@@ -38,7 +39,7 @@ pub fn CheckinsTab() -> impl IntoView {
                 cadence_error.set(refusal);
             }
         }
-        Err(_) => cadence_error.set(Some("the cadence is a whole number of days".into())),
+        Err(_) => cadence_error.set(Some(t("the cadence is a whole number of days").into())),
     };
     let list = Memo::new(move |_| {
         editor.view.with(|p| {
@@ -53,17 +54,17 @@ pub fn CheckinsTab() -> impl IntoView {
     });
     view! {
         <section class="card checkins" data-testid="checkins">
-            <h2>"Check-ins"</h2>
+            <h2>{t("Check-ins")}</h2>
             {move || {
                 let h = health.get();
                 view! {
                     <p class=health_class(h.state) role="status" data-testid="health" data-state=h.state.as_str()>
-                        <strong>{h.state.as_str().to_owned()}</strong> " — " {h.reason.clone()}
+                        <strong>{h.state.words(lang())}</strong> " — " {h.reason(lang())}
                     </p>
                 }
             }}
             <div class="field cadence">
-                <label for="cadence">"Check in every (days)"</label>
+                <label for="cadence">{t("Check in every (days)")}</label>
                 <div class="row">
                     <input id="cadence" type="number" min="1" max="120" data-testid="cadence"
                         prop:value=move || cadence.get() on:input=move |ev| cadence.set(event_target_value(&ev))
@@ -72,21 +73,21 @@ pub fn CheckinsTab() -> impl IntoView {
                 {move || cadence_error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
             </div>
             <LogCheckin/>
-            <h3>"Log"</h3>
+            <h3>{t("Log")}</h3>
             <ol class="checkin-log" data-testid="checkin-log">
                 <For each=move || list.get() key=|(id, c)| (id.clone(), c.summary.as_str().to_owned(), c.date) children=move |(id, c)| {
                     let who = [c.brand_people.as_str(), c.creator_people.as_str()]
                         .iter().filter(|s| !s.trim().is_empty()).map(|s| s.trim().to_owned()).collect::<Vec<_>>().join(" · ");
                     let next = (!c.next_step.as_str().trim().is_empty()).then(|| format!(
-                        "Next: {}{}{}",
-                        c.next_step.as_str().trim(),
+                        "{}{}{}",
+                        tf("Next: {0}", &[&c.next_step.as_str().trim()]),
                         if c.next_owner.as_str().trim().is_empty() { String::new() } else { format!(" — {}", c.next_owner.as_str().trim()) },
-                        c.next_due.map(|d| format!(", by {d}")).unwrap_or_default(),
+                        c.next_due.map(|d| tf(", by {0}", &[&day(d)])).unwrap_or_default(),
                     ));
                     view! {
                         <li data-testid="checkin">
                             <p class="checkin-head">
-                                <strong>{c.date.map(|d| d.to_string()).unwrap_or_default()}</strong>
+                                <strong>{c.date.map(day).unwrap_or_default()}</strong>
                                 {(!c.channel.as_str().trim().is_empty()).then(|| format!(" · {}", c.channel.as_str().trim()))}
                                 {(!who.is_empty()).then(|| format!(" · {who}"))}
                             </p>
@@ -95,7 +96,7 @@ pub fn CheckinsTab() -> impl IntoView {
                             <button type="button" class="small-button" on:click=move |_| {
                                 let id = id.clone();
                                 editor.edit("removed a check-in", move |p| { p.remove_checkin(&id); Ok(()) });
-                            }>"Remove"</button>
+                            }>{t("Remove")}</button>
                         </li>
                     }
                 }/>
@@ -171,24 +172,24 @@ fn LogCheckin() -> impl IntoView {
     };
     view! {
         <form class="checkin-form" data-testid="log-checkin" on:submit=on_submit>
-            <h3>"Log a check-in"</h3>
+            <h3>{t("Log a check-in")}</h3>
             <div class="grid">
-                {input("checkin-date", "Date", "date", date)}
-                {input("checkin-channel", "Channel (call, chat, email…)", "text", channel)}
-                {input("checkin-brand", "From the brand", "text", brand_people)}
-                {input("checkin-creator", "From the creator", "text", creator_people)}
+                {input("checkin-date", t("Date"), "date", date)}
+                {input("checkin-channel", t("Channel (call, chat, email…)"), "text", channel)}
+                {input("checkin-brand", t("From the brand"), "text", brand_people)}
+                {input("checkin-creator", t("From the creator"), "text", creator_people)}
             </div>
             <div class="field">
-                <label for="checkin-summary">"What you discussed"</label>
+                <label for="checkin-summary">{t("What you discussed")}</label>
                 <textarea id="checkin-summary" rows="2" data-testid="checkin-summary" prop:value=move || summary.get()
                     on:input=move |ev| summary.set(event_target_value(&ev))></textarea>
             </div>
             <div class="grid">
-                {input("checkin-next", "Next step", "text", next_step)}
-                {input("checkin-next-owner", "Owner", "text", next_owner)}
-                {input("checkin-next-due", "By", "date", next_due)}
+                {input("checkin-next", t("Next step"), "text", next_step)}
+                {input("checkin-next-owner", t("Owner"), "text", next_owner)}
+                {input("checkin-next-due", t("By"), "date", next_due)}
             </div>
-            <button type="submit" class="primary" data-testid="add-checkin">"Log check-in"</button>
+            <button type="submit" class="primary" data-testid="add-checkin">{t("Log check-in")}</button>
             {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
         </form>
     }

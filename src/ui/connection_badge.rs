@@ -2,6 +2,8 @@
 
 use leptos::prelude::*;
 
+use crate::i18n::{t, tf};
+
 use crate::repo::{Connection, Repo};
 
 #[component]
@@ -17,10 +19,10 @@ pub fn ConnectionBadge() -> impl IntoView {
                 Connection::Offline { .. } => "offline",
             }>
             {move || match connection.get() {
-                Connection::Online => "● Connected".to_owned(),
-                Connection::Connecting => "○ Connecting…".to_owned(),
-                Connection::Offline { retry_in_s: Some(s) } => format!("○ Offline — retrying in {s} s"),
-                Connection::Offline { retry_in_s: None } => "○ Offline — edits are kept in this browser".to_owned(),
+                Connection::Online => t("● Connected").to_owned(),
+                Connection::Connecting => t("○ Connecting…").to_owned(),
+                Connection::Offline { retry_in_s: Some(s) } => tf("○ Offline — retrying in {0} s", &[&s]),
+                Connection::Offline { retry_in_s: None } => t("○ Offline — edits are kept in this browser").to_owned(),
             }}
         </p>
     }

@@ -2,6 +2,7 @@
 //! work), CSV (KPIs and results), a print-ready page (the browser's "Save as PDF"), and
 //! the whole document as `.automerge`.
 
+use crate::i18n::t;
 use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
 use tandem_domain::{
@@ -66,7 +67,7 @@ pub fn ExportMenu() -> impl IntoView {
     let agreement = move |_| {
         let p = editor.view.get_untracked();
         let Some(q) = current_quarter(&p) else {
-            return failed.set(Some("this partnership has no quarters".into()));
+            return failed.set(Some(t("this partnership has no quarters").into()));
         };
         save(
             file_name(&p, &format!("agreement and {q} SOW"), "md"),
@@ -95,16 +96,16 @@ pub fn ExportMenu() -> impl IntoView {
     let id = editor.id;
     view! {
         <details class="export-menu" data-testid="export-menu">
-            <summary class="small-button">"Export"</summary>
+            <summary class="small-button">{t("Export")}</summary>
             <div class="export-items">
-                <button type="button" class="small-button" data-testid="export-roadmap-md" on:click=roadmap>"Roadmap (Markdown)"</button>
-                <button type="button" class="small-button" data-testid="export-agreement-md" on:click=agreement>"Agreement + current SOW (Markdown)"</button>
-                <button type="button" class="small-button" data-testid="export-csv" on:click=results>"KPIs & results (CSV)"</button>
-                <a class="small-button button" data-testid="print-roadmap" href=format!("/p/{id}/print?doc=roadmap")>"Roadmap — print / PDF"</a>
-                <a class="small-button button" data-testid="print-agreement" href=format!("/p/{id}/print?doc=agreement")>"Agreement + SOW — print / PDF"</a>
-                <button type="button" class="small-button" data-testid="export-automerge" on:click=automerge>"Whole partnership (.automerge)"</button>
+                <button type="button" class="small-button" data-testid="export-roadmap-md" on:click=roadmap>{t("Roadmap (Markdown)")}</button>
+                <button type="button" class="small-button" data-testid="export-agreement-md" on:click=agreement>{t("Agreement + current SOW (Markdown)")}</button>
+                <button type="button" class="small-button" data-testid="export-csv" on:click=results>{t("KPIs & results (CSV)")}</button>
+                <a class="small-button button" data-testid="print-roadmap" href=format!("/p/{id}/print?doc=roadmap")>{t("Roadmap — print / PDF")}</a>
+                <a class="small-button button" data-testid="print-agreement" href=format!("/p/{id}/print?doc=agreement")>{t("Agreement + SOW — print / PDF")}</a>
+                <button type="button" class="small-button" data-testid="export-automerge" on:click=automerge>{t("Whole partnership (.automerge)")}</button>
             </div>
-            {move || failed.get().map(|e| view! { <p class="error" role="alert">"The file could not be saved: " {e}</p> })}
+            {move || failed.get().map(|e| view! { <p class="error" role="alert">{t("The file could not be saved: ")} {e}</p> })}
         </details>
     }
 }
@@ -256,7 +257,7 @@ pub fn PrintPage() -> impl IntoView {
         .parse::<DocumentId>()
         .ok()
         .and_then(|d| repo.with_value(|r| r.get(&d)))
-        .ok_or_else(|| "This partnership is not in this browser.".to_owned())
+        .ok_or_else(|| t("This partnership is not in this browser.").to_owned())
         .and_then(|shared| shared.borrow().doc.partnership().map_err(|e| e.to_string()));
     let body = match partnership {
         Err(e) => view! { <p class="error" role="alert">{e}</p> }.into_any(),
@@ -268,7 +269,7 @@ pub fn PrintPage() -> impl IntoView {
                 .or_else(|| current_quarter(&p));
             let md = match (doc.as_str(), chosen) {
                 ("roadmap", _) => roadmap_markdown(&p),
-                (_, None) => "This partnership has no quarters.".to_owned(),
+                (_, None) => t("This partnership has no quarters.").to_owned(),
                 ("qbr", Some(q)) => qbr_markdown(&p, q),
                 (_, Some(q)) => agreement_markdown(&p, q),
             };
@@ -282,8 +283,8 @@ pub fn PrintPage() -> impl IntoView {
     };
     view! {
         <div class="print-actions no-print">
-            <a href=format!("/p/{id}")>"Back to the partnership"</a>
-            <button type="button" class="primary" data-testid="print" on:click=print>"Print / Save as PDF"</button>
+            <a href=format!("/p/{id}")>{t("Back to the partnership")}</a>
+            <button type="button" class="primary" data-testid="print" on:click=print>{t("Print / Save as PDF")}</button>
         </div>
         <article class="printable" data-testid="printable">{body}</article>
     }

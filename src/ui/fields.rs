@@ -8,7 +8,10 @@ use tandem_domain::{
     quarter::QuarterId,
 };
 
-use crate::editor::Editor;
+use crate::{
+    editor::Editor,
+    i18n::{t, tf},
+};
 
 /// Currencies offered in amount fields.
 pub const CURRENCIES: [&str; 3] = ["RUB", "USD", "EUR"];
@@ -25,7 +28,7 @@ pub fn parse_count(value: &str, what: &str) -> Result<Option<u64>, String> {
     cleaned
         .parse()
         .map(Some)
-        .map_err(|_| format!("{what} must be a whole number, not “{value}”"))
+        .map_err(|_| tf("{0} must be a whole number, not “{1}”", &[&what, &value]))
 }
 
 /// A decimal number; "2,5" and "2.5" both read as 2.5.
@@ -35,7 +38,7 @@ pub fn parse_number(value: &str, what: &str) -> Result<f64, String> {
         .parse::<f64>()
         .ok()
         .filter(|v| v.is_finite())
-        .ok_or_else(|| format!("{what} must be a number, not “{value}”"))
+        .ok_or_else(|| tf("{0} must be a number, not “{1}”", &[&what, &value]))
 }
 
 /// "" is none; otherwise an amount in `currency`.
@@ -43,12 +46,18 @@ pub fn parse_money(amount: &str, currency: &str, what: &str) -> Result<Option<Mo
     if amount.trim().is_empty() {
         return Ok(None);
     }
-    let currency: Currency = currency
-        .parse()
-        .map_err(|e: tandem_domain::money::CurrencyParseError| e.to_string())?;
-    Money::parse(amount, currency)
-        .map(Some)
-        .map_err(|e| format!("{what}: {e}"))
+    let currency: Currency = currency.parse().map_err(|_| {
+        tf(
+            "“{0}” is not a currency code: use three letters, such as RUB or USD",
+            &[&currency],
+        )
+    })?;
+    Money::parse(amount, currency).map(Some).map_err(|_| {
+        tf(
+            "{0}: “{1}” is not an amount: write it like 1234.50",
+            &[&what, &amount],
+        )
+    })
 }
 
 /// "" is no date.
@@ -59,7 +68,7 @@ pub fn parse_day(value: &str) -> Result<Option<Day>, String> {
     value
         .parse()
         .map(Some)
-        .map_err(|e: tandem_domain::day::DayParseError| e.to_string())
+        .map_err(|_| tf("“{0}” is not a date: write it as 2027-03-31", &[&value]))
 }
 
 /// An amount for an input field ("1234.50").
@@ -90,10 +99,7 @@ pub fn today() -> chrono::NaiveDate {
 
 /// A select of the roadmap's quarters.
 #[component]
-pub fn QuarterPicker(
-    selected: RwSignal<Option<QuarterId>>,
-    #[prop(into)] label: String,
-) -> impl IntoView {
+pub fn QuarterPicker(selected: RwSignal<Option<QuarterId>>, label: &'static str) -> impl IntoView {
     let editor = expect_context::<Editor>();
     let quarters = Memo::new(move |_| {
         editor
@@ -107,7 +113,7 @@ pub fn QuarterPicker(
     });
     view! {
         <div class="field quarter-picker">
-            <label for="quarter-picker">{label}</label>
+            <label for="quarter-picker">{t(label)}</label>
             <select id="quarter-picker" data-testid="quarter-picker"
                 on:change=move |ev| selected.set(event_target_value(&ev).parse().ok())>
                 <For each=move || quarters.get() key=|q| *q children=move |q| view! {

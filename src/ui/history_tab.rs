@@ -2,8 +2,10 @@
 //! version opens read-only; what the other side changed since this browser's last visit
 //! is marked.
 
+use crate::i18n::{lang, side_words, t, tf};
 use automerge::ChangeHash;
 use leptos::{context::Provider, prelude::*};
+use tandem_domain::history::describe_change;
 use tandem_domain::{document_id::DocumentId, history::Session};
 
 use super::{agreement_tab::AgreementTab, roadmap::Roadmap};
@@ -48,12 +50,12 @@ fn who(session: &Session) -> String {
             if a.side.is_empty() {
                 a.name.clone()
             } else {
-                format!("{} ({})", a.name, a.side)
+                format!("{} ({})", a.name, side_words(&a.side))
             }
         }
-        _ => format!(
-            "Someone without a name (editor {})",
-            &session.actor[..session.actor.len().min(6)]
+        _ => tf(
+            "Someone without a name (editor {0})",
+            &[&&session.actor[..session.actor.len().min(6)]],
         ),
     }
 }
@@ -105,8 +107,8 @@ pub fn HistoryTab() -> impl IntoView {
             Some((title, version)) => view! { <PastVersion title=title version=version back=move || viewing.set(None)/> }.into_any(),
             None => view! {
                 <section class="card history" data-testid="history">
-                    <h2>"History"</h2>
-                    <p class="muted">"Every change, grouped into editing sessions, newest first. Times are in your time zone."</p>
+                    <h2>{t("History")}</h2>
+                    <p class="muted">{t("Every change, grouped into editing sessions, newest first. Times are in your time zone.")}</p>
                     <ol class="sessions">
                         {move || rows.get().into_iter().map(|row| {
                             let s = &row.session;
@@ -119,16 +121,16 @@ pub fn HistoryTab() -> impl IntoView {
                                     <p class="session-head">
                                         <strong data-testid="history-who">{who(s)}</strong>
                                         " · " <span class="muted">{when(s)}</span>
-                                        {row.new.then(|| view! { <span class="badge new-badge">"new since your last visit"</span> })}
+                                        {row.new.then(|| view! { <span class="badge new-badge">{t("new since your last visit")}</span> })}
                                     </p>
                                     <ul class="session-what" data-testid="history-what">
                                         {s.summary.iter().map(|(what, n)| view! {
-                                            <li>{what.clone()}{(*n > 1).then(|| format!(" ({n} edits)"))}</li>
+                                            <li>{describe_change(what, lang())}{(*n > 1).then(|| tf(" ({0} edits)", &[n]))}</li>
                                         }).collect_view()}
                                     </ul>
                                     <button type="button" class="small-button" data-testid="view-version"
                                         on:click=move |_| viewing.set(Some((open_title.clone(), version.clone())))>
-                                        "View as it was after this"
+                                        {t("View as it was after this")}
                                     </button>
                                 </li>
                             }
@@ -151,7 +153,7 @@ fn PastVersion(
     let repo = expect_context::<StoredValue<Repo, LocalStorage>>();
     let past = repo
         .with_value(|r| r.get(&editor.id))
-        .ok_or_else(|| "this partnership is not stored here".to_owned())
+        .ok_or_else(|| t("this partnership is not stored here").to_owned())
         .and_then(|shared| {
             shared
                 .borrow_mut()
@@ -161,8 +163,10 @@ fn PastVersion(
         });
     let back2 = back.clone();
     let body = match past {
-        Err(e) => view! { <p class="error" role="alert">"This version cannot be opened: " {e}</p> }
-            .into_any(),
+        Err(e) => {
+            view! { <p class="error" role="alert">{t("This version cannot be opened: ")} {e}</p> }
+                .into_any()
+        }
         Ok(p) => {
             let frozen = Editor::frozen(repo, editor.id, p);
             view! {
@@ -178,11 +182,11 @@ fn PastVersion(
     };
     view! {
         <div class="banner info" role="status" data-testid="past-version-banner">
-            <strong>"A past version, read-only: "</strong> {title}
+            <strong>{t("A past version, read-only: ")}</strong> {title}
             " "
-            <button type="button" class="small-button" on:click=move |_| back()>"Back to the history"</button>
+            <button type="button" class="small-button" on:click=move |_| back()>{t("Back to the history")}</button>
         </div>
         {body}
-        <p><button type="button" class="small-button" on:click=move |_| back2()>"Back to the history"</button></p>
+        <p><button type="button" class="small-button" on:click=move |_| back2()>{t("Back to the history")}</button></p>
     }
 }

@@ -1,6 +1,7 @@
 //! Home: the partnerships stored in this browser, newest first, and unreadable ones
 //! with their reason and their bytes to download.
 
+use crate::i18n::{lang, t};
 use leptos::{prelude::*, task::spawn_local};
 use wasm_bindgen::JsCast;
 
@@ -35,11 +36,11 @@ fn summaries(repo: &Repo) -> Vec<Summary> {
         .map(|(id, shared)| {
             let access = repo.access_of(&id);
             let access_note = match (access.role, access.state) {
-                (_, State::Revoked) => Some("link revoked"),
-                (_, State::Expired) => Some("link expired"),
-                (_, State::Refused) => Some("not shared"),
-                (_, State::Unregistered) => Some("not yet on the relay"),
-                (Role::Viewer, _) => Some("view only"),
+                (_, State::Revoked) => Some(t("link revoked")),
+                (_, State::Expired) => Some(t("link expired")),
+                (_, State::Refused) => Some(t("not shared")),
+                (_, State::Unregistered) => Some(t("not yet on the relay")),
+                (Role::Viewer, _) => Some(t("view only")),
                 _ => None,
             };
             let mut local = shared.borrow_mut();
@@ -60,7 +61,7 @@ fn summaries(repo: &Repo) -> Vec<Summary> {
                     access_note,
                     health: {
                         let h = p.health(today());
-                        Some((h.state, h.reason))
+                        Some((h.state, h.reason(lang())))
                     },
                 },
                 Err(e) => Summary {
@@ -101,17 +102,17 @@ pub fn Home() -> impl IntoView {
 
     view! {
         <section class="page-head">
-            <h1>"Your partnerships"</h1>
+            <h1>{t("Your partnerships")}</h1>
             <div class="head-actions">
                 <JoinWithLink/>
                 <Import/>
-                <a class="button primary" href="/new" data-testid="new-partnership">"New partnership"</a>
+                <a class="button primary" href="/new" data-testid="new-partnership">{t("New partnership")}</a>
             </div>
         </section>
         <Show when=move || nothing && list.with(Vec::is_empty)>
             <div class="card empty">
-                <p>"No partnerships in this browser yet."</p>
-                <p class="muted">"Start one: the roadmap, the markets and the quarters you plan together."</p>
+                <p>{t("No partnerships in this browser yet.")}</p>
+                <p class="muted">{t("Start one: the roadmap, the markets and the quarters you plan together.")}</p>
             </div>
         </Show>
         <ul class="partnership-list" data-testid="partnership-list">
@@ -130,8 +131,8 @@ fn summary_view(s: Summary) -> impl IntoView {
                     <span>{s.brand}</span> " × " <span>{s.creator}</span>
                 </a>
                 <p class="meta">
-                    <span class="markets" aria-label="Markets">{s.markets}</span>
-                    <span class="muted">"Last edited " {edited}</span>
+                    <span class="markets" aria-label=t("Markets")>{s.markets}</span>
+                    <span class="muted">{t("Last edited ")} {edited}</span>
                     {s.access_note.map(|n| view! { <span class="badge" data-testid="access-badge">{n}</span> })}
                 </p>
                 {s.health.map(|(state, reason)| view! {
@@ -144,9 +145,9 @@ fn summary_view(s: Summary) -> impl IntoView {
         .into_any(),
         Some(problem) => view! {
             <li class="card unreadable" data-testid="unreadable-card">
-                <p class="title">"Partnership with a problem"</p>
+                <p class="title">{t("Partnership with a problem")}</p>
                 <p data-testid="unreadable-reason">{problem}</p>
-                <p class="muted">"Id: " <code>{s.id}</code></p>
+                <p class="muted">{t("Id: ")} <code>{s.id}</code></p>
             </li>
         }
         .into_any(),
@@ -165,13 +166,13 @@ fn unreadable_view(u: Unreadable) -> impl IntoView {
     };
     view! {
         <li class="card unreadable" data-testid="unreadable-card">
-            <p class="title">"Unreadable partnership"</p>
-            <p>"This browser holds a partnership it cannot open: " <span data-testid="unreadable-reason">{u.reason}</span></p>
-            <p class="muted">"Its stored bytes are kept exactly as they are: download them to keep a copy. Your other partnerships are not affected. Id: " <code>{u.id}</code></p>
+            <p class="title">{t("Unreadable partnership")}</p>
+            <p>{t("This browser holds a partnership it cannot open: ")} <span data-testid="unreadable-reason">{u.reason}</span></p>
+            <p class="muted">{t("Its stored bytes are kept exactly as they are: download them to keep a copy. Your other partnerships are not affected. Id: ")} <code>{u.id}</code></p>
             <Show when=move || has_bytes>
-                <button type="button" on:click=save.clone() data-testid="download-unreadable">"Download the stored bytes"</button>
+                <button type="button" on:click=save.clone() data-testid="download-unreadable">{t("Download the stored bytes")}</button>
             </Show>
-            {move || failed.get().map(|e| view! { <p class="error" role="alert">"Download failed: " {e}</p> })}
+            {move || failed.get().map(|e| view! { <p class="error" role="alert">{t("Download failed: ")} {e}</p> })}
         </li>
     }
 }
@@ -196,7 +197,7 @@ fn Import() -> impl IntoView {
         spawn_local(async move {
             let bytes = match wasm_bindgen_futures::JsFuture::from(file.array_buffer()).await {
                 Ok(buffer) => js_sys::Uint8Array::new(&buffer).to_vec(),
-                Err(_) => return outcome.set(Some(Err("the file could not be read".into()))),
+                Err(_) => return outcome.set(Some(Err(t("the file could not be read").into()))),
             };
             let result = repo
                 .import(&bytes)
@@ -209,17 +210,17 @@ fn Import() -> impl IntoView {
         <div class="import">
             <input id="import-file" class="sr-only" type="file" accept=".automerge,application/octet-stream"
                 data-testid="import-file" on:change=on_change/>
-            <label class="button" for="import-file">"Import a .automerge file"</label>
+            <label class="button" for="import-file">{t("Import a .automerge file")}</label>
             {move || outcome.get().map(|o| match o {
                 Ok((id, merged)) => view! {
                     <p class="ok" role="status" data-testid="import-result">
-                        {if merged { "Merged into the partnership you already had. " } else { "Imported as a partnership. " }}
-                        <a href=format!("/p/{id}")>"Open it"</a>
+                        {if merged { t("Merged into the partnership you already had.") } else { t("Imported as a partnership.") }} " "
+                        <a href=format!("/p/{id}")>{t("Open it")}</a>
                     </p>
                 }.into_any(),
                 Err(e) => view! {
                     <p class="error" role="alert" data-testid="import-result">
-                        "This file cannot be imported: " {e} ". Nothing was changed."
+                        {t("This file cannot be imported: ")} {e} {t(". Nothing was changed.")}
                     </p>
                 }.into_any(),
             })}

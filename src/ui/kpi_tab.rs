@@ -1,6 +1,7 @@
 //! KPIs per market, results per campaign, the verdict of each market side by side, and
 //! the trend of each market's key KPI.
 
+use crate::i18n::{self, lang, t, tf, tk};
 use leptos::{ev::SubmitEvent, prelude::*};
 use tandem_domain::{
     campaign::CampaignId,
@@ -21,7 +22,80 @@ use super::{
 use crate::{browser::random_16, editor::Editor};
 
 fn metric_label(m: Metric) -> String {
-    format!("{} — {}", m.short(), m.formula())
+    localized(&format!("{} — {}", m.short(), m.formula()))
+}
+
+/// The English words the domain writes into metric names, formulas and KPI reasons, longest
+/// first, so a reason reads in the current language ("ER by reach 3.1% ≥ 2.5%").
+const REASON_WORDS: [&str; 31] = [
+    tk("ER by followers"),
+    tk("ER by impressions"),
+    tk("ER by reach"),
+    tk("not enough data"),
+    tk("no results with revenue and cost recorded"),
+    tk("no results with cost and"),
+    tk("no results with"),
+    tk("no amounts recorded"),
+    tk("the amounts are too large"),
+    tk(": record a conversion"),
+    tk(": record them in one currency"),
+    tk("costs are in"),
+    tk("revenue is in"),
+    tk("and cost in"),
+    tk("no KPIs set for"),
+    tk("is zero"),
+    tk("recorded"),
+    tk("engagements"),
+    tk("impressions"),
+    tk("conversions"),
+    tk("conversion"),
+    tk("followers"),
+    tk("revenue"),
+    tk("clicks"),
+    tk("reach"),
+    tk("cost"),
+    tk("continue"),
+    tk("review"),
+    tk("stop"),
+    tk("and"),
+    tk("in"),
+];
+
+/// A metric name, formula or reason from the domain in the current language.
+fn localized(text: &str) -> String {
+    if lang() == tandem_domain::locale::Lang::En {
+        return text.to_owned();
+    }
+    // Whole words only, longest phrases first, each replaced once.
+    let mut out = String::new();
+    let mut rest = text;
+    'scan: while !rest.is_empty() {
+        for w in REASON_WORDS {
+            if let Some(after) = rest.strip_prefix(w)
+                && !after.starts_with(|c: char| c.is_alphanumeric())
+            {
+                out.push_str(t(w));
+                rest = after;
+                continue 'scan;
+            }
+        }
+        let word_end = rest
+            .char_indices()
+            .find(|(_, c)| !c.is_alphanumeric())
+            .map_or(rest.len(), |(i, c)| if i == 0 { c.len_utf8() } else { i });
+        out.push_str(&rest[..word_end]);
+        rest = &rest[word_end..];
+    }
+    out
+}
+
+fn verdict_words(v: Verdict) -> &'static str {
+    match v {
+        Verdict::Continue => t("continue"),
+        Verdict::Review => t("review"),
+        Verdict::Stop => t("stop"),
+        Verdict::NotEnoughData => t("not enough data"),
+    }
 }
 
 #[component]
@@ -30,14 +104,14 @@ pub fn KpiTab() -> impl IntoView {
     view! {
         <section class="card">
             <div class="card-head">
-                <h2>"Verdict"</h2>
+                <h2>{t("Verdict")}</h2>
                 <QuarterPicker selected=quarter label="Checkpoint"/>
             </div>
             {move || quarter.get().map(|q| view! { <Verdicts q/> })}
         </section>
         <KpiList/>
         <section class="card">
-            <div class="card-head"><h2>"Results"</h2></div>
+            <div class="card-head"><h2>{t("Results")}</h2></div>
             {move || quarter.get().map(|q| view! { <Results q/> })}
         </section>
         <Trends/>
@@ -60,11 +134,11 @@ fn Verdicts(q: QuarterId) -> impl IntoView {
                 view! {
                     <article class="verdict" data-testid=format!("verdict-{}", v.market)>
                         <h3>{v.market.to_string()}</h3>
-                        <p class=class data-testid="verdict">{v.verdict.as_str()}</p>
+                        <p class=class data-testid="verdict" data-verdict=v.verdict.as_str()>{verdict_words(v.verdict)}</p>
                         <ul>
-                            {v.checks.iter().map(|c| view! { <li>{c.reason.clone()}</li> }).collect_view()}
+                            {v.checks.iter().map(|c| view! { <li>{localized(&c.reason)}</li> }).collect_view()}
                         </ul>
-                        <p class="muted summary" data-testid="verdict-summary">{v.summary()}</p>
+                        <p class="muted summary" data-testid="verdict-summary">{localized(&v.summary())}</p>
                     </article>
                 }
             }).collect_view()}
@@ -95,10 +169,10 @@ fn KpiList() -> impl IntoView {
         ev.prevent_default();
         let parsed = (|| -> Result<Kpi, String> {
             Ok(Kpi {
-                market: market.get().ok_or("this partnership has no markets")?,
+                market: market.get().ok_or(t("this partnership has no markets"))?,
                 metric: metric.get_untracked(),
-                target: parse_number(&target.get_untracked(), "The target")?,
-                threshold: parse_number(&threshold.get_untracked(), "The threshold")?,
+                target: parse_number(&target.get_untracked(), t("The target"))?,
+                threshold: parse_number(&threshold.get_untracked(), t("The threshold"))?,
             })
         })();
         match parsed {
@@ -116,15 +190,15 @@ fn KpiList() -> impl IntoView {
     };
     view! {
         <section class="card">
-            <div class="card-head"><h2>"KPIs per market"</h2></div>
-            <p class="muted">"We continue in a market while each of its KPIs meets its threshold. Rates are in percent; costs in the currency of the costs entered."</p>
+            <div class="card-head"><h2>{t("KPIs per market")}</h2></div>
+            <p class="muted">{t("We continue in a market while each of its KPIs meets its threshold. Rates are in percent; costs in the currency of the costs entered.")}</p>
             <table class="kpis" data-testid="kpis">
-                <thead><tr><th scope="col">"Market"</th><th scope="col">"Metric and formula"</th><th scope="col">"Target"</th><th scope="col">"Continue if"</th><th scope="col"><span class="sr-only">"Actions"</span></th></tr></thead>
+                <thead><tr><th scope="col">{t("Market")}</th><th scope="col">{t("Metric and formula")}</th><th scope="col">{t("Target")}</th><th scope="col">{t("Continue if")}</th><th scope="col"><span class="sr-only">{t("Actions")}</span></th></tr></thead>
                 <tbody>
                     <For each=move || kpis.get() key=|(id, k)| (id.clone(), k.threshold.to_bits(), k.target.to_bits()) children=move |(id, k)| {
                         let op = if k.metric.higher_is_better() { "≥" } else { "≤" };
                         let pct = if k.metric.is_percent() { "%" } else { "" };
-                        let label = format!("Remove the {} KPI for {}", k.metric.short(), k.market);
+                        let label = tf("Remove the {0} KPI for {1}", &[&localized(k.metric.short()), &k.market]);
                         view! {
                             <tr>
                                 <td>{k.market.to_string()}</td>
@@ -132,7 +206,7 @@ fn KpiList() -> impl IntoView {
                                 <td>{format!("{}{pct}", k.target)}</td>
                                 <td>{format!("{op} {}{pct}", k.threshold)}</td>
                                 <td><button type="button" class="danger" aria-label=label
-                                    on:click=move |_| { let id = id.clone(); editor.edit("remove a KPI", move |p| p.remove_kpi(&id)); }>"Remove"</button></td>
+                                    on:click=move |_| { let id = id.clone(); editor.edit("remove a KPI", move |p| p.remove_kpi(&id)); }>{t("Remove")}</button></td>
                             </tr>
                         }
                     }/>
@@ -140,14 +214,14 @@ fn KpiList() -> impl IntoView {
             </table>
             <form class="add-campaign" on:submit=submit data-testid="add-kpi">
                 <fieldset>
-                    <legend>"Add a KPI"</legend>
+                    <legend>{t("Add a KPI")}</legend>
                     <div class="campaign-fields">
                         <div class="field">
-                            <label for="kpi-market">"Market"</label>
+                            <label for="kpi-market">{t("Market")}</label>
                             <MarketSelect id="kpi-market".to_owned() choice=market/>
                         </div>
                         <div class="field grow">
-                            <label for="kpi-metric">"Metric"</label>
+                            <label for="kpi-metric">{t("Metric")}</label>
                             <select id="kpi-metric" data-testid="kpi-metric" on:change=move |ev| { if let Ok(m) = event_target_value(&ev).parse() { metric.set(m) } }>
                                 {Metric::ALL.into_iter().map(|m| view! {
                                     <option value=m.code() prop:selected=move || metric.get() == m>{metric_label(m)}</option>
@@ -155,14 +229,14 @@ fn KpiList() -> impl IntoView {
                             </select>
                         </div>
                         <div class="field">
-                            <label for="kpi-target">"Target"</label>
+                            <label for="kpi-target">{t("Target")}</label>
                             <input id="kpi-target" data-testid="kpi-target" inputmode="decimal" prop:value=move || target.get() on:input=move |ev| target.set(event_target_value(&ev))/>
                         </div>
                         <div class="field">
-                            <label for="kpi-threshold">"Threshold"</label>
+                            <label for="kpi-threshold">{t("Threshold")}</label>
                             <input id="kpi-threshold" data-testid="kpi-threshold" inputmode="decimal" prop:value=move || threshold.get() on:input=move |ev| threshold.set(event_target_value(&ev))/>
                         </div>
-                        <button type="submit" class="primary add">"Add KPI"</button>
+                        <button type="submit" class="primary add">{t("Add KPI")}</button>
                     </div>
                     {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
                 </fieldset>
@@ -198,7 +272,7 @@ fn Results(q: QuarterId) -> impl IntoView {
     });
     view! {
         <Show when=move || rows.with(Vec::is_empty)>
-            <p class="muted">"Plan campaigns for this quarter on the roadmap to record their results."</p>
+            <p class="muted">{t("Plan campaigns for this quarter on the roadmap to record their results.")}</p>
         </Show>
         <For each=move || rows.get() key=|(id, _, m)| (id.clone(), *m) children=move |(id, title, m)| view! { <ResultForm q id title market=m/> }/>
         <Onboarding/>
@@ -206,12 +280,12 @@ fn Results(q: QuarterId) -> impl IntoView {
 }
 
 const COUNTS: [(&str, &str); 6] = [
-    ("impressions", "Impressions"),
-    ("reach", "Reach"),
-    ("engagements", "Engagements"),
-    ("clicks", "Clicks"),
-    ("conversions", "Conversions"),
-    ("followers", "Followers"),
+    ("impressions", tk("Impressions")),
+    ("reach", tk("Reach")),
+    ("engagements", tk("Engagements")),
+    ("clicks", tk("Clicks")),
+    ("conversions", tk("Conversions")),
+    ("followers", tk("Followers")),
 ];
 
 fn count_of(f: &Figures, name: &str) -> Option<u64> {
@@ -281,8 +355,8 @@ fn ResultForm(q: QuarterId, id: CampaignId, title: String, market: Market) -> im
                 clicks: c[3],
                 conversions: c[4],
                 followers: c[5],
-                revenue: money(revenue, "Revenue")?,
-                cost: money(cost, "Cost")?,
+                revenue: money(revenue, t("Revenue"))?,
+                cost: money(cost, t("Cost"))?,
             })
         })();
         match parsed {
@@ -291,7 +365,7 @@ fn ResultForm(q: QuarterId, id: CampaignId, title: String, market: Market) -> im
                 if editor.edit("record results", move |p| {
                     p.set_results(q, &id, market, Some(f))
                 }) {
-                    status.set(Some("Saved".into()));
+                    status.set(Some(t("Saved").into()));
                 }
             }
             Err(e) => status.set(Some(e)),
@@ -306,24 +380,24 @@ fn ResultForm(q: QuarterId, id: CampaignId, title: String, market: Market) -> im
                         let id = format!("{prefix}-{name}");
                         view! {
                             <div class="field small">
-                                <label for=id.clone()>{*label}</label>
+                                <label for=id.clone()>{t(label)}</label>
                                 <input id=id data-testid=format!("result-{name}") inputmode="numeric" prop:value=move || s.get() on:input=move |ev| s.set(event_target_value(&ev))/>
                             </div>
                         }
                     }).collect_view()}
                     <div class="field small">
-                        <label for=format!("{prefix}-revenue")>"Revenue"</label>
+                        <label for=format!("{prefix}-revenue")>{t("Revenue")}</label>
                         <input id=format!("{prefix}-revenue") data-testid="result-revenue" inputmode="decimal" prop:value=move || revenue.get() on:input=move |ev| revenue.set(event_target_value(&ev))/>
                     </div>
                     <div class="field small">
-                        <label for=format!("{prefix}-cost")>"Cost"</label>
+                        <label for=format!("{prefix}-cost")>{t("Cost")}</label>
                         <input id=format!("{prefix}-cost") data-testid="result-cost" inputmode="decimal" prop:value=move || cost.get() on:input=move |ev| cost.set(event_target_value(&ev))/>
                     </div>
                     <div class="field small">
-                        <label for=format!("{prefix}-currency")>"Currency"</label>
+                        <label for=format!("{prefix}-currency")>{t("Currency")}</label>
                         <CurrencySelect id=format!("{prefix}-currency") value=currency.into() on_change=move |c| currency.set(c)/>
                     </div>
-                    <button type="submit" class="add">"Save results"</button>
+                    <button type="submit" class="add">{t("Save results")}</button>
                 </div>
                 <p class="muted" role="status">{move || status.get()}</p>
             </fieldset>
@@ -342,7 +416,7 @@ fn Onboarding() -> impl IntoView {
         match parse_money(
             &amount.get_untracked(),
             &currency.get_untracked(),
-            "Onboarding cost",
+            t("Onboarding cost"),
         ) {
             Ok(m) => {
                 editor.edit("set the onboarding cost", |p| {
@@ -356,17 +430,17 @@ fn Onboarding() -> impl IntoView {
     view! {
         <form class="results" on:submit=save>
             <fieldset>
-                <legend>"Onboarding cost (amortised over the campaigns)"</legend>
+                <legend>{t("Onboarding cost (amortised over the campaigns)")}</legend>
                 <div class="campaign-fields">
                     <div class="field small">
-                        <label for="onboarding">"Amount"</label>
+                        <label for="onboarding">{t("Amount")}</label>
                         <input id="onboarding" data-testid="onboarding" inputmode="decimal" prop:value=move || amount.get() on:input=move |ev| amount.set(event_target_value(&ev))/>
                     </div>
                     <div class="field small">
-                        <label for="onboarding-currency">"Currency"</label>
+                        <label for="onboarding-currency">{t("Currency")}</label>
                         <CurrencySelect id="onboarding-currency".into() value=currency.into() on_change=move |c| currency.set(c)/>
                     </div>
-                    <button type="submit" class="add">"Save"</button>
+                    <button type="submit" class="add">{t("Save")}</button>
                 </div>
             </fieldset>
         </form>
@@ -400,7 +474,8 @@ fn Trends() -> impl IntoView {
                         .map(|(t, c)| {
                             (
                                 t,
-                                c.map(|m| m.to_string()).unwrap_or_else(|e| e.to_string()),
+                                c.map(|m| i18n::money(&m))
+                                    .unwrap_or_else(|e| localized(&e.to_string())),
                             )
                         })
                         .collect();
@@ -411,18 +486,18 @@ fn Trends() -> impl IntoView {
     });
     view! {
         <section class="card">
-            <div class="card-head"><h2>"Trend"</h2></div>
+            <div class="card-head"><h2>{t("Trend")}</h2></div>
             <div class="trends">
                 {move || charts.get().into_iter().map(|(m, key, points, costs)| view! {
                     <div class="trend-market" data-testid=format!("trend-{m}")>
                         <h3>{m.to_string()}</h3>
                         {match key {
                             Some(k) if !points.is_empty() => view! { <TrendChart kpi=k points/> }.into_any(),
-                            Some(_) => view! { <p class="muted">"No results recorded yet."</p> }.into_any(),
-                            None => view! { <p class="muted">"Add a KPI for this market to see its trend."</p> }.into_any(),
+                            Some(_) => view! { <p class="muted">{t("No results recorded yet.")}</p> }.into_any(),
+                            None => view! { <p class="muted">{t("Add a KPI for this market to see its trend.")}</p> }.into_any(),
                         }}
                         <Show when={let empty = costs.is_empty(); move || !empty}>
-                            <h4 class="section-label">"Cost per campaign, onboarding amortised"</h4>
+                            <h4 class="section-label">{t("Cost per campaign, onboarding amortised")}</h4>
                         </Show>
                         <ol class="amortised" data-testid="amortised">
                             {costs.iter().map(|(t, c)| view! { <li>{t.clone()} ": " {c.clone()}</li> }).collect_view()}

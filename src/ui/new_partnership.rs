@@ -1,5 +1,6 @@
 //! New partnership: the parties, markets and the quarters the roadmap covers.
 
+use crate::i18n::{t, tf};
 use leptos::{ev::SubmitEvent, prelude::*, task::spawn_local};
 use leptos_router::hooks::use_navigate;
 use tandem_domain::{
@@ -45,8 +46,9 @@ pub fn NewPartnershipPage() -> impl IntoView {
                     .parse()
                     .map_err(|e: tandem_domain::quarter::QuarterParseError| e.to_string())?,
                 quarters: count.get_untracked().trim().parse().map_err(|_| {
-                    format!(
-                        "the number of quarters must be a whole number from 1 to {MAX_QUARTERS}"
+                    tf(
+                        "the number of quarters must be a whole number from 1 to {0}",
+                        &[&MAX_QUARTERS],
                     )
                 })?,
             })
@@ -70,43 +72,43 @@ pub fn NewPartnershipPage() -> impl IntoView {
 
     view! {
         <section class="card form-card">
-            <h1>"New partnership"</h1>
+            <h1>{t("New partnership")}</h1>
             <form on:submit=on_submit data-testid="new-partnership-form" novalidate>
                 <div class="field">
-                    <label for="brand">"Brand"</label>
+                    <label for="brand">{t("Brand")}</label>
                     <input id="brand" name="brand" autocomplete="organization" required
-                        placeholder="e.g. Northwind Coffee"
+                        placeholder=t("e.g. Northwind Coffee")
                         prop:value=move || brand.get() on:input=move |ev| brand.set(event_target_value(&ev))/>
                 </div>
                 <div class="field">
-                    <label for="creator">"Creator or agency"</label>
-                    <input id="creator" name="creator" required placeholder="e.g. Masha Petrova"
+                    <label for="creator">{t("Creator or agency")}</label>
+                    <input id="creator" name="creator" required placeholder=t("e.g. Masha Petrova")
                         prop:value=move || creator.get() on:input=move |ev| creator.set(event_target_value(&ev))/>
                 </div>
                 <div class="field">
-                    <label for="markets">"Markets"</label>
+                    <label for="markets">{t("Markets")}</label>
                     <input id="markets" name="markets" aria-describedby="markets-hint"
                         prop:value=move || markets.get() on:input=move |ev| markets.set(event_target_value(&ev))/>
-                    <p id="markets-hint" class="hint">"Two-letter country codes, separated by commas: RU, US"</p>
+                    <p id="markets-hint" class="hint">{t("Two-letter country codes, separated by commas: RU, US")}</p>
                 </div>
                 <div class="field-row">
                     <div class="field">
-                        <label for="first-quarter">"First quarter"</label>
+                        <label for="first-quarter">{t("First quarter")}</label>
                         <input id="first-quarter" name="first-quarter" aria-describedby="quarter-hint"
                             prop:value=move || first.get() on:input=move |ev| first.set(event_target_value(&ev))/>
-                        <p id="quarter-hint" class="hint">"Like 2027-Q1"</p>
+                        <p id="quarter-hint" class="hint">{t("Like 2027-Q1")}</p>
                     </div>
                     <div class="field">
-                        <label for="quarters">"Number of quarters"</label>
+                        <label for="quarters">{t("Number of quarters")}</label>
                         <input id="quarters" name="quarters" type="number" min="1" max=MAX_QUARTERS.to_string()
                             prop:value=move || count.get() on:input=move |ev| count.set(event_target_value(&ev))/>
                     </div>
                 </div>
                 {move || error.get().map(|e| view! { <p class="error" role="alert" data-testid="form-error">{e}</p> })}
                 <div class="actions">
-                    <a class="button" href="/">"Cancel"</a>
+                    <a class="button" href="/">{t("Cancel")}</a>
                     <button class="primary" type="submit" prop:disabled=move || busy.get() data-testid="create-partnership">
-                        "Create partnership"
+                        {t("Create partnership")}
                     </button>
                 </div>
             </form>

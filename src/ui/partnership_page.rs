@@ -1,5 +1,6 @@
 //! A partnership: header, save and sync state, tabs (the roadmap for now).
 
+use crate::i18n::{count, t, tf};
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 use tandem_domain::document_id::DocumentId;
@@ -25,9 +26,9 @@ use crate::{
 
 fn open(repo: StoredValue<Repo, LocalStorage>, raw_id: &str) -> Result<Editor, String> {
     let Ok(id) = raw_id.parse::<DocumentId>() else {
-        return Err(format!("“{raw_id}” is not a partnership link."));
+        return Err(tf("“{0}” is not a partnership link.", &[&raw_id]));
     };
-    Editor::new(repo, id).map_err(|e| format!("This partnership cannot be opened: {e}."))
+    Editor::new(repo, id).map_err(|e| tf("This partnership cannot be opened: {0}.", &[&e]))
 }
 
 /// Where an opened link stands.
@@ -70,17 +71,17 @@ pub fn PartnershipPage() -> impl IntoView {
         match arrival.get() {
         Arrival::Fetching => view! {
             <section class="card" data-testid="fetching">
-                <p role="status">"Fetching this partnership from the relay…"</p>
-                <p class="muted">"It opens as soon as it arrives, and is kept in this browser from then on."</p>
+                <p role="status">{t("Fetching this partnership from the relay…")}</p>
+                <p class="muted">{t("It opens as soon as it arrives, and is kept in this browser from then on.")}</p>
             </section>
         }
         .into_any(),
         Arrival::Unavailable => view! {
             <section class="card" data-testid="unavailable">
                 <p class="error" role="alert">
-                    "This partnership is not available to you: the relay does not have it, or this browser has no link to it. Open the link you were sent (or ask for one)."
+                    {t("This partnership is not available to you: the relay does not have it, or this browser has no link to it. Open the link you were sent (or ask for one).")}
                 </p>
-                <p><a href="/">"Back to your partnerships"</a></p>
+                <p><a href="/">{t("Back to your partnerships")}</a></p>
             </section>
         }
         .into_any(),
@@ -94,7 +95,7 @@ fn page(repo: StoredValue<Repo, LocalStorage>, id: &str) -> AnyView {
         Err(e) => view! {
             <section class="card">
                 <p class="error" role="alert">{e}</p>
-                <p><a href="/">"Back to your partnerships"</a></p>
+                <p><a href="/">{t("Back to your partnerships")}</a></p>
             </section>
         }
         .into_any(),
@@ -159,9 +160,9 @@ fn Partnership() -> impl IntoView {
     view! {
         <section class="page-head partnership-head">
             <div>
-                <p class="crumb"><a href="/">"Partnerships"</a></p>
+                <p class="crumb"><a href="/">{t("Partnerships")}</a></p>
                 <h1 data-testid="partnership-title">{brand} " × " {creator}</h1>
-                <p class="meta"><span class="markets" aria-label="Markets">{markets}</span></p>
+                <p class="meta"><span class="markets" aria-label=t("Markets")>{markets}</span></p>
             </div>
             <div class="states">
                 <SaveIndicator/>
@@ -220,14 +221,14 @@ impl Tab {
 
     fn label(self) -> &'static str {
         match self {
-            Tab::Roadmap => "Roadmap",
-            Tab::Agreement => "Agreement",
-            Tab::Sow => "Statement of work",
-            Tab::Kpis => "KPIs & verdict",
-            Tab::Qbr => "QBR",
-            Tab::CheckIns => "Check-ins",
-            Tab::Wins => "Wins",
-            Tab::History => "History",
+            Tab::Roadmap => t("Roadmap"),
+            Tab::Agreement => t("Agreement"),
+            Tab::Sow => t("Statement of work"),
+            Tab::Kpis => t("KPIs & verdict"),
+            Tab::Qbr => t("QBR"),
+            Tab::CheckIns => t("Check-ins"),
+            Tab::Wins => t("Wins"),
+            Tab::History => t("History"),
         }
     }
 }
@@ -262,7 +263,7 @@ fn Tabs() -> impl IntoView {
     let editor = expect_context::<Editor>();
     let read_only = move || !editor.can_edit();
     view! {
-        <div class="tabs" role="tablist" aria-label="Partnership documents" on:keydown=on_key>
+        <div class="tabs" role="tablist" aria-label=t("Partnership documents") on:keydown=on_key>
             {Tab::ALL.into_iter().map(|t| view! {
                 <button type="button" role="tab" id=format!("tab-{}", t.id())
                     data-testid=format!("tab-{}", t.id())
@@ -305,10 +306,10 @@ fn SaveIndicator() -> impl IntoView {
     view! {
         <p class="save-state" role="status" aria-live="polite" data-testid="save-state">
             {move || match editor.save.get() {
-                SaveState::Saved => view! { <span class="ok">"Saved in this browser"</span> }.into_any(),
-                SaveState::Saving => view! { <span class="muted">"Saving…"</span> }.into_any(),
+                SaveState::Saved => view! { <span class="ok">{t("Saved in this browser")}</span> }.into_any(),
+                SaveState::Saving => view! { <span class="muted">{t("Saving…")}</span> }.into_any(),
                 SaveState::Failed(e) => view! {
-                    <span class="error">"Not saved: " {e} ". Your edits are kept in this tab and saved with the next edit."</span>
+                    <span class="error">{t("Not saved: ")} {e} {t(". Your edits are kept in this tab and saved with the next edit.")}</span>
                 }.into_any(),
             }}
         </p>
@@ -328,18 +329,18 @@ fn SyncIndicator() -> impl IntoView {
                     && !a.syncs()
                 {
                     return if a.ended().is_some() {
-                        "Not syncing: access ended".to_owned()
+                        t("Not syncing: access ended").to_owned()
                     } else {
-                        "Only in this browser until registered with the relay".to_owned()
+                        t("Only in this browser until registered with the relay").to_owned()
                     };
                 }
                 let n = editor.unsynced();
-                let changes = if n == 1 { "1 change".to_owned() } else { format!("{n} changes") };
+                let changes = count(n, ["change", "changes"], ["изменение", "изменения", "изменений"]);
                 match (connection.get(), n) {
-                    (Connection::Online, 0) => "All changes are on the relay".to_owned(),
-                    (Connection::Online, _) => format!("Syncing {changes}…"),
-                    (_, 0) => "Everything was on the relay when last connected".to_owned(),
-                    (_, _) => format!("{changes} not yet on the relay"),
+                    (Connection::Online, 0) => t("All changes are on the relay").to_owned(),
+                    (Connection::Online, _) => tf("Syncing {0}…", &[&changes]),
+                    (_, 0) => t("Everything was on the relay when last connected").to_owned(),
+                    (_, _) => tf("{0} not yet on the relay", &[&changes]),
                 }
             }}
         </p>

@@ -1,5 +1,6 @@
 //! Who else has this partnership open, and how you appear to them.
 
+use crate::i18n::{t, tf};
 use leptos::{ev::SubmitEvent, prelude::*};
 use tandem_sync::presence::{MAX_NAME_CHARS, Presence, Side};
 
@@ -7,8 +8,8 @@ use crate::{editor::Editor, repo::Repo};
 
 fn side_label(side: Side) -> &'static str {
     match side {
-        Side::Brand => "brand",
-        Side::Creator => "creator",
+        Side::Brand => t("brand"),
+        Side::Creator => t("creator"),
     }
 }
 
@@ -31,21 +32,21 @@ pub fn PresenceBar() -> impl IntoView {
                 {move || {
                     let list = others();
                     if list.is_empty() {
-                        "Nobody else has this open right now".to_owned()
+                        t("Nobody else has this open right now").to_owned()
                     } else {
                         let names: Vec<String> = list
                             .iter()
                             .map(|p| format!("{} ({})", p.name, side_label(p.side)))
                             .collect();
-                        format!("Also here: {}", names.join(", "))
+                        tf("Also here: {0}", &[&names.join(", ")])
                     }
                 }}
             </p>
             {move || match (me.get(), editing.get()) {
                 (Some(p), false) => view! {
                     <p class="me">
-                        "You appear as " <strong>{p.name.clone()}</strong> " (" {side_label(p.side)} ") "
-                        <button type="button" class="link" on:click=move |_| editing.set(true)>"Change"</button>
+                        {t("You appear as")} " " <strong>{p.name.clone()}</strong> " (" {side_label(p.side)} ") "
+                        <button type="button" class="link" on:click=move |_| editing.set(true)>{t("Change")}</button>
                     </p>
                 }.into_any(),
                 (current, _) => view! { <NameForm current editing/> }.into_any(),
@@ -69,7 +70,7 @@ fn NameForm(current: Option<Presence>, editing: RwSignal<bool>) -> impl IntoView
             .take(MAX_NAME_CHARS)
             .collect();
         if value.is_empty() {
-            error.set(Some("Type the name others should see."));
+            error.set(Some(t("Type the name others should see.")));
             return;
         }
         repo.with_value(|r| {
@@ -82,16 +83,16 @@ fn NameForm(current: Option<Presence>, editing: RwSignal<bool>) -> impl IntoView
     };
     view! {
         <form class="name-form" on:submit=submit data-testid="name-form">
-            <label for="my-name">"Your name, as others see it"</label>
+            <label for="my-name">{t("Your name, as others see it")}</label>
             <input id="my-name" data-testid="my-name" maxlength=MAX_NAME_CHARS.to_string()
                 prop:value=move || name.get() on:input=move |ev| name.set(event_target_value(&ev))/>
-            <label for="my-side">"Side"</label>
+            <label for="my-side">{t("Side")}</label>
             <select id="my-side" data-testid="my-side"
                 on:change=move |ev| side.set(Side::parse(&event_target_value(&ev)).unwrap_or(Side::Brand))>
-                <option value="brand" prop:selected=move || side.get() == Side::Brand>"Brand"</option>
-                <option value="creator" prop:selected=move || side.get() == Side::Creator>"Creator or agency"</option>
+                <option value="brand" prop:selected=move || side.get() == Side::Brand>{t("Brand")}</option>
+                <option value="creator" prop:selected=move || side.get() == Side::Creator>{t("Creator or agency")}</option>
             </select>
-            <button type="submit">"Save"</button>
+            <button type="submit">{t("Save")}</button>
             {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
         </form>
     }

@@ -3,6 +3,7 @@
 //! the pack generated from the partnership — shown here, downloadable as Markdown,
 //! printable as a PDF.
 
+use crate::i18n::{day, t, tf, tk};
 use leptos::{ev::SubmitEvent, prelude::*};
 use tandem_domain::{
     campaign::CampaignId,
@@ -27,7 +28,7 @@ pub fn QbrTab() -> impl IntoView {
     view! {
         <section class="card qbr" data-testid="qbr">
             <div class="qbr-head">
-                <h2>"Quarterly business review"</h2>
+                <h2>{t("Quarterly business review")}</h2>
                 <QuarterPicker selected=quarter label="Quarter"/>
             </div>
             {move || quarter.get().map(|q| view! { <QbrFor q/> })}
@@ -44,7 +45,7 @@ fn QbrFor(q: QuarterId) -> impl IntoView {
                      placeholder: &'static str| {
         view! {
             <div class="field">
-                <label for=format!("{id}-{q}")>{label}</label>
+                <label for=format!("{id}-{q}")>{t(label)}</label>
                 <CollabTextarea id=format!("{id}-{q}") test_id=id.to_owned() rows=2 placeholder=placeholder
                     value=Signal::derive(move || editor.view.with(|p| p.qbrs.get(&q).map(|r| r.text(field).to_owned()).unwrap_or_default()))
                     on_input=move |value: String| {
@@ -68,35 +69,35 @@ fn QbrFor(q: QuarterId) -> impl IntoView {
         ) {
             editor
                 .error
-                .set(Some(format!("the file could not be saved: {e}")));
+                .set(Some(tf("the file could not be saved: {0}", &[&e])));
         }
     };
     let id = editor.id;
     view! {
         <div class="qbr-inputs">
-            {text(QbrText::Recap, "qbr-recap", "Recap in your words", "What happened this quarter, beyond the numbers")}
+            {text(QbrText::Recap, "qbr-recap", tk("Recap in your words"), t("What happened this quarter, beyond the numbers"))}
             <Budget q/>
             <Items q action=false/>
             <Items q action=true/>
-            {text(QbrText::ObjectivesNext, "qbr-objectives", "Next quarter's objectives", "What we aim for next quarter")}
+            {text(QbrText::ObjectivesNext, "qbr-objectives", tk("Next quarter's objectives"), t("What we aim for next quarter"))}
             <div class="two-sides">
                 <div>
                     <h3>{brand.clone()}</h3>
-                    {text(QbrText::BrandAsk, "qbr-brand-ask", "One ask", "What the brand asks of the creator")}
-                    {text(QbrText::BrandCommitment, "qbr-brand-commitment", "One commitment", "What the brand commits to")}
+                    {text(QbrText::BrandAsk, "qbr-brand-ask", tk("One ask"), t("What the brand asks of the creator"))}
+                    {text(QbrText::BrandCommitment, "qbr-brand-commitment", tk("One commitment"), t("What the brand commits to"))}
                 </div>
                 <div>
                     <h3>{creator.clone()}</h3>
-                    {text(QbrText::CreatorAsk, "qbr-creator-ask", "One ask", "What the creator asks of the brand")}
-                    {text(QbrText::CreatorCommitment, "qbr-creator-commitment", "One commitment", "What the creator commits to")}
+                    {text(QbrText::CreatorAsk, "qbr-creator-ask", tk("One ask"), t("What the creator asks of the brand"))}
+                    {text(QbrText::CreatorCommitment, "qbr-creator-commitment", tk("One commitment"), t("What the creator commits to"))}
                 </div>
             </div>
         </div>
         <div class="qbr-pack">
             <div class="pack-actions">
-                <h3>"The pack"</h3>
-                <button type="button" class="small-button" data-testid="qbr-markdown" on:click=save_md>"Download Markdown"</button>
-                <a class="small-button button" data-testid="qbr-print" href=format!("/p/{id}/print?doc=qbr&q={q}")>"Print / Save as PDF"</a>
+                <h3>{t("The pack")}</h3>
+                <button type="button" class="small-button" data-testid="qbr-markdown" on:click=save_md>{t("Download Markdown")}</button>
+                <a class="small-button button" data-testid="qbr-print" href=format!("/p/{id}/print?doc=qbr&q={q}")>{t("Print / Save as PDF")}</a>
             </div>
             <article class="printable" data-testid="qbr-pack">{move || render_markdown(&pack.get())}</article>
         </div>
@@ -113,7 +114,7 @@ fn Budget(q: QuarterId) -> impl IntoView {
     let commit = move || match parse_money(
         &amount.get_untracked(),
         &currency.get_untracked(),
-        "the budget",
+        t("the budget"),
     ) {
         Ok(m) => {
             error.set(None);
@@ -123,7 +124,7 @@ fn Budget(q: QuarterId) -> impl IntoView {
     };
     view! {
         <div class="field budget">
-            <label for=format!("qbr-budget-{q}")>"Budget (empty: the SOW's compensation)"</label>
+            <label for=format!("qbr-budget-{q}")>{t("Budget (empty: the SOW's compensation)")}</label>
             <div class="row">
                 <input id=format!("qbr-budget-{q}") type="text" inputmode="decimal" data-testid="qbr-budget"
                     prop:value=move || amount.get()
@@ -186,13 +187,13 @@ fn Items(q: QuarterId, action: bool) -> impl IntoView {
             Ok(d) => d,
             Err(e) => return error.set(Some(e)),
         };
-        let (t, o) = (text.get_untracked(), owner.get_untracked());
+        let (typed, o) = (text.get_untracked(), owner.get_untracked());
         let id = CampaignId::from_random(random_16());
         let mut refusal = None;
         let ok = editor.edit(
-            &format!("added a {what} to the {q} review: “{}”", t.trim()),
+            &format!("added a {what} to the {q} review: “{}”", typed.trim()),
             |p| {
-                p.add_qbr_item(q, id, action, &t, &o, day)
+                p.add_qbr_item(q, id, action, &typed, &o, day)
                     .inspect_err(|e| refusal = Some(e.to_string()))
             },
         );
@@ -206,23 +207,23 @@ fn Items(q: QuarterId, action: bool) -> impl IntoView {
         }
     };
     let title = if action {
-        "Action items agreed at this review"
+        t("Action items agreed at this review")
     } else {
-        "Risks"
+        t("Risks")
     };
     view! {
         <div class="qbr-items" data-testid=format!("qbr-{what}s")>
             <h3>{title}</h3>
             <ul>
-                <For each=move || list.get() key=|i| (i.0.clone(), i.1.clone(), i.2.clone(), i.3, i.4) children=move |(id, t, o, d, done)| {
+                <For each=move || list.get() key=|i| (i.0.clone(), i.1.clone(), i.2.clone(), i.3, i.4) children=move |(id, text, o, d, done)| {
                     let remove_id = id.clone();
-                    let label = t.clone();
+                    let label = text.clone();
                     view! {
                         <li>
                             {done.map(|done| {
                                 let id = id.clone();
                                 view! {
-                                    <input type="checkbox" prop:checked=done aria-label=format!("Done: {label}")
+                                    <input type="checkbox" prop:checked=done aria-label=tf("Done: {0}", &[&label])
                                         on:change=move |ev| {
                                             let on = event_target_checked(&ev);
                                             let id = id.clone();
@@ -230,23 +231,23 @@ fn Items(q: QuarterId, action: bool) -> impl IntoView {
                                         }/>
                                 }
                             })}
-                            " " <span>{t.clone()}</span>
-                            <span class="muted">{if o.is_empty() { String::new() } else { format!(" — {o}") }}{d.map(|d| format!(", by {d}")).unwrap_or_default()}</span>
+                            " " <span>{text.clone()}</span>
+                            <span class="muted">{if o.is_empty() { String::new() } else { format!(" — {o}") }}{d.map(|d| tf(", by {0}", &[&day(d)])).unwrap_or_default()}</span>
                             " "
-                            <button type="button" class="small-button" aria-label=format!("Remove {t}")
-                                on:click=move |_| { let id = remove_id.clone(); editor.edit("removed an item from the review", move |p| p.remove_qbr_item(q, &id)); }>"Remove"</button>
+                            <button type="button" class="small-button" aria-label=tf("Remove {0}", &[&text])
+                                on:click=move |_| { let id = remove_id.clone(); editor.edit("removed an item from the review", move |p| p.remove_qbr_item(q, &id)); }>{t("Remove")}</button>
                         </li>
                     }
                 }/>
             </ul>
             <form class="inline-form" on:submit=on_submit>
-                <input type="text" aria-label=format!("New {what}") placeholder=if action { "What will be done" } else { "What could go wrong" }
+                <input type="text" aria-label=if action { t("New action") } else { t("New risk") } placeholder=if action { t("What will be done") } else { t("What could go wrong") }
                     data-testid=format!("new-{what}") prop:value=move || text.get() on:input=move |ev| text.set(event_target_value(&ev))/>
-                <input type="text" aria-label="Owner" placeholder="Owner" data-testid=format!("new-{what}-owner")
+                <input type="text" aria-label=t("Owner") placeholder=t("Owner") data-testid=format!("new-{what}-owner")
                     prop:value=move || owner.get() on:input=move |ev| owner.set(event_target_value(&ev))/>
-                <input type="date" aria-label="Due" data-testid=format!("new-{what}-due")
+                <input type="date" aria-label=t("Due") data-testid=format!("new-{what}-due")
                     prop:value=move || due.get() on:input=move |ev| due.set(event_target_value(&ev))/>
-                <button type="submit">{if action { "Add action" } else { "Add risk" }}</button>
+                <button type="submit">{if action { t("Add action") } else { t("Add risk") }}</button>
             </form>
             {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
         </div>

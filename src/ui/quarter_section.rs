@@ -1,5 +1,6 @@
 //! One quarter of the roadmap: theme, campaigns, and what was learned.
 
+use crate::i18n::t;
 use leptos::{ev::SubmitEvent, prelude::*};
 use tandem_domain::{
     campaign::{CampaignDraft, CampaignId, CampaignStatus},
@@ -12,13 +13,14 @@ use super::{
     collab_text::CollabTextarea,
     fields::{MarketChoice, MarketSelect, parse_day},
 };
-use crate::{browser::random_16, editor::Editor};
+use crate::{browser::random_16, editor::Editor, i18n};
 
 fn quarter_span(q: QuarterId) -> String {
+    use tandem_domain::day::Day;
     format!(
         "{} – {}",
-        q.first_day().format("%-d %b"),
-        q.last_day().format("%-d %b %Y")
+        i18n::day(Day(q.first_day())),
+        i18n::day(Day(q.last_day()))
     )
 }
 
@@ -37,7 +39,7 @@ fn QuarterText(
     let label_for = id.clone();
     view! {
         <div class="field">
-            <label for=label_for>{label}</label>
+            <label for=label_for>{t(label)}</label>
             <CollabTextarea id=id test_id=format!("{field}-{q}") placeholder=placeholder
                 value=Signal::derive(move || editor.view.with(|p| read(p, q)))
                 on_input=move |value: String| {
@@ -73,12 +75,12 @@ pub fn QuarterSection(q: QuarterId) -> impl IntoView {
                 <span class="muted">{quarter_span(q)}</span>
             </header>
             <QuarterText q field="theme" label="Theme and objectives"
-                placeholder="What this quarter is about and what we aim for"
+                placeholder=t("What this quarter is about and what we aim for")
                 read=|p, q| p.quarters.get(&q).map(|x| x.theme.as_str().to_owned()).unwrap_or_default()
                 write=|p, q, v| p.set_theme(q, v)/>
-            <h3 class="section-label">"Planned campaigns"</h3>
+            <h3 class="section-label">{t("Planned campaigns")}</h3>
             <Show when=move || campaign_ids.with(Vec::is_empty)>
-                <p class="muted">"No campaigns planned yet."</p>
+                <p class="muted">{t("No campaigns planned yet.")}</p>
             </Show>
             <ol class="campaigns" data-testid=format!("campaigns-{q}")>
                 <For each=move || campaign_ids.get() key=|id| id.clone()
@@ -87,11 +89,11 @@ pub fn QuarterSection(q: QuarterId) -> impl IntoView {
             <AddCampaign q/>
             <div class="field-row">
                 <QuarterText q field="learned" label="What we learned"
-                    placeholder="What worked, what didn't"
+                    placeholder=t("What worked, what didn't")
                     read=|p, q| p.quarters.get(&q).map(|x| x.learned.as_str().to_owned()).unwrap_or_default()
                     write=|p, q, v| p.set_learned(q, v)/>
                 <QuarterText q field="next" label="What we try next"
-                    placeholder="The experiments for the next quarter"
+                    placeholder=t("The experiments for the next quarter")
                     read=|p, q| p.quarters.get(&q).map(|x| x.next_try.as_str().to_owned()).unwrap_or_default()
                     write=|p, q, v| p.set_next_try(q, v)/>
             </div>
@@ -117,7 +119,7 @@ fn AddCampaign(q: QuarterId) -> impl IntoView {
             Err(e) => return error.set(Some(e)),
         };
         let Some(m) = market.get() else {
-            return error.set(Some("this partnership has no markets".into()));
+            return error.set(Some(t("this partnership has no markets").into()));
         };
         let draft = CampaignDraft {
             title: title.get_untracked(),
@@ -152,28 +154,28 @@ fn AddCampaign(q: QuarterId) -> impl IntoView {
     view! {
         <form class="add-campaign" on:submit=on_submit data-testid=format!("add-campaign-{q}")>
             <fieldset>
-                <legend>"Add a campaign to " {q.to_string()}</legend>
+                <legend>{t("Add a campaign to ")} {q.to_string()}</legend>
                 <div class="campaign-fields">
                     <div class="field grow">
-                        <label for=field_id("title")>"Title"</label>
-                        <input id=field_id("title") data-testid=format!("new-title-{q}") placeholder="e.g. Spring drop"
+                        <label for=field_id("title")>{t("Title")}</label>
+                        <input id=field_id("title") data-testid=format!("new-title-{q}") placeholder=t("e.g. Spring drop")
                             prop:value=move || title.get() on:input=move |ev| title.set(event_target_value(&ev))/>
                     </div>
                     <div class="field">
-                        <label for=field_id("market")>"Market"</label>
+                        <label for=field_id("market")>{t("Market")}</label>
                         <MarketSelect id=field_id("market") choice=market/>
                     </div>
                     <div class="field">
-                        <label for=field_id("starts")>"Starts"</label>
+                        <label for=field_id("starts")>{t("Starts")}</label>
                         <input id=field_id("starts") type="date" prop:value=move || starts.get()
                             on:change=move |ev| starts.set(event_target_value(&ev))/>
                     </div>
                     <div class="field">
-                        <label for=field_id("ends")>"Ends"</label>
+                        <label for=field_id("ends")>{t("Ends")}</label>
                         <input id=field_id("ends") type="date" prop:value=move || ends.get()
                             on:change=move |ev| ends.set(event_target_value(&ev))/>
                     </div>
-                    <button type="submit" class="primary add" data-testid=format!("add-campaign-button-{q}")>"Add campaign"</button>
+                    <button type="submit" class="primary add" data-testid=format!("add-campaign-button-{q}")>{t("Add campaign")}</button>
                 </div>
                 {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
             </fieldset>

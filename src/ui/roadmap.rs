@@ -1,5 +1,6 @@
 //! The roadmap tab: the larger goal, then one section per quarter.
 
+use crate::i18n::t;
 use leptos::prelude::*;
 
 use super::{collab_text::CollabTextarea, quarter_section::QuarterSection};
@@ -15,9 +16,9 @@ pub fn Roadmap() -> impl IntoView {
     });
     view! {
         <section class="card goal">
-            <label for="goal" class="section-label">"The larger goal"</label>
+            <label for="goal" class="section-label">{t("The larger goal")}</label>
             <CollabTextarea id="goal".to_owned() test_id="goal".to_owned() rows=2
-                placeholder="What this partnership is for, in a sentence both sides agree on"
+                placeholder=t("What this partnership is for, in a sentence both sides agree on")
                 value=Signal::derive(move || editor.view.with(|p| p.goal.as_str().to_owned()))
                 on_input=move |value: String| {
                     editor.edit("changed the larger goal", |p| {

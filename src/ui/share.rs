@@ -1,6 +1,7 @@
 //! Sharing: the owner's links panel, the join page a link opens, the access notice on a
 //! partnership, and pasting a link or recovery key on the home page.
 
+use crate::i18n::{t, tf};
 use leptos::{prelude::*, task::spawn_local};
 use leptos_router::hooks::use_navigate;
 use wasm_bindgen::JsValue;
@@ -24,16 +25,17 @@ fn secret_of(pasted: &str) -> Option<String> {
 /// Why joining failed, in words, with what to do.
 fn join_error(e: &ApiError) -> String {
     match e.reason.as_str() {
-        "revoked" => "This link was revoked. Ask the person who sent it for a new one.".into(),
-        "expired" => "This link has expired. Ask the person who sent it for a new one.".into(),
+        "revoked" => t("This link was revoked. Ask the person who sent it for a new one.").into(),
+        "expired" => t("This link has expired. Ask the person who sent it for a new one.").into(),
         "unknown-link" => {
-            "This link is not valid: check that it was copied whole, or ask for it again.".into()
+            t("This link is not valid: check that it was copied whole, or ask for it again.").into()
         }
-        "offline" => format!(
-            "Joining needs the relay once, and it cannot be reached ({e}). Try again when you are online."
+        "offline" => tf(
+            "Joining needs the relay once, and it cannot be reached ({0}). Try again when you are online.",
+            &[&e],
         ),
         "rate-limited" => format!("{e}."),
-        _ => format!("The link could not be used: {e}."),
+        _ => tf("The link could not be used: {0}.", &[&e]),
     }
 }
 
@@ -60,7 +62,7 @@ pub fn JoinPage() -> impl IntoView {
         attempt.track();
         let Some(secret) = secret.clone() else {
             failure.set(Some(
-                "This link is incomplete: the part after “#” is missing. Ask for the link again."
+                t("This link is incomplete: the part after “#” is missing. Ask for the link again.")
                     .into(),
             ));
             return;
@@ -78,13 +80,13 @@ pub fn JoinPage() -> impl IntoView {
     view! {
         <section class="card" data-testid="join">
             {move || match failure.get() {
-                None => view! { <p role="status">"Joining the partnership…"</p> }.into_any(),
+                None => view! { <p role="status">{t("Joining the partnership…")}</p> }.into_any(),
                 Some(e) => view! {
                     <p class="error" role="alert" data-testid="join-error">{e}</p>
                     <p>
-                        <button type="button" on:click=move |_| attempt.update(|a| *a += 1)>"Try again"</button>
+                        <button type="button" on:click=move |_| attempt.update(|a| *a += 1)>{t("Try again")}</button>
                         " "
-                        <a href="/">"Back to your partnerships"</a>
+                        <a href="/">{t("Back to your partnerships")}</a>
                     </p>
                 }.into_any(),
             }}
@@ -108,20 +110,20 @@ pub fn JoinWithLink() -> impl IntoView {
                 }
                 navigate(&format!("/join#{secret}"), Default::default());
             }
-            None => problem.set(Some(
+            None => problem.set(Some(t(
                 "That is not a Tandem link or recovery key: paste the whole link you were sent.",
-            )),
+            ))),
         }
     };
     view! {
         <form class="join-form" on:submit=on_submit>
-            <label for="join-link">"Got a link or a recovery key?"</label>
+            <label for="join-link">{t("Got a link or a recovery key?")}</label>
             <div class="row">
                 <input id="join-link" type="text" autocomplete="off" spellcheck="false"
-                    placeholder="https://…/join#…" data-testid="join-link"
+                    placeholder=t("https://…/join#…") data-testid="join-link"
                     prop:value=move || text.get()
                     on:input=move |ev| { text.set(event_target_value(&ev)); problem.set(None); }/>
-                <button type="submit">"Open"</button>
+                <button type="submit">{t("Open")}</button>
             </div>
             {move || problem.get().map(|p| view! { <p class="error" role="alert">{p}</p> })}
         </form>
@@ -148,8 +150,8 @@ pub fn AccessNotice() -> impl IntoView {
                 let a = access();
                 match (a.role, a.state) {
                     (_, State::Revoked | State::Expired | State::Refused) => String::new(),
-                    (_, State::Unregistered) => "Only in this browser until the relay registers it (as soon as you are online).".to_owned(),
-                    (Role::Viewer, State::Active) => "View only: you see the other side's edits live, but cannot change anything.".to_owned(),
+                    (_, State::Unregistered) => t("Only in this browser until the relay registers it (as soon as you are online).").to_owned(),
+                    (Role::Viewer, State::Active) => t("View only: you see the other side's edits live, but cannot change anything.").to_owned(),
                     (role, _) => format!("{}.", role.describe()),
                 }
             }}
@@ -157,7 +159,7 @@ pub fn AccessNotice() -> impl IntoView {
         {move || access().ended().map(|why| view! {
             <div class="banner warn" role="alert" data-testid="access-ended">
                 <strong>{why}</strong>
-                " Your copy stays in this browser and you can still read and export it, but it no longer syncs and cannot be edited. Ask the owner for a new link to work on it together again."
+                {t(" Your copy stays in this browser and you can still read and export it, but it no longer syncs and cannot be edited. Ask the owner for a new link to work on it together again.")}
             </div>
         })}
     }
@@ -273,7 +275,7 @@ pub fn SharePanel() -> impl IntoView {
                         problem.set(None);
                         reload();
                     }
-                    Err(e) => problem.set(Some(format!("The link could not be made: {e}."))),
+                    Err(e) => problem.set(Some(tf("The link could not be made: {0}.", &[&e]))),
                 }
                 busy.set(false);
             });
@@ -287,7 +289,7 @@ pub fn SharePanel() -> impl IntoView {
             match end_of_day_ms(&date) {
                 Some(ms) if ms > now_ms() => Some(ms),
                 _ => {
-                    problem.set(Some("The expiry must be a date from today on.".into()));
+                    problem.set(Some(t("The expiry must be a date from today on.").into()));
                     return;
                 }
             }
@@ -296,7 +298,7 @@ pub fn SharePanel() -> impl IntoView {
             role.get_untracked(),
             label.get_untracked(),
             expires_ms,
-            "New link",
+            t("New link"),
         );
         label.set(String::new());
     };
@@ -308,7 +310,7 @@ pub fn SharePanel() -> impl IntoView {
                 .await
             {
                 Ok(_) => reload(),
-                Err(e) => problem.set(Some(format!("The link could not be revoked: {e}."))),
+                Err(e) => problem.set(Some(tf("The link could not be revoked: {0}.", &[&e]))),
             }
         });
     };
@@ -326,37 +328,37 @@ pub fn SharePanel() -> impl IntoView {
 
     view! {
         <details class="card share-panel" data-testid="share-panel" on:toggle=on_toggle>
-            <summary data-testid="share-toggle">"Share this partnership"</summary>
+            <summary data-testid="share-toggle">{t("Share this partnership")}</summary>
             <p class="muted">
-                "Send a link to the people you work with. An editor can change everything; a viewer sees it live but cannot change anything. "
-                "The secret part of the link is after “#”: it never reaches a server log. Revoke a link and its sessions end at once."
+                {t("Send a link to the people you work with. An editor can change everything; a viewer sees it live but cannot change anything. ")}
+                {t("The secret part of the link is after “#”: it never reaches a server log. Revoke a link and its sessions end at once.")}
             </p>
             <form class="share-form" on:submit=on_submit>
-                <label>"Role"
+                <label>{t("Role")}
                     <select data-testid="link-role" on:change=move |ev| role.set(event_target_value(&ev))>
-                        <option value="editor" selected=true>"Editor — can edit"</option>
-                        <option value="viewer">"Viewer — can only read"</option>
+                        <option value="editor" selected=true>{t("Editor — can edit")}</option>
+                        <option value="viewer">{t("Viewer — can only read")}</option>
                     </select>
                 </label>
-                <label>"For (optional)"
-                    <input type="text" maxlength="200" placeholder="Anna Petrova, Studio North"
+                <label>{t("For (optional)")}
+                    <input type="text" maxlength="200" placeholder=t("Anna Petrova, Studio North")
                         data-testid="link-label" prop:value=move || label.get()
                         on:input=move |ev| label.set(event_target_value(&ev))/>
                 </label>
-                <label>"Expires (optional)"
+                <label>{t("Expires (optional)")}
                     <input type="date" data-testid="link-expiry" prop:value=move || expiry.get()
                         on:input=move |ev| expiry.set(event_target_value(&ev))/>
                 </label>
-                <button type="submit" class="primary" data-testid="create-link" disabled=move || busy.get()>"Create link"</button>
+                <button type="submit" class="primary" data-testid="create-link" disabled=move || busy.get()>{t("Create link")}</button>
             </form>
             {move || made.get().map(|(title, url)| {
                 let copy_url = url.clone();
                 view! {
                     <div class="made-link" role="status">
-                        <p><strong>{title}</strong> " — copy it now; it is shown only once."</p>
+                        <p><strong>{title}</strong> {t(" — copy it now; it is shown only once.")}</p>
                         <div class="row">
                             <input type="text" readonly=true data-testid="made-link" prop:value=url
-                                aria-label="The link to send"
+                                aria-label=t("The link to send")
                                 on:focus=move |ev| {
                                     if let Ok(input) = wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlInputElement>(
                                         ev.target().unwrap_or_else(|| JsValue::NULL.into()),
@@ -364,37 +366,39 @@ pub fn SharePanel() -> impl IntoView {
                                         input.select();
                                     }
                                 }/>
-                            <button type="button" on:click=move |_| copy_to_clipboard(&copy_url)>"Copy"</button>
+                            <button type="button" on:click=move |_| copy_to_clipboard(&copy_url)>{t("Copy")}</button>
                         </div>
                     </div>
                 }
             })}
             {move || problem.get().map(|p| view! { <p class="error" role="alert" data-testid="share-error">{p}</p> })}
-            <h3>"Links"</h3>
+            <h3>{t("Links")}</h3>
             {move || match links.get() {
-                None => view! { <p class="muted">"Loading…"</p> }.into_any(),
-                Some(Err(e)) => view! { <p class="error" role="alert">"The links could not be loaded: " {e}</p> }.into_any(),
-                Some(Ok(list)) if list.is_empty() => view! { <p class="muted">"No links yet."</p> }.into_any(),
+                None => view! { <p class="muted">{t("Loading…")}</p> }.into_any(),
+                Some(Err(e)) => view! { <p class="error" role="alert">{t("The links could not be loaded: ")} {e}</p> }.into_any(),
+                Some(Ok(list)) if list.is_empty() => view! { <p class="muted">{t("No links yet.")}</p> }.into_any(),
                 Some(Ok(list)) => view! {
                     <table class="links" data-testid="links">
                         <thead><tr>
-                            <th scope="col">"For"</th><th scope="col">"Role"</th><th scope="col">"Created"</th>
-                            <th scope="col">"Last used"</th><th scope="col">"Expires"</th><th scope="col">"Status"</th>
+                            <th scope="col">{t("For")}</th><th scope="col">{t("Role")}</th><th scope="col">{t("Created")}</th>
+                            <th scope="col">{t("Last used")}</th><th scope="col">{t("Expires")}</th><th scope="col">{t("Status")}</th>
                         </tr></thead>
                         <tbody>
                             {list.into_iter().map(|l| {
                                 let expired = l.expires_ms.is_some_and(|e| e <= now_ms() as f64);
                                 let status = if l.revoked_ms.is_some() {
-                                    "Revoked"
+                                    t("Revoked")
                                 } else if expired {
-                                    "Expired"
+                                    t("Expired")
                                 } else {
-                                    "Active"
+                                    t("Active")
                                 };
-                                let active = status == "Active";
+                                let active = l.revoked_ms.is_none() && !expired;
                                 let link_id = l.id.clone();
                                 let role = match l.role.as_str() {
-                                    "owner" => "Owner (recovery key)".to_owned(),
+                                    "owner" => t("Owner (recovery key)").to_owned(),
+                                    "editor" => t("editor").to_owned(),
+                                    "viewer" => t("viewer").to_owned(),
                                     r => r.to_owned(),
                                 };
                                 let who = if l.label.is_empty() { "—".to_owned() } else { l.label.clone() };
@@ -408,11 +412,11 @@ pub fn SharePanel() -> impl IntoView {
                                             <Show when=move || active>
                                                 " "
                                                 <button type="button" class="small-button danger" data-testid="revoke-link"
-                                                    aria-label=format!("Revoke the link for {name}")
+                                                    aria-label=tf("Revoke the link for {0}", &[&name])
                                                     on:click={
                                                         let link_id = link_id.clone();
                                                         move |_| revoke(link_id.clone())
-                                                    }>"Revoke"</button>
+                                                    }>{t("Revoke")}</button>
                                             </Show>
                                         </td>
                                     </tr>
@@ -422,14 +426,14 @@ pub fn SharePanel() -> impl IntoView {
                     </table>
                 }.into_any(),
             }}
-            <h3>"Recovery key"</h3>
+            <h3>{t("Recovery key")}</h3>
             <p class="muted">
-                "Open it on your other device (your phone, another laptop) to own this partnership there too. "
-                "Keep it like a password; revoke it here if it is lost."
+                {t("Open it on your other device (your phone, another laptop) to own this partnership there too. ")}
+                {t("Keep it like a password; revoke it here if it is lost.")}
             </p>
             <button type="button" data-testid="create-recovery-key" disabled=move || busy.get()
-                on:click=move |_| create("owner".into(), "Recovery key".into(), None, "Recovery key")>
-                "Create a recovery key"
+                on:click=move |_| create("owner".into(), t("Recovery key").into(), None, t("Recovery key"))>
+                {t("Create a recovery key")}
             </button>
         </details>
     }

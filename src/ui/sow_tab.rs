@@ -1,6 +1,7 @@
 //! A quarter's statement of work: deliverables (with the Russian advertising-label check),
 //! approval rules and compensation.
 
+use crate::i18n::{day, money, t, tf, tk};
 use leptos::{ev::SubmitEvent, prelude::*};
 use tandem_domain::{
     campaign::CampaignId,
@@ -17,10 +18,10 @@ use crate::{browser::random_16, editor::Editor};
 
 fn status_label(s: DeliverableStatus) -> &'static str {
     match s {
-        DeliverableStatus::Planned => "Planned",
-        DeliverableStatus::DraftSubmitted => "Draft submitted",
-        DeliverableStatus::Approved => "Approved",
-        DeliverableStatus::Live => "Live",
+        DeliverableStatus::Planned => t("Planned"),
+        DeliverableStatus::DraftSubmitted => t("Draft submitted"),
+        DeliverableStatus::Approved => t("Approved"),
+        DeliverableStatus::Live => t("Live"),
     }
 }
 
@@ -53,12 +54,12 @@ pub fn SowTab() -> impl IntoView {
     view! {
         <section class="card">
             <div class="card-head">
-                <h2>"Statement of work"</h2>
+                <h2>{t("Statement of work")}</h2>
                 <QuarterPicker selected=quarter label="Quarter"/>
             </div>
             {move || match (quarter.get(), sow.get()) {
                 (Some(q), Some(_)) => view! { <SowBody q sow/> }.into_any(),
-                _ => view! { <p class="muted">"No quarter selected."</p> }.into_any(),
+                _ => view! { <p class="muted">{t("No quarter selected.")}</p> }.into_any(),
             }}
         </section>
     }
@@ -79,9 +80,9 @@ fn SowBody(q: QuarterId, sow: Memo<Option<StatementOfWork>>) -> impl IntoView {
         })
     });
     view! {
-        <h3 class="section-label">"Deliverables"</h3>
+        <h3 class="section-label">{t("Deliverables")}</h3>
         <Show when=move || ids.with(Vec::is_empty)>
-            <p class="muted">"No deliverables yet."</p>
+            <p class="muted">{t("No deliverables yet.")}</p>
         </Show>
         <ul class="deliverables" data-testid="deliverables">
             <For each=move || ids.get() key=|id| id.clone() children=move |id| view! { <DeliverableRow q id sow/> }/>
@@ -127,8 +128,8 @@ fn DeliverableRow(
         d.with(|d| {
             d.as_ref().map(|d| {
                 let window = match (d.live_from, d.live_to) {
-                    (Some(a), Some(b)) => format!(", live {a} – {b}"),
-                    (Some(a), None) => format!(", live from {a}"),
+                    (Some(a), Some(b)) => tf(", live {0} – {1}", &[&day(a), &day(b)]),
+                    (Some(a), None) => tf(", live from {0}", &[&day(a)]),
                     _ => String::new(),
                 };
                 let owner = if d.owner.as_str().is_empty() {
@@ -138,7 +139,7 @@ fn DeliverableRow(
                 };
                 let due = sow
                     .with(|s| s.as_ref().and_then(|s| s.draft_due(d)))
-                    .map(|due| format!(" · draft due {due}"))
+                    .map(|due| tf(" · draft due {0}", &[&day(tandem_domain::day::Day(due))]))
                     .unwrap_or_default();
                 format!(
                     "{} × {} {} ({}){}{}{}",
@@ -165,7 +166,7 @@ fn DeliverableRow(
                 <p class="what">{describe}</p>
                 <div class="deliverable-fields">
                     <div class="field">
-                        <label for=field_id("status")>"Status"</label>
+                        <label for=field_id("status")>{t("Status")}</label>
                         <select id=field_id("status") data-testid="deliverable-status"
                             on:change=move |ev| { if let Ok(s) = event_target_value(&ev).parse::<DeliverableStatus>() { update(&|x| x.status = s) } }>
                             {DeliverableStatus::ALL.into_iter().map(|s| view! {
@@ -176,11 +177,11 @@ fn DeliverableRow(
                     <div class="field checkbox">
                         <label><input type="checkbox" data-testid="deliverable-paid"
                             prop:checked=move || d.with(|d| d.as_ref().is_some_and(|d| d.paid))
-                            on:change=move |ev| { let v = event_target_checked(&ev); update(&|x| x.paid = v) }/>" Paid post"</label>
+                            on:change=move |ev| { let v = event_target_checked(&ev); update(&|x| x.paid = v) }/>{t(" Paid post")}</label>
                     </div>
                     <Show when=is_ru_paid>
                         <div class="field">
-                            <label for=field_id("erid")>"erid token"</label>
+                            <label for=field_id("erid")>{t("erid token")}</label>
                             <input id=field_id("erid") data-testid="deliverable-erid"
                                 prop:value=move || d.with(|d| d.as_ref().map(|d| d.erid.as_str().to_owned()).unwrap_or_default())
                                 on:change=move |ev| { let v = event_target_value(&ev); update(&|x| x.erid = v.clone()) }/>
@@ -189,11 +190,11 @@ fn DeliverableRow(
                             <label><input type="checkbox" data-testid="deliverable-reklama"
                                 prop:checked=move || d.with(|d| d.as_ref().is_some_and(|d| d.reklama_label))
                                 on:change=move |ev| { let v = event_target_checked(&ev); update(&|x| x.reklama_label = v) }/>
-                                " Labelled «Реклама»"</label>
+                                {t(" Labelled «Реклама»")}</label>
                         </div>
                     </Show>
                     <button type="button" class="danger" on:click=remove
-                        aria-label=move || format!("Remove {}", describe().unwrap_or_default())>"Remove"</button>
+                        aria-label=move || format!("Remove {}", describe().unwrap_or_default())>{t("Remove")}</button>
                 </div>
                 {move || d.with(|d| d.as_ref().and_then(Deliverable::compliance_warning)).map(|w| view! {
                     <p class="warning" role="alert" data-testid="compliance-warning">"⚠ " {w}</p>
@@ -218,12 +219,12 @@ fn AddDeliverable(q: QuarterId) -> impl IntoView {
     let submit = move |ev: SubmitEvent| {
         ev.prevent_default();
         let parsed = (|| -> Result<DeliverableDraft, String> {
-            let count = parse_count(&count.get_untracked(), "the count")?.unwrap_or(1);
+            let count = parse_count(&count.get_untracked(), t("the count"))?.unwrap_or(1);
             Ok(DeliverableDraft {
                 platform: platform.get_untracked(),
                 format: format.get_untracked(),
-                count: u32::try_from(count).map_err(|_| "the count is too large".to_owned())?,
-                market: market.get().ok_or("this partnership has no markets")?,
+                count: u32::try_from(count).map_err(|_| t("the count is too large").to_owned())?,
+                market: market.get().ok_or(t("this partnership has no markets"))?,
                 live_from: parse_day(&live_from.get_untracked())?,
                 live_to: parse_day(&live_to.get_untracked())?,
                 owner: owner.get_untracked(),
@@ -265,7 +266,7 @@ fn AddDeliverable(q: QuarterId) -> impl IntoView {
                  kind: &'static str| {
         view! {
             <div class="field">
-                <label for=id>{label}</label>
+                <label for=id>{t(label)}</label>
                 <input id=id data-testid=id type=kind prop:value=move || value.get() on:input=move |ev| value.set(event_target_value(&ev))/>
             </div>
         }
@@ -273,22 +274,22 @@ fn AddDeliverable(q: QuarterId) -> impl IntoView {
     view! {
         <form class="add-campaign" on:submit=submit data-testid="add-deliverable">
             <fieldset>
-                <legend>"Add a deliverable"</legend>
+                <legend>{t("Add a deliverable")}</legend>
                 <div class="campaign-fields">
-                    {input("new-platform", "Platform", platform, "text")}
-                    {input("new-format", "Format", format, "text")}
-                    {input("new-count", "Count", count, "text")}
+                    {input("new-platform", tk("Platform"), platform, "text")}
+                    {input("new-format", tk("Format"), format, "text")}
+                    {input("new-count", tk("Count"), count, "text")}
                     <div class="field">
-                        <label for="new-deliverable-market">"Market"</label>
+                        <label for="new-deliverable-market">{t("Market")}</label>
                         <MarketSelect id="new-deliverable-market".to_owned() choice=market/>
                     </div>
-                    {input("new-live-from", "Live from", live_from, "date")}
-                    {input("new-live-to", "Live until", live_to, "date")}
-                    {input("new-owner", "Owner", owner, "text")}
+                    {input("new-live-from", tk("Live from"), live_from, "date")}
+                    {input("new-live-to", tk("Live until"), live_to, "date")}
+                    {input("new-owner", tk("Owner"), owner, "text")}
                     <div class="field checkbox">
-                        <label><input type="checkbox" prop:checked=move || paid.get() on:change=move |ev| paid.set(event_target_checked(&ev))/>" Paid post"</label>
+                        <label><input type="checkbox" prop:checked=move || paid.get() on:change=move |ev| paid.set(event_target_checked(&ev))/>{t(" Paid post")}</label>
                     </div>
-                    <button type="submit" class="primary add">"Add deliverable"</button>
+                    <button type="submit" class="primary add">{t("Add deliverable")}</button>
                 </div>
                 {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
             </fieldset>
@@ -306,10 +307,10 @@ fn Approval(q: QuarterId, sow: Memo<Option<StatementOfWork>>) -> impl IntoView {
             s.review_days,
             s.revision_rounds,
         ];
-        match parse_count(&raw, "the number").map(|n| n.map(u32::try_from)) {
+        match parse_count(&raw, t("the number")).map(|n| n.map(u32::try_from)) {
             Ok(Some(Ok(n))) => values[which] = n,
             Ok(None) => values[which] = 0,
-            Ok(Some(Err(_))) => return editor.error.set(Some("the number is too large".into())),
+            Ok(Some(Err(_))) => return editor.error.set(Some(t("the number is too large").into())),
             Err(e) => return editor.error.set(Some(e)),
         }
         editor.edit("set approval rules", |p| {
@@ -319,7 +320,7 @@ fn Approval(q: QuarterId, sow: Memo<Option<StatementOfWork>>) -> impl IntoView {
     let field = move |i: usize, id: &'static str, label: &'static str| {
         view! {
             <div class="field">
-                <label for=id>{label}</label>
+                <label for=id>{t(label)}</label>
                 <input id=id data-testid=id inputmode="numeric"
                     prop:value=move || sow.with(|s| s.as_ref().map(|s| [s.draft_due_days_before_live, s.review_days, s.revision_rounds][i].to_string()).unwrap_or_default())
                     on:change=move |ev| set(i, event_target_value(&ev))/>
@@ -327,11 +328,11 @@ fn Approval(q: QuarterId, sow: Memo<Option<StatementOfWork>>) -> impl IntoView {
         }
     };
     view! {
-        <h3 class="section-label">"Approval"</h3>
+        <h3 class="section-label">{t("Approval")}</h3>
         <div class="field-row">
-            {field(0, "draft-due", "Draft due (days before live)")}
-            {field(1, "review-days", "Review (days)")}
-            {field(2, "revision-rounds", "Revision rounds")}
+            {field(0, "draft-due", tk("Draft due (days before live)"))}
+            {field(1, "review-days", tk("Review (days)"))}
+            {field(2, "revision-rounds", tk("Revision rounds"))}
         </div>
     }
 }
@@ -380,15 +381,15 @@ fn Compensation(q: QuarterId, sow: Memo<Option<StatementOfWork>>) -> impl IntoVi
         ev.prevent_default();
         let parsed = (|| -> Result<_, String> {
             let cur = currency.get_untracked();
-            let money = parse_money(&amount.get_untracked(), &cur, "Compensation")?;
-            let kill = parse_money(&kill_fee.get_untracked(), &cur, "Kill fee")?;
+            let money = parse_money(&amount.get_untracked(), &cur, t("Compensation"))?;
+            let kill = parse_money(&kill_fee.get_untracked(), &cur, t("Kill fee"))?;
             let conversion = if rate.get_untracked().trim().is_empty() {
                 None
             } else {
                 let date = parse_day(&rate_date.get_untracked())?
-                    .ok_or("a conversion needs the date of its rate")?;
+                    .ok_or(t("a conversion needs the date of its rate"))?;
                 Some(Conversion {
-                    rate: parse_number(&rate.get_untracked(), "the rate")?,
+                    rate: parse_number(&rate.get_untracked(), t("the rate"))?,
                     rate_date: date,
                     to: to
                         .get_untracked()
@@ -403,7 +404,7 @@ fn Compensation(q: QuarterId, sow: Memo<Option<StatementOfWork>>) -> impl IntoVi
                 if editor.edit("set compensation", |p| {
                     p.set_compensation(q, money, kill, conversion)
                 }) {
-                    saved.set(Some("Compensation saved".into()));
+                    saved.set(Some(t("Compensation saved").into()));
                 }
             }
             Err(e) => editor.error.set(Some(e)),
@@ -411,53 +412,53 @@ fn Compensation(q: QuarterId, sow: Memo<Option<StatementOfWork>>) -> impl IntoVi
     };
     let converted = move || {
         sow.with(|s| s.as_ref().and_then(StatementOfWork::converted_compensation))
-            .map(|(m, how)| format!("≈ {m} ({how})"))
+            .map(|(m, how)| format!("≈ {} ({how})", money(&m)))
     };
     view! {
-        <h3 class="section-label">"Compensation"</h3>
+        <h3 class="section-label">{t("Compensation")}</h3>
         <form class="compensation" on:submit=submit data-testid="compensation">
             <div class="field-row">
                 <div class="field">
-                    <label for="comp-amount">"Amount"</label>
+                    <label for="comp-amount">{t("Amount")}</label>
                     <input id="comp-amount" data-testid="comp-amount" inputmode="decimal" prop:value=move || amount.get() on:input=move |ev| amount.set(event_target_value(&ev))/>
                 </div>
                 <div class="field">
-                    <label for="comp-currency">"Currency"</label>
+                    <label for="comp-currency">{t("Currency")}</label>
                     <CurrencySelect id="comp-currency".into() value=currency.into() on_change=move |c| currency.set(c)/>
                 </div>
                 <div class="field">
-                    <label for="kill-fee">"Kill fee"</label>
+                    <label for="kill-fee">{t("Kill fee")}</label>
                     <input id="kill-fee" inputmode="decimal" prop:value=move || kill_fee.get() on:input=move |ev| kill_fee.set(event_target_value(&ev))/>
                 </div>
             </div>
             <div class="field-row">
                 <div class="field">
-                    <label for="rate">"Conversion rate (optional)"</label>
+                    <label for="rate">{t("Conversion rate (optional)")}</label>
                     <input id="rate" inputmode="decimal" prop:value=move || rate.get() on:input=move |ev| rate.set(event_target_value(&ev))/>
                 </div>
                 <div class="field">
-                    <label for="rate-to">"Into"</label>
+                    <label for="rate-to">{t("Into")}</label>
                     <CurrencySelect id="rate-to".into() value=to.into() on_change=move |c| to.set(c)/>
                 </div>
                 <div class="field">
-                    <label for="rate-date">"Rate date"</label>
+                    <label for="rate-date">{t("Rate date")}</label>
                     <input id="rate-date" type="date" prop:value=move || rate_date.get() on:input=move |ev| rate_date.set(event_target_value(&ev))/>
                 </div>
             </div>
             <div class="field-row">
                 <div class="field">
-                    <label for="payment-split">"Payment split"</label>
-                    <input id="payment-split" placeholder="e.g. 50% on signing, 50% after the last post" prop:value=move || split.get() on:input=move |ev| split.set(event_target_value(&ev))/>
+                    <label for="payment-split">{t("Payment split")}</label>
+                    <input id="payment-split" placeholder=t("e.g. 50% on signing, 50% after the last post") prop:value=move || split.get() on:input=move |ev| split.set(event_target_value(&ev))/>
                 </div>
                 <div class="field">
-                    <label for="sow-payment-terms">"Payment terms"</label>
-                    <input id="sow-payment-terms" placeholder="e.g. within 14 days of invoice; outside platforms for RU" prop:value=move || terms.get() on:input=move |ev| terms.set(event_target_value(&ev))/>
+                    <label for="sow-payment-terms">{t("Payment terms")}</label>
+                    <input id="sow-payment-terms" placeholder=t("e.g. within 14 days of invoice; outside platforms for RU") prop:value=move || terms.get() on:input=move |ev| terms.set(event_target_value(&ev))/>
                 </div>
             </div>
             <div class="actions">
                 <span class="muted" data-testid="converted">{converted}</span>
                 <span class="ok" role="status">{move || saved.get()}</span>
-                <button type="submit" class="primary">"Save compensation"</button>
+                <button type="submit" class="primary">{t("Save compensation")}</button>
             </div>
         </form>
     }

@@ -1,5 +1,6 @@
 //! The wins wall: what went well, who added it and when — both sides see it.
 
+use crate::i18n::{side_words, t, tf};
 use leptos::{ev::SubmitEvent, prelude::*};
 use tandem_domain::campaign::CampaignId;
 
@@ -28,13 +29,13 @@ pub fn WinsTab() -> impl IntoView {
         let me = repo.with_value(|r| r.me().get_untracked());
         let (by, side) = me
             .map(|m| (m.name, m.side.as_str().to_owned()))
-            .unwrap_or_else(|| ("Someone".to_owned(), String::new()));
-        let t = text.get_untracked();
+            .unwrap_or_else(|| (t("Someone").to_owned(), String::new()));
+        let typed = text.get_untracked();
         let id = CampaignId::from_random(random_16());
         let mut refusal = None;
-        let message = format!("added a win: “{}”", t.trim());
+        let message = format!("added a win: “{}”", typed.trim());
         if editor.edit(&message, |p| {
-            p.add_win(id, &t, &by, &side, now_ms())
+            p.add_win(id, &typed, &by, &side, now_ms())
                 .inspect_err(|e| refusal = Some(e.to_string()))
         }) {
             text.set(String::new());
@@ -45,25 +46,25 @@ pub fn WinsTab() -> impl IntoView {
     };
     view! {
         <section class="card wins" data-testid="wins">
-            <h2>"Wins"</h2>
-            <p class="muted">"Celebrate what went well, together: both sides see the wall."</p>
+            <h2>{t("Wins")}</h2>
+            <p class="muted">{t("Celebrate what went well, together: both sides see the wall.")}</p>
             <form class="inline-form" on:submit=on_submit>
-                <input type="text" aria-label="A win" placeholder="First 100k views on the Spring drop"
+                <input type="text" aria-label=t("A win") placeholder=t("First 100k views on the Spring drop")
                     data-testid="new-win" prop:value=move || text.get() on:input=move |ev| text.set(event_target_value(&ev))/>
-                <button type="submit" class="primary">"Add win"</button>
+                <button type="submit" class="primary">{t("Add win")}</button>
             </form>
             {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
             <ul class="wins-wall" data-testid="wins-wall">
                 <For each=move || wins.get() key=|(id, w)| (id.clone(), w.at_ms) children=move |(id, w)| {
-                    let who = if w.side.is_empty() { w.by.clone() } else { format!("{} ({})", w.by, w.side) };
+                    let who = if w.side.is_empty() { w.by.clone() } else { format!("{} ({})", w.by, side_words(&w.side)) };
                     view! {
                         <li data-testid="win">
                             <p class="win-text">{w.text.as_str().to_owned()}</p>
-                            <p class="muted">"Added by " {who} ", " {local_time(w.at_ms)}</p>
+                            <p class="muted">{tf("Added by {0}, {1}", &[&who, &local_time(w.at_ms)])}</p>
                             <button type="button" class="small-button" on:click=move |_| {
                                 let id = id.clone();
                                 editor.edit("removed a win", move |p| { p.remove_win(&id); Ok(()) });
-                            }>"Remove"</button>
+                            }>{t("Remove")}</button>
                         </li>
                     }
                 }/>

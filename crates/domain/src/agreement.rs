@@ -4,7 +4,7 @@
 use autosurgeon::{Hydrate, Reconcile, Text};
 use chrono::{Months, NaiveDate};
 
-use crate::day::Day;
+use crate::{day::Day, locale::Lang};
 
 /// How long before the notice deadline the window for giving notice is shown as open.
 pub const NOTICE_WINDOW_DAYS: i64 = 30;
@@ -71,14 +71,57 @@ pub enum NoticeWindow {
 }
 
 impl NoticeWindow {
-    pub fn describe(&self) -> String {
+    /// In words, in `lang`, with dates as `lang` writes them (exports use [`describe`]).
+    ///
+    /// [`describe`]: NoticeWindow::describe
+    pub fn describe_in(&self, lang: Lang) -> String {
+        if lang == Lang::En {
+            return self.describe_with(|d| lang.day(Day(d)));
+        }
+        let day = |d: &NaiveDate| lang.day(Day(*d));
         match self {
             NoticeWindow::OpensIn { days, deadline, .. } => format!(
-                "the notice window for renewal opens in {days} day{} (notice is due by {deadline})",
-                if *days == 1 { "" } else { "s" }
+                "окно уведомления о продлении откроется через {} (уведомить нужно до {})",
+                lang.days(*days),
+                day(deadline)
             ),
             NoticeWindow::OpenUntil { deadline, .. } => {
-                format!("the notice window for renewal is open until {deadline}")
+                format!("окно уведомления о продлении открыто до {}", day(deadline))
+            }
+            NoticeWindow::Passed {
+                deadline,
+                term_end,
+                auto_renew,
+            } => format!(
+                "срок уведомления истёк {}: договор {} {}",
+                day(deadline),
+                if *auto_renew {
+                    "продлится автоматически"
+                } else {
+                    "закончится"
+                },
+                day(term_end)
+            ),
+        }
+    }
+
+    /// In English, dates as 2027-11-01.
+    pub fn describe(&self) -> String {
+        self.describe_with(|d| d.to_string())
+    }
+
+    fn describe_with(&self, date: impl Fn(NaiveDate) -> String) -> String {
+        match self {
+            NoticeWindow::OpensIn { days, deadline, .. } => format!(
+                "the notice window for renewal opens in {days} day{} (notice is due by {})",
+                if *days == 1 { "" } else { "s" },
+                date(*deadline)
+            ),
+            NoticeWindow::OpenUntil { deadline, .. } => {
+                format!(
+                    "the notice window for renewal is open until {}",
+                    date(*deadline)
+                )
             }
             NoticeWindow::Passed {
                 deadline,
@@ -86,7 +129,9 @@ impl NoticeWindow {
                 auto_renew: true,
             } => {
                 format!(
-                    "the notice deadline passed on {deadline}: the agreement renews automatically on {term_end}"
+                    "the notice deadline passed on {}: the agreement renews automatically on {}",
+                    date(*deadline),
+                    date(*term_end)
                 )
             }
             NoticeWindow::Passed {
@@ -95,7 +140,9 @@ impl NoticeWindow {
                 auto_renew: false,
             } => {
                 format!(
-                    "the notice deadline passed on {deadline}: the agreement ends on {term_end}"
+                    "the notice deadline passed on {}: the agreement ends on {}",
+                    date(*deadline),
+                    date(*term_end)
                 )
             }
         }

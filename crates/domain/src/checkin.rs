@@ -5,7 +5,7 @@
 use autosurgeon::{Hydrate, Reconcile, Text};
 use chrono::NaiveDate;
 
-use crate::day::Day;
+use crate::{day::Day, locale::Lang};
 
 /// The cadence when none is agreed: every two weeks.
 pub const DEFAULT_CADENCE_DAYS: u32 = 14;
@@ -73,8 +73,57 @@ pub struct Health {
     pub days_since: Option<i64>,
     pub last_contact: Option<NaiveDate>,
     pub next_due: NaiveDate,
-    /// In words: "last contact 20 days ago; a check-in was due on 2027-03-15".
-    pub reason: String,
+    pub cadence_days: i64,
+}
+
+impl HealthState {
+    /// The state in words.
+    pub fn words(self, lang: Lang) -> &'static str {
+        match (lang, self) {
+            (Lang::En, s) => s.as_str(),
+            (Lang::Ru, HealthState::Healthy) => "всё в порядке",
+            (Lang::Ru, HealthState::Due) => "пора связаться",
+            (Lang::Ru, HealthState::GoingQuiet) => "связь затихает",
+            (Lang::Ru, HealthState::Silent) => "тишина",
+        }
+    }
+}
+
+impl Health {
+    /// Why, in words: "last contact 20 days ago; a check-in was due on Mar 15, 2027 (every 14 days)".
+    pub fn reason(&self, lang: Lang) -> String {
+        let next_due = lang.day(Day(self.next_due));
+        let Some(days) = self.days_since else {
+            return match lang {
+                Lang::En => "no check-in logged yet: the first one is due now",
+                Lang::Ru => "встреч ещё не было: первая нужна уже сейчас",
+            }
+            .to_owned();
+        };
+        let ago = match (lang, days) {
+            (Lang::En, 0) => "today".to_owned(),
+            (Lang::En, 1) => "yesterday".to_owned(),
+            (Lang::En, n) => format!("{} ago", lang.days(n)),
+            (Lang::Ru, 0) => "сегодня".to_owned(),
+            (Lang::Ru, 1) => "вчера".to_owned(),
+            (Lang::Ru, n) => format!("{} назад", lang.days(n)),
+        };
+        let every = lang.days(self.cadence_days);
+        match (lang, self.state) {
+            (Lang::En, HealthState::Healthy) => {
+                format!("last contact {ago}; next check-in by {next_due}")
+            }
+            (Lang::En, _) => {
+                format!("last contact {ago}; a check-in was due on {next_due} (every {every})")
+            }
+            (Lang::Ru, HealthState::Healthy) => {
+                format!("последний контакт {ago}; следующая встреча до {next_due}")
+            }
+            (Lang::Ru, _) => {
+                format!("последний контакт {ago}; встреча была нужна {next_due} (каждые {every})")
+            }
+        }
+    }
 }
 
 /// The health of a partnership on `today`, from its check-in dates and cadence.
@@ -91,7 +140,7 @@ pub fn health(
             days_since: None,
             last_contact: None,
             next_due: today,
-            reason: "no check-in logged yet: the first one is due now".to_owned(),
+            cadence_days: cadence,
         };
     };
     let days = (today - last).num_days();
@@ -105,21 +154,12 @@ pub fn health(
     } else {
         HealthState::Silent
     };
-    let ago = match days {
-        0 => "today".to_owned(),
-        1 => "yesterday".to_owned(),
-        n => format!("{n} days ago"),
-    };
-    let reason = match state {
-        HealthState::Healthy => format!("last contact {ago}; next check-in by {next_due}"),
-        _ => format!("last contact {ago}; a check-in was due on {next_due} (every {cadence} days)"),
-    };
     Health {
         state,
         days_since: Some(days),
         last_contact: Some(last),
         next_due,
-        reason,
+        cadence_days: cadence,
     }
 }
 
@@ -155,20 +195,26 @@ mod tests {
         assert_eq!(h.days_since, Some(2));
         assert_eq!(h.next_due, d("2027-03-15"));
         assert_eq!(
-            h.reason,
-            "last contact 2 days ago; next check-in by 2027-03-15"
+            h.reason(Lang::En),
+            "last contact 2 days ago; next check-in by Mar 15, 2027"
+        );
+        assert_eq!(
+            h.reason(Lang::Ru),
+            "последний контакт 2 дня назад; следующая встреча до 15 мар. 2027\u{a0}г."
         );
         // A future-dated entry (a planned call) is not contact yet.
         let h = health([d("2027-04-01")], 14, d("2027-03-03"));
         assert_eq!(h.state, HealthState::Due);
-        assert!(h.reason.starts_with("no check-in logged yet"));
+        assert!(h.reason(Lang::En).starts_with("no check-in logged yet"));
         let h = health([d("2027-01-01")], 7, d("2027-03-03"));
         assert_eq!(h.state, HealthState::Silent);
+        let reason = h.reason(Lang::En);
         assert!(
-            h.reason.contains("was due on 2027-01-08 (every 7 days)"),
-            "{}",
-            h.reason
+            reason.contains("was due on Jan 8, 2027 (every 7 days)"),
+            "{reason}"
         );
+        let reason = h.reason(Lang::Ru);
+        assert!(reason.contains("каждые 7 дней"), "{reason}");
     }
 }
 

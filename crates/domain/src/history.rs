@@ -7,7 +7,11 @@
 //! changes by one actor with no pause longer than [`SESSION_GAP_MS`]; its repeated messages
 //! (a keystroke is a change) are counted, not listed.
 
+mod describe;
+
 use std::collections::{BTreeMap, BTreeSet};
+
+pub use describe::describe_change;
 
 use automerge::ChangeHash;
 use autosurgeon::{Hydrate, Reconcile};

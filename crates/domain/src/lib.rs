@@ -11,6 +11,7 @@
 //! - [`campaign`]: planned campaigns, their ids and statuses.
 //! - [`agreement`], [`sow`]: the base agreement and each quarter's statement of work.
 //! - [`kpi`], [`verdict`]: KPI formulas per market, the continue/review/stop verdict, trends.
+//! - [`locale`]: Russian and English, and how numbers, money and dates read in each.
 //! - [`money`]: amounts with their currency.
 //! - [`meeting`]: working-hours overlap across time zones and daylight-saving changes.
 //! - [`order_key`]: fractional positions, so concurrent reordering never duplicates an item.
@@ -25,6 +26,7 @@ pub mod document_id;
 pub mod export;
 pub mod history;
 pub mod kpi;
+pub mod locale;
 pub mod market;
 pub mod meeting;
 pub mod money;

@@ -1,0 +1,490 @@
+//! Russian for every English text of the interface (the English is the key).
+//!
+//! Kept in English alphabetical order; `i18n::tests` checks that every text the screens
+//! use is here, with the same `{0}` places and no English left in it.
+
+/// The Russian for an English interface text, if there is one.
+pub fn ru(en: &str) -> Option<&'static str> {
+    Some(match en {
+        " ({0} edits)" => " (правок: {0})",
+        " Labelled «Реклама»" => " С пометкой «Реклама»",
+        " Paid post" => " Платная публикация",
+        " Renews automatically" => " Продлевается автоматически",
+        " Your copy stays in this browser and you can still read and export it, but it no longer syncs and cannot be edited. Ask the owner for a new link to work on it together again." => {
+            " Ваша копия остаётся в этом браузере: её можно читать и экспортировать, но она больше не синхронизируется и не редактируется. Чтобы снова работать вместе, попросите у владельца новую ссылку."
+        }
+        " · draft due {0}" => " · черновик до {0}",
+        " — copy it now; it is shown only once." => {
+            " — скопируйте её сейчас: она показывается только один раз."
+        }
+        ", by {0}" => ", до {0}",
+        ", live from {0}" => ", в эфире с {0}",
+        ", live {0} – {1}" => ", в эфире {0} – {1}",
+        ". Nothing was changed." => ". Ничего не изменено.",
+        ". Your edits are kept in this tab and saved with the next edit." => {
+            ". Ваши правки сохранены в этой вкладке и будут записаны со следующей правкой."
+        }
+        ": record a conversion" => ": укажите курс пересчёта",
+        ": record them in one currency" => ": укажите их в одной валюте",
+        "A new version of Tandem is available. Your work is saved; reload when it suits you." => {
+            "Вышла новая версия Tandem. Ваша работа сохранена; перезагрузите страницу, когда будет удобно."
+        }
+        "A past version, read-only: " => "Прошлая версия, только для чтения: ",
+        "A win" => "Победа",
+        "Action items agreed at this review" => "Действия, о которых договорились на этом обзоре",
+        "Actions" => "Действия",
+        "Active" => "Действует",
+        "Add KPI" => "Добавить KPI",
+        "Add a KPI" => "Новый KPI",
+        "Add a KPI for this market to see its trend." => {
+            "Добавьте KPI для этого рынка, чтобы увидеть динамику."
+        }
+        "Add a campaign to " => "Добавить кампанию в ",
+        "Add a deliverable" => "Новый материал",
+        "Add action" => "Добавить действие",
+        "Add campaign" => "Добавить кампанию",
+        "Add deliverable" => "Добавить материал",
+        "Add risk" => "Добавить риск",
+        "Add win" => "Добавить победу",
+        "Added by {0}, {1}" => "Добавил(а) {0}, {1}",
+        "Agreement" => "Договор",
+        "Agreement + SOW — print / PDF" => "Договор и SOW — печать / PDF",
+        "Agreement + current SOW (Markdown)" => "Договор и текущий SOW (Markdown)",
+        "All changes are on the relay" => "Все изменения на сервере",
+        "All checkpoints: " => "Все контрольные точки: ",
+        "Also here: {0}" => "Также здесь: {0}",
+        "Amount" => "Сумма",
+        "Anna Petrova, Studio North" => "Анна Петрова, Студия «Север»",
+        "Approval" => "Согласование",
+        "Approved" => "Одобрен",
+        "Back to the history" => "Назад к истории",
+        "Back to the partnership" => "Назад к партнёрству",
+        "Back to your partnerships" => "Назад к вашим партнёрствам",
+        "Base agreement" => "Основной договор",
+        "Brand" => "Бренд",
+        "Brand (legal name)" => "Бренд (юридическое название)",
+        "Budget (empty: the SOW's compensation)" => "Бюджет (пусто — вознаграждение по SOW)",
+        "By" => "До",
+        "Cancel" => "Отмена",
+        "Category" => "Категория",
+        "Celebrate what went well, together: both sides see the wall." => {
+            "Отмечайте удачи вместе: эту стену видят обе стороны."
+        }
+        "Change" => "Изменить",
+        "Channel (call, chat, email…)" => "Канал (звонок, чат, почта…)",
+        "Check in every (days)" => "Встречаться каждые (дней)",
+        "Check-ins" => "Встречи",
+        "Checkpoint" => "Контрольная точка",
+        "Clicks" => "Клики",
+        "Compensation" => "Вознаграждение",
+        "Compensation saved" => "Вознаграждение сохранено",
+        "Continue if" => "Продолжаем, если",
+        "Conversion rate (optional)" => "Курс пересчёта (необязательно)",
+        "Conversions" => "Конверсии",
+        "Copy" => "Копировать",
+        "Cost" => "Затраты",
+        "Cost per campaign, onboarding amortised" => "Затраты на кампанию с учётом онбординга",
+        "Count" => "Количество",
+        "Create a recovery key" => "Создать ключ восстановления",
+        "Create link" => "Создать ссылку",
+        "Create partnership" => "Создать партнёрство",
+        "Created" => "Создана",
+        "Creator or agency" => "Автор или агентство",
+        "Creator or agency (legal name)" => "Автор или агентство (юридическое название)",
+        "Currency" => "Валюта",
+        "Date" => "Дата",
+        "Deliverables" => "Материалы",
+        "Done" => "Завершена",
+        "Done: {0}" => "Выполнено: {0}",
+        "Download Markdown" => "Скачать Markdown",
+        "Download failed: " => "Не удалось скачать: ",
+        "Download the stored bytes" => "Скачать сохранённые байты",
+        "Draft due (days before live)" => "Черновик (дней до публикации)",
+        "Draft submitted" => "Черновик сдан",
+        "Due" => "Срок",
+        "ER by followers" => "ER по подписчикам",
+        "ER by impressions" => "ER по показам",
+        "ER by reach" => "ER по охвату",
+        "Editor — can edit" => "Редактор — может менять",
+        "Ends" => "Конец",
+        "Engagements" => "Вовлечения",
+        "Every change, grouped into editing sessions, newest first. Times are in your time zone." => {
+            "Все изменения по сеансам правки, сначала новые. Время — в вашем часовом поясе."
+        }
+        "Everything was on the relay when last connected" => {
+            "При последнем подключении всё было на сервере"
+        }
+        "Exclusivity" => "Эксклюзивность",
+        "Expired" => "Истекла",
+        "Expires" => "Действует до",
+        "Expires (optional)" => "Действует до (необязательно)",
+        "Export" => "Экспорт",
+        "Fetching this partnership from the relay…" => "Загружаем партнёрство с сервера…",
+        "First 100k views on the Spring drop" => "Первые 100 тыс. просмотров весеннего дропа",
+        "First quarter" => "Первый квартал",
+        "Followers" => "Подписчики",
+        "For" => "Для",
+        "For (optional)" => "Для кого (необязательно)",
+        "Format" => "Формат",
+        "From the brand" => "Со стороны бренда",
+        "From the creator" => "Со стороны автора",
+        "Got a link or a recovery key?" => "Есть ссылка или ключ восстановления?",
+        "History" => "История",
+        "Id: " => "Идентификатор: ",
+        "Import a .automerge file" => "Импортировать файл .automerge",
+        "Imported as a partnership." => "Импортировано как партнёрство.",
+        "Impressions" => "Показы",
+        "Into" => "В",
+        "It opens as soon as it arrives, and is kept in this browser from then on." => {
+            "Оно откроется, как только загрузится, и с этого момента будет храниться в этом браузере."
+        }
+        "Its stored bytes are kept exactly as they are: download them to keep a copy. Your other partnerships are not affected. Id: " => {
+            "Сохранённые байты не тронуты: скачайте их, чтобы сохранить копию. Остальные партнёрства не затронуты. Идентификатор: "
+        }
+        "Joining needs the relay once, and it cannot be reached ({0}). Try again when you are online." => {
+            "Для присоединения нужен сервер, а он недоступен ({0}). Попробуйте снова, когда будете в сети."
+        }
+        "Joining the partnership…" => "Присоединяемся к партнёрству…",
+        "KPIs & results (CSV)" => "KPI и результаты (CSV)",
+        "KPIs & verdict" => "KPI и вердикт",
+        "KPIs per market" => "KPI по рынкам",
+        "Keep it like a password; revoke it here if it is lost." => {
+            "Храните его как пароль; если потеряете — отзовите здесь."
+        }
+        "Kill fee" => "Неустойка за отмену",
+        "Language" => "Язык",
+        "Last edited " => "Изменено ",
+        "Last used" => "Последнее использование",
+        "Like 2027-Q1" => "Например, 2027-Q1",
+        "Links" => "Ссылки",
+        "Live" => "Опубликован",
+        "Live from" => "В эфире с",
+        "Live until" => "В эфире до",
+        "Loading…" => "Загрузка…",
+        "Log" => "Журнал",
+        "Log a check-in" => "Записать встречу",
+        "Log check-in" => "Записать встречу",
+        "Market" => "Рынок",
+        "Markets" => "Рынки",
+        "Merged into the partnership you already had." => {
+            "Объединено с уже имевшимся партнёрством."
+        }
+        "Metric" => "Метрика",
+        "Metric and formula" => "Метрика и формула",
+        "Move “{0}” down" => "Переместить «{0}» ниже",
+        "Move “{0}” up" => "Переместить «{0}» выше",
+        "New action" => "Новое действие",
+        "New link" => "Новая ссылка",
+        "New partnership" => "Новое партнёрство",
+        "New risk" => "Новый риск",
+        "Next checkpoint: set the term to see the checkpoints" => {
+            "Следующая контрольная точка: задайте срок договора, чтобы увидеть точки"
+        }
+        "Next checkpoint: {0}" => "Следующая контрольная точка: {0}",
+        "Next quarter's objectives" => "Цели следующего квартала",
+        "Next step" => "Следующий шаг",
+        "Next: {0}" => "Дальше: {0}",
+        "No campaigns planned yet." => "Кампаний пока не запланировано.",
+        "No deliverables yet." => "Материалов пока нет.",
+        "No links yet." => "Ссылок пока нет.",
+        "No partnerships in this browser yet." => "В этом браузере пока нет партнёрств.",
+        "No quarter selected." => "Квартал не выбран.",
+        "No results recorded yet." => "Результатов пока нет.",
+        "Nobody else has this open right now" => "Сейчас здесь больше никого нет",
+        "Not saved: " => "Не сохранено: ",
+        "Not syncing: access ended" => "Не синхронизируется: доступ закрыт",
+        "Number of quarters" => "Число кварталов",
+        "Onboarding cost" => "Стоимость онбординга",
+        "Onboarding cost (amortised over the campaigns)" => {
+            "Стоимость онбординга (распределяется по кампаниям)"
+        }
+        "One ask" => "Одна просьба",
+        "One commitment" => "Одно обязательство",
+        "Only in this browser until registered with the relay" => {
+            "Только в этом браузере, пока не зарегистрировано на сервере"
+        }
+        "Only in this browser until the relay registers it (as soon as you are online)." => {
+            "Только в этом браузере, пока сервер его не зарегистрирует (как только вы будете в сети)."
+        }
+        "Open" => "Открыть",
+        "Open it" => "Открыть",
+        "Open it on your other device (your phone, another laptop) to own this partnership there too. " => {
+            "Откройте его на другом устройстве (телефоне, другом ноутбуке), чтобы и там быть владельцем партнёрства. "
+        }
+        "Opening your partnerships…" => "Открываем ваши партнёрства…",
+        "Owner" => "Ответственный",
+        "Owner (recovery key)" => "Владелец (ключ восстановления)",
+        "Page not found" => "Страница не найдена",
+        "Parties" => "Стороны",
+        "Partnership documents" => "Документы партнёрства",
+        "Partnership with a problem" => "Партнёрство с ошибкой",
+        "Partnerships" => "Партнёрства",
+        "Payment split" => "Порядок оплаты",
+        "Payment terms" => "Условия оплаты",
+        "Plan campaigns for this quarter on the roadmap to record their results." => {
+            "Запланируйте кампании квартала в роадмапе, чтобы записать их результаты."
+        }
+        "Planned" => "Запланирована",
+        "Planned campaigns" => "Запланированные кампании",
+        "Platform" => "Площадка",
+        "Print / Save as PDF" => "Печать / Сохранить в PDF",
+        "QBR" => "QBR",
+        "Quarter" => "Квартал",
+        "Quarterly business review" => "Квартальный бизнес-обзор",
+        "Rate date" => "Дата курса",
+        "Reach" => "Охват",
+        "Recap in your words" => "Итоги своими словами",
+        "Recovery key" => "Ключ восстановления",
+        "Reload" => "Перезагрузить",
+        "Remove" => "Удалить",
+        "Remove the {0} KPI for {1}" => "Удалить KPI {0} для {1}",
+        "Remove {0}" => "Удалить {0}",
+        "Remove “{0}”" => "Удалить «{0}»",
+        "Renewal and termination" => "Продление и расторжение",
+        "Renewal: set the end of the term to see the notice window" => {
+            "Продление: задайте дату окончания договора, чтобы увидеть окно уведомления"
+        }
+        "Results" => "Результаты",
+        "Revenue" => "Выручка",
+        "Review (days)" => "Проверка (дней)",
+        "Revision rounds" => "Раунды правок",
+        "Revoke" => "Отозвать",
+        "Revoke the link for {0}" => "Отозвать ссылку для {0}",
+        "Revoked" => "Отозвана",
+        "Risks" => "Риски",
+        "Roadmap" => "Роадмап",
+        "Roadmap (Markdown)" => "Роадмап (Markdown)",
+        "Roadmap — print / PDF" => "Роадмап — печать / PDF",
+        "Role" => "Роль",
+        "Running" => "Идёт",
+        "Save" => "Сохранить",
+        "Save compensation" => "Сохранить вознаграждение",
+        "Save results" => "Сохранить результаты",
+        "Saved" => "Сохранено",
+        "Saved in this browser" => "Сохранено в этом браузере",
+        "Saving…" => "Сохраняем…",
+        "Send a link to the people you work with. An editor can change everything; a viewer sees it live but cannot change anything. " => {
+            "Отправьте ссылку тем, с кем работаете. Редактор может менять всё; читатель видит изменения вживую, но ничего не меняет. "
+        }
+        "Share this partnership" => "Поделиться партнёрством",
+        "Side" => "Сторона",
+        "Skip to content" => "Перейти к содержимому",
+        "Someone" => "Кто-то",
+        "Someone without a name (editor {0})" => "Кто-то без имени (редактор {0})",
+        "Start one: the roadmap, the markets and the quarters you plan together." => {
+            "Начните новое: роадмап, рынки и кварталы, которые вы планируете вместе."
+        }
+        "Starts" => "Начало",
+        "Statement of work" => "ТЗ (SOW)",
+        "Status" => "Статус",
+        "Syncing {0}…" => "Синхронизируется: {0}…",
+        "Tandem cannot open this browser's storage: {0}. Nothing was changed. Check that the browser allows site data, then reload." => {
+            "Tandem не может открыть хранилище браузера: {0}. Ничего не изменено. Проверьте, что браузер разрешает сайтам хранить данные, и перезагрузите страницу."
+        }
+        "Target" => "Цель",
+        "Term and checkpoints" => "Срок и контрольные точки",
+        "Term ends" => "Договор заканчивается",
+        "Term starts" => "Договор начинается",
+        "Territory" => "Территория",
+        "That is not a Tandem link or recovery key: paste the whole link you were sent." => {
+            "Это не ссылка Tandem и не ключ восстановления: вставьте присланную ссылку целиком."
+        }
+        "The experiments for the next quarter" => "Эксперименты на следующий квартал",
+        "The expiry must be a date from today on." => "Срок действия — дата не раньше сегодняшней.",
+        "The file could not be saved: " => "Не удалось сохранить файл: ",
+        "The larger goal" => "Общая цель",
+        "The link could not be made: {0}." => "Не удалось создать ссылку: {0}.",
+        "The link could not be revoked: {0}." => "Не удалось отозвать ссылку: {0}.",
+        "The link could not be used: {0}." => "Ссылкой не удалось воспользоваться: {0}.",
+        "The link to send" => "Ссылка для отправки",
+        "The links could not be loaded: " => "Не удалось загрузить ссылки: ",
+        "The pack" => "Пакет обзора",
+        "The relay does not give this browser access to this partnership." => {
+            "Сервер не даёт этому браузеру доступа к этому партнёрству."
+        }
+        "The secret part of the link is after “#”: it never reaches a server log. Revoke a link and its sessions end at once." => {
+            "Секретная часть ссылки стоит после «#»: она не попадает в журналы сервера. Отзовите ссылку — и её сеансы сразу закончатся."
+        }
+        "The target" => "Цель",
+        "The threshold" => "Порог",
+        "Theme and objectives" => "Тема и цели",
+        "This browser holds a partnership it cannot open: " => {
+            "В этом браузере есть партнёрство, которое не удаётся открыть: "
+        }
+        "This file cannot be imported: " => "Этот файл нельзя импортировать: ",
+        "This link has expired." => "Срок действия ссылки истёк.",
+        "This link has expired. Ask the person who sent it for a new one." => {
+            "Срок действия ссылки истёк. Попросите у отправителя новую."
+        }
+        "This link is incomplete: the part after “#” is missing. Ask for the link again." => {
+            "Ссылка неполная: нет части после «#». Попросите ссылку ещё раз."
+        }
+        "This link is not valid: check that it was copied whole, or ask for it again." => {
+            "Ссылка недействительна: проверьте, что она скопирована целиком, или попросите её снова."
+        }
+        "This link was revoked by the partnership's owner." => {
+            "Владелец партнёрства отозвал эту ссылку."
+        }
+        "This link was revoked. Ask the person who sent it for a new one." => {
+            "Эта ссылка отозвана. Попросите у отправителя новую."
+        }
+        "This partnership cannot be opened: {0}." => "Это партнёрство не открывается: {0}.",
+        "This partnership has no quarters." => "В этом партнёрстве нет кварталов.",
+        "This partnership is not available to you: the relay does not have it, or this browser has no link to it. Open the link you were sent (or ask for one)." => {
+            "Это партнёрство вам недоступно: его нет на сервере или у этого браузера нет ссылки на него. Откройте присланную ссылку (или попросите её)."
+        }
+        "This partnership is not in this browser." => "Этого партнёрства нет в этом браузере.",
+        "This version cannot be opened: " => "Эту версию не удаётся открыть: ",
+        "Threshold" => "Порог",
+        "Title" => "Название",
+        "Trend" => "Динамика",
+        "Try again" => "Попробовать снова",
+        "Two-letter country codes, separated by commas: RU, US" => {
+            "Двухбуквенные коды стран через запятую: RU, US"
+        }
+        "Type the name others should see." => "Введите имя, которое увидят другие.",
+        "Unreadable partnership" => "Нечитаемое партнёрство",
+        "Usage rights" => "Права на использование",
+        "Verdict" => "Вердикт",
+        "View as it was after this" => "Посмотреть, как было после этого",
+        "View only: you see the other side's edits live, but cannot change anything." => {
+            "Только просмотр: вы видите правки другой стороны вживую, но ничего не можете изменить."
+        }
+        "Viewer — can only read" => "Читатель — только чтение",
+        "We continue in a market while each of its KPIs meets its threshold. Rates are in percent; costs in the currency of the costs entered." => {
+            "Продолжаем на рынке, пока каждый его KPI не ниже порога. Доли — в процентах, затраты — в валюте введённых затрат."
+        }
+        "What could go wrong" => "Что может пойти не так",
+        "What happened this quarter, beyond the numbers" => "Что произошло в квартале, помимо цифр",
+        "What the brand asks of the creator" => "О чём бренд просит автора",
+        "What the brand commits to" => "Что бренд обязуется сделать",
+        "What the creator asks of the brand" => "О чём автор просит бренд",
+        "What the creator commits to" => "Что автор обязуется сделать",
+        "What this partnership is for, in a sentence both sides agree on" => {
+            "Зачем это партнёрство — одной фразой, с которой согласны обе стороны"
+        }
+        "What this quarter is about and what we aim for" => {
+            "О чём этот квартал и чего мы хотим достичь"
+        }
+        "What we aim for next quarter" => "Чего мы хотим достичь в следующем квартале",
+        "What we learned" => "Что мы узнали",
+        "What we try next" => "Что пробуем дальше",
+        "What will be done" => "Что будет сделано",
+        "What worked, what didn't" => "Что сработало, а что нет",
+        "What you discussed" => "Что обсудили",
+        "Whole partnership (.automerge)" => "Партнёрство целиком (.automerge)",
+        "Wins" => "Победы",
+        "You appear as" => "Другие видят вас как",
+        "You can edit this partnership" => "Вы можете редактировать это партнёрство",
+        "You can view this partnership" => "Вы можете просматривать это партнёрство",
+        "You own this partnership" => "Вы владелец этого партнёрства",
+        "Your name, as others see it" => "Ваше имя, как его видят другие",
+        "Your partnerships" => "Ваши партнёрства",
+        "a conversion needs the date of its rate" => "для пересчёта нужна дата курса",
+        "and" => "и",
+        "and cost in" => "а затраты в",
+        "brand" => "бренд",
+        "clicks" => "клики",
+        "continue" => "продолжаем",
+        "conversion" => "конверсия",
+        "conversions" => "конверсии",
+        "cost" => "затраты",
+        "costs are in" => "затраты указаны в",
+        "creator" => "автор",
+        "e.g. 50% on signing, 50% after the last post" => {
+            "например, 50 % при подписании, 50 % после последней публикации"
+        }
+        "e.g. Masha Petrova" => "например, Маша Петрова",
+        "e.g. Northwind Coffee" => "например, «Кофе Норд»",
+        "e.g. Spring drop" => "например, Весенний дроп",
+        "e.g. within 14 days of invoice; outside platforms for RU" => {
+            "например, в течение 14 дней после счёта; для RU — вне площадок"
+        }
+        "editor" => "редактор",
+        "engagements" => "вовлечения",
+        "erid token" => "токен erid",
+        "exclusivity period (months)" => "срок эксклюзивности (месяцев)",
+        "followers" => "подписчики",
+        "healthy" => "всё в порядке",
+        "https://…/join#…" => "https://…/join#…",
+        "impressions" => "показы",
+        "in" => "в",
+        "is zero" => "равно нулю",
+        "its id is not a Tandem document id" => {
+            "его идентификатор не похож на идентификатор документа Tandem"
+        }
+        "link expired" => "ссылка истекла",
+        "link revoked" => "ссылка отозвана",
+        "months between checkpoints" => "месяцев между контрольными точками",
+        "network error" => "ошибка сети",
+        "new since your last visit" => "новое с вашего прошлого визита",
+        "no KPIs set for" => "не заданы KPI для",
+        "no amounts recorded" => "суммы не записаны",
+        "no results with" => "нет результатов с показателем",
+        "no results with cost and" => "нет результатов с затратами и показателем",
+        "no results with revenue and cost recorded" => "нет результатов с выручкой и затратами",
+        "not enough data" => "недостаточно данных",
+        "not shared" => "нет доступа",
+        "not yet on the relay" => "ещё не на сервере",
+        "partnerships, kept together" => "партнёрства, которые ведут вместе",
+        "reach" => "охват",
+        "recorded" => "",
+        "renewal notice (days)" => "уведомление о продлении (дней)",
+        "revenue" => "выручка",
+        "revenue is in" => "выручка указана в",
+        "review" => "на пересмотр",
+        "stop" => "останавливаем",
+        "termination notice (days)" => "уведомление о расторжении (дней)",
+        "the amounts are too large" => "суммы слишком велики",
+        "the budget" => "бюджет",
+        "the cadence is a whole number of days" => "периодичность — целое число дней",
+        "the count" => "количество",
+        "the count is too large" => "количество слишком велико",
+        "the file could not be read" => "файл не удалось прочитать",
+        "the file could not be saved: {0}" => "файл не удалось сохранить: {0}",
+        "the number" => "число",
+        "the number is too large" => "число слишком велико",
+        "the number of quarters must be a whole number from 1 to {0}" => {
+            "число кварталов — целое число от 1 до {0}"
+        }
+        "the rate" => "курс",
+        "the relay answered {0}" => "сервер ответил {0}",
+        "the relay cannot be reached ({0})" => "сервер недоступен ({0})",
+        "this partnership has no markets" => "в этом партнёрстве нет рынков",
+        "this partnership has no quarters" => "в этом партнёрстве нет кварталов",
+        "this partnership is not stored here" => "это партнёрство здесь не хранится",
+        "this partnership is not stored in this browser" => {
+            "это партнёрство не хранится в этом браузере"
+        }
+        "view only" => "только просмотр",
+        "viewer" => "читатель",
+        "you can read this partnership but not change it" => {
+            "вы можете читать это партнёрство, но не менять его"
+        }
+        "you can read this partnership but not change it, so a copy cannot be merged into it" => {
+            "вы можете читать это партнёрство, но не менять его, поэтому копию нельзя с ним объединить"
+        }
+        "{0} is too large" => "{0}: слишком большое значение",
+        "{0} must be a number, not “{1}”" => "{0}: нужно число, а не «{1}»",
+        "{0} must be a whole number, not “{1}”" => "{0}: нужно целое число, а не «{1}»",
+        "{0} not yet on the relay" => "{0} ещё не на сервере",
+        "{0} of {1}" => "{0} из {1}",
+        "{0}: “{1}” is not an amount: write it like 1234.50" => {
+            "{0}: «{1}» — не сумма: пишите как 1234,50"
+        }
+        "“{0}” is not a currency code: use three letters, such as RUB or USD" => {
+            "«{0}» — не код валюты: нужны три буквы, например RUB или USD"
+        }
+        "“{0}” is not a date: write it as 2027-03-31" => {
+            "«{0}» — не дата: пишите как 2027-03-31"
+        }
+        "“{0}” is not a partnership link." => "«{0}» — не ссылка на партнёрство.",
+        "○ Connecting…" => "○ Подключаемся…",
+        "○ Offline — edits are kept in this browser" => {
+            "○ Нет связи — правки хранятся в этом браузере"
+        }
+        "○ Offline — retrying in {0} s" => "○ Нет связи — повтор через {0} с",
+        "● Connected" => "● Подключено",
+        _ => return None,
+    })
+}
