@@ -34,6 +34,8 @@ pub struct Health {
     pub status: &'static str,
     pub version: &'static str,
     pub documents_in_memory: usize,
+    /// Sync connections open now.
+    pub connections: usize,
 }
 
 /// The relay's router. Paths that are not files get `index.html`, so a reload on a
@@ -63,5 +65,6 @@ async fn health(axum::extract::State(state): axum::extract::State<AppState>) -> 
         status: "ok",
         version: env!("CARGO_PKG_VERSION"),
         documents_in_memory: state.hub.documents_in_memory().await,
+        connections: state.hub.connections().await,
     })
 }

@@ -43,6 +43,11 @@ pub struct Config {
     #[arg(long, env = "TANDEM_MAX_CONNECTIONS_PER_ADDRESS", default_value_t = 64)]
     pub max_connections_per_address: usize,
 
+    /// Messages that may wait for one connection's socket; a peer that falls further
+    /// behind (it stopped reading) is disconnected rather than slowing anyone else.
+    #[arg(long, env = "TANDEM_SEND_QUEUE", default_value_t = crate::hub::DEFAULT_SEND_QUEUE)]
+    pub send_queue: usize,
+
     /// A test hook: while set, every write to the document store fails as a full disk
     /// would. Not a flag.
     #[arg(skip)]
@@ -66,6 +71,7 @@ impl Config {
             max_registrations: 60,
             max_docs_per_connection: 1000,
             max_connections_per_address: 64,
+            send_queue: crate::hub::DEFAULT_SEND_QUEUE,
             disk_full: None,
         }
     }

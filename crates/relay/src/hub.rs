@@ -20,7 +20,7 @@ use tandem_sync::{
     peer_id::PeerId,
     session::{ConnId, Documents, Effect, Role, Session},
 };
-use tokio::sync::{Mutex, mpsc};
+use tokio::sync::{Mutex, mpsc, oneshot};
 
 use crate::{
     access::{Access, Role as AccessRole, peer_belongs_to},
@@ -35,8 +35,17 @@ pub enum Outbound {
     Close(String),
 }
 
-/// How many frames may wait for a slow reader before it is disconnected.
-pub const SEND_QUEUE: usize = 1024;
+/// How many frames may wait for a slow reader before it is disconnected (`--send-queue`).
+pub const DEFAULT_SEND_QUEUE: usize = 1024;
+
+/// What a connection's writer reads: its frames in order, and — apart from them, so it
+/// overtakes a full queue — the order to give up on a peer that stopped reading.
+pub struct Outlet {
+    pub frames: mpsc::Receiver<Outbound>,
+    /// Fires with the reason when the peer fell too far behind: the writer drops what is
+    /// queued, sends a close frame with the reason if the socket takes it, and ends.
+    pub abandon: oneshot::Receiver<String>,
+}
 
 struct Loaded {
     doc: AutoCommit,
@@ -160,10 +169,12 @@ struct Inner {
     docs: RelayDocs,
     conns: HashMap<ConnId, Conn>,
     next_conn: u64,
+    send_queue: usize,
 }
 
 struct Conn {
     tx: mpsc::Sender<Outbound>,
+    abandon: oneshot::Sender<String>,
     /// Who connected, for the logs.
     addr: String,
     /// The device whose credential opened the connection.
@@ -188,6 +199,8 @@ pub struct Hub {
     inner: Arc<Mutex<Inner>>,
     access: Access,
     max_docs_per_connection: usize,
+    /// Frames that may wait for one connection before it is given up on.
+    send_queue: usize,
 }
 
 impl Hub {
@@ -196,6 +209,7 @@ impl Hub {
         relay_id: PeerId,
         access: Access,
         max_docs_per_connection: usize,
+        send_queue: usize,
     ) -> Self {
         let metadata = PeerMetadata {
             storage_id: None,
@@ -211,27 +225,39 @@ impl Hub {
                 },
                 conns: HashMap::new(),
                 next_conn: 0,
+                send_queue: send_queue.max(1),
             })),
             access,
             max_docs_per_connection,
+            send_queue: send_queue.max(1),
         }
     }
 
     /// Registers a new connection; frames for it arrive on the returned receiver.
     /// `device` is who authenticated it.
-    pub async fn connect(
-        &self,
-        addr: String,
-        device: String,
-    ) -> (ConnId, mpsc::Receiver<Outbound>) {
-        let (tx, rx) = mpsc::channel(SEND_QUEUE);
+    pub async fn connect(&self, addr: String, device: String) -> (ConnId, Outlet) {
+        let (tx, frames) = mpsc::channel(self.send_queue);
+        let (abandon_tx, abandon) = oneshot::channel();
         let mut inner = self.inner.lock().await;
         inner.next_conn += 1;
         let conn = ConnId(inner.next_conn);
-        inner.conns.insert(conn, Conn { tx, addr, device });
+        inner.conns.insert(
+            conn,
+            Conn {
+                tx,
+                abandon: abandon_tx,
+                addr,
+                device,
+            },
+        );
         let effects = inner.session.connect(conn, Role::Acceptor);
         inner.apply(conn, effects);
-        (conn, rx)
+        (conn, Outlet { frames, abandon })
+    }
+
+    /// Sync connections open now.
+    pub async fn connections(&self) -> usize {
+        self.inner.lock().await.conns.len()
     }
 
     /// A frame arrived. It passes the access rules before the protocol session sees it.
@@ -496,21 +522,39 @@ impl Inner {
         match c.tx.try_send(Outbound::Frame(message.encode())) {
             Ok(()) => {}
             Err(mpsc::error::TrySendError::Full(_)) => {
-                self.close(
-                    conn,
-                    format!("the peer fell more than {SEND_QUEUE} messages behind"),
+                let reason = format!(
+                    "the peer fell more than {} messages behind (it stopped reading?); reconnect to catch up",
+                    self.send_queue
                 );
+                self.abandon(conn, reason);
             }
             Err(mpsc::error::TrySendError::Closed(_)) => {}
         }
     }
 
+    /// Closes a connection after what is already queued for it.
     fn close(&mut self, conn: ConnId, reason: String) {
         if let Some(c) = self.conns.remove(&conn) {
             let peer = self.session.remote(conn).map(ToString::to_string);
             tracing::warn!(conn = conn.0, addr = %c.addr, peer = peer.as_deref().unwrap_or("-"), %reason, "closing connection");
-            // If the queue is full the writer is stuck anyway; dropping `tx` ends it.
-            let _ = c.tx.try_send(Outbound::Close(reason));
+            if let Err(mpsc::error::TrySendError::Full(_)) =
+                c.tx.try_send(Outbound::Close(reason.clone()))
+            {
+                // The queue is full: the close overtakes it.
+                let _ = c.abandon.send(reason);
+            }
+        }
+        self.session.disconnect(conn);
+    }
+
+    /// Gives up on a connection whose peer fell behind: it is forgotten at once (nothing
+    /// more is queued for it, nobody waits for it), and its writer drops the backlog and
+    /// sends the reason in a close frame.
+    fn abandon(&mut self, conn: ConnId, reason: String) {
+        if let Some(c) = self.conns.remove(&conn) {
+            let peer = self.session.remote(conn).map(ToString::to_string);
+            tracing::warn!(conn = conn.0, addr = %c.addr, peer = peer.as_deref().unwrap_or("-"), %reason, "disconnecting a peer that fell behind");
+            let _ = c.abandon.send(reason);
         }
         self.session.disconnect(conn);
     }

@@ -2,6 +2,7 @@
 
 use std::{future::Future, io, net::SocketAddr, path::Path, time::Duration};
 
+use axum::serve::ListenerExt;
 use tokio::{net::TcpListener, sync::watch};
 
 use crate::{
@@ -87,6 +88,7 @@ pub async fn run(
         relay_id,
         relay.access.clone(),
         config.max_docs_per_connection,
+        config.send_queue,
     );
     let (stop_tx, stop_rx) = watch::channel(false);
     let state = AppState {
@@ -105,7 +107,14 @@ pub async fn run(
     ));
     let enforcer = tokio::spawn(enforce_periodically(hub.clone()));
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
-    let result = axum::serve(relay.listener, app)
+    // Nagle off: sync frames are small and latency-bound; with it on, a frame written
+    // while the previous one is unacknowledged waits for the peer's (delayed) ACK.
+    let listener = relay.listener.tap_io(|tcp| {
+        if let Err(e) = tcp.set_nodelay(true) {
+            tracing::warn!(error = %e, "cannot turn off Nagle's algorithm on a connection");
+        }
+    });
+    let result = axum::serve(listener, app)
         .with_graceful_shutdown(async move {
             shutdown.await;
             let _ = stop_tx.send(true);

@@ -1,15 +1,15 @@
-//! Limits and faults: documents per connection, connections per address, and a full disk
-//! (injected through the storage layer) — refused with a reason, reads keep working,
-//! nothing stored is damaged, and writing resumes when space returns.
+//! Limits and faults: documents per connection, connections per address, a peer that stops
+//! reading, and a full disk (injected through the storage layer) — refused with a reason,
+//! reads keep working, nothing stored is damaged, and writing resumes when space returns.
 
 mod support;
 
 use std::{
     sync::{Arc, atomic::AtomicBool, atomic::Ordering},
-    time::Duration,
+    time::{Duration, Instant},
 };
 
-use automerge::{AutoCommit, ROOT, ReadDoc, transaction::Transactable};
+use automerge::{AutoCommit, ROOT, ReadDoc, ScalarValue, transaction::Transactable};
 use support::{Client, RunningRelay, app_dir, doc_with, has_notes, scratch};
 use tandem_domain::document_id::DocumentId;
 use tokio_tungstenite::tungstenite;
@@ -129,5 +129,105 @@ async fn a_full_disk_refuses_changes_keeps_serving_reads_and_recovers() {
     c.share(id, AutoCommit::new()).await;
     c.pump_until(WAIT, |c| has_notes(c, id, "before and after"))
         .await;
+    relay.stop().await;
+}
+
+/// The relay's open sync connections, from `/health`.
+async fn connections(relay: &RunningRelay) -> u64 {
+    let health: serde_json::Value = reqwest::get(format!("http://{}/health", relay.addr))
+        .await
+        .expect("health answers")
+        .json()
+        .await
+        .expect("health is JSON");
+    health["connections"].as_u64().expect("a count")
+}
+
+#[tokio::test]
+async fn a_peer_that_stops_reading_is_dropped_with_a_reason_and_slows_nobody() {
+    const QUEUE: usize = 16;
+    // Random bytes, so compression cannot shrink what the slow peer's buffers must hold;
+    // small enough that the relay's compactions stay cheap in a debug build.
+    const EDIT_BYTES: usize = 8 * 1024;
+    // Far more than the kernel's socket buffers plus the queue can hold (measured: the
+    // slow peer is dropped after ~30 edits: ~13 frames in the kernel, 16 queued).
+    const MAX_EDITS: usize = 400;
+    const AFTER: usize = 20;
+    let app = app_dir();
+    let (_dir, data) = scratch();
+    let relay = RunningRelay::start_with(&data, app.path(), |c| c.send_queue = QUEUE).await;
+    let id = DocumentId::from_bytes([0x61; 16]);
+    let owner = relay.owner_of(id).await;
+    let mut writer = Client::connect(&owner, "writer").await;
+    writer.share(id, doc_with("start")).await;
+    writer.settle(Duration::from_millis(300)).await;
+    let mut reader = Client::connect(&owner, "reader").await;
+    reader.share(id, AutoCommit::new()).await;
+    reader.pump_until(WAIT, |c| has_notes(c, id, "start")).await;
+    // The slow peer syncs the document, then never reads its socket again.
+    let mut slow = Client::connect_with_small_buffers(&owner, "slow").await;
+    slow.share(id, AutoCommit::new()).await;
+    slow.pump_until(WAIT, |c| has_notes(c, id, "start")).await;
+    assert_eq!(connections(&relay).await, 3);
+
+    let mut latencies = Vec::new();
+    let mut dropped_after = None;
+    let mut edits = 0;
+    while edits < MAX_EDITS && dropped_after.is_none_or(|d| edits < d + AFTER) {
+        let key = format!("e{edits}");
+        let mut payload = vec![0u8; EDIT_BYTES];
+        rand::RngCore::fill_bytes(&mut rand::rng(), &mut payload);
+        let began = Instant::now();
+        let doc = writer.docs.docs.get_mut(&id).expect("doc");
+        doc.put(ROOT, key.as_str(), ScalarValue::Bytes(payload))
+            .expect("put");
+        doc.commit();
+        writer.changed(id).await;
+        reader
+            .pump_until(WAIT, |c| {
+                c.docs
+                    .docs
+                    .get(&id)
+                    .is_some_and(|d| d.get(ROOT, key.as_str()).ok().flatten().is_some())
+            })
+            .await;
+        latencies.push(began.elapsed());
+        // The writer reads its acknowledgements, as any live peer does.
+        let heads = writer.docs.docs.get_mut(&id).expect("doc").get_heads();
+        writer
+            .pump_until(WAIT, |c| c.relay_heads(id).is_some_and(|h| h == heads))
+            .await;
+        edits += 1;
+        if dropped_after.is_none() && connections(&relay).await == 2 {
+            dropped_after = Some(edits);
+        }
+    }
+    let dropped_after = dropped_after.unwrap_or_else(|| {
+        panic!("the slow peer was still connected after {MAX_EDITS} edits of {EDIT_BYTES} bytes")
+    });
+
+    // (a) The others were not slowed: every edit reached the reader promptly, before and
+    // after the slow peer was dropped, and neither was disconnected.
+    latencies.sort();
+    let median = latencies[latencies.len() / 2];
+    let worst = latencies[latencies.len() - 1];
+    println!(
+        "slow reader dropped after {dropped_after} edits of {} KiB; {edits} edits reached the reader: median {median:?}, worst {worst:?}",
+        EDIT_BYTES / 1024
+    );
+    assert!(median < Duration::from_millis(250), "median {median:?}");
+    assert!(worst < Duration::from_secs(2), "worst {worst:?}");
+    assert!(writer.closed.is_none() && reader.closed.is_none());
+
+    // (b) The slow peer, reading again, finds a backlog cut short and then the reason.
+    let (frames, close) = slow.read_until_closed(Duration::from_secs(8)).await;
+    let (code, reason) = close.expect("a close frame with the reason");
+    println!("the slow peer read {frames} frames, then close {code}: {reason}");
+    assert_eq!(code, 1013, "try again later");
+    assert!(
+        reason.contains(&format!("fell more than {QUEUE} messages behind")),
+        "{reason}"
+    );
+    assert!(frames < edits, "the backlog was dropped, not delivered");
     relay.stop().await;
 }

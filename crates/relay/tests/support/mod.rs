@@ -319,6 +319,67 @@ impl Client {
         client
     }
 
+    /// Connects like [`Client::connect`] over a socket with a small kernel receive buffer
+    /// and a small segment size, so that when this client stops reading, the kernel on
+    /// both ends holds little (the relay's send buffer grows with the segment size) and
+    /// the relay's own queue backs up after little data.
+    pub async fn connect_with_small_buffers(device: &Device, name: &str) -> Self {
+        let tcp = tokio::net::TcpSocket::new_v4().expect("socket");
+        tcp.set_recv_buffer_size(4096).expect("sets SO_RCVBUF");
+        socket2::SockRef::from(&tcp)
+            .set_tcp_mss(1024)
+            .expect("sets TCP_MAXSEG");
+        let stream = tcp
+            .connect(device.addr.parse().expect("addr"))
+            .await
+            .expect("connects");
+        let (socket, _) =
+            tokio_tungstenite::client_async(device.sync_url(), MaybeTlsStream::Plain(stream))
+                .await
+                .expect("upgrades");
+        let mut client = Client {
+            socket,
+            session: Session::new(
+                device.peer(name).parse().expect("peer id"),
+                Default::default(),
+            ),
+            docs: ClientDocs::default(),
+            unavailable: Vec::new(),
+            closed: None,
+            ephemeral: Vec::new(),
+        };
+        let effects = client.session.connect(CONN, Role::Initiator);
+        client.apply(effects).await;
+        client
+            .pump_until(Duration::from_secs(5), |c| c.session.remote(CONN).is_some())
+            .await;
+        client
+    }
+
+    /// Reads what has piled up without acting on it, until the relay closes the socket:
+    /// how many sync frames came first, and the close frame's code and reason (`None` if
+    /// the socket ended without one). Panics if it does not end within `timeout`.
+    pub async fn read_until_closed(&mut self, timeout: Duration) -> (usize, Option<(u16, String)>) {
+        let deadline = tokio::time::Instant::now() + timeout;
+        let mut frames = 0;
+        loop {
+            let frame = tokio::time::timeout_at(deadline, self.socket.next())
+                .await
+                .expect("the relay closed the socket before the timeout");
+            match frame {
+                Some(Ok(Ws::Binary(_))) => frames += 1,
+                Some(Ok(Ws::Close(close))) => {
+                    return (
+                        frames,
+                        close.map(|c| (u16::from(c.code), c.reason.to_string())),
+                    );
+                }
+                Some(Ok(_)) => {}
+                Some(Err(_)) | None => return (frames, None),
+            }
+        }
+    }
+
     async fn apply(&mut self, effects: Vec<Effect>) {
         for effect in effects {
             match effect {
