@@ -1,0 +1,220 @@
+//! `tandem-loadgen`: the relay under load, side by side with the reference server.
+//!
+//! P peers on R documents over loopback WebSockets, each making a small edit ~5 times a
+//! second (a person typing) for T seconds; it measures edits delivered to every other
+//! peer per second, edit-to-delivery latency p50/p99, and the server process's peak
+//! memory. Targets: Tandem's relay (the release binary, with a device credential and
+//! claimed documents, as the app uses it) and the reference automerge-repo 2.5.6 server
+//! on Node (`bench/reference-server.mjs`, no credentials).
+//!
+//! # Layout
+//! - `peer`: one simulated person (socket, sync session, document, edits, measurements)
+//! - `workload`: one run against a fresh server, and what it measured
+//! - `target`: starting, admitting peers to, measuring and stopping each server
+//! - `http`: the relay's two setup calls
+//! - `proc_stats`: memory and CPU from `/proc`
+//! - `sweep`: stepping P up to each server's saturation point, and the table
+
+mod http;
+mod peer;
+mod proc_stats;
+mod sweep;
+mod target;
+mod workload;
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use target::{Kind, Launch};
+use workload::Workload;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "tandem-loadgen",
+    about = "The relay under load, against the reference server"
+)]
+struct Cli {
+    #[command(subcommand)]
+    mode: Mode,
+    #[command(flatten)]
+    common: Common,
+}
+
+#[derive(Debug, Args)]
+struct Common {
+    /// Tandem's relay binary (default: `tandem-relay` beside this program).
+    #[arg(long, global = true, env = "TANDEM_RELAY_BIN")]
+    relay_bin: Option<PathBuf>,
+    /// Node, for the reference server.
+    #[arg(long, global = true, env = "NODE", default_value = "node")]
+    node: PathBuf,
+    /// The reference server script (default: the repository's `bench/reference-server.mjs`).
+    #[arg(long, global = true)]
+    reference_script: Option<PathBuf>,
+    /// Edits per second per peer.
+    #[arg(long, global = true, default_value_t = 5.0)]
+    rate: f64,
+    /// Seconds to wait after the last edit for deliveries in flight.
+    #[arg(long, global = true, default_value_t = 5.0)]
+    drain: f64,
+    /// The p99 (ms) a load level must stay under to count as sustained.
+    #[arg(long, global = true, default_value_t = 100.0)]
+    p99_budget_ms: f64,
+    /// Threads of the load generator's runtime. One leaves the other core to the server;
+    /// the report says when the generator itself is the bottleneck.
+    #[arg(long, global = true, env = "LOAD_CLIENT_THREADS", default_value_t = 1)]
+    client_threads: usize,
+    /// Peers connecting at once during setup.
+    #[arg(long, global = true, default_value_t = 64)]
+    connect_concurrency: usize,
+    /// Write the results as JSON here.
+    #[arg(long, global = true)]
+    json: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Mode {
+    /// One load level against one or both servers.
+    Run {
+        #[arg(long, value_enum, default_value_t = Which::Both)]
+        target: Which,
+        #[arg(long, default_value_t = 100)]
+        peers: usize,
+        /// Documents (default: one per 10 peers).
+        #[arg(long)]
+        docs: Option<usize>,
+        #[arg(long, default_value_t = 10.0)]
+        seconds: f64,
+    },
+    /// Steps P up until each server's p99 passes the budget; prints the table and the
+    /// saturation points.
+    Sweep {
+        /// Load levels (peers), in order.
+        #[arg(
+            long,
+            env = "LOAD_STEPS",
+            value_delimiter = ',',
+            default_value = "10,20,40,80,160,320,640,1000"
+        )]
+        steps: Vec<usize>,
+        #[arg(long, default_value_t = 10)]
+        peers_per_doc: usize,
+        /// Seconds of typing per level.
+        #[arg(long, env = "LOAD_SECONDS", default_value_t = 8.0)]
+        seconds: f64,
+    },
+    /// Load held: many connections typing for minutes against Tandem's relay only.
+    Hold {
+        #[arg(long, default_value_t = 1000)]
+        peers: usize,
+        #[arg(long, default_value_t = 100)]
+        docs: usize,
+        #[arg(long, env = "HOLD_SECONDS", default_value_t = 120.0)]
+        seconds: f64,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Which {
+    Tandem,
+    Reference,
+    Both,
+}
+
+fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let c = &cli.common;
+    let launch = Launch {
+        relay_bin: match &c.relay_bin {
+            Some(p) => p.clone(),
+            None => std::env::current_exe()
+                .context("locating this program")?
+                .with_file_name("tandem-relay"),
+        },
+        node: c.node.clone(),
+        reference_script: c.reference_script.clone().unwrap_or_else(|| {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../bench/reference-server.mjs")
+        }),
+    };
+    let runtime = if c.client_threads <= 1 {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?
+    } else {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(c.client_threads)
+            .enable_all()
+            .build()?
+    };
+    let base = |peers: usize, documents: usize, seconds: f64| Workload {
+        peers,
+        documents,
+        rate: c.rate,
+        seconds,
+        drain_seconds: c.drain,
+        connect_concurrency: c.connect_concurrency,
+        p99_budget_ms: c.p99_budget_ms,
+        client_threads: c.client_threads.max(1),
+    };
+    let output = runtime.block_on(async {
+        match cli.mode {
+            Mode::Run {
+                target,
+                peers,
+                docs,
+                seconds,
+            } => {
+                let w = base(peers, docs.unwrap_or(peers.div_ceil(10)), seconds);
+                let kinds: &[Kind] = match target {
+                    Which::Tandem => &[Kind::Tandem],
+                    Which::Reference => &[Kind::Reference],
+                    Which::Both => &[Kind::Tandem, Kind::Reference],
+                };
+                let mut runs = Vec::new();
+                for kind in kinds {
+                    let m = workload::run(*kind, &launch, &w).await?;
+                    sweep::print_one(&m);
+                    runs.push(m);
+                }
+                Ok::<_, anyhow::Error>(serde_json::to_value(runs)?)
+            }
+            Mode::Sweep {
+                steps,
+                peers_per_doc,
+                seconds,
+            } => {
+                let report = sweep::run(&launch, &steps, peers_per_doc.max(1), |p, r| {
+                    base(p, r, seconds)
+                })
+                .await?;
+                Ok(serde_json::to_value(report)?)
+            }
+            Mode::Hold {
+                peers,
+                docs,
+                seconds,
+            } => {
+                let w = base(peers, docs, seconds);
+                println!(
+                    "Load held: {peers} connections on {docs} documents, {} edits/s each, {seconds} s, against the {}",
+                    c.rate,
+                    Kind::Tandem
+                );
+                let m = workload::run(Kind::Tandem, &launch, &w).await?;
+                sweep::print_one(&m);
+                sweep::print_timeline(&m);
+                Ok(serde_json::to_value(m)?)
+            }
+        }
+    })?;
+    if let Some(path) = &c.json {
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).ok();
+        }
+        std::fs::write(path, serde_json::to_string_pretty(&output)? + "\n")
+            .with_context(|| format!("writing {}", path.display()))?;
+        println!("wrote {}", path.display());
+    }
+    Ok(())
+}

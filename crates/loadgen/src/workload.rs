@@ -1,0 +1,271 @@
+//! One measurement: a fresh server, P peers on R documents, T seconds of typing, then a
+//! drain; what was delivered, how fast, and what it cost the server.
+
+use std::{
+    sync::{Arc, atomic::Ordering},
+    time::{Duration, Instant},
+};
+
+use automerge::{AutoCommit, ROOT, transaction::Transactable};
+use serde::Serialize;
+use tandem_domain::document_id::DocumentId;
+use tokio::sync::{Semaphore, mpsc, watch};
+
+use crate::{
+    peer::{self, Schedule, Shared, Spec},
+    proc_stats,
+    target::{Kind, Launch, Server},
+};
+
+#[derive(Debug, Clone)]
+pub struct Workload {
+    pub peers: usize,
+    pub documents: usize,
+    /// Edits per second per peer.
+    pub rate: f64,
+    pub seconds: f64,
+    /// The longest wait after the last edit for deliveries still in flight.
+    pub drain_seconds: f64,
+    /// Peers connecting at once during setup.
+    pub connect_concurrency: usize,
+    /// The p99 a load level must stay under to count as sustained.
+    pub p99_budget_ms: f64,
+    /// Threads of the load generator's runtime (for the report).
+    pub client_threads: usize,
+}
+
+/// What one run measured. Latency is from the sender's commit to the moment a receiving
+/// peer's copy shows the edit, both in this process (one clock).
+#[derive(Debug, Clone, Serialize)]
+pub struct Measured {
+    pub target: Kind,
+    pub peers: usize,
+    pub documents: usize,
+    pub seconds: f64,
+    pub rate_per_peer: f64,
+    pub setup_seconds: f64,
+    pub edits_planned: u64,
+    pub edits_sent: u64,
+    pub deliveries_expected: u64,
+    pub delivered: u64,
+    pub delivered_per_s: f64,
+    pub delivered_ratio: f64,
+    pub p50_ms: f64,
+    pub p99_ms: f64,
+    pub max_ms: f64,
+    pub errors: usize,
+    pub error_samples: Vec<String>,
+    /// The server process's peak resident memory (VmHWM), MiB.
+    pub server_peak_mib: f64,
+    /// The server's CPU while peers were typing, % of one core.
+    pub server_cpu_percent: f64,
+    /// The load generator's CPU while peers were typing, % of one core.
+    pub client_cpu_percent: f64,
+    pub client_threads: usize,
+    /// CPU used by everything else on the machine meanwhile, % of one core: more than a
+    /// few percent means the figures were taken on a busy machine.
+    pub other_cpu_percent: f64,
+    /// The load generator could not keep its schedule (sent < 95% of planned, or its
+    /// threads were ≥ 90% busy): figures at this level say more about it than the server.
+    pub client_bound: bool,
+    /// The server's resident memory over the run: (seconds since typing began, MiB).
+    pub server_rss_timeline_mib: Vec<(f64, f64)>,
+    /// p99 under budget, ≥ 99% delivered, no error.
+    pub sustained: bool,
+}
+
+/// Runs the workload against a fresh server of `kind`.
+pub async fn run(kind: Kind, launch: &Launch, w: &Workload) -> anyhow::Result<Measured> {
+    let documents = w.documents.clamp(1, w.peers.max(1));
+    let mut server = Server::start(kind, launch, w.peers)?;
+    let ids: Vec<DocumentId> = (0..documents)
+        .map(|_| DocumentId::from_bytes(rand::random()))
+        .collect();
+    server.admit(&ids).await?;
+
+    let mut seed = AutoCommit::new();
+    seed.put(ROOT, "load", "seed")?;
+    seed.commit();
+
+    let shared = Arc::new(Shared::new(w.peers));
+    let connecting = Arc::new(Semaphore::new(w.connect_concurrency.max(1)));
+    let (ready_tx, mut ready_rx) = mpsc::unbounded_channel();
+    let (schedule_tx, schedule_rx) = watch::channel(None::<Schedule>);
+    let (end_tx, end_rx) = watch::channel(false);
+    let neighbours: Vec<Vec<usize>> = (0..documents)
+        .map(|d| (0..w.peers).filter(|n| n % documents == d).collect())
+        .collect();
+
+    let setup_began = Instant::now();
+    let mut tasks = Vec::with_capacity(w.peers);
+    let mut setup_errors = Vec::new();
+    // The first peer of each document brings it to the server; the rest join it.
+    for wave in [0..documents, documents..w.peers] {
+        let count = wave.len();
+        for n in wave {
+            let (url, peer_id) = server.endpoint(n);
+            let spec = Spec {
+                index: n,
+                document: ids[n % documents],
+                neighbours: neighbours[n % documents].clone(),
+                url,
+                peer_id: peer_id
+                    .parse()
+                    .map_err(|_| anyhow::anyhow!("bad peer id"))?,
+                seed: seed.fork(),
+                rate: w.rate,
+            };
+            tasks.push(tokio::spawn(peer::run(
+                spec,
+                shared.clone(),
+                connecting.clone(),
+                ready_tx.clone(),
+                schedule_rx.clone(),
+                end_rx.clone(),
+            )));
+        }
+        for _ in 0..count {
+            match ready_rx.recv().await {
+                Some(Ok(())) => {}
+                Some(Err(e)) => setup_errors.push(e),
+                None => break,
+            }
+        }
+    }
+    let setup_seconds = setup_began.elapsed().as_secs_f64();
+    let joined = w.peers - setup_errors.len();
+
+    let me = std::process::id();
+    let start = tokio::time::Instant::now() + Duration::from_millis(200);
+    let stop = start + Duration::from_secs_f64(w.seconds);
+    let _ = schedule_tx.send(Some(Schedule { start, stop }));
+
+    tokio::time::sleep_until(start).await;
+    let (server_cpu0, client_cpu0) = (server.cpu_seconds(), cpu_of(me));
+    let machine0 = proc_stats::machine_busy_seconds().unwrap_or(0.0);
+    let mut timeline = vec![(0.0, server.rss_mib())];
+    let mut sample = tokio::time::interval_at(start + Duration::from_secs(1), sample_every(w));
+    loop {
+        tokio::select! {
+            _ = sample.tick() => timeline.push((start.elapsed().as_secs_f64(), server.rss_mib())),
+            () = tokio::time::sleep_until(stop) => break,
+        }
+    }
+    let window = start.elapsed().as_secs_f64();
+    let server_cpu = (server.cpu_seconds() - server_cpu0) / window * 100.0;
+    let client_cpu = (cpu_of(me) - client_cpu0) / window * 100.0;
+    let machine = (proc_stats::machine_busy_seconds().unwrap_or(0.0) - machine0) / window * 100.0;
+    let other_cpu = (machine - server_cpu - client_cpu).max(0.0);
+
+    // Drain: wait until every peer has seen every edit, or the drain time is up.
+    let drain_until = stop + Duration::from_secs_f64(w.drain_seconds);
+    while tokio::time::Instant::now() < drain_until
+        && shared.caught_up.load(Ordering::SeqCst) < joined
+    {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let server_peak_mib = server.peak_mib();
+    timeline.push((start.elapsed().as_secs_f64(), server.rss_mib()));
+    let _ = end_tx.send(true);
+
+    let mut sent = vec![0u64; w.peers];
+    let mut delivered = 0u64;
+    let mut latencies: Vec<u32> = Vec::new();
+    let mut errors = setup_errors;
+    let mut took_part = vec![true; w.peers];
+    for (n, task) in tasks.into_iter().enumerate() {
+        match task.await {
+            Ok(outcome) => {
+                sent[n] = outcome.sent;
+                delivered += outcome.delivered;
+                latencies.extend(outcome.latencies_us);
+                took_part[n] = outcome.joined;
+                // Setup failures were already counted from the ready channel.
+                if outcome.joined {
+                    errors.extend(outcome.errors);
+                }
+            }
+            Err(e) => errors.push(format!("peer {n} panicked: {e}")),
+        }
+    }
+    server.stop();
+
+    let deliveries_expected: u64 = (0..w.peers)
+        .map(|m| {
+            let others = neighbours[m % documents]
+                .iter()
+                .filter(|&&n| n != m && took_part[n])
+                .count() as u64;
+            sent[m] * others
+        })
+        .sum();
+    let edits_sent: u64 = sent.iter().sum();
+    let edits_planned = (joined as f64 * w.rate * w.seconds).round() as u64;
+    latencies.sort_unstable();
+    let pct = |q: f64| percentile_ms(&latencies, q);
+    let delivered_ratio = if deliveries_expected == 0 {
+        1.0
+    } else {
+        delivered as f64 / deliveries_expected as f64
+    };
+    let p99_ms = pct(0.99);
+    let client_bound = (edits_sent as f64) < 0.95 * edits_planned as f64
+        || client_cpu >= 90.0 * w.client_threads as f64;
+    let error_count = errors.len();
+    errors.truncate(5);
+    Ok(Measured {
+        target: kind,
+        peers: w.peers,
+        documents,
+        seconds: w.seconds,
+        rate_per_peer: w.rate,
+        setup_seconds: round(setup_seconds, 2),
+        edits_planned,
+        edits_sent,
+        deliveries_expected,
+        delivered,
+        delivered_per_s: round(delivered as f64 / w.seconds, 1),
+        delivered_ratio: round(delivered_ratio, 4),
+        p50_ms: pct(0.50),
+        p99_ms,
+        max_ms: latencies
+            .last()
+            .map_or(0.0, |&us| round(f64::from(us) / 1000.0, 1)),
+        errors: error_count,
+        error_samples: errors,
+        server_peak_mib: round(server_peak_mib, 1),
+        server_cpu_percent: round(server_cpu, 0),
+        client_cpu_percent: round(client_cpu, 0),
+        client_threads: w.client_threads,
+        other_cpu_percent: round(other_cpu, 0),
+        client_bound,
+        server_rss_timeline_mib: timeline
+            .into_iter()
+            .map(|(t, m)| (round(t, 1), round(m, 1)))
+            .collect(),
+        sustained: error_count == 0 && delivered_ratio >= 0.99 && p99_ms < w.p99_budget_ms,
+    })
+}
+
+fn sample_every(w: &Workload) -> Duration {
+    // Ten samples for a long hold, one a second for a short run.
+    Duration::from_secs_f64((w.seconds / 12.0).max(1.0))
+}
+
+fn cpu_of(pid: u32) -> f64 {
+    proc_stats::cpu_seconds(pid).unwrap_or(0.0)
+}
+
+fn percentile_ms(sorted_us: &[u32], q: f64) -> f64 {
+    if sorted_us.is_empty() {
+        return 0.0;
+    }
+    let rank = ((sorted_us.len() as f64) * q).ceil() as usize;
+    let us = sorted_us[rank.clamp(1, sorted_us.len()) - 1];
+    round(f64::from(us) / 1000.0, 1)
+}
+
+fn round(x: f64, places: i32) -> f64 {
+    let scale = 10f64.powi(places);
+    (x * scale).round() / scale
+}
