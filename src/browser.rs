@@ -62,3 +62,12 @@ pub fn download(file_name: &str, bytes: &[u8], mime: &str) -> Result<(), String>
     web_sys::Url::revoke_object_url(&url).map_err(describe)?;
     Ok(())
 }
+
+/// The viewer's IANA time zone ("Europe/Moscow"), as the browser reports it.
+pub fn viewer_zone() -> Option<String> {
+    let options = js_sys::Intl::DateTimeFormat::new(&js_sys::Array::new(), &js_sys::Object::new())
+        .resolved_options();
+    js_sys::Reflect::get(&options, &JsValue::from_str("timeZone"))
+        .ok()
+        .and_then(|z| z.as_string())
+}

@@ -141,6 +141,15 @@ mod tests {
     /// Words that stay as they are in Russian: names, abbreviations and formats.
     const KEPT: &[&str] = &[
         "Tandem",
+        "automerge",
+        "erid",
+        "https",
+        "join",
+        "Europe",
+        "Moscow",
+        "America",
+        "New",
+        "York",
         "KPI",
         "SOW",
         "QBR",

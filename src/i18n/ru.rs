@@ -14,6 +14,7 @@ pub fn ru(en: &str) -> Option<&'static str> {
             " Ваша копия остаётся в этом браузере: её можно читать и экспортировать, но она больше не синхронизируется и не редактируется. Чтобы снова работать вместе, попросите у владельца новую ссылку."
         }
         " · draft due {0}" => " · черновик до {0}",
+        " · from the debrief of “{0}”" => " · из разбора кампании «{0}»",
         " — copy it now; it is shown only once." => {
             " — скопируйте её сейчас: она показывается только один раз."
         }
@@ -30,10 +31,14 @@ pub fn ru(en: &str) -> Option<&'static str> {
             "Вышла новая версия Tandem. Ваша работа сохранена; перезагрузите страницу, когда будет удобно."
         }
         "A past version, read-only: " => "Прошлая версия, только для чтения: ",
+        "A point of contact needs a name." => "У контактного лица должно быть имя.",
         "A win" => "Победа",
+        "A win from this campaign" => "Победа этой кампании",
         "Action items agreed at this review" => "Действия, о которых договорились на этом обзоре",
         "Actions" => "Действия",
         "Active" => "Действует",
+        "Actual" => "Факт",
+        "Add" => "Добавить",
         "Add KPI" => "Добавить KPI",
         "Add a KPI" => "Новый KPI",
         "Add a KPI for this market to see its trend." => {
@@ -45,8 +50,10 @@ pub fn ru(en: &str) -> Option<&'static str> {
         "Add campaign" => "Добавить кампанию",
         "Add deliverable" => "Добавить материал",
         "Add risk" => "Добавить риск",
+        "Add to the wins wall" => "На стену побед",
         "Add win" => "Добавить победу",
         "Added by {0}, {1}" => "Добавил(а) {0}, {1}",
+        "Added to the wins wall" => "Добавлено на стену побед",
         "Agreement" => "Договор",
         "Agreement + SOW — print / PDF" => "Договор и SOW — печать / PDF",
         "Agreement + current SOW (Markdown)" => "Договор и текущий SOW (Markdown)",
@@ -63,10 +70,13 @@ pub fn ru(en: &str) -> Option<&'static str> {
         "Base agreement" => "Основной договор",
         "Brand" => "Бренд",
         "Brand (legal name)" => "Бренд (юридическое название)",
+        "Brand's point of contact" => "Контактное лицо бренда",
         "Budget (empty: the SOW's compensation)" => "Бюджет (пусто — вознаграждение по SOW)",
         "By" => "До",
+        "Campaign" => "Кампания",
         "Cancel" => "Отмена",
         "Category" => "Категория",
+        "Cause" => "Причина",
         "Celebrate what went well, together: both sides see the wall." => {
             "Отмечайте удачи вместе: эту стену видят обе стороны."
         }
@@ -91,9 +101,13 @@ pub fn ru(en: &str) -> Option<&'static str> {
         "Created" => "Создана",
         "Creator or agency" => "Автор или агентство",
         "Creator or agency (legal name)" => "Автор или агентство (юридическое название)",
+        "Creator's point of contact" => "Контактное лицо автора",
         "Currency" => "Валюта",
         "Date" => "Дата",
+        "Day" => "День",
+        "Debriefs" => "Разборы",
         "Deliverables" => "Материалы",
+        "Dismiss" => "Скрыть",
         "Done" => "Завершена",
         "Done: {0}" => "Выполнено: {0}",
         "Download Markdown" => "Скачать Markdown",
@@ -106,6 +120,7 @@ pub fn ru(en: &str) -> Option<&'static str> {
         "ER by impressions" => "ER по показам",
         "ER by reach" => "ER по охвату",
         "Editor — can edit" => "Редактор — может менять",
+        "Effect" => "Последствие",
         "Ends" => "Конец",
         "Engagements" => "Вовлечения",
         "Every change, grouped into editing sessions, newest first. Times are in your time zone." => {
@@ -119,6 +134,7 @@ pub fn ru(en: &str) -> Option<&'static str> {
         "Expires" => "Действует до",
         "Expires (optional)" => "Действует до (необязательно)",
         "Export" => "Экспорт",
+        "Export the partnership (.automerge)" => "Экспортировать партнёрство (.automerge)",
         "Fetching this partnership from the relay…" => "Загружаем партнёрство с сервера…",
         "First 100k views on the Spring drop" => "Первые 100 тыс. просмотров весеннего дропа",
         "First quarter" => "Первый квартал",
@@ -126,15 +142,33 @@ pub fn ru(en: &str) -> Option<&'static str> {
         "For" => "Для",
         "For (optional)" => "Для кого (необязательно)",
         "Format" => "Формат",
+        "Free some space on this device (or clear other websites' data in the browser settings), or export the partnership to keep a copy. Keep this tab open until this message goes away." => {
+            "Освободите место на этом устройстве (или удалите данные других сайтов в настройках браузера) либо экспортируйте партнёрство, чтобы сохранить копию. Не закрывайте эту вкладку, пока это сообщение не исчезнет."
+        }
         "From the brand" => "Со стороны бренда",
         "From the creator" => "Со стороны автора",
+        "Getting it back from the relay…" => "Получаем его обратно с сервера…",
         "Got a link or a recovery key?" => "Есть ссылка или ключ восстановления?",
         "History" => "История",
+        "How to reach them" => "Как связаться",
         "Id: " => "Идентификатор: ",
         "Import a .automerge file" => "Импортировать файл .automerge",
         "Imported as a partnership." => "Импортировано как партнёрство.",
         "Impressions" => "Показы",
         "Into" => "В",
+        "Issue" => "Проблема",
+        "It had never reached the relay, so it cannot be restored. If you exported it, import that file." => {
+            "Оно так и не попало на сервер, поэтому восстановить его нельзя. Если вы его экспортировали, импортируйте этот файл."
+        }
+        "It is back from the relay, and nothing saved in this browser was lost." => {
+            "Оно восстановлено с сервера, и ничего из сохранённого в этом браузере не потеряно."
+        }
+        "It is back from the relay, but changes made in this browser that had not reached the relay were lost." => {
+            "Оно восстановлено с сервера, но изменения из этого браузера, не успевшие дойти до сервера, потеряны."
+        }
+        "It is back from the relay, but the changes made in this browser after {0} had not reached the relay and were lost." => {
+            "Оно восстановлено с сервера, но изменения, сделанные в этом браузере после {0}, не успели дойти до сервера и потеряны."
+        }
         "It opens as soon as it arrives, and is kept in this browser from then on." => {
             "Оно откроется, как только загрузится, и с этого момента будет храниться в этом браузере."
         }
@@ -148,24 +182,33 @@ pub fn ru(en: &str) -> Option<&'static str> {
         "KPIs & results (CSV)" => "KPI и результаты (CSV)",
         "KPIs & verdict" => "KPI и вердикт",
         "KPIs per market" => "KPI по рынкам",
+        "KPIs: target against actual" => "KPI: цель и факт",
         "Keep it like a password; revoke it here if it is lost." => {
             "Храните его как пароль; если потеряете — отзовите здесь."
+        }
+        "Keep this tab open until this message goes away, and export the partnership to keep a copy." => {
+            "Не закрывайте эту вкладку, пока это сообщение не исчезнет, и экспортируйте партнёрство, чтобы сохранить копию."
         }
         "Kill fee" => "Неустойка за отмену",
         "Language" => "Язык",
         "Last edited " => "Изменено ",
         "Last used" => "Последнее использование",
+        "Learnings" => "Выводы",
+        "Learnings carried from earlier campaigns" => "Выводы прошлых кампаний",
+        "Learnings from earlier campaigns" => "Выводы прошлых кампаний",
         "Like 2027-Q1" => "Например, 2027-Q1",
         "Links" => "Ссылки",
         "Live" => "Опубликован",
         "Live from" => "В эфире с",
         "Live until" => "В эфире до",
         "Loading…" => "Загрузка…",
+        "Local time now:" => "Местное время сейчас:",
         "Log" => "Журнал",
         "Log a check-in" => "Записать встречу",
         "Log check-in" => "Записать встречу",
         "Market" => "Рынок",
         "Markets" => "Рынки",
+        "Meeting planner" => "Планировщик встреч",
         "Merged into the partnership you already had." => {
             "Объединено с уже имевшимся партнёрством."
         }
@@ -173,6 +216,7 @@ pub fn ru(en: &str) -> Option<&'static str> {
         "Metric and formula" => "Метрика и формула",
         "Move “{0}” down" => "Переместить «{0}» ниже",
         "Move “{0}” up" => "Переместить «{0}» выше",
+        "Name" => "Имя",
         "New action" => "Новое действие",
         "New link" => "Новая ссылка",
         "New partnership" => "Новое партнёрство",
@@ -183,14 +227,20 @@ pub fn ru(en: &str) -> Option<&'static str> {
         "Next checkpoint: {0}" => "Следующая контрольная точка: {0}",
         "Next quarter's objectives" => "Цели следующего квартала",
         "Next step" => "Следующий шаг",
+        "Next time" => "В следующий раз",
         "Next: {0}" => "Дальше: {0}",
+        "No KPIs for this campaign's markets yet: add them on the KPIs tab." => {
+            "Для рынков этой кампании пока нет KPI: добавьте их на вкладке KPI."
+        }
         "No campaigns planned yet." => "Кампаний пока не запланировано.",
         "No deliverables yet." => "Материалов пока нет.",
         "No links yet." => "Ссылок пока нет.",
+        "No overlap. Least bad:" => "Общего рабочего времени нет. Наименее неудобно:",
         "No partnerships in this browser yet." => "В этом браузере пока нет партнёрств.",
         "No quarter selected." => "Квартал не выбран.",
         "No results recorded yet." => "Результатов пока нет.",
         "Nobody else has this open right now" => "Сейчас здесь больше никого нет",
+        "Not decided" => "Не решено",
         "Not saved: " => "Не сохранено: ",
         "Not syncing: access ended" => "Не синхронизируется: доступ закрыт",
         "Number of quarters" => "Число кварталов",
@@ -200,6 +250,12 @@ pub fn ru(en: &str) -> Option<&'static str> {
         }
         "One ask" => "Одна просьба",
         "One commitment" => "Одно обязательство",
+        "One per campaign: how it went against the KPIs, what worked, what didn't and why, and what the next campaign should take from it." => {
+            "По одному на кампанию: как она прошла по KPI, что сработало, что нет и почему, и что взять в следующую кампанию."
+        }
+        "One point of contact on each side, with their time zone and working hours. Times below are in your time zone, with each side's local time beside them." => {
+            "По одному контактному лицу с каждой стороны, с часовым поясом и рабочими часами. Время ниже — в вашем часовом поясе, рядом — местное время каждой стороны."
+        }
         "Only in this browser until registered with the relay" => {
             "Только в этом браузере, пока не зарегистрировано на сервере"
         }
@@ -212,6 +268,7 @@ pub fn ru(en: &str) -> Option<&'static str> {
             "Откройте его на другом устройстве (телефоне, другом ноутбуке), чтобы и там быть владельцем партнёрства. "
         }
         "Opening your partnerships…" => "Открываем ваши партнёрства…",
+        "Outcome" => "Итог",
         "Owner" => "Ответственный",
         "Owner (recovery key)" => "Владелец (ключ восстановления)",
         "Page not found" => "Страница не найдена",
@@ -221,6 +278,11 @@ pub fn ru(en: &str) -> Option<&'static str> {
         "Partnerships" => "Партнёрства",
         "Payment split" => "Порядок оплаты",
         "Payment terms" => "Условия оплаты",
+        "People" => "Люди",
+        "People and time zones" => "Люди и часовые пояса",
+        "Plan a campaign on the roadmap to debrief it." => {
+            "Запланируйте кампанию в роадмапе, чтобы написать её разбор."
+        }
         "Plan campaigns for this quarter on the roadmap to record their results." => {
             "Запланируйте кампании квартала в роадмапе, чтобы записать их результаты."
         }
@@ -258,11 +320,18 @@ pub fn ru(en: &str) -> Option<&'static str> {
         "Role" => "Роль",
         "Running" => "Идёт",
         "Save" => "Сохранить",
+        "Save both points of contact with their time zones to see when they can meet." => {
+            "Сохраните оба контактных лица с часовыми поясами, чтобы увидеть, когда они могут встретиться."
+        }
         "Save compensation" => "Сохранить вознаграждение",
+        "Save contact" => "Сохранить контакт",
         "Save results" => "Сохранить результаты",
         "Saved" => "Сохранено",
         "Saved in this browser" => "Сохранено в этом браузере",
         "Saving…" => "Сохраняем…",
+        "Say what didn't work (the cause and the effect can follow)." => {
+            "Опишите, что не сработало (причину и последствие можно добавить позже)."
+        }
         "Send a link to the people you work with. An editor can change everything; a viewer sees it live but cannot change anything. " => {
             "Отправьте ссылку тем, с кем работаете. Редактор может менять всё; читатель видит изменения вживую, но ничего не меняет. "
         }
@@ -289,6 +358,7 @@ pub fn ru(en: &str) -> Option<&'static str> {
         "That is not a Tandem link or recovery key: paste the whole link you were sent." => {
             "Это не ссылка Tandem и не ключ восстановления: вставьте присланную ссылку целиком."
         }
+        "The browser said: {0}" => "Ответ браузера: {0}",
         "The experiments for the next quarter" => "Эксперименты на следующий квартал",
         "The expiry must be a date from today on." => "Срок действия — дата не раньше сегодняшней.",
         "The file could not be saved: " => "Не удалось сохранить файл: ",
@@ -298,19 +368,42 @@ pub fn ru(en: &str) -> Option<&'static str> {
         "The link could not be used: {0}." => "Ссылкой не удалось воспользоваться: {0}.",
         "The link to send" => "Ссылка для отправки",
         "The links could not be loaded: " => "Не удалось загрузить ссылки: ",
+        "The next two weeks, in your time zone ({0}), with each side's local time." => {
+            "Ближайшие две недели в вашем часовом поясе ({0}), с местным временем каждой стороны."
+        }
         "The pack" => "Пакет обзора",
         "The relay does not give this browser access to this partnership." => {
             "Сервер не даёт этому браузеру доступа к этому партнёрству."
+        }
+        "The relay does not have it (or no longer shares it with this browser), so it could not be restored. If you exported it, import that file." => {
+            "На сервере его нет (или он больше не открывает его этому браузеру), поэтому восстановить его не удалось. Если вы его экспортировали, импортируйте этот файл."
+        }
+        "The relay has every one of these edits, so they are also safe there." => {
+            "Все эти правки уже есть на сервере, так что там они тоже в сохранности."
         }
         "The secret part of the link is after “#”: it never reaches a server log. Revoke a link and its sessions end at once." => {
             "Секретная часть ссылки стоит после «#»: она не попадает в журналы сервера. Отзовите ссылку — и её сеансы сразу закончатся."
         }
         "The target" => "Цель",
         "The threshold" => "Порог",
+        "The working day must end after it starts ({0} – {1})." => {
+            "Рабочий день должен заканчиваться позже, чем начинается ({0} – {1})."
+        }
+        "Their working hours never overlap: the least-bad hours are proposed for each day." => {
+            "Их рабочие часы не пересекаются: для каждого дня предложены наименее неудобные часы."
+        }
         "Theme and objectives" => "Тема и цели",
+        "These edits have not reached the relay yet, so this tab holds the only copy." => {
+            "Эти правки ещё не дошли до сервера: единственная их копия — в этой вкладке."
+        }
+        "This browser could not save your edits" => "Браузер не смог сохранить ваши правки",
         "This browser holds a partnership it cannot open: " => {
             "В этом браузере есть партнёрство, которое не удаётся открыть: "
         }
+        "This browser's access to it has ended, so the relay cannot send it back." => {
+            "Доступ этого браузера к нему закончился, поэтому сервер не может его вернуть."
+        }
+        "This browser's storage is full" => "Хранилище этого браузера заполнено",
         "This file cannot be imported: " => "Этот файл нельзя импортировать: ",
         "This link has expired." => "Срок действия ссылки истёк.",
         "This link has expired. Ask the person who sent it for a new one." => {
@@ -336,6 +429,7 @@ pub fn ru(en: &str) -> Option<&'static str> {
         "This partnership is not in this browser." => "Этого партнёрства нет в этом браузере.",
         "This version cannot be opened: " => "Эту версию не удаётся открыть: ",
         "Threshold" => "Порог",
+        "Time zone (IANA, such as Europe/Moscow)" => "Часовой пояс (IANA, например Europe/Moscow)",
         "Title" => "Название",
         "Trend" => "Динамика",
         "Try again" => "Попробовать снова",
@@ -355,34 +449,47 @@ pub fn ru(en: &str) -> Option<&'static str> {
             "Продолжаем на рынке, пока каждый его KPI не ниже порога. Доли — в процентах, затраты — в валюте введённых затрат."
         }
         "What could go wrong" => "Что может пойти не так",
+        "What didn't work" => "Что не сработало",
         "What happened this quarter, beyond the numbers" => "Что произошло в квартале, помимо цифр",
         "What the brand asks of the creator" => "О чём бренд просит автора",
         "What the brand commits to" => "Что бренд обязуется сделать",
         "What the creator asks of the brand" => "О чём автор просит бренд",
         "What the creator commits to" => "Что автор обязуется сделать",
+        "What the next campaign in this market should know" => {
+            "Что стоит знать следующей кампании на этом рынке"
+        }
         "What this partnership is for, in a sentence both sides agree on" => {
             "Зачем это партнёрство — одной фразой, с которой согласны обе стороны"
         }
         "What this quarter is about and what we aim for" => {
             "О чём этот квартал и чего мы хотим достичь"
         }
+        "What to keep doing" => "Что продолжать делать",
         "What we aim for next quarter" => "Чего мы хотим достичь в следующем квартале",
         "What we learned" => "Что мы узнали",
         "What we try next" => "Что пробуем дальше",
         "What will be done" => "Что будет сделано",
+        "What worked" => "Что сработало",
         "What worked, what didn't" => "Что сработало, а что нет",
         "What you discussed" => "Что обсудили",
+        "When both can meet" => "Когда оба могут встретиться",
         "Whole partnership (.automerge)" => "Партнёрство целиком (.automerge)",
         "Wins" => "Победы",
+        "Working day ends" => "Рабочий день заканчивается",
+        "Working day starts" => "Рабочий день начинается",
         "You appear as" => "Другие видят вас как",
         "You can edit this partnership" => "Вы можете редактировать это партнёрство",
         "You can view this partnership" => "Вы можете просматривать это партнёрство",
         "You own this partnership" => "Вы владелец этого партнёрства",
+        "Your latest edits to {0} are kept in this tab but are not saved in this browser yet. Tandem tries again with each edit and every 5 seconds." => {
+            "Последние правки в партнёрстве {0} хранятся в этой вкладке, но в браузере ещё не сохранены. Tandem пробует снова при каждой правке и каждые 5 секунд."
+        }
         "Your name, as others see it" => "Ваше имя, как его видят другие",
         "Your partnerships" => "Ваши партнёрства",
         "a conversion needs the date of its rate" => "для пересчёта нужна дата курса",
         "and" => "и",
         "and cost in" => "а затраты в",
+        "and {0} more in the Debriefs tab" => "и ещё {0} на вкладке «Разборы»",
         "brand" => "бренд",
         "clicks" => "клики",
         "continue" => "продолжаем",
@@ -391,6 +498,7 @@ pub fn ru(en: &str) -> Option<&'static str> {
         "cost" => "затраты",
         "costs are in" => "затраты указаны в",
         "creator" => "автор",
+        "debriefed" => "разбор написан",
         "e.g. 50% on signing, 50% after the last post" => {
             "например, 50 % при подписании, 50 % после последней публикации"
         }
@@ -423,6 +531,7 @@ pub fn ru(en: &str) -> Option<&'static str> {
         "no results with" => "нет результатов с показателем",
         "no results with cost and" => "нет результатов с затратами и показателем",
         "no results with revenue and cost recorded" => "нет результатов с выручкой и затратами",
+        "no results yet" => "результатов пока нет",
         "not enough data" => "недостаточно данных",
         "not shared" => "нет доступа",
         "not yet on the relay" => "ещё не на сервере",
@@ -469,6 +578,13 @@ pub fn ru(en: &str) -> Option<&'static str> {
         "{0} must be a whole number, not “{1}”" => "{0}: нужно целое число, а не «{1}»",
         "{0} not yet on the relay" => "{0} ещё не на сервере",
         "{0} of {1}" => "{0} из {1}",
+        "{0} was no longer in this browser's storage: the browser cleared or evicted it." => {
+            "Партнёрства {0} больше нет в хранилище этого браузера: браузер очистил или вытеснил его."
+        }
+        "{0}, {1}" => "{0}, {1}",
+        "{0}: {1}" => "{0}: {1}",
+        "{0}: {1} in {2}" => "{0}: {1} ({2})",
+        "{0}: {1} now" => "{0}: сейчас {1}",
         "{0}: “{1}” is not an amount: write it like 1234.50" => {
             "{0}: «{1}» — не сумма: пишите как 1234,50"
         }
@@ -479,6 +595,12 @@ pub fn ru(en: &str) -> Option<&'static str> {
             "«{0}» — не дата: пишите как 2027-03-31"
         }
         "“{0}” is not a partnership link." => "«{0}» — не ссылка на партнёрство.",
+        "“{0}” is not a time of day: write it like 09:00." => {
+            "«{0}» — не время суток: пишите как 09:00."
+        }
+        "“{0}” is not an IANA time zone: write it like Europe/Moscow or America/New_York." => {
+            "«{0}» — не часовой пояс IANA: пишите как Europe/Moscow или America/New_York."
+        }
         "○ Connecting…" => "○ Подключаемся…",
         "○ Offline — edits are kept in this browser" => {
             "○ Нет связи — правки хранятся в этом браузере"

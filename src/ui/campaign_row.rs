@@ -10,6 +10,7 @@ use tandem_domain::{
 use wasm_bindgen::JsCast;
 
 use super::fields::parse_day;
+use super::learnings::Learnings;
 use crate::editor::Editor;
 
 fn status_label(s: CampaignStatus) -> &'static str {
@@ -197,6 +198,10 @@ pub fn CampaignRow(q: QuarterId, id: CampaignId) -> impl IntoView {
                         aria-label=move || tf("Remove “{0}”", &[&title()])
                         on:click=remove>{t("Remove")}</button>
                 </div>
+                // Not yet done: what earlier campaigns in its market taught, beside it.
+                {move || campaign.with(|c| c.as_ref().filter(|c| c.status != CampaignStatus::Done).map(|c| c.market)).map(|m| view! {
+                    <Learnings market=m q campaign=Some(id.get_value()) heading=t("Learnings from earlier campaigns")/>
+                })}
             </li>
         </Show>
     }

@@ -62,7 +62,7 @@ const REASON_WORDS: [&str; 31] = [
 ];
 
 /// A metric name, formula or reason from the domain in the current language.
-fn localized(text: &str) -> String {
+pub(crate) fn localized(text: &str) -> String {
     if lang() == tandem_domain::locale::Lang::En {
         return text.to_owned();
     }

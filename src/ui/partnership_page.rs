@@ -8,9 +8,11 @@ use tandem_domain::document_id::DocumentId;
 use super::{
     agreement_tab::AgreementTab,
     checkins_tab::CheckinsTab,
+    debriefs_tab::DebriefsTab,
     export_menu::ExportMenu,
     history_tab::{HistoryTab, LastVisit, load_seen, store_seen},
     kpi_tab::KpiTab,
+    people_tab::{LocalTimes, PeopleTab},
     presence_bar::PresenceBar,
     qbr_tab::QbrTab,
     roadmap::Roadmap,
@@ -163,6 +165,7 @@ fn Partnership() -> impl IntoView {
                 <p class="crumb"><a href="/">{t("Partnerships")}</a></p>
                 <h1 data-testid="partnership-title">{brand} " × " {creator}</h1>
                 <p class="meta"><span class="markets" aria-label=t("Markets")>{markets}</span></p>
+                <LocalTimes/>
             </div>
             <div class="states">
                 <SaveIndicator/>
@@ -188,19 +191,23 @@ enum Tab {
     Agreement,
     Sow,
     Kpis,
+    Debriefs,
     Qbr,
     CheckIns,
+    People,
     Wins,
     History,
 }
 
 impl Tab {
-    const ALL: [Tab; 8] = [
+    const ALL: [Tab; 10] = [
         Tab::Roadmap,
         Tab::Agreement,
         Tab::Sow,
         Tab::Kpis,
+        Tab::Debriefs,
         Tab::CheckIns,
+        Tab::People,
         Tab::Wins,
         Tab::Qbr,
         Tab::History,
@@ -212,6 +219,8 @@ impl Tab {
             Tab::Agreement => "agreement",
             Tab::Sow => "sow",
             Tab::Kpis => "kpis",
+            Tab::Debriefs => "debriefs",
+            Tab::People => "people",
             Tab::Qbr => "qbr",
             Tab::CheckIns => "checkins",
             Tab::Wins => "wins",
@@ -225,6 +234,8 @@ impl Tab {
             Tab::Agreement => t("Agreement"),
             Tab::Sow => t("Statement of work"),
             Tab::Kpis => t("KPIs & verdict"),
+            Tab::Debriefs => t("Debriefs"),
+            Tab::People => t("People"),
             Tab::Qbr => t("QBR"),
             Tab::CheckIns => t("Check-ins"),
             Tab::Wins => t("Wins"),
@@ -237,7 +248,27 @@ impl Tab {
 /// users expect of a tablist).
 #[component]
 fn Tabs() -> impl IntoView {
-    let current = RwSignal::new(Tab::Roadmap);
+    // The open tab is kept in the address (#tab-kpis), so a reload, a shared address or a
+    // switch of language comes back to it.
+    let current = RwSignal::new(
+        web_sys::window()
+            .and_then(|w| w.location().hash().ok())
+            .and_then(|h| {
+                Tab::ALL
+                    .into_iter()
+                    .find(|t| h == format!("#tab-{}", t.id()))
+            })
+            .unwrap_or(Tab::Roadmap),
+    );
+    Effect::new(move |_| {
+        let hash = format!("#tab-{}", current.get().id());
+        if let Some(w) = web_sys::window()
+            && w.location().hash().ok().as_deref() != Some(hash.as_str())
+            && let Ok(history) = w.history()
+        {
+            let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&hash));
+        }
+    });
     let on_key = move |ev: leptos::ev::KeyboardEvent| {
         let i = Tab::ALL
             .iter()
@@ -291,6 +322,8 @@ fn Tabs() -> impl IntoView {
                             Tab::Qbr => view! { <QbrTab/> }.into_any(),
                             Tab::CheckIns => view! { <CheckinsTab/> }.into_any(),
                             Tab::Wins => view! { <WinsTab/> }.into_any(),
+                            Tab::Debriefs => view! { <DebriefsTab/> }.into_any(),
+                            Tab::People => view! { <PeopleTab/> }.into_any(),
                             _ => view! { <Roadmap/> }.into_any(),
                         }}
                     </fieldset>

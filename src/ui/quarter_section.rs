@@ -12,6 +12,7 @@ use super::{
     campaign_row::CampaignRow,
     collab_text::CollabTextarea,
     fields::{MarketChoice, MarketSelect, parse_day},
+    learnings::Learnings,
 };
 use crate::{browser::random_16, editor::Editor, i18n};
 
@@ -178,6 +179,10 @@ fn AddCampaign(q: QuarterId) -> impl IntoView {
                     <button type="submit" class="primary add" data-testid=format!("add-campaign-button-{q}")>{t("Add campaign")}</button>
                 </div>
                 {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
+                // Planning a campaign: what earlier campaigns in that market taught.
+                {move || (!title.get().trim().is_empty()).then(|| market.get()).flatten().map(|m| view! {
+                    <Learnings market=m q campaign=None heading=t("Learnings from earlier campaigns")/>
+                })}
             </fieldset>
         </form>
     }

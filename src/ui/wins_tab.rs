@@ -60,7 +60,10 @@ pub fn WinsTab() -> impl IntoView {
                     view! {
                         <li data-testid="win">
                             <p class="win-text">{w.text.as_str().to_owned()}</p>
-                            <p class="muted">{tf("Added by {0}, {1}", &[&who, &local_time(w.at_ms)])}</p>
+                            <p class="muted">
+                                {tf("Added by {0}, {1}", &[&who, &local_time(w.at_ms)])}
+                                {(!w.source.is_empty()).then(|| tf(" · from the debrief of “{0}”", &[&w.source]))}
+                            </p>
                             <button type="button" class="small-button" on:click=move |_| {
                                 let id = id.clone();
                                 editor.edit("removed a win", move |p| { p.remove_win(&id); Ok(()) });

@@ -109,6 +109,9 @@ pub struct Campaign {
         with = "autosurgeon::map_with_parseable_keys"
     )]
     pub results: BTreeMap<Market, Figures>,
+    /// The debrief, once someone starts writing it (kept on the campaign, like results).
+    #[autosurgeon(missing = "Default::default")]
+    pub debrief: Option<crate::debrief::Debrief>,
 }
 
 /// What a person fills in to add or edit a campaign; validated by the roadmap commands.

@@ -10,9 +10,11 @@
 //! - [`quarter`]: quarter ids (2027-Q1) and a quarter's roadmap section.
 //! - [`campaign`]: planned campaigns, their ids and statuses.
 //! - [`agreement`], [`sow`]: the base agreement and each quarter's statement of work.
+//! - [`debrief`]: campaign debriefs, and the learnings carried to later campaigns.
 //! - [`kpi`], [`verdict`]: KPI formulas per market, the continue/review/stop verdict, trends.
 //! - [`locale`]: Russian and English, and how numbers, money and dates read in each.
 //! - [`money`]: amounts with their currency.
+//! - [`contact`]: each side's point of contact, their zone and hours, the meeting plan.
 //! - [`meeting`]: working-hours overlap across time zones and daylight-saving changes.
 //! - [`order_key`]: fractional positions, so concurrent reordering never duplicates an item.
 //! - [`market`], [`day`], [`document_id`]: small identifiers with their own parse errors.
@@ -20,7 +22,9 @@
 pub mod agreement;
 pub mod campaign;
 pub mod checkin;
+pub mod contact;
 pub mod day;
+pub mod debrief;
 pub mod document;
 pub mod document_id;
 pub mod export;

@@ -144,6 +144,25 @@ impl Lang {
         }
     }
 
+    /// A day without its year: Mar 15 / 15 мар.
+    pub fn day_short(self, d: Day) -> String {
+        let d = d.0;
+        let month = d.month0() as usize;
+        match self {
+            Lang::En => format!("{} {}", EN_MONTHS[month], d.day()),
+            Lang::Ru => format!("{} {}", d.day(), RU_MONTHS[month]),
+        }
+    }
+
+    /// The short name of a weekday: Mon / пн.
+    pub fn weekday(self, w: chrono::Weekday) -> &'static str {
+        let i = w.num_days_from_monday() as usize;
+        match self {
+            Lang::En => ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"][i],
+            Lang::Ru => ["пн", "вт", "ср", "чт", "пт", "сб", "вс"][i],
+        }
+    }
+
     /// "n days" with the right plural: 1 day, 2 days / 1 день, 2 дня, 5 дней.
     pub fn days(self, n: i64) -> String {
         match self {

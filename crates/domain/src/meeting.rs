@@ -7,7 +7,7 @@
 //! and Moscow never overlap.
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, TimeZone, Utc, Weekday};
-use chrono_tz::Tz;
+pub use chrono_tz::Tz;
 
 /// Someone's working day: Monday to Friday, `start`–`end` in their own zone.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

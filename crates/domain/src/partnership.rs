@@ -82,6 +82,9 @@ pub struct Partnership {
     /// Days between check-ins both sides agreed on (none: every two weeks).
     #[autosurgeon(missing = "Default::default")]
     pub cadence_days: Option<u32>,
+    /// One point of contact per side ("brand", "creator").
+    #[autosurgeon(missing = "Default::default")]
+    pub contacts: BTreeMap<String, crate::contact::Contact>,
 }
 
 /// A win on the wall: what, who added it (name and side), and when.
@@ -91,6 +94,9 @@ pub struct Win {
     pub by: String,
     pub side: String,
     pub at_ms: i64,
+    /// The campaign whose debrief it came from (empty: added by hand).
+    #[autosurgeon(missing = "Default::default")]
+    pub source: String,
 }
 
 /// What a person fills in to start a partnership.
@@ -158,6 +164,12 @@ pub enum RoadmapError {
     CheckInSummary,
     #[error("a risk or an action item needs a description")]
     MissingQbrText,
+    #[error("say what didn't work (the cause and the effect can follow)")]
+    MissingIssue,
+    #[error("a point of contact needs a name")]
+    MissingContactName,
+    #[error(transparent)]
+    Hours(#[from] crate::meeting::WorkingHoursError),
     #[error("that item no longer exists (someone may have removed it)")]
     UnknownItem,
 }
@@ -241,6 +253,7 @@ impl Partnership {
             checkins: BTreeMap::new(),
             wins: BTreeMap::new(),
             cadence_days: None,
+            contacts: BTreeMap::new(),
         })
     }
 
@@ -313,6 +326,7 @@ impl Partnership {
                 status: draft.status,
                 order,
                 results: BTreeMap::new(),
+                debrief: None,
             },
         );
         Ok(())
@@ -395,8 +409,26 @@ impl Partnership {
                 by: by.trim().to_owned(),
                 side: side.to_owned(),
                 at_ms,
+                source: String::new(),
             },
         );
+        Ok(())
+    }
+
+    /// Adds a win from a campaign's debrief, naming the campaign.
+    pub fn add_win_from(
+        &mut self,
+        id: CampaignId,
+        text: &str,
+        by: &str,
+        side: &str,
+        at_ms: i64,
+        campaign: &str,
+    ) -> Result<(), RoadmapError> {
+        self.add_win(id.clone(), text, by, side, at_ms)?;
+        if let Some(w) = self.wins.get_mut(&id) {
+            campaign.trim().clone_into(&mut w.source);
+        }
         Ok(())
     }
 

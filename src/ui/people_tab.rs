@@ -1,0 +1,332 @@
+//! People and time zones: one point of contact per side with their IANA zone and working
+//! hours, their local time now, and a meeting planner for the coming two weeks that
+//! follows daylight-saving changes (or proposes the least-bad hours when there is no
+//! overlap). Times are shown in the viewer's zone, with each side's local time beside.
+
+use chrono::{DateTime, Datelike, Utc};
+use leptos::{ev::SubmitEvent, prelude::*};
+use tandem_domain::meeting::Tz;
+use tandem_domain::{
+    contact::{ContactDraft, ContactSide, meeting_plan},
+    day::Day,
+    meeting::WorkingHours,
+};
+
+use super::fields::today;
+use crate::{
+    browser::{now_ms, viewer_zone},
+    editor::Editor,
+    i18n::{self, lang, t, tf},
+};
+
+/// Zones offered while typing (any IANA zone is accepted).
+const ZONES: [&str; 16] = [
+    "Europe/Moscow",
+    "Europe/Kaliningrad",
+    "Europe/Samara",
+    "Asia/Yekaterinburg",
+    "Asia/Novosibirsk",
+    "Asia/Vladivostok",
+    "America/New_York",
+    "America/Chicago",
+    "America/Denver",
+    "America/Los_Angeles",
+    "Europe/London",
+    "Europe/Berlin",
+    "Asia/Dubai",
+    "Asia/Almaty",
+    "Asia/Tbilisi",
+    "UTC",
+];
+
+/// How many days the planner looks ahead.
+const PLAN_DAYS: u32 = 14;
+
+fn side_heading(side: ContactSide) -> &'static str {
+    match side {
+        ContactSide::Brand => t("Brand's point of contact"),
+        ContactSide::Creator => t("Creator's point of contact"),
+    }
+}
+
+/// The viewer's zone, or UTC if the browser's is unknown to Tandem.
+fn my_zone() -> Tz {
+    viewer_zone()
+        .and_then(|z| z.parse().ok())
+        .unwrap_or(Tz::UTC)
+}
+
+fn now() -> DateTime<Utc> {
+    DateTime::from_timestamp_millis(now_ms()).unwrap_or_default()
+}
+
+/// "14:05" in `zone`.
+pub fn clock(at: DateTime<Utc>, zone: Tz) -> String {
+    at.with_timezone(&zone).format("%H:%M").to_string()
+}
+
+#[component]
+pub fn PeopleTab() -> impl IntoView {
+    view! {
+        <section class="card people" data-testid="people">
+            <h2>{t("People and time zones")}</h2>
+            <p class="muted">{t("One point of contact on each side, with their time zone and working hours. Times below are in your time zone, with each side's local time beside them.")}</p>
+            <div class="contacts">
+                <ContactCard side=ContactSide::Brand/>
+                <ContactCard side=ContactSide::Creator/>
+            </div>
+        </section>
+        <MeetingPlanner/>
+    }
+}
+
+#[component]
+fn ContactCard(side: ContactSide) -> impl IntoView {
+    let editor = expect_context::<Editor>();
+    let stored = editor.view.with_untracked(|p| p.contact(side).cloned());
+    let field = |f: fn(&tandem_domain::contact::Contact) -> String, default: &str| {
+        RwSignal::new(stored.as_ref().map(f).unwrap_or_else(|| default.to_owned()))
+    };
+    let name = field(|c| c.name.as_str().to_owned(), "");
+    let role = field(|c| c.role.as_str().to_owned(), "");
+    let reach = field(|c| c.reach.as_str().to_owned(), "");
+    let default_zone = match side {
+        ContactSide::Brand => "Europe/Moscow",
+        ContactSide::Creator => "America/New_York",
+    };
+    let zone = field(|c| c.zone.clone(), default_zone);
+    let start = field(|c| c.start.clone(), "09:00");
+    let end = field(|c| c.end.clone(), "18:00");
+    let error = RwSignal::new(None::<String>);
+    let saved = RwSignal::new(false);
+    let on_submit = move |ev: SubmitEvent| {
+        ev.prevent_default();
+        let draft = ContactDraft {
+            name: name.get_untracked(),
+            role: role.get_untracked(),
+            reach: reach.get_untracked(),
+            zone: zone.get_untracked(),
+            start: start.get_untracked(),
+            end: end.get_untracked(),
+        };
+        let mut refusal = None;
+        let ok = editor.edit(
+            &format!("set the {} point of contact", side.as_str()),
+            |p| {
+                p.set_contact(side, &draft)
+                    .inspect_err(|e| refusal = Some(e.clone()))
+            },
+        );
+        saved.set(ok);
+        error.set(refusal.map(|e| contact_error(&e, &draft)));
+    };
+    let key = side.as_str();
+    let input = move |id: &'static str,
+                      label: &'static str,
+                      kind: &'static str,
+                      value: RwSignal<String>| {
+        let full_id = format!("contact-{key}-{id}");
+        view! {
+            <div class="field">
+                <label for=full_id.clone()>{label}</label>
+                <input id=full_id.clone() data-testid=full_id type=kind prop:value=move || value.get()
+                    list=(id == "zone").then_some("iana-zones")
+                    on:input=move |ev| { saved.set(false); value.set(event_target_value(&ev)) }/>
+            </div>
+        }
+    };
+    let local_now = move || {
+        editor.view.with(|p| {
+            let c = p.contact(side)?;
+            let hours = c.hours().ok()?;
+            Some(tf("{0}: {1} now", &[&c.zone, &clock(now(), hours.zone)]))
+        })
+    };
+    view! {
+        <form class="contact" data-testid=format!("contact-{key}") on:submit=on_submit>
+            <h3>{side_heading(side)}</h3>
+            {move || local_now().map(|s| view! { <p class="muted local-now" data-testid=format!("local-now-{key}")>{s}</p> })}
+            <div class="grid">
+                {input("name", t("Name"), "text", name)}
+                {input("role", t("Role"), "text", role)}
+                {input("reach", t("How to reach them"), "text", reach)}
+                {input("zone", t("Time zone (IANA, such as Europe/Moscow)"), "text", zone)}
+                {input("start", t("Working day starts"), "time", start)}
+                {input("end", t("Working day ends"), "time", end)}
+            </div>
+            <datalist id="iana-zones">
+                {ZONES.into_iter().map(|z| view! { <option value=z></option> }).collect_view()}
+            </datalist>
+            <button type="submit" class="primary">{t("Save contact")}</button>
+            {move || saved.get().then(|| view! { <span class="ok" role="status">{t("Saved")}</span> })}
+            {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
+        </form>
+    }
+}
+
+fn contact_error(e: &tandem_domain::partnership::RoadmapError, draft: &ContactDraft) -> String {
+    use tandem_domain::{meeting::WorkingHoursError as H, partnership::RoadmapError as R};
+    match e {
+        R::MissingContactName => t("A point of contact needs a name.").to_owned(),
+        R::Hours(H::Zone(z)) => tf(
+            "“{0}” is not an IANA time zone: write it like Europe/Moscow or America/New_York.",
+            &[z],
+        ),
+        R::Hours(H::Time(s)) => tf("“{0}” is not a time of day: write it like 09:00.", &[s]),
+        R::Hours(H::Backwards) => tf(
+            "The working day must end after it starts ({0} – {1}).",
+            &[&draft.start, &draft.end],
+        ),
+        other => other.to_string(),
+    }
+}
+
+#[component]
+fn MeetingPlanner() -> impl IntoView {
+    let editor = expect_context::<Editor>();
+    let hours = Memo::new(move |_| {
+        editor.view.with(|p| {
+            let a = p.contact(tandem_domain::contact::ContactSide::Brand)?;
+            let b = p.contact(tandem_domain::contact::ContactSide::Creator)?;
+            Some((
+                (a.name.as_str().to_owned(), a.hours().ok()?),
+                (b.name.as_str().to_owned(), b.hours().ok()?),
+            ))
+        })
+    });
+    let mine = my_zone();
+    view! {
+        <section class="card planner" data-testid="planner">
+            <h2>{t("Meeting planner")}</h2>
+            {move || match hours.get() {
+                None => view! { <p class="muted">{t("Save both points of contact with their time zones to see when they can meet.")}</p> }.into_any(),
+                Some(((a_name, a), (b_name, b))) => view! {
+                    <Plan a_name b_name a b mine/>
+                }.into_any(),
+            }}
+        </section>
+    }
+}
+
+#[component]
+fn Plan(
+    a_name: String,
+    b_name: String,
+    a: WorkingHours,
+    b: WorkingHours,
+    mine: Tz,
+) -> impl IntoView {
+    let plan = meeting_plan(&a, &b, today(), PLAN_DAYS);
+    let any_overlap = plan.iter().any(|d| !d.overlaps.is_empty());
+    // One slot: the viewer's time first, then each side's own.
+    let slot = move |start: DateTime<Utc>, end: DateTime<Utc>, note: Option<String>| {
+        let theirs = format!(
+            "{} {}–{} · {} {}–{}",
+            a_name,
+            clock(start, a.zone),
+            clock(end, a.zone),
+            b_name,
+            clock(start, b.zone),
+            clock(end, b.zone),
+        );
+        view! {
+            <li>
+                <strong>{format!("{}–{}", clock(start, mine), clock(end, mine))}</strong>
+                {note.map(|n| format!(" ({n})"))}
+                <span class="muted">" · " {theirs}</span>
+            </li>
+        }
+    };
+    let rows = plan
+        .into_iter()
+        .map(|d| {
+            let date = format!(
+                "{} {}",
+                lang().weekday(d.date.weekday()),
+                lang().day_short(Day(d.date))
+            );
+            let overlap = !d.overlaps.is_empty();
+            let slots = if overlap {
+                d.overlaps
+                    .iter()
+                    .map(|o| {
+                        let minutes = usize::try_from(o.minutes()).unwrap_or(0);
+                        let length =
+                            i18n::count(minutes, ["minute", "minutes"], ["минута", "минуты", "минут"]);
+                        slot(o.start, o.end, Some(length))
+                    })
+                    .collect_view()
+                    .into_any()
+            } else {
+                d.suggestions
+                    .iter()
+                    .map(|s| slot(s.start, s.start + chrono::Duration::hours(1), None))
+                    .collect_view()
+                    .into_any()
+            };
+            view! {
+                <tr data-testid="plan-day" data-kind=if overlap { "overlap" } else { "none" }>
+                    <th scope="row" class="nowrap">{date}</th>
+                    <td>
+                        {(!overlap).then(|| view! { <p class="muted">{t("No overlap. Least bad:")}</p> })}
+                        <ul class="slots">{slots}</ul>
+                    </td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <p class="muted">{tf("The next two weeks, in your time zone ({0}), with each side's local time.", &[&mine.name()])}</p>
+        {(!any_overlap).then(|| view! {
+            <p class="banner warn" role="status" data-testid="no-overlap">{t("Their working hours never overlap: the least-bad hours are proposed for each day.")}</p>
+        })}
+        <table class="plan" data-testid="plan">
+            <thead><tr><th scope="col">{t("Day")}</th><th scope="col">{t("When both can meet")}</th></tr></thead>
+            <tbody>{rows}</tbody>
+        </table>
+    }
+}
+
+/// Each point of contact's local time now, beside the partnership's name (refreshed each
+/// half minute).
+#[component]
+pub fn LocalTimes() -> impl IntoView {
+    let editor = expect_context::<Editor>();
+    let tick = RwSignal::new(0u32);
+    leptos::task::spawn_local(async move {
+        loop {
+            crate::browser::sleep_ms(30_000).await;
+            if tick.try_update(|n| *n = n.wrapping_add(1)).is_none() {
+                break;
+            }
+        }
+    });
+    let times = move || {
+        tick.track();
+        editor.view.with(|p| {
+            ContactSide::ALL
+                .into_iter()
+                .filter_map(|side| {
+                    let c = p.contact(side)?;
+                    let hours = c.hours().ok()?;
+                    Some(tf(
+                        "{0}: {1} in {2}",
+                        &[
+                            &c.name.as_str(),
+                            &clock(now(), hours.zone),
+                            &hours.zone.name(),
+                        ],
+                    ))
+                })
+                .collect::<Vec<_>>()
+        })
+    };
+    view! {
+        <Show when=move || !times().is_empty()>
+            <p class="local-times muted" data-testid="local-times">
+                <span class="sr-only">{t("Local time now:")} " "</span>
+                {move || times().join(" · ")}
+            </p>
+        </Show>
+    }
+}
