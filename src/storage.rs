@@ -15,6 +15,14 @@
 //! the compacting tab has merged, in the same transaction that writes the snapshot
 //! containing them; a chunk another tab wrote meanwhile is left alone. So no tab can
 //! overwrite or drop another's saved changes.
+//!
+//! # A test hook for a full disk
+//! Setting `window.__tandemSimulateStorageFull = true` in a page makes every write of that
+//! page fail exactly as a real `QuotaExceededError` does (a `DomException` of that name,
+//! mapped to [`StoreError::Full`]), until it is set back to `false`. The browser journeys
+//! use it because a real quota cannot be filled quickly or reliably. It is harmless in
+//! production: nothing but someone typing it into the console sets it, it lasts only for
+//! that page, and it fails writes the app already survives (nothing is deleted).
 
 mod idb;
 
@@ -240,6 +248,14 @@ impl DocStore {
         puts: &[(&ChunkKey, &[u8])],
         deletes: &[&ChunkKey],
     ) -> Result<(), StoreError> {
+        if simulated_full() {
+            let quota = web_sys::DomException::new_with_message_and_name(
+                "simulated by window.__tandemSimulateStorageFull",
+                "QuotaExceededError",
+            )
+            .ok();
+            return Err(StoreError::from_dom("write", quota));
+        }
         let (tx, store) = self.store(IdbTransactionMode::Readwrite)?;
         for (key, bytes) in puts {
             let js_key = key.to_js();
@@ -259,6 +275,13 @@ impl DocStore {
         }
         idb::transaction_done(&tx).await
     }
+}
+
+/// Whether the test hook asks writes to fail as if the quota were exceeded.
+fn simulated_full() -> bool {
+    web_sys::window()
+        .and_then(|w| Reflect::get(&w, &"__tandemSimulateStorageFull".into()).ok())
+        .is_some_and(|v| v.as_bool() == Some(true))
 }
 
 /// The key hash of a snapshot: a digest of the document heads it contains.

@@ -1,6 +1,6 @@
 //! The IndexedDB storage layer in a real browser (headless Chromium through
 //! wasm-bindgen-test): save, reload, incremental append, compaction, two writers, and
-//! corrupt records.
+//! corrupt records, a full disk.
 #![cfg(target_arch = "wasm32")]
 
 use tandem::{
@@ -249,4 +249,40 @@ async fn a_missing_partnership_is_not_found() {
     let store = fresh_store().await;
     let result = LocalDoc::open(&store, DocumentId::from_bytes(random_16())).await;
     assert!(matches!(result, Err(OpenError::NotFound)));
+}
+
+fn simulate_full_disk(on: bool) {
+    let window = web_sys::window().expect("a window");
+    js_sys::Reflect::set(
+        &window,
+        &"__tandemSimulateStorageFull".into(),
+        &wasm_bindgen::JsValue::from_bool(on),
+    )
+    .expect("the test hook is set");
+}
+
+#[wasm_bindgen_test]
+async fn a_full_disk_keeps_the_edit_unsaved_in_memory_until_space_returns() {
+    let store = fresh_store().await;
+    let (id, doc) = create(&store).await;
+    set_theme(&doc, "typed while the disk was full");
+
+    simulate_full_disk(true);
+    let failed = flush(&doc, &store).await;
+    simulate_full_disk(false);
+    assert!(
+        matches!(failed, Err(tandem::storage::StoreError::Full(_))),
+        "a quota error is reported as a full store: {failed:?}"
+    );
+    assert!(
+        doc.borrow_mut().has_unsaved(),
+        "the edit is not marked saved"
+    );
+    let stored = LocalDoc::open(&store, id).await.expect("still opens");
+    assert_eq!(theme_of(&stored), "", "nothing was written");
+
+    flush(&doc, &store).await.expect("saved once space returns");
+    assert!(!doc.borrow_mut().has_unsaved());
+    let stored = LocalDoc::open(&store, id).await.expect("opens");
+    assert_eq!(theme_of(&stored), "typed while the disk was full");
 }
