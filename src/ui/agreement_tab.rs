@@ -181,7 +181,7 @@ pub fn AgreementTab() -> impl IntoView {
             .iter()
             .map(|d| day(Day(*d)))
             .collect::<Vec<_>>()
-            .join(", ");
+            .join("; ");
         view! {
             <ul class="facts" data-testid="agreement-facts" aria-live="polite">
                 <li data-testid="next-checkpoint">{next}</li>

@@ -2,7 +2,7 @@
 //! work), CSV (KPIs and results), a print-ready page (the browser's "Save as PDF"), and
 //! the whole document as `.automerge`.
 
-use crate::i18n::t;
+use crate::i18n::{lang, t, tf};
 use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
 use tandem_domain::{
@@ -59,8 +59,8 @@ pub fn ExportMenu() -> impl IntoView {
     let roadmap = move |_| {
         let p = editor.view.get_untracked();
         save(
-            file_name(&p, "roadmap", "md"),
-            roadmap_markdown(&p),
+            file_name(&p, t("roadmap"), "md"),
+            roadmap_markdown(&p, lang()),
             "text/markdown;charset=utf-8",
         );
     };
@@ -70,15 +70,15 @@ pub fn ExportMenu() -> impl IntoView {
             return failed.set(Some(t("this partnership has no quarters").into()));
         };
         save(
-            file_name(&p, &format!("agreement and {q} SOW"), "md"),
-            agreement_markdown(&p, q),
+            file_name(&p, &tf("agreement and {0} SOW", &[&q]), "md"),
+            agreement_markdown(&p, q, lang()),
             "text/markdown;charset=utf-8",
         );
     };
     let results = move |_| {
         let p = editor.view.get_untracked();
         save(
-            file_name(&p, "KPIs and results", "csv"),
+            file_name(&p, t("KPIs and results"), "csv"),
             results_csv(&p),
             "text/csv;charset=utf-8",
         );
@@ -88,7 +88,7 @@ pub fn ExportMenu() -> impl IntoView {
             return;
         };
         let p = editor.view.get_untracked();
-        let name = file_name(&p, "partnership", "automerge");
+        let name = file_name(&p, t("partnership"), "automerge");
         if let Err(e) = download(&name, &bytes, "application/octet-stream") {
             failed.set(Some(e));
         }
@@ -268,10 +268,10 @@ pub fn PrintPage() -> impl IntoView {
                 .and_then(|q| q.parse::<QuarterId>().ok())
                 .or_else(|| current_quarter(&p));
             let md = match (doc.as_str(), chosen) {
-                ("roadmap", _) => roadmap_markdown(&p),
+                ("roadmap", _) => roadmap_markdown(&p, lang()),
                 (_, None) => t("This partnership has no quarters.").to_owned(),
-                ("qbr", Some(q)) => qbr_markdown(&p, q),
-                (_, Some(q)) => agreement_markdown(&p, q),
+                ("qbr", Some(q)) => qbr_markdown(&p, q, lang()),
+                (_, Some(q)) => agreement_markdown(&p, q, lang()),
             };
             render_markdown(&md)
         }

@@ -57,10 +57,19 @@ fn QbrFor(q: QuarterId) -> impl IntoView {
     let (brand, creator) = editor
         .view
         .with_untracked(|p| (p.brand.as_str().to_owned(), p.creator.as_str().to_owned()));
-    let pack = Memo::new(move |_| editor.view.with(|p| qbr_markdown(p, q)));
+    let pack = Memo::new(move |_| {
+        editor
+            .view
+            .with(|p| qbr_markdown(p, q, crate::i18n::lang()))
+    });
     let save_md = move |_| {
         let name = editor.view.with_untracked(|p| {
-            format!("{} × {} — QBR {q}.md", p.brand.as_str(), p.creator.as_str())
+            format!(
+                "{} × {} — {}.md",
+                p.brand.as_str(),
+                p.creator.as_str(),
+                tf("QBR {0}", &[&q])
+            )
         });
         if let Err(e) = download(
             &name,

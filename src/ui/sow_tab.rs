@@ -196,7 +196,7 @@ fn DeliverableRow(
                     <button type="button" class="danger" on:click=remove
                         aria-label=move || format!("Remove {}", describe().unwrap_or_default())>{t("Remove")}</button>
                 </div>
-                {move || d.with(|d| d.as_ref().and_then(Deliverable::compliance_warning)).map(|w| view! {
+                {move || d.with(|d| d.as_ref().and_then(|d| d.compliance_warning(crate::i18n::lang()))).map(|w| view! {
                     <p class="warning" role="alert" data-testid="compliance-warning">"⚠ " {w}</p>
                 })}
             </li>
@@ -411,8 +411,11 @@ fn Compensation(q: QuarterId, sow: Memo<Option<StatementOfWork>>) -> impl IntoVi
         }
     };
     let converted = move || {
-        sow.with(|s| s.as_ref().and_then(StatementOfWork::converted_compensation))
-            .map(|(m, how)| format!("≈ {} ({how})", money(&m)))
+        sow.with(|s| {
+            s.as_ref()
+                .and_then(|s| s.converted_compensation_in(crate::i18n::lang()))
+        })
+        .map(|(m, how)| format!("≈ {} ({how})", money(&m)))
     };
     view! {
         <h3 class="section-label">{t("Compensation")}</h3>

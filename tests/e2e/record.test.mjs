@@ -62,9 +62,9 @@ test('a quarter end to end: agreement, SOW, results, per-market verdicts and tre
   await page.getByTestId('auto-renew').check();
   await page.getByTestId('renewal-notice').fill('60');
   await page.getByTestId('renewal-notice').press('Tab');
-  await eventually(() => page.getByTestId('notice-window').innerText(), (t) => t.includes('2027-11-01'),
+  await eventually(() => page.getByTestId('notice-window').innerText(), (t) => t.includes('Nov 1, 2027'),
     { what: 'the notice deadline (60 days before the end)' });
-  assert.match(await page.getByTestId('agreement-facts').innerText(), /All checkpoints: 2027-04-01, 2027-07-01, 2027-10-01/);
+  assert.match(await page.getByTestId('agreement-facts').innerText(), /All checkpoints: Apr 1, 2027; Jul 1, 2027; Oct 1, 2027/);
   await page.screenshot({ path: join(OUTPUT, 'record-agreement.png'), fullPage: true });
 
   // Statement of work for Q1: three deliverables in two markets.
@@ -92,7 +92,7 @@ test('a quarter end to end: agreement, SOW, results, per-market verdicts and tre
   await comp.getByLabel('Payment split').fill('50% on signing, 50% after the last post');
   await comp.getByRole('button', { name: 'Save compensation' }).click();
   await eventually(() => comp.getByTestId('converted').innerText(),
-    (t) => t === '≈ 1875.00 USD (at 0.0125 USD per RUB on 2027-01-15)', { what: 'the converted compensation with its rate and date' });
+    (t) => t === '≈ $1,875.00 (at 0.0125 USD per RUB on Jan 15, 2027)', { what: 'the converted compensation with its rate and date' });
 
   // KPIs per market, results for two campaigns, verdicts side by side.
   await page.getByTestId('tab-kpis').click();
@@ -113,7 +113,7 @@ test('a quarter end to end: agreement, SOW, results, per-market verdicts and tre
     assert.equal(await chart.getByTestId('threshold-line').count(), 1);
     assert.match(await chart.locator('svg').getAttribute('aria-label'), new RegExp(`in ${market}`));
   }
-  assert.match(await page.getByTestId('trend-RU').getByTestId('amortised').innerText(), /Spring drop: 120000.00 RUB/);
+  assert.match(await page.getByTestId('trend-RU').getByTestId('amortised').innerText(), /Spring drop: ₽120,000\.00/);
   await page.screenshot({ path: join(OUTPUT, 'record-kpis.png'), fullPage: true });
 
   // Reload: the record is in the document.

@@ -9,8 +9,8 @@
 use std::fmt::Write;
 
 use crate::{
-    campaign::Campaign, kpi::format_value, partnership::Partnership, quarter::QuarterId,
-    verdict::market_verdict,
+    campaign::Campaign, day::Day, kpi::format_value, locale::Lang, partnership::Partnership,
+    quarter::QuarterId, verdict::market_verdict,
 };
 
 /// Escapes text for Markdown prose and table cells (one line: newlines become spaces in
@@ -30,7 +30,13 @@ fn md(text: &str) -> String {
 }
 
 pub(crate) fn md_cell(text: &str) -> String {
-    let one_line: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    // Line breaks and runs of spaces become one space; no-break spaces (in numbers and
+    // money as Russian writes them) stay.
+    let one_line: String = text
+        .split(|c: char| c.is_ascii_whitespace() || c == '\u{2028}' || c == '\u{2029}')
+        .filter(|s| !s.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ");
     let escaped = md(&one_line);
     if escaped.is_empty() {
         "—".to_owned()
@@ -52,14 +58,14 @@ fn or_dash(s: Option<String>) -> String {
     s.unwrap_or_else(|| "—".to_owned())
 }
 
-fn campaign_row(c: &Campaign) -> String {
+fn campaign_row(c: &Campaign, lang: Lang) -> String {
     format!(
         "| {} | {} | {} | {} | {} |",
         md_cell(c.title.as_str()),
         c.market,
-        or_dash(c.starts.map(|d| d.to_string())),
-        or_dash(c.ends.map(|d| d.to_string())),
-        c.status
+        or_dash(c.starts.map(|d| lang.day(d))),
+        or_dash(c.ends.map(|d| lang.day(d))),
+        lang.text(c.status.as_str())
     )
 }
 
@@ -68,41 +74,61 @@ fn title(p: &Partnership) -> String {
 }
 
 /// The roadmap: goal, then each quarter's theme, campaigns and learnings.
-pub fn roadmap_markdown(p: &Partnership) -> String {
+pub fn roadmap_markdown(p: &Partnership, lang: Lang) -> String {
     let mut out = String::new();
     let markets: Vec<String> = p.markets.iter().map(ToString::to_string).collect();
-    let _ = writeln!(out, "# {} — roadmap\n", title(p));
-    let _ = writeln!(out, "Markets: {}\n", markets.join(", "));
+    let _ = writeln!(out, "# {} — {}\n", title(p), lang.text("roadmap"));
+    let _ = writeln!(
+        out,
+        "{}\n",
+        lang.fill("Markets: {0}", &[&markets.join(", ")])
+    );
     if !p.goal.as_str().trim().is_empty() {
-        let _ = writeln!(out, "**The larger goal:** {}\n", md_prose(p.goal.as_str()));
+        let _ = writeln!(
+            out,
+            "**{}:** {}\n",
+            lang.text("The larger goal"),
+            md_prose(p.goal.as_str())
+        );
     }
     for (q, quarter) in &p.quarters {
-        let _ = writeln!(out, "## {q} ({} – {})\n", q.first_day(), q.last_day());
+        let _ = writeln!(
+            out,
+            "## {q} ({} – {})\n",
+            lang.day(Day(q.first_day())),
+            lang.day(Day(q.last_day()))
+        );
         if !quarter.theme.as_str().trim().is_empty() {
             let _ = writeln!(out, "{}\n", md_prose(quarter.theme.as_str()));
         }
         let campaigns = quarter.campaigns_in_order();
         if campaigns.is_empty() {
-            let _ = writeln!(out, "No campaigns planned.\n");
+            let _ = writeln!(out, "{}\n", lang.text("No campaigns planned."));
         } else {
-            let _ = writeln!(out, "| Campaign | Market | Starts | Ends | Status |");
+            let _ = writeln!(
+                out,
+                "{}",
+                lang.text("| Campaign | Market | Starts | Ends | Status |")
+            );
             let _ = writeln!(out, "|---|---|---|---|---|");
             for (_, c) in campaigns {
-                let _ = writeln!(out, "{}", campaign_row(c));
+                let _ = writeln!(out, "{}", campaign_row(c, lang));
             }
             out.push('\n');
         }
         if !quarter.learned.as_str().trim().is_empty() {
             let _ = writeln!(
                 out,
-                "**What we learned:** {}\n",
+                "**{}:** {}\n",
+                lang.text("What we learned"),
                 md_prose(quarter.learned.as_str())
             );
         }
         if !quarter.next_try.as_str().trim().is_empty() {
             let _ = writeln!(
                 out,
-                "**What we try next:** {}\n",
+                "**{}:** {}\n",
+                lang.text("What we try next"),
                 md_prose(quarter.next_try.as_str())
             );
         }
@@ -111,16 +137,19 @@ pub fn roadmap_markdown(p: &Partnership) -> String {
 }
 
 /// The agreement and the statement of work of `quarter`.
-pub fn agreement_markdown(p: &Partnership, quarter: QuarterId) -> String {
+pub fn agreement_markdown(p: &Partnership, quarter: QuarterId, lang: Lang) -> String {
     let a = &p.agreement;
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "# {} — agreement and {quarter} statement of work\n",
-        title(p)
+        "# {} — {}\n",
+        title(p),
+        lang.fill("agreement and {0} statement of work", &[&quarter])
     );
-    let _ = writeln!(out, "## Agreement\n");
-    let line = |label: &str, value: String| format!("- **{label}:** {value}\n");
+    let _ = writeln!(out, "## {}\n", lang.text("Agreement"));
+    let line =
+        |label: &'static str, value: String| format!("- **{}:** {value}\n", lang.text(label));
+    let day = |d: Option<Day>| or_dash(d.map(|d| lang.day(d)));
     let text = |t: &str| {
         if t.trim().is_empty() {
             "—".to_owned()
@@ -132,56 +161,61 @@ pub fn agreement_markdown(p: &Partnership, quarter: QuarterId) -> String {
     out += &line("Creator (legal name)", text(a.creator_legal_name.as_str()));
     out += &line(
         "Term",
-        format!(
-            "{} – {}",
-            or_dash(a.term_start.map(|d| d.to_string())),
-            or_dash(a.term_end.map(|d| d.to_string()))
-        ),
+        format!("{} – {}", day(a.term_start), day(a.term_end)),
     );
     out += &line(
         "Continue/stop checkpoint",
-        format!("every {} months", a.checkpoint_months),
+        lang.fill("every {0} months", &[&a.checkpoint_months]),
     );
     out += &line(
         "Renewal",
-        format!(
-            "{}; notice {} days; termination notice {} days",
-            if a.auto_renew {
-                "automatic"
-            } else {
-                "by agreement"
-            },
-            a.renewal_notice_days,
-            a.termination_notice_days
+        lang.fill(
+            "{0}; notice {1} days; termination notice {2} days",
+            &[
+                &lang.text(if a.auto_renew {
+                    "automatic"
+                } else {
+                    "by agreement"
+                }),
+                &a.renewal_notice_days,
+                &a.termination_notice_days,
+            ],
         ),
     );
     out += &line(
         "Exclusivity",
-        format!(
-            "{} in {} for {}",
-            text(a.exclusivity_category.as_str()),
-            text(a.exclusivity_territory.as_str()),
-            a.exclusivity_months
-                .map_or("—".to_owned(), |m| format!("{m} months"))
+        lang.fill(
+            "{0} in {1} for {2}",
+            &[
+                &text(a.exclusivity_category.as_str()),
+                &text(a.exclusivity_territory.as_str()),
+                &a.exclusivity_months
+                    .map_or("—".to_owned(), |m| lang.fill("{0} months", &[&m])),
+            ],
         ),
     );
     out += &line("Usage rights", text(a.usage_rights.as_str()));
     out += &line("Payment terms", text(a.payment_terms.as_str()));
     out.push('\n');
 
-    let _ = writeln!(out, "## Statement of work, {quarter}\n");
+    let _ = writeln!(
+        out,
+        "## {}\n",
+        lang.fill("Statement of work, {0}", &[&quarter])
+    );
     let Some(q) = p.quarters.get(&quarter) else {
-        let _ = writeln!(out, "This quarter is not on the roadmap.");
+        let _ = writeln!(out, "{}", lang.text("This quarter is not on the roadmap."));
         return out;
     };
     let sow = &q.sow;
     let deliverables = sow.deliverables_in_order();
     if deliverables.is_empty() {
-        let _ = writeln!(out, "No deliverables yet.\n");
+        let _ = writeln!(out, "{}\n", lang.text("No deliverables yet."));
     } else {
         let _ = writeln!(
             out,
-            "| Deliverable | Market | Count | Live | Owner | Status | Paid | erid |"
+            "{}",
+            lang.text("| Deliverable | Market | Count | Live | Owner | Status | Paid | erid |")
         );
         let _ = writeln!(out, "|---|---|---|---|---|---|---|---|");
         for (_, d) in deliverables {
@@ -191,37 +225,44 @@ pub fn agreement_markdown(p: &Partnership, quarter: QuarterId) -> String {
                 md_cell(&format!("{} {}", d.platform.as_str(), d.format.as_str())),
                 d.market,
                 d.count,
-                or_dash(d.live_from.map(|x| x.to_string())),
-                or_dash(d.live_to.map(|x| x.to_string())),
+                day(d.live_from),
+                day(d.live_to),
                 md_cell(d.owner.as_str()),
-                d.status.as_str(),
-                if d.paid { "yes" } else { "no" },
+                lang.text(d.status.as_str()),
+                lang.text(if d.paid { "yes" } else { "no" }),
                 md_cell(d.erid.as_str()),
             );
         }
         out.push('\n');
         for (_, d) in sow.deliverables_in_order() {
-            if let Some(w) = d.compliance_warning() {
+            if let Some(w) = d.compliance_warning(lang) {
                 let _ = writeln!(out, "> ⚠ {}\n", md(&w));
             }
         }
     }
     out += &line(
         "Approval",
-        format!(
-            "draft due {} days before going live; {} days to review; {} revision rounds",
-            sow.draft_due_days_before_live, sow.review_days, sow.revision_rounds
+        lang.fill(
+            "draft due {0} days before going live; {1} days to review; {2} revision rounds",
+            &[
+                &sow.draft_due_days_before_live,
+                &sow.review_days,
+                &sow.revision_rounds,
+            ],
         ),
     );
     out += &line(
         "Compensation",
-        or_dash(sow.compensation.map(|m| m.to_string())),
+        or_dash(sow.compensation.map(|m| lang.money(&m))),
     );
-    if let Some((converted, how)) = sow.converted_compensation() {
-        out += &line("Converted", format!("{converted} ({})", md(&how)));
+    if let Some((converted, how)) = sow.converted_compensation_in(lang) {
+        out += &line(
+            "Converted",
+            format!("{} ({})", lang.money(&converted), md(&how)),
+        );
     }
     out += &line("Payment split", text(sow.payment_split.as_str()));
-    out += &line("Kill fee", or_dash(sow.kill_fee.map(|m| m.to_string())));
+    out += &line("Kill fee", or_dash(sow.kill_fee.map(|m| lang.money(&m))));
     out
 }
 
@@ -327,7 +368,7 @@ pub fn results_csv(p: &Partnership) -> String {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::{
         campaign::{CampaignDraft, CampaignId, CampaignStatus},
@@ -364,7 +405,7 @@ mod tests {
     #[test]
     fn markdown_escapes_what_people_typed() {
         let p = sample();
-        let md = roadmap_markdown(&p);
+        let md = roadmap_markdown(&p, Lang::En);
         assert!(
             md.starts_with("# Northwind × Маша \\| Studio \\*North\\* — roadmap"),
             "{md}"
@@ -374,7 +415,7 @@ mod tests {
             md.contains("| =HYPERLINK(\"x\") \\| drop | RU | — | — | done |"),
             "{md}"
         );
-        let agreement = agreement_markdown(&p, "2027-Q1".parse().expect("q"));
+        let agreement = agreement_markdown(&p, "2027-Q1".parse().expect("q"), Lang::En);
         assert!(agreement.contains("## Statement of work, 2027-Q1"));
     }
 
@@ -405,5 +446,129 @@ mod tests {
         assert!(out.contains(",1000,31,"));
         assert_eq!(csv("-5"), "\"'-5\"");
         assert_eq!(csv("plain"), "plain");
+    }
+
+    /// Latin words in `text` that are not names, codes or abbreviations kept in Russian.
+    pub(crate) fn english_left(text: &str) -> Vec<String> {
+        const KEPT: &[&str] = &[
+            "RU", "US", "KPI", "SOW", "ER", "RUB", "USD", "erid", "CPM", "CPA", "Q1", "Q2", "Q3",
+            "Q4",
+        ];
+        text.split(|c: char| !c.is_ascii_alphanumeric())
+            .filter(|w| w.chars().filter(char::is_ascii_alphabetic).count() >= 2)
+            .filter(|w| !KEPT.contains(w))
+            .map(str::to_owned)
+            .collect()
+    }
+
+    /// A partnership typed entirely in Russian, with every section filled.
+    pub(crate) fn russian_sample() -> Partnership {
+        use crate::{
+            kpi::{Figures, Kpi, Metric},
+            money::{Currency, Money},
+            partnership::DeliverableDraft,
+            sow::{Conversion, DeliverableStatus},
+        };
+        let mut p = Partnership::new(&NewPartnership {
+            brand: "Нордвинд".into(),
+            creator: "Маша".into(),
+            markets: parse_market_list("RU, US").expect("markets"),
+            first_quarter: "2027-Q1".parse().expect("q"),
+            quarters: 2,
+        })
+        .expect("new");
+        let q: QuarterId = "2027-Q1".parse().expect("q");
+        let day = |s: &str| s.parse().ok();
+        p.set_theme(q, "Зимний запуск").expect("theme");
+        let c = CampaignId::from_random([1; 16]);
+        p.add_campaign(
+            q,
+            c.clone(),
+            CampaignDraft {
+                title: "Весенний дроп".into(),
+                market: p.markets[0],
+                starts: day("2027-02-01"),
+                ends: day("2027-02-20"),
+                status: CampaignStatus::Done,
+            },
+        )
+        .expect("campaign");
+        p.set_results(
+            q,
+            &c,
+            p.markets[0],
+            Some(Figures {
+                reach: Some(10_000),
+                engagements: Some(300),
+                cost: Some(Money::new(12_000_000, Currency::RUB)),
+                ..Figures::default()
+            }),
+        )
+        .expect("results");
+        p.set_kpi(
+            CampaignId::from_random([2; 16]),
+            Kpi {
+                market: p.markets[0],
+                metric: Metric::EngagementRateByReach,
+                target: 4.0,
+                threshold: 2.5,
+            },
+        )
+        .expect("kpi");
+        p.set_term(day("2027-01-01"), day("2027-12-31"))
+            .expect("term");
+        p.set_renewal(3, true, 30, 60, Some(6)).expect("renewal");
+        p.add_deliverable(
+            q,
+            CampaignId::from_random([3; 16]),
+            DeliverableDraft {
+                platform: "ВКонтакте".into(),
+                format: "клип".into(),
+                count: 2,
+                market: p.markets[0],
+                live_from: day("2027-02-01"),
+                live_to: day("2027-02-10"),
+                owner: "Маша".into(),
+                status: DeliverableStatus::Live,
+                paid: true,
+                erid: String::new(),
+                reklama_label: false,
+            },
+        )
+        .expect("deliverable");
+        p.set_compensation(
+            q,
+            Some(Money::new(10_000_000, Currency::RUB)),
+            Some(Money::new(1_000_000, Currency::RUB)),
+            Some(Conversion {
+                rate: 0.0125,
+                rate_date: "2027-01-15".parse().expect("day"),
+                to: Currency::USD,
+            }),
+        )
+        .expect("compensation");
+        p
+    }
+
+    #[test]
+    fn russian_exports_read_in_russian_with_russian_dates_and_money() {
+        let p = russian_sample();
+        let q: QuarterId = "2027-Q1".parse().expect("q");
+        let roadmap = roadmap_markdown(&p, Lang::Ru);
+        let agreement = agreement_markdown(&p, q, Lang::Ru);
+        for text in [&roadmap, &agreement] {
+            assert_eq!(english_left(text), Vec::<String>::new(), "{text}");
+        }
+        assert!(roadmap.contains("# Нордвинд × Маша — роадмап"), "{roadmap}");
+        assert!(roadmap.contains("1 февр. 2027\u{a0}г."), "{roadmap}");
+        assert!(agreement.contains("100\u{a0}000,00\u{a0}₽"), "{agreement}");
+        assert!(
+            agreement.contains("без токена erid и пометки «Реклама»"),
+            "{agreement}"
+        );
+        // The same partnership in English reads as before, money and dates as in the US.
+        let english = agreement_markdown(&p, q, Lang::En);
+        assert!(english.contains("₽100,000.00"), "{english}");
+        assert!(english.contains("Jan 1, 2027 – Dec 31, 2027"), "{english}");
     }
 }

@@ -256,6 +256,15 @@ fn sum_money(amounts: impl Iterator<Item = Money>) -> Result<Money, NotEnoughDat
 }
 
 /// Formats a metric value for a reason line ("3.1%", "120.00 RUB", "2.40").
+/// A value as `lang` writes it: 3.1% / 3,1 %, 120.5 RUB / 120,5 RUB.
+pub fn format_value_in(value: f64, unit: Unit, lang: crate::locale::Lang) -> String {
+    match unit {
+        Unit::Percent => lang.percent(value, 1),
+        Unit::Money(c) => format!("{} {c}", lang.number(value, 2)),
+        Unit::Ratio => lang.number(value, 2),
+    }
+}
+
 pub fn format_value(value: f64, unit: Unit) -> String {
     match unit {
         Unit::Percent => format!("{value:.1}%"),

@@ -3,6 +3,8 @@
 //! Formatting is done here, not with the browser's `Intl`, so that exports, print pages
 //! and tests read exactly like the screens (and are tested natively).
 
+mod ru;
+
 use std::fmt;
 
 use chrono::Datelike;
@@ -51,6 +53,24 @@ impl Lang {
         tags.into_iter()
             .find_map(Lang::from_tag)
             .unwrap_or_default()
+    }
+
+    /// A fixed text the domain writes (exports, warnings, metric names) in this language;
+    /// the English is the key (see `locale/ru.rs`).
+    pub fn text(self, en: &'static str) -> &'static str {
+        match self {
+            Lang::En => en,
+            Lang::Ru => ru::text(en).unwrap_or(en),
+        }
+    }
+
+    /// [`Lang::text`] with values in its `{0}`, `{1}` places.
+    pub fn fill(self, en: &'static str, args: &[&dyn fmt::Display]) -> String {
+        let mut out = self.text(en).to_owned();
+        for (i, a) in args.iter().enumerate() {
+            out = out.replace(&format!("{{{i}}}"), &a.to_string());
+        }
+        out
     }
 
     /// Group separator, decimal separator.

@@ -11,7 +11,8 @@ use crate::{
     campaign::{CampaignId as ItemId, CampaignStatus},
     day::Day,
     export::{md_cell, md_prose},
-    kpi::{Figures, Kpi, format_value},
+    kpi::{Figures, Kpi, Unit, format_value, format_value_in},
+    locale::Lang,
     market::Market,
     money::Money,
     partnership::Partnership,
@@ -133,6 +134,8 @@ impl Rag {
 pub struct Score {
     pub kpi: Kpi,
     pub actual: Option<f64>,
+    /// The unit of `actual` (when it could be computed).
+    pub unit: Option<Unit>,
     pub actual_text: String,
     /// (actual − target) ÷ target, signed so that positive is better.
     pub variance: Option<f64>,
@@ -198,8 +201,9 @@ pub fn spend(budget: Money, costs: impl IntoIterator<Item = Money>) -> Option<Sp
     })
 }
 
-fn pct(v: f64) -> String {
-    format!("{:+.1}%", v * 100.0)
+fn pct(v: f64, lang: Lang) -> String {
+    let sign = if v > 0.0 { "+" } else { "" };
+    format!("{sign}{}", lang.percent(v * 100.0, 1))
 }
 
 /// The scorecard of a quarter: every KPI of every market over that quarter's results.
@@ -223,6 +227,7 @@ pub fn scorecard(p: &Partnership, quarter: QuarterId) -> Vec<(Market, Vec<Score>
                 .map(|kpi| {
                     let computed = kpi.metric.compute(&results);
                     let actual = computed.as_ref().ok().map(|(v, _)| *v);
+                    let unit = computed.as_ref().ok().map(|(_, u)| *u);
                     let actual_text = match &computed {
                         Ok((v, unit)) => format_value(*v, *unit),
                         Err(why) => why.to_string(),
@@ -231,6 +236,7 @@ pub fn scorecard(p: &Partnership, quarter: QuarterId) -> Vec<(Market, Vec<Score>
                     Score {
                         kpi: kpi.clone(),
                         actual,
+                        unit,
                         actual_text,
                         variance,
                         rag,
@@ -243,23 +249,26 @@ pub fn scorecard(p: &Partnership, quarter: QuarterId) -> Vec<(Market, Vec<Score>
 }
 
 /// The review pack for `quarter`, as Markdown (the print page renders the same).
-pub fn qbr_markdown(p: &Partnership, quarter: QuarterId) -> String {
+pub fn qbr_markdown(p: &Partnership, quarter: QuarterId, lang: Lang) -> String {
     let mut out = String::new();
     let empty = Qbr::default();
     let qbr = p.qbrs.get(&quarter).unwrap_or(&empty);
+    let w = |en: &'static str| lang.text(en);
+    let day = |d: Option<Day>| d.map_or("—".to_owned(), |d| lang.day(d));
     let _ = writeln!(
         out,
-        "# {} × {} — quarterly business review, {quarter}\n",
+        "# {} × {} — {}\n",
         md_cell(p.brand.as_str()),
-        md_cell(p.creator.as_str())
+        md_cell(p.creator.as_str()),
+        lang.fill("quarterly business review, {0}", &[&quarter])
     );
 
-    let _ = writeln!(out, "## Last review's action items\n");
+    let _ = writeln!(out, "## {}\n", w("Last review's action items"));
     let previous = p.qbrs.range(..quarter).next_back();
     match previous {
         Some((pq, prev)) if !prev.actions.is_empty() => {
-            let _ = writeln!(out, "From {pq}:\n");
-            let _ = writeln!(out, "| Action | Owner | Due | Done |");
+            let _ = writeln!(out, "{}\n", lang.fill("From {0}:", &[pq]));
+            let _ = writeln!(out, "{}", w("| Action | Owner | Due | Done |"));
             let _ = writeln!(out, "|---|---|---|---|");
             for a in prev.actions.values() {
                 let _ = writeln!(
@@ -267,35 +276,47 @@ pub fn qbr_markdown(p: &Partnership, quarter: QuarterId) -> String {
                     "| {} | {} | {} | {} |",
                     md_cell(a.text.as_str()),
                     md_cell(a.owner.as_str()),
-                    a.due.map_or("—".to_owned(), |d| d.to_string()),
-                    if a.done { "yes" } else { "**no**" }
+                    day(a.due),
+                    if a.done {
+                        w("yes").to_owned()
+                    } else {
+                        format!("**{}**", w("no"))
+                    }
                 );
             }
             out.push('\n');
         }
         _ => {
-            let _ = writeln!(out, "No action items from an earlier review.\n");
+            let _ = writeln!(out, "{}\n", w("No action items from an earlier review."));
         }
     }
 
-    let _ = writeln!(out, "## Quarter recap\n");
+    let _ = writeln!(out, "## {}\n", w("Quarter recap"));
     if let Some(q) = p.quarters.get(&quarter) {
         if !q.theme.as_str().trim().is_empty() {
-            let _ = writeln!(out, "**Theme:** {}\n", md_prose(q.theme.as_str()));
+            let _ = writeln!(out, "**{}:** {}\n", w("Theme"), md_prose(q.theme.as_str()));
         }
         let campaigns = q.campaigns_in_order();
         let count = |s: CampaignStatus| campaigns.iter().filter(|(_, c)| c.status == s).count();
         let _ = writeln!(
             out,
-            "{} campaign{}: {} done, {} running, {} planned.\n",
-            campaigns.len(),
-            if campaigns.len() == 1 { "" } else { "s" },
-            count(CampaignStatus::Done),
-            count(CampaignStatus::Running),
-            count(CampaignStatus::Planned)
+            "{}\n",
+            lang.fill(
+                if campaigns.len() == 1 {
+                    "{0} campaign: {1} done, {2} running, {3} planned."
+                } else {
+                    "{0} campaigns: {1} done, {2} running, {3} planned."
+                },
+                &[
+                    &campaigns.len(),
+                    &count(CampaignStatus::Done),
+                    &count(CampaignStatus::Running),
+                    &count(CampaignStatus::Planned),
+                ],
+            )
         );
         if !campaigns.is_empty() {
-            let _ = writeln!(out, "| Campaign | Market | Status |");
+            let _ = writeln!(out, "{}", w("| Campaign | Market | Status |"));
             let _ = writeln!(out, "|---|---|---|");
             for (_, c) in &campaigns {
                 let _ = writeln!(
@@ -303,7 +324,7 @@ pub fn qbr_markdown(p: &Partnership, quarter: QuarterId) -> String {
                     "| {} | {} | {} |",
                     md_cell(c.title.as_str()),
                     c.market,
-                    c.status
+                    w(c.status.as_str())
                 );
             }
             out.push('\n');
@@ -313,30 +334,40 @@ pub fn qbr_markdown(p: &Partnership, quarter: QuarterId) -> String {
         let _ = writeln!(out, "{}\n", md_prose(qbr.recap.as_str()));
     }
 
-    let _ = writeln!(out, "## KPI scorecard\n");
+    let _ = writeln!(out, "## {}\n", w("KPI scorecard"));
     let card = scorecard(p, quarter);
     if card.iter().all(|(_, s)| s.is_empty()) {
-        let _ = writeln!(out, "No KPIs set.\n");
+        let _ = writeln!(out, "{}\n", w("No KPIs set."));
     } else {
-        let _ = writeln!(out, "| Market | KPI | Target | Actual | Variance | RAG |");
+        let _ = writeln!(
+            out,
+            "{}",
+            w("| Market | KPI | Target | Actual | Variance | RAG |")
+        );
         let _ = writeln!(out, "|---|---|---|---|---|---|");
         for (market, scores) in &card {
             for s in scores {
                 let _ = writeln!(
                     out,
                     "| {market} | {} | {} | {} | {} | {} |",
-                    s.kpi.metric.short(),
-                    s.kpi.target,
-                    md_cell(&s.actual_text),
-                    s.variance.map_or("—".to_owned(), pct),
-                    s.rag.as_str()
+                    w(s.kpi.metric.short()),
+                    lang.number(s.kpi.target, 2),
+                    md_cell(&match (lang, s.actual) {
+                        (_, Some(v)) => s
+                            .unit
+                            .map_or_else(|| lang.number(v, 2), |u| format_value_in(v, u, lang)),
+                        (Lang::En, None) => s.actual_text.clone(),
+                        (_, None) => w("not enough data").to_owned(),
+                    }),
+                    s.variance.map_or("—".to_owned(), |v| pct(v, lang)),
+                    w(s.rag.as_str())
                 );
             }
         }
         out.push('\n');
     }
 
-    let _ = writeln!(out, "## Spend against budget\n");
+    let _ = writeln!(out, "## {}\n", w("Spend against budget"));
     let budget = qbr
         .budget
         .or_else(|| p.quarters.get(&quarter).and_then(|q| q.sow.compensation));
@@ -351,36 +382,40 @@ pub fn qbr_markdown(p: &Partnership, quarter: QuarterId) -> String {
         Some(s) => {
             let _ = writeln!(
                 out,
-                "Budget {}, spent {}: {}{}\n",
-                s.budget,
-                s.spent,
-                pct(s.variance),
-                if s.flagged {
+                "{}{}\n",
+                lang.fill(
+                    "Budget {0}, spent {1}: {2}",
+                    &[
+                        &lang.money(&s.budget),
+                        &lang.money(&s.spent),
+                        &pct(s.variance, lang)
+                    ]
+                ),
+                w(if s.flagged {
                     " — **over 5% off budget**"
                 } else {
                     " (within 5%)"
-                }
+                })
             );
             if !s.other_currencies.is_empty() {
-                let other: Vec<String> =
-                    s.other_currencies.iter().map(ToString::to_string).collect();
+                let other: Vec<String> = s.other_currencies.iter().map(|m| lang.money(m)).collect();
                 let _ = writeln!(
                     out,
-                    "Not counted (another currency): {}\n",
-                    other.join(", ")
+                    "{}\n",
+                    lang.fill("Not counted (another currency): {0}", &[&other.join(", ")])
                 );
             }
         }
         None => {
-            let _ = writeln!(out, "No budget set for this quarter.\n");
+            let _ = writeln!(out, "{}\n", w("No budget set for this quarter."));
         }
     }
 
-    let _ = writeln!(out, "## Risks\n");
+    let _ = writeln!(out, "## {}\n", w("Risks"));
     if qbr.risks.is_empty() {
-        let _ = writeln!(out, "None recorded.\n");
+        let _ = writeln!(out, "{}\n", w("None recorded."));
     } else {
-        let _ = writeln!(out, "| Risk | Owner | Due |");
+        let _ = writeln!(out, "{}", w("| Risk | Owner | Due |"));
         let _ = writeln!(out, "|---|---|---|");
         let mut risks: Vec<&Risk> = qbr.risks.values().collect();
         risks.sort_by_key(|r| r.due);
@@ -390,27 +425,27 @@ pub fn qbr_markdown(p: &Partnership, quarter: QuarterId) -> String {
                 "| {} | {} | {} |",
                 md_cell(r.text.as_str()),
                 md_cell(r.owner.as_str()),
-                r.due.map_or("—".to_owned(), |d| d.to_string())
+                day(r.due)
             );
         }
         out.push('\n');
     }
 
-    let _ = writeln!(out, "## Next quarter's objectives\n");
+    let _ = writeln!(out, "## {}\n", w("Next quarter's objectives"));
     let next_theme = quarter
         .next()
         .and_then(|n| p.quarters.get(&n))
         .map(|q| q.theme.as_str().trim().to_owned());
     if let Some(theme) = next_theme.filter(|t| !t.is_empty()) {
-        let _ = writeln!(out, "**On the roadmap:** {}\n", md_prose(&theme));
+        let _ = writeln!(out, "**{}:** {}\n", w("On the roadmap"), md_prose(&theme));
     }
     if qbr.objectives_next.as_str().trim().is_empty() {
-        let _ = writeln!(out, "Not written yet.\n");
+        let _ = writeln!(out, "{}\n", w("Not written yet."));
     } else {
         let _ = writeln!(out, "{}\n", md_prose(qbr.objectives_next.as_str()));
     }
 
-    let _ = writeln!(out, "## Asks and commitments\n");
+    let _ = writeln!(out, "## {}\n", w("Asks and commitments"));
     let item = |label: &str, t: &Text| {
         let v = t.as_str().trim();
         format!(
@@ -423,32 +458,33 @@ pub fn qbr_markdown(p: &Partnership, quarter: QuarterId) -> String {
         )
     };
     out += &item(
-        &format!("{} asks", md_cell(p.brand.as_str())),
+        &lang.fill("{0} asks", &[&md_cell(p.brand.as_str())]),
         &qbr.brand_ask,
     );
     out += &item(
-        &format!("{} commits to", md_cell(p.brand.as_str())),
+        &lang.fill("{0} commits to", &[&md_cell(p.brand.as_str())]),
         &qbr.brand_commitment,
     );
     out += &item(
-        &format!("{} asks", md_cell(p.creator.as_str())),
+        &lang.fill("{0} asks", &[&md_cell(p.creator.as_str())]),
         &qbr.creator_ask,
     );
     out += &item(
-        &format!("{} commits to", md_cell(p.creator.as_str())),
+        &lang.fill("{0} commits to", &[&md_cell(p.creator.as_str())]),
         &qbr.creator_commitment,
     );
     out.push('\n');
 
     if !qbr.actions.is_empty() {
-        let _ = writeln!(out, "## Action items from this review\n");
+        let _ = writeln!(out, "## {}\n", w("Action items from this review"));
         for a in qbr.actions.values() {
             let _ = writeln!(
                 out,
                 "- {} — {}{}",
                 md_cell(a.text.as_str()),
                 md_cell(a.owner.as_str()),
-                a.due.map_or(String::new(), |d| format!(", by {d}"))
+                a.due
+                    .map_or(String::new(), |d| lang.fill(", by {0}", &[&lang.day(d)]))
             );
         }
         out.push('\n');
@@ -590,7 +626,7 @@ mod pack_tests {
         )
         .expect("risk");
 
-        let md = qbr_markdown(&p, q2);
+        let md = qbr_markdown(&p, q2, Lang::En);
         assert!(md.contains("From 2027-Q1:"), "{md}");
         assert!(
             md.contains("| Send the Q2 brief | Anna | — | **no** |"),
@@ -598,15 +634,35 @@ mod pack_tests {
         );
         assert!(md.contains("1 campaign: 1 done"), "{md}");
         assert!(
-            md.contains("| RU | ER by reach | 4 | 3.0% | -25.0% | amber |"),
+            md.contains("| RU | ER by reach | 4 | 3% | -25% | amber |"),
             "{md}"
         );
-        assert!(md.contains("+10.0% — **over 5% off budget**"), "{md}");
+        assert!(md.contains("+10% — **over 5% off budget**"), "{md}");
         assert!(md.contains("| Reels reach is falling | Маша | — |"), "{md}");
         assert!(
             md.contains("- **Northwind asks:** Two drafts a week earlier"),
             "{md}"
         );
         assert!(md.contains("- **Маша commits to:** —"), "{md}");
+    }
+
+    #[test]
+    fn the_russian_pack_has_no_english_left() {
+        let p = crate::export::tests::russian_sample();
+        let q: QuarterId = "2027-Q1".parse().expect("q");
+        let md = qbr_markdown(&p, q, Lang::Ru);
+        assert_eq!(
+            crate::export::tests::english_left(&md),
+            Vec::<String>::new(),
+            "{md}"
+        );
+        assert!(md.contains("## Оценка KPI"), "{md}");
+        assert!(md.contains("| RU | ER по охвату | 4 | 3\u{a0}% |"), "{md}");
+        assert!(
+            md.contains(
+                "Бюджет 100\u{a0}000,00\u{a0}₽, потрачено 120\u{a0}000,00\u{a0}₽: +20\u{a0}%"
+            ),
+            "{md}"
+        );
     }
 }

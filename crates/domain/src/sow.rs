@@ -6,8 +6,8 @@ use autosurgeon::{Hydrate, Reconcile, Text};
 use chrono::NaiveDate;
 
 use crate::{
-    campaign::CampaignId as ItemId, day::Day, market::Market, money::Money, order_key::OrderKey,
-    stored_string::stored_as_string,
+    campaign::CampaignId as ItemId, day::Day, locale::Lang, market::Market, money::Money,
+    order_key::OrderKey, stored_string::stored_as_string,
 };
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Hash)]
@@ -86,21 +86,21 @@ impl Deliverable {
     /// Russian law (since 1 Sep 2022) requires a paid post to carry «Реклама», the
     /// advertiser's details and an erid token. A live RU paid post missing either gets a
     /// warning in words.
-    pub fn compliance_warning(&self) -> Option<String> {
+    pub fn compliance_warning(&self, lang: Lang) -> Option<String> {
         if self.market.as_str() != "RU" || !self.paid || self.status != DeliverableStatus::Live {
             return None;
         }
         let mut missing = Vec::new();
         if self.erid.as_str().trim().is_empty() {
-            missing.push("an erid token");
+            missing.push(lang.text("an erid token"));
         }
         if !self.reklama_label {
-            missing.push("the «Реклама» label");
+            missing.push(lang.text("the «Реклама» label"));
         }
         (!missing.is_empty()).then(|| {
-            format!(
-                "This paid post in Russia is live without {}: Russian advertising law requires both.",
-                missing.join(" and ")
+            lang.fill(
+                "This paid post in Russia is live without {0}: Russian advertising law requires both.",
+                &[&missing.join(lang.text(" and "))],
             )
         })
     }
@@ -167,6 +167,11 @@ impl StatementOfWork {
 
     /// The compensation converted at the stated rate, with the rate and its date in words.
     pub fn converted_compensation(&self) -> Option<(Money, String)> {
+        self.converted_compensation_in(Lang::En)
+    }
+
+    /// The same, the rate and its date in `lang`.
+    pub fn converted_compensation_in(&self, lang: Lang) -> Option<(Money, String)> {
         let money = self.compensation?;
         let c = self.conversion.as_ref()?;
         if !(c.rate.is_finite() && c.rate > 0.0) {
@@ -179,9 +184,14 @@ impl StatementOfWork {
         let converted = Money::new(minor as i64, c.to);
         Some((
             converted,
-            format!(
-                "at {} {} per {} on {}",
-                c.rate, c.to, money.currency, c.rate_date
+            lang.fill(
+                "at {0} {1} per {2} on {3}",
+                &[
+                    &lang.number(c.rate, 6),
+                    &c.to,
+                    &money.currency,
+                    &lang.day(c.rate_date),
+                ],
             ),
         ))
     }
@@ -212,28 +222,28 @@ mod tests {
     #[test]
     fn a_live_paid_russian_post_needs_erid_and_label() {
         let mut d = deliverable("RU", true, DeliverableStatus::Live);
-        let w = d.compliance_warning().expect("warned");
+        let w = d.compliance_warning(Lang::En).expect("warned");
         assert!(w.contains("erid") && w.contains("Реклама"), "{w}");
         d.erid = "2VtzqwXYZ".into();
         assert!(
-            d.compliance_warning()
+            d.compliance_warning(Lang::En)
                 .expect("still the label")
                 .contains("Реклама")
         );
         d.reklama_label = true;
-        assert_eq!(d.compliance_warning(), None);
+        assert_eq!(d.compliance_warning(Lang::En), None);
         assert_eq!(
-            deliverable("RU", true, DeliverableStatus::Approved).compliance_warning(),
+            deliverable("RU", true, DeliverableStatus::Approved).compliance_warning(Lang::En),
             None,
             "not live yet"
         );
         assert_eq!(
-            deliverable("RU", false, DeliverableStatus::Live).compliance_warning(),
+            deliverable("RU", false, DeliverableStatus::Live).compliance_warning(Lang::En),
             None,
             "organic"
         );
         assert_eq!(
-            deliverable("US", true, DeliverableStatus::Live).compliance_warning(),
+            deliverable("US", true, DeliverableStatus::Live).compliance_warning(Lang::En),
             None,
             "other market"
         );
@@ -257,7 +267,7 @@ mod tests {
         );
         let (usd, how) = sow.converted_compensation().expect("converted");
         assert_eq!(usd, Money::new(187_500, Currency::USD));
-        assert_eq!(how, "at 0.0125 USD per RUB on 2027-01-15");
+        assert_eq!(how, "at 0.0125 USD per RUB on Jan 15, 2027");
         assert!(
             StatementOfWork::default()
                 .converted_compensation()

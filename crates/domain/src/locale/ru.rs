@@ -1,0 +1,109 @@
+//! Russian for the fixed texts the domain writes: exports, print pages, warnings,
+//! metric and status names (the English is the key; see [`super::Lang::text`]).
+
+pub(super) fn text(en: &str) -> Option<&'static str> {
+    Some(match en {
+        " (within 5%)" => " (в пределах 5 %)",
+        " and " => " и ",
+        " — **over 5% off budget**" => " — **отклонение от бюджета больше 5 %**",
+        ", by {0}" => ", до {0}",
+        "Action items from this review" => "Действия по итогам этого обзора",
+        "Agreement" => "Договор",
+        "Approval" => "Согласование",
+        "Asks and commitments" => "Просьбы и обязательства",
+        "Brand (legal name)" => "Бренд (юридическое название)",
+        "Budget {0}, spent {1}: {2}" => "Бюджет {0}, потрачено {1}: {2}",
+        "Compensation" => "Вознаграждение",
+        "Continue/stop checkpoint" => "Контрольная точка «продолжать или нет»",
+        "Converted" => "В пересчёте",
+        "Creator (legal name)" => "Автор (юридическое название)",
+        "ER by followers" => "ER по подписчикам",
+        "ER by impressions" => "ER по показам",
+        "ER by reach" => "ER по охвату",
+        "Exclusivity" => "Эксклюзивность",
+        "From {0}:" => "Из обзора {0}:",
+        "KPI scorecard" => "Оценка KPI",
+        "Kill fee" => "Неустойка за отмену",
+        "Last review's action items" => "Действия с прошлого обзора",
+        "Markets: {0}" => "Рынки: {0}",
+        "Next quarter's objectives" => "Цели следующего квартала",
+        "No KPIs set." => "KPI не заданы.",
+        "No action items from an earlier review." => "С прошлых обзоров действий нет.",
+        "No budget set for this quarter." => "Бюджет на этот квартал не задан.",
+        "No campaigns planned." => "Кампаний не запланировано.",
+        "No deliverables yet." => "Материалов пока нет.",
+        "None recorded." => "Не записано.",
+        "Not counted (another currency): {0}" => "Не учтено (другая валюта): {0}",
+        "Not written yet." => "Пока не написано.",
+        "On the roadmap" => "В роадмапе",
+        "Payment split" => "Порядок оплаты",
+        "Payment terms" => "Условия оплаты",
+        "Quarter recap" => "Итоги квартала",
+        "Renewal" => "Продление",
+        "Risks" => "Риски",
+        "Spend against budget" => "Расходы и бюджет",
+        "Statement of work, {0}" => "Техническое задание (SOW), {0}",
+        "Term" => "Срок",
+        "The larger goal" => "Общая цель",
+        "Theme" => "Тема",
+        "This paid post in Russia is live without {0}: Russian advertising law requires both." => {
+            "Эта платная публикация в России вышла без {0}: закон о рекламе требует и то и другое."
+        }
+        "This quarter is not on the roadmap." => "Этого квартала нет в роадмапе.",
+        "Usage rights" => "Права на использование",
+        "What we learned" => "Что мы узнали",
+        "What we try next" => "Что пробуем дальше",
+        "agreement and {0} statement of work" => "договор и техническое задание (SOW) на {0}",
+        "amber" => "жёлтый",
+        "an erid token" => "токена erid",
+        "approved" => "одобрен",
+        "at {0} {1} per {2} on {3}" => "по курсу {0} {1} за {2} на {3}",
+        "automatic" => "автоматическое",
+        "by agreement" => "по договорённости",
+        "conversion" => "конверсия",
+        "done" => "завершена",
+        "draft due {0} days before going live; {1} days to review; {2} revision rounds" => {
+            "черновик за {0} дн. до публикации; {1} дн. на проверку; раундов правок: {2}"
+        }
+        "draft_submitted" => "черновик сдан",
+        "every {0} months" => "каждые {0} мес.",
+        "green" => "зелёный",
+        "live" => "опубликован",
+        "no" => "нет",
+        "no data" => "нет данных",
+        "not enough data" => "недостаточно данных",
+        "planned" => "запланирована",
+        "quarterly business review, {0}" => "квартальный бизнес-обзор, {0}",
+        "red" => "красный",
+        "roadmap" => "роадмап",
+        "running" => "идёт",
+        "the «Реклама» label" => "пометки «Реклама»",
+        "yes" => "да",
+        "{0} asks" => "{0} просит",
+        "{0} campaign: {1} done, {2} running, {3} planned." => {
+            "Кампаний: {0} (завершено {1}, идёт {2}, запланировано {3})."
+        }
+        "{0} campaigns: {1} done, {2} running, {3} planned." => {
+            "Кампаний: {0} (завершено {1}, идёт {2}, запланировано {3})."
+        }
+        "{0} commits to" => "{0} обязуется",
+        "{0} in {1} for {2}" => "{0}, территория: {1}, срок: {2}",
+        "{0} months" => "{0} мес.",
+        "{0}; notice {1} days; termination notice {2} days" => {
+            "{0}; уведомление за {1} дн.; уведомление о расторжении за {2} дн."
+        }
+        "| Action | Owner | Due | Done |" => "| Действие | Ответственный | Срок | Сделано |",
+        "| Campaign | Market | Starts | Ends | Status |" => {
+            "| Кампания | Рынок | Начало | Конец | Статус |"
+        }
+        "| Campaign | Market | Status |" => "| Кампания | Рынок | Статус |",
+        "| Deliverable | Market | Count | Live | Owner | Status | Paid | erid |" => {
+            "| Материал | Рынок | Кол-во | Публикация | Ответственный | Статус | Платный | erid |"
+        }
+        "| Market | KPI | Target | Actual | Variance | RAG |" => {
+            "| Рынок | KPI | Цель | Факт | Отклонение | Статус |"
+        }
+        "| Risk | Owner | Due |" => "| Риск | Ответственный | Срок |",
+        _ => return None,
+    })
+}
