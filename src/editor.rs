@@ -17,7 +17,6 @@ use tandem_domain::{
 
 use crate::{
     browser::{now_ms, sleep_ms},
-    local_doc::flush,
     repo::Repo,
 };
 
@@ -26,7 +25,8 @@ use crate::{
 pub enum SaveState {
     Saved,
     Saving,
-    /// The edits are kept in memory and retried on the next edit.
+    /// The edits are kept in memory and retried on the next edit and every few seconds
+    /// (`Repo::save`); the storage banner says what to do.
     Failed(String),
 }
 
@@ -68,6 +68,16 @@ impl Editor {
                 editor.refresh_view();
             }
             now
+        });
+        // A save retried by the repo (or failing for a change from the relay) shows here.
+        let problems = repo.with_value(Repo::save_problems);
+        Effect::new(move |_| match problems.with(|p| p.get(&id).cloned()) {
+            Some(e) => editor.save.set(SaveState::Failed(e.to_string())),
+            None => {
+                if matches!(editor.save.get_untracked(), SaveState::Failed(_)) {
+                    editor.save.set(SaveState::Saved);
+                }
+            }
         });
         Ok(editor)
     }
@@ -160,15 +170,12 @@ impl Editor {
             // Another flush of this document (a change from the relay, say) may be
             // running; it saves these edits too, so wait for it and check again.
             for _ in 0..100 {
-                let result = flush(&doc, &repo.store()).await;
+                let result = repo.save(this.id).await;
                 let unsaved = doc.borrow_mut().has_unsaved();
                 match result {
                     Ok(report) => {
                         if report.merged_others {
                             this.refresh_view();
-                        }
-                        if report.appended > 0 {
-                            repo.announce(this.id);
                         }
                         if !unsaved {
                             this.save.set(SaveState::Saved);

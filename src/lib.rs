@@ -5,6 +5,7 @@
 //! - [`ui`]: the screens (components only; `main.rs` just mounts [`ui::app::App`]).
 //! - [`editor`]: commands from the screens into an open document, and the view back out.
 //! - [`repo`]: every partnership in this browser, and its sync with other tabs and the relay.
+//! - [`eviction`]: noticing a store the browser cleared, and what that cost.
 //! - [`local_doc`]: an open partnership and its incremental saving and compaction.
 //! - [`storage`]: the IndexedDB document store (chunks in the automerge-repo layout).
 //! - [`access`]: this browser's device credential, the relay's API, and the access
@@ -18,6 +19,7 @@ pub mod access;
 pub mod app_shell;
 pub mod browser;
 pub mod editor;
+pub mod eviction;
 pub mod i18n;
 pub mod local_doc;
 pub mod prefs;

@@ -124,6 +124,11 @@ impl LocalDoc {
         })))
     }
 
+    /// Heads whose changes are all in storage (empty before the first save).
+    pub fn saved_heads(&self) -> &[ChangeHash] {
+        &self.saved_heads
+    }
+
     /// Whether there are changes not yet in storage.
     pub fn has_unsaved(&mut self) -> bool {
         self.doc.heads() != self.saved_heads

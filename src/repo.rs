@@ -5,9 +5,19 @@
 //! the save done → a note to other tabs. A relay message → the protocol session → the
 //! document changes → saved, and `revision` bumps so open screens re-read it. Offline,
 //! edits are saved locally; on reconnect the session sends whatever the relay lacks.
+//!
+//! A save that fails (a full disk) is visible state ([`Repo::save_problems`]): the
+//! changes stay in memory, are retried with the next edit and every few seconds, and
+//! still go to the relay. Partnerships the browser evicted from IndexedDB are asked back
+//! from the relay at start, and what was lost is said ([`Repo::restores`], see
+//! [`crate::eviction`]).
 
 use crate::i18n::t;
-use std::{cell::RefCell, collections::BTreeMap, rc::Rc};
+use std::{
+    cell::{Cell, RefCell},
+    collections::BTreeMap,
+    rc::Rc,
+};
 
 use automerge::ChangeHash;
 use leptos::{prelude::*, task::spawn_local};
@@ -22,7 +32,10 @@ use web_sys::{BinaryType, BroadcastChannel, MessageEvent, WebSocket};
 use crate::{
     access::{self, Access, ApiError, Device, Role as AccessRole, State as AccessState},
     browser::{now_ms, random_16},
-    local_doc::{CreateError, LocalDoc, OpenError, SharedDoc, flush, refresh_from_store},
+    eviction::{self, Outcome, Restore},
+    local_doc::{
+        CreateError, FlushReport, LocalDoc, OpenError, SharedDoc, flush, refresh_from_store,
+    },
     prefs,
     storage::{DocStore, StoreError},
 };
@@ -48,6 +61,8 @@ pub struct Unreadable {
 }
 
 const PREF_RELAY: &str = "tandem.relay";
+/// How long after a failed save it is tried again (besides with every edit).
+pub const SAVE_RETRY_MS: i32 = 5_000;
 const CHANNEL: &str = "tandem";
 
 /// A JavaScript event callback kept alive by Rust.
@@ -105,6 +120,14 @@ struct Inner {
     /// This page's presence session and its message counter.
     presence_session: String,
     presence_count: std::cell::Cell<u64>,
+    /// Documents whose last save to IndexedDB failed, and why. Their changes are in
+    /// memory (and go to the relay); they are saved again with the next edit and every
+    /// `SAVE_RETRY_MS`, and leave this map once a save succeeds.
+    save_problems: RwSignal<BTreeMap<DocumentId, StoreError>>,
+    /// A retry of the failed saves is scheduled.
+    save_retry_pending: Cell<bool>,
+    /// Partnerships found gone from IndexedDB at start, and what became of them.
+    restores: RwSignal<BTreeMap<DocumentId, Restore>>,
 }
 
 /// The browser's partnerships and their sync. Cheap to clone.
@@ -239,6 +262,25 @@ impl Repo {
         let open_relay = web_sys::window()
             .and_then(|w| w.location().origin().ok())
             .is_some_and(|origin| origin != api);
+        // Partnerships this browser saved that are no longer stored: the browser cleared
+        // or evicted them. Ask the relay for those this browser may sync.
+        let mut restores = BTreeMap::new();
+        for (id, record) in eviction::load_all() {
+            let raw = id.to_string();
+            if docs.contains_key(&id) || unreadable.iter().any(|u| u.id == raw) {
+                continue;
+            }
+            let outcome = match access::load(&id) {
+                _ if open_relay => Outcome::Waiting,
+                Some(a) if a.syncs() => Outcome::Waiting,
+                Some(a) if a.ended().is_some() => Outcome::AccessEnded,
+                _ => Outcome::OnlyHere,
+            };
+            if outcome == Outcome::Waiting {
+                docs.insert(id, LocalDoc::empty(id));
+            }
+            restores.insert(id, Restore { record, outcome });
+        }
         let access: BTreeMap<DocumentId, Access> = docs
             .keys()
             .map(|id| {
@@ -287,7 +329,16 @@ impl Repo {
             open_docs: RefCell::new(BTreeMap::new()),
             presence_session: DocumentId::from_bytes(random_16()).to_string(),
             presence_count: std::cell::Cell::new(0),
+            save_problems: RwSignal::new(BTreeMap::new()),
+            save_retry_pending: Cell::new(false),
+            restores: RwSignal::new(restores),
         }));
+        // What IndexedDB holds now is what a later eviction would be measured against.
+        let stored: Vec<DocumentId> = repo.0.docs.borrow().keys().copied().collect();
+        for id in stored {
+            repo.record_saved(id);
+        }
+        repo.warn_before_leaving_unsaved();
         repo.listen_to_tabs();
         repo.listen_to_network();
         repo.keep_presence();
@@ -305,6 +356,149 @@ impl Repo {
 
     pub fn store(&self) -> DocStore {
         self.0.store.clone()
+    }
+
+    /// Saves a document's unsaved changes to IndexedDB. A failure stays visible in
+    /// [`Repo::save_problems`] and is retried every `SAVE_RETRY_MS` until a save succeeds;
+    /// the changes meanwhile stay in memory and keep syncing with the relay.
+    pub async fn save(&self, id: DocumentId) -> Result<FlushReport, StoreError> {
+        let Some(shared) = self.get(&id) else {
+            return Ok(FlushReport::default());
+        };
+        let result = flush(&shared, &self.0.store).await;
+        match &result {
+            Ok(report) => {
+                if report.appended > 0 {
+                    self.announce(id);
+                }
+                // Another flush may still be writing (it reports for itself).
+                let unsaved = shared.borrow_mut().has_unsaved();
+                if !unsaved {
+                    if self.0.save_problems.with_untracked(|p| p.contains_key(&id)) {
+                        self.0.save_problems.update(|p| {
+                            p.remove(&id);
+                        });
+                    }
+                    self.record_saved(id);
+                }
+            }
+            Err(e) => {
+                // Unchanged on a repeated failure, so the banner is not redrawn under the
+                // person's pointer every few seconds.
+                if self
+                    .0
+                    .save_problems
+                    .with_untracked(|p| p.get(&id) != Some(e))
+                {
+                    self.0.save_problems.update(|p| {
+                        p.insert(id, e.clone());
+                    });
+                }
+                self.retry_saves_soon();
+            }
+        }
+        result
+    }
+
+    /// Tries every failed save again in `SAVE_RETRY_MS` (once, however many failed).
+    fn retry_saves_soon(&self) {
+        if self.0.save_retry_pending.replace(true) {
+            return;
+        }
+        let weak = Rc::downgrade(&self.0);
+        set_timeout(SAVE_RETRY_MS, move || {
+            let Some(inner) = weak.upgrade() else { return };
+            let repo = Repo(inner);
+            repo.0.save_retry_pending.set(false);
+            let failed: Vec<DocumentId> = repo
+                .0
+                .save_problems
+                .with_untracked(|p| p.keys().copied().collect());
+            for id in failed {
+                let repo = repo.clone();
+                spawn_local(async move {
+                    // A failure is recorded (and retried) by `save` itself.
+                    let _ = repo.save(id).await;
+                });
+            }
+        });
+    }
+
+    /// Documents whose last save failed, and why (the storage banner shows them).
+    pub fn save_problems(&self) -> RwSignal<BTreeMap<DocumentId, StoreError>> {
+        self.0.save_problems
+    }
+
+    /// Partnerships found gone from storage at start, and what became of them.
+    pub fn restores(&self) -> RwSignal<BTreeMap<DocumentId, Restore>> {
+        self.0.restores
+    }
+
+    /// The person has read what became of an evicted partnership. One that cannot come
+    /// back is then forgotten, so it is not reported again at every start.
+    pub fn dismiss_restore(&self, id: DocumentId) {
+        let mut removed = None;
+        self.0.restores.update(|r| removed = r.remove(&id));
+        if let Some(restore) = removed
+            && matches!(
+                restore.outcome,
+                Outcome::Unavailable | Outcome::OnlyHere | Outcome::AccessEnded
+            )
+            && self.get(&id).is_none_or(|d| d.borrow_mut().doc.is_empty())
+        {
+            eviction::forget(&id);
+        }
+    }
+
+    /// Records what IndexedDB now holds of a document (the measure of a later eviction).
+    fn record_saved(&self, id: DocumentId) {
+        let waiting = self
+            .0
+            .restores
+            .with_untracked(|r| r.get(&id).is_some_and(|x| x.outcome == Outcome::Waiting));
+        if waiting {
+            // The record is the evidence the restore is judged by: keep it until then.
+            return;
+        }
+        let Some(shared) = self.get(&id) else { return };
+        let Ok(local) = shared.try_borrow() else {
+            return;
+        };
+        let heads = local.saved_heads().to_vec();
+        if heads.is_empty() {
+            return;
+        }
+        let title = eviction::title(&local.doc);
+        let mut record = eviction::load(&id).unwrap_or_default();
+        if record.heads == heads && record.title == title {
+            return;
+        }
+        record.heads = heads;
+        record.saved_ms = now_ms();
+        if !title.is_empty() {
+            record.title = title;
+        }
+        eviction::store(&id, &record);
+    }
+
+    /// Closing the tab while a save is failing would lose those edits: let the browser ask.
+    fn warn_before_leaving_unsaved(&self) {
+        let Some(window) = web_sys::window() else {
+            return;
+        };
+        let weak = Rc::downgrade(&self.0);
+        let handler = Closure::<dyn FnMut(JsValue)>::new(move |event: JsValue| {
+            let Some(inner) = weak.upgrade() else { return };
+            let failing = inner.save_problems.with_untracked(|p| !p.is_empty());
+            if failing && let Some(event) = event.dyn_ref::<web_sys::Event>() {
+                event.prevent_default();
+                // Older browsers ask only when `returnValue` is set.
+                let _ = js_sys::Reflect::set(event, &"returnValue".into(), &"".into());
+            }
+        });
+        let _ = window
+            .add_event_listener_with_callback("beforeunload", handler.as_ref().unchecked_ref());
+        handler.forget(); // Lives as long as the page.
     }
 
     pub fn connection(&self) -> RwSignal<Connection> {
@@ -655,6 +849,7 @@ impl Repo {
         let id = DocumentId::from_bytes(random_16());
         let doc = LocalDoc::create(&self.0.store, id, new, now_ms).await?;
         self.0.docs.borrow_mut().insert(id, doc);
+        self.record_saved(id);
         // It syncs once the relay has registered this browser as its owner.
         self.set_access(id, access::MADE_HERE);
         if self.0.open_relay {
@@ -687,11 +882,9 @@ impl Repo {
                 .doc
                 .merge(&mut incoming)
                 .map_err(|e| e.to_string())?;
-            flush(&shared, &self.0.store)
-                .await
-                .map_err(|e| e.to_string())?;
-            self.announce(id);
             self.local_change(id);
+            // Merged in memory either way: a failed save is shown and retried by `save`.
+            let _ = self.save(id).await;
             self.0.revision.update(|r| *r += 1);
             return Ok((id, true));
         }
@@ -705,6 +898,7 @@ impl Repo {
             .await
             .map_err(|e| e.to_string())?;
         self.0.docs.borrow_mut().insert(id, shared);
+        self.record_saved(id);
         // Imported under its own id: registered here unless someone already owns it.
         if access::load(&id).is_none() && !self.0.open_relay {
             self.set_access(id, access::MADE_HERE);
@@ -1037,6 +1231,7 @@ impl Repo {
                         self.0.unavailable.update(|u| {
                             u.insert(document);
                         });
+                        self.settle_restore(document, Outcome::Unavailable);
                     }
                     // Perhaps the access ended (a revoked or expired link): find out.
                     let repo = self.clone();
@@ -1077,21 +1272,20 @@ impl Repo {
             u.remove(&id);
         });
         self.0.revision.update(|r| *r += 1);
-        let Some(shared) = self.get(&id) else { return };
+        if self.get(&id).is_none() {
+            return;
+        }
         let repo = self.clone();
         spawn_local(async move {
-            match flush(&shared, &repo.0.store).await {
-                Ok(_) => repo.announce(id),
-                Err(e) => web_sys::console::error_1(&JsValue::from_str(&format!(
-                    "changes from the relay could not be saved in this browser yet: {e}"
-                ))),
-            }
+            // A failure is shown and retried by `save`; the changes stay in memory.
+            let _ = repo.save(id).await;
         });
     }
 
     /// Recounts, per document, the changes the relay is not yet known to have.
     fn refresh_unsynced(&self) {
         let mut counts = self.0.unsynced.get_untracked();
+        let mut relay_has_all = Vec::new();
         {
             let mut net = self.0.net.borrow_mut();
             let conn = net.conn;
@@ -1125,12 +1319,76 @@ impl Repo {
                     .copied()
                     .collect();
                 let missing = doc.get_changes(&known).len();
+                if missing == 0 && !heads.is_empty() {
+                    relay_has_all.push(*id);
+                }
                 counts.insert(*id, missing);
                 net.unsynced_memo.insert(*id, (heads, relay, missing));
             }
         }
         if self.0.unsynced.with_untracked(|old| *old != counts) {
             self.0.unsynced.set(counts);
+        }
+        for id in relay_has_all {
+            self.record_relay_had_all(&id);
+        }
+        self.judge_restores();
+    }
+
+    /// Notes that the relay holds everything this browser has of a document (the time a
+    /// later eviction names as "changes after this were lost").
+    fn record_relay_had_all(&self, id: &DocumentId) {
+        if let Some(mut record) = eviction::load(id) {
+            record.relay_had_all_ms = Some(now_ms());
+            eviction::store(id, &record);
+        }
+    }
+
+    fn settle_restore(&self, id: DocumentId, outcome: Outcome) {
+        let waiting = self.0.restores.with_untracked(|r| {
+            r.get(&id)
+                .is_some_and(|x| matches!(x.outcome, Outcome::Waiting | Outcome::Unavailable))
+        });
+        if waiting {
+            self.0.restores.update(|r| {
+                if let Some(x) = r.get_mut(&id) {
+                    x.outcome = outcome;
+                }
+            });
+        }
+    }
+
+    /// Evicted partnerships the relay has now sent back in full: were all the changes
+    /// last saved here among them? (The rule is in [`crate::eviction`].)
+    fn judge_restores(&self) {
+        let pending: Vec<(DocumentId, eviction::SavedRecord)> =
+            self.0.restores.with_untracked(|r| {
+                r.iter()
+                    .filter(|(_, x)| matches!(x.outcome, Outcome::Waiting | Outcome::Unavailable))
+                    .map(|(id, x)| (*id, x.record.clone()))
+                    .collect()
+            });
+        for (id, record) in pending {
+            let theirs = {
+                let net = self.0.net.borrow();
+                net.session.their_heads(net.conn, &id)
+            };
+            let Some(theirs) = theirs else { continue };
+            let Some(shared) = self.get(&id) else {
+                continue;
+            };
+            let outcome = {
+                let Ok(mut local) = shared.try_borrow_mut() else {
+                    continue;
+                };
+                let doc = local.doc.automerge_mut();
+                // Only once everything the relay announced has arrived.
+                if theirs.is_empty() || theirs.iter().any(|h| doc.get_change_by_hash(h).is_none()) {
+                    continue;
+                }
+                eviction::judge(&record, &mut local.doc)
+            };
+            self.settle_restore(id, outcome);
         }
     }
 }

@@ -23,5 +23,6 @@ pub mod quarter_section;
 pub mod roadmap;
 pub mod share;
 pub mod sow_tab;
+pub mod storage_banner;
 pub mod trend_chart;
 pub mod wins_tab;

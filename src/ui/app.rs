@@ -6,6 +6,7 @@ use leptos_router::{
     path,
 };
 
+use super::storage_banner::StorageBanner;
 use super::{
     connection_badge::ConnectionBadge, export_menu::PrintPage, home::Home,
     new_partnership::NewPartnershipPage, partnership_page::PartnershipPage, share::JoinPage,
@@ -91,6 +92,7 @@ fn Shell() -> impl IntoView {
             <LangSwitch/>
         </header>
         <main id="main" tabindex="-1">
+            <StorageBanner/>
             <Routes fallback=|| view! { <NotFound/> }>
                 <Route path=path!("/") view=Home/>
                 <Route path=path!("/new") view=NewPartnershipPage/>
