@@ -137,7 +137,7 @@ fn summary_view(s: Summary) -> impl IntoView {
                 </p>
                 {s.health.map(|(state, reason)| view! {
                     <p class=health_class(state) data-testid="card-health" data-state=state.as_str()>
-                        <strong>{state.as_str()}</strong> " — " {reason}
+                        <strong>{state.words(lang())}</strong> " — " {reason}
                     </p>
                 })}
             </li>

@@ -2,8 +2,11 @@
 //! as a table for screen readers (no JavaScript charting library).
 
 use leptos::prelude::*;
+
+use super::kpi_tab::localized;
+use crate::i18n::{lang, t, tf};
 use tandem_domain::{
-    kpi::{Kpi, Unit, format_value},
+    kpi::{Kpi, Unit, format_value_in},
     verdict::TrendPoint,
 };
 
@@ -60,12 +63,14 @@ pub fn TrendChart(kpi: Kpi, points: Vec<TrendPoint>) -> impl IntoView {
         segments.push(current);
     }
     let ty = y(kpi.threshold);
-    let summary = format!(
-        "{} ({}) in {}, campaign over campaign; threshold {}.",
-        kpi.metric.short(),
-        kpi.metric.formula(),
-        kpi.market,
-        format_value(kpi.threshold, unit)
+    let summary = tf(
+        "{0} ({1}) in {2}, campaign over campaign; threshold {3}.",
+        &[
+            &localized(kpi.metric.short()),
+            &localized(kpi.metric.formula()),
+            &kpi.market,
+            &format_value_in(kpi.threshold, unit, lang()),
+        ],
     );
     let dots: Vec<_> = points
         .iter()
@@ -79,7 +84,7 @@ pub fn TrendChart(kpi: Kpi, points: Vec<TrendPoint>) -> impl IntoView {
                 }
                 .into_any(),
                 Err(_) => view! {
-                    <text x=format!("{:.1}", x(i)) y=format!("{:.1}", H - PAD_B - 4.0) class="gap" text-anchor="middle">"no data"</text>
+                    <text x=format!("{:.1}", x(i)) y=format!("{:.1}", H - PAD_B - 4.0) class="gap" text-anchor="middle">{t("no data")}</text>
                     <text x=format!("{:.1}", x(i)) y=format!("{:.1}", H - 14.0) class="axis" text-anchor="middle">{label}</text>
                 }
                 .into_any(),
@@ -90,7 +95,7 @@ pub fn TrendChart(kpi: Kpi, points: Vec<TrendPoint>) -> impl IntoView {
         .iter()
         .map(|p| {
             let value = match &p.value {
-                Ok(v) => format_value(*v, unit),
+                Ok(v) => format_value_in(*v, unit, lang()),
                 Err(e) => e.to_string(),
             };
             view! { <tr><td>{p.campaign.clone()}</td><td>{value}</td></tr> }
@@ -103,14 +108,14 @@ pub fn TrendChart(kpi: Kpi, points: Vec<TrendPoint>) -> impl IntoView {
                 <line x1=PAD_L y1=PAD_T x2=PAD_L y2=H - PAD_B class="axis-line"/>
                 <line x1=PAD_L y1=H - PAD_B x2=W - PAD_R y2=H - PAD_B class="axis-line"/>
                 <line x1=PAD_L y1=format!("{ty:.1}") x2=W - PAD_R y2=format!("{ty:.1}") class="threshold" data-testid="threshold-line"/>
-                <text x=PAD_L - 4.0 y=format!("{:.1}", ty + 4.0) class="axis" text-anchor="end">{format_value(kpi.threshold, unit)}</text>
+                <text x=PAD_L - 4.0 y=format!("{:.1}", ty + 4.0) class="axis" text-anchor="end">{format_value_in(kpi.threshold, unit, lang())}</text>
                 {segments.into_iter().map(|d| view! { <path d=d class="series"/> }).collect_view()}
                 {dots}
             </svg>
             <figcaption class="muted">{summary}</figcaption>
             <table class="sr-only">
-                <caption>{format!("{} per campaign in {}", kpi.metric.short(), kpi.market)}</caption>
-                <thead><tr><th scope="col">"Campaign"</th><th scope="col">"Value"</th></tr></thead>
+                <caption>{tf("{0} per campaign in {1}", &[&localized(kpi.metric.short()), &kpi.market])}</caption>
+                <thead><tr><th scope="col">{t("Campaign")}</th><th scope="col">{t("Value")}</th></tr></thead>
                 <tbody>{rows}</tbody>
             </table>
         </figure>

@@ -478,11 +478,16 @@ pub fn qbr_markdown(p: &Partnership, quarter: QuarterId, lang: Lang) -> String {
     if !qbr.actions.is_empty() {
         let _ = writeln!(out, "## {}\n", w("Action items from this review"));
         for a in qbr.actions.values() {
+            let owner = a.owner.as_str().trim();
             let _ = writeln!(
                 out,
-                "- {} — {}{}",
+                "- {}{}{}",
                 md_cell(a.text.as_str()),
-                md_cell(a.owner.as_str()),
+                if owner.is_empty() {
+                    String::new()
+                } else {
+                    format!(" — {}", md_cell(owner))
+                },
                 a.due
                     .map_or(String::new(), |d| lang.fill(", by {0}", &[&lang.day(d)]))
             );
