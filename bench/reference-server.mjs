@@ -21,5 +21,11 @@ const repo = new Repo({
   peerId: 'reference-server',
   shareConfig: { announce: async () => false, access: async () => true },
 });
-wss.on('listening', () => console.log(`listening on ${wss.address().port}`));
+// The adapter attaches its connection handler asynchronously; a client that connected
+// before that would never be answered (and be terminated by the keep-alive), so announce
+// the port only once the handler is in place.
+wss.on('listening', function announce() {
+  if (wss.listenerCount('connection') === 0) return setTimeout(announce, 10);
+  console.log(`listening on ${wss.address().port}`);
+});
 process.on('SIGTERM', () => { wss.close(); repo.shutdown?.(); process.exit(0); });

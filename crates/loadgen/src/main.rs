@@ -68,6 +68,9 @@ struct Common {
     /// Peers connecting at once during setup.
     #[arg(long, global = true, default_value_t = 64)]
     connect_concurrency: usize,
+    /// Before each run, wait up to this many seconds for the machine to go idle (0: don't).
+    #[arg(long, global = true, env = "LOAD_QUIET_WAIT", default_value_t = 0.0)]
+    quiet_wait: f64,
     /// Write the results as JSON here.
     #[arg(long, global = true)]
     json: Option<PathBuf>,
@@ -156,6 +159,7 @@ fn main() -> anyhow::Result<()> {
         connect_concurrency: c.connect_concurrency,
         p99_budget_ms: c.p99_budget_ms,
         client_threads: c.client_threads.max(1),
+        quiet_wait_seconds: c.quiet_wait,
     };
     let output = runtime.block_on(async {
         match cli.mode {

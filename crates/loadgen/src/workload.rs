@@ -32,6 +32,23 @@ pub struct Workload {
     pub p99_budget_ms: f64,
     /// Threads of the load generator's runtime (for the report).
     pub client_threads: usize,
+    /// Before starting, wait up to this long for the machine to be idle (a shared
+    /// machine's builds would otherwise be measured as the servers' slowness).
+    pub quiet_wait_seconds: f64,
+}
+
+/// Waits until the machine has been nearly idle for two seconds, or `limit` passes.
+async fn wait_until_quiet(limit: Duration) {
+    let deadline = Instant::now() + limit;
+    while Instant::now() < deadline {
+        let before = proc_stats::machine_busy_seconds().unwrap_or(0.0);
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        let busy = (proc_stats::machine_busy_seconds().unwrap_or(0.0) - before) / 2.0;
+        if busy < 0.15 {
+            return;
+        }
+    }
+    println!("  (the machine stayed busy for {limit:?}; measuring anyway)");
 }
 
 /// What one run measured. Latency is from the sender's commit to the moment a receiving
@@ -77,6 +94,9 @@ pub struct Measured {
 /// Runs the workload against a fresh server of `kind`.
 pub async fn run(kind: Kind, launch: &Launch, w: &Workload) -> anyhow::Result<Measured> {
     let documents = w.documents.clamp(1, w.peers.max(1));
+    if w.quiet_wait_seconds > 0.0 {
+        wait_until_quiet(Duration::from_secs_f64(w.quiet_wait_seconds)).await;
+    }
     let mut server = Server::start(kind, launch, w.peers)?;
     let ids: Vec<DocumentId> = (0..documents)
         .map(|_| DocumentId::from_bytes(rand::random()))
