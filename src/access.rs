@@ -8,7 +8,6 @@
 //!   its state (active, waiting to be registered, revoked, expired). It decides what is
 //!   synced and whether the page is read-only; the relay enforces the same on its side.
 
-use crate::i18n::{t, tf};
 use std::fmt;
 
 use tandem_domain::document_id::DocumentId;
@@ -16,6 +15,7 @@ use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
 use crate::browser::random_16;
+use crate::i18n::{t, tf};
 
 const PREF_DEVICE: &str = "tandem.device";
 const PREF_REGISTERED: &str = "tandem.device.registered";

@@ -7,7 +7,6 @@
 //! tab) bump the repo's revision, and the view is re-hydrated. Errors become visible
 //! state (`error`, `save`), never a dropped log line.
 
-use crate::i18n::t;
 use leptos::{prelude::*, task::spawn_local};
 use tandem_domain::{
     document_id::DocumentId,
@@ -15,6 +14,7 @@ use tandem_domain::{
     partnership::{Partnership, RoadmapError},
 };
 
+use crate::i18n::t;
 use crate::{
     browser::{now_ms, sleep_ms},
     repo::Repo,

@@ -12,7 +12,6 @@
 //! from the relay at start, and what was lost is said ([`Repo::restores`], see
 //! [`crate::eviction`]).
 
-use crate::i18n::t;
 use std::{
     cell::{Cell, RefCell},
     collections::BTreeMap,
@@ -29,6 +28,7 @@ use tandem_sync::{
 use wasm_bindgen::{JsCast, JsValue, closure::Closure};
 use web_sys::{BinaryType, BroadcastChannel, MessageEvent, WebSocket};
 
+use crate::i18n::t;
 use crate::{
     access::{self, Access, ApiError, Device, Role as AccessRole, State as AccessState},
     browser::{now_ms, random_16},

@@ -1,7 +1,6 @@
 //! The base agreement: parties, term, checkpoints, renewal and notice, exclusivity, usage
 //! rights, payment terms — and the dates that follow from them.
 
-use crate::i18n::{day, lang, t, tf, tk};
 use leptos::prelude::*;
 use tandem_domain::{agreement::Agreement, day::Day, partnership::AgreementText};
 
@@ -10,6 +9,7 @@ use super::{
     fields::{parse_count, parse_day, today},
 };
 use crate::editor::Editor;
+use crate::i18n::{day, lang, t, tf, tk};
 
 fn text_of(a: &Agreement, field: AgreementText) -> String {
     match field {

@@ -1,6 +1,5 @@
 //! One planned campaign: edit its fields in place, move it, remove it.
 
-use crate::i18n::{t, tf};
 use leptos::prelude::*;
 use tandem_domain::{
     campaign::{Campaign, CampaignDraft, CampaignId, CampaignStatus},
@@ -12,6 +11,7 @@ use wasm_bindgen::JsCast;
 use super::fields::parse_day;
 use super::learnings::Learnings;
 use crate::editor::Editor;
+use crate::i18n::{t, tf};
 
 fn status_label(s: CampaignStatus) -> &'static str {
     match s {

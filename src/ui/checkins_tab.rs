@@ -1,7 +1,6 @@
 //! Check-ins: the log of contacts between both sides, the agreed cadence, and the health
 //! it gives (healthy, due, going quiet, silent) with the reason.
 
-use crate::i18n::{day, lang, t, tf};
 use leptos::{ev::SubmitEvent, prelude::*};
 use tandem_domain::{
     campaign::CampaignId,
@@ -9,6 +8,7 @@ use tandem_domain::{
 };
 
 use super::fields::{parse_day, today};
+use crate::i18n::{day, lang, t, tf};
 use crate::{browser::random_16, editor::Editor};
 
 /// The CSS class and words for a health state.

@@ -2,7 +2,6 @@
 //! work), CSV (KPIs and results), a print-ready page (the browser's "Save as PDF"), and
 //! the whole document as `.automerge`.
 
-use crate::i18n::{lang, t, tf};
 use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
 use tandem_domain::{
@@ -13,6 +12,7 @@ use tandem_domain::{
     quarter::QuarterId,
 };
 
+use crate::i18n::{lang, t, tf};
 use crate::{browser::download, editor::Editor, repo::Repo};
 
 /// The quarter whose statement of work is "current": the one containing today, else the

@@ -2,14 +2,20 @@
 //! version opens read-only; what the other side changed since this browser's last visit
 //! is marked.
 
-use crate::i18n::{lang, side_words, t, tf};
 use automerge::ChangeHash;
 use leptos::{context::Provider, prelude::*};
-use tandem_domain::history::describe_change;
-use tandem_domain::{document_id::DocumentId, history::Session};
+use tandem_domain::{
+    document_id::DocumentId,
+    history::{Session, describe_change},
+};
 
-use super::{agreement_tab::AgreementTab, roadmap::Roadmap};
-use crate::{browser::local_time, editor::Editor, repo::Repo};
+use super::{agreement_tab::AgreementTab, people_tab::their_times, roadmap::Roadmap};
+use crate::{
+    browser::local_time,
+    editor::Editor,
+    i18n::{lang, side_words, t, tf},
+    repo::Repo,
+};
 
 fn seen_key(id: &DocumentId) -> String {
     format!("tandem.seen.{id}")
@@ -120,7 +126,7 @@ pub fn HistoryTab() -> impl IntoView {
                                     data-new=row.new.to_string()>
                                     <p class="session-head">
                                         <strong data-testid="history-who">{who(s)}</strong>
-                                        " · " <span class="muted">{when(s)}</span>
+                                        " · " <span class="muted" data-testid="history-when" title=editor.view.with_untracked(|p| their_times(p, s.start_ms))>{when(s)}</span>
                                         {row.new.then(|| view! { <span class="badge new-badge">{t("new since your last visit")}</span> })}
                                     </p>
                                     <ul class="session-what" data-testid="history-what">

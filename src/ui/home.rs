@@ -1,13 +1,14 @@
 //! Home: the partnerships stored in this browser, newest first, and unreadable ones
 //! with their reason and their bytes to download.
 
-use crate::i18n::{lang, t};
 use leptos::{prelude::*, task::spawn_local};
+use tandem_domain::locale::{collation_key, matches};
 use wasm_bindgen::JsCast;
 
 use tandem_domain::checkin::HealthState;
 
 use super::{checkins_tab::health_class, fields::today, share::JoinWithLink};
+use crate::i18n::{lang, t, tf};
 use crate::{
     access::{Role, State},
     browser::{download, local_time},
@@ -99,6 +100,27 @@ pub fn Home() -> impl IntoView {
     });
     let unreadable = repo.with_value(Repo::unreadable);
     let nothing = unreadable.is_empty();
+    // Finding and ordering work the same for Cyrillic and Latin names (case, ё/е).
+    let query = RwSignal::new(String::new());
+    let by_name = RwSignal::new(false);
+    let shown = Memo::new(move |_| {
+        let q = query.get();
+        let mut items: Vec<Summary> = list
+            .get()
+            .into_iter()
+            .filter(|s| {
+                q.trim().is_empty()
+                    || matches(
+                        &format!("{} {} {}", s.brand, s.creator, s.markets),
+                        q.trim(),
+                    )
+            })
+            .collect();
+        if by_name.get() {
+            items.sort_by_key(|s| (collation_key(&s.brand), collation_key(&s.creator)));
+        }
+        items
+    });
 
     view! {
         <section class="page-head">
@@ -115,9 +137,30 @@ pub fn Home() -> impl IntoView {
                 <p class="muted">{t("Start one: the roadmap, the markets and the quarters you plan together.")}</p>
             </div>
         </Show>
+        <Show when=move || list.with(|l| l.len() > 1)>
+            <div class="find-bar" role="search">
+                <div class="field">
+                    <label for="find-partnership">{t("Find a partnership")}</label>
+                    <input id="find-partnership" type="search" data-testid="find-partnership"
+                        placeholder=t("Brand, creator or market")
+                        prop:value=move || query.get() on:input=move |ev| query.set(event_target_value(&ev))/>
+                </div>
+                <div class="field">
+                    <label for="sort-partnerships">{t("Order")}</label>
+                    <select id="sort-partnerships" data-testid="sort-partnerships"
+                        on:change=move |ev| by_name.set(event_target_value(&ev) == "name")>
+                        <option value="attention" prop:selected=move || !by_name.get()>{t("Needs attention first")}</option>
+                        <option value="name" prop:selected=move || by_name.get()>{t("By name")}</option>
+                    </select>
+                </div>
+            </div>
+        </Show>
+        <Show when=move || !query.with(|q| q.trim().is_empty()) && shown.with(Vec::is_empty)>
+            <p class="muted" role="status">{move || tf("Nothing matches “{0}”.", &[&query.get()])}</p>
+        </Show>
         <ul class="partnership-list" data-testid="partnership-list">
             {unreadable.into_iter().map(unreadable_view).collect_view()}
-            <For each=move || list.get() key=|s| s.id.clone() children=summary_view/>
+            <For each=move || shown.get() key=|s| s.id.clone() children=summary_view/>
         </ul>
     }
 }

@@ -1,7 +1,6 @@
 //! KPIs per market, results per campaign, the verdict of each market side by side, and
 //! the trend of each market's key KPI.
 
-use crate::i18n::{self, lang, t, tf, tk};
 use leptos::{ev::SubmitEvent, prelude::*};
 use tandem_domain::{
     campaign::CampaignId,
@@ -19,6 +18,7 @@ use super::{
     },
     trend_chart::TrendChart,
 };
+use crate::i18n::{self, lang, t, tf, tk};
 use crate::{browser::random_16, editor::Editor};
 
 fn metric_label(m: Metric) -> String {

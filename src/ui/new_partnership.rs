@@ -1,6 +1,5 @@
 //! New partnership: the parties, markets and the quarters the roadmap covers.
 
-use crate::i18n::{t, tf};
 use leptos::{ev::SubmitEvent, prelude::*, task::spawn_local};
 use leptos_router::hooks::use_navigate;
 use tandem_domain::{
@@ -9,6 +8,7 @@ use tandem_domain::{
     quarter::QuarterId,
 };
 
+use crate::i18n::{t, tf};
 use crate::{browser::now_ms, repo::Repo};
 
 /// The quarter after the current one: roadmaps are usually drafted ahead.

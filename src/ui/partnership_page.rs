@@ -1,6 +1,5 @@
 //! A partnership: header, save and sync state, tabs (the roadmap for now).
 
-use crate::i18n::{count, t, tf};
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 use tandem_domain::document_id::DocumentId;
@@ -21,6 +20,7 @@ use super::{
     wins_tab::WinsTab,
 };
 use crate::access::{Role, State};
+use crate::i18n::{count, t, tf};
 use crate::{
     editor::{Editor, SaveState},
     repo::{Connection, Repo},

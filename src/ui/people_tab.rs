@@ -330,3 +330,21 @@ pub fn LocalTimes() -> impl IntoView {
         </Show>
     }
 }
+
+/// What `at_ms` was for each point of contact ("Анна: 22:15 in Europe/Moscow · …"), for a
+/// time shown in the viewer's zone; `None` until a contact has a zone.
+pub fn their_times(p: &tandem_domain::partnership::Partnership, at_ms: i64) -> Option<String> {
+    let at = DateTime::from_timestamp_millis(at_ms)?;
+    let times: Vec<String> = ContactSide::ALL
+        .into_iter()
+        .filter_map(|side| {
+            let c = p.contact(side)?;
+            let zone = c.hours().ok()?.zone;
+            Some(tf(
+                "{0}: {1} in {2}",
+                &[&c.name.as_str(), &clock(at, zone), &zone.name()],
+            ))
+        })
+        .collect();
+    (!times.is_empty()).then(|| times.join(" · "))
+}

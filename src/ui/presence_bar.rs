@@ -1,9 +1,9 @@
 //! Who else has this partnership open, and how you appear to them.
 
-use crate::i18n::{t, tf};
 use leptos::{ev::SubmitEvent, prelude::*};
 use tandem_sync::presence::{MAX_NAME_CHARS, Presence, Side};
 
+use crate::i18n::{t, tf};
 use crate::{editor::Editor, repo::Repo};
 
 fn side_label(side: Side) -> &'static str {

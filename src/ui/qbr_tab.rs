@@ -3,7 +3,6 @@
 //! the pack generated from the partnership — shown here, downloadable as Markdown,
 //! printable as a PDF.
 
-use crate::i18n::{day, t, tf, tk};
 use leptos::{ev::SubmitEvent, prelude::*};
 use tandem_domain::{
     campaign::CampaignId,
@@ -16,6 +15,7 @@ use super::{
     export_menu::{current_quarter, render_markdown},
     fields::{CurrencySelect, QuarterPicker, amount_text, currency_text, parse_day, parse_money},
 };
+use crate::i18n::{day, t, tf, tk};
 use crate::{
     browser::{download, random_16},
     editor::Editor,

@@ -1,6 +1,5 @@
 //! One quarter of the roadmap: theme, campaigns, and what was learned.
 
-use crate::i18n::t;
 use leptos::{ev::SubmitEvent, prelude::*};
 use tandem_domain::{
     campaign::{CampaignDraft, CampaignId, CampaignStatus},
@@ -14,6 +13,7 @@ use super::{
     fields::{MarketChoice, MarketSelect, parse_day},
     learnings::Learnings,
 };
+use crate::i18n::t;
 use crate::{browser::random_16, editor::Editor, i18n};
 
 fn quarter_span(q: QuarterId) -> String {

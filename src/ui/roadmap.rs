@@ -1,10 +1,10 @@
 //! The roadmap tab: the larger goal, then one section per quarter.
 
-use crate::i18n::t;
 use leptos::prelude::*;
 
 use super::{collab_text::CollabTextarea, quarter_section::QuarterSection};
 use crate::editor::Editor;
+use crate::i18n::t;
 
 #[component]
 pub fn Roadmap() -> impl IntoView {

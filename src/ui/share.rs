@@ -1,11 +1,11 @@
 //! Sharing: the owner's links panel, the join page a link opens, the access notice on a
 //! partnership, and pasting a link or recovery key on the home page.
 
-use crate::i18n::{t, tf};
 use leptos::{prelude::*, task::spawn_local};
 use leptos_router::hooks::use_navigate;
 use wasm_bindgen::JsValue;
 
+use crate::i18n::{t, tf};
 use crate::{
     access::{self, ApiError, Role, State},
     browser::{local_time, now_ms},

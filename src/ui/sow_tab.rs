@@ -1,7 +1,6 @@
 //! A quarter's statement of work: deliverables (with the Russian advertising-label check),
 //! approval rules and compensation.
 
-use crate::i18n::{day, money, t, tf, tk};
 use leptos::{ev::SubmitEvent, prelude::*};
 use tandem_domain::{
     campaign::CampaignId,
@@ -14,6 +13,7 @@ use super::fields::{
     CurrencySelect, MarketChoice, MarketSelect, QuarterPicker, amount_text, currency_text,
     parse_count, parse_day, parse_money, parse_number,
 };
+use crate::i18n::{day, money, t, tf, tk};
 use crate::{browser::random_16, editor::Editor};
 
 fn status_label(s: DeliverableStatus) -> &'static str {

@@ -1,9 +1,10 @@
 //! The wins wall: what went well, who added it and when — both sides see it.
 
-use crate::i18n::{side_words, t, tf};
 use leptos::{ev::SubmitEvent, prelude::*};
 use tandem_domain::campaign::CampaignId;
 
+use super::people_tab::their_times;
+use crate::i18n::{side_words, t, tf};
 use crate::{
     browser::{local_time, now_ms, random_16},
     editor::Editor,
@@ -60,7 +61,7 @@ pub fn WinsTab() -> impl IntoView {
                     view! {
                         <li data-testid="win">
                             <p class="win-text">{w.text.as_str().to_owned()}</p>
-                            <p class="muted">
+                            <p class="muted" title=editor.view.with_untracked(|p| their_times(p, w.at_ms))>
                                 {tf("Added by {0}, {1}", &[&who, &local_time(w.at_ms)])}
                                 {(!w.source.is_empty()).then(|| tf(" · from the debrief of “{0}”", &[&w.source]))}
                             </p>

@@ -186,3 +186,30 @@ test('a browser set to Russian opens Tandem in Russian', async () => {
     await relay.stop();
   }
 });
+
+test('finding and ordering partnerships works for Cyrillic and Latin names alike', async () => {
+  const relay = await startRelay();
+  try {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await createPartnership(page, relay.url, 'Ёлочный базар', 'Маша');
+    await createPartnership(page, relay.url, 'Northwind', 'Studio North');
+    await createPartnership(page, relay.url, 'Алтай Кофе', 'Пётр');
+    await page.goto(relay.url);
+    const titles = () => page.getByTestId('partnership-card').locator('.title').allInnerTexts();
+    await eventually(titles, (t) => t.length === 3, { what: 'three partnerships listed' });
+    await page.getByTestId('find-partnership').fill('ЕЛОЧ');
+    await eventually(titles, (t) => t.length === 1 && t[0].startsWith('Ёлочный'), { what: 'ё found as е, any case' });
+    await page.getByTestId('find-partnership').fill('studio');
+    await eventually(titles, (t) => t.length === 1 && t[0].startsWith('Northwind'), { what: 'Latin found in any case' });
+    await page.getByTestId('find-partnership').fill('zzz');
+    await page.getByText('Nothing matches “zzz”.').waitFor();
+    await page.getByTestId('find-partnership').fill('');
+    await page.getByTestId('sort-partnerships').selectOption('name');
+    await eventually(titles, (t) => t.length === 3, { what: 'all three again' });
+    assert.deepEqual((await titles()).map((t) => t.split(' × ')[0]), ['Northwind', 'Алтай Кофе', 'Ёлочный базар']);
+    await context.close();
+  } finally {
+    await relay.stop();
+  }
+});
