@@ -112,8 +112,25 @@ impl DocStore {
         txn.commit().map_err(failed)
     }
 
-    /// Replaces everything stored for a document with one snapshot, atomically.
-    pub fn compact(&self, doc: &str, snapshot: &[u8]) -> Result<(), StoreError> {
+    /// Appends increments of any documents in one durable commit (one fsync for all of
+    /// them: the relay's group commit).
+    pub fn append_all(&self, increments: &[(String, u64, Vec<u8>)]) -> Result<(), StoreError> {
+        self.check_space()?;
+        let txn = self.db.begin_write().map_err(failed)?;
+        {
+            let mut table = txn.open_table(INCREMENTS).map_err(failed)?;
+            for (doc, seq, bytes) in increments {
+                table
+                    .insert((doc.as_str(), *seq), bytes.as_slice())
+                    .map_err(failed)?;
+            }
+        }
+        txn.commit().map_err(failed)
+    }
+
+    /// Replaces a document's snapshot and its increments up to `through_seq` (which the
+    /// snapshot contains) with the snapshot, atomically. Later increments stay.
+    pub fn compact(&self, doc: &str, snapshot: &[u8], through_seq: u64) -> Result<(), StoreError> {
         self.check_space()?;
         let txn = self.db.begin_write().map_err(failed)?;
         {
@@ -121,7 +138,7 @@ impl DocStore {
             snapshots.insert(doc, snapshot).map_err(failed)?;
             let mut increments = txn.open_table(INCREMENTS).map_err(failed)?;
             increments
-                .retain_in((doc, 0)..=(doc, u64::MAX), |_, _| false)
+                .retain_in((doc, 0)..=(doc, through_seq), |_, _| false)
                 .map_err(failed)?;
         }
         txn.commit().map_err(failed)
@@ -158,10 +175,18 @@ mod tests {
         let s = store.load("d").expect("loads").expect("found");
         assert_eq!(s.bytes, b"abcd");
         assert_eq!((s.snapshot_len, s.increments_len, s.next_seq), (0, 4, 2));
-        store.compact("d", b"SNAP").expect("compact");
+        // A later increment (committed before the compaction) survives it.
+        store
+            .append_all(&[("d".into(), 2, b"ef".to_vec())])
+            .expect("append");
+        store.compact("d", b"SNAP", 1).expect("compact");
         let s = store.load("d").expect("loads").expect("found");
-        assert_eq!(s.bytes, b"SNAP");
-        assert_eq!((s.snapshot_len, s.increments_len), (4, 0));
+        assert_eq!(s.bytes, b"SNAPef");
+        assert_eq!((s.snapshot_len, s.increments_len), (4, 2));
+        store.compact("d", b"SNAP2", 2).expect("compact");
+        let s = store.load("d").expect("loads").expect("found");
+        assert_eq!(s.bytes, b"SNAP2");
+        assert_eq!((s.snapshot_len, s.increments_len), (5, 0));
         assert_eq!(
             store.load("other").expect("loads").expect("found").bytes,
             b"zz"
@@ -171,7 +196,7 @@ mod tests {
         let reopened = DocStore::open(dir.path()).expect("reopens");
         assert_eq!(
             reopened.load("d").expect("loads").expect("found").bytes,
-            b"SNAP"
+            b"SNAP2"
         );
     }
 }

@@ -6,6 +6,12 @@
 //! to the sender, the forward to other peers) is queued: a change anyone has seen
 //! acknowledged survives a crash. If the commit fails, the acknowledgements are dropped,
 //! the sender is told and disconnected, and the document is reloaded from disk.
+//!
+//! The commit happens outside the lock, in groups: while one commit (one fsync) is under
+//! way, messages keep being handled in memory and their writes and outgoing frames queue
+//! up, in order, behind it; the committer then makes the whole queue durable with one
+//! fsync and sends the frames. So a slow disk delays acknowledgements by one fsync, not
+//! one fsync per edit of every peer, and frames still leave in the order they were made.
 
 use std::{
     collections::{HashMap, HashSet},
@@ -20,7 +26,7 @@ use tandem_sync::{
     peer_id::PeerId,
     session::{ConnId, Documents, Effect, Role, Session},
 };
-use tokio::sync::{Mutex, mpsc, oneshot};
+use tokio::sync::{Mutex, Notify, mpsc, oneshot};
 
 use crate::{
     access::{Access, Role as AccessRole, peer_belongs_to},
@@ -49,15 +55,43 @@ pub struct Outlet {
 
 struct Loaded {
     doc: AutoCommit,
+    /// The heads written (or queued to be written) to the store.
     saved_heads: Vec<ChangeHash>,
     snapshot_len: usize,
     increments_len: usize,
     next_seq: u64,
     last_used: Instant,
+    /// Writes queued or being committed: the document stays in memory until they land.
+    unwritten: usize,
+}
+
+/// What waits for the committer, in the order it was made.
+enum Pending {
+    /// An increment to make durable; `origin` sent the changes.
+    Append {
+        document: DocumentId,
+        seq: u64,
+        bytes: Vec<u8>,
+        origin: ConnId,
+    },
+    /// A snapshot replacing the increments through `through_seq` (after they are durable).
+    Compact {
+        document: DocumentId,
+        snapshot: Vec<u8>,
+        through_seq: u64,
+    },
+    Send {
+        conn: ConnId,
+        message: Message,
+    },
+    Close {
+        conn: ConnId,
+        reason: String,
+    },
 }
 
 struct RelayDocs {
-    store: DocStore,
+    store: Arc<DocStore>,
     mem: HashMap<DocumentId, Loaded>,
     /// Documents whose stored bytes do not load: never served, never overwritten.
     unreadable: HashSet<DocumentId>,
@@ -87,6 +121,7 @@ impl RelayDocs {
                                 increments_len: stored.increments_len,
                                 next_seq: stored.next_seq,
                                 last_used: Instant::now(),
+                                unwritten: 0,
                             },
                         );
                         true
@@ -105,36 +140,46 @@ impl RelayDocs {
         }
     }
 
-    /// Commits whatever changed since the last commit. Compacts when increments
-    /// outweigh the snapshot.
-    fn persist(&mut self, id: &DocumentId) -> Result<(), String> {
+    /// The writes for whatever changed since the last ones: an increment, and a snapshot
+    /// when increments outweigh the one stored.
+    fn writes(&mut self, id: &DocumentId, origin: ConnId) -> Vec<Pending> {
         let Some(loaded) = self.mem.get_mut(id) else {
-            return Ok(());
+            return Vec::new();
         };
         let heads = loaded.doc.get_heads();
         if heads == loaded.saved_heads {
-            return Ok(());
+            return Vec::new();
         }
-        let key = id.to_string();
         let bytes = loaded.doc.save_after(&loaded.saved_heads);
-        self.store
-            .append(&key, loaded.next_seq, &bytes)
-            .map_err(|e| e.to_string())?;
+        let seq = loaded.next_seq;
         loaded.next_seq += 1;
         loaded.increments_len += bytes.len();
         loaded.saved_heads = heads;
+        loaded.unwritten += 1;
+        let mut writes = vec![Pending::Append {
+            document: *id,
+            seq,
+            bytes,
+            origin,
+        }];
         if loaded.increments_len > loaded.snapshot_len {
             let snapshot = loaded.doc.save();
-            // A failed compaction loses nothing: the increments are still stored.
-            match self.store.compact(&key, &snapshot) {
-                Ok(()) => {
-                    loaded.snapshot_len = snapshot.len();
-                    loaded.increments_len = 0;
-                }
-                Err(e) => tracing::warn!(document = %id, error = %e, "compaction failed"),
-            }
+            loaded.snapshot_len = snapshot.len();
+            loaded.increments_len = 0;
+            loaded.unwritten += 1;
+            writes.push(Pending::Compact {
+                document: *id,
+                snapshot,
+                through_seq: seq,
+            });
         }
-        Ok(())
+        writes
+    }
+
+    fn written(&mut self, id: &DocumentId) {
+        if let Some(loaded) = self.mem.get_mut(id) {
+            loaded.unwritten = loaded.unwritten.saturating_sub(1);
+        }
     }
 }
 
@@ -159,6 +204,7 @@ impl Documents for RelayDocs {
             increments_len: 0,
             next_seq: 0,
             last_used: Instant::now(),
+            unwritten: 0,
         });
         true
     }
@@ -170,6 +216,10 @@ struct Inner {
     conns: HashMap<ConnId, Conn>,
     next_conn: u64,
     send_queue: usize,
+    /// Writes and the frames and closes behind them, waiting for the committer.
+    pending: Vec<Pending>,
+    /// A commit is under way outside the lock: what is made now must wait behind it.
+    committing: bool,
 }
 
 struct Conn {
@@ -197,6 +247,8 @@ enum Gate {
 #[derive(Clone)]
 pub struct Hub {
     inner: Arc<Mutex<Inner>>,
+    /// Wakes the committer when writes are queued.
+    wake: Arc<Notify>,
     access: Access,
     max_docs_per_connection: usize,
     /// Frames that may wait for one connection before it is given up on.
@@ -215,22 +267,28 @@ impl Hub {
             storage_id: None,
             is_ephemeral: false,
         };
-        Hub {
+        let hub = Hub {
             inner: Arc::new(Mutex::new(Inner {
                 session: Session::new(relay_id, metadata),
                 docs: RelayDocs {
-                    store,
+                    store: Arc::new(store),
                     mem: HashMap::new(),
                     unreadable: HashSet::new(),
                 },
                 conns: HashMap::new(),
                 next_conn: 0,
                 send_queue: send_queue.max(1),
+                pending: Vec::new(),
+                committing: false,
             })),
+            wake: Arc::new(Notify::new()),
             access,
             max_docs_per_connection,
             send_queue: send_queue.max(1),
-        }
+        };
+        // The committer holds the hub weakly, so the store closes when the hub goes.
+        tokio::spawn(commit_forever(Arc::downgrade(&hub.inner), hub.wake.clone()));
+        hub
     }
 
     /// Registers a new connection; frames for it arrive on the returned receiver.
@@ -251,8 +309,30 @@ impl Hub {
             },
         );
         let effects = inner.session.connect(conn, Role::Acceptor);
-        inner.apply(conn, effects);
+        if inner.apply(conn, effects) {
+            self.wake.notify_one();
+        }
         (conn, Outlet { frames, abandon })
+    }
+
+    /// Waits (up to `limit`) until every queued write is durable and what waited behind
+    /// it has gone out: a graceful shutdown loses nothing it was sent.
+    pub async fn flush(&self, limit: Duration) {
+        let deadline = Instant::now() + limit;
+        loop {
+            {
+                let inner = self.inner.lock().await;
+                if !inner.behind_writes() {
+                    return;
+                }
+            }
+            if Instant::now() > deadline {
+                tracing::warn!("shutting down with writes still queued");
+                return;
+            }
+            self.wake.notify_one();
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
     }
 
     /// Sync connections open now.
@@ -274,7 +354,9 @@ impl Hub {
             Gate::Pass => {
                 let Inner { session, docs, .. } = &mut *inner;
                 let effects = session.handle(conn, message, docs);
-                inner.apply(conn, effects);
+                if inner.apply(conn, effects) {
+                    self.wake.notify_one();
+                }
             }
             Gate::Unavailable(document) => {
                 let Some(remote) = inner.session.remote(conn).cloned() else {
@@ -286,7 +368,7 @@ impl Hub {
                     target_id: remote,
                     document_id: document,
                 };
-                inner.send(conn, message);
+                inner.send_ordered(conn, message);
             }
             Gate::Drop => {}
             Gate::Refuse(reason) => {
@@ -300,7 +382,9 @@ impl Hub {
                     },
                     Effect::Close { conn, reason },
                 ];
-                inner.apply(conn, effects);
+                if inner.apply(conn, effects) {
+                    self.wake.notify_one();
+                }
             }
         }
     }
@@ -405,7 +489,7 @@ impl Hub {
                     target_id: remote,
                     document_id: *document,
                 };
-                inner.send(*conn, message);
+                inner.send_ordered(*conn, message);
             }
         }
         ended.len()
@@ -426,7 +510,9 @@ impl Hub {
                 reason: reason.to_owned(),
             },
         ];
-        inner.apply(conn, effects);
+        if inner.apply(conn, effects) {
+            self.wake.notify_one();
+        }
     }
 
     /// The connection ended.
@@ -448,6 +534,7 @@ impl Hub {
         docs.mem.retain(|id, loaded| {
             let keep = session.is_in_use(id)
                 || now.duration_since(loaded.last_used) < idle
+                || loaded.unwritten > 0
                 || loaded.doc.get_heads() != loaded.saved_heads;
             if !keep {
                 tracing::debug!(document = %id, "evicted from memory");
@@ -478,30 +565,45 @@ impl Hub {
     }
 }
 
+/// Whether a frame is a sync message about one of `documents`.
+fn about(message: &Message, documents: &HashSet<DocumentId>) -> bool {
+    matches!(message, Message::Sync { document_id, .. } if documents.contains(document_id))
+}
+
 impl Inner {
-    /// Carries out effects in order. A failed commit cancels the acknowledgements after it.
-    fn apply(&mut self, origin: ConnId, effects: Vec<Effect>) {
-        let mut acknowledge = true;
+    /// Whether frames and closes must wait behind queued or committing writes.
+    fn behind_writes(&self) -> bool {
+        self.committing || !self.pending.is_empty()
+    }
+
+    /// Sends a frame now, or behind the writes queued before it.
+    fn send_ordered(&mut self, conn: ConnId, message: Message) {
+        if self.behind_writes() {
+            self.pending.push(Pending::Send { conn, message });
+        } else {
+            self.send(conn, message);
+        }
+    }
+
+    /// Carries out effects in order. Writes are queued for the committer, and whatever
+    /// follows a write waits until it is durable.
+    fn apply(&mut self, origin: ConnId, effects: Vec<Effect>) -> bool {
+        let mut queued_writes = false;
         for effect in effects {
             match effect {
                 Effect::DocumentChanged { document } => {
-                    if let Err(e) = self.docs.persist(&document) {
-                        tracing::error!(document = %document, error = %e, "cannot store changes; refusing them");
-                        // Forget the unstored changes: the sender will offer them again.
-                        self.docs.mem.remove(&document);
-                        acknowledge = false;
-                        self.send(origin, Message::Error {
-                            message: "the relay cannot store changes right now; they stay on your device and will be sent again".into(),
-                        });
-                        self.close(origin, "storage failure".into());
+                    let writes = self.docs.writes(&document, origin);
+                    queued_writes |= !writes.is_empty();
+                    self.pending.extend(writes);
+                }
+                Effect::Send { conn, message } => self.send_ordered(conn, message),
+                Effect::Close { conn, reason } => {
+                    if self.behind_writes() {
+                        self.pending.push(Pending::Close { conn, reason });
+                    } else {
+                        self.close(conn, reason);
                     }
                 }
-                Effect::Send { conn, message } => {
-                    if acknowledge {
-                        self.send(conn, message);
-                    }
-                }
-                Effect::Close { conn, reason } => self.close(conn, reason),
                 Effect::PeerReady { conn, peer } => {
                     let addr = self
                         .conns
@@ -512,6 +614,76 @@ impl Inner {
                 }
                 Effect::DocumentUnavailable { .. } | Effect::Ephemeral { .. } => {}
             }
+        }
+        queued_writes
+    }
+
+    /// After a commit: on success, lets out what waited behind it, in order. On failure
+    /// the changes are refused: their senders are told and disconnected, the documents
+    /// are reloaded from disk when next needed, and no frame about them goes out (nor
+    /// any later write of them, which would build on the refused one).
+    fn settle(&mut self, batch: Vec<Pending>, committed: Result<(), String>) {
+        let failed: HashSet<DocumentId> = match &committed {
+            Ok(()) => HashSet::new(),
+            Err(_) => batch
+                .iter()
+                .chain(self.pending.iter())
+                .filter_map(|p| match p {
+                    Pending::Append { document, .. } => Some(*document),
+                    _ => None,
+                })
+                .collect(),
+        };
+        let mut refused: Vec<ConnId> = Vec::new();
+        if let Err(e) = &committed {
+            tracing::error!(error = %e, documents = failed.len(), "cannot store changes; refusing them");
+            let later = std::mem::take(&mut self.pending);
+            self.pending = later
+                .into_iter()
+                .filter(|p| match p {
+                    Pending::Append {
+                        document, origin, ..
+                    } if failed.contains(document) => {
+                        refused.push(*origin);
+                        false
+                    }
+                    Pending::Compact { document, .. } => !failed.contains(document),
+                    Pending::Send { message, .. } => !about(message, &failed),
+                    _ => true,
+                })
+                .collect();
+            for document in &failed {
+                // Forget the unstored changes: the senders will offer them again.
+                self.docs.mem.remove(document);
+            }
+        }
+        for p in batch {
+            match p {
+                Pending::Append {
+                    document, origin, ..
+                } => {
+                    if failed.contains(&document) {
+                        refused.push(origin);
+                    } else {
+                        self.docs.written(&document);
+                    }
+                }
+                Pending::Compact { document, .. } => self.docs.written(&document),
+                Pending::Send { conn, message } => {
+                    if !about(&message, &failed) {
+                        self.send(conn, message);
+                    }
+                }
+                Pending::Close { conn, reason } => self.close(conn, reason),
+            }
+        }
+        refused.sort_unstable();
+        refused.dedup();
+        for origin in refused {
+            self.send(origin, Message::Error {
+                message: "the relay cannot store changes right now; they stay on your device and will be sent again".into(),
+            });
+            self.close(origin, "storage failure".into());
         }
     }
 
@@ -558,4 +730,78 @@ impl Inner {
         }
         self.session.disconnect(conn);
     }
+}
+
+/// The committer: makes queued writes durable in groups, then lets out what waited behind
+/// them, in order. Ends once the hub is gone.
+async fn commit_forever(hub: std::sync::Weak<Mutex<Inner>>, wake: Arc<Notify>) {
+    loop {
+        wake.notified().await;
+        let Some(inner) = hub.upgrade() else {
+            return;
+        };
+        while commit_once(&inner).await {}
+    }
+}
+
+/// Commits everything queued now; `false` when nothing was.
+async fn commit_once(hub: &Mutex<Inner>) -> bool {
+    let (batch, store) = {
+        let mut inner = hub.lock().await;
+        if inner.pending.is_empty() {
+            inner.committing = false;
+            return false;
+        }
+        inner.committing = true;
+        (std::mem::take(&mut inner.pending), inner.docs.store.clone())
+    };
+    let appends: Vec<(String, u64, Vec<u8>)> = batch
+        .iter()
+        .filter_map(|p| match p {
+            Pending::Append {
+                document,
+                seq,
+                bytes,
+                ..
+            } => Some((document.to_string(), *seq, bytes.clone())),
+            _ => None,
+        })
+        .collect();
+    let compacts: Vec<(String, Vec<u8>, u64)> = batch
+        .iter()
+        .filter_map(|p| match p {
+            Pending::Compact {
+                document,
+                snapshot,
+                through_seq,
+            } => Some((document.to_string(), snapshot.clone(), *through_seq)),
+            _ => None,
+        })
+        .collect();
+    let committed = if appends.is_empty() {
+        Ok(())
+    } else {
+        let store = store.clone();
+        tokio::task::spawn_blocking(move || store.append_all(&appends))
+            .await
+            .map_err(|e| e.to_string())
+            .and_then(|r| r.map_err(|e| e.to_string()))
+    };
+    if committed.is_ok() && !compacts.is_empty() {
+        // A failed compaction loses nothing: the increments are stored.
+        let outcome = tokio::task::spawn_blocking(move || {
+            for (document, snapshot, through) in compacts {
+                if let Err(e) = store.compact(&document, &snapshot, through) {
+                    tracing::warn!(%document, error = %e, "compaction failed");
+                }
+            }
+        })
+        .await;
+        if let Err(e) = outcome {
+            tracing::warn!(error = %e, "compaction task failed");
+        }
+    }
+    let mut inner = hub.lock().await;
+    inner.settle(batch, committed);
+    true
 }

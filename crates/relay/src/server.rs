@@ -124,7 +124,9 @@ pub async fn run(
     enforcer.abort();
     // Sockets close on the shutdown signal; give their writers a moment to send the
     // close frames.
+    hub.flush(Duration::from_secs(5)).await;
     hub.close_all("the relay is shutting down").await;
+    hub.flush(Duration::from_secs(1)).await;
     tokio::time::sleep(Duration::from_millis(100)).await;
     result
 }
