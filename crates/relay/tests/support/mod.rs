@@ -300,6 +300,11 @@ impl Client {
         let (socket, _) = tokio_tungstenite::connect_async(device.sync_url())
             .await
             .expect("connects");
+        Self::handshake(socket, device, name).await
+    }
+
+    /// Joins as `<device id>-<name>` over an open socket and waits for the relay's answer.
+    async fn handshake(socket: Socket, device: &Device, name: &str) -> Self {
         let mut client = Client {
             socket,
             session: Session::new(
@@ -337,23 +342,7 @@ impl Client {
             tokio_tungstenite::client_async(device.sync_url(), MaybeTlsStream::Plain(stream))
                 .await
                 .expect("upgrades");
-        let mut client = Client {
-            socket,
-            session: Session::new(
-                device.peer(name).parse().expect("peer id"),
-                Default::default(),
-            ),
-            docs: ClientDocs::default(),
-            unavailable: Vec::new(),
-            closed: None,
-            ephemeral: Vec::new(),
-        };
-        let effects = client.session.connect(CONN, Role::Initiator);
-        client.apply(effects).await;
-        client
-            .pump_until(Duration::from_secs(5), |c| c.session.remote(CONN).is_some())
-            .await;
-        client
+        Self::handshake(socket, device, name).await
     }
 
     /// Reads what has piled up without acting on it, until the relay closes the socket:
