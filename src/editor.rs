@@ -142,7 +142,7 @@ impl Editor {
                 true
             }
             Err(e) => {
-                self.error.set(Some(e.to_string()));
+                self.error.set(Some(e.describe(crate::i18n::lang())));
                 false
             }
         }

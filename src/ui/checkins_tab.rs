@@ -32,7 +32,7 @@ pub fn CheckinsTab() -> impl IntoView {
             let mut refusal = None;
             if editor.edit(&format!("agreed to check in every {days} days"), |p| {
                 p.set_cadence(days)
-                    .inspect_err(|e| refusal = Some(e.to_string()))
+                    .inspect_err(|e| refusal = Some(e.describe(crate::i18n::lang())))
             }) {
                 cadence_error.set(None);
             } else {
@@ -141,7 +141,7 @@ fn LogCheckin() -> impl IntoView {
         let message = format!("logged a check-in on {}", date.get_untracked());
         if editor.edit(&message, |p| {
             p.log_checkin(id, checkin)
-                .inspect_err(|e| refusal = Some(e.to_string()))
+                .inspect_err(|e| refusal = Some(e.describe(crate::i18n::lang())))
         }) {
             for s in [
                 brand_people,

@@ -242,7 +242,7 @@ fn Issues(
                     values.each_ref().map(String::as_str),
                     now_ms(),
                 )
-                .inspect_err(|e| refusal = Some(e.to_string()))
+                .inspect_err(|e| refusal = Some(e.describe(crate::i18n::lang())))
             },
         );
         if ok {

@@ -40,11 +40,21 @@ pub fn NewPartnershipPage() -> impl IntoView {
             Ok(NewPartnership {
                 brand: brand.get_untracked(),
                 creator: creator.get_untracked(),
-                markets: parse_market_list(&markets.get_untracked()).map_err(|e| e.to_string())?,
+                markets: parse_market_list(&markets.get_untracked()).map_err(|_| {
+                    tf(
+                        "“{0}” is not a list of markets: use two-letter country codes separated by commas, such as RU, US",
+                        &[&markets.get_untracked()],
+                    )
+                })?,
                 first_quarter: first
                     .get_untracked()
                     .parse()
-                    .map_err(|e: tandem_domain::quarter::QuarterParseError| e.to_string())?,
+                    .map_err(|_: tandem_domain::quarter::QuarterParseError| {
+                        tf(
+                            "“{0}” is not a quarter: write it like 2027-Q1",
+                            &[&first.get_untracked()],
+                        )
+                    })?,
                 quarters: count.get_untracked().trim().parse().map_err(|_| {
                     tf(
                         "the number of quarters must be a whole number from 1 to {0}",
@@ -65,6 +75,9 @@ pub fn NewPartnershipPage() -> impl IntoView {
             busy.set(false);
             match result {
                 Ok(id) => navigate(&format!("/p/{id}"), Default::default()),
+                Err(crate::local_doc::CreateError::Invalid(e)) => {
+                    error.set(Some(e.describe(crate::i18n::lang())))
+                }
                 Err(e) => error.set(Some(e.to_string())),
             }
         });

@@ -177,7 +177,7 @@ fn contact_error(e: &tandem_domain::partnership::RoadmapError, draft: &ContactDr
             "The working day must end after it starts ({0} – {1}).",
             &[&draft.start, &draft.end],
         ),
-        other => other.to_string(),
+        other => other.describe(lang()),
     }
 }
 

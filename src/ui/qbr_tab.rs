@@ -203,7 +203,7 @@ fn Items(q: QuarterId, action: bool) -> impl IntoView {
             &format!("added a {what} to the {q} review: “{}”", typed.trim()),
             |p| {
                 p.add_qbr_item(q, id, action, &typed, &o, day)
-                    .inspect_err(|e| refusal = Some(e.to_string()))
+                    .inspect_err(|e| refusal = Some(e.describe(crate::i18n::lang())))
             },
         );
         if ok {

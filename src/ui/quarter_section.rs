@@ -138,7 +138,7 @@ fn AddCampaign(q: QuarterId) -> impl IntoView {
         );
         let added = editor.edit(&message, |p| {
             p.add_campaign(q, id, draft)
-                .inspect_err(|e| refusal = Some(e.to_string()))
+                .inspect_err(|e| refusal = Some(e.describe(crate::i18n::lang())))
         });
         if added {
             title.set(String::new());

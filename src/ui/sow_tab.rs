@@ -248,7 +248,7 @@ fn AddDeliverable(q: QuarterId) -> impl IntoView {
         );
         let ok = editor.edit(&message, |p| {
             p.add_deliverable(q, CampaignId::from_random(random_16()), draft)
-                .inspect_err(|e| refusal = Some(e.to_string()))
+                .inspect_err(|e| refusal = Some(e.describe(crate::i18n::lang())))
         });
         if ok {
             platform.set(String::new());

@@ -37,7 +37,7 @@ pub fn WinsTab() -> impl IntoView {
         let message = format!("added a win: “{}”", typed.trim());
         if editor.edit(&message, |p| {
             p.add_win(id, &typed, &by, &side, now_ms())
-                .inspect_err(|e| refusal = Some(e.to_string()))
+                .inspect_err(|e| refusal = Some(e.describe(crate::i18n::lang())))
         }) {
             text.set(String::new());
             error.set(None);

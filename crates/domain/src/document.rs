@@ -37,6 +37,22 @@ pub enum ChangeError {
     Write(String),
 }
 
+impl ChangeError {
+    /// In words, in `lang` (the technical detail of a broken document stays as it is).
+    pub fn describe(&self, lang: crate::locale::Lang) -> String {
+        match (lang, self) {
+            (_, ChangeError::Refused(e)) => e.describe(lang),
+            (crate::locale::Lang::En, e) => e.to_string(),
+            (crate::locale::Lang::Ru, ChangeError::Unreadable(e)) => {
+                format!("документ не читается: {e}")
+            }
+            (crate::locale::Lang::Ru, ChangeError::Write(e)) => {
+                format!("изменение не удалось записать в документ: {e}")
+            }
+        }
+    }
+}
+
 /// One partnership's Automerge document.
 #[derive(Debug)]
 pub struct PartnershipDoc {

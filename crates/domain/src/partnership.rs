@@ -9,7 +9,6 @@ use std::collections::BTreeMap;
 
 use autosurgeon::{Hydrate, Reconcile, Text};
 
-use crate::day::Day;
 use crate::{
     agreement::Agreement,
     campaign::{Campaign, CampaignDraft, CampaignId},
@@ -21,6 +20,7 @@ use crate::{
     sow::{Conversion, Deliverable, DeliverableStatus},
     verdict::{MarketVerdict, TrendPoint, amortised_cost_per_campaign, market_verdict, trend},
 };
+use crate::{day::Day, locale::Lang};
 
 /// Marks a document as a Tandem partnership, so a foreign Automerge document is refused.
 pub const SCHEMA: &str = "tandem.partnership";
@@ -172,6 +172,78 @@ pub enum RoadmapError {
     Hours(#[from] crate::meeting::WorkingHoursError),
     #[error("that item no longer exists (someone may have removed it)")]
     UnknownItem,
+}
+
+impl NewPartnershipError {
+    /// In words, in `lang`.
+    pub fn describe(&self, lang: Lang) -> String {
+        match (lang, self) {
+            (Lang::En, e) => e.to_string(),
+            (Lang::Ru, Self::MissingBrand) => "укажите название бренда".into(),
+            (Lang::Ru, Self::MissingCreator) => "укажите имя автора или агентства".into(),
+            (Lang::Ru, Self::NoMarkets) => "выберите хотя бы один рынок".into(),
+            (Lang::Ru, Self::DuplicateMarket(m)) => format!("рынок {m} указан дважды"),
+            (Lang::Ru, Self::QuarterCount(n)) => {
+                format!("в роадмапе от 1 до {MAX_QUARTERS} кварталов, а не {n}")
+            }
+            (Lang::Ru, Self::QuartersOutOfRange) => {
+                "роадмап выходит за последний поддерживаемый год".into()
+            }
+        }
+    }
+}
+
+impl RoadmapError {
+    /// In words, in `lang`.
+    pub fn describe(&self, lang: Lang) -> String {
+        use crate::meeting::WorkingHoursError as H;
+        let gone = "этого уже нет (возможно, кто-то удалил)";
+        match (lang, self) {
+            (Lang::En, e) => e.to_string(),
+            (Lang::Ru, Self::UnknownQuarter(q)) => format!("квартала {q} нет в роадмапе"),
+            (Lang::Ru, Self::UnknownCampaign(_)) => {
+                "этой кампании уже нет (возможно, кто-то удалил её)".into()
+            }
+            (Lang::Ru, Self::MissingTitle) => "у кампании должно быть название".into(),
+            (Lang::Ru, Self::ForeignMarket(m)) => format!("рынок {m} не входит в это партнёрство"),
+            (Lang::Ru, Self::EndsBeforeStart { starts, ends }) => {
+                format!("кампания заканчивается ({ends}) раньше, чем начинается ({starts})")
+            }
+            (Lang::Ru, Self::TermEndsBeforeStart { starts, ends }) => {
+                format!("договор заканчивается ({ends}) раньше, чем начинается ({starts})")
+            }
+            (Lang::Ru, Self::UnknownDeliverable(_) | Self::UnknownKpi(_) | Self::UnknownItem) => {
+                gone.into()
+            }
+            (Lang::Ru, Self::MissingDeliverableFields) => {
+                "у материала должны быть площадка и формат".into()
+            }
+            (Lang::Ru, Self::ZeroCount) => "количество материалов — не меньше 1".into(),
+            (Lang::Ru, Self::NotANumber(what)) => format!("{}: нужно число", lang.text(what)),
+            (Lang::Ru, Self::BadRate) => "курс пересчёта должен быть больше нуля".into(),
+            (Lang::Ru, Self::CheckpointMonths) => {
+                "между контрольными точками от 1 до 24 месяцев".into()
+            }
+            (Lang::Ru, Self::EmptyWin) => "опишите победу хотя бы парой слов".into(),
+            (Lang::Ru, Self::Cadence) => "встречи — раз в 1–120 дней".into(),
+            (Lang::Ru, Self::CheckInDate) => "у встречи должна быть дата".into(),
+            (Lang::Ru, Self::CheckInSummary) => "опишите, что обсудили".into(),
+            (Lang::Ru, Self::MissingQbrText) => "опишите риск или действие".into(),
+            (Lang::Ru, Self::MissingIssue) => {
+                "опишите, что не сработало (причину и последствие можно добавить позже)".into()
+            }
+            (Lang::Ru, Self::MissingContactName) => "у контактного лица должно быть имя".into(),
+            (Lang::Ru, Self::Hours(H::Zone(z))) => format!(
+                "«{z}» — не часовой пояс IANA: пишите как Europe/Moscow или America/New_York"
+            ),
+            (Lang::Ru, Self::Hours(H::Time(t))) => {
+                format!("«{t}» — не время суток: пишите как 09:00")
+            }
+            (Lang::Ru, Self::Hours(H::Backwards)) => {
+                "рабочий день должен заканчиваться позже, чем начинается".into()
+            }
+        }
+    }
 }
 
 /// The text fields of the agreement.
@@ -1157,5 +1229,77 @@ mod tests {
         );
         p.set_agreement_text(AgreementText::BrandLegalName, "ООО «Нортвинд»");
         assert_eq!(p.agreement.brand_legal_name.as_str(), "ООО «Нортвинд»");
+    }
+}
+
+#[cfg(test)]
+mod refusal_words {
+    use super::*;
+    use crate::meeting::WorkingHoursError;
+
+    #[test]
+    fn every_refusal_reads_in_russian() {
+        let q: QuarterId = "2027-Q1".parse().expect("q");
+        let id = CampaignId::from_random([1; 16]);
+        let ru: Market = "RU".parse().expect("m");
+        let refusals = [
+            RoadmapError::UnknownQuarter(q),
+            RoadmapError::UnknownCampaign(id.clone()),
+            RoadmapError::MissingTitle,
+            RoadmapError::ForeignMarket(ru),
+            RoadmapError::EndsBeforeStart {
+                starts: "2027-02-01".into(),
+                ends: "2027-01-01".into(),
+            },
+            RoadmapError::TermEndsBeforeStart {
+                starts: "2027-02-01".into(),
+                ends: "2027-01-01".into(),
+            },
+            RoadmapError::UnknownDeliverable(id.clone()),
+            RoadmapError::UnknownKpi(id),
+            RoadmapError::MissingDeliverableFields,
+            RoadmapError::ZeroCount,
+            RoadmapError::NotANumber("the target"),
+            RoadmapError::BadRate,
+            RoadmapError::CheckpointMonths,
+            RoadmapError::EmptyWin,
+            RoadmapError::Cadence,
+            RoadmapError::CheckInDate,
+            RoadmapError::CheckInSummary,
+            RoadmapError::MissingQbrText,
+            RoadmapError::MissingIssue,
+            RoadmapError::MissingContactName,
+            RoadmapError::Hours(WorkingHoursError::Zone("Mars".into())),
+            RoadmapError::Hours(WorkingHoursError::Time("9am".into())),
+            RoadmapError::Hours(WorkingHoursError::Backwards),
+            RoadmapError::UnknownItem,
+        ];
+        let new = [
+            NewPartnershipError::MissingBrand,
+            NewPartnershipError::MissingCreator,
+            NewPartnershipError::NoMarkets,
+            NewPartnershipError::DuplicateMarket(ru),
+            NewPartnershipError::QuarterCount(99),
+            NewPartnershipError::QuartersOutOfRange,
+        ];
+        let texts = refusals
+            .iter()
+            .map(|e| (e.to_string(), e.describe(Lang::Ru)))
+            .chain(new.iter().map(|e| (e.to_string(), e.describe(Lang::Ru))));
+        for (en, ru) in texts {
+            let english = crate::export::tests::english_left(&ru);
+            // What the person typed ("Mars", "9am") and zone examples stay as written.
+            let english: Vec<_> = english
+                .into_iter()
+                .filter(|w| {
+                    ![
+                        "Mars", "9am", "IANA", "Europe", "Moscow", "America", "New", "York",
+                    ]
+                    .contains(&w.as_str())
+                })
+                .collect();
+            assert!(english.is_empty(), "{en:?} → {ru:?} leaves {english:?}");
+            assert_ne!(en, ru);
+        }
     }
 }

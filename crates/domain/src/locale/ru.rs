@@ -104,6 +104,8 @@ pub(super) fn text(en: &str) -> Option<&'static str> {
             "| Рынок | KPI | Цель | Факт | Отклонение | Статус |"
         }
         "| Risk | Owner | Due |" => "| Риск | Ответственный | Срок |",
+        "the target" => "цель",
+        "the threshold" => "порог",
         _ => return None,
     })
 }
