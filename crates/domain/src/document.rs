@@ -1,6 +1,11 @@
 //! A partnership as an Automerge document: create, load, change, save, merge.
 
-use automerge::{AutoCommit, ChangeHash, LoadOptions, OnPartialLoad, ReadDoc, TextEncoding};
+use std::cell::RefCell;
+
+use automerge::{
+    AutoCommit, ChangeHash, LoadOptions, OnPartialLoad, ReadDoc, TextEncoding,
+    transaction::Transactable,
+};
 use autosurgeon::{hydrate, reconcile};
 
 use crate::partnership::{
@@ -57,6 +62,13 @@ impl ChangeError {
 #[derive(Debug)]
 pub struct PartnershipDoc {
     doc: AutoCommit,
+    /// The partnership as last hydrated, with the heads it was hydrated at. Hydrating
+    /// reads every text in the document (tens of milliseconds for a partnership with a
+    /// quarter of a million characters of history), and a keystroke needs it twice: once
+    /// for the screen after the previous change, once for the command. Committed content
+    /// at given heads never changes, so the second is a copy of the first. Only used while
+    /// no operation is pending outside a commit.
+    hydrated: RefCell<Option<(Vec<ChangeHash>, Partnership)>>,
 }
 
 impl PartnershipDoc {
@@ -94,15 +106,13 @@ impl PartnershipDoc {
             unreachable_reconcile(&e);
         }
         doc.commit_with(commit_options(now_ms, "create partnership"));
-        Ok(PartnershipDoc { doc })
+        Ok(PartnershipDoc::from_automerge(doc))
     }
 
     /// An empty document, to be filled by sync (a partnership opened from a link).
     /// `partnership()` fails until the content arrives.
     pub fn empty() -> Self {
-        PartnershipDoc {
-            doc: AutoCommit::new_with_encoding(ENCODING),
-        }
+        PartnershipDoc::from_automerge(AutoCommit::new_with_encoding(ENCODING))
     }
 
     /// Whether the document holds no changes at all.
@@ -128,15 +138,29 @@ impl PartnershipDoc {
                 "some changes depend on changes that are missing".into(),
             ));
         }
-        let this = PartnershipDoc { doc };
+        let this = PartnershipDoc::from_automerge(doc);
         this.partnership()?;
         Ok(this)
     }
 
-    /// The current state, hydrated.
+    /// The current state, hydrated (a copy of the last hydration while the heads have
+    /// not moved).
     pub fn partnership(&self) -> Result<Partnership, LoadError> {
+        let settled = self.doc.pending_ops() == 0;
+        let heads = autosurgeon::ReadDoc::get_heads(&self.doc);
+        if settled
+            && let Some((at, p)) = self.hydrated.borrow().as_ref()
+            && *at == heads
+        {
+            return Ok(p.clone());
+        }
         check_schema(&self.doc)?;
-        hydrate(&self.doc).map_err(|e| LoadError::NotAPartnership(e.to_string()))
+        let p: Partnership =
+            hydrate(&self.doc).map_err(|e| LoadError::NotAPartnership(e.to_string()))?;
+        if settled {
+            *self.hydrated.borrow_mut() = Some((heads, p.clone()));
+        }
+        Ok(p)
     }
 
     /// Applies a command as one Automerge change stamped `now_ms`. If the command refuses,
@@ -219,14 +243,15 @@ impl PartnershipDoc {
 
     /// Wraps an Automerge document without checking it (`partnership()` does).
     pub(crate) fn from_automerge(doc: AutoCommit) -> Self {
-        PartnershipDoc { doc }
+        PartnershipDoc {
+            doc,
+            hydrated: RefCell::new(None),
+        }
     }
 
     /// A copy with its own actor, for a second replica (tests, forks).
     pub fn fork(&mut self) -> Self {
-        PartnershipDoc {
-            doc: self.doc.fork(),
-        }
+        PartnershipDoc::from_automerge(self.doc.fork())
     }
 }
 
@@ -316,6 +341,41 @@ mod tests {
             p.quarter(q1()).expect("q1").theme.as_str(),
             "Launch in Moscow"
         );
+    }
+
+    #[test]
+    fn the_remembered_hydration_follows_every_change() {
+        let mut doc = new_doc();
+        let mut other = doc.fork();
+        assert_eq!(doc.partnership().expect("p").goal.as_str(), "");
+        doc.change(1, "goal", |p| {
+            p.set_goal("one");
+            Ok(())
+        })
+        .expect("changed");
+        assert_eq!(doc.partnership().expect("p").goal.as_str(), "one");
+        // The remembered copy reconciles like a fresh one.
+        doc.change(2, "goal", |p| {
+            p.set_goal("one two");
+            Ok(())
+        })
+        .expect("changed from the remembered copy");
+        other
+            .change(3, "theme", |p| p.set_theme(q1(), "merged"))
+            .expect("changed");
+        doc.merge(&mut other).expect("merged");
+        let p = doc.partnership().expect("p");
+        assert_eq!(p.goal.as_str(), "one two");
+        assert_eq!(p.quarter(q1()).expect("q1").theme.as_str(), "merged");
+        // Operations outside a commit are never hidden by the remembered copy.
+        let goal = match doc.automerge().get(automerge::ROOT, "goal").expect("get") {
+            Some((_, id)) => id,
+            None => unreachable!("the goal exists"),
+        };
+        doc.automerge_mut()
+            .splice_text(&goal, 0, 0, ">")
+            .expect("spliced");
+        assert_eq!(doc.partnership().expect("p").goal.as_str(), ">one two");
     }
 
     #[test]
