@@ -28,7 +28,7 @@ use tandem_sync::{
 use wasm_bindgen::{JsCast, JsValue, closure::Closure};
 use web_sys::{BinaryType, BroadcastChannel, MessageEvent, WebSocket};
 
-use crate::i18n::t;
+use crate::i18n::{t, tf};
 use crate::{
     access::{self, Access, ApiError, Device, Role as AccessRole, State as AccessState},
     browser::{now_ms, random_16},
@@ -219,14 +219,24 @@ fn set_timeout(ms: i32, f: impl FnOnce() + 'static) {
 }
 
 impl Repo {
-    /// Opens the store, loads every partnership, and starts syncing.
-    pub async fn open() -> Result<Repo, StoreError> {
+    /// Opens the store, loads every partnership, and starts syncing. `progress` is told,
+    /// in words, which partnership is being opened: a partnership with years of history
+    /// takes a second or more, and the page says so instead of sitting blank.
+    pub async fn open(progress: impl Fn(String)) -> Result<Repo, StoreError> {
         // Read (and remember) `?relay=` before anything else can navigate away.
         let relay_url = relay_url();
         let store = DocStore::open(DocStore::DEFAULT_NAME).await?;
         let mut docs = BTreeMap::new();
         let mut unreadable = Vec::new();
-        for raw in store.document_ids().await? {
+        let ids = store.document_ids().await?;
+        let total = ids.len();
+        for (n, raw) in ids.into_iter().enumerate() {
+            progress(tf(
+                "Opening partnership {0} of {1}…",
+                &[&(n + 1).to_string(), &total.to_string()],
+            ));
+            // Loading blocks the page: let it show the message first.
+            crate::browser::sleep_ms(20).await;
             let Ok(id) = raw.parse::<DocumentId>() else {
                 unreadable.push(Unreadable {
                     id: raw,

@@ -30,8 +30,10 @@ pub fn App() -> impl IntoView {
     register_service_worker();
     let update = watch_for_updates();
     let boot = RwSignal::new(Boot::Opening);
+    // Which partnership is being opened (a large one takes a while).
+    let stage = RwSignal::new(String::new());
     spawn_local(async move {
-        match Repo::open().await {
+        match Repo::open(move |s| stage.set(s)).await {
             // The repo lives as long as the page.
             Ok(repo) => boot.set(Boot::Ready(StoredValue::new_local(repo))),
             Err(e) => boot.set(Boot::Failed(e.to_string())),
@@ -50,7 +52,9 @@ pub fn App() -> impl IntoView {
             {move || match boot.get() {
                 Boot::Opening => view! {
                     <TopBar/>
-                    <main id="main"><p class="muted" role="status">{t("Opening your partnerships…")}</p></main>
+                    <main id="main"><p class="muted" role="status" data-testid="opening">
+                        {t("Opening your partnerships…")} " " {move || stage.get()}
+                    </p></main>
                 }.into_any(),
                 Boot::Failed(e) => view! {
                     <TopBar/>
