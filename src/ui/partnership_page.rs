@@ -341,8 +341,9 @@ fn SaveIndicator() -> impl IntoView {
             {move || match editor.save.get() {
                 SaveState::Saved => view! { <span class="ok">{t("Saved in this browser")}</span> }.into_any(),
                 SaveState::Saving => view! { <span class="muted">{t("Saving…")}</span> }.into_any(),
+                // The browser's own words stay available on hover; the banner says what to do.
                 SaveState::Failed(e) => view! {
-                    <span class="error">{t("Not saved: ")} {e} {t(". Your edits are kept in this tab and saved with the next edit.")}</span>
+                    <span class="error" title=e>{t("Not saved in this browser yet: kept in this tab and retried every few seconds")}</span>
                 }.into_any(),
             }}
         </p>
