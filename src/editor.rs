@@ -9,6 +9,7 @@
 
 use leptos::{prelude::*, task::spawn_local};
 use tandem_domain::{
+    document::Prose,
     document_id::DocumentId,
     history::Author,
     partnership::{Partnership, RoadmapError},
@@ -143,6 +144,65 @@ impl Editor {
             }
             Err(e) => {
                 self.error.set(Some(e.describe(crate::i18n::lang())));
+                false
+            }
+        }
+    }
+
+    /// Sets a prose field of the roadmap (what a keystroke in it does). Spliced straight
+    /// into the document and only that field read back into the view, so typing costs the
+    /// same in a partnership with years of history as in a new one. Returns whether it was
+    /// accepted.
+    pub fn edit_text(&self, message: &str, field: Prose, value: String) -> bool {
+        let Some(shared) = self.repo.with_value(|r| r.get(&self.id)) else {
+            return false;
+        };
+        let me = self.repo.with_value(|r| r.me().get_untracked());
+        let actor = shared.borrow().doc.actor_hex();
+        let recorded = self.view.with_untracked(|p| {
+            me.as_ref().is_none_or(|me| {
+                p.people.get(&actor)
+                    == Some(&Author {
+                        name: me.name.clone(),
+                        side: me.side.as_str().to_owned(),
+                    })
+            })
+        });
+        // Read-only pages, and a first change that must record who made it, take the
+        // general path.
+        if self.frozen || !self.can_edit() || !recorded {
+            return self.edit(message, move |p| match field.text_mut(p) {
+                Some(t) => {
+                    if t.as_str() != value {
+                        t.update(&value);
+                    }
+                    Ok(())
+                }
+                None => Err(RoadmapError::UnknownQuarter(match field {
+                    Prose::Theme(q) | Prose::Learned(q) | Prose::NextTry(q) => q,
+                    Prose::Goal => return Ok(()),
+                })),
+            });
+        }
+        let result = shared
+            .borrow_mut()
+            .doc
+            .set_prose(now_ms(), message, field, &value);
+        match result {
+            Ok(None) => true,
+            Ok(Some(text)) => {
+                self.error.set(None);
+                self.view.update(|p| {
+                    if let Some(t) = field.text_mut(p) {
+                        *t = text;
+                    }
+                });
+                self.repo.with_value(|r| r.local_change(self.id));
+                self.schedule_flush();
+                true
+            }
+            Err(e) => {
+                self.error.set(Some(e.to_string()));
                 false
             }
         }

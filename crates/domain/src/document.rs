@@ -3,10 +3,12 @@
 use std::cell::RefCell;
 
 use automerge::{
-    AutoCommit, ChangeHash, LoadOptions, OnPartialLoad, ReadDoc, TextEncoding,
-    transaction::Transactable,
+    AutoCommit, ChangeHash, LoadOptions, ObjId, ObjType, OnPartialLoad, ReadDoc, TextEncoding,
+    Value, transaction::Transactable,
 };
-use autosurgeon::{hydrate, reconcile};
+use autosurgeon::{Hydrate, Text, hydrate, reconcile};
+
+use crate::quarter::QuarterId;
 
 use crate::partnership::{
     NewPartnership, NewPartnershipError, Partnership, RoadmapError, SCHEMA, SCHEMA_VERSION,
@@ -54,6 +56,57 @@ impl ChangeError {
             (crate::locale::Lang::Ru, ChangeError::Write(e)) => {
                 format!("изменение не удалось записать в документ: {e}")
             }
+        }
+    }
+}
+
+/// A prose field of the roadmap: where people type, a keystroke a change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Prose {
+    Goal,
+    Theme(QuarterId),
+    Learned(QuarterId),
+    NextTry(QuarterId),
+}
+
+impl Prose {
+    /// The field in a hydrated partnership (`None`: the quarter is not on the roadmap).
+    pub fn text_mut(self, p: &mut Partnership) -> Option<&mut Text> {
+        match self {
+            Prose::Goal => Some(&mut p.goal),
+            Prose::Theme(q) => p.quarters.get_mut(&q).map(|x| &mut x.theme),
+            Prose::Learned(q) => p.quarters.get_mut(&q).map(|x| &mut x.learned),
+            Prose::NextTry(q) => p.quarters.get_mut(&q).map(|x| &mut x.next_try),
+        }
+    }
+
+    /// Its text object in the document, if it is there.
+    fn object(self, doc: &AutoCommit) -> Option<ObjId> {
+        let text = |obj: &ObjId, key: &str| match doc.get(obj, key).ok().flatten() {
+            Some((Value::Object(ObjType::Text), id)) => Some(id),
+            _ => None,
+        };
+        let quarter = |q: QuarterId| match doc.get(automerge::ROOT, "quarters").ok().flatten() {
+            Some((Value::Object(ObjType::Map), quarters)) => {
+                match doc.get(&quarters, q.to_string()).ok().flatten() {
+                    Some((Value::Object(ObjType::Map), id)) => Some(id),
+                    _ => None,
+                }
+            }
+            _ => None,
+        };
+        match self {
+            Prose::Goal => text(&automerge::ROOT, "goal"),
+            Prose::Theme(q) => text(&quarter(q)?, "theme"),
+            Prose::Learned(q) => text(&quarter(q)?, "learned"),
+            Prose::NextTry(q) => text(&quarter(q)?, "next_try"),
+        }
+    }
+
+    fn quarter(self) -> Option<QuarterId> {
+        match self {
+            Prose::Goal => None,
+            Prose::Theme(q) | Prose::Learned(q) | Prose::NextTry(q) => Some(q),
         }
     }
 }
@@ -181,6 +234,46 @@ impl PartnershipDoc {
         Ok(out)
     }
 
+    /// Sets a prose field of the roadmap to `value` as one change, stamped `now_ms`: the
+    /// difference from the stored text (the common start and end are kept; the rest is
+    /// one splice), written straight into its text object. Nothing else is read or
+    /// reconciled, so a keystroke costs the same in a partnership with years of history as
+    /// in a new one ([`PartnershipDoc::change`] hydrates and reconciles the whole
+    /// partnership). Returns the field as the document now holds it, for the screen;
+    /// `None` when `value` is what is stored (no change is made).
+    pub fn set_prose(
+        &mut self,
+        now_ms: i64,
+        message: &str,
+        field: Prose,
+        value: &str,
+    ) -> Result<Option<Text>, ChangeError> {
+        let obj = field
+            .object(&self.doc)
+            .ok_or_else(|| match field.quarter() {
+                Some(q) => ChangeError::Refused(RoadmapError::UnknownQuarter(q)),
+                None => ChangeError::Unreadable(LoadError::NotAPartnership(
+                    "it has no goal text".into(),
+                )),
+            })?;
+        let stored = self
+            .doc
+            .text(&obj)
+            .map_err(|e| ChangeError::Write(e.to_string()))?;
+        let Some((at, delete, insert)) = splice_between(&stored, value) else {
+            return Ok(None);
+        };
+        // Positions are UTF-8 code units, the document's text encoding.
+        if let Err(e) = self.doc.splice_text(&obj, at, delete as isize, insert) {
+            self.doc.rollback();
+            return Err(ChangeError::Write(e.to_string()));
+        }
+        self.doc.commit_with(commit_options(now_ms, message));
+        Text::hydrate_text(&self.doc, &obj)
+            .map(Some)
+            .map_err(|e| ChangeError::Unreadable(LoadError::NotAPartnership(e.to_string())))
+    }
+
     /// Merges another replica's changes into this one.
     pub fn merge(&mut self, other: &mut PartnershipDoc) -> Result<(), LoadError> {
         self.doc
@@ -253,6 +346,40 @@ impl PartnershipDoc {
     pub fn fork(&mut self) -> Self {
         PartnershipDoc::from_automerge(self.doc.fork())
     }
+}
+
+/// The one splice that turns `old` into `new`: (byte offset, bytes deleted, inserted
+/// text), keeping their common start and end; `None` if they are equal. Offsets fall on
+/// character boundaries.
+fn splice_between<'a>(old: &str, new: &'a str) -> Option<(usize, usize, &'a str)> {
+    if old == new {
+        return None;
+    }
+    let prefix = old
+        .char_indices()
+        .zip(new.chars())
+        .find(|((_, a), b)| a != b)
+        .map_or(old.len().min(new.len()), |((i, _), _)| i);
+    // The prefix may stop mid-character of the shorter string's end: step back to a
+    // boundary both share.
+    let mut prefix = prefix.min(old.len()).min(new.len());
+    while !old.is_char_boundary(prefix) || !new.is_char_boundary(prefix) {
+        prefix -= 1;
+    }
+    let (old_rest, new_rest) = (&old[prefix..], &new[prefix..]);
+    let mut suffix = old_rest
+        .chars()
+        .rev()
+        .zip(new_rest.chars().rev())
+        .take_while(|(a, b)| a == b)
+        .map(|(a, _)| a.len_utf8())
+        .sum::<usize>();
+    suffix = suffix.min(old_rest.len()).min(new_rest.len());
+    Some((
+        prefix,
+        old_rest.len() - suffix,
+        &new_rest[..new_rest.len() - suffix],
+    ))
 }
 
 fn commit_options(now_ms: i64, message: &str) -> automerge::transaction::CommitOptions {
@@ -376,6 +503,59 @@ mod tests {
             .splice_text(&goal, 0, 0, ">")
             .expect("spliced");
         assert_eq!(doc.partnership().expect("p").goal.as_str(), ">one two");
+    }
+
+    #[test]
+    fn splices_keep_the_common_start_and_end() {
+        assert_eq!(splice_between("abc", "abc"), None);
+        assert_eq!(splice_between("abc", "abXc"), Some((2, 0, "X")));
+        assert_eq!(splice_between("abc", "ac"), Some((1, 1, "")));
+        assert_eq!(splice_between("", "Привет"), Some((0, 0, "Привет")));
+        // Cyrillic letters are two bytes; the splice lands between them.
+        assert_eq!(splice_between("Привет", "Прливет"), Some((4, 0, "л")));
+        assert_eq!(splice_between("Пр", "Пф"), Some((2, 2, "ф")));
+        assert_eq!(splice_between("aa", "aaa"), Some((2, 0, "a")));
+        assert_eq!(splice_between("ab", "b"), Some((0, 1, "")));
+    }
+
+    #[test]
+    fn prose_is_set_as_a_change_the_whole_document_agrees_with() {
+        let mut doc = new_doc();
+        let mut other = doc.fork();
+        let mut typed = String::new();
+        for (i, c) in "Запуск в Москве".chars().enumerate() {
+            typed.push(c);
+            let shown = doc
+                .set_prose(i as i64, "theme", Prose::Theme(q1()), &typed)
+                .expect("set")
+                .expect("a change");
+            assert_eq!(shown.as_str(), typed);
+        }
+        assert_eq!(
+            doc.set_prose(99, "theme", Prose::Theme(q1()), &typed),
+            Ok(None),
+            "nothing to change"
+        );
+        // Someone else edits the same theme meanwhile; both edits survive the merge.
+        other
+            .change(5, "theme", |p| p.set_theme(q1(), "Big"))
+            .expect("changed");
+        doc.merge(&mut other).expect("merged");
+        let theme = doc.partnership().expect("p").quarters[&q1()].theme.clone();
+        assert!(theme.as_str().contains("Big") && theme.as_str().contains("Запуск в Москве"));
+        // And the commands still work after it, from the same document.
+        doc.set_prose(100, "goal", Prose::Goal, "Цель")
+            .expect("goal");
+        doc.change(101, "theme", |p| p.set_theme(q1(), "Replaced"))
+            .expect("changed");
+        let p = doc.partnership().expect("p");
+        assert_eq!(p.goal.as_str(), "Цель");
+        assert_eq!(p.quarters[&q1()].theme.as_str(), "Replaced");
+        let bad: QuarterId = "2031-Q1".parse().expect("q");
+        assert_eq!(
+            doc.set_prose(102, "theme", Prose::Theme(bad), "x"),
+            Err(ChangeError::Refused(RoadmapError::UnknownQuarter(bad)))
+        );
     }
 
     #[test]
