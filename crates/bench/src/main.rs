@@ -15,7 +15,11 @@ use tandem_bench::{
     replay,
     trace::{self, Config, Trace},
 };
-use tandem_domain::{document::PartnershipDoc, partnership::Partnership, quarter::QuarterId};
+use tandem_domain::{
+    document::{PartnershipDoc, Prose},
+    partnership::Partnership,
+    quarter::QuarterId,
+};
 
 const USAGE: &str = "usage:
   tandem-bench trace --out FILE [--seed N] [--typed CHARS] [--field-edits N] [--keystrokes-per-change N]
@@ -131,6 +135,33 @@ fn keystrokes_through_domain(doc: &mut PartnershipDoc, n: usize) -> Result<(Vec<
     Ok((samples, increment_bytes as f64 / n.max(1) as f64))
 }
 
+/// Keystrokes as the roadmap's text fields make them: `PartnershipDoc::set_prose` (one
+/// splice into the text object, nothing else read). Returns the sorted times (ms).
+fn keystrokes_as_prose(doc: &mut PartnershipDoc, n: usize) -> Result<Vec<f64>> {
+    let q: QuarterId = "2027-Q1".parse().map_err(|_| anyhow!("quarter"))?;
+    let mut text = doc
+        .partnership()
+        .map_err(|e| anyhow!("{e}"))?
+        .quarter(q)?
+        .theme
+        .as_str()
+        .to_owned();
+    let mut samples = Vec::with_capacity(n);
+    for i in 0..n {
+        text.push('y');
+        let started = Instant::now();
+        doc.set_prose(
+            1_900_000_100_000 + i as i64,
+            "changed the 2027-Q1 theme and objectives",
+            Prose::Theme(q),
+            &text,
+        )?;
+        samples.push(ms(started.elapsed()));
+    }
+    samples.sort_by(f64::total_cmp);
+    Ok(samples)
+}
+
 fn native(
     trace: &Trace,
     save: Option<PathBuf>,
@@ -199,6 +230,8 @@ fn native(
     );
 
     let (samples, increment_bytes) = keystrokes_through_domain(&mut partnership, keystrokes)?;
+    let prose = keystrokes_as_prose(&mut partnership, keystrokes)?;
+    let prose_mean = prose.iter().sum::<f64>() / prose.len().max(1) as f64;
     let keystroke_mean = samples.iter().sum::<f64>() / samples.len().max(1) as f64;
 
     if let Some(path) = &save {
@@ -223,10 +256,12 @@ fn native(
         "keystrokes": keystrokes,
         "keystroke_mean_ms": (keystroke_mean * 100.0).round() / 100.0,
         "keystroke_p99_ms": percentile(&samples, 99.0),
+        "prose_keystroke_mean_ms": (prose_mean * 1000.0).round() / 1000.0,
+        "prose_keystroke_p99_ms": percentile(&prose, 99.0),
         "keystroke_increment_bytes": increment_bytes,
     });
     println!(
-        "native: apply {} ms, save {save_ms} ms, load {load_ms} ms, open as a partnership {open_ms} ms (hydrate {hydrate_ms} ms), {} bytes; keystroke through the domain {:.2} ms mean, {} ms p99, {:.0} bytes an increment",
+        "native: apply {} ms, save {save_ms} ms, load {load_ms} ms, open as a partnership {open_ms} ms (hydrate {hydrate_ms} ms), {} bytes; keystroke through the domain {:.2} ms mean, {} ms p99, {:.0} bytes an increment; as prose (set_prose) {prose_mean:.3} ms mean",
         ms(apply),
         bytes.len(),
         keystroke_mean,
