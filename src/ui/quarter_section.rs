@@ -3,6 +3,7 @@
 use leptos::{ev::SubmitEvent, prelude::*};
 use tandem_domain::{
     campaign::{CampaignDraft, CampaignId, CampaignStatus},
+    document::Prose,
     partnership::{Partnership, RoadmapError},
     quarter::QuarterId,
 };
@@ -25,6 +26,16 @@ fn quarter_span(q: QuarterId) -> String {
     )
 }
 
+/// The roadmap prose a quarter's field is (typed into straight, see `Editor::edit_text`).
+fn prose(field: &str, q: QuarterId) -> Option<Prose> {
+    match field {
+        "theme" => Some(Prose::Theme(q)),
+        "learned" => Some(Prose::Learned(q)),
+        "next" => Some(Prose::NextTry(q)),
+        _ => None,
+    }
+}
+
 /// A prose field of a quarter, saved on every keystroke.
 #[component]
 fn QuarterText(
@@ -44,7 +55,11 @@ fn QuarterText(
             <CollabTextarea id=id test_id=format!("{field}-{q}") placeholder=placeholder
                 value=Signal::derive(move || editor.view.with(|p| read(p, q)))
                 on_input=move |value: String| {
-                    editor.edit(&format!("changed the {q} {}", label.to_lowercase()), |p| write(p, q, &value));
+                    let message = format!("changed the {q} {}", label.to_lowercase());
+                    match prose(field, q) {
+                        Some(f) => editor.edit_text(&message, f, value),
+                        None => editor.edit(&message, |p| write(p, q, &value)),
+                    };
                 }/>
         </div>
     }

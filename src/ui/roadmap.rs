@@ -2,9 +2,10 @@
 
 use leptos::prelude::*;
 
+use tandem_domain::document::Prose;
+
 use super::{collab_text::CollabTextarea, quarter_section::QuarterSection};
-use crate::editor::Editor;
-use crate::i18n::t;
+use crate::{editor::Editor, i18n::t};
 
 #[component]
 pub fn Roadmap() -> impl IntoView {
@@ -21,10 +22,7 @@ pub fn Roadmap() -> impl IntoView {
                 placeholder=t("What this partnership is for, in a sentence both sides agree on")
                 value=Signal::derive(move || editor.view.with(|p| p.goal.as_str().to_owned()))
                 on_input=move |value: String| {
-                    editor.edit("changed the larger goal", |p| {
-                        p.set_goal(&value);
-                        Ok(())
-                    });
+                    editor.edit_text("changed the larger goal", Prose::Goal, value);
                 }/>
         </section>
         <div class="quarters">
