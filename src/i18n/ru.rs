@@ -10,18 +10,26 @@ pub fn ru(en: &str) -> Option<&'static str> {
         " Labelled «Реклама»" => " С пометкой «Реклама»",
         " Paid post" => " Платная публикация",
         " Renews automatically" => " Продлевается автоматически",
-        " Your copy stays in this browser and you can still read and export it, but it no longer syncs and cannot be edited. Ask the owner for a new link to work on it together again." => " Ваша копия остаётся в этом браузере: её можно читать и экспортировать, но она больше не синхронизируется и не редактируется. Чтобы снова работать вместе, попросите у владельца новую ссылку.",
+        " Your copy stays in this browser and you can still read and export it, but it no longer syncs and cannot be edited. Ask the owner for a new link to work on it together again." => {
+            " Ваша копия остаётся в этом браузере: её можно читать и экспортировать, но она больше не синхронизируется и не редактируется. Чтобы снова работать вместе, попросите у владельца новую ссылку."
+        }
         " · draft due {0}" => " · черновик до {0}",
         " · from the debrief of “{0}”" => " · из разбора кампании «{0}»",
-        " — copy it now; it is shown only once." => " — скопируйте её сейчас: она показывается только один раз.",
+        " — copy it now; it is shown only once." => {
+            " — скопируйте её сейчас: она показывается только один раз."
+        }
         ", by {0}" => ", до {0}",
         ", live from {0}" => ", в эфире с {0}",
         ", live {0} – {1}" => ", в эфире {0} – {1}",
         ". Nothing was changed." => ". Ничего не изменено.",
-        ". Your edits are kept in this tab and saved with the next edit." => ". Ваши правки сохранены в этой вкладке и будут записаны со следующей правкой.",
+        ". Your edits are kept in this tab and saved with the next edit." => {
+            ". Ваши правки сохранены в этой вкладке и будут записаны со следующей правкой."
+        }
         ": record a conversion" => ": укажите курс пересчёта",
         ": record them in one currency" => ": укажите их в одной валюте",
-        "A new version of Tandem is available. Your work is saved; reload when it suits you." => "Вышла новая версия Tandem. Ваша работа сохранена; перезагрузите страницу, когда будет удобно.",
+        "A new version of Tandem is available. Your work is saved; reload when it suits you." => {
+            "Вышла новая версия Tandem. Ваша работа сохранена; перезагрузите страницу, когда будет удобно."
+        }
         "A past version, read-only: " => "Прошлая версия, только для чтения: ",
         "A point of contact needs a name." => "У контактного лица должно быть имя.",
         "A win" => "Победа",
@@ -33,7 +41,9 @@ pub fn ru(en: &str) -> Option<&'static str> {
         "Add" => "Добавить",
         "Add KPI" => "Добавить KPI",
         "Add a KPI" => "Новый KPI",
-        "Add a KPI for this market to see its trend." => "Добавьте KPI для этого рынка, чтобы увидеть динамику.",
+        "Add a KPI for this market to see its trend." => {
+            "Добавьте KPI для этого рынка, чтобы увидеть динамику."
+        }
         "Add a campaign to " => "Добавить кампанию в ",
         "Add a deliverable" => "Новый материал",
         "Add action" => "Добавить действие",
@@ -69,7 +79,9 @@ pub fn ru(en: &str) -> Option<&'static str> {
         "Cancel" => "Отмена",
         "Category" => "Категория",
         "Cause" => "Причина",
-        "Celebrate what went well, together: both sides see the wall." => "Отмечайте удачи вместе: эту стену видят обе стороны.",
+        "Celebrate what went well, together: both sides see the wall." => {
+            "Отмечайте удачи вместе: эту стену видят обе стороны."
+        }
         "Change" => "Изменить",
         "Channel (call, chat, email…)" => "Канал (звонок, чат, почта…)",
         "Check in every (days)" => "Встречаться каждые (дней)",
@@ -113,8 +125,12 @@ pub fn ru(en: &str) -> Option<&'static str> {
         "Effect" => "Последствие",
         "Ends" => "Конец",
         "Engagements" => "Вовлечения",
-        "Every change, grouped into editing sessions, newest first. Times are in your time zone." => "Все изменения по сеансам правки, сначала новые. Время — в вашем часовом поясе.",
-        "Everything was on the relay when last connected" => "При последнем подключении всё было на сервере",
+        "Every change, grouped into editing sessions, newest first. Times are in your time zone." => {
+            "Все изменения по сеансам правки, сначала новые. Время — в вашем часовом поясе."
+        }
+        "Everything was on the relay when last connected" => {
+            "При последнем подключении всё было на сервере"
+        }
         "Exclusivity" => "Эксклюзивность",
         "Expired" => "Истекла",
         "Expires" => "Действует до",
@@ -129,7 +145,9 @@ pub fn ru(en: &str) -> Option<&'static str> {
         "For" => "Для",
         "For (optional)" => "Для кого (необязательно)",
         "Format" => "Формат",
-        "Free some space on this device (or clear other websites' data in the browser settings), or export the partnership to keep a copy. Keep this tab open until this message goes away." => "Освободите место на этом устройстве (или удалите данные других сайтов в настройках браузера) либо экспортируйте партнёрство, чтобы сохранить копию. Не закрывайте эту вкладку, пока это сообщение не исчезнет.",
+        "Free some space on this device (or clear other websites' data in the browser settings), or export the partnership to keep a copy. Keep this tab open until this message goes away." => {
+            "Освободите место на этом устройстве (или удалите данные других сайтов в настройках браузера) либо экспортируйте партнёрство, чтобы сохранить копию. Не закрывайте эту вкладку, пока это сообщение не исчезнет."
+        }
         "From the brand" => "Со стороны бренда",
         "From the creator" => "Со стороны автора",
         "Getting it back from the relay…" => "Получаем его обратно с сервера…",
@@ -142,21 +160,39 @@ pub fn ru(en: &str) -> Option<&'static str> {
         "Impressions" => "Показы",
         "Into" => "В",
         "Issue" => "Проблема",
-        "It had never reached the relay, so it cannot be restored. If you exported it, import that file." => "Оно так и не попало на сервер, поэтому восстановить его нельзя. Если вы его экспортировали, импортируйте этот файл.",
-        "It is back from the relay, and nothing saved in this browser was lost." => "Оно восстановлено с сервера, и ничего из сохранённого в этом браузере не потеряно.",
-        "It is back from the relay, but changes made in this browser that had not reached the relay were lost." => "Оно восстановлено с сервера, но изменения из этого браузера, не успевшие дойти до сервера, потеряны.",
-        "It is back from the relay, but the changes made in this browser after {0} had not reached the relay and were lost." => "Оно восстановлено с сервера, но изменения, сделанные в этом браузере после {0}, не успели дойти до сервера и потеряны.",
-        "It opens as soon as it arrives, and is kept in this browser from then on." => "Оно откроется, как только загрузится, и с этого момента будет храниться в этом браузере.",
-        "Its stored bytes are kept exactly as they are: download them to keep a copy. Your other partnerships are not affected. Id: " => "Сохранённые байты не тронуты: скачайте их, чтобы сохранить копию. Остальные партнёрства не затронуты. Идентификатор: ",
-        "Joining needs the relay once, and it cannot be reached ({0}). Try again when you are online." => "Для присоединения нужен сервер, а он недоступен ({0}). Попробуйте снова, когда будете в сети.",
+        "It had never reached the relay, so it cannot be restored. If you exported it, import that file." => {
+            "Оно так и не попало на сервер, поэтому восстановить его нельзя. Если вы его экспортировали, импортируйте этот файл."
+        }
+        "It is back from the relay, and nothing saved in this browser was lost." => {
+            "Оно восстановлено с сервера, и ничего из сохранённого в этом браузере не потеряно."
+        }
+        "It is back from the relay, but changes made in this browser that had not reached the relay were lost." => {
+            "Оно восстановлено с сервера, но изменения из этого браузера, не успевшие дойти до сервера, потеряны."
+        }
+        "It is back from the relay, but the changes made in this browser after {0} had not reached the relay and were lost." => {
+            "Оно восстановлено с сервера, но изменения, сделанные в этом браузере после {0}, не успели дойти до сервера и потеряны."
+        }
+        "It opens as soon as it arrives, and is kept in this browser from then on." => {
+            "Оно откроется, как только загрузится, и с этого момента будет храниться в этом браузере."
+        }
+        "Its stored bytes are kept exactly as they are: download them to keep a copy. Your other partnerships are not affected. Id: " => {
+            "Сохранённые байты не тронуты: скачайте их, чтобы сохранить копию. Остальные партнёрства не затронуты. Идентификатор: "
+        }
+        "Joining needs the relay once, and it cannot be reached ({0}). Try again when you are online." => {
+            "Для присоединения нужен сервер, а он недоступен ({0}). Попробуйте снова, когда будете в сети."
+        }
         "Joining the partnership…" => "Присоединяемся к партнёрству…",
         "KPIs & results (CSV)" => "KPI и результаты (CSV)",
         "KPIs & verdict" => "KPI и вердикт",
         "KPIs and results" => "KPI и результаты",
         "KPIs per market" => "KPI по рынкам",
         "KPIs: target against actual" => "KPI: цель и факт",
-        "Keep it like a password; revoke it here if it is lost." => "Храните его как пароль; если потеряете — отзовите здесь.",
-        "Keep this tab open until this message goes away, and export the partnership to keep a copy." => "Не закрывайте эту вкладку, пока это сообщение не исчезнет, и экспортируйте партнёрство, чтобы сохранить копию.",
+        "Keep it like a password; revoke it here if it is lost." => {
+            "Храните его как пароль; если потеряете — отзовите здесь."
+        }
+        "Keep this tab open until this message goes away, and export the partnership to keep a copy." => {
+            "Не закрывайте эту вкладку, пока это сообщение не исчезнет, и экспортируйте партнёрство, чтобы сохранить копию."
+        }
         "Kill fee" => "Неустойка за отмену",
         "Language" => "Язык",
         "Last edited " => "Изменено ",
@@ -177,7 +213,9 @@ pub fn ru(en: &str) -> Option<&'static str> {
         "Market" => "Рынок",
         "Markets" => "Рынки",
         "Meeting planner" => "Планировщик встреч",
-        "Merged into the partnership you already had." => "Объединено с уже имевшимся партнёрством.",
+        "Merged into the partnership you already had." => {
+            "Объединено с уже имевшимся партнёрством."
+        }
         "Metric" => "Метрика",
         "Metric and formula" => "Метрика и формула",
         "Move “{0}” down" => "Переместить «{0}» ниже",
@@ -188,13 +226,17 @@ pub fn ru(en: &str) -> Option<&'static str> {
         "New link" => "Новая ссылка",
         "New partnership" => "Новое партнёрство",
         "New risk" => "Новый риск",
-        "Next checkpoint: set the term to see the checkpoints" => "Следующая контрольная точка: задайте срок договора, чтобы увидеть точки",
+        "Next checkpoint: set the term to see the checkpoints" => {
+            "Следующая контрольная точка: задайте срок договора, чтобы увидеть точки"
+        }
         "Next checkpoint: {0}" => "Следующая контрольная точка: {0}",
         "Next quarter's objectives" => "Цели следующего квартала",
         "Next step" => "Следующий шаг",
         "Next time" => "В следующий раз",
         "Next: {0}" => "Дальше: {0}",
-        "No KPIs for this campaign's markets yet: add them on the KPIs tab." => "Для рынков этой кампании пока нет KPI: добавьте их на вкладке KPI.",
+        "No KPIs for this campaign's markets yet: add them on the KPIs tab." => {
+            "Для рынков этой кампании пока нет KPI: добавьте их на вкладке KPI."
+        }
         "No campaigns planned yet." => "Кампаний пока не запланировано.",
         "No deliverables yet." => "Материалов пока нет.",
         "No links yet." => "Ссылок пока нет.",
@@ -204,22 +246,36 @@ pub fn ru(en: &str) -> Option<&'static str> {
         "No results recorded yet." => "Результатов пока нет.",
         "Nobody else has this open right now" => "Сейчас здесь больше никого нет",
         "Not decided" => "Не решено",
-        "Not saved in this browser yet: kept in this tab and retried every few seconds" => "Ещё не сохранено в этом браузере: правки хранятся в этой вкладке, повтор каждые несколько секунд",
+        "Not saved in this browser yet: kept in this tab and retried every few seconds" => {
+            "Ещё не сохранено в этом браузере: правки хранятся в этой вкладке, повтор каждые несколько секунд"
+        }
         "Not saved: " => "Не сохранено: ",
         "Not syncing: access ended" => "Не синхронизируется: доступ закрыт",
         "Nothing matches “{0}”." => "По запросу «{0}» ничего не найдено.",
         "Number of quarters" => "Число кварталов",
         "Onboarding cost" => "Стоимость онбординга",
-        "Onboarding cost (amortised over the campaigns)" => "Стоимость онбординга (распределяется по кампаниям)",
+        "Onboarding cost (amortised over the campaigns)" => {
+            "Стоимость онбординга (распределяется по кампаниям)"
+        }
         "One ask" => "Одна просьба",
         "One commitment" => "Одно обязательство",
-        "One per campaign: how it went against the KPIs, what worked, what didn't and why, and what the next campaign should take from it." => "По одному на кампанию: как она прошла по KPI, что сработало, что нет и почему, и что взять в следующую кампанию.",
-        "One point of contact on each side, with their time zone and working hours. Times below are in your time zone, with each side's local time beside them." => "По одному контактному лицу с каждой стороны, с часовым поясом и рабочими часами. Время ниже — в вашем часовом поясе, рядом — местное время каждой стороны.",
-        "Only in this browser until registered with the relay" => "Только в этом браузере, пока не зарегистрировано на сервере",
-        "Only in this browser until the relay registers it (as soon as you are online)." => "Только в этом браузере, пока сервер его не зарегистрирует (как только вы будете в сети).",
+        "One per campaign: how it went against the KPIs, what worked, what didn't and why, and what the next campaign should take from it." => {
+            "По одному на кампанию: как она прошла по KPI, что сработало, что нет и почему, и что взять в следующую кампанию."
+        }
+        "One point of contact on each side, with their time zone and working hours. Times below are in your time zone, with each side's local time beside them." => {
+            "По одному контактному лицу с каждой стороны, с часовым поясом и рабочими часами. Время ниже — в вашем часовом поясе, рядом — местное время каждой стороны."
+        }
+        "Only in this browser until registered with the relay" => {
+            "Только в этом браузере, пока не зарегистрировано на сервере"
+        }
+        "Only in this browser until the relay registers it (as soon as you are online)." => {
+            "Только в этом браузере, пока сервер его не зарегистрирует (как только вы будете в сети)."
+        }
         "Open" => "Открыть",
         "Open it" => "Открыть",
-        "Open it on your other device (your phone, another laptop) to own this partnership there too. " => "Откройте его на другом устройстве (телефоне, другом ноутбуке), чтобы и там быть владельцем партнёрства. ",
+        "Open it on your other device (your phone, another laptop) to own this partnership there too. " => {
+            "Откройте его на другом устройстве (телефоне, другом ноутбуке), чтобы и там быть владельцем партнёрства. "
+        }
         "Opening partnership {0} of {1}…" => "Открываем партнёрство {0} из {1}…",
         "Opening your partnerships…" => "Открываем ваши партнёрства…",
         "Order" => "Порядок",
@@ -235,8 +291,12 @@ pub fn ru(en: &str) -> Option<&'static str> {
         "Payment terms" => "Условия оплаты",
         "People" => "Люди",
         "People and time zones" => "Люди и часовые пояса",
-        "Plan a campaign on the roadmap to debrief it." => "Запланируйте кампанию в роадмапе, чтобы написать её разбор.",
-        "Plan campaigns for this quarter on the roadmap to record their results." => "Запланируйте кампании квартала в роадмапе, чтобы записать их результаты.",
+        "Plan a campaign on the roadmap to debrief it." => {
+            "Запланируйте кампанию в роадмапе, чтобы написать её разбор."
+        }
+        "Plan campaigns for this quarter on the roadmap to record their results." => {
+            "Запланируйте кампании квартала в роадмапе, чтобы записать их результаты."
+        }
         "Planned" => "Запланирована",
         "Planned campaigns" => "Запланированные кампании",
         "Platform" => "Площадка",
@@ -255,7 +315,9 @@ pub fn ru(en: &str) -> Option<&'static str> {
         "Remove {0}" => "Удалить {0}",
         "Remove “{0}”" => "Удалить «{0}»",
         "Renewal and termination" => "Продление и расторжение",
-        "Renewal: set the end of the term to see the notice window" => "Продление: задайте дату окончания договора, чтобы увидеть окно уведомления",
+        "Renewal: set the end of the term to see the notice window" => {
+            "Продление: задайте дату окончания договора, чтобы увидеть окно уведомления"
+        }
         "Results" => "Результаты",
         "Revenue" => "Выручка",
         "Review (days)" => "Проверка (дней)",
@@ -270,32 +332,44 @@ pub fn ru(en: &str) -> Option<&'static str> {
         "Role" => "Роль",
         "Running" => "Идёт",
         "Save" => "Сохранить",
-        "Save both points of contact with their time zones to see when they can meet." => "Сохраните оба контактных лица с часовыми поясами, чтобы увидеть, когда они могут встретиться.",
+        "Save both points of contact with their time zones to see when they can meet." => {
+            "Сохраните оба контактных лица с часовыми поясами, чтобы увидеть, когда они могут встретиться."
+        }
         "Save compensation" => "Сохранить вознаграждение",
         "Save contact" => "Сохранить контакт",
         "Save results" => "Сохранить результаты",
         "Saved" => "Сохранено",
         "Saved in this browser" => "Сохранено в этом браузере",
         "Saving…" => "Сохраняем…",
-        "Say what didn't work (the cause and the effect can follow)." => "Опишите, что не сработало (причину и последствие можно добавить позже).",
-        "Send a link to the people you work with. An editor can change everything; a viewer sees it live but cannot change anything. " => "Отправьте ссылку тем, с кем работаете. Редактор может менять всё; читатель видит изменения вживую, но ничего не меняет. ",
+        "Say what didn't work (the cause and the effect can follow)." => {
+            "Опишите, что не сработало (причину и последствие можно добавить позже)."
+        }
+        "Send a link to the people you work with. An editor can change everything; a viewer sees it live but cannot change anything. " => {
+            "Отправьте ссылку тем, с кем работаете. Редактор может менять всё; читатель видит изменения вживую, но ничего не меняет. "
+        }
         "Share this partnership" => "Поделиться партнёрством",
         "Side" => "Сторона",
         "Skip to content" => "Перейти к содержимому",
         "Someone" => "Кто-то",
         "Someone without a name (editor {0})" => "Кто-то без имени (редактор {0})",
-        "Start one: the roadmap, the markets and the quarters you plan together." => "Начните новое: роадмап, рынки и кварталы, которые вы планируете вместе.",
+        "Start one: the roadmap, the markets and the quarters you plan together." => {
+            "Начните новое: роадмап, рынки и кварталы, которые вы планируете вместе."
+        }
         "Starts" => "Начало",
         "Statement of work" => "ТЗ (SOW)",
         "Status" => "Статус",
         "Syncing {0}…" => "Синхронизируется: {0}…",
-        "Tandem cannot open this browser's storage: {0}. Nothing was changed. Check that the browser allows site data, then reload." => "Tandem не может открыть хранилище браузера: {0}. Ничего не изменено. Проверьте, что браузер разрешает сайтам хранить данные, и перезагрузите страницу.",
+        "Tandem cannot open this browser's storage: {0}. Nothing was changed. Check that the browser allows site data, then reload." => {
+            "Tandem не может открыть хранилище браузера: {0}. Ничего не изменено. Проверьте, что браузер разрешает сайтам хранить данные, и перезагрузите страницу."
+        }
         "Target" => "Цель",
         "Term and checkpoints" => "Срок и контрольные точки",
         "Term ends" => "Договор заканчивается",
         "Term starts" => "Договор начинается",
         "Territory" => "Территория",
-        "That is not a Tandem link or recovery key: paste the whole link you were sent." => "Это не ссылка Tandem и не ключ восстановления: вставьте присланную ссылку целиком.",
+        "That is not a Tandem link or recovery key: paste the whole link you were sent." => {
+            "Это не ссылка Tandem и не ключ восстановления: вставьте присланную ссылку целиком."
+        }
         "The browser said: {0}" => "Ответ браузера: {0}",
         "The experiments for the next quarter" => "Эксперименты на следующий квартал",
         "The expiry must be a date from today on." => "Срок действия — дата не раньше сегодняшней.",
@@ -306,32 +380,64 @@ pub fn ru(en: &str) -> Option<&'static str> {
         "The link could not be used: {0}." => "Ссылкой не удалось воспользоваться: {0}.",
         "The link to send" => "Ссылка для отправки",
         "The links could not be loaded: " => "Не удалось загрузить ссылки: ",
-        "The next two weeks, in your time zone ({0}), with each side's local time." => "Ближайшие две недели в вашем часовом поясе ({0}), с местным временем каждой стороны.",
+        "The next two weeks, in your time zone ({0}), with each side's local time." => {
+            "Ближайшие две недели в вашем часовом поясе ({0}), с местным временем каждой стороны."
+        }
         "The pack" => "Пакет обзора",
-        "The relay does not give this browser access to this partnership." => "Сервер не даёт этому браузеру доступа к этому партнёрству.",
-        "The relay does not have it (or no longer shares it with this browser), so it could not be restored. If you exported it, import that file." => "На сервере его нет (или он больше не открывает его этому браузеру), поэтому восстановить его не удалось. Если вы его экспортировали, импортируйте этот файл.",
-        "The relay has every one of these edits, so they are also safe there." => "Все эти правки уже есть на сервере, так что там они тоже в сохранности.",
-        "The secret part of the link is after “#”: it never reaches a server log. Revoke a link and its sessions end at once." => "Секретная часть ссылки стоит после «#»: она не попадает в журналы сервера. Отзовите ссылку — и её сеансы сразу закончатся.",
+        "The relay does not give this browser access to this partnership." => {
+            "Сервер не даёт этому браузеру доступа к этому партнёрству."
+        }
+        "The relay does not have it (or no longer shares it with this browser), so it could not be restored. If you exported it, import that file." => {
+            "На сервере его нет (или он больше не открывает его этому браузеру), поэтому восстановить его не удалось. Если вы его экспортировали, импортируйте этот файл."
+        }
+        "The relay has every one of these edits, so they are also safe there." => {
+            "Все эти правки уже есть на сервере, так что там они тоже в сохранности."
+        }
+        "The secret part of the link is after “#”: it never reaches a server log. Revoke a link and its sessions end at once." => {
+            "Секретная часть ссылки стоит после «#»: она не попадает в журналы сервера. Отзовите ссылку — и её сеансы сразу закончатся."
+        }
         "The target" => "Цель",
         "The threshold" => "Порог",
-        "The working day must end after it starts ({0} – {1})." => "Рабочий день должен заканчиваться позже, чем начинается ({0} – {1}).",
-        "Their working hours never overlap: the least-bad hours are proposed for each day." => "Их рабочие часы не пересекаются: для каждого дня предложены наименее неудобные часы.",
+        "The working day must end after it starts ({0} – {1})." => {
+            "Рабочий день должен заканчиваться позже, чем начинается ({0} – {1})."
+        }
+        "Their working hours never overlap: the least-bad hours are proposed for each day." => {
+            "Их рабочие часы не пересекаются: для каждого дня предложены наименее неудобные часы."
+        }
         "Theme and objectives" => "Тема и цели",
-        "These edits have not reached the relay yet, so this tab holds the only copy." => "Эти правки ещё не дошли до сервера: единственная их копия — в этой вкладке.",
+        "These edits have not reached the relay yet, so this tab holds the only copy." => {
+            "Эти правки ещё не дошли до сервера: единственная их копия — в этой вкладке."
+        }
         "This browser could not save your edits" => "Браузер не смог сохранить ваши правки",
-        "This browser holds a partnership it cannot open: " => "В этом браузере есть партнёрство, которое не удаётся открыть: ",
-        "This browser's access to it has ended, so the relay cannot send it back." => "Доступ этого браузера к нему закончился, поэтому сервер не может его вернуть.",
+        "This browser holds a partnership it cannot open: " => {
+            "В этом браузере есть партнёрство, которое не удаётся открыть: "
+        }
+        "This browser's access to it has ended, so the relay cannot send it back." => {
+            "Доступ этого браузера к нему закончился, поэтому сервер не может его вернуть."
+        }
         "This browser's storage is full" => "Хранилище этого браузера заполнено",
         "This file cannot be imported: " => "Этот файл нельзя импортировать: ",
         "This link has expired." => "Срок действия ссылки истёк.",
-        "This link has expired. Ask the person who sent it for a new one." => "Срок действия ссылки истёк. Попросите у отправителя новую.",
-        "This link is incomplete: the part after “#” is missing. Ask for the link again." => "Ссылка неполная: нет части после «#». Попросите ссылку ещё раз.",
-        "This link is not valid: check that it was copied whole, or ask for it again." => "Ссылка недействительна: проверьте, что она скопирована целиком, или попросите её снова.",
-        "This link was revoked by the partnership's owner." => "Владелец партнёрства отозвал эту ссылку.",
-        "This link was revoked. Ask the person who sent it for a new one." => "Эта ссылка отозвана. Попросите у отправителя новую.",
+        "This link has expired. Ask the person who sent it for a new one." => {
+            "Срок действия ссылки истёк. Попросите у отправителя новую."
+        }
+        "This link is incomplete: the part after “#” is missing. Ask for the link again." => {
+            "Ссылка неполная: нет части после «#». Попросите ссылку ещё раз."
+        }
+        "This link is not valid: check that it was copied whole, or ask for it again." => {
+            "Ссылка недействительна: проверьте, что она скопирована целиком, или попросите её снова."
+        }
+        "This link was revoked by the partnership's owner." => {
+            "Владелец партнёрства отозвал эту ссылку."
+        }
+        "This link was revoked. Ask the person who sent it for a new one." => {
+            "Эта ссылка отозвана. Попросите у отправителя новую."
+        }
         "This partnership cannot be opened: {0}." => "Это партнёрство не открывается: {0}.",
         "This partnership has no quarters." => "В этом партнёрстве нет кварталов.",
-        "This partnership is not available to you: the relay does not have it, or this browser has no link to it. Open the link you were sent (or ask for one)." => "Это партнёрство вам недоступно: его нет на сервере или у этого браузера нет ссылки на него. Откройте присланную ссылку (или попросите её).",
+        "This partnership is not available to you: the relay does not have it, or this browser has no link to it. Open the link you were sent (or ask for one)." => {
+            "Это партнёрство вам недоступно: его нет на сервере или у этого браузера нет ссылки на него. Откройте присланную ссылку (или попросите её)."
+        }
         "This partnership is not in this browser." => "Этого партнёрства нет в этом браузере.",
         "This version cannot be opened: " => "Эту версию не удаётся открыть: ",
         "Threshold" => "Порог",
@@ -339,16 +445,22 @@ pub fn ru(en: &str) -> Option<&'static str> {
         "Title" => "Название",
         "Trend" => "Динамика",
         "Try again" => "Попробовать снова",
-        "Two-letter country codes, separated by commas: RU, US" => "Двухбуквенные коды стран через запятую: RU, US",
+        "Two-letter country codes, separated by commas: RU, US" => {
+            "Двухбуквенные коды стран через запятую: RU, US"
+        }
         "Type the name others should see." => "Введите имя, которое увидят другие.",
         "Unreadable partnership" => "Нечитаемое партнёрство",
         "Usage rights" => "Права на использование",
         "Value" => "Значение",
         "Verdict" => "Вердикт",
         "View as it was after this" => "Посмотреть, как было после этого",
-        "View only: you see the other side's edits live, but cannot change anything." => "Только просмотр: вы видите правки другой стороны вживую, но ничего не можете изменить.",
+        "View only: you see the other side's edits live, but cannot change anything." => {
+            "Только просмотр: вы видите правки другой стороны вживую, но ничего не можете изменить."
+        }
         "Viewer — can only read" => "Читатель — только чтение",
-        "We continue in a market while each of its KPIs meets its threshold. Rates are in percent; costs in the currency of the costs entered." => "Продолжаем на рынке, пока каждый его KPI не ниже порога. Доли — в процентах, затраты — в валюте введённых затрат.",
+        "We continue in a market while each of its KPIs meets its threshold. Rates are in percent; costs in the currency of the costs entered." => {
+            "Продолжаем на рынке, пока каждый его KPI не ниже порога. Доли — в процентах, затраты — в валюте введённых затрат."
+        }
         "What could go wrong" => "Что может пойти не так",
         "What didn't work" => "Что не сработало",
         "What happened this quarter, beyond the numbers" => "Что произошло в квартале, помимо цифр",
@@ -356,9 +468,15 @@ pub fn ru(en: &str) -> Option<&'static str> {
         "What the brand commits to" => "Что бренд обязуется сделать",
         "What the creator asks of the brand" => "О чём автор просит бренд",
         "What the creator commits to" => "Что автор обязуется сделать",
-        "What the next campaign in this market should know" => "Что стоит знать следующей кампании на этом рынке",
-        "What this partnership is for, in a sentence both sides agree on" => "Зачем это партнёрство — одной фразой, с которой согласны обе стороны",
-        "What this quarter is about and what we aim for" => "О чём этот квартал и чего мы хотим достичь",
+        "What the next campaign in this market should know" => {
+            "Что стоит знать следующей кампании на этом рынке"
+        }
+        "What this partnership is for, in a sentence both sides agree on" => {
+            "Зачем это партнёрство — одной фразой, с которой согласны обе стороны"
+        }
+        "What this quarter is about and what we aim for" => {
+            "О чём этот квартал и чего мы хотим достичь"
+        }
         "What to keep doing" => "Что продолжать делать",
         "What we aim for next quarter" => "Чего мы хотим достичь в следующем квартале",
         "What we learned" => "Что мы узнали",
@@ -376,7 +494,9 @@ pub fn ru(en: &str) -> Option<&'static str> {
         "You can edit this partnership" => "Вы можете редактировать это партнёрство",
         "You can view this partnership" => "Вы можете просматривать это партнёрство",
         "You own this partnership" => "Вы владелец этого партнёрства",
-        "Your latest edits to {0} are kept in this tab but are not saved in this browser yet. Tandem tries again with each edit and every 5 seconds." => "Последние правки в партнёрстве {0} хранятся в этой вкладке, но в браузере ещё не сохранены. Tandem пробует снова при каждой правке и каждые 5 секунд.",
+        "Your latest edits to {0} are kept in this tab but are not saved in this browser yet. Tandem tries again with each edit and every 5 seconds." => {
+            "Последние правки в партнёрстве {0} хранятся в этой вкладке, но в браузере ещё не сохранены. Tandem пробует снова при каждой правке и каждые 5 секунд."
+        }
         "Your name, as others see it" => "Ваше имя, как его видят другие",
         "Your partnerships" => "Ваши партнёрства",
         "a conversion needs the date of its rate" => "для пересчёта нужна дата курса",
@@ -393,11 +513,15 @@ pub fn ru(en: &str) -> Option<&'static str> {
         "costs are in" => "затраты указаны в",
         "creator" => "автор",
         "debriefed" => "разбор написан",
-        "e.g. 50% on signing, 50% after the last post" => "например, 50 % при подписании, 50 % после последней публикации",
+        "e.g. 50% on signing, 50% after the last post" => {
+            "например, 50 % при подписании, 50 % после последней публикации"
+        }
         "e.g. Masha Petrova" => "например, Маша Петрова",
         "e.g. Northwind Coffee" => "например, «Кофе Норд»",
         "e.g. Spring drop" => "например, Весенний дроп",
-        "e.g. within 14 days of invoice; outside platforms for RU" => "например, в течение 14 дней после счёта; для RU — вне площадок",
+        "e.g. within 14 days of invoice; outside platforms for RU" => {
+            "например, в течение 14 дней после счёта; для RU — вне площадок"
+        }
         "editor" => "редактор",
         "engagements" => "вовлечения",
         "erid token" => "токен erid",
@@ -408,7 +532,9 @@ pub fn ru(en: &str) -> Option<&'static str> {
         "impressions" => "показы",
         "in" => "в",
         "is zero" => "равно нулю",
-        "its id is not a Tandem document id" => "его идентификатор не похож на идентификатор документа Tandem",
+        "its id is not a Tandem document id" => {
+            "его идентификатор не похож на идентификатор документа Tandem"
+        }
         "link expired" => "ссылка истекла",
         "link revoked" => "ссылка отозвана",
         "months between checkpoints" => "месяцев между контрольными точками",
@@ -444,40 +570,68 @@ pub fn ru(en: &str) -> Option<&'static str> {
         "the file could not be saved: {0}" => "файл не удалось сохранить: {0}",
         "the number" => "число",
         "the number is too large" => "число слишком велико",
-        "the number of quarters must be a whole number from 1 to {0}" => "число кварталов — целое число от 1 до {0}",
+        "the number of quarters must be a whole number from 1 to {0}" => {
+            "число кварталов — целое число от 1 до {0}"
+        }
         "the rate" => "курс",
         "the relay answered {0}" => "сервер ответил {0}",
         "the relay cannot be reached ({0})" => "сервер недоступен ({0})",
         "this partnership has no markets" => "в этом партнёрстве нет рынков",
         "this partnership has no quarters" => "в этом партнёрстве нет кварталов",
         "this partnership is not stored here" => "это партнёрство здесь не хранится",
-        "this partnership is not stored in this browser" => "это партнёрство не хранится в этом браузере",
+        "this partnership is not stored in this browser" => {
+            "это партнёрство не хранится в этом браузере"
+        }
         "view only" => "только просмотр",
         "viewer" => "читатель",
-        "you can read this partnership but not change it" => "вы можете читать это партнёрство, но не менять его",
-        "you can read this partnership but not change it, so a copy cannot be merged into it" => "вы можете читать это партнёрство, но не менять его, поэтому копию нельзя с ним объединить",
-        "{0} ({1}) in {2}, campaign over campaign; threshold {3}." => "{0} ({1}), {2}, по кампаниям; порог {3}.",
+        "you can read this partnership but not change it" => {
+            "вы можете читать это партнёрство, но не менять его"
+        }
+        "you can read this partnership but not change it, so a copy cannot be merged into it" => {
+            "вы можете читать это партнёрство, но не менять его, поэтому копию нельзя с ним объединить"
+        }
+        "{0} ({1}) in {2}, campaign over campaign; threshold {3}." => {
+            "{0} ({1}), {2}, по кампаниям; порог {3}."
+        }
         "{0} is too large" => "{0}: слишком большое значение",
         "{0} must be a number, not “{1}”" => "{0}: нужно число, а не «{1}»",
         "{0} must be a whole number, not “{1}”" => "{0}: нужно целое число, а не «{1}»",
         "{0} not yet on the relay" => "{0} ещё не на сервере",
         "{0} of {1}" => "{0} из {1}",
         "{0} per campaign in {1}" => "{0} по кампаниям, {1}",
-        "{0} was no longer in this browser's storage: the browser cleared or evicted it." => "Партнёрства {0} больше нет в хранилище этого браузера: браузер очистил или вытеснил его.",
+        "{0} was no longer in this browser's storage: the browser cleared or evicted it." => {
+            "Партнёрства {0} больше нет в хранилище этого браузера: браузер очистил или вытеснил его."
+        }
         "{0}, {1}" => "{0}, {1}",
         "{0}: {1}" => "{0}: {1}",
         "{0}: {1} in {2}" => "{0}: {1} ({2})",
         "{0}: {1} now" => "{0}: сейчас {1}",
-        "{0}: “{1}” is not an amount: write it like 1234.50" => "{0}: «{1}» — не сумма: пишите как 1234,50",
-        "“{0}” is not a currency code: use three letters, such as RUB or USD" => "«{0}» — не код валюты: нужны три буквы, например RUB или USD",
-        "“{0}” is not a date: write it as 2027-03-31" => "«{0}» — не дата: пишите как 2027-03-31",
-        "“{0}” is not a list of markets: use two-letter country codes separated by commas, such as RU, US" => "«{0}» — не список рынков: укажите двухбуквенные коды стран через запятую, например RU, US",
+        "{0}: “{1}” is not an amount: write it like 1234.50" => {
+            "{0}: «{1}» — не сумма: пишите как 1234,50"
+        }
+        "“{0}” is not a currency code: use three letters, such as RUB or USD" => {
+            "«{0}» — не код валюты: нужны три буквы, например RUB или USD"
+        }
+        "“{0}” is not a date: write it as 2027-03-31" => {
+            "«{0}» — не дата: пишите как 2027-03-31"
+        }
+        "“{0}” is not a list of markets: use two-letter country codes separated by commas, such as RU, US" => {
+            "«{0}» — не список рынков: укажите двухбуквенные коды стран через запятую, например RU, US"
+        }
         "“{0}” is not a partnership link." => "«{0}» — не ссылка на партнёрство.",
-        "“{0}” is not a quarter: write it like 2027-Q1" => "«{0}» — не квартал: пишите как 2027-Q1",
-        "“{0}” is not a time of day: write it like 09:00." => "«{0}» — не время суток: пишите как 09:00.",
-        "“{0}” is not an IANA time zone: write it like Europe/Moscow or America/New_York." => "«{0}» — не часовой пояс IANA: пишите как Europe/Moscow или America/New_York.",
+        "“{0}” is not a quarter: write it like 2027-Q1" => {
+            "«{0}» — не квартал: пишите как 2027-Q1"
+        }
+        "“{0}” is not a time of day: write it like 09:00." => {
+            "«{0}» — не время суток: пишите как 09:00."
+        }
+        "“{0}” is not an IANA time zone: write it like Europe/Moscow or America/New_York." => {
+            "«{0}» — не часовой пояс IANA: пишите как Europe/Moscow или America/New_York."
+        }
         "○ Connecting…" => "○ Подключаемся…",
-        "○ Offline — edits are kept in this browser" => "○ Нет связи — правки хранятся в этом браузере",
+        "○ Offline — edits are kept in this browser" => {
+            "○ Нет связи — правки хранятся в этом браузере"
+        }
         "○ Offline — retrying in {0} s" => "○ Нет связи — повтор через {0} с",
         "● Connected" => "● Подключено",
         _ => return None,

@@ -1,7 +1,6 @@
 //! The roadmap tab: the larger goal, then one section per quarter.
 
 use leptos::prelude::*;
-
 use tandem_domain::document::Prose;
 
 use super::{collab_text::CollabTextarea, quarter_section::QuarterSection};
