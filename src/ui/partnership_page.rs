@@ -260,13 +260,28 @@ fn Tabs() -> impl IntoView {
             })
             .unwrap_or(Tab::Roadmap),
     );
+    // The roadmap, the first tab, keeps the plain address.
     Effect::new(move |_| {
-        let hash = format!("#tab-{}", current.get().id());
-        if let Some(w) = web_sys::window()
-            && w.location().hash().ok().as_deref() != Some(hash.as_str())
+        let tab = current.get();
+        let Some(w) = web_sys::window() else {
+            return;
+        };
+        let now = w.location().hash().unwrap_or_default();
+        let wanted = if tab == Tab::Roadmap {
+            String::new()
+        } else {
+            format!("#tab-{}", tab.id())
+        };
+        if now != wanted
             && let Ok(history) = w.history()
         {
-            let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&hash));
+            let path = w.location().pathname().unwrap_or_default();
+            let search = w.location().search().unwrap_or_default();
+            let _ = history.replace_state_with_url(
+                &wasm_bindgen::JsValue::NULL,
+                "",
+                Some(&format!("{path}{search}{wanted}")),
+            );
         }
     });
     let on_key = move |ev: leptos::ev::KeyboardEvent| {

@@ -179,7 +179,10 @@ test('a browser set to Russian opens Tandem in Russian', async () => {
     const page = await context.newPage();
     await page.goto(relay.url);
     await eventually(() => page.evaluate(() => document.documentElement.lang), (l) => l === 'ru', { what: 'Russian by default' });
-    assert.match(await page.locator('main').innerText(), /Ваши партнёрства|В этом браузере пока нет партнёрств/);
+    // Once the partnerships are open, home speaks Russian.
+    await page.getByTestId('new-partnership').waitFor();
+    assert.match(await page.locator('main').innerText(), /Ваши партнёрства/);
+    assert.match(await page.getByTestId('new-partnership').innerText(), /Новое партнёрство/);
     assert.equal(await page.getByTestId('lang-switch').getByRole('button', { name: 'Русский' }).getAttribute('aria-pressed'), 'true');
     await context.close();
   } finally {
