@@ -7,7 +7,7 @@ import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync }
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  startRelay, launchBrowser, watchErrors, eventually, createPartnership, inviteLink, openLink, ROOT, OUTPUT,
+  startRelay, launchBrowser, watchErrors, eventually, createPartnership, inviteLink, openLink, ROOT, OUTPUT, shellCached,
 } from './support.mjs';
 
 let browser;
@@ -16,17 +16,6 @@ after(async () => { await browser?.close(); });
 
 const theme = (page) => page.getByTestId('theme-2027-Q1').inputValue();
 
-/** Waits until the service worker controls the page and has cached the app's WASM. */
-async function shellCached(page) {
-  await page.evaluate(() => navigator.serviceWorker.ready);
-  await eventually(() => page.evaluate(async () => {
-    const cache = await caches.open('tandem-shell-v1');
-    return (await cache.keys()).map((r) => r.url);
-  }), (urls) => urls.some((u) => u.endsWith('_bg.wasm')) && urls.some((u) => u.endsWith('/')),
-  { timeout: 10000, what: 'the app shell is cached' });
-  await eventually(() => page.evaluate(() => !!navigator.serviceWorker.controller), (c) => c,
-    { timeout: 10000, what: 'the service worker controls the page' });
-}
 
 test('with no network a reload opens the app, an edit is saved, and it syncs when the network returns', async () => {
   const relay = await startRelay();

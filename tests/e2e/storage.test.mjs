@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as Automerge from '@automerge/automerge';
 import {
-  startRelay, launchBrowser, watchErrors, eventually, createPartnership, freePort, OUTPUT,
+  startRelay, launchBrowser, watchErrors, eventually, createPartnership, freePort, OUTPUT, shellCached,
 } from './support.mjs';
 
 let browser;
@@ -19,18 +19,6 @@ after(async () => { await browser?.close(); });
 const theme = (page) => page.getByTestId('theme-2027-Q1').inputValue();
 const text = (locator) => locator.innerText();
 
-/** Waits until the service worker controls the page and has cached the app (so a reload
- * with no network proves what this browser itself stored). */
-async function shellCached(page) {
-  await page.evaluate(() => navigator.serviceWorker.ready);
-  await eventually(() => page.evaluate(async () => {
-    const cache = await caches.open('tandem-shell-v1');
-    return (await cache.keys()).map((r) => r.url);
-  }), (urls) => urls.some((u) => u.endsWith('_bg.wasm')) && urls.some((u) => u.endsWith('/')),
-  { timeout: 10000, what: 'the app shell is cached' });
-  await eventually(() => page.evaluate(() => !!navigator.serviceWorker.controller), (c) => c,
-    { timeout: 10000, what: 'the service worker controls the page' });
-}
 
 async function allOnRelay(page) {
   await eventually(() => text(page.getByTestId('sync-state')), (t) => t === 'All changes are on the relay',

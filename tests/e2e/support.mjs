@@ -196,3 +196,16 @@ export async function setName(page, name, side) {
   await page.getByTestId('my-side').selectOption(side);
   await page.getByTestId('name-form').getByRole('button', { name: 'Save' }).click();
 }
+
+/** Waits until the service worker controls the page and has cached the app (so a reload
+ * with no network proves what this browser itself stored). */
+export async function shellCached(page) {
+  await page.evaluate(() => navigator.serviceWorker.ready);
+  await eventually(() => page.evaluate(async () => {
+    const cache = await caches.open('tandem-shell-v1');
+    return (await cache.keys()).map((r) => r.url);
+  }), (urls) => urls.some((u) => u.endsWith('_bg.wasm')) && urls.some((u) => u.endsWith('/')),
+  { timeout: 10000, what: 'the app shell is cached' });
+  await eventually(() => page.evaluate(() => !!navigator.serviceWorker.controller), (c) => c,
+    { timeout: 10000, what: 'the service worker controls the page' });
+}
