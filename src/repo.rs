@@ -134,8 +134,12 @@ struct Inner {
 #[derive(Clone)]
 pub struct Repo(Rc<Inner>);
 
-/// The session's view of the documents: each behind its own `RefCell`.
-struct DocsView<'a>(&'a BTreeMap<DocumentId, SharedDoc>);
+/// The session's view of the documents (each behind its own `RefCell`), and the heads
+/// the relay last reported holding of each.
+struct DocsView<'a> {
+    docs: &'a BTreeMap<DocumentId, SharedDoc>,
+    relay_heads: &'a BTreeMap<DocumentId, Vec<ChangeHash>>,
+}
 
 impl Documents for DocsView<'_> {
     fn with_doc<R>(
@@ -143,7 +147,7 @@ impl Documents for DocsView<'_> {
         id: &DocumentId,
         f: impl FnOnce(&mut automerge::AutoCommit) -> R,
     ) -> Option<R> {
-        let shared = self.0.get(id)?;
+        let shared = self.docs.get(id)?;
         let mut local = shared.try_borrow_mut().ok()?;
         Some(f(local.doc.automerge_mut()))
     }
@@ -151,6 +155,14 @@ impl Documents for DocsView<'_> {
     fn create(&mut self, _: &DocumentId) -> bool {
         // A browser only syncs partnerships it already holds.
         false
+    }
+
+    /// What the relay last said it holds (kept across reloads): where this browser holds
+    /// those changes too, a reconnection syncs only what came after them. Without this, the
+    /// first exchange after opening a partnership with years of keystrokes walked all of
+    /// them — half a second a message in the browser, with the page frozen.
+    fn remembered_shared_heads(&mut self, id: &DocumentId) -> Vec<ChangeHash> {
+        self.relay_heads.get(id).cloned().unwrap_or_default()
     }
 }
 
@@ -1194,8 +1206,19 @@ impl Repo {
     fn run_session(&self, step: impl FnOnce(&mut Session, &mut DocsView<'_>) -> Vec<Effect>) {
         let effects = {
             let mut net = self.0.net.borrow_mut();
+            let Net {
+                session,
+                relay_heads,
+                ..
+            } = &mut *net;
             let docs = self.0.docs.borrow();
-            step(&mut net.session, &mut DocsView(&docs))
+            step(
+                session,
+                &mut DocsView {
+                    docs: &docs,
+                    relay_heads,
+                },
+            )
         };
         self.apply(effects);
     }

@@ -39,6 +39,37 @@ pub trait Documents {
     /// them into (a relay does) and return true, or return false to answer
     /// `doc-unavailable`.
     fn create(&mut self, id: &DocumentId) -> bool;
+    /// Heads this peer and the remote at the other end of its connections were both known
+    /// to hold when they last synced the document (automerge-repo keeps the same thing as
+    /// its saved "sync state"). A new connection starts from them instead of from nothing,
+    /// so its first messages carry only what changed since — not a filter over the whole
+    /// history, which for a years-long document costs every peer a walk of every change.
+    /// Heads the document does not hold (lost or never received) are ignored, and a
+    /// remote that no longer holds them answers with a reset; so a wrong or stale answer
+    /// costs only the full walk. The default remembers nothing.
+    fn remembered_shared_heads(&mut self, id: &DocumentId) -> Vec<automerge::ChangeHash> {
+        let _ = id;
+        Vec::new()
+    }
+}
+
+/// A fresh sync state for a document, starting from the heads both sides were known to
+/// share when that is still true of this peer's copy.
+fn initial_state(docs: &mut impl Documents, id: &DocumentId) -> automerge::sync::State {
+    let mut state = automerge::sync::State::new();
+    let remembered = docs.remembered_shared_heads(id);
+    if remembered.is_empty() {
+        return state;
+    }
+    let held = docs.with_doc(id, |doc| {
+        remembered
+            .iter()
+            .all(|h| doc.get_change_meta_by_hash(h).is_some())
+    });
+    if held == Some(true) {
+        state.shared_heads = remembered;
+    }
+    state
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -296,7 +327,10 @@ impl Session {
         let Some(target_id) = c.remote().cloned() else {
             return;
         };
-        let state = c.docs.entry(document).or_default();
+        let state = c
+            .docs
+            .entry(document)
+            .or_insert_with(|| initial_state(docs, &document));
         let generated = docs.with_doc(&document, |doc| {
             let empty = doc.get_heads().is_empty();
             doc.sync().generate_sync_message(state).map(|m| (empty, m))
@@ -615,7 +649,10 @@ impl Session {
         let Some(c) = self.conns.get_mut(&conn) else {
             return;
         };
-        let state = c.docs.entry(document).or_default();
+        let state = c
+            .docs
+            .entry(document)
+            .or_insert_with(|| initial_state(docs, &document));
         let applied = docs.with_doc(&document, |doc| {
             let before = doc.get_heads();
             let received = doc.sync().receive_sync_message(state, message);
