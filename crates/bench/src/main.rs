@@ -162,6 +162,59 @@ fn keystrokes_as_prose(doc: &mut PartnershipDoc, n: usize) -> Result<Vec<f64>> {
     Ok(samples)
 }
 
+/// What one received sync message costs on this document, once two replicas are in sync:
+/// one side makes an edit, the message goes across, the reply comes back; the time of
+/// each `receive_sync_message` (median over `rounds` keystrokes, both directions).
+fn sync_receive(bytes: &[u8], rounds: usize) -> Result<f64> {
+    use automerge::{
+        sync::{Message, State, SyncDoc},
+        transaction::Transactable,
+    };
+    let options = || LoadOptions::new().text_encoding(TextEncoding::Utf8CodeUnit);
+    let mut a = AutoCommit::load_with_options(bytes, options())?;
+    let mut b = AutoCommit::load_with_options(bytes, options())?;
+    let (mut sa, mut sb) = (State::new(), State::new());
+    let mut samples = Vec::new();
+    let exchange = |from: &mut AutoCommit,
+                    fs: &mut State,
+                    to: &mut AutoCommit,
+                    ts: &mut State,
+                    samples: &mut Vec<f64>|
+     -> Result<bool> {
+        let Some(msg) = from.sync().generate_sync_message(fs) else {
+            return Ok(false);
+        };
+        let msg = Message::decode(&msg.encode())?;
+        let started = Instant::now();
+        to.sync().receive_sync_message(ts, msg)?;
+        samples.push(ms(started.elapsed()));
+        Ok(true)
+    };
+    // In sync first (the first rounds walk everything: not what is measured).
+    for _ in 0..10 {
+        let x = exchange(&mut a, &mut sa, &mut b, &mut sb, &mut Vec::new())?;
+        let y = exchange(&mut b, &mut sb, &mut a, &mut sa, &mut Vec::new())?;
+        if !x && !y {
+            break;
+        }
+    }
+    for i in 0..rounds {
+        a.put(automerge::ROOT, "bench-sync", i as i64)?;
+        a.commit();
+        for _ in 0..4 {
+            let x = exchange(&mut a, &mut sa, &mut b, &mut sb, &mut samples)?;
+            let y = exchange(&mut b, &mut sb, &mut a, &mut sa, &mut samples)?;
+            if !x && !y {
+                break;
+            }
+        }
+    }
+    if a.get_heads() != b.get_heads() {
+        return Err(anyhow!("the two replicas did not converge"));
+    }
+    Ok(median(samples))
+}
+
 fn native(
     trace: &Trace,
     save: Option<PathBuf>,
@@ -229,6 +282,7 @@ fn native(
             .collect(),
     );
 
+    let sync_receive_ms = sync_receive(&bytes, 50)?;
     let (samples, increment_bytes) = keystrokes_through_domain(&mut partnership, keystrokes)?;
     let prose = keystrokes_as_prose(&mut partnership, keystrokes)?;
     let prose_mean = prose.iter().sum::<f64>() / prose.len().max(1) as f64;
@@ -259,9 +313,10 @@ fn native(
         "prose_keystroke_mean_ms": (prose_mean * 1000.0).round() / 1000.0,
         "prose_keystroke_p99_ms": percentile(&prose, 99.0),
         "keystroke_increment_bytes": increment_bytes,
+        "sync_receive_ms": sync_receive_ms,
     });
     println!(
-        "native: apply {} ms, save {save_ms} ms, load {load_ms} ms, open as a partnership {open_ms} ms (hydrate {hydrate_ms} ms), {} bytes; keystroke through the domain {:.2} ms mean, {} ms p99, {:.0} bytes an increment; as prose (set_prose) {prose_mean:.3} ms mean",
+        "native: apply {} ms, save {save_ms} ms, load {load_ms} ms, open as a partnership {open_ms} ms (hydrate {hydrate_ms} ms), {} bytes; keystroke through the domain {:.2} ms mean, {} ms p99, {:.0} bytes an increment; as prose (set_prose) {prose_mean:.3} ms mean; a sync message received {sync_receive_ms} ms (median)",
         ms(apply),
         bytes.len(),
         keystroke_mean,
