@@ -279,3 +279,25 @@ async fn shutdown_closes_open_sync_sockets_with_a_close_frame() {
         "told why: {messages:?}"
     );
 }
+
+#[tokio::test]
+async fn a_reader_who_asks_before_the_writer_brings_the_document_gets_it_when_it_arrives() {
+    let app = app_dir();
+    let (_dir, data) = scratch();
+    let id = DocumentId::from_bytes([8; 16]);
+    let relay = RunningRelay::start(&data, app.path()).await;
+    let alice = relay.owner_of(id).await;
+    let bob = relay.guest(&alice, id, "viewer").await;
+
+    // Bob opens his link first: the relay has nothing yet and says so.
+    let mut b = Client::connect(&bob, "bob").await;
+    b.share(id, AutoCommit::new()).await;
+    b.pump_until(WAIT, |c| c.unavailable.contains(&id)).await;
+
+    // Alice brings the document; Bob, still connected, receives it without asking again.
+    let mut a = Client::connect(&alice, "alice").await;
+    a.share(id, doc_with("Roadmap 2027")).await;
+    a.settle(Duration::from_millis(200)).await;
+    b.pump_until(WAIT, |c| has_notes(c, id, "Roadmap 2027")).await;
+    relay.stop().await;
+}
