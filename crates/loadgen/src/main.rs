@@ -9,6 +9,7 @@
 //!
 //! # Layout
 //! - `peer`: one simulated person (socket, sync session, document, edits, measurements)
+//! - `light`: the sync protocol of a light peer (its own edits only, no replica)
 //! - `workload`: one run against a fresh server, and what it measured
 //! - `target`: starting, admitting peers to, measuring and stopping each server
 //! - `http`: the relay's two setup calls
@@ -16,6 +17,7 @@
 //! - `sweep`: stepping P up to each server's saturation point, and the table
 
 mod http;
+mod light;
 mod peer;
 mod proc_stats;
 mod sweep;
@@ -26,6 +28,7 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use peer::PeersMode;
 use target::{Kind, Launch};
 use workload::Workload;
 
@@ -71,6 +74,12 @@ struct Common {
     /// Before each run, wait up to this many seconds for the machine to go idle (0: don't).
     #[arg(long, global = true, env = "LOAD_QUIET_WAIT", default_value_t = 0.0)]
     quiet_wait: f64,
+    /// What each simulated peer is: `full` keeps an Automerge replica of the document and
+    /// applies every change (as the app does; the generator saturates first on few
+    /// cores); `light` keeps only its own edits, reads who wrote each received change
+    /// without applying it, and answers as a caught-up peer (see `src/light.rs`).
+    #[arg(long, global = true, env = "LOAD_PEERS_MODE", value_enum, default_value_t = PeersMode::Full)]
+    peers_mode: PeersMode,
     /// Write the results as JSON here.
     #[arg(long, global = true)]
     json: Option<PathBuf>,
@@ -160,6 +169,7 @@ fn main() -> anyhow::Result<()> {
         p99_budget_ms: c.p99_budget_ms,
         client_threads: c.client_threads.max(1),
         quiet_wait_seconds: c.quiet_wait,
+        mode: c.peers_mode,
     };
     let output = runtime.block_on(async {
         match cli.mode {

@@ -1,6 +1,11 @@
 //! One simulated person: a WebSocket to the server, a tandem-sync session, a copy of one
 //! document, and a small edit every `1 / rate` seconds.
 //!
+//! Two kinds ([`PeersMode`]): a *full* peer keeps a replica of the whole document and
+//! syncs it with Automerge; a *light* peer keeps no document after the first sync, builds
+//! its changes itself and speaks the same protocol by hand (see `light`). Both connect,
+//! join and make the first sync (of the seed) through the tandem-sync session.
+//!
 //! An edit writes two keys of the document root: `p<n>` (this peer's edit counter) and
 //! `t<n>` (when it was made, in µs since the run's epoch). The other peers on the document
 //! notice the counter move when their copy changes; every edit it skipped over arrived
@@ -17,8 +22,10 @@ use std::{
 
 use automerge::{AutoCommit, ROOT, ReadDoc, transaction::Transactable};
 use futures_util::{SinkExt, StreamExt};
+use serde::Serialize;
 use tandem_domain::document_id::DocumentId;
 use tandem_sync::{
+    message::Message,
     peer_id::PeerId,
     session::{ConnId, Documents, Effect, Role, Session},
 };
@@ -28,6 +35,21 @@ use tokio::{
     time::{Instant as TokioInstant, MissedTickBehavior},
 };
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream, tungstenite::Message as Ws};
+
+use crate::light::{self, LightSync};
+
+/// How much of a real peer each simulated peer is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum PeersMode {
+    /// A full replica: applies every change it receives and syncs with Automerge, as the
+    /// app does. The generator's cost grows with P × (peers per document).
+    Full,
+    /// Keeps no replica: builds each edit's change itself (on the heads the server
+    /// announced), reads who wrote each received change without applying it, and answers
+    /// as a caught-up peer. The server sees the traffic of caught-up real peers.
+    Light,
+}
 
 const CONN: ConnId = ConnId(1);
 /// How long connecting, the handshake and the first sync may take.
@@ -42,6 +64,10 @@ pub struct Shared {
     pub final_count: Vec<AtomicU64>,
     /// Peers that have seen every edit of every other peer on their document.
     pub caught_up: AtomicUsize,
+    /// Bytes of binary frames all peers have received, and edits delivered, so far (read
+    /// over the run to see whether the bytes per delivery stay flat).
+    pub received_bytes: AtomicU64,
+    pub delivered: AtomicU64,
 }
 
 impl Shared {
@@ -51,6 +77,8 @@ impl Shared {
             sent: (0..peers).map(|_| Mutex::new(Vec::new())).collect(),
             final_count: (0..peers).map(|_| AtomicU64::new(u64::MAX)).collect(),
             caught_up: AtomicUsize::new(0),
+            received_bytes: AtomicU64::new(0),
+            delivered: AtomicU64::new(0),
         }
     }
 
@@ -77,6 +105,7 @@ pub struct Spec {
     pub seed: AutoCommit,
     /// Edits per second.
     pub rate: f64,
+    pub mode: PeersMode,
 }
 
 /// What a peer measured.
@@ -90,6 +119,15 @@ pub struct Outcome {
     /// Edit-to-delivery latency of each delivered edit, µs.
     pub latencies_us: Vec<u32>,
     pub errors: Vec<String>,
+    /// Bytes of binary frames received.
+    pub received_bytes: u64,
+    /// Light peers: changes received from other peers, those received before (the server
+    /// sent them again), the peer's own changes sent back to it, and whole documents.
+    pub changes_received: u64,
+    pub duplicate_changes: u64,
+    pub own_changes_back: u64,
+    pub whole_documents: u64,
+    pub unverified_documents: u64,
 }
 
 type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
@@ -121,6 +159,9 @@ struct Peer {
     counter: u64,
     outcome: Outcome,
     caught_up: bool,
+    /// Light peers, once the first sync is done: the hand-made side of the protocol, and
+    /// the server's peer id to address it to.
+    light: Option<(LightSync, PeerId)>,
 }
 
 /// Connects, joins and syncs the seed; reports on `ready`; waits for the schedule; edits
@@ -202,9 +243,13 @@ impl Peer {
             .filter(|&&n| n != index)
             .map(|&n| (n, format!("p{n}")))
             .collect();
+        let mut doc = std::mem::take(&mut spec.seed);
+        if spec.mode == PeersMode::Light {
+            doc.set_actor(light::actor_for(index));
+        }
         let docs = OneDoc {
             id: spec.document,
-            doc: std::mem::take(&mut spec.seed),
+            doc,
         };
         let mut peer = Peer {
             seen: vec![0; watched.len()],
@@ -217,6 +262,7 @@ impl Peer {
             counter: 0,
             outcome: Outcome::default(),
             caught_up: false,
+            light: None,
         };
         let effects = peer.session.connect(CONN, Role::Initiator);
         peer.apply(effects).await;
@@ -236,6 +282,24 @@ impl Peer {
         }
         if !peer.outcome.errors.is_empty() {
             return Err(fail("first sync", &peer.last_error()));
+        }
+        if peer.spec.mode == PeersMode::Light {
+            let server = peer
+                .session
+                .remote(CONN)
+                .cloned()
+                .ok_or_else(|| fail("first sync", &"no server peer id"))?;
+            let max_op = peer
+                .docs
+                .doc
+                .get_changes(&[])
+                .iter()
+                .map(|c| c.max_op())
+                .max();
+            peer.light = Some((
+                LightSync::new(light::actor_for(index), want, max_op.unwrap_or(0)),
+                server,
+            ));
         }
         Ok(peer)
     }
@@ -281,9 +345,16 @@ impl Peer {
             log.push(now);
         }
         let index = self.spec.index;
-        let doc = &mut self.docs.doc;
         let counter = i64::try_from(self.counter).unwrap_or(i64::MAX);
         let stamp = i64::try_from(now).unwrap_or(i64::MAX);
+        if let Some((light, _)) = &mut self.light {
+            let message =
+                light.edit(&[(format!("p{index}"), counter), (format!("t{index}"), stamp)]);
+            self.outcome.sent += 1;
+            self.send_sync(message).await;
+            return;
+        }
+        let doc = &mut self.docs.doc;
         let written = doc
             .put(ROOT, format!("p{index}"), counter)
             .and_then(|()| doc.put(ROOT, format!("t{index}"), stamp));
@@ -297,12 +368,136 @@ impl Peer {
         self.apply(effects).await;
     }
 
+    /// Light peers: sends an Automerge sync message for the document to the server.
+    async fn send_sync(&mut self, message: automerge::sync::Message) {
+        let Some((_, server)) = &self.light else {
+            return;
+        };
+        let frame = Message::Sync {
+            sender_id: self.spec.peer_id.clone(),
+            target_id: server.clone(),
+            document_id: self.spec.document,
+            data: message.encode(),
+        };
+        if let Err(e) = self.socket.send(Ws::Binary(frame.encode().into())).await {
+            self.outcome.errors.push(format!("send: {e}"));
+        }
+    }
+
+    /// Light peers: a frame from the server. Sync messages are read here without touching
+    /// the document; anything else goes through the session as for a full peer.
+    async fn receive_light(&mut self, bytes: &[u8]) {
+        let message = match Message::decode(bytes) {
+            Ok(m) => m,
+            Err(e) => {
+                self.outcome
+                    .errors
+                    .push(format!("the server sent a malformed message: {e}"));
+                return;
+            }
+        };
+        let data = match message {
+            Message::Sync {
+                document_id, data, ..
+            } if document_id == self.spec.document => data,
+            other => {
+                let effects = self.session.handle(CONN, other, &mut self.docs);
+                self.apply(effects).await;
+                return;
+            }
+        };
+        let sync = match automerge::sync::Message::decode(&data) {
+            Ok(m) => m,
+            Err(e) => {
+                self.outcome
+                    .errors
+                    .push(format!("the server sent a malformed sync message: {e}"));
+                return;
+            }
+        };
+        match light::changes_in(&sync) {
+            Ok(carried) => {
+                self.outcome.whole_documents += carried.whole_documents as u64;
+                self.outcome.unverified_documents += carried.unverified_documents as u64;
+                let now = self.shared.micros();
+                let whole = carried.whole_documents > 0;
+                for change in carried.changes {
+                    if let Some((light, _)) = &mut self.light {
+                        light.saw(&change);
+                    }
+                    self.note(light::peer_of(&change.actor), change.seq, now, whole);
+                }
+            }
+            Err(e) => self
+                .outcome
+                .errors
+                .push(format!("the server sent a change that does not parse: {e}")),
+        }
+        let Some((light, _)) = &mut self.light else {
+            return;
+        };
+        if let Some(reply) = light.receive(&sync) {
+            self.send_sync(reply).await;
+        }
+    }
+
+    /// Light peers: a received change, edit `seq` of peer `from` (`None`: the seed).
+    /// Counted like [`Peer::observe`]: every edit up to `seq` has arrived.
+    fn note(&mut self, from: Option<usize>, seq: u64, now: u64, in_whole_document: bool) {
+        let Some(from) = from else { return };
+        if from == self.spec.index {
+            if !in_whole_document {
+                self.outcome.own_changes_back += 1;
+            }
+            return;
+        }
+        let Some(slot) = self.watched.iter().position(|(other, _)| *other == from) else {
+            return;
+        };
+        let last = self.seen[slot];
+        if seq <= last {
+            if !in_whole_document {
+                self.outcome.duplicate_changes += 1;
+            }
+            return;
+        }
+        self.outcome.changes_received += 1;
+        self.record(slot, last, seq, now);
+    }
+
+    /// Edits `last + 1 ..= counter` of the watched peer in `slot` have arrived at `now`.
+    fn record(&mut self, slot: usize, last: u64, counter: u64, now: u64) {
+        let other = self.watched[slot].0;
+        if let Ok(log) = self.shared.sent[other].lock() {
+            for k in last..counter {
+                let sent_at = log.get(usize::try_from(k).unwrap_or(usize::MAX)).copied();
+                let latency = now.saturating_sub(sent_at.unwrap_or(now));
+                self.outcome
+                    .latencies_us
+                    .push(u32::try_from(latency).unwrap_or(u32::MAX));
+            }
+        }
+        self.outcome.delivered += counter - last;
+        self.shared
+            .delivered
+            .fetch_add(counter - last, Ordering::Relaxed);
+        self.seen[slot] = counter;
+    }
+
     /// Reads one frame and acts on it; false once the connection is gone.
     async fn read_one(&mut self) -> bool {
         match self.socket.next().await {
             Some(Ok(Ws::Binary(bytes))) => {
-                let effects = self.session.receive(CONN, &bytes, &mut self.docs);
-                self.apply(effects).await;
+                self.outcome.received_bytes += bytes.len() as u64;
+                self.shared
+                    .received_bytes
+                    .fetch_add(bytes.len() as u64, Ordering::Relaxed);
+                if self.light.is_some() {
+                    self.receive_light(&bytes).await;
+                } else {
+                    let effects = self.session.receive(CONN, &bytes, &mut self.docs);
+                    self.apply(effects).await;
+                }
                 true
             }
             Some(Ok(Ws::Close(frame))) => {
@@ -355,26 +550,15 @@ impl Peer {
     /// The document changed: which of the other peers' edits does it now show?
     fn observe(&mut self) {
         let now = self.shared.micros();
-        for (slot, (other, key)) in self.watched.iter().enumerate() {
-            let counter = match self.docs.doc.get(ROOT, key.as_str()) {
+        for slot in 0..self.watched.len() {
+            let counter = match self.docs.doc.get(ROOT, self.watched[slot].1.as_str()) {
                 Ok(Some((value, _))) => value.as_u64().unwrap_or(0),
                 _ => 0,
             };
             let last = self.seen[slot];
-            if counter <= last {
-                continue;
+            if counter > last {
+                self.record(slot, last, counter, now);
             }
-            if let Ok(log) = self.shared.sent[*other].lock() {
-                for k in last..counter {
-                    let sent_at = log.get(usize::try_from(k).unwrap_or(usize::MAX)).copied();
-                    let latency = now.saturating_sub(sent_at.unwrap_or(now));
-                    self.outcome
-                        .latencies_us
-                        .push(u32::try_from(latency).unwrap_or(u32::MAX));
-                }
-            }
-            self.outcome.delivered += counter - last;
-            self.seen[slot] = counter;
         }
     }
 

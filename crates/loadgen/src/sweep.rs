@@ -10,6 +10,7 @@
 use serde::Serialize;
 
 use crate::{
+    peer::PeersMode,
     target::{Kind, Launch},
     workload::{self, Measured, Workload},
 };
@@ -35,6 +36,7 @@ pub struct Point {
 
 #[derive(Debug, Serialize)]
 pub struct Report {
+    pub peers_mode: PeersMode,
     pub budget_p99_ms: f64,
     pub rate_per_peer: f64,
     pub seconds_per_level: f64,
@@ -141,6 +143,7 @@ pub async fn run(
         _ => true,
     });
     let report = Report {
+        peers_mode: template.mode,
         budget_p99_ms: template.p99_budget_ms,
         rate_per_peer: template.rate,
         seconds_per_level: template.seconds,
@@ -185,6 +188,33 @@ pub fn print_one(m: &Measured) {
             ""
         }
     );
+    let flow: Vec<String> = m
+        .bytes_per_delivery_timeline
+        .iter()
+        .map(|(t, b)| format!("{t:.0}s {b:.0}"))
+        .collect();
+    println!(
+        "      {} peers: received {:.1} MiB, {:.0} B per edit delivered (over the run: {}){}",
+        match m.peers_mode {
+            PeersMode::Full => "full-replica",
+            PeersMode::Light => "light",
+        },
+        m.received_mib,
+        m.received_bytes_per_delivery,
+        flow.join(", "),
+        if m.peers_mode == PeersMode::Light {
+            format!(
+                "; changes received {}, again {}, own sent back {}, whole documents {} ({} failed the heads check)",
+                m.changes_received,
+                m.duplicate_changes,
+                m.own_changes_back,
+                m.whole_documents,
+                m.unverified_documents
+            )
+        } else {
+            String::new()
+        }
+    );
     for e in &m.error_samples {
         println!("      error: {e}");
     }
@@ -225,8 +255,15 @@ fn cell(m: &Option<Measured>) -> String {
 fn print_table(r: &Report) {
     println!();
     println!(
-        "Relay under load: {} edits/s per peer, {} peers per document, {} s per level, p99 budget {} ms",
-        r.rate_per_peer, r.peers_per_document, r.seconds_per_level, r.budget_p99_ms
+        "Relay under load: {} edits/s per peer, {} peers per document, {} s per level, p99 budget {} ms, {} peers",
+        r.rate_per_peer,
+        r.peers_per_document,
+        r.seconds_per_level,
+        r.budget_p99_ms,
+        match r.peers_mode {
+            PeersMode::Full => "full-replica",
+            PeersMode::Light => "light",
+        }
     );
     println!(
         "{:>6} {:>5} | {:^40} | {:^40} | {:>9}",

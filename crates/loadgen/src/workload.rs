@@ -12,7 +12,7 @@ use tandem_domain::document_id::DocumentId;
 use tokio::sync::{Semaphore, mpsc, watch};
 
 use crate::{
-    peer::{self, Schedule, Shared, Spec},
+    peer::{self, PeersMode, Schedule, Shared, Spec},
     proc_stats,
     target::{Kind, Launch, Server},
 };
@@ -35,6 +35,8 @@ pub struct Workload {
     /// Before starting, wait up to this long for the machine to be idle (a shared
     /// machine's builds would otherwise be measured as the servers' slowness).
     pub quiet_wait_seconds: f64,
+    /// Full replicas or light peers (see `light`).
+    pub mode: PeersMode,
 }
 
 /// Waits until the machine has been nearly idle for two seconds, or `limit` passes.
@@ -56,6 +58,7 @@ async fn wait_until_quiet(limit: Duration) {
 #[derive(Debug, Clone, Serialize)]
 pub struct Measured {
     pub target: Kind,
+    pub peers_mode: PeersMode,
     pub peers: usize,
     pub documents: usize,
     pub seconds: f64,
@@ -87,6 +90,20 @@ pub struct Measured {
     pub client_bound: bool,
     /// The server's resident memory over the run: (seconds since typing began, MiB).
     pub server_rss_timeline_mib: Vec<(f64, f64)>,
+    /// Bytes the peers received (all frames, setup included), and per edit delivered.
+    pub received_mib: f64,
+    pub received_bytes_per_delivery: f64,
+    /// Bytes received per edit delivered in each sampling interval of the run: flat if
+    /// the server sends each change once, growing if it re-sends history.
+    pub bytes_per_delivery_timeline: Vec<(f64, f64)>,
+    /// Light peers: changes received from other peers, changes received a second time,
+    /// a peer's own changes sent back to it, and whole documents sent instead of changes.
+    pub changes_received: u64,
+    pub duplicate_changes: u64,
+    pub own_changes_back: u64,
+    pub whole_documents: u64,
+    /// Of those, documents that failed Automerge's heads check when read.
+    pub unverified_documents: u64,
     /// p99 under budget, ≥ 99% delivered, no error.
     pub sustained: bool,
 }
@@ -134,6 +151,7 @@ pub async fn run(kind: Kind, launch: &Launch, w: &Workload) -> anyhow::Result<Me
                     .map_err(|_| anyhow::anyhow!("bad peer id"))?,
                 seed: seed.fork(),
                 rate: w.rate,
+                mode: w.mode,
             };
             tasks.push(tokio::spawn(peer::run(
                 spec,
@@ -164,10 +182,27 @@ pub async fn run(kind: Kind, launch: &Launch, w: &Workload) -> anyhow::Result<Me
     let (server_cpu0, client_cpu0) = (server.cpu_seconds(), cpu_of(me));
     let machine0 = proc_stats::machine_busy_seconds().unwrap_or(0.0);
     let mut timeline = vec![(0.0, server.rss_mib())];
+    let traffic = || {
+        (
+            shared.received_bytes.load(Ordering::Relaxed),
+            shared.delivered.load(Ordering::Relaxed),
+        )
+    };
+    let mut last_traffic = traffic();
+    let mut per_delivery = Vec::new();
     let mut sample = tokio::time::interval_at(start + Duration::from_secs(1), sample_every(w));
     loop {
         tokio::select! {
-            _ = sample.tick() => timeline.push((start.elapsed().as_secs_f64(), server.rss_mib())),
+            _ = sample.tick() => {
+                let at = start.elapsed().as_secs_f64();
+                timeline.push((at, server.rss_mib()));
+                let now = traffic();
+                let (bytes, delivered) = (now.0 - last_traffic.0, now.1 - last_traffic.1);
+                if delivered > 0 {
+                    per_delivery.push((round(at, 1), round(bytes as f64 / delivered as f64, 1)));
+                }
+                last_traffic = now;
+            }
             () = tokio::time::sleep_until(stop) => break,
         }
     }
@@ -193,9 +228,17 @@ pub async fn run(kind: Kind, launch: &Launch, w: &Workload) -> anyhow::Result<Me
     let mut latencies: Vec<u32> = Vec::new();
     let mut errors = setup_errors;
     let mut took_part = vec![true; w.peers];
+    let (mut received_bytes, mut changes_received, mut duplicate_changes) = (0u64, 0u64, 0u64);
+    let (mut own_changes_back, mut whole_documents, mut unverified_documents) = (0u64, 0u64, 0u64);
     for (n, task) in tasks.into_iter().enumerate() {
         match task.await {
             Ok(outcome) => {
+                received_bytes += outcome.received_bytes;
+                changes_received += outcome.changes_received;
+                duplicate_changes += outcome.duplicate_changes;
+                own_changes_back += outcome.own_changes_back;
+                whole_documents += outcome.whole_documents;
+                unverified_documents += outcome.unverified_documents;
                 sent[n] = outcome.sent;
                 delivered += outcome.delivered;
                 latencies.extend(outcome.latencies_us);
@@ -235,6 +278,7 @@ pub async fn run(kind: Kind, launch: &Launch, w: &Workload) -> anyhow::Result<Me
     errors.truncate(5);
     Ok(Measured {
         target: kind,
+        peers_mode: w.mode,
         peers: w.peers,
         documents,
         seconds: w.seconds,
@@ -263,6 +307,18 @@ pub async fn run(kind: Kind, launch: &Launch, w: &Workload) -> anyhow::Result<Me
             .into_iter()
             .map(|(t, m)| (round(t, 1), round(m, 1)))
             .collect(),
+        received_mib: round(received_bytes as f64 / 1048576.0, 2),
+        received_bytes_per_delivery: if delivered == 0 {
+            0.0
+        } else {
+            round(received_bytes as f64 / delivered as f64, 1)
+        },
+        bytes_per_delivery_timeline: per_delivery,
+        changes_received,
+        duplicate_changes,
+        own_changes_back,
+        whole_documents,
+        unverified_documents,
         sustained: error_count == 0 && delivered_ratio >= 0.99 && p99_ms < w.p99_budget_ms,
     })
 }
