@@ -158,7 +158,7 @@ pub fn judge(record: &SavedRecord, returned: &mut PartnershipDoc) -> Outcome {
     if record
         .heads
         .iter()
-        .all(|h| doc.get_change_by_hash(h).is_some())
+        .all(|h| doc.get_change_meta_by_hash(h).is_some())
     {
         Outcome::Restored
     } else {

@@ -320,10 +320,10 @@ impl PartnershipDoc {
     pub fn origin(&mut self) -> Vec<ChangeHash> {
         let mut roots: Vec<ChangeHash> = self
             .doc
-            .get_changes(&[])
-            .iter()
-            .filter(|c| c.deps().is_empty())
-            .map(|c| c.hash())
+            .get_changes_meta(&[])
+            .into_iter()
+            .filter(|c| c.deps.is_empty())
+            .map(|c| c.hash)
             .collect();
         roots.sort();
         roots

@@ -73,13 +73,13 @@ impl PartnershipDoc {
     pub fn edits(&mut self) -> Vec<Edit> {
         let mut edits: Vec<Edit> = self
             .automerge_mut()
-            .get_changes(&[])
-            .iter()
+            .get_changes_meta(&[])
+            .into_iter()
             .map(|c| Edit {
-                hash: c.hash(),
-                actor: c.actor_id().to_hex_string(),
-                time_ms: c.timestamp(),
-                message: c.message().map(str::to_owned).unwrap_or_default(),
+                hash: c.hash,
+                actor: c.actor.to_hex_string(),
+                time_ms: c.timestamp,
+                message: c.message.map(|m| m.into_owned()).unwrap_or_default(),
             })
             .collect();
         // A stable sort keeps causal order for changes made in the same millisecond.
@@ -100,13 +100,13 @@ impl PartnershipDoc {
     pub fn changed_since(&mut self, heads: &[ChangeHash]) -> BTreeSet<ChangeHash> {
         let known: Vec<ChangeHash> = heads
             .iter()
-            .filter(|h| self.automerge_mut().get_change_by_hash(h).is_some())
+            .filter(|h| self.automerge_mut().get_change_meta_by_hash(h).is_some())
             .copied()
             .collect();
         self.automerge_mut()
-            .get_changes(&known)
-            .iter()
-            .map(|c| c.hash())
+            .get_changes_meta(&known)
+            .into_iter()
+            .map(|c| c.hash)
             .collect()
     }
 
@@ -116,9 +116,9 @@ impl PartnershipDoc {
         let edits = self.edits();
         let deps: BTreeMap<ChangeHash, Vec<ChangeHash>> = self
             .automerge_mut()
-            .get_changes(&[])
-            .iter()
-            .map(|c| (c.hash(), c.deps().to_vec()))
+            .get_changes_meta(&[])
+            .into_iter()
+            .map(|c| (c.hash, c.deps))
             .collect();
         sessions_of(&edits, &deps, &people)
     }
