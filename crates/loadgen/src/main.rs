@@ -107,7 +107,7 @@ enum Mode {
             long,
             env = "LOAD_STEPS",
             value_delimiter = ',',
-            default_value = "10,20,40,80,160,320,640,1000"
+            default_value = "10,20,40,80,160,240,280,320,640,1000"
         )]
         steps: Vec<usize>,
         #[arg(long, default_value_t = 10)]
