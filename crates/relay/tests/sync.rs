@@ -298,6 +298,7 @@ async fn a_reader_who_asks_before_the_writer_brings_the_document_gets_it_when_it
     let mut a = Client::connect(&alice, "alice").await;
     a.share(id, doc_with("Roadmap 2027")).await;
     a.settle(Duration::from_millis(200)).await;
-    b.pump_until(WAIT, |c| has_notes(c, id, "Roadmap 2027")).await;
+    b.pump_until(WAIT, |c| has_notes(c, id, "Roadmap 2027"))
+        .await;
     relay.stop().await;
 }
