@@ -7,7 +7,7 @@ use tracing_subscriber::EnvFilter;
 async fn main() -> anyhow::Result<()> {
     // Automerge instruments internals (parsing every column of every change, loading)
     // with info-level spans whose fields are Debug-formatted whenever the span is enabled:
-    // at "info" that was a fifth of the relay's CPU under load (perf). Its warnings stay.
+    // at "info" that was ~10% of the relay's CPU under load (perf). Its warnings stay.
     tracing_subscriber::fmt()
         .with_env_filter(
             EnvFilter::try_from_default_env()
