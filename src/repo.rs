@@ -1351,8 +1351,8 @@ impl Repo {
                     .filter(|h| doc.get_change_meta_by_hash(h).is_some())
                     .copied()
                     .collect();
-                // Metadata only: building whole changes re-encodes them from the
-                // document's columns, ~400 ms on a long history in the browser.
+                // Metadata only: whole changes are re-encoded from the document's
+                // columns, which is slow on a long history in the browser.
                 let missing = doc.get_changes_meta(&known).len();
                 if missing == 0 && !heads.is_empty() {
                     relay_has_all.push(*id);
