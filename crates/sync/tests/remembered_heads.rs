@@ -9,29 +9,11 @@ use automerge::{AutoCommit, ChangeHash, ROOT, ReadDoc, transaction::Transactable
 use tandem_domain::document_id::DocumentId;
 use tandem_sync::{
     message::Message,
-    session::{ConnId, Documents, Effect, Role, Session},
+    session::{ConnId, Effect, Role, Session},
 };
 
-struct Store {
-    docs: HashMap<DocumentId, AutoCommit>,
-    accepts_new: bool,
-    remembered: Vec<ChangeHash>,
-}
-
-impl Documents for Store {
-    fn with_doc<R>(&mut self, id: &DocumentId, f: impl FnOnce(&mut AutoCommit) -> R) -> Option<R> {
-        self.docs.get_mut(id).map(f)
-    }
-    fn create(&mut self, id: &DocumentId) -> bool {
-        if self.accepts_new {
-            self.docs.entry(*id).or_default();
-        }
-        self.accepts_new
-    }
-    fn remembered_shared_heads(&mut self, _: &DocumentId) -> Vec<ChangeHash> {
-        self.remembered.clone()
-    }
-}
+mod support;
+use support::Store;
 
 struct Peer {
     session: Session,

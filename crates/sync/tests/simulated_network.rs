@@ -7,25 +7,10 @@ use std::collections::{HashMap, VecDeque};
 use automerge::{AutoCommit, ObjType, ROOT, ReadDoc, transaction::Transactable};
 use proptest::prelude::*;
 use tandem_domain::document_id::DocumentId;
-use tandem_sync::session::{ConnId, Documents, Effect, Role, Session};
+use tandem_sync::session::{ConnId, Effect, Role, Session};
 
-/// One peer's documents. A relay accepts documents it has never seen; a browser does not.
-struct Store {
-    docs: HashMap<DocumentId, AutoCommit>,
-    accepts_new: bool,
-}
-
-impl Documents for Store {
-    fn with_doc<R>(&mut self, id: &DocumentId, f: impl FnOnce(&mut AutoCommit) -> R) -> Option<R> {
-        self.docs.get_mut(id).map(f)
-    }
-    fn create(&mut self, id: &DocumentId) -> bool {
-        if self.accepts_new {
-            self.docs.entry(*id).or_default();
-        }
-        self.accepts_new
-    }
-}
+mod support;
+use support::Store;
 
 struct Node {
     session: Session,
@@ -58,8 +43,8 @@ impl Net {
         let node = |name: &str, accepts_new| Node {
             session: Session::new(name.parse().expect("peer"), Default::default()),
             store: Store {
-                docs: HashMap::new(),
                 accepts_new,
+                ..Store::default()
             },
         };
         let doc = DocumentId::from_bytes([1; 16]);
