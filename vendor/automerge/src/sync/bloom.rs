@@ -9,6 +9,12 @@ use crate::ChangeHash;
 const BITS_PER_ENTRY: u32 = 10;
 const NUM_PROBES: u32 = 7;
 
+// Tandem patch (see PATCH.md): the largest parameters a received filter may carry. Each
+// probe is work for every change checked against the filter, so an unbounded count let one
+// small message cost billions of steps.
+const MAX_BITS_PER_ENTRY: u32 = 64;
+const MAX_PROBES: u32 = 32;
+
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
 pub struct BloomFilter {
     num_entries: u32,
@@ -32,6 +38,12 @@ impl Default for BloomFilter {
 pub(crate) enum ParseError {
     #[error(transparent)]
     Leb128(#[from] parse::leb128::Error),
+    #[error("a bloom filter with {num_entries} entries needs 1 to {MAX_BITS_PER_ENTRY} bits per entry and 1 to {MAX_PROBES} probes, not {num_bits_per_entry} and {num_probes}")]
+    InvalidParameters {
+        num_entries: u32,
+        num_bits_per_entry: u32,
+        num_probes: u32,
+    },
 }
 
 impl BloomFilter {
@@ -53,6 +65,16 @@ impl BloomFilter {
             let (i, num_entries) = parse::leb128_u32(input)?;
             let (i, num_bits_per_entry) = parse::leb128_u32(i)?;
             let (i, num_probes) = parse::leb128_u32(i)?;
+            if num_entries != 0
+                && (!(1..=MAX_BITS_PER_ENTRY).contains(&num_bits_per_entry)
+                    || !(1..=MAX_PROBES).contains(&num_probes))
+            {
+                return Err(parse::ParseError::Error(ParseError::InvalidParameters {
+                    num_entries,
+                    num_bits_per_entry,
+                    num_probes,
+                }));
+            }
             let (i, bits) = parse::take_n(bits_capacity(num_entries, num_bits_per_entry), i)?;
             Ok((
                 i,
@@ -68,7 +90,15 @@ impl BloomFilter {
 
     fn get_probes(&self, hash: &ChangeHash) -> Vec<u32> {
         let hash_bytes = hash.0;
-        let modulo = 8 * self.bits.len() as u32;
+        // Tandem patch: saturate rather than wrap (a filter over 512 MiB), and a filter with
+        // no bits has no probes (it used to divide by zero).
+        let modulo = u32::try_from(self.bits.len())
+            .ok()
+            .and_then(|len| len.checked_mul(8))
+            .unwrap_or(u32::MAX);
+        if modulo == 0 {
+            return Vec::new();
+        }
 
         let mut x =
             u32::from_le_bytes([hash_bytes[0], hash_bytes[1], hash_bytes[2], hash_bytes[3]])
@@ -79,11 +109,13 @@ impl BloomFilter {
         let z = u32::from_le_bytes([hash_bytes[8], hash_bytes[9], hash_bytes[10], hash_bytes[11]])
             % modulo;
 
-        let mut probes = Vec::with_capacity(self.num_probes as usize);
+        let num_probes = self.num_probes.min(MAX_PROBES);
+        let mut probes = Vec::with_capacity(num_probes as usize);
         probes.push(x);
-        for _ in 1..self.num_probes {
-            x = (x + y) % modulo;
-            y = (y + z) % modulo;
+        for _ in 1..num_probes {
+            // u64: `x + y` overflowed u32 for a filter of more than 2^31 bits.
+            x = ((u64::from(x) + u64::from(y)) % u64::from(modulo)) as u32;
+            y = ((u64::from(y) + u64::from(z)) % u64::from(modulo)) as u32;
             probes.push(x);
         }
         probes
@@ -108,7 +140,8 @@ impl BloomFilter {
     }
 
     pub fn contains_hash(&self, hash: &ChangeHash) -> bool {
-        if self.num_entries == 0 {
+        // Tandem patch: a filter without bits says nothing (and is answered as if empty).
+        if self.num_entries == 0 || self.bits.is_empty() {
             false
         } else {
             for probe in self.get_probes(hash) {
