@@ -2,12 +2,16 @@
 //! automerge-repo peer (JavaScript, samod) and between its own browser and relay.
 //!
 //! # Layout
+//! - [`cbor`]: a CBOR reader over a frame that skips what it does not keep.
 //! - [`message`]: the wire messages and their strict CBOR codec.
 //! - [`peer_id`]: peer identity as the protocol carries it.
 //! - [`presence`]: who has a document open, over ephemeral messages.
 //! - [`session`]: a sans-IO session — events in, effects out, no IO, clock or randomness.
+//! - [`sync_payload`]: the bounds an Automerge sync payload must keep before Automerge sees it.
 
+pub mod cbor;
 pub mod message;
 pub mod peer_id;
 pub mod presence;
 pub mod session;
+pub mod sync_payload;

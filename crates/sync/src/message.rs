@@ -7,15 +7,19 @@
 //! and `timestamp` may be integers or floats and `documentId` text or bytes, and unknown
 //! extra keys are ignored (newer peers may add some).
 
-use std::collections::BTreeMap;
-
 use ciborium::Value;
 use tandem_domain::document_id::DocumentId;
 
-use crate::peer_id::PeerId;
+use crate::{
+    cbor::{CborError, Head, Reader},
+    peer_id::PeerId,
+};
 
 /// The only protocol version this implementation speaks.
 pub const PROTOCOL_VERSION: &str = "1";
+
+/// The largest `data` of an `ephemeral` message accepted (presence is well under 1 KiB).
+pub const MAX_EPHEMERAL_BYTES: usize = 4096;
 
 /// What a peer says about itself in `join` and `peer`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -144,19 +148,46 @@ pub enum DecodeError {
     EmptyData { kind: String },
 }
 
-struct Fields {
-    kind: String,
-    map: BTreeMap<String, Value>,
+/// The keys a message may carry that Tandem reads; any other is skipped unread.
+const KEYS: [&str; 11] = [
+    "type",
+    "senderId",
+    "targetId",
+    "documentId",
+    "data",
+    "sessionId",
+    "count",
+    "peerMetadata",
+    "supportedProtocolVersions",
+    "selectedProtocolVersion",
+    "message",
+];
+
+/// How many protocol versions a `join` may offer (automerge-repo offers one).
+pub const MAX_PROTOCOL_VERSIONS: usize = 16;
+
+fn cbor(e: CborError) -> DecodeError {
+    DecodeError::Cbor(e.to_string())
 }
 
-impl Fields {
-    fn get(&self, field: &'static str) -> Result<&Value, DecodeError> {
-        self.map
-            .get(field)
-            .ok_or_else(|| DecodeError::MissingField {
-                kind: self.kind.clone(),
-                field,
-            })
+/// Where in the frame each known key's value starts.
+struct Fields<'a> {
+    kind: String,
+    frame: Reader<'a>,
+    at: [Option<usize>; KEYS.len()],
+}
+
+impl<'a> Fields<'a> {
+    fn value(&self, field: &'static str) -> Option<Reader<'a>> {
+        let i = KEYS.iter().position(|k| *k == field)?;
+        self.at[i].map(|pos| self.frame.at(pos))
+    }
+
+    fn get(&self, field: &'static str) -> Result<Reader<'a>, DecodeError> {
+        self.value(field).ok_or_else(|| DecodeError::MissingField {
+            kind: self.kind.clone(),
+            field,
+        })
     }
 
     fn invalid(&self, field: &'static str, reason: impl Into<String>) -> DecodeError {
@@ -168,8 +199,9 @@ impl Fields {
     }
 
     fn text(&self, field: &'static str) -> Result<String, DecodeError> {
-        match self.get(field)? {
-            Value::Text(s) => Ok(s.clone()),
+        let mut r = self.get(field)?;
+        match r.head().map_err(cbor)? {
+            Head::Text(len) => Ok(r.text_body(len).map_err(cbor)?.into_owned()),
             _ => Err(self.invalid(field, "expected text")),
         }
     }
@@ -182,35 +214,49 @@ impl Fields {
 
     fn document(&self) -> Result<DocumentId, DecodeError> {
         const FIELD: &str = "documentId";
-        match self.get(FIELD)? {
-            Value::Text(s) => s
+        let mut r = self.get(FIELD)?;
+        match r.head().map_err(cbor)? {
+            Head::Text(len) => r
+                .text_body(len)
+                .map_err(cbor)?
                 .parse()
                 .map_err(|_| self.invalid(FIELD, "not a document id")),
-            Value::Bytes(b) => <[u8; 16]>::try_from(b.as_slice())
-                .map(DocumentId::from_bytes)
-                .map_err(|_| self.invalid(FIELD, "not 16 bytes")),
+            Head::Bytes(len) => {
+                <[u8; 16]>::try_from(r.string_body(len, false).map_err(cbor)?.as_ref())
+                    .map(DocumentId::from_bytes)
+                    .map_err(|_| self.invalid(FIELD, "not 16 bytes"))
+            }
             _ => Err(self.invalid(FIELD, "expected text or bytes")),
         }
     }
 
     fn data(&self) -> Result<Vec<u8>, DecodeError> {
-        match self.get("data")? {
-            Value::Bytes(b) if b.is_empty() => Err(DecodeError::EmptyData {
-                kind: self.kind.clone(),
-            }),
-            Value::Bytes(b) => Ok(b.clone()),
+        let mut r = self.get("data")?;
+        match r.head().map_err(cbor)? {
+            Head::Bytes(len) => {
+                let data = r.string_body(len, false).map_err(cbor)?.into_owned();
+                if data.is_empty() {
+                    Err(DecodeError::EmptyData {
+                        kind: self.kind.clone(),
+                    })
+                } else {
+                    Ok(data)
+                }
+            }
             _ => Err(self.invalid("data", "expected bytes")),
         }
     }
 
     fn count(&self, field: &'static str) -> Result<u64, DecodeError> {
-        match self.get(field)? {
-            Value::Integer(i) => u64::try_from(*i).map_err(|_| self.invalid(field, "out of range")),
-            Value::Float(f)
-                if f.is_finite() && *f >= 0.0 && f.fract() == 0.0 && *f < 2f64.powi(53) =>
+        let mut r = self.get(field)?;
+        match r.head().map_err(cbor)? {
+            Head::Uint(n) => Ok(n),
+            Head::Nint(_) => Err(self.invalid(field, "out of range")),
+            Head::Float(f)
+                if f.is_finite() && f >= 0.0 && f.fract() == 0.0 && f < 2f64.powi(53) =>
             {
                 // An integral float below 2^53 converts exactly.
-                Ok(*f as u64)
+                Ok(f as u64)
             }
             _ => Err(self.invalid(field, "expected a whole number")),
         }
@@ -218,70 +264,107 @@ impl Fields {
 
     fn metadata(&self) -> Result<PeerMetadata, DecodeError> {
         const FIELD: &str = "peerMetadata";
-        let Some(value) = self.map.get(FIELD) else {
+        let Some(mut r) = self.value(FIELD) else {
             return Ok(PeerMetadata::default());
         };
-        let entries = match value {
-            Value::Map(entries) => entries,
-            Value::Null => return Ok(PeerMetadata::default()),
-            _ => return Err(self.invalid(FIELD, "expected a map")),
-        };
+        let start = r.position();
+        if r.head().map_err(cbor)? == Head::Null {
+            return Ok(PeerMetadata::default());
+        }
+        let mut r = r.at(start);
         let mut metadata = PeerMetadata::default();
         // Advisory data: JavaScript peers may send `undefined` for absent fields, so
         // anything but the expected type counts as absent.
-        for (k, v) in entries {
-            match (k.as_text(), v) {
-                (Some("storageId"), Value::Text(s)) => metadata.storage_id = Some(s.clone()),
-                (Some("isEphemeral"), Value::Bool(b)) => metadata.is_ephemeral = *b,
-                _ => {}
-            }
+        let is_map = r
+            .map_entries(|key, value| {
+                let start = value.position();
+                match (key, value.head()?) {
+                    ("storageId", Head::Text(len)) => {
+                        metadata.storage_id = Some(value.text_body(len)?.into_owned());
+                        Ok(())
+                    }
+                    ("isEphemeral", Head::Bool(b)) => {
+                        metadata.is_ephemeral = b;
+                        Ok(())
+                    }
+                    _ => {
+                        *value = value.at(start);
+                        value.skip()
+                    }
+                }
+            })
+            .map_err(cbor)?;
+        if is_map {
+            Ok(metadata)
+        } else {
+            Err(self.invalid(FIELD, "expected a map"))
         }
-        Ok(metadata)
     }
 
     fn versions(&self) -> Result<Vec<String>, DecodeError> {
         const FIELD: &str = "supportedProtocolVersions";
-        match self.get(FIELD)? {
-            Value::Array(items) => items
-                .iter()
-                .map(|v| v.as_text().map(str::to_owned))
-                .collect::<Option<Vec<_>>>()
-                .ok_or_else(|| self.invalid(FIELD, "expected a list of text")),
-            _ => Err(self.invalid(FIELD, "expected a list")),
+        let mut r = self.get(FIELD)?;
+        let Head::Array(len) = r.head().map_err(cbor)? else {
+            return Err(self.invalid(FIELD, "expected a list"));
+        };
+        let mut versions = Vec::new();
+        loop {
+            if len.is_some_and(|n| versions.len() as u64 >= n) {
+                return Ok(versions);
+            }
+            match r.head().map_err(cbor)? {
+                Head::Break if len.is_none() => return Ok(versions),
+                Head::Text(n) if versions.len() < MAX_PROTOCOL_VERSIONS => {
+                    versions.push(r.text_body(n).map_err(cbor)?.into_owned());
+                }
+                Head::Text(_) => {
+                    return Err(
+                        self.invalid(FIELD, format!("more than {MAX_PROTOCOL_VERSIONS} versions"))
+                    );
+                }
+                _ => return Err(self.invalid(FIELD, "expected a list of text")),
+            }
         }
     }
 }
 
 impl Message {
-    /// Decodes one frame.
+    /// Decodes one frame. It reads the frame in place: the values of keys it does not use
+    /// are skipped, not built, so decoding costs at most the fields kept.
     pub fn decode(bytes: &[u8]) -> Result<Message, DecodeError> {
-        let mut reader = bytes;
-        let value: Value =
-            ciborium::from_reader(&mut reader).map_err(|e| DecodeError::Cbor(e.to_string()))?;
-        if !reader.is_empty() {
-            return Err(DecodeError::TrailingBytes(reader.len()));
-        }
-        let Value::Map(entries) = value else {
+        let mut reader = Reader::new(bytes);
+        let mut at = [None; KEYS.len()];
+        let is_map = reader
+            .map_entries(|key, value| {
+                if let Some(i) = KEYS.iter().position(|k| *k == key) {
+                    at[i] = Some(value.position());
+                }
+                value.skip()
+            })
+            .map_err(cbor)?;
+        if !is_map {
             return Err(DecodeError::NotAMap);
-        };
-        let mut map = BTreeMap::new();
-        for (k, v) in entries {
-            let Value::Text(k) = k else {
-                return Err(DecodeError::NotAMap);
-            };
-            map.insert(k, v);
         }
-        let kind = match map.get("type") {
-            Some(Value::Text(t)) => t.clone(),
-            Some(_) => return Err(DecodeError::UnknownType("(not text)".into())),
+        if reader.remaining() > 0 {
+            return Err(DecodeError::TrailingBytes(reader.remaining()));
+        }
+        let mut f = Fields {
+            kind: String::new(),
+            frame: reader,
+            at,
+        };
+        f.kind = match f.value("type") {
             None => {
                 return Err(DecodeError::MissingField {
                     kind: "a".into(),
                     field: "type",
                 });
             }
+            Some(mut r) => match r.head().map_err(cbor)? {
+                Head::Text(len) => r.text_body(len).map_err(cbor)?.into_owned(),
+                _ => return Err(DecodeError::UnknownType("(not text)".into())),
+            },
         };
-        let f = Fields { kind, map };
         let message = match f.kind.as_str() {
             "join" => Message::Join {
                 sender_id: f.peer("senderId")?,

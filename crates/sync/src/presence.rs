@@ -9,12 +9,18 @@ use std::collections::BTreeMap;
 
 use ciborium::Value;
 
-use crate::peer_id::PeerId;
+use crate::{
+    cbor::{Head, Reader},
+    peer_id::PeerId,
+};
 
 pub const HEARTBEAT_MS: u64 = 10_000;
 pub const EXPIRY_MS: u64 = 30_000;
 /// Longer names are cut, so a peer cannot flood everyone's screen.
 pub const MAX_NAME_CHARS: usize = 60;
+/// The largest presence payload read (an announcement is well under 1 KiB; a relay refuses
+/// larger ephemeral payloads at [`crate::message::MAX_EPHEMERAL_BYTES`]).
+pub const MAX_ANNOUNCEMENT_BYTES: usize = 4096;
 
 /// Which side of the partnership a person is on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -71,27 +77,49 @@ impl Announcement {
     }
 
     /// `None` for anything that is not a Tandem presence announcement (other apps use
-    /// ephemeral messages too).
+    /// ephemeral messages too), or that is larger than [`MAX_ANNOUNCEMENT_BYTES`]. Reads
+    /// the frame in place: what it does not use is skipped, not built.
     pub fn decode(bytes: &[u8]) -> Option<Announcement> {
-        let Value::Map(entries) = ciborium::from_reader::<Value, _>(bytes).ok()? else {
+        if bytes.len() > MAX_ANNOUNCEMENT_BYTES {
             return None;
-        };
-        let get = |key: &str| {
-            entries
-                .iter()
-                .find(|(k, _)| k.as_text() == Some(key))
-                .and_then(|(_, v)| v.as_text())
-        };
-        match get("presence")? {
+        }
+        let mut reader = Reader::new(bytes);
+        let (mut presence, mut name, mut side) = (None, None, None);
+        let is_map = reader
+            .map_entries(|key, value| {
+                let start = value.position();
+                let head = value.head()?;
+                let slot = match key {
+                    "presence" => &mut presence,
+                    "name" => &mut name,
+                    "side" => &mut side,
+                    _ => {
+                        *value = value.at(start);
+                        return value.skip();
+                    }
+                };
+                if let Head::Text(len) = head {
+                    *slot = Some(value.text_body(len)?.into_owned());
+                    Ok(())
+                } else {
+                    *value = value.at(start);
+                    value.skip()
+                }
+            })
+            .ok()?;
+        if !is_map || reader.remaining() > 0 {
+            return None;
+        }
+        match presence?.as_str() {
             "left" => Some(Announcement::Left),
             "here" => {
-                let name: String = get("name")?.trim().chars().take(MAX_NAME_CHARS).collect();
+                let name: String = name?.trim().chars().take(MAX_NAME_CHARS).collect();
                 if name.is_empty() {
                     return None;
                 }
                 Some(Announcement::Here(Presence {
                     name,
-                    side: Side::parse(get("side")?)?,
+                    side: Side::parse(&side?)?,
                 }))
             }
             _ => None,

@@ -134,7 +134,17 @@ struct Conn {
     phase: Phase,
     /// Documents synced on this connection, with their Automerge sync state.
     docs: HashMap<DocumentId, automerge::sync::State>,
+    /// The highest ephemeral count seen on this connection per (sender, session id), at
+    /// most [`MAX_EPHEMERAL_SESSIONS`]; forgotten with the connection.
+    ephemeral_seen: HashMap<(PeerId, String), u64>,
 }
+
+/// How many (sender, session id) pairs one connection remembers for deduplicating presence.
+/// Past it the pair with the lowest count is forgotten, so a peer inventing session ids
+/// costs a bounded amount of memory (a duplicate may then pass once).
+pub const MAX_EPHEMERAL_SESSIONS: usize = 256;
+/// The longest ephemeral session id accepted (automerge-repo's are 16–36 characters).
+pub const MAX_SESSION_ID_BYTES: usize = 128;
 
 impl Conn {
     fn remote(&self) -> Option<&PeerId> {
@@ -152,8 +162,22 @@ pub struct Session {
     conns: BTreeMap<ConnId, Conn>,
     /// Documents this peer offers on every connection it initiates.
     shared: BTreeSet<DocumentId>,
-    /// The highest ephemeral count seen per (sender, session id).
-    ephemeral_seen: HashMap<(PeerId, String), u64>,
+    /// Documents Automerge panicked on since [`Session::take_suspect`] was last called:
+    /// their in-memory copy may be half-updated, so the runtime reloads them.
+    suspect: Vec<DocumentId>,
+}
+
+/// Runs one Automerge step, turning a panic into `Err` with its message. A peer's message
+/// must never be able to end the task that serves everyone else (and leave this
+/// session's state behind): the connection that caused it is closed instead.
+fn guarded<R>(step: impl FnOnce() -> R) -> Result<R, String> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(step)).map_err(|panic| {
+        panic
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_owned())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "a panic without a message".to_owned())
+    })
 }
 
 fn refuse(conn: ConnId, reason: impl Into<String>) -> Vec<Effect> {
@@ -176,8 +200,15 @@ impl Session {
             metadata,
             conns: BTreeMap::new(),
             shared: BTreeSet::new(),
-            ephemeral_seen: HashMap::new(),
+            suspect: Vec::new(),
         }
+    }
+
+    /// The documents Automerge panicked on since the last call (the connection involved
+    /// was refused): their copy in memory may be half-updated, so a runtime that can
+    /// reload them from storage should.
+    pub fn take_suspect(&mut self) -> Vec<DocumentId> {
+        std::mem::take(&mut self.suspect)
     }
 
     pub fn peer_id(&self) -> &PeerId {
@@ -196,6 +227,7 @@ impl Session {
                 role,
                 phase,
                 docs: HashMap::new(),
+                ephemeral_seen: HashMap::new(),
             },
         );
         match role {
@@ -239,6 +271,23 @@ impl Session {
             .get(&conn)
             .map(|c| c.docs.keys().copied().collect())
             .unwrap_or_default()
+    }
+
+    /// Whether a connection syncs a document (without listing them all).
+    pub fn syncs(&self, conn: ConnId, document: &DocumentId) -> bool {
+        self.conns
+            .get(&conn)
+            .is_some_and(|c| c.docs.contains_key(document))
+    }
+
+    /// How many (sender, session id) pairs a connection remembers for presence.
+    pub fn ephemeral_sessions(&self, conn: ConnId) -> usize {
+        self.conns.get(&conn).map_or(0, |c| c.ephemeral_seen.len())
+    }
+
+    /// How many documents a connection syncs.
+    pub fn document_count(&self, conn: ConnId) -> usize {
+        self.conns.get(&conn).map_or(0, |c| c.docs.len())
     }
 
     /// Stops syncing a document on one connection (its access ended): nothing more about
@@ -361,9 +410,23 @@ impl Session {
             .or_insert_with(|| initial_state(docs, &document));
         let generated = docs.with_doc(&document, |doc| {
             let empty = doc.get_heads().is_empty();
-            doc.sync().generate_sync_message(state).map(|m| (empty, m))
+            guarded(|| doc.sync().generate_sync_message(state)).map(|m| m.map(|m| (empty, m)))
         });
-        if let Some(Some((empty, msg))) = generated {
+        if let Some(Err(panic)) = &generated {
+            // This connection's sync state made Automerge panic: it must not stop the
+            // document syncing for everyone else, so the connection goes (and the state
+            // with it); a reconnect starts from a fresh state.
+            self.conns.remove(&conn);
+            self.suspect.push(document);
+            effects.extend(refuse(
+                conn,
+                format!(
+                    "the relay hit an internal error answering about {document} ({panic}); reconnect to sync it again"
+                ),
+            ));
+            return;
+        }
+        if let Some(Ok(Some((empty, msg)))) = generated {
             let data = msg.encode();
             let sender_id = self.me.clone();
             let message = if empty {
@@ -587,15 +650,48 @@ impl Session {
                 data,
                 ..
             } => {
+                if data.len() > crate::message::MAX_EPHEMERAL_BYTES {
+                    return refuse(
+                        conn,
+                        format!(
+                            "an ephemeral message of {} bytes; at most {} are accepted",
+                            data.len(),
+                            crate::message::MAX_EPHEMERAL_BYTES
+                        ),
+                    );
+                }
+                if session_id.len() > MAX_SESSION_ID_BYTES {
+                    return refuse(
+                        conn,
+                        format!(
+                            "an ephemeral session id of {} bytes; at most {MAX_SESSION_ID_BYTES} are accepted",
+                            session_id.len()
+                        ),
+                    );
+                }
+                let Some(c) = self.conns.get_mut(&conn) else {
+                    return effects;
+                };
                 let key = (sender_id.clone(), session_id.clone());
-                if self
-                    .ephemeral_seen
+                if c.ephemeral_seen
                     .get(&key)
                     .is_some_and(|seen| *seen >= count)
                 {
                     return effects;
                 }
-                self.ephemeral_seen.insert(key, count);
+                if c.ephemeral_seen.len() >= MAX_EPHEMERAL_SESSIONS
+                    && !c.ephemeral_seen.contains_key(&key)
+                {
+                    let lowest = c
+                        .ephemeral_seen
+                        .iter()
+                        .min_by_key(|(_, seen)| **seen)
+                        .map(|(k, _)| k.clone());
+                    if let Some(lowest) = lowest {
+                        c.ephemeral_seen.remove(&lowest);
+                    }
+                }
+                c.ephemeral_seen.insert(key, count);
                 // A relay passes presence on to the others who sync the document.
                 let forward_to: Vec<(ConnId, PeerId)> = self
                     .conns
@@ -649,6 +745,13 @@ impl Session {
         docs: &mut impl Documents,
         effects: &mut Vec<Effect>,
     ) {
+        if let Err(e) = crate::sync_payload::check(data) {
+            effects.extend(refuse(
+                conn,
+                format!("refused a sync message for {document}: {e}"),
+            ));
+            return;
+        }
         let message = match automerge::sync::Message::decode(data) {
             Ok(m) => m,
             Err(e) => {
@@ -684,12 +787,23 @@ impl Session {
         let applied = docs.with_doc(&document, |doc| {
             adopt_their_last_sync(state, &message, doc);
             let before = doc.get_heads();
-            let received = doc.sync().receive_sync_message(state, message);
-            received.map(|()| doc.get_heads() != before)
+            guarded(|| doc.sync().receive_sync_message(state, message))
+                .map(|received| received.map(|()| doc.get_heads() != before))
         });
         let changed = match applied {
-            Some(Ok(changed)) => changed,
-            Some(Err(e)) => {
+            Some(Ok(Ok(changed))) => changed,
+            Some(Err(panic)) => {
+                self.conns.remove(&conn);
+                self.suspect.push(document);
+                effects.extend(refuse(
+                    conn,
+                    format!(
+                        "the sync message for {document} made the relay fail ({panic}); it was not applied"
+                    ),
+                ));
+                return;
+            }
+            Some(Ok(Err(e))) => {
                 effects.extend(refuse(
                     conn,
                     format!("sync message for {document} could not be applied: {e}"),
