@@ -586,6 +586,32 @@ fn role_in(state: &State, device: &str, document: &str, now_ms: i64) -> Result<R
     best.ok_or(why)
 }
 
+// --- For the hub's expiry sweep (issue 15, protocol and hub half) ---
+
+impl Access {
+    /// Every partnership `device` may use at `now_ms`, with its best role: one pass over
+    /// its grants, so a sweep over a device's connections costs its grants once rather
+    /// than once per document per connection.
+    pub fn roles_of(&self, device: &str, now_ms: i64) -> HashMap<DocumentId, Role> {
+        let state = self.lock();
+        let mut roles: HashMap<DocumentId, Role> = HashMap::new();
+        for grant in state.grants.get(device).into_iter().flatten() {
+            let valid = match &grant.via {
+                Via::Owner => true,
+                Via::Link(id) => state.links.get(id).is_some_and(|l| l.state(now_ms).is_ok()),
+            };
+            let Ok(document) = grant.document.parse::<DocumentId>() else {
+                continue;
+            };
+            if valid {
+                let best = roles.entry(document).or_insert(grant.role);
+                *best = (*best).max(grant.role);
+            }
+        }
+        roles
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

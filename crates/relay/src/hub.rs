@@ -25,12 +25,14 @@ use tandem_sync::{
     message::{Message, PeerMetadata},
     peer_id::PeerId,
     session::{ConnId, Documents, Effect, Role, Session},
+    sync_payload,
 };
 use tokio::sync::{Mutex, Notify, mpsc, oneshot};
 
 use crate::{
     access::{Access, Role as AccessRole, peer_belongs_to},
     api::now_ms,
+    budget::{Budget, RESETS_PER_MINUTE},
     doc_store::DocStore,
 };
 
@@ -95,6 +97,9 @@ struct RelayDocs {
     mem: HashMap<DocumentId, Loaded>,
     /// Documents whose stored bytes do not load: never served, never overwritten.
     unreadable: HashSet<DocumentId>,
+    /// Documents to reload from disk once their queued writes have landed (a panic may
+    /// have left the copy in memory half-updated).
+    discard_when_written: HashSet<DocumentId>,
 }
 
 impl RelayDocs {
@@ -179,6 +184,23 @@ impl RelayDocs {
     fn written(&mut self, id: &DocumentId) {
         if let Some(loaded) = self.mem.get_mut(id) {
             loaded.unwritten = loaded.unwritten.saturating_sub(1);
+            if loaded.unwritten == 0 && self.discard_when_written.remove(id) {
+                self.mem.remove(id);
+            }
+        }
+    }
+
+    /// Drops the copy in memory (it may be half-updated by a panic), so the next use
+    /// loads the stored one; once its queued writes have landed if it has any.
+    fn discard(&mut self, id: &DocumentId) {
+        match self.mem.get(id) {
+            Some(loaded) if loaded.unwritten > 0 => {
+                self.discard_when_written.insert(*id);
+            }
+            Some(_) => {
+                self.mem.remove(id);
+            }
+            None => {}
         }
     }
 }
@@ -188,6 +210,7 @@ impl Documents for RelayDocs {
         if !self.ensure_loaded(id) {
             return None;
         }
+        injected_panic(id);
         let loaded = self.mem.get_mut(id)?;
         loaded.last_used = Instant::now();
         Some(f(&mut loaded.doc))
@@ -229,6 +252,8 @@ struct Conn {
     addr: String,
     /// The device whose credential opened the connection.
     device: String,
+    /// What this connection may still make the hub do.
+    budget: Budget,
 }
 
 /// What the access rules say about one incoming message.
@@ -274,6 +299,7 @@ impl Hub {
                     store: Arc::new(store),
                     mem: HashMap::new(),
                     unreadable: HashSet::new(),
+                    discard_when_written: HashSet::new(),
                 },
                 conns: HashMap::new(),
                 next_conn: 0,
@@ -306,6 +332,7 @@ impl Hub {
                 abandon: abandon_tx,
                 addr,
                 device,
+                budget: Budget::new(Instant::now()),
             },
         );
         let effects = inner.session.connect(conn, Role::Acceptor);
@@ -341,26 +368,84 @@ impl Hub {
     }
 
     /// A frame arrived. It passes the access rules before the protocol session sees it.
+    ///
+    /// Whatever handling it does, a panic ends only this connection: it is caught here,
+    /// the connection is refused and forgotten, and the document the message was about
+    /// is reloaded from disk (its copy in memory may be half-updated).
     pub async fn receive(&self, conn: ConnId, bytes: &[u8]) {
         let message = match Message::decode(bytes) {
             Ok(m) => m,
             Err(e) => return self.refuse(conn, &format!("malformed message: {e}")).await,
         };
+        let document = message_document(&message);
         let mut inner = self.inner.lock().await;
-        let Some(device) = inner.conns.get(&conn).map(|c| c.device.clone()) else {
-            return;
+        let step = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            self.receive_locked(&mut inner, conn, message)
+        }));
+        let (wake, pause) = match step {
+            Ok(outcome) => outcome,
+            Err(panic) => (
+                inner.contain_panic(conn, document, &panic_text(&*panic)),
+                Duration::ZERO,
+            ),
         };
-        match self.gate(&inner.session, conn, &device, &message) {
+        drop(inner);
+        if wake {
+            self.wake.notify_one();
+        }
+        // Over its message budget: this connection's socket is not read for a while, so
+        // the sender is slowed and nobody else is.
+        if !pause.is_zero() {
+            tokio::time::sleep(pause).await;
+        }
+    }
+
+    /// [`Hub::receive`] under the lock; returns whether writes were queued, and how long
+    /// to pause reading the connection (its message budget).
+    fn receive_locked(
+        &self,
+        inner: &mut Inner,
+        conn: ConnId,
+        message: Message,
+    ) -> (bool, Duration) {
+        let now = Instant::now();
+        let Inner { session, conns, .. } = &mut *inner;
+        let Some(c) = conns.get_mut(&conn) else {
+            return (false, Duration::ZERO);
+        };
+        let device = c.device.clone();
+        let pause = c.budget.message(now);
+        if matches!(message, Message::Ephemeral { .. }) && !c.budget.presence(now) {
+            tracing::debug!(conn = conn.0, %device, "presence over its rate: dropped");
+            return (false, pause);
+        }
+        let gate = self.gate(session, &mut c.budget, conn, &device, &message);
+        (self.pass(inner, conn, &device, message, gate), pause)
+    }
+
+    /// Carries out what the gate decided; returns whether writes were queued.
+    fn pass(
+        &self,
+        inner: &mut Inner,
+        conn: ConnId,
+        device: &str,
+        message: Message,
+        gate: Gate,
+    ) -> bool {
+        match gate {
             Gate::Pass => {
                 let Inner { session, docs, .. } = &mut *inner;
                 let effects = session.handle(conn, message, docs);
-                if inner.apply(conn, effects) {
-                    self.wake.notify_one();
+                let suspect = inner.session.take_suspect();
+                for document in suspect {
+                    tracing::error!(conn = conn.0, %device, %document, "automerge panicked; the connection was refused and the document is reloaded from disk");
+                    inner.docs.discard(&document);
                 }
+                inner.apply(conn, effects)
             }
             Gate::Unavailable(document) => {
                 let Some(remote) = inner.session.remote(conn).cloned() else {
-                    return;
+                    return false;
                 };
                 tracing::debug!(conn = conn.0, %device, %document, "no access: answered doc-unavailable");
                 let message = Message::DocUnavailable {
@@ -369,8 +454,9 @@ impl Hub {
                     document_id: document,
                 };
                 inner.send_ordered(conn, message);
+                false
             }
-            Gate::Drop => {}
+            Gate::Drop => false,
             Gate::Refuse(reason) => {
                 tracing::warn!(conn = conn.0, %device, %reason, "refused a message");
                 let effects = vec![
@@ -382,15 +468,20 @@ impl Hub {
                     },
                     Effect::Close { conn, reason },
                 ];
-                if inner.apply(conn, effects) {
-                    self.wake.notify_one();
-                }
+                inner.apply(conn, effects)
             }
         }
     }
 
-    /// The access rules for one message from `device`.
-    fn gate(&self, session: &Session, conn: ConnId, device: &str, message: &Message) -> Gate {
+    /// The access rules and budget for one message from `device`.
+    fn gate(
+        &self,
+        session: &Session,
+        budget: &mut Budget,
+        conn: ConnId,
+        device: &str,
+        message: &Message,
+    ) -> Gate {
         let now = now_ms();
         match message {
             Message::Join { sender_id, .. } => {
@@ -407,8 +498,8 @@ impl Hub {
             }
             | Message::Request {
                 document_id, data, ..
-            } if !session.documents_on(conn).contains(document_id)
-                && session.documents_on(conn).len() >= self.max_docs_per_connection =>
+            } if !session.syncs(conn, document_id)
+                && session.document_count(conn) >= self.max_docs_per_connection =>
             {
                 Gate::Refuse(format!(
                     "one connection may sync at most {} partnerships; open another connection for more",
@@ -422,23 +513,33 @@ impl Hub {
                 document_id, data, ..
             } => match self.access.role(device, document_id, now) {
                 Err(_) => Gate::Unavailable(*document_id),
-                Ok(AccessRole::Viewer) => {
-                    let changes = automerge::sync::Message::decode(data)
-                        .map(|m| m.changes.len())
-                        .unwrap_or(0);
-                    if changes > 0 {
-                        tracing::warn!(conn = conn.0, %device, document = %document_id, changes, "refused changes from a viewer: not stored, not forwarded");
-                        Gate::Refuse(format!(
-                            "you can view {document_id} but not change it: {changes} change(s) refused"
-                        ))
-                    } else {
-                        self.note_use(session, conn, device, document_id, now);
-                        Gate::Pass
+                Ok(role) => {
+                    if session.remote(conn) != message.sender_id() {
+                        // The session refuses it for the spoofed sender (or the missing
+                        // handshake), which is the better reason.
+                        return Gate::Pass;
                     }
-                }
-                Ok(_) => {
-                    self.note_use(session, conn, device, document_id, now);
-                    Gate::Pass
+                    // Checked before Automerge sees it: a degenerate Bloom filter or an
+                    // oversized list costs the relay work no honest peer causes.
+                    let shape = match sync_payload::check(data) {
+                        Ok(shape) => shape,
+                        Err(e) => {
+                            tracing::warn!(conn = conn.0, %device, document = %document_id, error = %e, "refused a hostile sync message");
+                            return Gate::Refuse(format!(
+                                "refused a sync message for {document_id}: {e}"
+                            ));
+                        }
+                    };
+                    self.gate_sync(
+                        session,
+                        budget,
+                        conn,
+                        device,
+                        document_id,
+                        role,
+                        &shape,
+                        now,
+                    )
                 }
             },
             Message::Ephemeral { document_id, .. }
@@ -453,6 +554,45 @@ impl Hub {
         }
     }
 
+    /// The access rules for a well-formed sync payload from `device`, whose role is `role`.
+    #[allow(clippy::too_many_arguments)]
+    fn gate_sync(
+        &self,
+        session: &Session,
+        budget: &mut Budget,
+        conn: ConnId,
+        device: &str,
+        document_id: &DocumentId,
+        role: AccessRole,
+        shape: &sync_payload::Shape,
+        now: i64,
+    ) -> Gate {
+        if shape.is_reset() && !budget.reset(*document_id, Instant::now()) {
+            tracing::warn!(conn = conn.0, %device, document = %document_id, "refused a reset over the budget");
+            return Gate::Refuse(format!(
+                "asked to be sent all of {document_id} again more than {RESETS_PER_MINUTE} times a minute on one connection; if your copy was lost, reconnect"
+            ));
+        }
+        match role {
+            AccessRole::Viewer => {
+                let changes = shape.changes;
+                if changes > 0 {
+                    tracing::warn!(conn = conn.0, %device, document = %document_id, changes, "refused changes from a viewer: not stored, not forwarded");
+                    Gate::Refuse(format!(
+                        "you can view {document_id} but not change it: {changes} change(s) refused"
+                    ))
+                } else {
+                    self.note_use(session, conn, device, document_id, now);
+                    Gate::Pass
+                }
+            }
+            _ => {
+                self.note_use(session, conn, device, document_id, now);
+                Gate::Pass
+            }
+        }
+    }
+
     /// The first use of a document on a connection counts as "last used" for its links.
     fn note_use(
         &self,
@@ -462,24 +602,33 @@ impl Hub {
         document: &DocumentId,
         now: i64,
     ) {
-        if !session.documents_on(conn).contains(document) {
+        if !session.syncs(conn, document) {
             self.access.touch(device, document, now);
         }
     }
 
     /// Ends the syncing of every document a connection may no longer see (a link was
     /// revoked or expired): the peer gets `doc-unavailable` and nothing more about it.
+    ///
+    /// It runs twice a second, so it must cost little however much is open: each device's
+    /// roles are read once (one pass over its grants, not one per document per
+    /// connection), then every synced document is one lookup.
     pub async fn enforce_access(&self) -> usize {
         let mut inner = self.inner.lock().await;
         let now = now_ms();
         let mut ended = Vec::new();
+        let mut roles: HashMap<&str, HashMap<DocumentId, AccessRole>> = HashMap::new();
         for (conn, c) in &inner.conns {
+            let allowed = roles
+                .entry(c.device.as_str())
+                .or_insert_with(|| self.access.roles_of(&c.device, now));
             for document in inner.session.documents_on(*conn) {
-                if self.access.role(&c.device, &document, now).is_err() {
+                if !allowed.contains_key(&document) {
                     ended.push((*conn, c.device.clone(), document));
                 }
             }
         }
+        drop(roles);
         for (conn, device, document) in &ended {
             inner.session.forget(*conn, document);
             tracing::info!(conn = conn.0, %device, %document, "access ended: stopped syncing the partnership on this connection");
@@ -565,12 +714,88 @@ impl Hub {
     }
 }
 
+/// The document a message is about, if any.
+fn message_document(message: &Message) -> Option<DocumentId> {
+    match message {
+        Message::Request { document_id, .. }
+        | Message::Sync { document_id, .. }
+        | Message::DocUnavailable { document_id, .. }
+        | Message::Ephemeral { document_id, .. } => Some(*document_id),
+        _ => None,
+    }
+}
+
+/// What a caught panic said.
+fn panic_text(panic: &(dyn std::any::Any + Send)) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic without a message".to_owned())
+}
+
+/// A test hook: the next time the hub touches `document` in memory, it panics, as a bug in
+/// a message handler would. For tests of the panic containment only; nothing in the relay
+/// calls it.
+#[doc(hidden)]
+pub fn inject_panic_for(document: DocumentId) {
+    if let Ok(mut armed) = INJECTED_PANICS.lock() {
+        armed.push(document);
+        PANIC_ARMED.store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+static INJECTED_PANICS: std::sync::Mutex<Vec<DocumentId>> = std::sync::Mutex::new(Vec::new());
+static PANIC_ARMED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+fn injected_panic(document: &DocumentId) {
+    if !PANIC_ARMED.load(std::sync::atomic::Ordering::Relaxed) {
+        return;
+    }
+    let fire = INJECTED_PANICS.lock().is_ok_and(|mut armed| {
+        let before = armed.len();
+        armed.retain(|d| d != document);
+        PANIC_ARMED.store(!armed.is_empty(), std::sync::atomic::Ordering::SeqCst);
+        armed.len() != before
+    });
+    if fire {
+        panic!("injected panic (test hook) while handling {document}");
+    }
+}
+
 /// Whether a frame is a sync message about one of `documents`.
 fn about(message: &Message, documents: &HashSet<DocumentId>) -> bool {
     matches!(message, Message::Sync { document_id, .. } if documents.contains(document_id))
 }
 
 impl Inner {
+    /// A message handler panicked on `conn`: the connection is refused and forgotten
+    /// (whatever state it has in the hub goes with it), and the document it was about is
+    /// reloaded from disk. Returns whether writes were queued.
+    fn contain_panic(&mut self, conn: ConnId, document: Option<DocumentId>, panic: &str) -> bool {
+        let device = self.conns.get(&conn).map(|c| c.device.clone());
+        tracing::error!(conn = conn.0, device = device.as_deref().unwrap_or("-"), document = ?document, %panic, "a message handler panicked; closing the connection");
+        let mut suspect = self.session.take_suspect();
+        suspect.extend(document);
+        for document in &suspect {
+            self.docs.discard(document);
+        }
+        let reason = "the relay failed handling your last message (an internal error); reconnect to sync again".to_owned();
+        let effects = vec![
+            Effect::Send {
+                conn,
+                message: Message::Error {
+                    message: reason.clone(),
+                },
+            },
+            Effect::Close { conn, reason },
+        ];
+        let wake = self.apply(conn, effects);
+        // Even if the close was queued behind writes, nothing more is handled for it.
+        self.session.disconnect(conn);
+        wake
+    }
+
     /// Whether frames and closes must wait behind queued or committing writes.
     fn behind_writes(&self) -> bool {
         self.committing || !self.pending.is_empty()

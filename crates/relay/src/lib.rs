@@ -13,12 +13,14 @@
 //! - [`websocket`]: one sync connection: frames in, frames out, size limit, shutdown.
 //! - [`hub`]: the relay's sync peer — protocol session, documents in memory, storing
 //!   before acknowledging, eviction.
+//! - [`budget`]: what one sync connection may make the hub do (messages, presence, resets).
 //! - [`doc_store`]: documents on disk (redb under the data folder).
 //! - [`server`]: binding, serving until told to stop, closing sockets cleanly.
 
 pub mod access;
 pub mod api;
 pub mod app;
+pub mod budget;
 pub mod config;
 pub mod doc_store;
 pub mod hub;

@@ -476,3 +476,160 @@ impl Raw {
         }
     }
 }
+
+// --- Hostile-peer helpers (issue 15, protocol and hub half) ---
+
+/// A raw socket that has finished the handshake as `<device id>-<name>`.
+pub async fn joined(device: &Device, name: &str) -> Raw {
+    let mut raw = Raw::connect(&device.sync_url()).await;
+    let join = Message::Join {
+        sender_id: device.peer(name).parse().expect("peer id"),
+        metadata: Default::default(),
+        supported_protocol_versions: vec!["1".into()],
+    };
+    raw.send(join.encode()).await;
+    loop {
+        let frame = tokio::time::timeout(Duration::from_secs(5), raw.socket.next())
+            .await
+            .expect("the relay answers the join");
+        if let Some(Ok(Ws::Binary(bytes))) = frame
+            && let Ok(Message::Peer { .. }) = Message::decode(&bytes)
+        {
+            return raw;
+        }
+    }
+}
+
+/// A `sync` frame from `<device id>-<name>` to the relay carrying `data`.
+pub fn sync_frame(device: &Device, name: &str, id: DocumentId, data: Vec<u8>) -> Vec<u8> {
+    Message::Sync {
+        sender_id: device.peer(name).parse().expect("peer id"),
+        target_id: "tandem-relay".parse().expect("peer id"),
+        document_id: id,
+        data,
+    }
+    .encode()
+}
+
+/// A `kB` figure from `/proc/self/status` (the relay runs in the test's process), in bytes.
+pub fn proc_status_bytes(field: &str) -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .expect("reads /proc/self/status")
+        .lines()
+        .find_map(|l| l.strip_prefix(field)?.strip_prefix(':'))
+        .and_then(|v| v.trim().trim_end_matches(" kB").trim().parse::<u64>().ok())
+        .map(|kb| kb * 1024)
+        .expect("the field is there")
+}
+
+/// File descriptors open in this process (the relay's and the test's).
+pub fn open_fds() -> usize {
+    std::fs::read_dir("/proc/self/fd")
+        .expect("lists fds")
+        .count()
+}
+
+/// Appends `text` to the client's notes and waits until the relay acknowledges it (its
+/// reported heads cover the edit): the edit round trip.
+pub async fn edit_round_trip(c: &mut Client, id: DocumentId, text: &str) -> Duration {
+    let started = std::time::Instant::now();
+    let doc = c
+        .docs
+        .docs
+        .get_mut(&id)
+        .expect("the client has the document");
+    let (_, notes) = doc
+        .get(automerge::ROOT, "notes")
+        .expect("reads")
+        .expect("has notes");
+    let len = doc.length(&notes);
+    doc.splice_text(&notes, len, 0, text).expect("splices");
+    doc.commit();
+    let want = doc.get_heads();
+    c.changed(id).await;
+    c.pump_until(Duration::from_secs(20), |c| {
+        c.relay_heads(id).is_some_and(|h| h == want)
+    })
+    .await;
+    started.elapsed()
+}
+
+/// The error a refused raw socket was sent, once it has been closed.
+pub async fn refused_with(raw: &mut Raw) -> String {
+    let (messages, closed) = raw.drain().await;
+    assert!(closed, "the relay closed the connection: {messages:?}");
+    messages
+        .iter()
+        .find_map(|m| match m {
+            Message::Error { message } => Some(message.clone()),
+            _ => None,
+        })
+        .unwrap_or_else(|| panic!("an error message came before the close: {messages:?}"))
+}
+
+/// The relay binary on a free port, for tests that read its memory from `/proc/<pid>`.
+/// Killed when dropped (a test that fails still stops it).
+pub struct RelayProcess {
+    pub child: tokio::process::Child,
+    pub addr: String,
+}
+
+impl RelayProcess {
+    pub async fn spawn(data: &Path, app: &Path) -> Self {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map(|a| a.port())
+            .expect("a free port");
+        let child = tokio::process::Command::new(env!("CARGO_BIN_EXE_tandem-relay"))
+            .args(["--addr", &format!("127.0.0.1:{port}")])
+            .arg("--data-dir")
+            .arg(data)
+            .arg("--app-dir")
+            .arg(app)
+            .env("RUST_LOG", "warn")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("the relay starts");
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while reqwest::get(format!("http://127.0.0.1:{port}/health"))
+            .await
+            .is_err()
+        {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the relay answers within 10 s"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        RelayProcess {
+            child,
+            addr: format!("127.0.0.1:{port}"),
+        }
+    }
+
+    /// A `kB` figure from the relay's `/proc/<pid>/status`, in bytes.
+    pub fn status_bytes(&self, field: &str) -> u64 {
+        let pid = self.child.id().expect("the relay is running");
+        std::fs::read_to_string(format!("/proc/{pid}/status"))
+            .expect("reads the relay's status")
+            .lines()
+            .find_map(|l| l.strip_prefix(field)?.strip_prefix(':'))
+            .and_then(|v| v.trim().trim_end_matches(" kB").trim().parse::<u64>().ok())
+            .map(|kb| kb * 1024)
+            .expect("the field is there")
+    }
+
+    /// The relay's open file descriptors.
+    pub fn fds(&self) -> usize {
+        let pid = self.child.id().expect("the relay is running");
+        std::fs::read_dir(format!("/proc/{pid}/fd"))
+            .expect("lists the relay's fds")
+            .count()
+    }
+
+    pub async fn stop(mut self) {
+        let _ = self.child.kill().await;
+    }
+}
