@@ -245,3 +245,71 @@ fn deep_nesting_is_refused_not_a_stack_overflow() {
     frame.push(0x00);
     assert!(Message::decode(&frame).is_err());
 }
+
+/// Frames exactly as `@automerge/automerge-repo` 2.5's own CBOR helper (cbor-x) writes
+/// them — maps with two-byte lengths, `undefined` for an absent storage id, a nested
+/// presence payload, a float timestamp in gossip — captured with
+/// `import * as cbor from '@automerge/automerge-repo/helpers/cbor.js'; cbor.encode(m)`.
+#[test]
+fn decodes_frames_written_by_automerge_repo_itself() {
+    fn hex(s: &str) -> Vec<u8> {
+        (0..s.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).expect("hex"))
+            .collect()
+    }
+    let join = hex(
+        "b900046474797065646a6f696e6873656e6465724964676a732d706565726c706565724d65746164617461b900026973746f726167654964f76b6973457068656d6572616cf47819737570706f7274656450726f746f636f6c56657273696f6e73816131",
+    );
+    match Message::decode(&join) {
+        Ok(Message::Join {
+            sender_id,
+            metadata,
+            supported_protocol_versions,
+        }) => {
+            assert_eq!(sender_id.as_str(), "js-peer");
+            assert_eq!(metadata, PeerMetadata::default());
+            assert_eq!(supported_protocol_versions, vec!["1".to_owned()]);
+        }
+        other => panic!("join: {other:?}"),
+    }
+    let sync = hex(
+        "b9000564747970656473796e636873656e6465724964676a732d706565726874617267657449646572656c61796a646f63756d656e744964781c32535a39556f4a675a7451676d3147314435705772714e465a6b6f5764646174614742000001000000",
+    );
+    assert!(
+        matches!(Message::decode(&sync), Ok(Message::Sync { data, .. }) if data == [0x42, 0, 0, 1, 0, 0, 0])
+    );
+    let ephemeral = hex(
+        "b90007647479706569657068656d6572616c6873656e6465724964676a732d706565726874617267657449646572656c61796a646f63756d656e744964781c32535a39556f4a675a7451676d3147314435705772714e465a6b6f576973657373696f6e49646661316232633365636f756e740c6464617461582cb900036870726573656e63656468657265646e616d6568d09cd0b0d188d0b064736964656763726561746f72",
+    );
+    match Message::decode(&ephemeral) {
+        Ok(Message::Ephemeral {
+            session_id,
+            count,
+            data,
+            ..
+        }) => {
+            assert_eq!((session_id.as_str(), count), ("a1b2c3", 12));
+            assert_eq!(
+                tandem_sync::presence::Announcement::decode(&data),
+                Some(tandem_sync::presence::Announcement::Here(
+                    tandem_sync::presence::Presence {
+                        name: "Маша".into(),
+                        side: tandem_sync::presence::Side::Creator,
+                    }
+                ))
+            );
+        }
+        other => panic!("ephemeral: {other:?}"),
+    }
+    let gossip = hex(
+        "b9000564747970657472656d6f74652d68656164732d6368616e6765646873656e6465724964676a732d706565726874617267657449646572656c61796a646f63756d656e744964781c32535a39556f4a675a7451676d3147314435705772714e465a6b6f57686e65774865616473b900016973746f726167652d31b9000265686561647381636162636974696d657374616d70fb427937ed97200800",
+    );
+    assert!(matches!(
+        Message::decode(&gossip),
+        Ok(Message::HeadsGossip {
+            kind: GossipKind::RemoteHeadsChanged,
+            ..
+        })
+    ));
+}
