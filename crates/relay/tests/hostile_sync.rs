@@ -100,11 +100,12 @@ async fn a_bloom_filter_without_bits_is_refused_and_wedges_nothing() {
     let fds_before = open_fds();
 
     // num_entries = 1, bits_per_entry = 0: Automerge divided by zero on it.
-    let frame = sync_frame(&s.viewer, "m", s.id, with_filter(&[1, 0, 7]));
-    println!("divide-by-zero frame: {} bytes", frame.len());
     for round in 0..5 {
-        let mut raw = joined(&s.viewer, &format!("m{round}")).await;
-        raw.send(frame.clone()).await;
+        let name = format!("m{round}");
+        let frame = sync_frame(&s.viewer, &name, s.id, with_filter(&[1, 0, 7]));
+        println!("divide-by-zero frame: {} bytes", frame.len());
+        let mut raw = joined(&s.viewer, &name).await;
+        raw.send(frame).await;
         let reason = refused_with(&mut raw).await;
         assert!(reason.contains("Bloom filter"), "{reason}");
         assert!(reason.contains("bits per entry"), "{reason}");
