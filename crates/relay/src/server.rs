@@ -145,6 +145,12 @@ pub async fn run(
     )
     .await;
     let _ = stop.wait_for(|s| *s).await;
+    // Each sync socket closes itself on the signal, telling its peer why; give them a
+    // moment to do so before the stragglers are closed below.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(2);
+    while hub.connections().await > 0 && tokio::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
     evictor.abort();
     enforcer.abort();
     // Sockets close on the shutdown signal; give their writers a moment to send the

@@ -15,8 +15,7 @@
 //!
 //! Deadlines (each closes the socket with a reason, sent as a protocol error and in the
 //! close frame):
-//! - **join**: the first message must come within `--join-timeout-secs` of the upgrade
-//!   and be a `join`;
+//! - **join**: a `join` must come within `--join-timeout-secs` of the upgrade;
 //! - **idle**: the relay pings every third of `--idle-timeout-secs`; a socket that sends
 //!   nothing at all (not even the pong) for that long is closed;
 //! - **unfinished message**: once a message's first bytes have arrived, the rest must
@@ -222,11 +221,9 @@ async fn serve(socket: WebSocket, link: Link, mut shutdown: watch::Receiver<bool
                 match frame {
                 Some(Ok(WsMessage::Binary(bytes))) => {
                     let kind = message_type(&bytes);
-                    if !joined && kind != Some("join") {
-                        hub.refuse(conn, "the first message must be a join").await;
-                        break;
-                    }
-                    joined = true;
+                    // Anything else before the join is the session's to refuse; only a
+                    // join stops the join deadline.
+                    joined |= kind == Some("join");
                     let big = matches!(kind, Some("sync" | "request"));
                     if !big && bytes.len() > limits.max_control_message_bytes {
                         let kind = kind.unwrap_or("untyped");

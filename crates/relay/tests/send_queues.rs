@@ -32,8 +32,16 @@ fn random(n: usize) -> Vec<u8> {
 
 #[tokio::test]
 async fn big_presence_to_peers_that_do_not_read_is_not_held_in_memory() {
-    // Presence of 4 MiB is let through the size check, so what is measured is the queues.
-    let relay = RelayProcess::start(&["--max-control-message-bytes", "5000000"]).await;
+    // Presence of 4 MiB is let through the size check, so what is measured is the queues;
+    // the idle timeout is long because this test's clients do not read (so do not pong)
+    // while it sends, which in a debug build under load can take a minute.
+    let relay = RelayProcess::start(&[
+        "--max-control-message-bytes",
+        "5000000",
+        "--idle-timeout-secs",
+        "600",
+    ])
+    .await;
     let id = DocumentId::from_bytes([0x81; 16]);
     let owner = Device::register_at(&relay.addr).await;
     owner.claim(id).await;
@@ -154,7 +162,7 @@ async fn only_sync_messages_may_be_large() {
     .await;
     raw.send(
         Message::Ephemeral {
-            sender_id: me.clone(),
+            sender_id: me,
             target_id: "tandem-relay".parse().expect("peer"),
             document_id: id,
             session_id: "s".into(),
@@ -170,22 +178,13 @@ async fn only_sync_messages_may_be_large() {
         messages.iter().any(|m| matches!(m, Message::Error { message } if message.contains("\"ephemeral\" message may be at most 65536 bytes"))),
         "{messages:?}"
     );
-    // A first message that is not a join is refused too.
-    let mut raw = Raw::connect(&owner.sync_url()).await;
-    raw.send(Message::Leave { sender_id: me }.encode()).await;
-    let (messages, closed) = raw.drain().await;
-    assert!(closed);
-    assert!(
-        messages.iter().any(|m| matches!(m, Message::Error { message } if message.contains("first message must be a join"))),
-        "{messages:?}"
-    );
-    // A 2 MiB sync message (a big edit) still goes through.
+    // A 512 KiB sync message (a big edit, 8 times the other limit) still goes through.
     let doc = bystander.docs.docs.get_mut(&id).expect("doc");
     automerge::transaction::Transactable::put(
         doc,
         automerge::ROOT,
         "blob",
-        automerge::ScalarValue::Bytes(random(2 * 1024 * 1024)),
+        automerge::ScalarValue::Bytes(random(512 * 1024)),
     )
     .expect("put");
     doc.commit();
