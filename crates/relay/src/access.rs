@@ -90,6 +90,14 @@ pub struct Link {
     pub expires_ms: Option<i64>,
     pub revoked_ms: Option<i64>,
     pub last_used_ms: Option<i64>,
+    /// The device that made it (`None` for links made before this was recorded).
+    #[serde(default)]
+    pub created_by: Option<String>,
+    /// The links its maker's ownership came through when it was made — empty when the
+    /// maker owned the partnership by claiming it. Once all of them are revoked, so is
+    /// this one: a recovery key's holder cannot keep ownership by minting links.
+    #[serde(default)]
+    pub made_through: Vec<String>,
     #[serde(skip_serializing, default)]
     secret_hash: String,
 }
@@ -141,6 +149,12 @@ pub enum AccessError {
     Expired,
     #[error("{0}")]
     Invalid(String),
+    #[error(
+        "this device has claimed {0} partnerships, the most allowed; remove some or use another device"
+    )]
+    TooManyClaims(usize),
+    #[error("this device has made {0} links, the most allowed")]
+    TooManyLinks(usize),
 }
 
 fn store_err(e: impl std::fmt::Display) -> AccessError {
@@ -189,10 +203,37 @@ struct State {
 }
 
 /// The access rules, shared by the API handlers and the sync hub. Cheap to clone.
+///
+/// Reads (`authenticate`, `role`) take only the `state` lock, which is never held across
+/// a disk write: a change takes `writing` (one at a time), reads and checks under a brief
+/// `state` lock, commits to redb with no lock readers need, then applies in memory.
+/// Those commits block, so callers on async workers run them with `spawn_blocking`;
+/// `touch` (called by the sync hub) only queues its write for a background thread.
 #[derive(Clone)]
 pub struct Access {
     db: Arc<Database>,
     state: Arc<Mutex<State>>,
+    writing: Arc<Mutex<()>>,
+    quotas: Quotas,
+    touches: std::sync::mpsc::SyncSender<(String, DocumentId, i64)>,
+}
+
+/// What one device may make.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Quotas {
+    /// Partnerships a device may claim (own by claiming).
+    pub claims_per_device: usize,
+    /// Links a device may make, revoked ones included (they stay on disk).
+    pub links_per_device: usize,
+}
+
+impl Default for Quotas {
+    fn default() -> Self {
+        Quotas {
+            claims_per_device: 1000,
+            links_per_device: 1000,
+        }
+    }
 }
 
 /// What redeeming a link gave.
@@ -266,10 +307,53 @@ impl Access {
                 state.grants.insert(k, rec);
             }
         }
-        Ok(Access {
+        let (touches, queued) = std::sync::mpsc::sync_channel(4096);
+        let access = Access {
             db: Arc::new(db),
             state: Arc::new(Mutex::new(state)),
-        })
+            writing: Arc::new(Mutex::new(())),
+            quotas: Quotas::default(),
+            touches,
+        };
+        // "Last used" writes, off the hub's lock and the async workers. The thread holds
+        // the store weakly, so dropping the last handle closes it at once (a reopen in
+        // the same process finds it free), and it ends when the sender goes.
+        let db = Arc::downgrade(&access.db);
+        let state = Arc::downgrade(&access.state);
+        let writing = Arc::downgrade(&access.writing);
+        let quotas = access.quotas;
+        std::thread::Builder::new()
+            .name("access-touch".into())
+            .spawn(move || {
+                while let Ok((device, document, now_ms)) = queued.recv() {
+                    let (Some(db), Some(state), Some(writing)) =
+                        (db.upgrade(), state.upgrade(), writing.upgrade())
+                    else {
+                        return;
+                    };
+                    let writer = Access {
+                        db,
+                        state,
+                        writing,
+                        quotas,
+                        touches: std::sync::mpsc::sync_channel(0).0,
+                    };
+                    writer.touch_now(&device, &document, now_ms);
+                }
+            })
+            .map_err(|e| open_err(&e))?;
+        Ok(access)
+    }
+
+    /// The same store with other quotas.
+    pub fn with_quotas(mut self, quotas: Quotas) -> Self {
+        self.quotas = quotas;
+        self
+    }
+
+    /// One change at a time (held across the disk write, apart from `state`).
+    fn writing(&self) -> MutexGuard<'_, ()> {
+        self.writing.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {
@@ -312,8 +396,8 @@ impl Access {
     ) -> Result<(String, bool), AccessError> {
         let (id, secret) = split_secret(credential).ok_or(AccessError::BadCredential)?;
         let secret_hash = hash(secret);
-        let mut state = self.lock();
-        if let Some(existing) = state.devices.get(id) {
+        let _writing = self.writing();
+        if let Some(existing) = self.lock().devices.get(id) {
             return if same_hash(&existing.secret_hash, &secret_hash) {
                 Ok((id.to_owned(), false))
             } else {
@@ -329,7 +413,7 @@ impl Access {
             id,
             &serde_json::to_string(&rec).map_err(store_err)?,
         )?;
-        state.devices.insert(id.to_owned(), rec);
+        self.lock().devices.insert(id.to_owned(), rec);
         Ok((id.to_owned(), true))
     }
 
@@ -351,19 +435,27 @@ impl Access {
         now_ms: i64,
     ) -> Result<bool, AccessError> {
         let key = document.to_string();
-        let mut state = self.lock();
-        if let Some(rec) = state.docs.get(&key) {
-            return if rec.owner == device {
-                Ok(false)
-            } else {
-                Err(AccessError::AlreadyOwned)
-            };
-        }
+        let _writing = self.writing();
+        let mut grants = {
+            let state = self.lock();
+            if let Some(rec) = state.docs.get(&key) {
+                return if rec.owner == device {
+                    Ok(false)
+                } else {
+                    Err(AccessError::AlreadyOwned)
+                };
+            }
+            let grants = state.grants.get(device).cloned().unwrap_or_default();
+            let claimed = grants.iter().filter(|g| g.via == Via::Owner).count();
+            if claimed >= self.quotas.claims_per_device {
+                return Err(AccessError::TooManyClaims(self.quotas.claims_per_device));
+            }
+            grants
+        };
         let rec = DocRec {
             owner: device.to_owned(),
             created_ms: now_ms,
         };
-        let mut grants = state.grants.get(device).cloned().unwrap_or_default();
         grants.push(Grant {
             document: key.clone(),
             role: Role::Owner,
@@ -371,6 +463,7 @@ impl Access {
         });
         self.write(DOCS, &key, &serde_json::to_string(&rec).map_err(store_err)?)?;
         self.write_grants(device, &grants)?;
+        let mut state = self.lock();
         state.docs.insert(key, rec);
         state.grants.insert(device.to_owned(), grants);
         Ok(true)
@@ -416,8 +509,20 @@ impl Access {
                 "the expiry must be in the future".into(),
             ));
         }
-        let mut state = self.lock();
-        Self::require_owner(&state, device, &key, now_ms)?;
+        let _writing = self.writing();
+        let made_through = {
+            let state = self.lock();
+            Self::require_owner(&state, device, &key, now_ms)?;
+            let made = state
+                .links
+                .values()
+                .filter(|l| l.created_by.as_deref() == Some(device))
+                .count();
+            if made >= self.quotas.links_per_device {
+                return Err(AccessError::TooManyLinks(self.quotas.links_per_device));
+            }
+            owner_links(&state, device, &key, now_ms)
+        };
         let id = random_hex(8);
         let secret = random_hex(32);
         let link = Link {
@@ -429,10 +534,12 @@ impl Access {
             expires_ms,
             revoked_ms: None,
             last_used_ms: None,
+            created_by: Some(device.to_owned()),
+            made_through,
             secret_hash: hash(&secret),
         };
         self.write_link(&link)?;
-        state.links.insert(id.clone(), link.clone());
+        self.lock().links.insert(id.clone(), link.clone());
         Ok(NewLink {
             link,
             secret: format!("{id}.{secret}"),
@@ -459,29 +566,61 @@ impl Access {
         Ok(links)
     }
 
-    /// Revokes a link (the owner only). Revoking twice is fine.
+    /// Revokes a link (the owner only), and with it every link made through it —
+    /// transitively: a link whose maker's ownership came only through revoked links.
+    /// Returns the link and the ids of the others revoked with it. Revoking twice is fine.
     pub fn revoke(
         &self,
         device: &str,
         document: &DocumentId,
         link_id: &str,
         now_ms: i64,
-    ) -> Result<Link, AccessError> {
+    ) -> Result<(Link, Vec<String>), AccessError> {
         let key = document.to_string();
-        let mut state = self.lock();
-        Self::require_owner(&state, device, &key, now_ms)?;
-        let mut link = state
-            .links
-            .get(link_id)
-            .filter(|l| l.document == key)
-            .cloned()
-            .ok_or(AccessError::UnknownLink)?;
+        let _writing = self.writing();
+        let mut link = {
+            let state = self.lock();
+            Self::require_owner(&state, device, &key, now_ms)?;
+            state
+                .links
+                .get(link_id)
+                .filter(|l| l.document == key)
+                .cloned()
+                .ok_or(AccessError::UnknownLink)?
+        };
         if link.revoked_ms.is_none() {
             link.revoked_ms = Some(now_ms);
             self.write_link(&link)?;
-            state.links.insert(link.id.clone(), link.clone());
+            self.lock().links.insert(link.id.clone(), link.clone());
         }
-        Ok(link)
+        let mut also = Vec::new();
+        loop {
+            let state = self.lock();
+            let orphaned: Vec<Link> = state
+                .links
+                .values()
+                .filter(|l| l.document == key && l.revoked_ms.is_none())
+                .filter(|l| {
+                    !l.made_through.is_empty()
+                        && l.made_through
+                            .iter()
+                            .all(|via| state.links.get(via).is_none_or(|v| v.revoked_ms.is_some()))
+                })
+                .cloned()
+                .collect();
+            drop(state);
+            if orphaned.is_empty() {
+                break;
+            }
+            for mut l in orphaned {
+                l.revoked_ms = Some(now_ms);
+                self.write_link(&l)?;
+                also.push(l.id.clone());
+                self.lock().links.insert(l.id.clone(), l);
+            }
+        }
+        also.sort();
+        Ok((link, also))
     }
 
     /// Gives `device` the access a link grants.
@@ -493,19 +632,23 @@ impl Access {
     ) -> Result<Redeemed, AccessError> {
         let (id, secret) = split_secret(link_secret).ok_or(AccessError::UnknownLink)?;
         let secret_hash = hash(secret);
-        let mut state = self.lock();
-        let mut link = state
-            .links
-            .get(id)
-            .filter(|l| same_hash(&l.secret_hash, &secret_hash))
-            .cloned()
-            .ok_or(AccessError::UnknownLink)?;
-        link.state(now_ms).map_err(|why| match why {
-            NoAccess::Revoked => AccessError::Revoked,
-            NoAccess::Expired => AccessError::Expired,
-            NoAccess::None => AccessError::UnknownLink,
-        })?;
-        let mut grants = state.grants.get(device).cloned().unwrap_or_default();
+        let _writing = self.writing();
+        let (mut link, mut grants) = {
+            let state = self.lock();
+            let link = state
+                .links
+                .get(id)
+                .filter(|l| same_hash(&l.secret_hash, &secret_hash))
+                .cloned()
+                .ok_or(AccessError::UnknownLink)?;
+            chain_state(&state, &link, now_ms, 0).map_err(|why| match why {
+                NoAccess::Revoked => AccessError::Revoked,
+                NoAccess::Expired => AccessError::Expired,
+                NoAccess::None => AccessError::UnknownLink,
+            })?;
+            let grants = state.grants.get(device).cloned().unwrap_or_default();
+            (link, grants)
+        };
         let via = Via::Link(link.id.clone());
         if !grants.iter().any(|g| g.via == via) {
             grants.push(Grant {
@@ -514,11 +657,11 @@ impl Access {
                 via,
             });
             self.write_grants(device, &grants)?;
-            state.grants.insert(device.to_owned(), grants);
+            self.lock().grants.insert(device.to_owned(), grants);
         }
         link.last_used_ms = Some(now_ms);
         self.write_link(&link)?;
-        state.links.insert(link.id.clone(), link.clone());
+        self.lock().links.insert(link.id.clone(), link.clone());
         Ok(Redeemed {
             document: link.document,
             role: link.role,
@@ -526,11 +669,20 @@ impl Access {
         })
     }
 
-    /// Notes that a device used its links to a partnership (for "last used").
+    /// Notes that a device used its links to a partnership (for "last used"). Returns at
+    /// once: the write happens on a background thread (and is skipped if a burst of
+    /// thousands is already waiting — "last used" is a hint, not a record).
     pub fn touch(&self, device: &str, document: &DocumentId, now_ms: i64) {
+        let _ = self
+            .touches
+            .try_send((device.to_owned(), *document, now_ms));
+    }
+
+    fn touch_now(&self, device: &str, document: &DocumentId, now_ms: i64) {
         let key = document.to_string();
-        let mut state = self.lock();
-        let via: Vec<String> = state
+        let _writing = self.writing();
+        let via: Vec<String> = self
+            .lock()
             .grants
             .get(device)
             .into_iter()
@@ -542,7 +694,7 @@ impl Access {
             })
             .collect();
         for id in via {
-            let Some(mut link) = state.links.get(&id).cloned() else {
+            let Some(mut link) = self.lock().links.get(&id).cloned() else {
                 continue;
             };
             // At most one write a minute per link.
@@ -554,9 +706,56 @@ impl Access {
                 tracing::warn!(link = %link.id, error = %e, "cannot note when a link was last used");
                 continue;
             }
-            state.links.insert(id, link);
+            self.lock().links.insert(id, link);
         }
     }
+}
+
+/// A link's own state and, for one made through other links, whether any of those still
+/// holds: a link minted by a recovery key's holder ends when the key expires, too.
+fn chain_state(state: &State, link: &Link, now_ms: i64, depth: u8) -> Result<(), NoAccess> {
+    link.state(now_ms)?;
+    if link.made_through.is_empty() {
+        return Ok(());
+    }
+    let mut why = NoAccess::Revoked;
+    if depth < 32 {
+        for via in &link.made_through {
+            if let Some(parent) = state.links.get(via) {
+                match chain_state(state, parent, now_ms, depth + 1) {
+                    Ok(()) => return Ok(()),
+                    Err(w) => why = w,
+                }
+            }
+        }
+    }
+    Err(why)
+}
+
+/// The valid links through which `device` owns `document`; empty if it owns it by claim
+/// (or not at all).
+fn owner_links(state: &State, device: &str, document: &str, now_ms: i64) -> Vec<String> {
+    let grants: Vec<&Grant> = state
+        .grants
+        .get(device)
+        .into_iter()
+        .flatten()
+        .filter(|g| g.document == document && g.role == Role::Owner)
+        .collect();
+    if grants.iter().any(|g| g.via == Via::Owner) {
+        return Vec::new();
+    }
+    grants
+        .iter()
+        .filter_map(|g| match &g.via {
+            Via::Link(id) => state
+                .links
+                .get(id)
+                .filter(|l| chain_state(state, l, now_ms, 0).is_ok())
+                .map(|l| l.id.clone()),
+            Via::Owner => None,
+        })
+        .collect()
 }
 
 fn role_in(state: &State, device: &str, document: &str, now_ms: i64) -> Result<Role, NoAccess> {
@@ -571,7 +770,7 @@ fn role_in(state: &State, device: &str, document: &str, now_ms: i64) -> Result<R
             Via::Link(id) => state
                 .links
                 .get(id)
-                .map_or(Err(NoAccess::Revoked), |l| l.state(now_ms)),
+                .map_or(Err(NoAccess::Revoked), |l| chain_state(state, l, now_ms, 0)),
         };
         match valid {
             Ok(()) => best = best.max(Some(grant.role)),
@@ -670,9 +869,10 @@ mod tests {
         assert_eq!(access.role(&guest, &doc, 4), Ok(Role::Editor));
         // The editor link expires at 100: the viewer link still holds.
         assert_eq!(access.role(&guest, &doc, 100), Ok(Role::Viewer));
-        access
+        let (_, also) = access
             .revoke(&owner, &doc, &viewer.link.id, 50)
             .expect("revokes");
+        assert!(also.is_empty(), "the owner's own links stand alone");
         assert_eq!(access.role(&guest, &doc, 60), Ok(Role::Editor));
         assert_eq!(access.role(&guest, &doc, 100), Err(NoAccess::Revoked));
         assert!(matches!(

@@ -8,7 +8,7 @@
 //! | `GET /api/docs/{id}/access` | a device | its role, or why it has none (revoked / expired / none) |
 //! | `GET /api/docs/{id}/links` | owner | the links, without secrets |
 //! | `POST /api/docs/{id}/links` | owner | a new link `{role, label, expires_ms}`; the secret once |
-//! | `DELETE /api/docs/{id}/links/{link}` | owner | revokes; live sessions end within a second |
+//! | `DELETE /api/docs/{id}/links/{link}` | owner | revokes it and every link made through it (`also_revoked`); live sessions end at once |
 //! | `POST /api/redeem` | a device | `{secret}` of a link: grants its role |
 
 use std::{
@@ -28,8 +28,9 @@ use serde_json::json;
 use tandem_domain::document_id::DocumentId;
 
 use crate::{
-    access::{AccessError, NoAccess, Role},
+    access::{Access, AccessError, NoAccess, Role},
     app::AppState,
+    client_addr::client_ip,
 };
 
 pub fn now_ms() -> i64 {
@@ -83,6 +84,16 @@ impl ApiError {
         )
     }
 
+    pub fn too_many_device_connections(max: usize) -> Self {
+        ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "too-many-device-connections",
+            format!(
+                "this device already has {max} sync connections open; close a tab or window and retry"
+            ),
+        )
+    }
+
     pub fn too_many(retry_after: u64) -> Self {
         ApiError {
             retry_after: Some(retry_after),
@@ -123,6 +134,8 @@ impl From<AccessError> for ApiError {
             AccessError::Revoked => (StatusCode::GONE, "revoked"),
             AccessError::Expired => (StatusCode::GONE, "expired"),
             AccessError::Invalid(_) => (StatusCode::BAD_REQUEST, "invalid"),
+            AccessError::TooManyClaims(_) => (StatusCode::TOO_MANY_REQUESTS, "too-many-claims"),
+            AccessError::TooManyLinks(_) => (StatusCode::TOO_MANY_REQUESTS, "too-many-links"),
         };
         ApiError::new(status, reason, e.to_string())
     }
@@ -138,23 +151,60 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
         .map(str::trim)
 }
 
-/// The device behind a request, counting failures against the address.
+/// The device a credential claims to be (the part before the dot), for counting
+/// failures; empty when there is no credential or it has no such part.
+fn claimed_device(credential: Option<&str>) -> String {
+    credential
+        .and_then(|c| c.split_once('.'))
+        .map(|(id, _)| id)
+        .filter(|id| id.len() <= 64)
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// The device behind a request. A right credential always passes; wrong ones are counted
+/// per (address, claimed device), so a flood of bad guesses — from a stranger behind the
+/// same proxy, or aimed at this very device — answers the guesser with 429 and never
+/// locks out anyone who holds a right credential.
 pub fn authenticate(
     state: &AppState,
     ip: IpAddr,
     credential: Option<&str>,
 ) -> Result<String, ApiError> {
+    if let Some(device) = credential.and_then(|c| state.access.authenticate(c)) {
+        return Ok(device);
+    }
+    let key = (ip, claimed_device(credential));
     state
         .failed_attempts
-        .check(ip)
+        .check(&key)
         .map_err(ApiError::too_many)?;
-    match credential.and_then(|c| state.access.authenticate(c)) {
-        Some(device) => Ok(device),
-        None => {
-            state.failed_attempts.fail(ip);
-            tracing::warn!(%ip, "refused a request with a missing or wrong credential");
-            Err(ApiError::unauthorized())
-        }
+    state.failed_attempts.fail(key);
+    tracing::warn!(%ip, "refused a request with a missing or wrong credential");
+    Err(ApiError::unauthorized())
+}
+
+/// The client's address: the socket's, or what a trusted proxy reports.
+pub fn client_ip_of(state: &AppState, parts: &axum::http::request::Parts) -> IpAddr {
+    let peer = parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip())
+        .unwrap_or(IpAddr::from([0, 0, 0, 0]));
+    client_ip(peer, &parts.headers, &state.trusted_proxies)
+}
+
+/// The client's address as an extractor.
+pub struct ClientIp(pub IpAddr);
+
+impl axum::extract::FromRequestParts<AppState> for ClientIp {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(ClientIp(client_ip_of(state, parts)))
     }
 }
 
@@ -168,13 +218,21 @@ impl axum::extract::FromRequestParts<AppState> for Caller {
         parts: &mut axum::http::request::Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let ip = parts
-            .extensions
-            .get::<ConnectInfo<SocketAddr>>()
-            .map(|c| c.0.ip())
-            .unwrap_or(IpAddr::from([0, 0, 0, 0]));
+        let ip = client_ip_of(state, parts);
         authenticate(state, ip, bearer(&parts.headers)).map(Caller)
     }
+}
+
+/// Runs a change to the access store on a blocking thread: it commits to disk, which
+/// must not stall an async worker.
+async fn blocking<T: Send + 'static>(
+    state: &AppState,
+    change: impl FnOnce(&Access) -> Result<T, AccessError> + Send + 'static,
+) -> Result<T, AccessError> {
+    let access = state.access.clone();
+    tokio::task::spawn_blocking(move || change(&access))
+        .await
+        .unwrap_or_else(|e| Err(AccessError::Store(format!("the access task failed: {e}"))))
 }
 
 fn document(id: &str) -> Result<DocumentId, ApiError> {
@@ -189,23 +247,37 @@ fn document(id: &str) -> Result<DocumentId, ApiError> {
 
 async fn register_device(
     State(state): State<AppState>,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    ClientIp(ip): ClientIp,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let ip = addr.ip();
+    let claimed = (ip, claimed_device(bearer(&headers)));
     state
         .failed_attempts
-        .check(ip)
+        .check(&claimed)
         .map_err(ApiError::too_many)?;
-    state.registrations.check(ip).map_err(ApiError::too_many)?;
     let Some(credential) = bearer(&headers) else {
-        state.failed_attempts.fail(ip);
+        state.failed_attempts.fail(claimed);
         return Err(ApiError::unauthorized());
     };
-    match state.access.register_device(credential, now_ms()) {
+    // Registering again with the right credential is not a new device: it always passes.
+    if let Some(device) = state.access.authenticate(credential) {
+        return Ok((StatusCode::OK, Json(json!({ "device": device }))).into_response());
+    }
+    state
+        .registrations
+        .check(&(ip, String::new()))
+        .map_err(ApiError::too_many)?;
+    let registered = {
+        let credential = credential.to_owned();
+        blocking(&state, move |access| {
+            access.register_device(&credential, now_ms())
+        })
+        .await
+    };
+    match registered {
         Ok((device, created)) => {
             if created {
-                state.registrations.fail(ip);
+                state.registrations.fail((ip, String::new()));
                 tracing::info!(%device, %ip, "device registered");
             }
             let status = if created {
@@ -216,7 +288,7 @@ async fn register_device(
             Ok((status, Json(json!({ "device": device }))).into_response())
         }
         Err(e) => {
-            state.failed_attempts.fail(ip);
+            state.failed_attempts.fail(claimed);
             Err(e.into())
         }
     }
@@ -228,7 +300,10 @@ async fn claim(
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     let doc = document(&id)?;
-    let created = state.access.claim(&device, &doc, now_ms())?;
+    let created = {
+        let device = device.clone();
+        blocking(&state, move |access| access.claim(&device, &doc, now_ms())).await?
+    };
     if created {
         tracing::info!(%device, document = %doc, "partnership registered");
     }
@@ -289,14 +364,20 @@ async fn create_link(
     Json(body): Json<NewLinkBody>,
 ) -> Result<Response, ApiError> {
     let doc = document(&id)?;
-    let link = state.access.create_link(
-        &device,
-        &doc,
-        body.role,
-        &body.label,
-        body.expires_ms,
-        now_ms(),
-    )?;
+    let link = {
+        let device = device.clone();
+        blocking(&state, move |access| {
+            access.create_link(
+                &device,
+                &doc,
+                body.role,
+                &body.label,
+                body.expires_ms,
+                now_ms(),
+            )
+        })
+        .await?
+    };
     tracing::info!(%device, document = %doc, link = %link.link.id, role = link.link.role.as_str(), "link created");
     Ok((StatusCode::CREATED, Json(link)).into_response())
 }
@@ -307,11 +388,20 @@ async fn revoke(
     Path((id, link)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
     let doc = document(&id)?;
-    let link = state.access.revoke(&device, &doc, &link, now_ms())?;
-    tracing::info!(%device, document = %doc, link = %link.id, "link revoked");
-    // End the sessions that relied on it now, not at the next sweep.
+    let (link, also_revoked) = {
+        let device = device.clone();
+        blocking(&state, move |access| {
+            access.revoke(&device, &doc, &link, now_ms())
+        })
+        .await?
+    };
+    tracing::info!(%device, document = %doc, link = %link.id, also_revoked = ?also_revoked, "link revoked");
+    // End the sessions that relied on it (or on a link made through it) now, not at the
+    // next sweep.
     state.hub.enforce_access().await;
-    Ok(Json(link).into_response())
+    let mut answer = serde_json::to_value(&link).unwrap_or_default();
+    answer["also_revoked"] = json!(also_revoked);
+    Ok(Json(answer).into_response())
 }
 
 #[derive(Deserialize)]
@@ -321,20 +411,32 @@ struct RedeemBody {
 
 async fn redeem(
     State(state): State<AppState>,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    ClientIp(ip): ClientIp,
     headers: HeaderMap,
     Json(body): Json<RedeemBody>,
 ) -> Result<Response, ApiError> {
-    let ip = addr.ip();
     let device = authenticate(&state, ip, bearer(&headers))?;
-    match state.access.redeem(&device, &body.secret, now_ms()) {
+    // Link guesses are counted per (address, device) apart from credential failures.
+    let key = (ip, format!("redeem:{device}"));
+    state
+        .failed_attempts
+        .check(&key)
+        .map_err(ApiError::too_many)?;
+    let redeemed = {
+        let device = device.clone();
+        blocking(&state, move |access| {
+            access.redeem(&device, &body.secret, now_ms())
+        })
+        .await
+    };
+    match redeemed {
         Ok(redeemed) => {
             tracing::info!(%device, document = %redeemed.document, role = redeemed.role.as_str(), "link redeemed");
             Ok(Json(redeemed).into_response())
         }
         Err(e) => {
             if matches!(e, AccessError::UnknownLink) {
-                state.failed_attempts.fail(ip);
+                state.failed_attempts.fail(key);
                 tracing::warn!(%device, %ip, "refused an unknown link");
             }
             Err(e.into())

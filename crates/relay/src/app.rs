@@ -23,8 +23,14 @@ pub struct AppState {
     pub registrations: FailedAttempts,
     /// The largest WebSocket message accepted, in bytes.
     pub max_message_bytes: usize,
-    /// Open sync connections per client address.
-    pub connections: crate::limits::Connections,
+    /// Open sync connections per client address (a loose backstop).
+    pub connections: crate::limits::Connections<std::net::IpAddr>,
+    /// Open sync connections per device.
+    pub device_connections: crate::limits::Connections<String>,
+    /// Message sizes and deadlines on sync sockets.
+    pub sync_limits: websocket::SyncLimits,
+    /// Proxies whose `X-Forwarded-For` names the client.
+    pub trusted_proxies: std::sync::Arc<[crate::client_addr::Cidr]>,
     /// Flips to true when the relay shuts down, so open sockets close cleanly.
     pub shutdown: watch::Receiver<bool>,
 }

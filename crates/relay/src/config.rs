@@ -39,8 +39,13 @@ pub struct Config {
     #[arg(long, env = "TANDEM_MAX_DOCS_PER_CONNECTION", default_value_t = 1000)]
     pub max_docs_per_connection: usize,
 
-    /// Sync connections open at once from one client address.
-    #[arg(long, env = "TANDEM_MAX_CONNECTIONS_PER_ADDRESS", default_value_t = 64)]
+    /// Sync connections open at once from one client address: a loose backstop — the
+    /// real cap is per device (`--max-connections-per-device`).
+    #[arg(
+        long,
+        env = "TANDEM_MAX_CONNECTIONS_PER_ADDRESS",
+        default_value_t = 256
+    )]
     pub max_connections_per_address: usize,
 
     /// Messages that may wait for one connection's socket; a peer that falls further
@@ -56,6 +61,67 @@ pub struct Config {
     /// Seconds a document nobody has open stays in memory.
     #[arg(long, env = "TANDEM_EVICT_AFTER_SECS", default_value_t = 60)]
     pub evict_after_secs: u64,
+
+    // --- Connection limits (issue 15: timeouts, caps, proxies, quotas) ---
+    /// Seconds a connection has to send a whole request head (also between requests on a
+    /// kept-alive connection); slower ones are closed.
+    #[arg(long, env = "TANDEM_HEADER_TIMEOUT_SECS", default_value_t = 10)]
+    pub header_timeout_secs: u64,
+
+    /// Seconds a sync socket has, after the upgrade, to send its join message.
+    #[arg(long, env = "TANDEM_JOIN_TIMEOUT_SECS", default_value_t = 10)]
+    pub join_timeout_secs: u64,
+
+    /// Seconds a sync socket may stay silent (no message, no answer to the relay's pings,
+    /// sent every third of this) before it is closed.
+    #[arg(long, env = "TANDEM_IDLE_TIMEOUT_SECS", default_value_t = 60)]
+    pub idle_timeout_secs: u64,
+
+    /// Seconds one message may take to arrive once its first bytes have: a frame left
+    /// unfinished is closed after this (60 s lets 16 MiB through at ~2.3 Mbit/s).
+    #[arg(long, env = "TANDEM_FRAME_TIMEOUT_SECS", default_value_t = 60)]
+    pub frame_timeout_secs: u64,
+
+    /// Connections open at once, sync sockets included; 0 = a little under the process's
+    /// open-file limit.
+    #[arg(long, env = "TANDEM_MAX_CONNECTIONS", default_value_t = 0)]
+    pub max_connections: usize,
+
+    /// Connections open at once that are not authenticated sync sockets (plain HTTP,
+    /// half-sent requests); one more evicts the oldest idle one.
+    #[arg(long, env = "TANDEM_MAX_UNAUTHENTICATED", default_value_t = 256)]
+    pub max_unauthenticated: usize,
+
+    /// Sync connections open at once for one device (its tabs and windows).
+    #[arg(long, env = "TANDEM_MAX_CONNECTIONS_PER_DEVICE", default_value_t = 16)]
+    pub max_connections_per_device: usize,
+
+    /// Bytes that may wait for one connection's socket. Presence is dropped first (once
+    /// a sixteenth of this is waiting); past the whole, the peer is disconnected. One
+    /// message larger than this is still sent when nothing else waits.
+    #[arg(long, env = "TANDEM_SEND_QUEUE_BYTES", default_value_t = 32 * 1024 * 1024)]
+    pub send_queue_bytes: usize,
+
+    /// The largest message other than `sync`/`request` (join, presence, …), in bytes.
+    #[arg(long, env = "TANDEM_MAX_CONTROL_MESSAGE_BYTES", default_value_t = 64 * 1024)]
+    pub max_control_message_bytes: usize,
+
+    /// A proxy (address or CIDR, repeatable, or comma-separated in the environment) whose
+    /// `X-Forwarded-For` names the client. Without it the header is ignored.
+    #[arg(
+        long = "trusted-proxy",
+        env = "TANDEM_TRUSTED_PROXY",
+        value_delimiter = ','
+    )]
+    pub trusted_proxies: Vec<crate::client_addr::Cidr>,
+
+    /// Partnerships one device may claim; past it, claims answer 429 `too-many-claims`.
+    #[arg(long, env = "TANDEM_MAX_CLAIMS_PER_DEVICE", default_value_t = 1000)]
+    pub max_claims_per_device: usize,
+
+    /// Links one device may make (revoked ones count); past it, 429 `too-many-links`.
+    #[arg(long, env = "TANDEM_MAX_LINKS_PER_DEVICE", default_value_t = 1000)]
+    pub max_links_per_device: usize,
 }
 
 impl Config {
@@ -70,9 +136,21 @@ impl Config {
             max_failed_attempts: 20,
             max_registrations: 60,
             max_docs_per_connection: 1000,
-            max_connections_per_address: 64,
+            max_connections_per_address: 256,
             send_queue: crate::hub::DEFAULT_SEND_QUEUE,
             disk_full: None,
+            header_timeout_secs: 10,
+            join_timeout_secs: 10,
+            idle_timeout_secs: 60,
+            frame_timeout_secs: 60,
+            max_connections: 0,
+            max_unauthenticated: 256,
+            max_connections_per_device: 16,
+            send_queue_bytes: 32 * 1024 * 1024,
+            max_control_message_bytes: 64 * 1024,
+            trusted_proxies: Vec::new(),
+            max_claims_per_device: 1000,
+            max_links_per_device: 1000,
         }
     }
 }

@@ -34,22 +34,52 @@ use crate::{
     api::now_ms,
     budget::{Budget, RESETS_PER_MINUTE},
     doc_store::DocStore,
+    send_queue,
 };
 
 /// What a connection's writer task sends.
 #[derive(Debug)]
 pub enum Outbound {
     Frame(Vec<u8>),
+    /// Presence (an ephemeral message): dropped first when the peer falls behind.
+    Presence(Vec<u8>),
     Close(String),
 }
 
-/// How many frames may wait for a slow reader before it is disconnected (`--send-queue`).
+impl Outbound {
+    /// The frame a message goes out as.
+    pub fn frame(message: &Message) -> Self {
+        match message {
+            Message::Ephemeral { .. } => Outbound::Presence(message.encode()),
+            _ => Outbound::Frame(message.encode()),
+        }
+    }
+
+    /// Bytes it holds while queued.
+    pub fn len(&self) -> usize {
+        match self {
+            Outbound::Frame(b) | Outbound::Presence(b) => b.len(),
+            Outbound::Close(r) => r.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    pub fn is_presence(&self) -> bool {
+        matches!(self, Outbound::Presence(_))
+    }
+}
+
+/// How many frames may wait for a slow reader before it is disconnected (`--send-queue`;
+/// the bytes are bounded too, `--send-queue-bytes`).
 pub const DEFAULT_SEND_QUEUE: usize = 1024;
 
 /// What a connection's writer reads: its frames in order, and — apart from them, so it
 /// overtakes a full queue — the order to give up on a peer that stopped reading.
 pub struct Outlet {
-    pub frames: mpsc::Receiver<Outbound>,
+    pub frames: send_queue::Receiver,
     /// Fires with the reason when the peer fell too far behind: the writer drops what is
     /// queued, sends a close frame with the reason if the socket takes it, and ends.
     pub abandon: oneshot::Receiver<String>,
@@ -238,7 +268,7 @@ struct Inner {
     docs: RelayDocs,
     conns: HashMap<ConnId, Conn>,
     next_conn: u64,
-    send_queue: usize,
+    send_queue: send_queue::Bound,
     /// Writes and the frames and closes behind them, waiting for the committer.
     pending: Vec<Pending>,
     /// A commit is under way outside the lock: what is made now must wait behind it.
@@ -246,7 +276,7 @@ struct Inner {
 }
 
 struct Conn {
-    tx: mpsc::Sender<Outbound>,
+    tx: send_queue::Sender,
     abandon: oneshot::Sender<String>,
     /// Who connected, for the logs.
     addr: String,
@@ -276,8 +306,8 @@ pub struct Hub {
     wake: Arc<Notify>,
     access: Access,
     max_docs_per_connection: usize,
-    /// Frames that may wait for one connection before it is given up on.
-    send_queue: usize,
+    /// What may wait for one connection before it is given up on.
+    send_queue: send_queue::Bound,
 }
 
 impl Hub {
@@ -286,7 +316,7 @@ impl Hub {
         relay_id: PeerId,
         access: Access,
         max_docs_per_connection: usize,
-        send_queue: usize,
+        send_queue: send_queue::Bound,
     ) -> Self {
         let metadata = PeerMetadata {
             storage_id: None,
@@ -303,14 +333,14 @@ impl Hub {
                 },
                 conns: HashMap::new(),
                 next_conn: 0,
-                send_queue: send_queue.max(1),
+                send_queue,
                 pending: Vec::new(),
                 committing: false,
             })),
             wake: Arc::new(Notify::new()),
             access,
             max_docs_per_connection,
-            send_queue: send_queue.max(1),
+            send_queue,
         };
         // The committer holds the hub weakly, so the store closes when the hub goes.
         tokio::spawn(commit_forever(Arc::downgrade(&hub.inner), hub.wake.clone()));
@@ -320,7 +350,7 @@ impl Hub {
     /// Registers a new connection; frames for it arrive on the returned receiver.
     /// `device` is who authenticated it.
     pub async fn connect(&self, addr: String, device: String) -> (ConnId, Outlet) {
-        let (tx, frames) = mpsc::channel(self.send_queue);
+        let (tx, frames) = send_queue::channel(self.send_queue);
         let (abandon_tx, abandon) = oneshot::channel();
         let mut inner = self.inner.lock().await;
         inner.next_conn += 1;
@@ -458,7 +488,7 @@ impl Hub {
             }
             Gate::Drop => false,
             Gate::Refuse(reason) => {
-                tracing::warn!(conn = conn.0, %device, %reason, "refused a message");
+                tracing::warn!(conn = conn.0, %device, ?reason, "refused a message");
                 let effects = vec![
                     Effect::Send {
                         conn,
@@ -916,11 +946,11 @@ impl Inner {
         let Some(c) = self.conns.get(&conn) else {
             return;
         };
-        match c.tx.try_send(Outbound::Frame(message.encode())) {
+        match c.tx.try_send(Outbound::frame(&message)) {
             Ok(()) => {}
             Err(mpsc::error::TrySendError::Full(_)) => {
                 let reason = format!(
-                    "the peer fell more than {} messages behind (it stopped reading?); reconnect to catch up",
+                    "the peer fell more than {} behind (it stopped reading?); reconnect to catch up",
                     self.send_queue
                 );
                 self.abandon(conn, reason);
@@ -933,7 +963,7 @@ impl Inner {
     fn close(&mut self, conn: ConnId, reason: String) {
         if let Some(c) = self.conns.remove(&conn) {
             let peer = self.session.remote(conn).map(ToString::to_string);
-            tracing::warn!(conn = conn.0, addr = %c.addr, peer = peer.as_deref().unwrap_or("-"), %reason, "closing connection");
+            tracing::warn!(conn = conn.0, addr = %c.addr, peer = peer.as_deref().unwrap_or("-"), ?reason, "closing connection");
             if let Err(mpsc::error::TrySendError::Full(_)) =
                 c.tx.try_send(Outbound::Close(reason.clone()))
             {
@@ -950,7 +980,7 @@ impl Inner {
     fn abandon(&mut self, conn: ConnId, reason: String) {
         if let Some(c) = self.conns.remove(&conn) {
             let peer = self.session.remote(conn).map(ToString::to_string);
-            tracing::warn!(conn = conn.0, addr = %c.addr, peer = peer.as_deref().unwrap_or("-"), %reason, "disconnecting a peer that fell behind");
+            tracing::warn!(conn = conn.0, addr = %c.addr, peer = peer.as_deref().unwrap_or("-"), ?reason, "disconnecting a peer that fell behind");
             let _ = c.abandon.send(reason);
         }
         self.session.disconnect(conn);

@@ -16,15 +16,24 @@
 //! - [`budget`]: what one sync connection may make the hub do (messages, presence, resets).
 //! - [`doc_store`]: documents on disk (redb under the data folder).
 //! - [`server`]: binding, serving until told to stop, closing sockets cleanly.
+//! - [`accept`]: the accept loop — header timeout, caps on open and unauthenticated
+//!   connections, running out of file descriptors.
+//! - [`client_addr`]: who a request comes from (`--trusted-proxy`, `X-Forwarded-For`).
+//! - [`send_queue`]: a connection's outgoing queue, bounded in frames and bytes.
+//! - [`message_kind`]: a frame's message type, read without decoding the frame.
 
+pub mod accept;
 pub mod access;
 pub mod api;
 pub mod app;
 pub mod budget;
+pub mod client_addr;
 pub mod config;
 pub mod doc_store;
 pub mod hub;
 pub mod limits;
+pub mod message_kind;
 pub mod security;
+pub mod send_queue;
 pub mod server;
 pub mod websocket;

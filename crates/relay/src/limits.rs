@@ -1,19 +1,26 @@
-//! Per-address limits on failed credential attempts, so secrets cannot be guessed at speed.
+//! Limits on failed credential attempts — per (client address, claimed device), so a
+//! flood from one address answers the flooder and not everyone behind the same proxy —
+//! and on open sync connections per device and (loosely) per address.
 
 use std::{
     collections::HashMap,
+    hash::Hash,
     net::IpAddr,
     sync::{Arc, Mutex},
     time::{Duration, Instant},
 };
 
-/// Counts failures per client address in a fixed window; past the allowance the address
-/// is refused until the window ends.
+/// What failures are counted against: the client's address and the device its
+/// credential claims to be (empty when it claims none).
+pub type AttemptKey = (IpAddr, String);
+
+/// Counts failures per key in a fixed window; past the allowance the key is refused until
+/// the window ends.
 #[derive(Clone)]
 pub struct FailedAttempts {
     allowed: u32,
     window: Duration,
-    seen: Arc<Mutex<HashMap<IpAddr, (u32, Instant)>>>,
+    seen: Arc<Mutex<HashMap<AttemptKey, (u32, Instant)>>>,
 }
 
 impl FailedAttempts {
@@ -25,11 +32,11 @@ impl FailedAttempts {
         }
     }
 
-    /// `Err(seconds to wait)` if the address has failed too often lately.
-    pub fn check(&self, ip: IpAddr) -> Result<(), u64> {
+    /// `Err(seconds to wait)` if the key has failed too often lately.
+    pub fn check(&self, key: &AttemptKey) -> Result<(), u64> {
         let mut seen = self.seen.lock().unwrap_or_else(|p| p.into_inner());
         let now = Instant::now();
-        match seen.get(&ip) {
+        match seen.get(key) {
             Some((count, since)) if now.duration_since(*since) < self.window => {
                 if *count >= self.allowed {
                     let left = self.window.saturating_sub(now.duration_since(*since));
@@ -39,7 +46,7 @@ impl FailedAttempts {
                 }
             }
             Some(_) => {
-                seen.remove(&ip);
+                seen.remove(key);
                 Ok(())
             }
             None => Ok(()),
@@ -47,7 +54,7 @@ impl FailedAttempts {
     }
 
     /// Notes a failed attempt.
-    pub fn fail(&self, ip: IpAddr) {
+    pub fn fail(&self, key: AttemptKey) {
         let mut seen = self.seen.lock().unwrap_or_else(|p| p.into_inner());
         let now = Instant::now();
         // Forget old windows now and then so the map cannot grow without bound.
@@ -55,7 +62,7 @@ impl FailedAttempts {
             let window = self.window;
             seen.retain(|_, (_, since)| now.duration_since(*since) < window);
         }
-        let entry = seen.entry(ip).or_insert((0, now));
+        let entry = seen.entry(key).or_insert((0, now));
         if now.duration_since(entry.1) >= self.window {
             *entry = (0, now);
         }
@@ -63,20 +70,20 @@ impl FailedAttempts {
     }
 }
 
-/// Open sync connections per client address, capped.
+/// Open sync connections per key (a client address, a device), capped.
 #[derive(Clone)]
-pub struct Connections {
+pub struct Connections<K> {
     max: usize,
-    open: Arc<Mutex<HashMap<IpAddr, usize>>>,
+    open: Arc<Mutex<HashMap<K, usize>>>,
 }
 
 /// One counted connection; dropping it frees the slot.
-pub struct Slot {
-    ip: IpAddr,
-    open: Arc<Mutex<HashMap<IpAddr, usize>>>,
+pub struct Slot<K: Eq + Hash> {
+    key: K,
+    open: Arc<Mutex<HashMap<K, usize>>>,
 }
 
-impl Connections {
+impl<K: Eq + Hash + Clone> Connections<K> {
     pub fn new(max: usize) -> Self {
         Connections {
             max,
@@ -84,16 +91,16 @@ impl Connections {
         }
     }
 
-    /// A slot for one more connection from `ip`, or `None` at the cap.
-    pub fn acquire(&self, ip: IpAddr) -> Option<Slot> {
+    /// A slot for one more connection under `key`, or `None` at the cap.
+    pub fn acquire(&self, key: K) -> Option<Slot<K>> {
         let mut open = self.open.lock().unwrap_or_else(|p| p.into_inner());
-        let n = open.entry(ip).or_insert(0);
+        let n = open.entry(key.clone()).or_insert(0);
         if *n >= self.max {
             return None;
         }
         *n += 1;
         Some(Slot {
-            ip,
+            key,
             open: self.open.clone(),
         })
     }
@@ -103,13 +110,13 @@ impl Connections {
     }
 }
 
-impl Drop for Slot {
+impl<K: Eq + Hash> Drop for Slot<K> {
     fn drop(&mut self) {
         let mut open = self.open.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(n) = open.get_mut(&self.ip) {
+        if let Some(n) = open.get_mut(&self.key) {
             *n = n.saturating_sub(1);
             if *n == 0 {
-                open.remove(&self.ip);
+                open.remove(&self.key);
             }
         }
     }
@@ -120,20 +127,23 @@ mod tests {
     use super::*;
 
     #[test]
-    fn refuses_after_the_allowance_and_only_that_address() {
+    fn refuses_after_the_allowance_and_only_that_key() {
         let limits = FailedAttempts::new(3, Duration::from_secs(60));
-        let a: IpAddr = "10.0.0.1".parse().expect("ip");
-        let b: IpAddr = "10.0.0.2".parse().expect("ip");
+        let ip: IpAddr = "10.0.0.1".parse().expect("ip");
+        let a = (ip, "device-a".to_owned());
+        let b = (ip, "device-b".to_owned());
+        let elsewhere = ("10.0.0.2".parse().expect("ip"), "device-a".to_owned());
         for _ in 0..3 {
-            assert!(limits.check(a).is_ok());
-            limits.fail(a);
+            assert!(limits.check(&a).is_ok());
+            limits.fail(a.clone());
         }
-        assert!(limits.check(a).is_err());
-        assert!(limits.check(b).is_ok());
+        assert!(limits.check(&a).is_err());
+        assert!(limits.check(&b).is_ok(), "another device at the address");
+        assert!(limits.check(&elsewhere).is_ok(), "the device elsewhere");
         let quick = FailedAttempts::new(1, Duration::from_millis(20));
-        quick.fail(a);
-        assert!(quick.check(a).is_err());
+        quick.fail(a.clone());
+        assert!(quick.check(&a).is_err());
         std::thread::sleep(Duration::from_millis(30));
-        assert!(quick.check(a).is_ok());
+        assert!(quick.check(&a).is_ok());
     }
 }

@@ -1,3 +1,5 @@
+use std::io::IsTerminal;
+
 use anyhow::Context;
 use clap::Parser;
 use tandem_relay::{config::Config, server};
@@ -8,7 +10,10 @@ async fn main() -> anyhow::Result<()> {
     // Automerge instruments internals (parsing every column of every change, loading)
     // with info-level spans whose fields are Debug-formatted whenever the span is enabled:
     // at "info" that was ~10% of the relay's CPU under load (perf). Its warnings stay.
+    // Colours only for a person at a terminal: in a file or a journal the escape codes
+    // are noise, and a log reader must not interpret bytes a peer could influence.
     tracing_subscriber::fmt()
+        .with_ansi(std::io::stdout().is_terminal())
         .with_env_filter(
             EnvFilter::try_from_default_env()
                 .unwrap_or_else(|_| EnvFilter::new("info,automerge=warn")),

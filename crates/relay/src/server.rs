@@ -1,11 +1,11 @@
 //! Running the relay: prepare the data folder, serve, stop gracefully.
 
-use std::{future::Future, io, net::SocketAddr, path::Path, time::Duration};
+use std::{future::Future, io, path::Path, time::Duration};
 
-use axum::serve::ListenerExt;
 use tokio::{net::TcpListener, sync::watch};
 
 use crate::{
+    accept::{self, DoorLimits},
     access::Access,
     app::{AppState, router},
     config::Config,
@@ -61,7 +61,10 @@ pub async fn bind(config: &Config) -> Result<Relay, StartError> {
     if let Some(switch) = &config.disk_full {
         store.inject_disk_full(switch.clone());
     }
-    let access = Access::open(&config.data_dir)?;
+    let access = Access::open(&config.data_dir)?.with_quotas(crate::access::Quotas {
+        claims_per_device: config.max_claims_per_device,
+        links_per_device: config.max_links_per_device,
+    });
     let listener = TcpListener::bind(config.addr)
         .await
         .map_err(|source| StartError::Bind {
@@ -88,7 +91,10 @@ pub async fn run(
         relay_id,
         relay.access.clone(),
         config.max_docs_per_connection,
-        config.send_queue,
+        crate::send_queue::Bound {
+            frames: config.send_queue,
+            bytes: config.send_queue_bytes,
+        },
     );
     let (stop_tx, stop_rx) = watch::channel(false);
     let state = AppState {
@@ -99,27 +105,52 @@ pub async fn run(
         registrations: FailedAttempts::new(config.max_registrations, Duration::from_secs(60)),
         max_message_bytes: config.max_message_bytes,
         connections: crate::limits::Connections::new(config.max_connections_per_address),
-        shutdown: stop_rx,
+        device_connections: crate::limits::Connections::new(config.max_connections_per_device),
+        sync_limits: crate::websocket::SyncLimits {
+            max_message_bytes: config.max_message_bytes,
+            max_control_message_bytes: config.max_control_message_bytes,
+            join_timeout: Duration::from_secs(config.join_timeout_secs.max(1)),
+            idle_timeout: Duration::from_secs(config.idle_timeout_secs.max(1)),
+            frame_timeout: Duration::from_secs(config.frame_timeout_secs.max(1)),
+        },
+        trusted_proxies: config.trusted_proxies.clone().into(),
+        shutdown: stop_rx.clone(),
     };
     let evictor = tokio::spawn(evict_periodically(
         hub.clone(),
         Duration::from_secs(config.evict_after_secs),
     ));
     let enforcer = tokio::spawn(enforce_periodically(hub.clone()));
-    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
-    // Nagle off: sync frames are small and latency-bound; with it on, a frame written
-    // while the previous one is unacknowledged waits for the peer's (delayed) ACK.
-    let listener = relay.listener.tap_io(|tcp| {
-        if let Err(e) = tcp.set_nodelay(true) {
-            tracing::warn!(error = %e, "cannot turn off Nagle's algorithm on a connection");
-        }
+    let door = DoorLimits {
+        header_timeout: Duration::from_secs(config.header_timeout_secs.max(1)),
+        max_connections: accept::connection_cap(config.max_connections),
+        max_unauthenticated: config.max_unauthenticated.max(1),
+    };
+    tracing::info!(
+        max_connections = door.max_connections,
+        max_unauthenticated = door.max_unauthenticated,
+        "connection limits"
+    );
+    let mut stop = stop_rx;
+    tokio::spawn(async move {
+        shutdown.await;
+        let _ = stop_tx.send(true);
     });
-    let result = axum::serve(listener, app)
-        .with_graceful_shutdown(async move {
-            shutdown.await;
-            let _ = stop_tx.send(true);
-        })
-        .await;
+    accept::serve(
+        relay.listener,
+        router(state),
+        door,
+        stop.clone(),
+        Duration::from_secs(5),
+    )
+    .await;
+    let _ = stop.wait_for(|s| *s).await;
+    // Each sync socket closes itself on the signal, telling its peer why; give them a
+    // moment to do so before the stragglers are closed below.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(2);
+    while hub.connections().await > 0 && tokio::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
     evictor.abort();
     enforcer.abort();
     // Sockets close on the shutdown signal; give their writers a moment to send the
@@ -128,7 +159,7 @@ pub async fn run(
     hub.close_all("the relay is shutting down").await;
     hub.flush(Duration::from_secs(1)).await;
     tokio::time::sleep(Duration::from_millis(100)).await;
-    result
+    Ok(())
 }
 
 async fn evict_periodically(hub: Hub, idle: Duration) {

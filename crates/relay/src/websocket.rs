@@ -6,17 +6,37 @@
 //! it in the query (`/sync?credential=…`). No credential, a wrong one, or too many failures
 //! from the address: the upgrade is refused with 401 or 429 and nothing is synced.
 //!
-//! Each connection has a writer task fed by a bounded queue (`--send-queue`, 1,024
-//! frames). A peer that stops reading fills its socket's kernel buffers, then the queue;
-//! past the bound the hub forgets it at once and its writer drops the backlog, sends a
-//! close frame with code 1013 (try again later) and the reason, and ends; the socket is
-//! dropped after at most `CLOSE_GRACE` even if the peer never reads again.
+//! Each connection has a writer task fed by a queue bounded in frames and bytes
+//! (`--send-queue`, `--send-queue-bytes`; see [`crate::send_queue`]). A peer that stops
+//! reading fills its socket's kernel buffers, then the queue; presence for it is dropped
+//! first; past the bound the hub forgets it at once and its writer drops the backlog,
+//! sends a close frame with code 1013 (try again later) and the reason, and ends; the
+//! socket is dropped after at most `CLOSE_GRACE` even if the peer never reads again.
+//!
+//! Deadlines (each closes the socket with a reason, sent as a protocol error and in the
+//! close frame):
+//! - **join**: a `join` must come within `--join-timeout-secs` of the upgrade;
+//! - **idle**: the relay pings every third of `--idle-timeout-secs`; a socket that sends
+//!   nothing at all (not even the pong) for that long is closed;
+//! - **unfinished message**: once a message's first bytes have arrived, the rest must
+//!   follow within `--frame-timeout-secs`: a frame left hanging 15 MiB in does not hold
+//!   its buffer for longer.
+//!
+//! Sizes: a `sync` or `request` message may be up to `--max-message-bytes`; every other
+//! type (join, presence, …) at most `--max-control-message-bytes`, checked from the
+//! frame's type before anything decodes it.
+//!
+//! Sockets are capped per device (`--max-connections-per-device`) and, loosely, per
+//! client address (`--max-connections-per-address`).
 
-use std::{net::SocketAddr, time::Duration};
+use std::{
+    net::SocketAddr,
+    time::{Duration, Instant},
+};
 
 use axum::{
     extract::{
-        ConnectInfo, RawQuery, State,
+        ConnectInfo, Extension, RawQuery, State,
         ws::{CloseFrame, Message as WsMessage, WebSocket, WebSocketUpgrade, close_code},
     },
     http::HeaderMap,
@@ -26,10 +46,28 @@ use futures_util::{SinkExt, StreamExt};
 use tokio::sync::{oneshot, watch};
 
 use crate::{
+    accept::ConnStats,
     api::{ApiError, authenticate},
     app::AppState,
+    client_addr::client_ip,
     hub::{Hub, Outbound, Outlet},
+    message_kind::message_type,
 };
+
+/// Message sizes and deadlines on a sync socket.
+#[derive(Debug, Clone, Copy)]
+pub struct SyncLimits {
+    /// The largest `sync`/`request` message.
+    pub max_message_bytes: usize,
+    /// The largest message of any other type.
+    pub max_control_message_bytes: usize,
+    /// From the upgrade to the join message.
+    pub join_timeout: Duration,
+    /// Silence (no message, no pong) before the socket is closed.
+    pub idle_timeout: Duration,
+    /// From a message's first bytes to its last.
+    pub frame_timeout: Duration,
+}
 
 /// The subprotocol the app speaks; the credential rides beside it.
 pub const PROTOCOL: &str = "tandem.v1";
@@ -57,27 +95,84 @@ fn credential(headers: &HeaderMap, query: Option<&str>) -> Option<String> {
 pub async fn upgrade(
     ws: WebSocketUpgrade,
     State(state): State<AppState>,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    stats: Option<Extension<ConnStats>>,
     headers: HeaderMap,
     RawQuery(query): RawQuery,
 ) -> Response {
+    let ip = client_ip(peer.ip(), &headers, &state.trusted_proxies);
+    let addr = SocketAddr::new(ip, peer.port());
     let offered = credential(&headers, query.as_deref());
-    let device = match authenticate(&state, addr.ip(), offered.as_deref()) {
+    let device = match authenticate(&state, ip, offered.as_deref()) {
         Ok(device) => device,
         Err(e) => return e.into_response(),
     };
-    let Some(slot) = state.connections.acquire(addr.ip()) else {
-        tracing::warn!(ip = %addr.ip(), max = state.connections.max(), "refused a connection: too many from this address");
+    let Some(device_slot) = state.device_connections.acquire(device.clone()) else {
+        tracing::warn!(%device, max = state.device_connections.max(), "refused a connection: too many for this device");
+        return ApiError::too_many_device_connections(state.device_connections.max())
+            .into_response();
+    };
+    let Some(slot) = state.connections.acquire(ip) else {
+        tracing::warn!(%ip, max = state.connections.max(), "refused a connection: too many from this address");
         return ApiError::too_many_connections(state.connections.max()).into_response();
     };
-    let limit = state.max_message_bytes;
+    let limits = state.sync_limits;
+    let stats = stats.map(|Extension(s)| s).unwrap_or_default();
     ws.protocols([PROTOCOL])
-        .max_message_size(limit)
-        .max_frame_size(limit)
+        .max_message_size(limits.max_message_bytes)
+        .max_frame_size(limits.max_message_bytes)
         .on_upgrade(move |socket| async move {
-            serve(socket, state.hub, addr, device, limit, state.shutdown).await;
+            let link = Link {
+                hub: state.hub,
+                addr,
+                device,
+                limits,
+                stats,
+            };
+            serve(socket, link, state.shutdown).await;
             drop(slot);
+            drop(device_slot);
         })
+}
+
+/// One sync socket's context.
+struct Link {
+    hub: Hub,
+    addr: SocketAddr,
+    device: String,
+    limits: SyncLimits,
+    stats: ConnStats,
+}
+
+/// Why a socket's deadline passed, if one did.
+fn overdue(
+    limits: &SyncLimits,
+    now: Instant,
+    since_upgrade: Instant,
+    joined: bool,
+    last_message: Instant,
+    started_unfinished: bool,
+) -> Option<String> {
+    let silent = now.duration_since(last_message);
+    if !joined && now.duration_since(since_upgrade) >= limits.join_timeout {
+        return Some(format!(
+            "no join message within {} s of connecting",
+            limits.join_timeout.as_secs()
+        ));
+    }
+    if started_unfinished && silent >= limits.frame_timeout {
+        return Some(format!(
+            "a message was left unfinished for {} s; send whole messages",
+            limits.frame_timeout.as_secs()
+        ));
+    }
+    if silent >= limits.idle_timeout {
+        return Some(format!(
+            "nothing received for {} s (not even a pong)",
+            limits.idle_timeout.as_secs()
+        ));
+    }
+    None
 }
 
 /// How long a peer has to take its close frame (or answer one) before the socket is
@@ -93,27 +188,54 @@ enum Ended {
     Abandoned,
 }
 
-async fn serve(
-    socket: WebSocket,
-    hub: Hub,
-    addr: SocketAddr,
-    device: String,
-    limit: usize,
-    mut shutdown: watch::Receiver<bool>,
-) {
+async fn serve(socket: WebSocket, link: Link, mut shutdown: watch::Receiver<bool>) {
+    let Link {
+        hub,
+        addr,
+        device,
+        limits,
+        stats,
+    } = link;
+    let limit = limits.max_message_bytes;
     let (sink, mut stream) = socket.split();
     tracing::info!(%addr, %device, "connected");
     let (conn, outlet) = hub.connect(addr.to_string(), device).await;
-    let mut writer = tokio::spawn(write(sink, outlet));
+    let ping_every = (limits.idle_timeout / 3).max(Duration::from_millis(100));
+    let mut writer = tokio::spawn(write(sink, outlet, ping_every));
     let mut writer_done = false;
+    let upgraded = Instant::now();
+    let mut joined = false;
+    let mut last_message = upgraded;
+    let mut read_at_last_message = stats.bytes_read();
+    let mut check = tokio::time::interval(Duration::from_millis(250));
+    check.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     // Set once the writer has sent a close frame: the peer's answer is awaited this long.
     let grace = tokio::time::sleep(Duration::MAX);
     tokio::pin!(grace);
     let mut grace_running = false;
     loop {
         tokio::select! {
-            frame = stream.next() => match frame {
-                Some(Ok(WsMessage::Binary(bytes))) => hub.receive(conn, &bytes).await,
+            frame = stream.next() => {
+                last_message = Instant::now();
+                read_at_last_message = stats.bytes_read();
+                match frame {
+                Some(Ok(WsMessage::Binary(bytes))) => {
+                    let kind = message_type(&bytes);
+                    // Anything else before the join is the session's to refuse; only a
+                    // join stops the join deadline.
+                    joined |= kind == Some("join");
+                    let big = matches!(kind, Some("sync" | "request"));
+                    if !big && bytes.len() > limits.max_control_message_bytes {
+                        let kind = kind.unwrap_or("untyped");
+                        tracing::warn!(%addr, kind = ?kind, bytes = bytes.len(), "refused an oversized message");
+                        hub.refuse(conn, &format!(
+                            "a {kind:?} message may be at most {} bytes (this one is {}); only sync messages may be larger",
+                            limits.max_control_message_bytes, bytes.len()
+                        )).await;
+                        break;
+                    }
+                    hub.receive(conn, &bytes).await;
+                }
                 Some(Ok(WsMessage::Text(_))) => {
                     hub.refuse(conn, "text frames are not part of the protocol: send CBOR in binary frames").await;
                 }
@@ -124,7 +246,16 @@ async fn serve(
                     hub.refuse(conn, &format!("unreadable frame (the limit is {limit} bytes): {e}")).await;
                     break;
                 }
+                }
             },
+            _ = check.tick() => {
+                let unfinished = stats.bytes_read() > read_at_last_message;
+                if let Some(reason) = overdue(&limits, Instant::now(), upgraded, joined, last_message, unfinished) {
+                    tracing::warn!(%addr, ?reason, "closing a sync socket past its deadline");
+                    hub.refuse(conn, &reason).await;
+                    break;
+                }
+            }
             _ = shutdown.changed() => {
                 hub.refuse(conn, "the relay is shutting down; reconnect shortly").await;
                 break;
@@ -177,20 +308,37 @@ fn close_frame(code: u16, mut reason: String) -> WsMessage {
 async fn write(
     mut sink: futures_util::stream::SplitSink<WebSocket, WsMessage>,
     outlet: Outlet,
+    ping_every: Duration,
 ) -> Ended {
     let Outlet {
         mut frames,
         abandon,
     } = outlet;
     let mut abandon = Some(abandon);
+    let mut ping = tokio::time::interval_at(tokio::time::Instant::now() + ping_every, ping_every);
+    ping.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let reason = loop {
         let next = tokio::select! {
             biased;
             reason = abandoned(&mut abandon) => break reason,
             next = frames.recv() => next,
+            // A ping keeps a quiet but live peer inside the idle timeout (its pong counts).
+            _ = ping.tick() => {
+                let sent = tokio::select! {
+                    biased;
+                    reason = abandoned(&mut abandon) => break reason,
+                    sent = sink.send(WsMessage::Ping(Vec::new().into())) => sent,
+                };
+                if sent.is_err() {
+                    return Ended::Drained;
+                }
+                continue;
+            }
         };
         let message = match next {
-            Some(Outbound::Frame(bytes)) => WsMessage::Binary(bytes.into()),
+            Some(Outbound::Frame(bytes) | Outbound::Presence(bytes)) => {
+                WsMessage::Binary(bytes.into())
+            }
             Some(Outbound::Close(reason)) => {
                 let _ = sink.send(close_frame(close_code::POLICY, reason)).await;
                 let _ = sink.close().await;

@@ -38,6 +38,8 @@ async fn many_connections_on_many_documents_converge() {
     let (_dir, data) = scratch();
     let relay = RunningRelay::start_with(&data, app.path(), |c| {
         c.max_connections_per_address = connections + 10;
+        // Every connection is the one owner device's.
+        c.max_connections_per_device = connections + 10;
     })
     .await;
     let ids: Vec<DocumentId> = (0..documents)

@@ -633,3 +633,150 @@ impl RelayProcess {
         let _ = self.child.kill().await;
     }
 }
+
+// --- The real relay binary, for attacks measured from outside (issue 15) ---
+
+/// The relay binary (`tandem-relay`) in its own process with a scratch data folder, so a
+/// test can read its file descriptors and memory from `/proc`. Killed when dropped.
+pub struct RelayBinary {
+    pub addr: String,
+    pub pid: u32,
+    child: tokio::process::Child,
+    _dirs: (tempfile::TempDir, tempfile::TempDir),
+}
+
+impl RelayBinary {
+    /// Starts the relay with extra flags and waits until `/health` answers.
+    pub async fn start(flags: &[&str]) -> Self {
+        Self::start_limited(flags, None).await
+    }
+
+    /// Like [`RelayBinary::start`], with the process's open-file limit set to
+    /// `max_open_files` (by the shell's `ulimit -n` before it execs the relay).
+    pub async fn start_limited(flags: &[&str], max_open_files: Option<u32>) -> Self {
+        let app = app_dir();
+        let (dir, data) = scratch();
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map(|a| a.port())
+            .expect("a free port");
+        let addr = format!("127.0.0.1:{port}");
+        let limit = max_open_files.map_or(String::new(), |n| format!("ulimit -n {n} && "));
+        let mut command = tokio::process::Command::new("sh");
+        command
+            .arg("-c")
+            .arg(format!("{limit}exec \"$0\" \"$@\""))
+            .arg(env!("CARGO_BIN_EXE_tandem-relay"))
+            .args(["--addr", &addr])
+            .arg("--data-dir")
+            .arg(&data)
+            .arg("--app-dir")
+            .arg(app.path())
+            .args(flags)
+            .stdout(std::process::Stdio::null())
+            .kill_on_drop(true);
+        // TANDEM_TEST_RELAY_LOG=info (say) shows the relay's log while debugging a test.
+        match std::env::var("TANDEM_TEST_RELAY_LOG") {
+            Ok(level) => command
+                .env("RUST_LOG", level)
+                .stdout(std::process::Stdio::inherit()),
+            Err(_) => command
+                .env("RUST_LOG", "error")
+                .stderr(std::process::Stdio::null()),
+        };
+        let child = command.spawn().expect("the relay starts");
+        let pid = child.id().expect("a pid");
+        let relay = RelayBinary {
+            addr,
+            pid,
+            child,
+            _dirs: (app, dir),
+        };
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        while reqwest::get(format!("http://{}/health", relay.addr))
+            .await
+            .is_err()
+        {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "the relay answers within 10 s"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        relay
+    }
+
+    /// Open file descriptors of the relay process now.
+    pub fn fds(&self) -> usize {
+        std::fs::read_dir(format!("/proc/{}/fd", self.pid))
+            .map(|d| d.count())
+            .expect("reads /proc/<pid>/fd")
+    }
+
+    /// Resident memory of the relay process now, in KiB.
+    pub fn rss_kib(&self) -> u64 {
+        let status =
+            std::fs::read_to_string(format!("/proc/{}/status", self.pid)).expect("reads status");
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmRSS:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+            .expect("VmRSS")
+    }
+
+    /// Asks `/health` on a fresh connection; panics unless it answers 200 within `within`.
+    /// Returns how long it took.
+    pub async fn health(&self, within: Duration) -> Duration {
+        let started = tokio::time::Instant::now();
+        let client = reqwest::Client::builder()
+            .pool_max_idle_per_host(0)
+            .build()
+            .expect("client");
+        let answer = tokio::time::timeout(
+            within,
+            client.get(format!("http://{}/health", self.addr)).send(),
+        )
+        .await
+        .unwrap_or_else(|_| panic!("/health did not answer within {within:?}"))
+        .expect("/health answers");
+        assert_eq!(answer.status().as_u16(), 200);
+        started.elapsed()
+    }
+
+    /// Waits until `done` holds (checked every 100 ms); panics with `what` after `timeout`.
+    pub async fn wait_for(&self, timeout: Duration, what: &str, done: impl Fn(&Self) -> bool) {
+        let deadline = tokio::time::Instant::now() + timeout;
+        while !done(self) {
+            assert!(tokio::time::Instant::now() < deadline, "{what}");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    pub async fn stop(mut self) {
+        let _ = self.child.start_kill();
+        let _ = self.child.wait().await;
+    }
+}
+
+/// One edit on `id` and the time until the relay acknowledges it (its reported heads
+/// reach the new ones). Panics if that takes longer than `within`.
+pub async fn edit_acknowledged_within(c: &mut Client, id: DocumentId, within: Duration) -> Duration {
+    let doc = c
+        .docs
+        .docs
+        .get_mut(&id)
+        .expect("the client has the document");
+    let (_, notes) = doc
+        .get(automerge::ROOT, "notes")
+        .expect("reads")
+        .expect("notes");
+    let len = doc.text(&notes).expect("text").chars().count();
+    doc.splice_text(&notes, len, 0, "x").expect("splice");
+    doc.commit();
+    let want = doc.get_heads();
+    let started = tokio::time::Instant::now();
+    c.changed(id).await;
+    c.pump_until(within, |c| c.relay_heads(id).is_some_and(|h| h == want))
+        .await;
+    started.elapsed()
+}
