@@ -69,12 +69,18 @@ ensure_chromium() {
   apt_install chromium chromium-driver
 }
 
+# brotli for the app's precompressed copies (build_app); gzip is in every Debian.
+ensure_compressors() {
+  command -v brotli >/dev/null || apt_install brotli
+}
+
 # What running Tandem needs.
 setup_run() {
   ensure_rust
   ensure_node_packages
   ensure_trunk
   ensure_wasm_bindgen
+  ensure_compressors
 }
 
 # What the tests need on top.
@@ -83,9 +89,23 @@ setup_test() {
   ensure_chromium
 }
 
+# Writes NAME.br (brotli, quality 11) and NAME.gz (gzip -9) beside every compressible file
+# of the built app, which the relay serves by Accept-Encoding (crates/relay/src/files.rs).
+# Rewritten from the file each run, so running it twice changes nothing.
+compress_app() {
+  local dist="$1" file
+  say "Compressing the app (brotli 11, gzip 9)"
+  while IFS= read -r -d '' file; do
+    brotli --quality=11 --force --output="$file.br" "$file"
+    gzip -9 --no-name --stdout "$file" > "$file.gz"
+  done < <(find "$dist" -type f \( -name '*.wasm' -o -name '*.js' -o -name '*.css' -o -name '*.html' \
+    -o -name '*.webmanifest' -o -name '*.svg' -o -name '*.json' \) -print0)
+}
+
 build_app() {
   say "Building the app (release, wasm-opt)"
   (cd "$TANDEM_ROOT" && trunk build --release)
+  compress_app "$TANDEM_ROOT/dist"
   say "Building the relay"
   (cd "$TANDEM_ROOT" && cargo build --release -p tandem-relay)
 }

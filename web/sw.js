@@ -3,7 +3,10 @@
 // in IndexedDB and are never touched here; /sync, /api and /health always go to the network.
 //
 // - Install: fetch "/" and cache it with every asset it names (Trunk gives them hashed
-//   names, so a new build means new URLs).
+//   names, so a new build means new URLs). Through the browser's HTTP cache: the relay
+//   marks hashed assets immutable, so what the page has just loaded (the 1 MB .wasm
+//   above all) is copied from there rather than downloaded a second time; "/" and the
+//   unhashed files are revalidated (a 304 when unchanged).
 // - Page loads (navigations): the network first, so an online reload gets the newest app;
 //   with no network (or a network slower than 4 s), the cached shell.
 // - Assets: the cache first (hashed names never change content), else the network.
@@ -23,13 +26,13 @@ function assetsIn(html) {
 
 async function cacheShell() {
   const cache = await caches.open(CACHE);
-  const response = await fetch(SHELL, { cache: 'no-store' });
+  const response = await fetch(SHELL, { cache: 'no-cache' });
   if (!response.ok) throw new Error(`the app shell answered ${response.status}`);
   const html = await response.clone().text();
   const assets = assetsIn(html).concat(['/manifest.webmanifest', '/public/icon-192.png', '/public/icon-512.png']);
   await Promise.all(assets.map(async (url) => {
     try {
-      const r = await fetch(url, { cache: 'no-store' });
+      const r = await fetch(url);
       if (r.ok) await cache.put(url, r);
     } catch (_) { /* an optional asset: the shell still works */ }
   }));

@@ -6,9 +6,9 @@ use std::path::{Path, PathBuf};
 use axum::{Json, Router, routing::get};
 use serde::Serialize;
 use tokio::sync::watch;
-use tower_http::services::{ServeDir, ServeFile};
+use tower_http::compression::CompressionLayer;
 
-use crate::{access::Access, api, hub::Hub, limits::FailedAttempts, security, websocket};
+use crate::{access::Access, api, files, hub::Hub, limits::FailedAttempts, security, websocket};
 
 /// Everything a request handler may need. Cloned per request, so it holds only cheap
 /// handles.
@@ -45,16 +45,16 @@ pub struct Health {
 }
 
 /// The relay's router. Paths that are not files get `index.html`, so a reload on a
-/// client-side route such as `/p/<id>` still opens the app.
+/// client-side route such as `/p/<id>` still opens the app (see [`files`]).
 pub fn router(state: AppState) -> Router {
     let index = index_path(&state.app_dir);
-    let policy = security::Policy::new(index.clone());
-    let files = ServeDir::new(&state.app_dir).fallback(ServeFile::new(index));
+    let policy = security::Policy::new(index);
     Router::new()
         .route("/health", get(health))
         .route("/sync", get(websocket::upgrade))
-        .merge(api::routes())
-        .fallback_service(files)
+        // API answers are JSON, compressed as they go (not /sync: WebSocket frames).
+        .merge(api::routes().layer(CompressionLayer::new()))
+        .fallback_service(files::service(&state.app_dir))
         .with_state(state)
         .layer(axum::middleware::map_response_with_state(
             policy,

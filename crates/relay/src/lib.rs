@@ -10,6 +10,8 @@
 //! - [`limits`]: failed credential attempts per client address.
 //! - [`app`]: the HTTP router — health, `/sync`, the app's files with a fallback to
 //!   `index.html` for client-side routes.
+//! - [`files`]: the app's files — precompressed brotli/gzip copies by `Accept-Encoding`,
+//!   caching headers (hashed assets for a year, the rest revalidated).
 //! - [`websocket`]: one sync connection: frames in, frames out, size limit, shutdown.
 //! - [`hub`]: the relay's sync peer — protocol session, documents in memory, storing
 //!   before acknowledging, eviction.
@@ -30,6 +32,7 @@ pub mod budget;
 pub mod client_addr;
 pub mod config;
 pub mod doc_store;
+pub mod files;
 pub mod hub;
 pub mod limits;
 pub mod message_kind;
