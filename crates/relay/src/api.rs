@@ -10,6 +10,8 @@
 //! | `POST /api/docs/{id}/links` | owner | a new link `{role, label, expires_ms}`; the secret once |
 //! | `DELETE /api/docs/{id}/links/{link}` | owner | revokes; live sessions end within a second |
 //! | `POST /api/redeem` | a device | `{secret}` of a link: grants its role |
+//! | `POST /api/links/describe` | a device | `{secret}` of a link: its role, label, side and state, granting nothing |
+//! | `GET /api/relays` | anyone | the other sync servers the page may use (`--allow-relay`) |
 
 use std::{
     net::{IpAddr, SocketAddr},
@@ -28,7 +30,7 @@ use serde_json::json;
 use tandem_domain::document_id::DocumentId;
 
 use crate::{
-    access::{AccessError, NoAccess, Role},
+    access::{AccessError, NoAccess, Role, Side},
     app::AppState,
 };
 
@@ -47,6 +49,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/docs/{id}/links", get(list_links).post(create_link))
         .route("/api/docs/{id}/links/{link}", delete(revoke))
         .route("/api/redeem", post(redeem))
+        .route("/api/links/describe", post(describe_link))
 }
 
 /// An API error: a status, a machine-readable reason and a sentence for people.
@@ -279,6 +282,8 @@ struct NewLinkBody {
     #[serde(default)]
     label: String,
     #[serde(default)]
+    side: Option<Side>,
+    #[serde(default)]
     expires_ms: Option<i64>,
 }
 
@@ -294,6 +299,7 @@ async fn create_link(
         &doc,
         body.role,
         &body.label,
+        body.side,
         body.expires_ms,
         now_ms(),
     )?;
@@ -336,6 +342,46 @@ async fn redeem(
             if matches!(e, AccessError::UnknownLink) {
                 state.failed_attempts.fail(ip);
                 tracing::warn!(%device, %ip, "refused an unknown link");
+            }
+            Err(e.into())
+        }
+    }
+}
+
+/// What the join page shows before the person agrees: the role, who the link is for, the
+/// side, and whether it still works. Nothing about the partnership itself, and nothing is
+/// granted or marked used. Guessing secrets here costs as much as at `/api/redeem`.
+async fn describe_link(
+    State(state): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Json(body): Json<RedeemBody>,
+) -> Result<Response, ApiError> {
+    let ip = addr.ip();
+    authenticate(&state, ip, bearer(&headers))?;
+    match state.access.describe(&body.secret) {
+        Ok(link) => {
+            let now = now_ms();
+            let status = if link.revoked_ms.is_some() {
+                "revoked"
+            } else if link.expires_ms.is_some_and(|e| e <= now) {
+                "expired"
+            } else {
+                "active"
+            };
+            Ok(Json(json!({
+                "role": link.role,
+                "label": link.label,
+                "side": link.side,
+                "expires_ms": link.expires_ms,
+                "status": status,
+            }))
+            .into_response())
+        }
+        Err(e) => {
+            if matches!(e, AccessError::UnknownLink) {
+                state.failed_attempts.fail(ip);
+                tracing::warn!(%ip, "refused to describe an unknown link");
             }
             Err(e.into())
         }

@@ -25,6 +25,8 @@ pub struct AppState {
     pub max_message_bytes: usize,
     /// Open sync connections per client address.
     pub connections: crate::limits::Connections,
+    /// Other automerge-repo servers the app may sync with (`--allow-relay`).
+    pub allowed_relays: std::sync::Arc<Vec<security::RelayOrigin>>,
     /// Flips to true when the relay shuts down, so open sockets close cleanly.
     pub shutdown: watch::Receiver<bool>,
 }
@@ -42,11 +44,12 @@ pub struct Health {
 /// client-side route such as `/p/<id>` still opens the app.
 pub fn router(state: AppState) -> Router {
     let index = index_path(&state.app_dir);
-    let policy = security::Policy::new(index.clone());
+    let policy = security::Policy::new(index.clone(), state.allowed_relays.to_vec());
     let files = ServeDir::new(&state.app_dir).fallback(ServeFile::new(index));
     Router::new()
         .route("/health", get(health))
         .route("/sync", get(websocket::upgrade))
+        .route("/api/relays", get(security::allowed_relays))
         .merge(api::routes())
         .fallback_service(files)
         .with_state(state)

@@ -99,6 +99,7 @@ pub async fn run(
         registrations: FailedAttempts::new(config.max_registrations, Duration::from_secs(60)),
         max_message_bytes: config.max_message_bytes,
         connections: crate::limits::Connections::new(config.max_connections_per_address),
+        allowed_relays: std::sync::Arc::new(config.allow_relays.clone()),
         shutdown: stop_rx,
     };
     let evictor = tokio::spawn(evict_periodically(
