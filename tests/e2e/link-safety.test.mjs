@@ -7,7 +7,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { WebSocketServer } from 'ws';
-import { decode, encode } from 'cbor-x';
+import { cbor } from '@automerge/automerge-repo';
 import {
   startRelay, launchBrowser, watchErrors, eventually, createPartnership, OUTPUT, pageDevice,
 } from './support.mjs';
@@ -28,10 +28,10 @@ async function fakeServer() {
     seen.connections.push({ protocols: request.headers['sec-websocket-protocol'] ?? '', url: request.url });
     socket.on('message', (data) => {
       let message;
-      try { message = decode(data); } catch { message = { type: 'undecodable' }; }
+      try { message = cbor.decode(new Uint8Array(data)); } catch { message = { type: 'undecodable' }; }
       seen.messages.push(message);
       if (message.type === 'join') {
-        socket.send(encode({
+        socket.send(cbor.encode({
           type: 'peer', senderId: 'fake-server', targetId: message.senderId,
           peerMetadata: {}, selectedProtocolVersion: '1',
         }));
