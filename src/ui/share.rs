@@ -52,6 +52,11 @@ fn default_side(link: &LinkInfo, mine: Option<Side>) -> Side {
     })
 }
 
+thread_local! {
+    /// The secret of the link being asked about (out of the address bar by then).
+    static PENDING_SECRET: std::cell::RefCell<Option<String>> = const { std::cell::RefCell::new(None) };
+}
+
 /// Where the join page stands.
 #[derive(Debug, Clone, PartialEq)]
 enum JoinStage {
@@ -75,7 +80,8 @@ pub fn JoinPage() -> impl IntoView {
     let me = repo.with_value(|r| r.me().get_untracked());
     let name = RwSignal::new(me.as_ref().map(|p| p.name.clone()).unwrap_or_default());
     let side = RwSignal::new(None::<Side>);
-    // Read the secret once, then take it out of the address bar and history.
+    // Read the secret once, then take it out of the address bar and history. It is kept
+    // in memory for this page, so the screen drawn again (another language) still has it.
     let location = web_sys::window().map(|w| w.location());
     let hash = location
         .as_ref()
@@ -87,6 +93,13 @@ pub fn JoinPage() -> impl IntoView {
     {
         let _ = history.replace_state_with_url(&JsValue::NULL, "", Some("/join"));
     }
+    let secret = match secret {
+        Some(s) => {
+            PENDING_SECRET.with(|p| *p.borrow_mut() = Some(s.clone()));
+            Some(s)
+        }
+        None => PENDING_SECRET.with(|p| p.borrow().clone()),
+    };
     let my_side = me.as_ref().map(|p| p.side);
     let secret_for_check = secret.clone();
     Effect::new(move |_| {
@@ -135,7 +148,10 @@ pub fn JoinPage() -> impl IntoView {
         let navigate = navigate.clone();
         spawn_local(async move {
             match repo.join(&secret).await {
-                Ok((id, _)) => navigate(&format!("/p/{id}"), Default::default()),
+                Ok((id, _)) => {
+                    PENDING_SECRET.with(|p| p.borrow_mut().take());
+                    navigate(&format!("/p/{id}"), Default::default());
+                }
                 Err(e) => stage.set(JoinStage::Failed(join_error(&e))),
             }
         });

@@ -106,7 +106,8 @@ test('?relay= sends nothing until confirmed; then only the picked partnership go
     assert.match(said, /no access control/);
     assert.match(said, /Northwind × Маша/);
     assert.doesNotMatch(said, /Southwind/);
-    assert.equal(await page.evaluate(() => document.activeElement?.id), 'confirm-heading', 'focus moves to the question');
+    await eventually(() => page.evaluate(() => document.activeElement?.id), (id) => id === 'confirm-heading',
+      { what: 'focus moves to the question' });
     for (const width of [1280, 390]) {
       await page.setViewportSize({ width, height: 900 });
       await page.screenshot({ path: join(OUTPUT, `sync-server-confirm-${width}.png`), fullPage: true });
