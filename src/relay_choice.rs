@@ -59,10 +59,16 @@ pub enum UrlProblem {
 /// Checks a server address the person typed (or a link pre-filled); returns it trimmed.
 pub fn check_url(url: &str) -> Result<String, UrlProblem> {
     let url = url.trim();
-    let rest = url
-        .strip_prefix("ws://")
-        .or_else(|| url.strip_prefix("wss://"))
-        .ok_or(UrlProblem::Scheme)?;
+    // The scheme is case-insensitive (`WS://` is `ws://`).
+    let lower = url.to_ascii_lowercase();
+    let scheme_len = if lower.starts_with("ws://") {
+        5
+    } else if lower.starts_with("wss://") {
+        6
+    } else {
+        return Err(UrlProblem::Scheme);
+    };
+    let rest = &url[scheme_len..];
     let host = rest.split(['/', '?', '#']).next().unwrap_or_default();
     if host.is_empty()
         || !host

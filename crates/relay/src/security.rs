@@ -42,7 +42,9 @@ impl std::str::FromStr for RelayOrigin {
     type Err = RelayOriginError;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let s = s.trim();
+        // Schemes and hosts are case-insensitive; the policy names them in lowercase.
+        let lower = s.trim().to_ascii_lowercase();
+        let s = lower.as_str();
         let (scheme, rest) = if let Some(rest) = s.strip_prefix("ws://") {
             ("ws", rest)
         } else if let Some(rest) = s.strip_prefix("wss://") {
@@ -61,10 +63,7 @@ impl std::str::FromStr for RelayOrigin {
         {
             return Err(RelayOriginError::BadHost);
         }
-        Ok(RelayOrigin(format!(
-            "{scheme}://{}",
-            host.to_ascii_lowercase()
-        )))
+        Ok(RelayOrigin(format!("{scheme}://{host}")))
     }
 }
 
