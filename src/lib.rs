@@ -5,6 +5,7 @@
 //! - [`ui`]: the screens (components only; `main.rs` just mounts [`ui::app::App`]).
 //! - [`editor`]: commands from the screens into an open document, and the view back out.
 //! - [`repo`]: every partnership in this browser, and its sync with other tabs and the relay.
+//! - [`relay_choice`]: which server this browser syncs with (chosen in settings, never by a link).
 //! - [`eviction`]: noticing a store the browser cleared, and what that cost.
 //! - [`local_doc`]: an open partnership and its incremental saving and compaction.
 //! - [`storage`]: the IndexedDB document store (chunks in the automerge-repo layout).
@@ -23,6 +24,7 @@ pub mod eviction;
 pub mod i18n;
 pub mod local_doc;
 pub mod prefs;
+pub mod relay_choice;
 pub mod repo;
 pub mod storage;
 pub mod ui;

@@ -52,6 +52,40 @@ pub enum Connection {
     Online,
 }
 
+/// A link as the relay describes it before it is redeemed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LinkInfo {
+    pub role: AccessRole,
+    /// Who the owner made it for.
+    pub label: String,
+    /// The side of the partnership it is for, if its maker said.
+    pub side: Option<tandem_sync::presence::Side>,
+    /// `active`, `revoked` or `expired`.
+    pub status: String,
+    pub expires_ms: Option<f64>,
+}
+
+/// What importing a file did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Imported {
+    /// Merged into this partnership, which this browser holds and the file is a copy of.
+    Merged(DocumentId),
+    /// Stored as a new partnership under a new id.
+    New { id: DocumentId, why: NewBecause },
+}
+
+/// Why an imported file became a new partnership rather than being merged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NewBecause {
+    /// The file does not say which partnership it is a copy of.
+    NoRecordedId,
+    /// It names a partnership this browser does not hold: it is not merged into a copy
+    /// on the relay this browser has never seen.
+    NotHeldHere,
+    /// It names a partnership held here, but its history began elsewhere.
+    DifferentOrigin,
+}
+
 /// A stored partnership that does not load.
 #[derive(Debug, Clone)]
 pub struct Unreadable {
@@ -60,7 +94,6 @@ pub struct Unreadable {
     pub bytes: Vec<u8>,
 }
 
-const PREF_RELAY: &str = "tandem.relay";
 /// How long after a failed save it is tried again (besides with every edit).
 pub const SAVE_RETRY_MS: i32 = 5_000;
 const CHANNEL: &str = "tandem";
@@ -94,10 +127,12 @@ struct Inner {
     relay_url: String,
     /// The relay's HTTP API (`http(s)://host`).
     api: String,
-    /// The relay is not the Tandem relay that served this page (`?relay=` named another
-    /// automerge-repo server): it has no access control, so no credentials are sent and
-    /// every partnership syncs, as with any automerge-repo client.
+    /// The person chose another automerge-repo server in the settings (never a link):
+    /// it has no access control, so no credential is sent to it and only the
+    /// partnerships in `offered` are offered to it or asked of it.
     open_relay: bool,
+    /// On another server: the partnerships the person chose to share with it.
+    offered: std::collections::BTreeSet<DocumentId>,
     /// This browser's device credential.
     device: Device,
     /// What this browser may do with each partnership.
@@ -170,34 +205,6 @@ fn local_storage() -> Option<web_sys::Storage> {
     web_sys::window().and_then(|w| w.local_storage().ok().flatten())
 }
 
-/// The relay to sync with: `?relay=` (remembered), a remembered choice, or the origin.
-fn relay_url() -> String {
-    let window = web_sys::window();
-    let location = window.as_ref().map(|w| w.location());
-    let from_query = location
-        .as_ref()
-        .and_then(|l| l.search().ok())
-        .and_then(|q| web_sys::UrlSearchParams::new_with_str(&q).ok())
-        .and_then(|p| p.get("relay"));
-    if let (Some(url), Some(storage)) = (&from_query, local_storage()) {
-        let _ = storage.set_item(PREF_RELAY, url);
-    }
-    from_query
-        .or_else(|| local_storage().and_then(|s| s.get_item(PREF_RELAY).ok().flatten()))
-        .unwrap_or_else(|| {
-            let (protocol, host) = location
-                .map(|l| {
-                    (
-                        l.protocol().unwrap_or_default(),
-                        l.host().unwrap_or_default(),
-                    )
-                })
-                .unwrap_or_default();
-            let scheme = if protocol == "https:" { "wss" } else { "ws" };
-            format!("{scheme}://{host}/sync")
-        })
-}
-
 fn heads_key(id: &DocumentId) -> String {
     format!("tandem.relay-heads.{id}")
 }
@@ -235,8 +242,15 @@ impl Repo {
     /// in words, which partnership is being opened: a partnership with years of history
     /// takes a second or more, and the page says so instead of sitting blank.
     pub async fn open(progress: impl Fn(String)) -> Result<Repo, StoreError> {
-        // Read (and remember) `?relay=` before anything else can navigate away.
-        let relay_url = relay_url();
+        // The relay is the one that served the page unless the person chose another in
+        // the settings; an address (`?relay=`) never chooses it.
+        crate::relay_choice::forget_legacy();
+        let other = crate::relay_choice::load();
+        let home = crate::relay_choice::home_url();
+        let (relay_url, open_relay, offered) = match other {
+            Some(o) => (o.url, true, o.docs),
+            None => (home.clone(), false, Default::default()),
+        };
         let store = DocStore::open(DocStore::DEFAULT_NAME).await?;
         let mut docs = BTreeMap::new();
         let mut unreadable = Vec::new();
@@ -279,11 +293,14 @@ impl Repo {
             .iter()
             .map(|b| format!("{b:02x}"))
             .collect();
-        let peer_id = format!("{}-{tab}", device.id);
-        let api = access::api_base(&relay_url);
-        let open_relay = web_sys::window()
-            .and_then(|w| w.location().origin().ok())
-            .is_some_and(|origin| origin != api);
+        // Another server learns nothing about this device, not even its id.
+        let peer_id = if open_relay {
+            format!("tandem-{}", DocumentId::from_bytes(random_16()))
+        } else {
+            format!("{}-{tab}", device.id)
+        };
+        // Links and roles always live on the Tandem relay that served the page.
+        let api = access::api_base(&home);
         // Partnerships this browser saved that are no longer stored: the browser cleared
         // or evicted them. Ask the relay for those this browser may sync.
         let mut restores = BTreeMap::new();
@@ -293,7 +310,8 @@ impl Repo {
                 continue;
             }
             let outcome = match access::load(&id) {
-                _ if open_relay => Outcome::Waiting,
+                _ if open_relay && offered.contains(&id) => Outcome::Waiting,
+                _ if open_relay => Outcome::OnlyHere,
                 Some(a) if a.syncs() => Outcome::Waiting,
                 Some(a) if a.ended().is_some() => Outcome::AccessEnded,
                 _ => Outcome::OnlyHere,
@@ -306,7 +324,9 @@ impl Repo {
         let access: BTreeMap<DocumentId, Access> = docs
             .keys()
             .map(|id| {
-                let a = if open_relay {
+                // On another server the records kept for the Tandem relay stay as they
+                // are; the offered partnerships are open there, in memory only.
+                let a = if open_relay && offered.contains(id) {
                     access::OPEN
                 } else {
                     access::load(id).unwrap_or(access::MADE_HERE)
@@ -337,6 +357,7 @@ impl Repo {
             }),
             api,
             open_relay,
+            offered,
             relay_url,
             device,
             access: RwSignal::new(access),
@@ -367,9 +388,14 @@ impl Repo {
         let ids: Vec<DocumentId> = repo.0.docs.borrow().keys().copied().collect();
         for id in ids {
             // Not connected yet: this only marks the document for every connection.
-            if repo.access_of(&id).syncs() {
+            if repo.offers(&id) {
                 repo.run_session(|session, docs| session.share(id, docs));
             }
+        }
+        // On another server, the partnerships picked for it that are not here yet are
+        // asked of it.
+        for id in repo.0.offered.clone() {
+            repo.fetch(id);
         }
         repo.refresh_unsynced();
         repo.connect();
@@ -557,12 +583,29 @@ impl Repo {
         !self.0.open_relay
     }
 
-    fn set_access(&self, id: DocumentId, value: Access) {
-        let value = if self.0.open_relay {
-            access::OPEN
+    /// The partnerships offered to another server chosen in the settings (empty on the
+    /// Tandem relay).
+    pub fn offered(&self) -> std::collections::BTreeSet<DocumentId> {
+        self.0.offered.clone()
+    }
+
+    /// Whether a partnership is offered to (and asked of) the relay this browser syncs
+    /// with: on the Tandem relay, when its access is active; on another server, only
+    /// when the person picked it for that server.
+    fn offers(&self, id: &DocumentId) -> bool {
+        if self.0.open_relay {
+            self.0.offered.contains(id)
         } else {
-            value
-        };
+            self.access_of(id).syncs()
+        }
+    }
+
+    /// Records access to a partnership. On another server nothing is written: the
+    /// records belong to the Tandem relay and are never overwritten from elsewhere.
+    fn set_access(&self, id: DocumentId, value: Access) {
+        if self.0.open_relay {
+            return;
+        }
         access::store(&id, value);
         self.0.access.update(|a| {
             a.insert(id, value);
@@ -578,6 +621,33 @@ impl Repo {
     ) -> Result<JsValue, ApiError> {
         self.0.device.ensure_registered(&self.0.api).await?;
         access::call(&self.0.api, &self.0.device, method, path, body).await
+    }
+
+    /// What a link would give, without redeeming it (the join page shows this first).
+    pub async fn describe_link(&self, secret: &str) -> Result<LinkInfo, ApiError> {
+        let body = js_sys::Object::new();
+        let _ = js_sys::Reflect::set(&body, &"secret".into(), &secret.into());
+        let answer = self.api("POST", "/api/links/describe", Some(&body)).await?;
+        let role = access::field(&answer, "role")
+            .and_then(|r| AccessRole::parse(&r))
+            .ok_or_else(|| ApiError {
+                status: 0,
+                reason: "bad-answer".into(),
+                message: t("the relay's answer could not be read").into(),
+            })?;
+        Ok(LinkInfo {
+            role,
+            label: access::field(&answer, "label").unwrap_or_default(),
+            side: access::field(&answer, "side")
+                .and_then(|s| tandem_sync::presence::Side::parse(&s)),
+            status: access::field(&answer, "status").unwrap_or_default(),
+            expires_ms: access::number(&answer, "expires_ms"),
+        })
+    }
+
+    /// The Tandem relay's address (where links and roles live), for people to read.
+    pub fn home_relay(&self) -> String {
+        self.0.api.clone()
     }
 
     /// Redeems a link (its secret from the URL fragment): the partnership is added to this
@@ -597,6 +667,19 @@ impl Repo {
         let role = access::field(&answer, "role")
             .and_then(|r| AccessRole::parse(&r))
             .ok_or_else(bad)?;
+        if self.0.open_relay {
+            // Joined on the Tandem relay; it syncs there once this browser is back on it.
+            access::store(
+                &id,
+                Access {
+                    role: access::load(&id)
+                        .filter(|a| a.syncs())
+                        .map_or(role, |a| a.role.max(role)),
+                    state: AccessState::Active,
+                },
+            );
+            return Ok((id, role));
+        }
         // A second link to the same partnership never lowers what this browser has.
         let current = self.0.access.with_untracked(|a| a.get(&id).copied());
         let role = match current {
@@ -728,8 +811,14 @@ impl Repo {
         if self.get(&id).is_some() {
             return;
         }
-        // Only a partnership this browser joined through a link can be fetched.
-        if !self.0.open_relay && !access::load(&id).is_some_and(Access::syncs) {
+        // Only a partnership this browser joined through a link (or, on another server,
+        // one the person picked for it) can be fetched.
+        let allowed = if self.0.open_relay {
+            self.0.offered.contains(&id)
+        } else {
+            access::load(&id).is_some_and(Access::syncs)
+        };
+        if !allowed {
             self.0.unavailable.update(|u| {
                 u.insert(id);
             });
@@ -872,27 +961,28 @@ impl Repo {
         let doc = LocalDoc::create(&self.0.store, id, new, now_ms).await?;
         self.0.docs.borrow_mut().insert(id, doc);
         self.record_saved(id);
-        // It syncs once the relay has registered this browser as its owner.
+        // It syncs once the relay has registered this browser as its owner. (On another
+        // server it stays here until the person offers it there.)
         self.set_access(id, access::MADE_HERE);
-        if self.0.open_relay {
-            self.run_session(|session, docs| session.share(id, docs));
-        }
         self.announce(id);
         self.refresh_unsynced();
         self.register_soon();
         Ok(id)
     }
 
-    /// Imports a `.automerge` file: merged into the partnership it is a copy of (same
-    /// origin), or stored as a new one. A file that is not a readable Tandem partnership is
-    /// refused with the reason, and nothing stored changes.
-    pub async fn import(&self, bytes: &[u8]) -> Result<(DocumentId, bool), String> {
+    /// Imports a `.automerge` file. It is merged only into a partnership this browser
+    /// holds with content *and* whose history has the same origin (the same first
+    /// change); anything else becomes a new partnership with a new id, so an unrelated
+    /// history is never merged into a partnership here — nor, through a recorded id, into
+    /// a relay copy this browser has never seen. A file that is not a readable Tandem
+    /// partnership is refused with the reason, and nothing stored changes.
+    pub async fn import(&self, bytes: &[u8]) -> Result<Imported, String> {
         let mut incoming =
             tandem_domain::document::PartnershipDoc::load([bytes]).map_err(|e| e.to_string())?;
         let origin = incoming.origin();
         let existing = self.documents().into_iter().find(|(_, d)| {
             d.try_borrow_mut()
-                .is_ok_and(|mut l| l.doc.origin() == origin)
+                .is_ok_and(|mut l| !l.doc.is_empty() && l.doc.origin() == origin)
         });
         if let Some((id, shared)) = existing {
             // A viewer's copy takes no changes: the relay would refuse them anyway.
@@ -908,30 +998,26 @@ impl Repo {
             // Merged in memory either way: a failed save is shown and retried by `save`.
             let _ = self.save(id).await;
             self.0.revision.update(|r| *r += 1);
-            return Ok((id, true));
+            return Ok(Imported::Merged(id));
         }
-        // A file that says which partnership it is keeps that id (and so syncs with the
-        // relay's copy); an unknown one gets a new id.
-        let id = incoming
-            .recorded_id()
-            .filter(|id| self.get(id).is_none())
-            .unwrap_or_else(|| DocumentId::from_bytes(random_16()));
+        let why = match incoming.recorded_id() {
+            None => NewBecause::NoRecordedId,
+            Some(recorded) if self.has_content(&recorded) => NewBecause::DifferentOrigin,
+            Some(_) => NewBecause::NotHeldHere,
+        };
+        let id = DocumentId::from_bytes(random_16());
         let shared = LocalDoc::store_new(&self.0.store, id, incoming)
             .await
             .map_err(|e| e.to_string())?;
         self.0.docs.borrow_mut().insert(id, shared);
         self.record_saved(id);
-        // Imported under its own id: registered here unless someone already owns it.
-        if access::load(&id).is_none() && !self.0.open_relay {
-            self.set_access(id, access::MADE_HERE);
-            self.register_soon();
-        } else if self.0.open_relay || self.access_of(&id).syncs() {
-            self.run_session(|session, docs| session.share(id, docs));
-        }
+        // A new partnership of this browser's: registered with the relay as its owner.
+        self.set_access(id, access::MADE_HERE);
+        self.register_soon();
         self.announce(id);
         self.refresh_unsynced();
         self.0.revision.update(|r| *r += 1);
-        Ok((id, false))
+        Ok(Imported::New { id, why })
     }
 
     /// The whole partnership as a `.automerge` file (every change, loadable by any
@@ -981,7 +1067,7 @@ impl Repo {
                 // Another tab created it.
                 Ok(doc) => {
                     self.0.docs.borrow_mut().insert(id, doc.clone());
-                    let access = if self.0.open_relay {
+                    let access = if self.0.open_relay && self.0.offered.contains(&id) {
                         access::OPEN
                     } else {
                         access::load(&id).unwrap_or(access::MADE_HERE)
@@ -989,7 +1075,7 @@ impl Repo {
                     self.0.access.update(|a| {
                         a.insert(id, access);
                     });
-                    if access.syncs() {
+                    if self.offers(&id) {
                         self.run_session(|session, docs| session.share(id, docs));
                     }
                     self.0.revision.update(|r| *r += 1);

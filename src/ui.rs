@@ -24,5 +24,6 @@ pub mod roadmap;
 pub mod share;
 pub mod sow_tab;
 pub mod storage_banner;
+pub mod sync_server;
 pub mod trend_chart;
 pub mod wins_tab;

@@ -634,6 +634,82 @@ pub fn ru(en: &str) -> Option<&'static str> {
         }
         "○ Offline — retrying in {0} s" => "○ Нет связи — повтор через {0} с",
         "● Connected" => "● Подключено",
+        // --- Link safety (issue #16): the sync-server setting, the join page, import ---
+        "A sync server's address starts with {0} or {1}, such as {2}." => {
+            "Адрес сервера синхронизации начинается с {0} или {1}, например {2}."
+        }
+        "Anyone who can reach it and knows a partnership's id can read and change it. Roles, links and revoking do not apply there, and this browser sends it no credential." => {
+            "Любой, кто может до него достучаться и знает идентификатор партнёрства, может его прочитать и изменить. Роли, ссылки и отзыв там не действуют, и этот браузер не отправляет ему никаких учётных данных."
+        }
+        "Checking the link…" => "Проверяем ссылку…",
+        "Creator" => "Автор",
+        "Imported as a new partnership with its own id: the file names a partnership this browser does not hold, so nothing was merged into any existing copy." => {
+            "Импортировано как новое партнёрство со своим идентификатором: файл называет партнёрство, которого нет в этом браузере, поэтому ни в одну существующую копию ничего не влито."
+        }
+        "Imported as a new partnership with its own id: the file names a partnership you have, but its history did not begin there, so it was not merged into yours." => {
+            "Импортировано как новое партнёрство со своим идентификатором: файл называет ваше партнёрство, но его история началась не там, поэтому в ваше оно не влито."
+        }
+        "Join" => "Присоединиться",
+        "Join a partnership?" => "Присоединиться к партнёрству?",
+        "Made for" => "Для кого",
+        "Not now" => "Не сейчас",
+        "Owner — a recovery key: full control, including links" => {
+            "Владелец — ключ восстановления: полный доступ, включая ссылки"
+        }
+        "Partnerships not in this browser yet, to ask that server for (ids, optional)" => {
+            "Партнёрства, которых ещё нет в этом браузере, — запросить у этого сервера (идентификаторы, необязательно)"
+        }
+        "Partnerships to share with it" => "Какие партнёрства ему передать",
+        "Pick at least one partnership to share with that server." => {
+            "Выберите хотя бы одно партнёрство, которое передать этому серверу."
+        }
+        "Relay" => "Сервер",
+        "Return to this Tandem relay" => "Вернуться на этот сервер Tandem",
+        "Review what will be shared" => "Посмотреть, что будет передано",
+        "Server address" => "Адрес сервера",
+        "Share these with {0}" => "Передать их на {0}",
+        "Someone sent you a link to a partnership. Nothing happens until you choose to join: then it is added to this browser and kept in sync with the relay below, and the people in it see your name." => {
+            "Вам прислали ссылку на партнёрство. Пока вы не решите присоединиться, ничего не происходит; после этого оно появится в этом браузере и будет синхронизироваться с указанным ниже сервером, а его участники увидят ваше имя."
+        }
+        "Still asking this Tandem relay which servers it allows; try again in a moment." => {
+            "Ещё спрашиваем у этого сервера Tandem, какие серверы он разрешает; попробуйте через мгновение."
+        }
+        "Sync server" => "Сервер синхронизации",
+        "Sync with {0}?" => "Синхронизировать с {0}?",
+        "That address names no server: check it and try again." => {
+            "В этом адресе нет сервера: проверьте его и попробуйте снова."
+        }
+        "The address you opened asks this browser to sync with another server. Nothing has been sent to it. Use it only if you trust it and expected this." => {
+            "Открытый вами адрес просит этот браузер синхронизироваться с другим сервером. Ему ничего не отправлено. Соглашайтесь, только если доверяете ему и ждали этого."
+        }
+        "Their side" => "Их сторона",
+        "This Tandem relay could not say which servers it allows ({0}). Nothing was sent." => {
+            "Сервер Tandem не смог сообщить, какие серверы он разрешает ({0}). Ничего не отправлено."
+        }
+        "This Tandem relay does not allow the app to connect to {0}, so it cannot be used. Its operator can allow it with {1}. Nothing was sent." => {
+            "Этот сервер Tandem не разрешает приложению подключаться к {0}, поэтому его нельзя использовать. Администратор может разрешить его параметром {1}. Ничего не отправлено."
+        }
+        "This browser syncs with this Tandem relay ({0}), which checks who may see and change each partnership." => {
+            "Этот браузер синхронизируется с этим сервером Tandem ({0}); он проверяет, кто может видеть и менять каждое партнёрство."
+        }
+        "This browser syncs with {0}: another automerge-repo server, without access control, sharing {1} partnership(s) you picked." => {
+            "Этот браузер синхронизируется с {0} — другим сервером Automerge без контроля доступа; ему передаются выбранные вами партнёрства: {1}."
+        }
+        "This server has no access control." => "У этого сервера нет контроля доступа.",
+        "Use another automerge-repo server" => "Использовать другой сервер Automerge",
+        "What will be shared: everything in these partnerships — every field and their whole edit history:" => {
+            "Что будет передано: всё в этих партнёрствах — каждое поле и вся история правок:"
+        }
+        "Your name, as the others in it will see it" => "Ваше имя, каким его увидят участники",
+        "Your other partnerships are not offered to it. They stay in this browser and sync with this Tandem relay again when you return to it. Nothing has been sent yet." => {
+            "Остальные ваши партнёрства ему не предлагаются. Они остаются в этом браузере и снова синхронизируются с этим сервером Tandem, когда вы на него вернётесь. Пока ничего не отправлено."
+        }
+        "Your role" => "Ваша роль",
+        "Your side" => "Ваша сторона",
+        "partnership {0} (asked of that server)" => "партнёрство {0} (запрошено у этого сервера)",
+        "the relay cannot be reached" => "сервер недоступен",
+        "the relay's answer could not be read" => "ответ сервера не удалось прочитать",
+        "“{0}” is not a partnership id." => "«{0}» — не идентификатор партнёрства.",
         _ => return None,
     })
 }

@@ -10,6 +10,7 @@ use super::storage_banner::StorageBanner;
 use super::{
     connection_badge::ConnectionBadge, export_menu::PrintPage, home::Home,
     new_partnership::NewPartnershipPage, partnership_page::PartnershipPage, share::JoinPage,
+    sync_server::SyncServerPage,
 };
 use crate::{
     app_shell::{UpdatePrompt, register_service_worker, watch_for_updates},
@@ -27,6 +28,7 @@ enum Boot {
 
 #[component]
 pub fn App() -> impl IntoView {
+    open_settings_for_proposed_relay();
     register_service_worker();
     let update = watch_for_updates();
     let boot = RwSignal::new(Boot::Opening);
@@ -75,6 +77,30 @@ pub fn App() -> impl IntoView {
     }
 }
 
+/// An address naming another sync server (`?relay=`) only opens the sync-server settings,
+/// pre-filled: nothing is sent to that server unless the person confirms there. Done
+/// before the router reads the address.
+fn open_settings_for_proposed_relay() {
+    let Some(proposed) = crate::relay_choice::proposed_in_address() else {
+        return;
+    };
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let on_settings = window
+        .location()
+        .pathname()
+        .is_ok_and(|p| p == "/sync-server");
+    if !on_settings && let Ok(history) = window.history() {
+        let encoded = String::from(js_sys::encode_uri_component(&proposed));
+        let _ = history.replace_state_with_url(
+            &wasm_bindgen::JsValue::NULL,
+            "",
+            Some(&format!("/sync-server?relay={encoded}")),
+        );
+    }
+}
+
 #[component]
 fn TopBar() -> impl IntoView {
     view! {
@@ -93,6 +119,7 @@ fn Shell() -> impl IntoView {
             <a class="logo" href="/">"Tandem"</a>
             <span class="tagline">{t("partnerships, kept together")}</span>
             <ConnectionBadge/>
+            <a class="sync-server-link" href="/sync-server" data-testid="sync-server-link">{t("Sync server")}</a>
             <LangSwitch/>
         </header>
         <main id="main" tabindex="-1">
@@ -102,6 +129,7 @@ fn Shell() -> impl IntoView {
                 <Route path=path!("/new") view=NewPartnershipPage/>
                 <Route path=path!("/p/:id") view=PartnershipPage/>
                 <Route path=path!("/join") view=JoinPage/>
+                <Route path=path!("/sync-server") view=SyncServerPage/>
                 <Route path=path!("/p/:id/print") view=PrintPage/>
             </Routes>
         </main>

@@ -12,7 +12,7 @@ use crate::i18n::{lang, t, tf};
 use crate::{
     access::{Role, State},
     browser::{download, local_time},
-    repo::{Repo, Unreadable},
+    repo::{Imported, NewBecause, Repo, Unreadable},
 };
 
 #[derive(Debug, Clone, PartialEq)]
@@ -220,11 +220,12 @@ fn unreadable_view(u: Unreadable) -> impl IntoView {
     }
 }
 
-/// Import a `.automerge` file: merged into the partnership it is a copy of, or added.
+/// Import a `.automerge` file: merged into the partnership here it is a copy of, or
+/// added as a new one, and the page says which and why.
 #[component]
 fn Import() -> impl IntoView {
     let repo = expect_context::<StoredValue<Repo, LocalStorage>>();
-    let outcome = RwSignal::new(None::<Result<(String, bool), String>>);
+    let outcome = RwSignal::new(None::<Result<Imported, String>>);
     let on_change = move |ev: leptos::ev::Event| {
         let Some(input) = ev
             .target()
@@ -242,11 +243,7 @@ fn Import() -> impl IntoView {
                 Ok(buffer) => js_sys::Uint8Array::new(&buffer).to_vec(),
                 Err(_) => return outcome.set(Some(Err(t("the file could not be read").into()))),
             };
-            let result = repo
-                .import(&bytes)
-                .await
-                .map(|(id, merged)| (id.to_string(), merged));
-            outcome.set(Some(result));
+            outcome.set(Some(repo.import(&bytes).await));
         });
     };
     view! {
@@ -255,14 +252,24 @@ fn Import() -> impl IntoView {
                 data-testid="import-file" on:change=on_change/>
             <label class="button" for="import-file">{t("Import a .automerge file")}</label>
             {move || outcome.get().map(|o| match o {
-                Ok((id, merged)) => view! {
-                    <p class="ok" role="status" data-testid="import-result">
-                        {if merged { t("Merged into the partnership you already had.") } else { t("Imported as a partnership.") }} " "
-                        <a href=format!("/p/{id}")>{t("Open it")}</a>
-                    </p>
-                }.into_any(),
+                Ok(imported) => {
+                    let (id, kind, said) = match imported {
+                        Imported::Merged(id) => (id, "merged", t("Merged into the partnership you already had.")),
+                        Imported::New { id, why } => (id, "new", match why {
+                            NewBecause::NoRecordedId => t("Imported as a partnership."),
+                            NewBecause::NotHeldHere => t("Imported as a new partnership with its own id: the file names a partnership this browser does not hold, so nothing was merged into any existing copy."),
+                            NewBecause::DifferentOrigin => t("Imported as a new partnership with its own id: the file names a partnership you have, but its history did not begin there, so it was not merged into yours."),
+                        }),
+                    };
+                    view! {
+                        <p class="ok" role="status" data-testid="import-result" data-outcome=kind>
+                            {said} " "
+                            <a href=format!("/p/{id}")>{t("Open it")}</a>
+                        </p>
+                    }.into_any()
+                }
                 Err(e) => view! {
-                    <p class="error" role="alert" data-testid="import-result">
+                    <p class="error" role="alert" data-testid="import-result" data-outcome="refused">
                         {t("This file cannot be imported: ")} {e} {t(". Nothing was changed.")}
                     </p>
                 }.into_any(),

@@ -6,11 +6,13 @@ use leptos_router::hooks::use_navigate;
 use wasm_bindgen::JsValue;
 
 use crate::i18n::{t, tf};
+use tandem_sync::presence::{MAX_NAME_CHARS, Presence, Side};
+
 use crate::{
     access::{self, ApiError, Role, State},
     browser::{local_time, now_ms},
     editor::Editor,
-    repo::Repo,
+    repo::{LinkInfo, Repo},
 };
 
 /// The secret in a pasted link (`…/join#<secret>`) or a bare secret.
@@ -39,14 +41,47 @@ fn join_error(e: &ApiError) -> String {
     }
 }
 
-/// `/join#<secret>`: redeems the link, then opens the partnership.
+/// The side a person who opens a link most likely is: the one its maker chose; for a
+/// recovery key (owner), the side this browser already uses, else the brand's; for an
+/// editor or viewer link without a side, the creator's (invites go to the other party of
+/// the owner, who set the partnership up).
+fn default_side(link: &LinkInfo, mine: Option<Side>) -> Side {
+    link.side.unwrap_or(match link.role {
+        Role::Owner => mine.unwrap_or(Side::Brand),
+        Role::Editor | Role::Viewer => Side::Creator,
+    })
+}
+
+thread_local! {
+    /// The secret of the link being asked about (out of the address bar by then).
+    static PENDING_SECRET: std::cell::RefCell<Option<String>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Where the join page stands.
+#[derive(Debug, Clone, PartialEq)]
+enum JoinStage {
+    /// Asking the relay what the link is.
+    Checking,
+    /// Shown; waiting for the person's click.
+    Asking(LinkInfo),
+    Joining,
+    Failed(String),
+}
+
+/// `/join#<secret>`: says what the link gives (its label, role, side and relay) and joins
+/// only when the person clicks, with their name and side asked then. Nothing is redeemed
+/// and no name is announced before that click.
 #[component]
 pub fn JoinPage() -> impl IntoView {
     let repo = expect_context::<StoredValue<Repo, LocalStorage>>();
     let navigate = use_navigate();
-    let failure = RwSignal::new(None::<String>);
+    let stage = RwSignal::new(JoinStage::Checking);
     let attempt = RwSignal::new(0u32);
-    // Read the secret once, then take it out of the address bar and history.
+    let me = repo.with_value(|r| r.me().get_untracked());
+    let name = RwSignal::new(me.as_ref().map(|p| p.name.clone()).unwrap_or_default());
+    let side = RwSignal::new(None::<Side>);
+    // Read the secret once, then take it out of the address bar and history. It is kept
+    // in memory for this page, so the screen drawn again (another language) still has it.
     let location = web_sys::window().map(|w| w.location());
     let hash = location
         .as_ref()
@@ -58,30 +93,111 @@ pub fn JoinPage() -> impl IntoView {
     {
         let _ = history.replace_state_with_url(&JsValue::NULL, "", Some("/join"));
     }
+    let secret = match secret {
+        Some(s) => {
+            PENDING_SECRET.with(|p| *p.borrow_mut() = Some(s.clone()));
+            Some(s)
+        }
+        None => PENDING_SECRET.with(|p| p.borrow().clone()),
+    };
+    let my_side = me.as_ref().map(|p| p.side);
+    let secret_for_check = secret.clone();
     Effect::new(move |_| {
         attempt.track();
-        let Some(secret) = secret.clone() else {
-            failure.set(Some(
+        let Some(secret) = secret_for_check.clone() else {
+            stage.set(JoinStage::Failed(
                 t("This link is incomplete: the part after “#” is missing. Ask for the link again.")
                     .into(),
             ));
             return;
         };
-        failure.set(None);
+        stage.set(JoinStage::Checking);
+        let repo = repo.get_value();
+        spawn_local(async move {
+            match repo.describe_link(&secret).await {
+                Ok(link) if link.status == "revoked" => stage.set(JoinStage::Failed(
+                    t("This link was revoked. Ask the person who sent it for a new one.").into(),
+                )),
+                Ok(link) if link.status == "expired" => stage.set(JoinStage::Failed(
+                    t("This link has expired. Ask the person who sent it for a new one.").into(),
+                )),
+                Ok(link) => {
+                    side.set(Some(default_side(&link, my_side)));
+                    stage.set(JoinStage::Asking(link));
+                }
+                Err(e) => stage.set(JoinStage::Failed(join_error(&e))),
+            }
+        });
+    });
+    let relay = repo.with_value(Repo::home_relay);
+    let on_join = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let Some(secret) = secret.clone() else { return };
+        let who: String = name.get_untracked().trim().to_owned();
+        if !who.is_empty() {
+            let chosen = side.get_untracked().unwrap_or(Side::Creator);
+            repo.with_value(|r| {
+                r.set_me(Presence {
+                    name: who.chars().take(MAX_NAME_CHARS).collect(),
+                    side: chosen,
+                })
+            });
+        }
+        stage.set(JoinStage::Joining);
         let repo = repo.get_value();
         let navigate = navigate.clone();
         spawn_local(async move {
             match repo.join(&secret).await {
-                Ok((id, _)) => navigate(&format!("/p/{id}"), Default::default()),
-                Err(e) => failure.set(Some(join_error(&e))),
+                Ok((id, _)) => {
+                    PENDING_SECRET.with(|p| p.borrow_mut().take());
+                    navigate(&format!("/p/{id}"), Default::default());
+                }
+                Err(e) => stage.set(JoinStage::Failed(join_error(&e))),
             }
         });
-    });
+    };
     view! {
-        <section class="card" data-testid="join">
-            {move || match failure.get() {
-                None => view! { <p role="status">{t("Joining the partnership…")}</p> }.into_any(),
-                Some(e) => view! {
+        <section class="card join" data-testid="join">
+            {move || match stage.get() {
+                JoinStage::Checking => view! { <p role="status">{t("Checking the link…")}</p> }.into_any(),
+                JoinStage::Joining => view! { <p role="status">{t("Joining the partnership…")}</p> }.into_any(),
+                JoinStage::Asking(link) => {
+                    let role_words = match link.role {
+                        Role::Owner => t("Owner — a recovery key: full control, including links"),
+                        Role::Editor => t("Editor — can edit"),
+                        Role::Viewer => t("Viewer — can only read"),
+                    };
+                    let label = if link.label.is_empty() { "—".to_owned() } else { link.label.clone() };
+                    let expires = when(link.expires_ms);
+                    let on_join = on_join.clone();
+                    view! {
+                        <h1 id="join-heading">{t("Join a partnership?")}</h1>
+                        <p>{t("Someone sent you a link to a partnership. Nothing happens until you choose to join: then it is added to this browser and kept in sync with the relay below, and the people in it see your name.")}</p>
+                        <dl class="join-facts" data-testid="join-facts">
+                            <dt>{t("Made for")}</dt><dd data-testid="join-label">{label}</dd>
+                            <dt>{t("Your role")}</dt><dd data-testid="join-role" data-role=link.role.as_str()>{role_words}</dd>
+                            <dt>{t("Relay")}</dt><dd data-testid="join-relay">{relay.clone()}</dd>
+                            <dt>{t("Expires")}</dt><dd>{expires}</dd>
+                        </dl>
+                        <form class="join-confirm" on:submit=on_join aria-labelledby="join-heading">
+                            <label for="join-name">{t("Your name, as the others in it will see it")}</label>
+                            <input id="join-name" type="text" maxlength="80" autocomplete="name" data-testid="join-name"
+                                prop:value=move || name.get() on:input=move |ev| name.set(event_target_value(&ev))/>
+                            <label for="join-side">{t("Your side")}</label>
+                            <select id="join-side" data-testid="join-side"
+                                on:change=move |ev| side.set(Side::parse(&event_target_value(&ev)))>
+                                <option value="brand" selected=move || side.get() == Some(Side::Brand)>{t("Brand")}</option>
+                                <option value="creator" selected=move || side.get() == Some(Side::Creator)>{t("Creator")}</option>
+                            </select>
+                            <p class="actions">
+                                <button type="submit" class="primary" data-testid="join-confirm">{t("Join")}</button>
+                                " "
+                                <a href="/" data-testid="join-decline">{t("Not now")}</a>
+                            </p>
+                        </form>
+                    }.into_any()
+                }
+                JoinStage::Failed(e) => view! {
                     <p class="error" role="alert" data-testid="join-error">{e}</p>
                     <p>
                         <button type="button" on:click=move |_| attempt.update(|a| *a += 1)>{t("Try again")}</button>
@@ -237,6 +353,14 @@ pub fn SharePanel() -> impl IntoView {
     let made = RwSignal::new(None::<(String, String)>);
     let problem = RwSignal::new(None::<String>);
     let role = RwSignal::new("editor".to_owned());
+    // Who the link is for: by default the other side from this person's own.
+    let link_side = RwSignal::new(
+        match repo.with_value(|r| r.me().get_untracked()).map(|p| p.side) {
+            Some(Side::Creator) => "brand",
+            _ => "creator",
+        }
+        .to_owned(),
+    );
     let label = RwSignal::new(String::new());
     let expiry = RwSignal::new(String::new());
     let busy = RwSignal::new(false);
@@ -250,36 +374,42 @@ pub fn SharePanel() -> impl IntoView {
             links.set(Some(answer.map(|a| rows(&a)).map_err(|e| e.to_string())));
         });
     };
-    let create =
-        move |role: String, label: String, expires_ms: Option<i64>, title: &'static str| {
-            let repo = repo.get_value();
-            busy.set(true);
-            spawn_local(async move {
-                let body = js_sys::Object::new();
-                let _ = js_sys::Reflect::set(&body, &"role".into(), &role.into());
-                let _ = js_sys::Reflect::set(&body, &"label".into(), &label.into());
-                if let Some(ms) = expires_ms {
-                    let _ = js_sys::Reflect::set(
-                        &body,
-                        &"expires_ms".into(),
-                        &JsValue::from_f64(ms as f64),
-                    );
+    let create = move |role: String,
+                       label: String,
+                       side: Option<String>,
+                       expires_ms: Option<i64>,
+                       title: &'static str| {
+        let repo = repo.get_value();
+        busy.set(true);
+        spawn_local(async move {
+            let body = js_sys::Object::new();
+            let _ = js_sys::Reflect::set(&body, &"role".into(), &role.into());
+            let _ = js_sys::Reflect::set(&body, &"label".into(), &label.into());
+            if let Some(side) = side {
+                let _ = js_sys::Reflect::set(&body, &"side".into(), &side.into());
+            }
+            if let Some(ms) = expires_ms {
+                let _ = js_sys::Reflect::set(
+                    &body,
+                    &"expires_ms".into(),
+                    &JsValue::from_f64(ms as f64),
+                );
+            }
+            match repo
+                .api("POST", &format!("/api/docs/{id}/links"), Some(&body))
+                .await
+            {
+                Ok(answer) => {
+                    let secret = access::field(&answer, "secret").unwrap_or_default();
+                    made.set(Some((title.to_owned(), access::link_url(&secret))));
+                    problem.set(None);
+                    reload();
                 }
-                match repo
-                    .api("POST", &format!("/api/docs/{id}/links"), Some(&body))
-                    .await
-                {
-                    Ok(answer) => {
-                        let secret = access::field(&answer, "secret").unwrap_or_default();
-                        made.set(Some((title.to_owned(), access::link_url(&secret))));
-                        problem.set(None);
-                        reload();
-                    }
-                    Err(e) => problem.set(Some(tf("The link could not be made: {0}.", &[&e]))),
-                }
-                busy.set(false);
-            });
-        };
+                Err(e) => problem.set(Some(tf("The link could not be made: {0}.", &[&e]))),
+            }
+            busy.set(false);
+        });
+    };
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let date = expiry.get_untracked();
@@ -297,6 +427,7 @@ pub fn SharePanel() -> impl IntoView {
         create(
             role.get_untracked(),
             label.get_untracked(),
+            Some(link_side.get_untracked()),
             expires_ms,
             t("New link"),
         );
@@ -338,6 +469,12 @@ pub fn SharePanel() -> impl IntoView {
                     <select data-testid="link-role" on:change=move |ev| role.set(event_target_value(&ev))>
                         <option value="editor" selected=true>{t("Editor — can edit")}</option>
                         <option value="viewer">{t("Viewer — can only read")}</option>
+                    </select>
+                </label>
+                <label>{t("Their side")}
+                    <select data-testid="link-side" on:change=move |ev| link_side.set(event_target_value(&ev))>
+                        <option value="creator" selected=move || link_side.get() == "creator">{t("Creator")}</option>
+                        <option value="brand" selected=move || link_side.get() == "brand">{t("Brand")}</option>
                     </select>
                 </label>
                 <label>{t("For (optional)")}
@@ -432,7 +569,7 @@ pub fn SharePanel() -> impl IntoView {
                 {t("Keep it like a password; revoke it here if it is lost.")}
             </p>
             <button type="button" data-testid="create-recovery-key" disabled=move || busy.get()
-                on:click=move |_| create("owner".into(), t("Recovery key").into(), None, t("Recovery key"))>
+                on:click=move |_| create("owner".into(), t("Recovery key").into(), None, None, t("Recovery key"))>
                 {t("Create a recovery key")}
             </button>
         </details>

@@ -7,7 +7,9 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as Automerge from '@automerge/automerge';
-import { startRelay, launchBrowser, watchErrors, eventually, createPartnership, OUTPUT, inviteLink } from './support.mjs';
+import {
+  startRelay, launchBrowser, watchErrors, eventually, createPartnership, OUTPUT, inviteLink, confirmJoin,
+} from './support.mjs';
 
 let relay;
 let browser;
@@ -72,20 +74,34 @@ test('export, import elsewhere, merge back, refuse garbage, and JS interop', asy
   assert.match(await importFile(other, foreign), /not a Tandem partnership/);
   assert.equal(await other.getByTestId('partnership-card').count(), 0, 'nothing was added');
 
-  // Into a browser that never saw it: same id, so it syncs with the relay's copy.
-  assert.match(await importFile(other, exported), /Imported as a partnership/);
+  // Into a browser that never saw it: a new partnership with its own id. It is never
+  // merged into the relay's copy, which this browser has not seen (issue #16).
+  assert.match(await importFile(other, exported),
+    /Imported as a new partnership with its own id: the file names a partnership this browser does not hold, so nothing was merged/);
+  assert.equal(await other.getByTestId('import-result').getAttribute('data-outcome'), 'new');
   await other.getByTestId('import-result').getByRole('link').click();
-  assert.ok(other.url().endsWith(`/p/${id}`), 'kept its document id');
-  // Someone else owns it on the relay, so the copy stays here, readable but not synced…
-  await other.getByTestId('access-ended').waitFor({ timeout: 10000 });
-  assert.ok(await other.getByTestId('theme-2027-Q1').isDisabled());
+  await other.getByTestId('partnership-title').waitFor();
+  const copyId = new URL(other.url()).pathname.split('/').pop();
+  assert.notEqual(copyId, id, 'a new id, not the one the file names');
   assert.equal(await other.getByTestId('theme-2027-Q1').inputValue(), 'Зимний запуск');
-  // …until the owner sends a link: then it syncs with the relay's copy.
+  // It is this browser's own partnership: registered as its owner, editable, and what is
+  // typed into it never reaches the owner's copy.
+  await eventually(() => other.getByTestId('role').getAttribute('data-role'), (r) => r === 'owner',
+    { timeout: 10000, what: 'the import is registered as a new partnership' });
+  await other.getByTestId('theme-2027-Q1').fill('Чужая история');
+  await eventually(() => other.getByTestId('sync-state').innerText(), (t) => t.startsWith('All changes are on the relay'),
+    { timeout: 10000, what: 'the import synced as its own partnership' });
+  await owner.waitForTimeout(500);
+  assert.equal(await owner.getByTestId('theme-2027-Q1').inputValue(), 'Зимний запуск', 'the owner\'s copy is untouched');
+  // The owner sends a link: the relay's copy arrives apart from the import, and syncs.
   await other.goto(await inviteLink(owner, relay.url, id, 'editor'));
+  await confirmJoin(other);
   await other.getByTestId('partnership-title').waitFor({ timeout: 10000 });
+  assert.ok(other.url().endsWith(`/p/${id}`));
   assert.equal(await other.getByTestId('role').getAttribute('data-role'), 'editor');
+  assert.equal(await other.getByTestId('theme-2027-Q1').inputValue(), 'Зимний запуск');
   await owner.getByTestId('goal').fill('Live again');
-  await eventually(() => other.getByTestId('goal').inputValue(), (g) => g === 'Live again', { timeout: 10000, what: 'the import syncs' });
+  await eventually(() => other.getByTestId('goal').inputValue(), (g) => g === 'Live again', { timeout: 10000, what: 'the joined copy syncs' });
 
   // A partnership built from scratch by the JavaScript package, with Tandem's schema.
   const fromJs = Automerge.from({
@@ -111,6 +127,41 @@ test('export, import elsewhere, merge back, refuse garbage, and JS interop', asy
   await owner.goto(`${relay.url}/p/${id}`);
   await eventually(() => owner.getByTestId('theme-2027-Q1').inputValue(), (t) => t === 'Большой Зимний запуск', { what: 'the merged theme' });
   assert.equal(await owner.getByTestId('goal').inputValue(), 'Live again', 'nothing lost in the merge');
+  assert.deepEqual(errors, []);
+});
+
+test('a file naming a partnership held here but with another history is added apart, not merged', async () => {
+  const owner = await (await browser.newContext({ acceptDownloads: true })).newPage();
+  const errors = watchErrors(owner);
+  const id = await createPartnership(owner, relay.url, 'Northwind', 'Маша');
+  await owner.getByTestId('theme-2027-Q1').fill('Настоящая тема');
+  // A stranger's file that claims to be this partnership (its recorded id), with a
+  // history that began somewhere else.
+  const forged = Automerge.from({
+    schema: 'tandem.partnership', schema_version: 1, document_id: id, brand: 'EVIL CORP', creator: 'Маша',
+    markets: ['US'], goal: 'Forged',
+    quarters: { '2027-Q1': { theme: 'Подмена', campaigns: {}, learned: '', next_try: '' } },
+  });
+  const forgedPath = join(OUTPUT, 'forged.automerge');
+  writeFileSync(forgedPath, Automerge.save(forged));
+  assert.match(await importFile(owner, forgedPath),
+    /Imported as a new partnership with its own id: the file names a partnership you have, but its history did not begin there, so it was not merged into yours/);
+  assert.equal(await owner.getByTestId('import-result').getAttribute('data-outcome'), 'new');
+  await owner.screenshot({ path: join(OUTPUT, 'import-different-origin.png'), fullPage: true });
+  await owner.getByTestId('import-result').getByRole('link').click();
+  await owner.getByTestId('partnership-title').waitFor();
+  assert.notEqual(new URL(owner.url()).pathname, `/p/${id}`, 'a new id');
+  await owner.goto(`${relay.url}/p/${id}`);
+  await owner.getByTestId('partnership-title').waitFor();
+  assert.match(await owner.getByTestId('partnership-title').innerText(), /Northwind × Маша/);
+  assert.equal(await owner.getByTestId('theme-2027-Q1').inputValue(), 'Настоящая тема', 'nothing merged into it');
+  // In Russian the outcome is said in Russian.
+  await owner.goto(relay.url);
+  await owner.getByTestId('lang-switch').locator('[data-lang="ru"]').click();
+  await owner.getByTestId('import-file').setInputFiles(forgedPath);
+  await owner.getByTestId('import-result').waitFor();
+  assert.match(await owner.getByTestId('import-result').innerText(), /история началась не там/);
+  await owner.screenshot({ path: join(OUTPUT, 'import-different-origin-ru.png'), fullPage: true });
   assert.deepEqual(errors, []);
 });
 

@@ -121,26 +121,45 @@ test('an edit made by a JS client reaches a Tandem browser live', async () => {
   }
 });
 
+/**
+ * Points a page at another sync server the way a person does (issue #16: never by a
+ * link): the sync-server settings, the partnerships to share (held here, or ids to ask it
+ * for), the confirmation. The page reloads on it.
+ */
+async function useOtherServer(page, appUrl, serverUrl, { pick = [], ask = [] } = {}) {
+  await page.goto(`${appUrl}/sync-server`);
+  await page.getByTestId('other-relay-url').fill(serverUrl);
+  for (const id of pick) await page.locator(`[data-testid="offer-partnership"][data-id="${id}"]`).check();
+  if (ask.length) await page.getByTestId('other-relay-extra').fill(ask.join(' '));
+  await page.getByTestId('review-other-relay').click();
+  await page.getByTestId('use-other-relay').click();
+  await page.waitForURL(`${appUrl}/`);
+  await page.getByTestId('connection').waitFor();
+}
+
 test('Tandem browsers sync a partnership through the reference JS server', async () => {
-  const app = await startRelay(); // serves the app only; sync goes to the reference server
   const reference = await startReferenceServer();
+  // Serves the app; the operator allows the reference server, and sync goes there.
+  const app = await startRelay({ args: ['--allow-relay', reference.url] });
   const brandContext = await browser.newContext();
   const creatorContext = await browser.newContext();
   try {
     const brand = await brandContext.newPage();
     const brandErrors = watchErrors(brand);
-    await brand.goto(`${app.url}/?relay=${encodeURIComponent(reference.url)}`);
-    await brand.getByTestId('connection').waitFor();
-    assert.equal(await brand.getByTestId('connection').getAttribute('title'), reference.url);
     const id = await createPartnership(brand, app.url, 'Northwind', 'Маша');
+    await useOtherServer(brand, app.url, reference.url, { pick: [id] });
+    assert.equal(await brand.getByTestId('connection').getAttribute('title'), reference.url);
+    await brand.goto(`${app.url}/p/${id}`);
     await brand.getByTestId('theme-2027-Q1').fill('Synced by the reference server');
     await eventually(() => brand.getByTestId('sync-state').innerText(), (t) => t.startsWith('All changes are on the relay'),
       { timeout: 10000, what: 'the reference server acknowledged' });
 
     const creator = await creatorContext.newPage();
-    await creator.goto(`${app.url}/p/${id}?relay=${encodeURIComponent(reference.url)}`);
+    await useOtherServer(creator, app.url, reference.url, { ask: [id] });
+    await creator.goto(`${app.url}/p/${id}`);
     await creator.getByTestId('partnership-title').waitFor({ timeout: 10000 });
-    assert.equal(await creator.getByTestId('theme-2027-Q1').inputValue(), 'Synced by the reference server');
+    await eventually(() => creator.getByTestId('theme-2027-Q1').inputValue(), (t) => t === 'Synced by the reference server',
+      { timeout: 10000, what: 'the creator has the brand edit' });
     await creator.getByTestId('goal').fill('And back again');
     await eventually(() => brand.getByTestId('goal').inputValue(), (g) => g === 'And back again',
       { timeout: 5000, what: 'the brand sees the creator edit' });
@@ -148,7 +167,7 @@ test('Tandem browsers sync a partnership through the reference JS server', async
   } finally {
     await brandContext.close();
     await creatorContext.close();
-    await reference.stop();
     await app.stop();
+    await reference.stop();
   }
 });

@@ -4,7 +4,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import {
-  startRelay, launchBrowser, watchErrors, eventually, createPartnership, inviteLink, OUTPUT, setName,
+  startRelay, launchBrowser, watchErrors, eventually, createPartnership, inviteLink, OUTPUT, setName, confirmJoin,
 } from './support.mjs';
 
 let browser;
@@ -26,6 +26,7 @@ test('each side sees who else has the partnership open, and sees them go', async
     const creatorContext = await browser.newContext();
     const creator = await creatorContext.newPage();
     await creator.goto(await inviteLink(brand, relay.url, id, 'editor', 'Маша'));
+    await confirmJoin(creator); // the join page asks first (issue #16)
     await creator.getByTestId('partnership-title').waitFor({ timeout: 10000 });
     await setName(creator, 'Маша Петрова', 'creator');
 

@@ -5,7 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import {
-  startRelay, launchBrowser, watchErrors, eventually, createPartnership, OUTPUT, openLink,
+  startRelay, launchBrowser, watchErrors, eventually, createPartnership, OUTPUT, openLink, confirmJoin,
 } from './support.mjs';
 
 let browser;
@@ -147,6 +147,7 @@ test('a link pasted on the home page joins too, and a mangled one is explained',
     await other.getByText('That is not a Tandem link or recovery key').waitFor();
     await other.getByTestId('join-link').fill(`  ${link}  `);
     await other.getByRole('button', { name: 'Open' }).click();
+    await confirmJoin(other); // the join page asks first (issue #16)
     await other.getByTestId('partnership-title').waitFor({ timeout: 15000 });
     assert.equal(new URL(other.url()).pathname, `/p/${id}`);
     assert.equal(await other.getByTestId('role').getAttribute('data-role'), 'viewer');

@@ -34,10 +34,10 @@ export async function freePort() {
  * resolves to {url, dataDir, kill, stop}. `kill()` is SIGKILL and keeps the data;
  * `stop()` is SIGTERM and removes the data folder.
  */
-export async function startRelay({ port = 0, dataDir, appDir = join(ROOT, 'dist') } = {}) {
+export async function startRelay({ port = 0, dataDir, appDir = join(ROOT, 'dist'), args = [] } = {}) {
   dataDir ??= mkdtempSync(join(tmpdir(), 'tandem-e2e-'));
   const bin = process.env.TANDEM_RELAY_BIN ?? join(ROOT, 'target/release/tandem-relay');
-  const child = spawn(bin, ['--addr', `127.0.0.1:${port}`, '--data-dir', dataDir, '--app-dir', appDir], {
+  const child = spawn(bin, ['--addr', `127.0.0.1:${port}`, '--data-dir', dataDir, '--app-dir', appDir, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let log = '';
@@ -186,8 +186,16 @@ export async function openLink(browser, link) {
   const page = await context.newPage();
   const errors = watchErrors(page);
   await page.goto(link);
+  await confirmJoin(page);
   await page.getByTestId('partnership-title').waitFor({ timeout: 15000 });
   return { context, page, errors };
+}
+
+/** On the join page a link opens: waits for what the link gives, then clicks Join. */
+export async function confirmJoin(page, { name } = {}) {
+  await page.getByTestId('join-confirm').waitFor({ timeout: 15000 });
+  if (name !== undefined) await page.getByTestId('join-name').fill(name);
+  await page.getByTestId('join-confirm').click();
 }
 
 /** Sets how this person appears to others on a partnership page. */

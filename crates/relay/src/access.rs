@@ -58,6 +58,15 @@ impl Role {
     }
 }
 
+/// Which side of the partnership a link is for (so the person who opens it is asked for
+/// their name with the right side already chosen).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Side {
+    Brand,
+    Creator,
+}
+
 /// Why a device has no access to a partnership it once had (or never had).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -86,6 +95,9 @@ pub struct Link {
     pub document: String,
     pub role: Role,
     pub label: String,
+    /// The side the link is for, if its maker said (links made before this have none).
+    #[serde(default)]
+    pub side: Option<Side>,
     pub created_ms: i64,
     pub expires_ms: Option<i64>,
     pub revoked_ms: Option<i64>,
@@ -488,12 +500,16 @@ impl Access {
     }
 
     /// Makes a link (the owner only). The secret is returned once and stored hashed.
+    // Each argument is one field of the link a person filled in; a struct for them is
+    // a worthwhile follow-up, not done under the #16 deadline.
+    #[allow(clippy::too_many_arguments)]
     pub fn create_link(
         &self,
         device: &str,
         document: &DocumentId,
         role: Role,
         label: &str,
+        side: Option<Side>,
         expires_ms: Option<i64>,
         now_ms: i64,
     ) -> Result<NewLink, AccessError> {
@@ -530,6 +546,7 @@ impl Access {
             document: key,
             role,
             label: label.to_owned(),
+            side,
             created_ms: now_ms,
             expires_ms,
             revoked_ms: None,
@@ -621,6 +638,21 @@ impl Access {
         }
         also.sort();
         Ok((link, also))
+    }
+
+    /// What a link would grant, without redeeming it (the join page shows this before
+    /// the person agrees): the link as its owner sees it, but never which partnership
+    /// or anything in it. An unknown secret is refused like a failed redeem.
+    pub fn describe(&self, link_secret: &str) -> Result<Link, AccessError> {
+        let (id, secret) = split_secret(link_secret).ok_or(AccessError::UnknownLink)?;
+        let secret_hash = hash(secret);
+        let state = self.lock();
+        state
+            .links
+            .get(id)
+            .filter(|l| same_hash(&l.secret_hash, &secret_hash))
+            .cloned()
+            .ok_or(AccessError::UnknownLink)
     }
 
     /// Gives `device` the access a link grants.
@@ -845,15 +877,23 @@ mod tests {
         ));
         assert_eq!(access.role(&guest, &doc, 1), Err(NoAccess::None));
         assert!(matches!(
-            access.create_link(&guest, &doc, Role::Editor, "", None, 1),
+            access.create_link(&guest, &doc, Role::Editor, "", None, None, 1),
             Err(AccessError::NotOwner)
         ));
 
         let editor = access
-            .create_link(&owner, &doc, Role::Editor, "Anna, Studio", Some(100), 1)
+            .create_link(
+                &owner,
+                &doc,
+                Role::Editor,
+                "Anna, Studio",
+                Some(Side::Creator),
+                Some(100),
+                1,
+            )
             .expect("link");
         let viewer = access
-            .create_link(&owner, &doc, Role::Viewer, "", None, 2)
+            .create_link(&owner, &doc, Role::Viewer, "", None, None, 2)
             .expect("link");
         assert!(matches!(
             access.redeem(

@@ -10,6 +10,8 @@
 //! | `POST /api/docs/{id}/links` | owner | a new link `{role, label, expires_ms}`; the secret once |
 //! | `DELETE /api/docs/{id}/links/{link}` | owner | revokes it and every link made through it (`also_revoked`); live sessions end at once |
 //! | `POST /api/redeem` | a device | `{secret}` of a link: grants its role |
+//! | `POST /api/links/describe` | a device | `{secret}` of a link: its role, label, side and state, granting nothing |
+//! | `GET /api/relays` | anyone | the other sync servers the page may use (`--allow-relay`) |
 
 use std::{
     net::{IpAddr, SocketAddr},
@@ -28,7 +30,7 @@ use serde_json::json;
 use tandem_domain::document_id::DocumentId;
 
 use crate::{
-    access::{Access, AccessError, NoAccess, Role},
+    access::{Access, AccessError, NoAccess, Role, Side},
     app::AppState,
     client_addr::client_ip,
 };
@@ -48,6 +50,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/docs/{id}/links", get(list_links).post(create_link))
         .route("/api/docs/{id}/links/{link}", delete(revoke))
         .route("/api/redeem", post(redeem))
+        .route("/api/links/describe", post(describe_link))
 }
 
 /// An API error: a status, a machine-readable reason and a sentence for people.
@@ -354,6 +357,8 @@ struct NewLinkBody {
     #[serde(default)]
     label: String,
     #[serde(default)]
+    side: Option<Side>,
+    #[serde(default)]
     expires_ms: Option<i64>,
 }
 
@@ -372,6 +377,7 @@ async fn create_link(
                 &doc,
                 body.role,
                 &body.label,
+                body.side,
                 body.expires_ms,
                 now_ms(),
             )
@@ -438,6 +444,51 @@ async fn redeem(
             if matches!(e, AccessError::UnknownLink) {
                 state.failed_attempts.fail(key);
                 tracing::warn!(%device, %ip, "refused an unknown link");
+            }
+            Err(e.into())
+        }
+    }
+}
+
+/// What the join page shows before the person agrees: the role, who the link is for, the
+/// side, and whether it still works. Nothing about the partnership itself, and nothing is
+/// granted or marked used. Guessing secrets here costs as much as at `/api/redeem`.
+async fn describe_link(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    headers: HeaderMap,
+    Json(body): Json<RedeemBody>,
+) -> Result<Response, ApiError> {
+    let device = authenticate(&state, ip, bearer(&headers))?;
+    // Counted with redeem's guesses: describing is another way to test a secret.
+    let key = (ip, format!("redeem:{device}"));
+    state
+        .failed_attempts
+        .check(&key)
+        .map_err(ApiError::too_many)?;
+    match state.access.describe(&body.secret) {
+        Ok(link) => {
+            let now = now_ms();
+            let status = if link.revoked_ms.is_some() {
+                "revoked"
+            } else if link.expires_ms.is_some_and(|e| e <= now) {
+                "expired"
+            } else {
+                "active"
+            };
+            Ok(Json(json!({
+                "role": link.role,
+                "label": link.label,
+                "side": link.side,
+                "expires_ms": link.expires_ms,
+                "status": status,
+            }))
+            .into_response())
+        }
+        Err(e) => {
+            if matches!(e, AccessError::UnknownLink) {
+                state.failed_attempts.fail(key);
+                tracing::warn!(%device, %ip, "refused to describe an unknown link");
             }
             Err(e.into())
         }

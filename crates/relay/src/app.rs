@@ -31,6 +31,8 @@ pub struct AppState {
     pub sync_limits: websocket::SyncLimits,
     /// Proxies whose `X-Forwarded-For` names the client.
     pub trusted_proxies: std::sync::Arc<[crate::client_addr::Cidr]>,
+    /// Other automerge-repo servers the app may sync with (`--allow-relay`).
+    pub allowed_relays: std::sync::Arc<Vec<security::RelayOrigin>>,
     /// Flips to true when the relay shuts down, so open sockets close cleanly.
     pub shutdown: watch::Receiver<bool>,
 }
@@ -48,10 +50,11 @@ pub struct Health {
 /// client-side route such as `/p/<id>` still opens the app (see [`files`]).
 pub fn router(state: AppState) -> Router {
     let index = index_path(&state.app_dir);
-    let policy = security::Policy::new(index);
+    let policy = security::Policy::new(index, state.allowed_relays.to_vec());
     Router::new()
         .route("/health", get(health))
         .route("/sync", get(websocket::upgrade))
+        .route("/api/relays", get(security::allowed_relays))
         // API answers are JSON, compressed as they go (not /sync: WebSocket frames).
         .merge(api::routes().layer(CompressionLayer::new()))
         .fallback_service(files::service(&state.app_dir))

@@ -58,6 +58,17 @@ pub struct Config {
     #[arg(skip)]
     pub disk_full: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
 
+    // --- Other sync servers (issue #16, link safety) ---
+    /// Another automerge-repo server the app may be pointed at from its settings
+    /// (`ws://host:port` or `wss://host`); repeat the flag for several. The page's CSP
+    /// lets the app connect to this relay and these servers only. Env: comma-separated.
+    #[arg(
+        long = "allow-relay",
+        env = "TANDEM_ALLOW_RELAYS",
+        value_delimiter = ','
+    )]
+    pub allow_relays: Vec<crate::security::RelayOrigin>,
+
     /// Seconds a document nobody has open stays in memory.
     #[arg(long, env = "TANDEM_EVICT_AFTER_SECS", default_value_t = 60)]
     pub evict_after_secs: u64,
@@ -151,6 +162,7 @@ impl Config {
             trusted_proxies: Vec::new(),
             max_claims_per_device: 1000,
             max_links_per_device: 1000,
+            allow_relays: Vec::new(),
         }
     }
 }

@@ -114,6 +114,7 @@ pub async fn run(
             frame_timeout: Duration::from_secs(config.frame_timeout_secs.max(1)),
         },
         trusted_proxies: config.trusted_proxies.clone().into(),
+        allowed_relays: std::sync::Arc::new(config.allow_relays.clone()),
         shutdown: stop_rx.clone(),
     };
     let evictor = tokio::spawn(evict_periodically(
