@@ -710,6 +710,25 @@ pub fn ru(en: &str) -> Option<&'static str> {
         "the relay cannot be reached" => "сервер недоступен",
         "the relay's answer could not be read" => "ответ сервера не удалось прочитать",
         "“{0}” is not a partnership id." => "«{0}» — не идентификатор партнёрства.",
+        // Forms: saved at the field, messages under it, Undo (issue 16).
+        "Check-in removed" => "Встреча удалена",
+        "Default: {0}" => "По умолчанию: {0}",
+        "Deliverable removed" => "Материал удалён",
+        "Each field is saved when you leave it." => {
+            "Каждое поле сохраняется, когда вы из него выходите."
+        }
+        "Empty: no exclusivity period" => "Пусто — без срока эксклюзивности",
+        "Issue removed" => "Проблема удалена",
+        "KPI removed" => "KPI удалён",
+        "Removed “{0}”" => "Удалено: «{0}»",
+        "Some fields are not saved yet: their values were refused (see the message under each). Leave anyway and lose them?" => {
+            "Некоторые поля ещё не сохранены: их значения не приняты (см. сообщение под каждым). Всё равно уйти и потерять их?"
+        }
+        "Undo" => "Отменить",
+        "Win removed" => "Победа удалена",
+        "a conversion needs its rate" => "для пересчёта нужен курс",
+        "the cadence" => "периодичность встреч",
+        "{0} is {1} to {2}, not {3}" => "{0}: от {1} до {2}, а не {3}",
         _ => return None,
     })
 }

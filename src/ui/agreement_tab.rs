@@ -2,11 +2,16 @@
 //! rights, payment terms — and the dates that follow from them.
 
 use leptos::prelude::*;
-use tandem_domain::{agreement::Agreement, day::Day, partnership::AgreementText};
+use tandem_domain::{
+    agreement::{Agreement, Notice},
+    day::Day,
+    partnership::AgreementText,
+};
 
 use super::{
+    autosave::{AutoField, Form},
     collab_text::CollabTextarea,
-    fields::{parse_count, parse_day, today},
+    fields::{parse_bounded, parse_day, today},
 };
 use crate::editor::Editor;
 use crate::i18n::{day, lang, t, tf, tk};
@@ -72,6 +77,17 @@ fn capitalized(s: &str) -> String {
         .unwrap_or_default()
 }
 
+/// The bounds of a renewal number and what an emptied field goes back to (what a new
+/// agreement starts with).
+fn renewal_bounds(id: &str) -> ((u32, u32), u32) {
+    match id {
+        "checkpoint-months" => ((1, 24), 3),
+        "exclusivity-months" => ((1, 120), 0),
+        // Notice periods: up to ten years.
+        _ => ((0, 3650), 30),
+    }
+}
+
 #[component]
 pub fn AgreementTab() -> impl IntoView {
     let editor = expect_context::<Editor>();
@@ -79,82 +95,74 @@ pub fn AgreementTab() -> impl IntoView {
     let day_text = move |f: fn(&Agreement) -> Option<tandem_domain::day::Day>| {
         move || agreement.with(|a| f(a).map(|d| d.to_string()).unwrap_or_default())
     };
-    let set_term = move |start: Option<String>, end: Option<String>| {
+    let form = Form::new();
+    let set_term = move |id: &'static str, raw: String| {
         let a = agreement.get_untracked();
-        let start = start.map_or(Ok(a.term_start), |s| parse_day(&s));
-        let end = end.map_or(Ok(a.term_end), |s| parse_day(&s));
-        match (start, end) {
-            (Ok(s), Ok(e)) => {
-                editor.edit("set the term", |p| p.set_term(s, e));
+        let value = |which: &'static str, stored: Option<Day>| {
+            if which == id {
+                raw.clone()
+            } else {
+                form.current(which, stored.map(|d| d.to_string()).unwrap_or_default())
             }
-            (Err(e), _) | (_, Err(e)) => editor.error.set(Some(e)),
-        }
+        };
+        let start = parse_day(&value("term-start", a.term_start)).map_err(|m| ("term-start", m));
+        let end = parse_day(&value("term-end", a.term_end)).map_err(|m| ("term-end", m));
+        let outcome = start.and_then(|s| end.map(|e| (s, e))).and_then(|(s, e)| {
+            let mut refusal = None;
+            editor.edit("set the term", |p| {
+                p.set_term(s, e)
+                    .inspect_err(|e| refusal = Some(e.describe(lang())))
+            });
+            refusal.map_or(Ok(()), |m| Err((id, m)))
+        });
+        form.settle(id, &raw, outcome.map_err(|(f, m)| (f.to_owned(), m)));
     };
-    // Renewal numbers are edited together; `which` says which one changed.
-    let set_renewal = move |which: &'static str, raw: String| {
+    // Renewal numbers are edited together; `which` says which one changed. An emptied
+    // field goes back to its default (the hint beside it says which).
+    let set_renewal = move |id: &'static str, which: &'static str, raw: String| {
         let a = agreement.get_untracked();
-        let number = |fallback: u32| -> Result<u32, String> {
-            parse_count(&raw, t(which))?
-                .map(|n| u32::try_from(n).map_err(|_| tf("{0} is too large", &[&t(which)])))
-                .unwrap_or(Ok(fallback))
-        };
-        let result = match which {
-            "months between checkpoints" => number(a.checkpoint_months).map(|n| {
-                (
-                    n,
+        let (bounds, default) = renewal_bounds(id);
+        let outcome = match parse_bounded(&raw, t(which), bounds) {
+            Err(m) => Err((id.to_owned(), m)),
+            Ok(n) => {
+                let (mut months, mut notice, mut termination, mut exclusivity) = (
+                    a.checkpoint_months,
                     a.renewal_notice_days,
                     a.termination_notice_days,
                     a.exclusivity_months,
-                )
-            }),
-            "renewal notice (days)" => number(a.renewal_notice_days).map(|n| {
-                (
-                    a.checkpoint_months,
-                    n,
-                    a.termination_notice_days,
-                    a.exclusivity_months,
-                )
-            }),
-            "termination notice (days)" => number(a.termination_notice_days).map(|n| {
-                (
-                    a.checkpoint_months,
-                    a.renewal_notice_days,
-                    n,
-                    a.exclusivity_months,
-                )
-            }),
-            _ => parse_count(&raw, t(which))
-                .and_then(|n| {
-                    n.map(|n| u32::try_from(n).map_err(|_| tf("{0} is too large", &[&t(which)])))
-                        .transpose()
-                })
-                .map(|n| {
-                    (
-                        a.checkpoint_months,
-                        a.renewal_notice_days,
-                        a.termination_notice_days,
-                        n,
-                    )
-                }),
-        };
-        match result {
-            Ok((months, notice, termination, exclusivity)) => {
+                );
+                match id {
+                    "checkpoint-months" => months = n.unwrap_or(default),
+                    "renewal-notice" => notice = n.unwrap_or(default),
+                    "termination-notice" => termination = n.unwrap_or(default),
+                    _ => exclusivity = n,
+                }
+                let mut refusal = None;
                 editor.edit("set renewal terms", |p| {
                     p.set_renewal(months, a.auto_renew, notice, termination, exclusivity)
+                        .inspect_err(|e| refusal = Some(e.describe(lang())))
                 });
+                refusal.map_or(Ok(()), |m| Err((id.to_owned(), m)))
             }
-            Err(e) => editor.error.set(Some(e)),
-        }
+        };
+        form.settle(id, &raw, outcome);
     };
     let number_field = move |id: &'static str,
                              label: &'static str,
-                             read: fn(&Agreement) -> String| {
+                             read: fn(&Agreement) -> String,
+                             warning: Option<Notice>| {
+        let (bounds, default) = renewal_bounds(id);
+        let hint = if id == "exclusivity-months" {
+            t("Empty: no exclusivity period").to_owned()
+        } else {
+            tf("Default: {0}", &[&default])
+        };
         view! {
-            <div class="field">
-                <label for=id>{capitalized(t(label))}</label>
-                <input id=id data-testid=id inputmode="numeric" prop:value=move || agreement.with(read)
-                    on:change=move |ev| set_renewal(label, event_target_value(&ev))/>
-            </div>
+            <AutoField form id=id.to_owned() label=capitalized(t(label))
+                stored=Signal::derive(move || agreement.with(read))
+                bounds=bounds hint=hint
+                warning=Signal::derive(move || warning.and_then(|n| agreement.with(|a| a.notice_warning(n))).map(|w| w.describe(lang())))
+                on_save=Callback::new(move |raw| set_renewal(id, label, raw))/>
         }
     };
     let facts = move || {
@@ -204,17 +212,13 @@ pub fn AgreementTab() -> impl IntoView {
             </div>
             <h3 class="section-label">{t("Term and checkpoints")}</h3>
             <div class="field-row">
-                <div class="field">
-                    <label for="term-start">{t("Term starts")}</label>
-                    <input id="term-start" data-testid="term-start" type="date" prop:value=day_text(|a| a.term_start)
-                        on:change=move |ev| set_term(Some(event_target_value(&ev)), None)/>
-                </div>
-                <div class="field">
-                    <label for="term-end">{t("Term ends")}</label>
-                    <input id="term-end" data-testid="term-end" type="date" prop:value=day_text(|a| a.term_end)
-                        on:change=move |ev| set_term(None, Some(event_target_value(&ev)))/>
-                </div>
-                {number_field("checkpoint-months", tk("months between checkpoints"), |a| a.checkpoint_months.to_string())}
+                <AutoField form id="term-start".to_owned() label=t("Term starts").to_owned() kind="date"
+                    stored=Signal::derive(day_text(|a| a.term_start))
+                    on_save=Callback::new(move |raw| set_term("term-start", raw))/>
+                <AutoField form id="term-end".to_owned() label=t("Term ends").to_owned() kind="date"
+                    stored=Signal::derive(day_text(|a| a.term_end))
+                    on_save=Callback::new(move |raw| set_term("term-end", raw))/>
+                {number_field("checkpoint-months", tk("months between checkpoints"), |a| a.checkpoint_months.to_string(), None)}
             </div>
             <h3 class="section-label">{t("Renewal and termination")}</h3>
             <div class="field-row">
@@ -229,14 +233,14 @@ pub fn AgreementTab() -> impl IntoView {
                         {t(" Renews automatically")}
                     </label>
                 </div>
-                {number_field("renewal-notice", tk("renewal notice (days)"), |a| a.renewal_notice_days.to_string())}
-                {number_field("termination-notice", tk("termination notice (days)"), |a| a.termination_notice_days.to_string())}
+                {number_field("renewal-notice", tk("renewal notice (days)"), |a| a.renewal_notice_days.to_string(), Some(Notice::Renewal))}
+                {number_field("termination-notice", tk("termination notice (days)"), |a| a.termination_notice_days.to_string(), Some(Notice::Termination))}
             </div>
             <h3 class="section-label">{t("Exclusivity")}</h3>
             <div class="field-row">
                 <AgreementLine field=AgreementText::ExclusivityCategory id="exclusivity-category" label="Category"/>
                 <AgreementLine field=AgreementText::ExclusivityTerritory id="exclusivity-territory" label="Territory"/>
-                {number_field("exclusivity-months", tk("exclusivity period (months)"), |a| a.exclusivity_months.map(|m| m.to_string()).unwrap_or_default())}
+                {number_field("exclusivity-months", tk("exclusivity period (months)"), |a| a.exclusivity_months.map(|m| m.to_string()).unwrap_or_default(), None)}
             </div>
             <div class="field-row">
                 <AgreementProse field=AgreementText::UsageRights id="usage-rights" label="Usage rights"/>

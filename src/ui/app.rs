@@ -43,6 +43,7 @@ pub fn App() -> impl IntoView {
     });
     let lang = RwSignal::new(i18n::initial());
     provide_context(lang);
+    provide_context(super::unsaved::Unsaved::install());
     view! {
         <Router>
             // Switching language renders the screens again in it (see `i18n`).

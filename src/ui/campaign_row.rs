@@ -1,17 +1,20 @@
 //! One planned campaign: edit its fields in place, move it, remove it.
 
+use super::undo_toast::remove_with_undo;
 use leptos::prelude::*;
+use tandem_domain::campaign::dates_warning;
+use tandem_domain::removal::Target;
 use tandem_domain::{
     campaign::{Campaign, CampaignDraft, CampaignId, CampaignStatus},
     market::Market,
     quarter::QuarterId,
 };
-use wasm_bindgen::JsCast;
 
+use super::autosave::{AutoField, Form};
 use super::fields::parse_day;
 use super::learnings::Learnings;
 use crate::editor::Editor;
-use crate::i18n::{t, tf};
+use crate::i18n::{lang, t, tf};
 
 fn status_label(s: CampaignStatus) -> &'static str {
     match s {
@@ -31,14 +34,11 @@ fn draft_of(c: &Campaign) -> CampaignDraft {
     }
 }
 
-/// Puts the shown value of an input back after a refused edit.
-fn reset_input(ev: &leptos::ev::Event, value: &str) {
-    if let Some(input) = ev
-        .target()
-        .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
-    {
-        input.set_value(value);
-    }
+/// One changed field of a campaign.
+enum DraftChange {
+    Title(String),
+    Starts(Option<tandem_domain::day::Day>),
+    Ends(Option<tandem_domain::day::Day>),
 }
 
 #[component]
@@ -94,52 +94,77 @@ pub fn CampaignRow(q: QuarterId, id: CampaignId) -> impl IntoView {
         });
     };
     let remove = move |_| {
-        let id = id.get_value();
-        editor.edit(&format!("removed campaign “{}”", title()), move |p| {
-            p.remove_campaign(q, &id)
-        });
+        remove_with_undo(
+            editor,
+            &format!("removed campaign “{}”", title()),
+            tf("Removed “{0}”", &[&title()]),
+            Target::Campaign(q, id.get_value()),
+        );
     };
     let input_id = move |name: &str| id.with_value(|id| format!("{name}-{id}"));
-    let on_date = move |ev: leptos::ev::Event, is_start: bool| {
-        let raw = event_target_value(&ev);
-        let previous = campaign.with_untracked(|c| {
+    let form = Form::new();
+    // Saves a changed title or date; a refusal stays in the field with its reason.
+    let save = move |name: &'static str, raw: String| {
+        let outcome = match name {
+            "title" => Ok(DraftChange::Title(raw.clone())),
+            _ => parse_day(&raw)
+                .map(|d| {
+                    if name == "starts" {
+                        DraftChange::Starts(d)
+                    } else {
+                        DraftChange::Ends(d)
+                    }
+                })
+                .map_err(|m| (input_id(name), m)),
+        }
+        .and_then(|change| {
+            let mut refusal = None;
+            let Some(mut draft) = campaign.with_untracked(|c| c.as_ref().map(draft_of)) else {
+                return Ok(());
+            };
+            match change {
+                DraftChange::Title(t) => draft.title = t,
+                DraftChange::Starts(d) => draft.starts = d,
+                DraftChange::Ends(d) => draft.ends = d,
+            }
+            let message = format!("changed campaign “{}”", draft.title.trim());
+            let cid = id.get_value();
+            editor.edit(&message, |p| {
+                p.update_campaign(q, &cid, draft)
+                    .inspect_err(|e| refusal = Some(e.describe(lang())))
+            });
+            editor.error.set(None);
+            refusal.map_or(Ok(()), |m| Err((input_id(name), m)))
+        });
+        form.settle(&input_id(name), &raw, outcome);
+    };
+    let date_text = move |starts: bool| {
+        campaign.with(|c| {
             c.as_ref()
-                .and_then(|c| if is_start { c.starts } else { c.ends })
+                .and_then(|c| if starts { c.starts } else { c.ends })
                 .map(|d| d.to_string())
                 .unwrap_or_default()
-        });
-        let accepted = match parse_day(&raw) {
-            Ok(day) => update(&move |d| {
-                if is_start {
-                    d.starts = day
-                } else {
-                    d.ends = day
-                }
-            }),
-            Err(e) => {
-                editor.error.set(Some(e));
-                false
-            }
-        };
-        if !accepted {
-            reset_input(&ev, &previous);
-        }
+        })
+    };
+    let outside = move |starts: bool| {
+        Signal::derive(move || {
+            campaign
+                .with(|c| {
+                    c.as_ref()
+                        .and_then(|c| if starts { c.starts } else { c.ends })
+                })
+                .and_then(|d| dates_warning(q, Some(d)))
+                .map(|w| w.describe(lang()))
+        })
     };
 
     view! {
         <Show when=move || campaign.with(Option::is_some)>
             <li class="campaign" data-testid="campaign" data-campaign-id=move || id.get_value().to_string()>
                 <div class="campaign-fields">
-                    <div class="field grow">
-                        <label for=input_id("title")>{t("Title")}</label>
-                        <input id=input_id("title") data-testid="campaign-title" prop:value=title
-                            on:change=move |ev| {
-                                let value = event_target_value(&ev);
-                                if !update(&|d| d.title = value.clone()) {
-                                    reset_input(&ev, &title());
-                                }
-                            }/>
-                    </div>
+                    <AutoField form id=input_id("title") label=t("Title").to_owned() test_id="campaign-title"
+                        class="grow" stored=Signal::derive(title)
+                        on_save=Callback::new(move |raw| save("title", raw))/>
                     <div class="field">
                         <label for=input_id("market")>{t("Market")}</label>
                         <select id=input_id("market") data-testid="campaign-market"
@@ -156,18 +181,12 @@ pub fn CampaignRow(q: QuarterId, id: CampaignId) -> impl IntoView {
                             }/>
                         </select>
                     </div>
-                    <div class="field">
-                        <label for=input_id("starts")>{t("Starts")}</label>
-                        <input id=input_id("starts") type="date" data-testid="campaign-starts"
-                            prop:value=move || campaign.with(|c| c.as_ref().and_then(|c| c.starts).map(|d| d.to_string()).unwrap_or_default())
-                            on:change=move |ev| on_date(ev, true)/>
-                    </div>
-                    <div class="field">
-                        <label for=input_id("ends")>{t("Ends")}</label>
-                        <input id=input_id("ends") type="date" data-testid="campaign-ends"
-                            prop:value=move || campaign.with(|c| c.as_ref().and_then(|c| c.ends).map(|d| d.to_string()).unwrap_or_default())
-                            on:change=move |ev| on_date(ev, false)/>
-                    </div>
+                    <AutoField form id=input_id("starts") label=t("Starts").to_owned() kind="date" test_id="campaign-starts"
+                        stored=Signal::derive(move || date_text(true)) warning=outside(true)
+                        on_save=Callback::new(move |raw| save("starts", raw))/>
+                    <AutoField form id=input_id("ends") label=t("Ends").to_owned() kind="date" test_id="campaign-ends"
+                        stored=Signal::derive(move || date_text(false)) warning=outside(false)
+                        on_save=Callback::new(move |raw| save("ends", raw))/>
                     <div class="field">
                         <label for=input_id("status")>{t("Status")}</label>
                         <select id=input_id("status") data-testid="campaign-status"

@@ -1,7 +1,11 @@
 //! Check-ins: the log of contacts between both sides, the agreed cadence, and the health
 //! it gives (healthy, due, going quiet, silent) with the reason.
 
+use super::autosave::{AutoField, Form};
+use super::fields::parse_bounded;
+use super::undo_toast::remove_with_undo;
 use leptos::{ev::SubmitEvent, prelude::*};
+use tandem_domain::removal::Target;
 use tandem_domain::{
     campaign::CampaignId,
     checkin::{CheckIn, HealthState},
@@ -25,21 +29,21 @@ pub fn health_class(state: HealthState) -> &'static str {
 pub fn CheckinsTab() -> impl IntoView {
     let editor = expect_context::<Editor>();
     let health = Memo::new(move |_| editor.view.with(|p| p.health(today())));
-    let cadence = RwSignal::new(editor.view.with_untracked(|p| p.cadence()).to_string());
-    let cadence_error = RwSignal::new(None::<String>);
-    let set_cadence = move |_| match cadence.get_untracked().trim().parse::<u32>() {
-        Ok(days) => {
-            let mut refusal = None;
-            if editor.edit(&format!("agreed to check in every {days} days"), |p| {
-                p.set_cadence(days)
-                    .inspect_err(|e| refusal = Some(e.describe(crate::i18n::lang())))
-            }) {
-                cadence_error.set(None);
-            } else {
-                cadence_error.set(refusal);
+    let form = Form::new();
+    let set_cadence = move |raw: String| {
+        let outcome = match parse_bounded(&raw, t("the cadence"), (1, 120)) {
+            Ok(n) => {
+                let days = n.unwrap_or(tandem_domain::checkin::DEFAULT_CADENCE_DAYS);
+                let mut refusal = None;
+                editor.edit(&format!("agreed to check in every {days} days"), |p| {
+                    p.set_cadence(days)
+                        .inspect_err(|e| refusal = Some(e.describe(crate::i18n::lang())))
+                });
+                refusal.map_or(Ok(()), |m| Err(("cadence".to_owned(), m)))
             }
-        }
-        Err(_) => cadence_error.set(Some(t("the cadence is a whole number of days").into())),
+            Err(m) => Err(("cadence".to_owned(), m)),
+        };
+        form.settle("cadence", &raw, outcome);
     };
     let list = Memo::new(move |_| {
         editor.view.with(|p| {
@@ -63,14 +67,11 @@ pub fn CheckinsTab() -> impl IntoView {
                     </p>
                 }
             }}
-            <div class="field cadence">
-                <label for="cadence">{t("Check in every (days)")}</label>
-                <div class="row">
-                    <input id="cadence" type="number" min="1" max="120" data-testid="cadence"
-                        prop:value=move || cadence.get() on:input=move |ev| cadence.set(event_target_value(&ev))
-                        on:change=set_cadence/>
-                </div>
-                {move || cadence_error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
+            <div class="cadence">
+                <AutoField form id="cadence".to_owned() label=t("Check in every (days)").to_owned()
+                    bounds=(1, 120) hint=tf("Default: {0}", &[&tandem_domain::checkin::DEFAULT_CADENCE_DAYS])
+                    stored=Signal::derive(move || editor.view.with(|p| p.cadence().to_string()))
+                    on_save=Callback::new(set_cadence)/>
             </div>
             <LogCheckin/>
             <h3>{t("Log")}</h3>
@@ -93,9 +94,8 @@ pub fn CheckinsTab() -> impl IntoView {
                             </p>
                             <p>{c.summary.as_str().to_owned()}</p>
                             {next.map(|n| view! { <p class="muted">{n}</p> })}
-                            <button type="button" class="small-button" on:click=move |_| {
-                                let id = id.clone();
-                                editor.edit("removed a check-in", move |p| { p.remove_checkin(&id); Ok(()) });
+                            <button type="button" class="small-button danger-quiet" data-testid="remove-checkin" on:click=move |_| {
+                                remove_with_undo(editor, "removed a check-in", t("Check-in removed").to_owned(), Target::CheckIn(id.clone()));
                             }>{t("Remove")}</button>
                         </li>
                     }
@@ -171,7 +171,7 @@ fn LogCheckin() -> impl IntoView {
         }
     };
     view! {
-        <form class="checkin-form" data-testid="log-checkin" on:submit=on_submit>
+        <form class="checkin-form" data-testid="log-checkin" data-draft="" on:submit=on_submit>
             <h3>{t("Log a check-in")}</h3>
             <div class="grid">
                 {input("checkin-date", t("Date"), "date", date)}

@@ -2,7 +2,9 @@
 //! worked, what didn't (issue → cause → effect), learnings and the next step; a win from
 //! the debrief goes on the wall.
 
+use super::undo_toast::remove_with_undo;
 use leptos::{ev::SubmitEvent, prelude::*};
+use tandem_domain::removal::Target;
 use tandem_domain::{
     campaign::{Campaign, CampaignId},
     debrief::{Debrief, DebriefText, IssueText, NextStep, Outcome},
@@ -75,7 +77,7 @@ pub fn DebriefsTab() -> impl IntoView {
                 <h2>{t("Debriefs")}</h2>
                 <div class="field">
                     <label for="debrief-campaign">{t("Campaign")}</label>
-                    <select id="debrief-campaign" data-testid="debrief-campaign" on:change=move |ev| choose(event_target_value(&ev))>
+                    <select id="debrief-campaign" data-testid="debrief-campaign" data-view="" on:change=move |ev| choose(event_target_value(&ev))>
                         <For each=move || campaigns.get() key=|c| (c.0, c.1.clone(), c.2.clone(), c.3) children=move |(q, id, label, written)| {
                             let value = format!("{q}/{id}");
                             let this = (q, id.clone());
@@ -272,17 +274,19 @@ fn Issues(
                         {(!i.cause.as_str().is_empty()).then(|| format!(" → {}", i.cause.as_str()))}
                         {(!i.effect.as_str().is_empty()).then(|| format!(" → {}", i.effect.as_str()))}
                         " "
-                        <button type="button" class="small-button" on:click=move |_| {
-                            let issue_id = issue_id.clone();
-                            editor.edit(&format!("changed the debrief of “{}”: what didn't", title.get_untracked()), move |p| {
-                                p.remove_debrief_issue(q, &id.get_value(), &issue_id)
-                            });
+                        <button type="button" class="small-button danger-quiet" on:click=move |_| {
+                            remove_with_undo(
+                                editor,
+                                &format!("changed the debrief of “{}”: what didn't", title.get_untracked()),
+                                t("Issue removed").to_owned(),
+                                Target::Issue(q, id.get_value(), issue_id.clone()),
+                            );
                         }>{t("Remove")}</button>
                     </li>
                 }
             }).collect_view())}
         </ol>
-        <form class="issue-form" on:submit=on_submit data-testid="add-issue">
+        <form class="issue-form" on:submit=on_submit data-testid="add-issue" data-draft="">
             {labels.into_iter().zip(fields).map(|((_, key, label), value)| view! {
                 <div class="field">
                     <label for=format!("new-issue-{key}")>{label}</label>
@@ -338,7 +342,7 @@ fn WinFromDebrief(title: Signal<String>, debrief: Memo<Debrief>) -> impl IntoVie
         }
     };
     view! {
-        <form class="inline-form win-from-debrief" on:submit=on_submit data-testid="win-from-debrief">
+        <form class="inline-form win-from-debrief" on:submit=on_submit data-testid="win-from-debrief" data-draft="">
             <label for="debrief-win">{t("A win from this campaign")}</label>
             <input id="debrief-win" type="text" data-testid="debrief-win" placeholder=suggest
                 prop:value=move || text.get() on:input=move |ev| { added.set(false); text.set(event_target_value(&ev)) }/>

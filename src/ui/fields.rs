@@ -31,6 +31,22 @@ pub fn parse_count(value: &str, what: &str) -> Result<Option<u64>, String> {
         .map_err(|_| tf("{0} must be a whole number, not “{1}”", &[&what, &value]))
 }
 
+/// "" is none; otherwise a whole number from `min` to `max`.
+pub fn parse_bounded(
+    value: &str,
+    what: &str,
+    (min, max): (u32, u32),
+) -> Result<Option<u32>, String> {
+    match parse_count(value, what)? {
+        None => Ok(None),
+        Some(n) => u32::try_from(n)
+            .ok()
+            .filter(|n| (min..=max).contains(n))
+            .map(Some)
+            .ok_or_else(|| tf("{0} is {1} to {2}, not {3}", &[&what, &min, &max, &n])),
+    }
+}
+
 /// A decimal number; "2,5" and "2.5" both read as 2.5.
 pub fn parse_number(value: &str, what: &str) -> Result<f64, String> {
     let cleaned = value.trim().replace(',', ".");
@@ -114,7 +130,7 @@ pub fn QuarterPicker(selected: RwSignal<Option<QuarterId>>, label: &'static str)
     view! {
         <div class="field quarter-picker">
             <label for="quarter-picker">{t(label)}</label>
-            <select id="quarter-picker" data-testid="quarter-picker"
+            <select id="quarter-picker" data-testid="quarter-picker" data-view=""
                 on:change=move |ev| selected.set(event_target_value(&ev).parse().ok())>
                 <For each=move || quarters.get() key=|q| *q children=move |q| view! {
                     <option value=q.to_string() prop:selected=move || selected.get() == Some(q)>{q.to_string()}</option>

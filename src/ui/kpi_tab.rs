@@ -1,7 +1,9 @@
 //! KPIs per market, results per campaign, the verdict of each market side by side, and
 //! the trend of each market's key KPI.
 
+use super::undo_toast::remove_with_undo;
 use leptos::{ev::SubmitEvent, prelude::*};
+use tandem_domain::removal::Target;
 use tandem_domain::{
     campaign::CampaignId,
     kpi::{Figures, Kpi, Metric},
@@ -12,11 +14,14 @@ use tandem_domain::{
 };
 
 use super::{
+    autosave::{AutoField, Form},
+    field_message::FieldMessage,
     fields::{
         CurrencySelect, MarketChoice, MarketSelect, QuarterPicker, amount_text, currency_text,
         parse_count, parse_money, parse_number,
     },
     trend_chart::TrendChart,
+    unsaved::Unsaved,
 };
 use crate::i18n::{self, lang, t, tf, tk};
 use crate::{browser::random_16, editor::Editor};
@@ -206,13 +211,13 @@ fn KpiList() -> impl IntoView {
                                 <td>{format!("{}{pct}", k.target)}</td>
                                 <td>{format!("{op} {}{pct}", k.threshold)}</td>
                                 <td><button type="button" class="danger" aria-label=label
-                                    on:click=move |_| { let id = id.clone(); editor.edit("remove a KPI", move |p| p.remove_kpi(&id)); }>{t("Remove")}</button></td>
+                                    on:click=move |_| remove_with_undo(editor, "remove a KPI", t("KPI removed").to_owned(), Target::Kpi(id.clone()))>{t("Remove")}</button></td>
                             </tr>
                         }
                     }/>
                 </tbody>
             </table>
-            <form class="add-campaign" on:submit=submit data-testid="add-kpi">
+            <form class="add-campaign" on:submit=submit data-testid="add-kpi" data-draft="">
                 <fieldset>
                     <legend>{t("Add a KPI")}</legend>
                     <div class="campaign-fields">
@@ -299,151 +304,196 @@ fn count_of(f: &Figures, name: &str) -> Option<u64> {
     }
 }
 
+/// A campaign's results in one market. Every field is saved when the person leaves it;
+/// a figure that does not read stays in its field, marked not saved.
 #[component]
 fn ResultForm(q: QuarterId, id: CampaignId, title: String, market: Market) -> impl IntoView {
     let editor = expect_context::<Editor>();
-    let stored = {
-        let id = id.clone();
-        editor.view.with_untracked(|p| {
-            p.quarters
-                .get(&q)
-                .and_then(|x| x.campaigns.get(&id))
-                .and_then(|c| c.results.get(&market).cloned())
-        })
-    };
-    let counts: Vec<RwSignal<String>> = COUNTS
-        .iter()
-        .map(|(name, _)| {
-            RwSignal::new(
-                stored
-                    .as_ref()
-                    .and_then(|f| count_of(f, name))
-                    .map(|n| n.to_string())
-                    .unwrap_or_default(),
-            )
-        })
-        .collect();
-    let revenue = RwSignal::new(amount_text(stored.as_ref().and_then(|f| f.revenue)));
-    let cost = RwSignal::new(amount_text(stored.as_ref().and_then(|f| f.cost)));
-    let currency = RwSignal::new(currency_text(
-        stored.as_ref().and_then(|f| f.cost.or(f.revenue)),
-        if market.as_str() == "RU" {
-            "RUB"
-        } else {
-            "USD"
-        },
-    ));
-    let status = RwSignal::new(None::<String>);
-    let prefix = format!("{}-{market}", id.as_str());
-    let counts_for_submit = counts.clone();
-    let submit = move |ev: SubmitEvent| {
-        ev.prevent_default();
-        let parsed = (|| -> Result<Figures, String> {
-            let c: Vec<Option<u64>> = COUNTS
-                .iter()
-                .zip(&counts_for_submit)
-                .map(|((_, label), s)| parse_count(&s.get_untracked(), label))
-                .collect::<Result<_, _>>()?;
-            let cur = currency.get_untracked();
-            let money = |s: RwSignal<String>, what| -> Result<Option<Money>, String> {
-                parse_money(&s.get_untracked(), &cur, what)
-            };
-            Ok(Figures {
-                impressions: c[0],
-                reach: c[1],
-                engagements: c[2],
-                clicks: c[3],
-                conversions: c[4],
-                followers: c[5],
-                revenue: money(revenue, t("Revenue"))?,
-                cost: money(cost, t("Cost"))?,
+    let form = Form::new();
+    let id = StoredValue::new(id);
+    let figures = move |tracked: bool| {
+        let read = |p: &tandem_domain::partnership::Partnership| {
+            id.with_value(|id| {
+                p.quarters
+                    .get(&q)
+                    .and_then(|x| x.campaigns.get(id))
+                    .and_then(|c| c.results.get(&market).cloned())
             })
-        })();
-        match parsed {
-            Ok(f) => {
-                let id = id.clone();
-                if editor.edit("record results", move |p| {
-                    p.set_results(q, &id, market, Some(f))
-                }) {
-                    status.set(Some(t("Saved").into()));
-                }
-            }
-            Err(e) => status.set(Some(e)),
+        };
+        if tracked {
+            editor.view.with(read)
+        } else {
+            editor.view.with_untracked(read)
         }
     };
+    let fallback_currency = if market.as_str() == "RU" {
+        "RUB"
+    } else {
+        "USD"
+    };
+    let prefix = id.with_value(|id| format!("{}-{market}", id.as_str()));
+    let field_id = {
+        let prefix = prefix.clone();
+        move |name: &str| format!("{prefix}-{name}")
+    };
+    // What each field holds in the document, as text.
+    let stored_text = move |name: &str, f: Option<&Figures>| -> String {
+        match name {
+            "revenue" => amount_text(f.and_then(|f| f.revenue)),
+            "cost" => amount_text(f.and_then(|f| f.cost)),
+            "currency" => currency_text(f.and_then(|f| f.cost.or(f.revenue)), fallback_currency),
+            count => f
+                .and_then(|f| count_of(f, count))
+                .map(|n| n.to_string())
+                .unwrap_or_default(),
+        }
+    };
+    let save = {
+        let field_id = field_id.clone();
+        move |changed: &'static str, raw: String| {
+            let stored = figures(false);
+            let value = |name: &str| {
+                if name == changed {
+                    raw.clone()
+                } else {
+                    form.current(&field_id(name), stored_text(name, stored.as_ref()))
+                }
+            };
+            let parsed = (|| -> Result<Figures, (String, String)> {
+                let c: Vec<Option<u64>> = COUNTS
+                    .iter()
+                    .map(|(name, label)| {
+                        parse_count(&value(name), t(label)).map_err(|m| (field_id(name), m))
+                    })
+                    .collect::<Result<_, _>>()?;
+                let cur = value("currency");
+                let money = |name: &str, what| -> Result<Option<Money>, (String, String)> {
+                    parse_money(&value(name), &cur, what).map_err(|m| (field_id(name), m))
+                };
+                Ok(Figures {
+                    impressions: c[0],
+                    reach: c[1],
+                    engagements: c[2],
+                    clicks: c[3],
+                    conversions: c[4],
+                    followers: c[5],
+                    revenue: money("revenue", t("Revenue"))?,
+                    cost: money("cost", t("Cost"))?,
+                })
+            })();
+            let outcome = parsed.and_then(|f| {
+                let id = id.get_value();
+                let mut refusal = None;
+                editor.edit("record results", |p| {
+                    p.set_results(q, &id, market, Some(f))
+                        .inspect_err(|e| refusal = Some(e.describe(lang())))
+                });
+                refusal.map_or(Ok(()), |m| Err((field_id(changed), m)))
+            });
+            form.settle(&field_id(changed), &raw, outcome);
+        }
+    };
+    let unsaved = Unsaved::get();
+    let currency_id = field_id("currency");
+    let currency_note = form.note(&currency_id);
+    let shown_currency = {
+        let currency_id = currency_id.clone();
+        Signal::derive(move || {
+            unsaved
+                .value(&currency_id)
+                .unwrap_or_else(|| stored_text("currency", figures(true).as_ref()))
+        })
+    };
+    let field = {
+        let save = save.clone();
+        let field_id = field_id.clone();
+        move |name: &'static str, label: &'static str, inputmode: &'static str| {
+            let save = save.clone();
+            view! {
+                <AutoField form id=field_id(name) label=t(label).to_owned() class="small"
+                    test_id=format!("result-{name}") inputmode=Some(inputmode)
+                    stored=Signal::derive(move || stored_text(name, figures(true).as_ref()))
+                    on_save=Callback::new(move |raw| save(name, raw))/>
+            }
+        }
+    };
+    let save_currency = save.clone();
     view! {
-        <form class="results" on:submit=submit data-testid=format!("results-{title}-{market}")>
-            <fieldset>
-                <legend>{title.clone()} " · " {market.to_string()}</legend>
-                <div class="campaign-fields">
-                    {COUNTS.iter().zip(counts).map(|((name, label), s)| {
-                        let id = format!("{prefix}-{name}");
-                        view! {
-                            <div class="field small">
-                                <label for=id.clone()>{t(label)}</label>
-                                <input id=id data-testid=format!("result-{name}") inputmode="numeric" prop:value=move || s.get() on:input=move |ev| s.set(event_target_value(&ev))/>
-                            </div>
-                        }
-                    }).collect_view()}
-                    <div class="field small">
-                        <label for=format!("{prefix}-revenue")>{t("Revenue")}</label>
-                        <input id=format!("{prefix}-revenue") data-testid="result-revenue" inputmode="decimal" prop:value=move || revenue.get() on:input=move |ev| revenue.set(event_target_value(&ev))/>
-                    </div>
-                    <div class="field small">
-                        <label for=format!("{prefix}-cost")>{t("Cost")}</label>
-                        <input id=format!("{prefix}-cost") data-testid="result-cost" inputmode="decimal" prop:value=move || cost.get() on:input=move |ev| cost.set(event_target_value(&ev))/>
-                    </div>
-                    <div class="field small">
-                        <label for=format!("{prefix}-currency")>{t("Currency")}</label>
-                        <CurrencySelect id=format!("{prefix}-currency") value=currency.into() on_change=move |c| currency.set(c)/>
-                    </div>
-                    <button type="submit" class="add">{t("Save results")}</button>
+        <div class="results" data-testid=format!("results-{title}-{market}")><fieldset>
+            <legend>{title.clone()} " · " {market.to_string()}</legend>
+            <div class="campaign-fields">
+                {COUNTS.iter().map(|&(name, label)| field(name, label, "numeric")).collect_view()}
+                {field("revenue", tk("Revenue"), "decimal")}
+                {field("cost", tk("Cost"), "decimal")}
+                <div class="field small">
+                    <label for=currency_id.clone()>{t("Currency")}</label>
+                    <CurrencySelect id=currency_id.clone() value=shown_currency on_change=move |c| save_currency("currency", c)/>
+                    <FieldMessage field=currency_id note=currency_note/>
                 </div>
-                <p class="muted" role="status">{move || status.get()}</p>
-            </fieldset>
-        </form>
+            </div>
+        </fieldset></div>
     }
 }
 
+/// What onboarding the creator cost: saved when the person leaves the field.
 #[component]
 fn Onboarding() -> impl IntoView {
     let editor = expect_context::<Editor>();
-    let stored = editor.view.with_untracked(|p| p.onboarding_cost);
-    let amount = RwSignal::new(amount_text(stored));
-    let currency = RwSignal::new(currency_text(stored, "RUB"));
-    let save = move |ev: SubmitEvent| {
-        ev.prevent_default();
-        match parse_money(
-            &amount.get_untracked(),
-            &currency.get_untracked(),
-            t("Onboarding cost"),
-        ) {
-            Ok(m) => {
+    let form = Form::new();
+    let unsaved = Unsaved::get();
+    let stored_amount = move || editor.view.with(|p| amount_text(p.onboarding_cost));
+    let stored_currency = move || {
+        editor
+            .view
+            .with(|p| currency_text(p.onboarding_cost, "RUB"))
+    };
+    let save = move |changed: &'static str, raw: String| {
+        let value = |id: &str, stored: String| {
+            if id == changed {
+                raw.clone()
+            } else {
+                form.current(id, stored)
+            }
+        };
+        let amount = value(
+            "onboarding",
+            editor
+                .view
+                .with_untracked(|p| amount_text(p.onboarding_cost)),
+        );
+        let currency = value(
+            "onboarding-currency",
+            editor
+                .view
+                .with_untracked(|p| currency_text(p.onboarding_cost, "RUB")),
+        );
+        let outcome = parse_money(&amount, &currency, t("Onboarding cost"))
+            .map(|m| {
                 editor.edit("set the onboarding cost", |p| {
                     p.set_onboarding_cost(m);
                     Ok(())
                 });
-            }
-            Err(e) => editor.error.set(Some(e)),
-        }
+            })
+            .map_err(|m| ("onboarding".to_owned(), m));
+        form.settle(changed, &raw, outcome);
     };
+    let currency_note = form.note("onboarding-currency");
     view! {
-        <form class="results" on:submit=save>
-            <fieldset>
-                <legend>{t("Onboarding cost (amortised over the campaigns)")}</legend>
-                <div class="campaign-fields">
-                    <div class="field small">
-                        <label for="onboarding">{t("Amount")}</label>
-                        <input id="onboarding" data-testid="onboarding" inputmode="decimal" prop:value=move || amount.get() on:input=move |ev| amount.set(event_target_value(&ev))/>
-                    </div>
-                    <div class="field small">
-                        <label for="onboarding-currency">{t("Currency")}</label>
-                        <CurrencySelect id="onboarding-currency".into() value=currency.into() on_change=move |c| currency.set(c)/>
-                    </div>
-                    <button type="submit" class="add">{t("Save")}</button>
+        <div class="results"><fieldset>
+            <legend>{t("Onboarding cost (amortised over the campaigns)")}</legend>
+            <div class="campaign-fields">
+                <AutoField form id="onboarding".to_owned() label=t("Amount").to_owned() inputmode=Some("decimal")
+                    class="small" stored=Signal::derive(stored_amount)
+                    on_save=Callback::new(move |raw| save("onboarding", raw))/>
+                <div class="field small">
+                    <label for="onboarding-currency">{t("Currency")}</label>
+                    <CurrencySelect id="onboarding-currency".into()
+                        value=Signal::derive(move || unsaved.value("onboarding-currency").unwrap_or_else(stored_currency))
+                        on_change=move |c| save("onboarding-currency", c)/>
+                    <FieldMessage field="onboarding-currency".to_owned() note=currency_note/>
                 </div>
-            </fieldset>
-        </form>
+            </div>
+        </fieldset></div>
     }
 }
 

@@ -103,6 +103,7 @@ fn page(repo: StoredValue<Repo, LocalStorage>, id: &str) -> AnyView {
         .into_any(),
         Ok(editor) => {
             provide_context(editor);
+            super::undo_toast::UndoToast::provide();
             // "Since your last visit": what this browser had seen when the page last
             // closed; what it sees now is remembered when this page closes.
             provide_context(LastVisit(load_seen(&editor.id)));
@@ -130,7 +131,7 @@ fn page(repo: StoredValue<Repo, LocalStorage>, id: &str) -> AnyView {
                 );
                 on_hide.forget(); // A handful per page life; each stores the newest heads.
             }
-            view! { <Partnership/> }.into_any()
+            view! { <Partnership/> <super::undo_toast::UndoToastView/> }.into_any()
         }
     }
 }

@@ -4,7 +4,7 @@
 //! overlap). Times are shown in the viewer's zone, with each side's local time beside.
 
 use chrono::{DateTime, Datelike, Utc};
-use leptos::{ev::SubmitEvent, prelude::*};
+use leptos::prelude::*;
 use tandem_domain::meeting::Tz;
 use tandem_domain::{
     contact::{ContactDraft, ContactSide, meeting_plan},
@@ -12,11 +12,12 @@ use tandem_domain::{
     meeting::WorkingHours,
 };
 
+use super::autosave::{AutoField, Form};
 use super::fields::today;
 use crate::{
     browser::{now_ms, viewer_zone},
     editor::Editor,
-    i18n::{self, lang, t, tf},
+    i18n::{self, lang, t, tf, tk},
 };
 
 /// Zones offered while typing (any IANA zone is accepted).
@@ -80,60 +81,116 @@ pub fn PeopleTab() -> impl IntoView {
     }
 }
 
+/// One side's point of contact. Every field is saved when the person leaves it; a
+/// contact needs a name and valid hours, so until it has them what was typed stays in
+/// its field, marked not saved, with the reason under the field concerned.
 #[component]
 fn ContactCard(side: ContactSide) -> impl IntoView {
     let editor = expect_context::<Editor>();
-    let stored = editor.view.with_untracked(|p| p.contact(side).cloned());
-    let field = |f: fn(&tandem_domain::contact::Contact) -> String, default: &str| {
-        RwSignal::new(stored.as_ref().map(f).unwrap_or_else(|| default.to_owned()))
-    };
-    let name = field(|c| c.name.as_str().to_owned(), "");
-    let role = field(|c| c.role.as_str().to_owned(), "");
-    let reach = field(|c| c.reach.as_str().to_owned(), "");
+    let form = Form::new();
+    let key = side.as_str();
     let default_zone = match side {
         ContactSide::Brand => "Europe/Moscow",
         ContactSide::Creator => "America/New_York",
     };
-    let zone = field(|c| c.zone.clone(), default_zone);
-    let start = field(|c| c.start.clone(), "09:00");
-    let end = field(|c| c.end.clone(), "18:00");
-    let error = RwSignal::new(None::<String>);
-    let saved = RwSignal::new(false);
-    let on_submit = move |ev: SubmitEvent| {
-        ev.prevent_default();
+    type Read = fn(&tandem_domain::contact::Contact) -> String;
+    let fields: [(&'static str, &'static str, &'static str, Read, &'static str); 6] = [
+        (
+            "name",
+            tk("Name"),
+            "text",
+            |c| c.name.as_str().to_owned(),
+            "",
+        ),
+        (
+            "role",
+            tk("Role"),
+            "text",
+            |c| c.role.as_str().to_owned(),
+            "",
+        ),
+        (
+            "reach",
+            tk("How to reach them"),
+            "text",
+            |c| c.reach.as_str().to_owned(),
+            "",
+        ),
+        (
+            "zone",
+            tk("Time zone (IANA, such as Europe/Moscow)"),
+            "text",
+            |c| c.zone.clone(),
+            default_zone,
+        ),
+        (
+            "start",
+            tk("Working day starts"),
+            "time",
+            |c| c.start.clone(),
+            "09:00",
+        ),
+        (
+            "end",
+            tk("Working day ends"),
+            "time",
+            |c| c.end.clone(),
+            "18:00",
+        ),
+    ];
+    let full_id = move |name: &str| format!("contact-{key}-{name}");
+    let stored = move |read: Read, default: &'static str, tracked: bool| {
+        let get = move |p: &tandem_domain::partnership::Partnership| {
+            p.contact(side)
+                .map(read)
+                .unwrap_or_else(|| default.to_owned())
+        };
+        if tracked {
+            editor.view.with(get)
+        } else {
+            editor.view.with_untracked(get)
+        }
+    };
+    let save = move |changed: &'static str, raw: String| {
+        let value = |name: &'static str| {
+            let (_, _, _, read, default) = fields
+                .iter()
+                .copied()
+                .find(|f| f.0 == name)
+                .unwrap_or(fields[0]);
+            if name == changed {
+                raw.clone()
+            } else {
+                form.current(&full_id(name), stored(read, default, false))
+            }
+        };
         let draft = ContactDraft {
-            name: name.get_untracked(),
-            role: role.get_untracked(),
-            reach: reach.get_untracked(),
-            zone: zone.get_untracked(),
-            start: start.get_untracked(),
-            end: end.get_untracked(),
+            name: value("name"),
+            role: value("role"),
+            reach: value("reach"),
+            zone: value("zone"),
+            start: value("start"),
+            end: value("end"),
         };
         let mut refusal = None;
-        let ok = editor.edit(
+        editor.edit(
             &format!("set the {} point of contact", side.as_str()),
             |p| {
                 p.set_contact(side, &draft)
                     .inspect_err(|e| refusal = Some(e.clone()))
             },
         );
-        saved.set(ok);
-        error.set(refusal.map(|e| contact_error(&e, &draft)));
-    };
-    let key = side.as_str();
-    let input = move |id: &'static str,
-                      label: &'static str,
-                      kind: &'static str,
-                      value: RwSignal<String>| {
-        let full_id = format!("contact-{key}-{id}");
-        view! {
-            <div class="field">
-                <label for=full_id.clone()>{label}</label>
-                <input id=full_id.clone() data-testid=full_id type=kind prop:value=move || value.get()
-                    list=(id == "zone").then_some("iana-zones")
-                    on:input=move |ev| { saved.set(false); value.set(event_target_value(&ev)) }/>
-            </div>
-        }
+        let outcome = match refusal {
+            None => Ok(()),
+            Some(e) => {
+                editor.error.set(None);
+                Err((
+                    full_id(contact_error_field(&e, &draft)),
+                    contact_error(&e, &draft),
+                ))
+            }
+        };
+        form.settle(&full_id(changed), &raw, outcome);
     };
     let local_now = move || {
         editor.view.with(|p| {
@@ -143,24 +200,36 @@ fn ContactCard(side: ContactSide) -> impl IntoView {
         })
     };
     view! {
-        <form class="contact" data-testid=format!("contact-{key}") on:submit=on_submit>
+        <div class="contact" data-testid=format!("contact-{key}")>
             <h3>{side_heading(side)}</h3>
             {move || local_now().map(|s| view! { <p class="muted local-now" data-testid=format!("local-now-{key}")>{s}</p> })}
             <div class="grid">
-                {input("name", t("Name"), "text", name)}
-                {input("role", t("Role"), "text", role)}
-                {input("reach", t("How to reach them"), "text", reach)}
-                {input("zone", t("Time zone (IANA, such as Europe/Moscow)"), "text", zone)}
-                {input("start", t("Working day starts"), "time", start)}
-                {input("end", t("Working day ends"), "time", end)}
+                {fields.into_iter().map(|(name, label, kind, read, default)| view! {
+                    <AutoField form id=full_id(name) label=t(label).to_owned() kind=kind
+                        list=(name == "zone").then_some("iana-zones")
+                        stored=Signal::derive(move || stored(read, default, true))
+                        on_save=Callback::new(move |raw| save(name, raw))/>
+                }).collect_view()}
             </div>
             <datalist id="iana-zones">
                 {ZONES.into_iter().map(|z| view! { <option value=z></option> }).collect_view()}
             </datalist>
-            <button type="submit" class="primary">{t("Save contact")}</button>
-            {move || saved.get().then(|| view! { <span class="ok" role="status">{t("Saved")}</span> })}
-            {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
-        </form>
+            <p class="muted field-hint">{t("Each field is saved when you leave it.")}</p>
+        </div>
+    }
+}
+
+/// Which field a refused contact is about (its short name).
+fn contact_error_field(
+    e: &tandem_domain::partnership::RoadmapError,
+    draft: &ContactDraft,
+) -> &'static str {
+    use tandem_domain::{meeting::WorkingHoursError as H, partnership::RoadmapError as R};
+    match e {
+        R::Hours(H::Zone(_)) => "zone",
+        R::Hours(H::Time(s)) if *s == draft.start => "start",
+        R::Hours(H::Time(_) | H::Backwards) => "end",
+        _ => "name",
     }
 }
 

@@ -3,7 +3,12 @@
 //! the pack generated from the partnership — shown here, downloadable as Markdown,
 //! printable as a PDF.
 
+use super::autosave::{AutoField, Form};
+use super::field_message::FieldMessage;
+use super::undo_toast::remove_with_undo;
+use super::unsaved::Unsaved;
 use leptos::{ev::SubmitEvent, prelude::*};
+use tandem_domain::removal::Target;
 use tandem_domain::{
     campaign::CampaignId,
     qbr::{QbrText, qbr_markdown},
@@ -113,36 +118,65 @@ fn QbrFor(q: QuarterId) -> impl IntoView {
     }
 }
 
+/// The quarter's budget: saved when the person leaves the field (or picks a currency).
 #[component]
 fn Budget(q: QuarterId) -> impl IntoView {
     let editor = expect_context::<Editor>();
-    let budget = Memo::new(move |_| editor.view.with(|p| p.qbrs.get(&q).and_then(|r| r.budget)));
-    let amount = RwSignal::new(amount_text(budget.get_untracked()));
-    let currency = RwSignal::new(currency_text(budget.get_untracked(), "RUB"));
-    let error = RwSignal::new(None::<String>);
-    let commit = move || match parse_money(
-        &amount.get_untracked(),
-        &currency.get_untracked(),
-        t("the budget"),
-    ) {
-        Ok(m) => {
-            error.set(None);
-            editor.edit(&format!("set the {q} budget"), |p| p.set_qbr_budget(q, m));
-        }
-        Err(e) => error.set(Some(e)),
+    let form = Form::new();
+    let unsaved = Unsaved::get();
+    let amount_id = format!("qbr-budget-{q}");
+    let currency_id = format!("qbr-currency-{q}");
+    let budget = move || {
+        editor
+            .view
+            .with_untracked(|p| p.qbrs.get(&q).and_then(|r| r.budget))
     };
+    let stored_amount = move || {
+        editor
+            .view
+            .with(|p| amount_text(p.qbrs.get(&q).and_then(|r| r.budget)))
+    };
+    let stored_currency = move || {
+        editor
+            .view
+            .with(|p| currency_text(p.qbrs.get(&q).and_then(|r| r.budget), "RUB"))
+    };
+    let save = {
+        let (amount_id, currency_id) = (amount_id.clone(), currency_id.clone());
+        move |changed: &str, raw: String| {
+            let value = |id: &str, stored: String| {
+                if id == changed {
+                    raw.clone()
+                } else {
+                    form.current(id, stored)
+                }
+            };
+            let amount = value(&amount_id, amount_text(budget()));
+            let currency = value(&currency_id, currency_text(budget(), "RUB"));
+            let outcome = match parse_money(&amount, &currency, t("the budget")) {
+                Ok(m) => {
+                    editor.edit(&format!("set the {q} budget"), |p| p.set_qbr_budget(q, m));
+                    Ok(())
+                }
+                Err(e) => Err((amount_id.clone(), e)),
+            };
+            form.settle(changed, &raw, outcome);
+        }
+    };
+    let save_currency = save.clone();
+    let currency_note = form.note(&currency_id);
     view! {
-        <div class="field budget">
-            <label for=format!("qbr-budget-{q}")>{t("Budget (empty: the SOW's compensation)")}</label>
-            <div class="row">
-                <input id=format!("qbr-budget-{q}") type="text" inputmode="decimal" data-testid="qbr-budget"
-                    prop:value=move || amount.get()
-                    on:input=move |ev| amount.set(event_target_value(&ev))
-                    on:change=move |_| commit()/>
-                <CurrencySelect id=format!("qbr-currency-{q}") value=Signal::derive(move || currency.get())
-                    on_change=move |c| { currency.set(c); commit(); }/>
+        <div class="budget">
+            <AutoField form id=amount_id.clone() label=t("Budget (empty: the SOW's compensation)").to_owned()
+                test_id="qbr-budget" inputmode=Some("decimal") stored=Signal::derive(stored_amount)
+                on_save=Callback::new(move |raw| save(&amount_id, raw))/>
+            <div class="field">
+                <label for=currency_id.clone()>{t("Currency")}</label>
+                <CurrencySelect id=currency_id.clone()
+                    value=Signal::derive({ let id = currency_id.clone(); move || unsaved.value(&id).unwrap_or_else(stored_currency) })
+                    on_change={ let id = currency_id.clone(); move |c| save_currency(&id, c) }/>
+                <FieldMessage field=currency_id note=currency_note/>
             </div>
-            {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
         </div>
     }
 }
@@ -227,6 +261,7 @@ fn Items(q: QuarterId, action: bool) -> impl IntoView {
                 <For each=move || list.get() key=|i| (i.0.clone(), i.1.clone(), i.2.clone(), i.3, i.4) children=move |(id, text, o, d, done)| {
                     let remove_id = id.clone();
                     let label = text.clone();
+                    let label_removed = text.clone();
                     view! {
                         <li>
                             {done.map(|done| {
@@ -243,13 +278,13 @@ fn Items(q: QuarterId, action: bool) -> impl IntoView {
                             " " <span>{text.clone()}</span>
                             <span class="muted">{if o.is_empty() { String::new() } else { format!(" — {o}") }}{d.map(|d| tf(", by {0}", &[&day(d)])).unwrap_or_default()}</span>
                             " "
-                            <button type="button" class="small-button" aria-label=tf("Remove {0}", &[&text])
-                                on:click=move |_| { let id = remove_id.clone(); editor.edit("removed an item from the review", move |p| p.remove_qbr_item(q, &id)); }>{t("Remove")}</button>
+                            <button type="button" class="small-button danger-quiet" aria-label=tf("Remove {0}", &[&text])
+                                on:click=move |_| remove_with_undo(editor, "removed an item from the review", tf("Removed “{0}”", &[&label_removed]), Target::QbrItem(q, remove_id.clone()))>{t("Remove")}</button>
                         </li>
                     }
                 }/>
             </ul>
-            <form class="inline-form" on:submit=on_submit>
+            <form class="inline-form" on:submit=on_submit data-draft="">
                 <input type="text" aria-label=if action { t("New action") } else { t("New risk") } placeholder=if action { t("What will be done") } else { t("What could go wrong") }
                     data-testid=format!("new-{what}") prop:value=move || text.get() on:input=move |ev| text.set(event_target_value(&ev))/>
                 <input type="text" aria-label=t("Owner") placeholder=t("Owner") data-testid=format!("new-{what}-owner")

@@ -2,7 +2,7 @@
 
 use leptos::{ev::SubmitEvent, prelude::*};
 use tandem_domain::{
-    campaign::{CampaignDraft, CampaignId, CampaignStatus},
+    campaign::{CampaignDraft, CampaignId, CampaignStatus, dates_warning},
     document::Prose,
     partnership::{Partnership, RoadmapError},
     quarter::QuarterId,
@@ -11,10 +11,11 @@ use tandem_domain::{
 use super::{
     campaign_row::CampaignRow,
     collab_text::CollabTextarea,
+    field_message::{FieldMessage, Note, described_by, focus_field, invalid, sentence},
     fields::{MarketChoice, MarketSelect, parse_day},
     learnings::Learnings,
 };
-use crate::i18n::t;
+use crate::i18n::{lang, t, tk};
 use crate::{browser::random_16, editor::Editor, i18n};
 
 fn quarter_span(q: QuarterId) -> String {
@@ -119,23 +120,35 @@ pub fn QuarterSection(q: QuarterId) -> impl IntoView {
 
 #[component]
 fn AddCampaign(q: QuarterId) -> impl IntoView {
+    use tandem_domain::partnership::RoadmapError as R;
     let editor = expect_context::<Editor>();
     let market = MarketChoice::new(editor);
     let title = RwSignal::new(String::new());
     let starts = RwSignal::new(String::new());
     let ends = RwSignal::new(String::new());
-    let error = RwSignal::new(None::<String>);
+    let field_id = move |name: &str| format!("new-{name}-{q}");
+    // (field id, message): the refusal, shown under the field it concerns.
+    let error = RwSignal::new(None::<(String, String)>);
+    let refuse = move |field: String, message: String| {
+        focus_field(&field);
+        error.set(Some((field, sentence(&message))));
+    };
 
     let on_submit = move |ev: SubmitEvent| {
         ev.prevent_default();
-        let dates = parse_day(&starts.get_untracked())
-            .and_then(|s| parse_day(&ends.get_untracked()).map(|e| (s, e)));
-        let (start_day, end_day) = match dates {
+        let start_day = match parse_day(&starts.get_untracked()) {
             Ok(d) => d,
-            Err(e) => return error.set(Some(e)),
+            Err(e) => return refuse(field_id("starts"), e),
+        };
+        let end_day = match parse_day(&ends.get_untracked()) {
+            Ok(d) => d,
+            Err(e) => return refuse(field_id("ends"), e),
         };
         let Some(m) = market.get() else {
-            return error.set(Some(t("this partnership has no markets").into()));
+            return refuse(
+                field_id("market"),
+                t("this partnership has no markets").into(),
+            );
         };
         let draft = CampaignDraft {
             title: title.get_untracked(),
@@ -153,47 +166,79 @@ fn AddCampaign(q: QuarterId) -> impl IntoView {
         );
         let added = editor.edit(&message, |p| {
             p.add_campaign(q, id, draft)
-                .inspect_err(|e| refusal = Some(e.describe(crate::i18n::lang())))
+                .inspect_err(|e| refusal = Some(e.clone()))
         });
         if added {
             title.set(String::new());
             starts.set(String::new());
             ends.set(String::new());
             error.set(None);
-        } else {
+        } else if let Some(e) = refusal {
             editor.error.set(None);
-            error.set(refusal);
+            let field = match e {
+                R::MissingTitle => "title",
+                R::ForeignMarket(_) => "market",
+                R::EndsBeforeStart { .. } => "ends",
+                _ => "title",
+            };
+            refuse(field_id(field), e.describe(lang()));
         }
     };
 
-    let field_id = move |name: &str| format!("new-{name}-{q}");
+    let note = move |name: &'static str| {
+        Signal::derive(move || {
+            error.with(|e| {
+                e.as_ref()
+                    .filter(|(f, _)| *f == field_id(name))
+                    .map(|(_, m)| Note::Error(m.clone()))
+            })
+        })
+    };
+    let warn = move |name: &'static str, value: RwSignal<String>| {
+        Signal::derive(move || {
+            note(name).get().or_else(|| {
+                value
+                    .with(|v| v.parse().ok())
+                    .and_then(|d| dates_warning(q, Some(d)))
+                    .map(|w| Note::Warning(w.describe(lang())))
+            })
+        })
+    };
+    let date_field = move |name: &'static str, label: &'static str, value: RwSignal<String>| {
+        let id = field_id(name);
+        let n = warn(name, value);
+        view! {
+            <div class="field">
+                <label for=id.clone()>{t(label)}</label>
+                <input id=id.clone() type="date" prop:value=move || value.get()
+                    aria-invalid=invalid(n) aria-describedby=described_by(&id, n)
+                    on:change=move |ev| value.set(event_target_value(&ev))/>
+                <FieldMessage field=id note=n/>
+            </div>
+        }
+    };
+    let title_note = note("title");
     view! {
-        <form class="add-campaign" on:submit=on_submit data-testid=format!("add-campaign-{q}")>
+        <form class="add-campaign" on:submit=on_submit data-testid=format!("add-campaign-{q}") data-draft="" novalidate>
             <fieldset>
                 <legend>{t("Add a campaign to ")} {q.to_string()}</legend>
                 <div class="campaign-fields">
                     <div class="field grow">
                         <label for=field_id("title")>{t("Title")}</label>
                         <input id=field_id("title") data-testid=format!("new-title-{q}") placeholder=t("e.g. Spring drop")
+                            aria-invalid=invalid(title_note) aria-describedby=described_by(&field_id("title"), title_note)
                             prop:value=move || title.get() on:input=move |ev| title.set(event_target_value(&ev))/>
+                        <FieldMessage field=field_id("title") note=title_note/>
                     </div>
                     <div class="field">
                         <label for=field_id("market")>{t("Market")}</label>
                         <MarketSelect id=field_id("market") choice=market/>
+                        <FieldMessage field=field_id("market") note=note("market")/>
                     </div>
-                    <div class="field">
-                        <label for=field_id("starts")>{t("Starts")}</label>
-                        <input id=field_id("starts") type="date" prop:value=move || starts.get()
-                            on:change=move |ev| starts.set(event_target_value(&ev))/>
-                    </div>
-                    <div class="field">
-                        <label for=field_id("ends")>{t("Ends")}</label>
-                        <input id=field_id("ends") type="date" prop:value=move || ends.get()
-                            on:change=move |ev| ends.set(event_target_value(&ev))/>
-                    </div>
+                    {date_field("starts", tk("Starts"), starts)}
+                    {date_field("ends", tk("Ends"), ends)}
                     <button type="submit" class="primary add" data-testid=format!("add-campaign-button-{q}")>{t("Add campaign")}</button>
                 </div>
-                {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
                 // Planning a campaign: what earlier campaigns in that market taught.
                 {move || (!title.get().trim().is_empty()).then(|| market.get()).flatten().map(|m| view! {
                     <Learnings market=m q campaign=None heading=t("Learnings from earlier campaigns")/>

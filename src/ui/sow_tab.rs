@@ -1,7 +1,9 @@
 //! A quarter's statement of work: deliverables (with the Russian advertising-label check),
 //! approval rules and compensation.
 
+use super::undo_toast::remove_with_undo;
 use leptos::{ev::SubmitEvent, prelude::*};
+use tandem_domain::removal::Target;
 use tandem_domain::{
     campaign::CampaignId,
     partnership::DeliverableDraft,
@@ -9,11 +11,14 @@ use tandem_domain::{
     sow::{Conversion, Deliverable, DeliverableStatus, StatementOfWork},
 };
 
+use super::autosave::{AutoField, Form};
+use super::field_message::FieldMessage;
 use super::fields::{
     CurrencySelect, MarketChoice, MarketSelect, QuarterPicker, amount_text, currency_text,
-    parse_count, parse_day, parse_money, parse_number,
+    parse_bounded, parse_count, parse_day, parse_money, parse_number,
 };
-use crate::i18n::{day, money, t, tf, tk};
+use super::unsaved::Unsaved;
+use crate::i18n::{day, lang, money, t, tf, tk};
 use crate::{browser::random_16, editor::Editor};
 
 fn status_label(s: DeliverableStatus) -> &'static str {
@@ -118,10 +123,12 @@ fn DeliverableRow(
         });
     };
     let remove = move |_| {
-        let id = id.get_value();
-        editor.edit("remove a deliverable", move |p| {
-            p.remove_deliverable(q, &id)
-        });
+        remove_with_undo(
+            editor,
+            "remove a deliverable",
+            t("Deliverable removed").to_owned(),
+            Target::Deliverable(q, id.get_value()),
+        );
     };
     let field_id = move |name: &str| id.with_value(|id| format!("{name}-{id}"));
     let describe = move || {
@@ -272,7 +279,7 @@ fn AddDeliverable(q: QuarterId) -> impl IntoView {
         }
     };
     view! {
-        <form class="add-campaign" on:submit=submit data-testid="add-deliverable">
+        <form class="add-campaign" on:submit=submit data-testid="add-deliverable" data-draft="">
             <fieldset>
                 <legend>{t("Add a deliverable")}</legend>
                 <div class="campaign-fields">
@@ -300,31 +307,41 @@ fn AddDeliverable(q: QuarterId) -> impl IntoView {
 #[component]
 fn Approval(q: QuarterId, sow: Memo<Option<StatementOfWork>>) -> impl IntoView {
     let editor = expect_context::<Editor>();
-    let set = move |which: usize, raw: String| {
-        let Some(s) = sow.get_untracked() else { return };
-        let mut values = [
-            s.draft_due_days_before_live,
-            s.review_days,
-            s.revision_rounds,
-        ];
-        match parse_count(&raw, t("the number")).map(|n| n.map(u32::try_from)) {
-            Ok(Some(Ok(n))) => values[which] = n,
-            Ok(None) => values[which] = 0,
-            Ok(Some(Err(_))) => return editor.error.set(Some(t("the number is too large").into())),
-            Err(e) => return editor.error.set(Some(e)),
-        }
-        editor.edit("set approval rules", |p| {
-            p.set_approval(q, values[0], values[1], values[2])
-        });
+    let form = Form::new();
+    let values = move || {
+        sow.with_untracked(|s| {
+            s.as_ref().map(|s| {
+                [
+                    s.draft_due_days_before_live,
+                    s.review_days,
+                    s.revision_rounds,
+                ]
+            })
+        })
+    };
+    let set = move |which: usize, id: &'static str, raw: String| {
+        let Some(mut v) = values() else { return };
+        let outcome = match parse_bounded(&raw, t("the number"), APPROVAL_BOUNDS[which]) {
+            Ok(n) => {
+                v[which] = n.unwrap_or(APPROVAL_DEFAULTS[which]);
+                let mut refusal = None;
+                editor.edit("set approval rules", |p| {
+                    p.set_approval(q, v[0], v[1], v[2])
+                        .inspect_err(|e| refusal = Some(e.describe(lang())))
+                });
+                refusal.map_or(Ok(()), |m| Err((id.to_owned(), m)))
+            }
+            Err(m) => Err((id.to_owned(), m)),
+        };
+        form.settle(id, &raw, outcome);
     };
     let field = move |i: usize, id: &'static str, label: &'static str| {
         view! {
-            <div class="field">
-                <label for=id>{t(label)}</label>
-                <input id=id data-testid=id inputmode="numeric"
-                    prop:value=move || sow.with(|s| s.as_ref().map(|s| [s.draft_due_days_before_live, s.review_days, s.revision_rounds][i].to_string()).unwrap_or_default())
-                    on:change=move |ev| set(i, event_target_value(&ev))/>
-            </div>
+            <AutoField form id=id.to_owned() label=t(label).to_owned()
+                stored=Signal::derive(move || sow.with(|s| s.as_ref().map(|s| [s.draft_due_days_before_live, s.review_days, s.revision_rounds][i].to_string()).unwrap_or_default()))
+                bounds=APPROVAL_BOUNDS[i]
+                hint=tf("Default: {0}", &[&APPROVAL_DEFAULTS[i]])
+                on_save=Callback::new(move |raw| set(i, id, raw))/>
         }
     };
     view! {
@@ -337,78 +354,123 @@ fn Approval(q: QuarterId, sow: Memo<Option<StatementOfWork>>) -> impl IntoView {
     }
 }
 
+/// Draft due, review days, revision rounds: what a new statement of work starts with
+/// (what an emptied field goes back to), and the bounds of each.
+const APPROVAL_DEFAULTS: [u32; 3] = [7, 3, 2];
+const APPROVAL_BOUNDS: [(u32, u32); 3] = [(0, 365), (0, 365), (0, 20)];
+
+/// The compensation of a quarter: every field is saved when the person leaves it. The
+/// conversion (rate, currency, date) is saved once both its rate and its date are there;
+/// until then what was typed stays in its field, marked not saved.
 #[component]
 fn Compensation(q: QuarterId, sow: Memo<Option<StatementOfWork>>) -> impl IntoView {
     let editor = expect_context::<Editor>();
-    let amount =
-        RwSignal::new(sow.with_untracked(|s| amount_text(s.as_ref().and_then(|s| s.compensation))));
-    let currency = RwSignal::new(
-        sow.with_untracked(|s| currency_text(s.as_ref().and_then(|s| s.compensation), "RUB")),
-    );
-    let kill_fee =
-        RwSignal::new(sow.with_untracked(|s| amount_text(s.as_ref().and_then(|s| s.kill_fee))));
-    let conversion = sow.with_untracked(|s| s.as_ref().and_then(|s| s.conversion.clone()));
-    let rate = RwSignal::new(
-        conversion
+    let form = Form::new();
+    let stored = move |read: fn(&StatementOfWork) -> String| {
+        Signal::derive(move || sow.with(|s| s.as_ref().map(read).unwrap_or_default()))
+    };
+    let untracked = move |read: fn(&StatementOfWork) -> String| {
+        sow.with_untracked(|s| s.as_ref().map(read).unwrap_or_default())
+    };
+    let amount_of = |s: &StatementOfWork| amount_text(s.compensation);
+    let kill_of = |s: &StatementOfWork| amount_text(s.kill_fee);
+    let currency_of = |s: &StatementOfWork| currency_text(s.compensation.or(s.kill_fee), "RUB");
+    let rate_of = |s: &StatementOfWork| {
+        s.conversion
             .as_ref()
             .map(|c| c.rate.to_string())
-            .unwrap_or_default(),
-    );
-    let rate_date = RwSignal::new(
-        conversion
-            .as_ref()
-            .map(|c| c.rate_date.to_string())
-            .unwrap_or_default(),
-    );
-    let to = RwSignal::new(
-        conversion
+            .unwrap_or_default()
+    };
+    let to_of = |s: &StatementOfWork| {
+        s.conversion
             .as_ref()
             .map(|c| c.to.to_string())
-            .unwrap_or_else(|| "USD".into()),
-    );
-    let split = RwSignal::new(sow.with_untracked(|s| {
-        s.as_ref()
-            .map(|s| s.payment_split.as_str().to_owned())
+            .unwrap_or_else(|| "USD".into())
+    };
+    let rate_date_of = |s: &StatementOfWork| {
+        s.conversion
+            .as_ref()
+            .map(|c| c.rate_date.to_string())
             .unwrap_or_default()
-    }));
-    let terms = RwSignal::new(sow.with_untracked(|s| {
-        s.as_ref()
-            .map(|s| s.payment_terms.as_str().to_owned())
-            .unwrap_or_default()
-    }));
-    let saved = RwSignal::new(None::<String>);
-    let submit = move |ev: SubmitEvent| {
-        ev.prevent_default();
-        let parsed = (|| -> Result<_, String> {
-            let cur = currency.get_untracked();
-            let money = parse_money(&amount.get_untracked(), &cur, t("Compensation"))?;
-            let kill = parse_money(&kill_fee.get_untracked(), &cur, t("Kill fee"))?;
-            let conversion = if rate.get_untracked().trim().is_empty() {
-                None
+    };
+    // Saves the money fields as the form holds them now; a refusal names its field.
+    let save_money = move |changed: &'static str, raw: String| {
+        let value = |id: &str, read: fn(&StatementOfWork) -> String| {
+            if id == changed {
+                raw.clone()
             } else {
-                let date = parse_day(&rate_date.get_untracked())?
-                    .ok_or(t("a conversion needs the date of its rate"))?;
-                Some(Conversion {
-                    rate: parse_number(&rate.get_untracked(), t("the rate"))?,
-                    rate_date: date,
-                    to: to
-                        .get_untracked()
-                        .parse()
-                        .map_err(|e: tandem_domain::money::CurrencyParseError| e.to_string())?,
-                })
+                form.current(id, untracked(read))
+            }
+        };
+        let cur = value("comp-currency", currency_of);
+        let parsed = (|| -> Result<_, (String, String)> {
+            let at = |id: &'static str| move |m: String| (id.to_owned(), m);
+            let money = parse_money(&value("comp-amount", amount_of), &cur, t("Compensation"))
+                .map_err(at("comp-amount"))?;
+            let kill = parse_money(&value("kill-fee", kill_of), &cur, t("Kill fee"))
+                .map_err(at("kill-fee"))?;
+            let rate = value("rate", rate_of);
+            let date = value("rate-date", rate_date_of);
+            let conversion = match (rate.trim().is_empty(), date.trim().is_empty()) {
+                (true, true) => None,
+                (false, true) => {
+                    return Err((
+                        "rate-date".into(),
+                        t("a conversion needs the date of its rate").into(),
+                    ));
+                }
+                (true, false) => {
+                    return Err(("rate".into(), t("a conversion needs its rate").into()));
+                }
+                (false, false) => Some(Conversion {
+                    rate: parse_number(&rate, t("the rate")).map_err(at("rate"))?,
+                    rate_date: parse_day(&date).map_err(at("rate-date"))?.ok_or_else(|| {
+                        (
+                            "rate-date".to_owned(),
+                            t("a conversion needs the date of its rate").to_owned(),
+                        )
+                    })?,
+                    to: value("rate-to", to_of).parse().map_err(
+                        |e: tandem_domain::money::CurrencyParseError| {
+                            ("rate-to".to_owned(), e.to_string())
+                        },
+                    )?,
+                }),
             };
             Ok((money, kill, conversion))
         })();
-        match parsed {
-            Ok((money, kill, conversion)) => {
-                if editor.edit("set compensation", |p| {
-                    p.set_compensation(q, money, kill, conversion)
-                }) {
-                    saved.set(Some(t("Compensation saved").into()));
-                }
-            }
-            Err(e) => editor.error.set(Some(e)),
-        }
+        let outcome = parsed.and_then(|(money, kill, conversion)| {
+            let mut refusal = None;
+            editor.edit("set compensation", |p| {
+                p.set_compensation(q, money, kill, conversion)
+                    .inspect_err(|e| refusal = Some(e.describe(lang())))
+            });
+            refusal.map_or(Ok(()), |m| Err(("rate".to_owned(), m)))
+        });
+        form.settle(changed, &raw, outcome);
+    };
+    // Payment split and terms are prose of their own, saved apart from the amounts.
+    let save_text = move |changed: &'static str, raw: String| {
+        let split = if changed == "payment-split" {
+            raw.clone()
+        } else {
+            untracked(|s| s.payment_split.as_str().to_owned())
+        };
+        let terms = if changed == "sow-payment-terms" {
+            raw.clone()
+        } else {
+            untracked(|s| s.payment_terms.as_str().to_owned())
+        };
+        let mut refusal = None;
+        editor.edit("set the payment split and terms", |p| {
+            p.set_sow_text(q, &split, &terms)
+                .inspect_err(|e| refusal = Some(e.describe(lang())))
+        });
+        form.settle(
+            changed,
+            &raw,
+            refusal.map_or(Ok(()), |m| Err((changed.to_owned(), m))),
+        );
     };
     let converted = move || {
         sow.with(|s| {
@@ -417,52 +479,57 @@ fn Compensation(q: QuarterId, sow: Memo<Option<StatementOfWork>>) -> impl IntoVi
         })
         .map(|(m, how)| format!("≈ {} ({how})", money(&m)))
     };
+    let unsaved = Unsaved::get();
+    let shown_select = move |id: &'static str, read: fn(&StatementOfWork) -> String| {
+        Signal::derive(move || unsaved.value(id).unwrap_or_else(|| stored(read).get()))
+    };
+    let select =
+        move |id: &'static str, label: &'static str, read: fn(&StatementOfWork) -> String| {
+            let note = form.note(id);
+            view! {
+                <div class="field">
+                    <label for=id>{t(label)}</label>
+                    <CurrencySelect id=id.into() value=shown_select(id, read)
+                        on_change=move |c| save_money(id, c)/>
+                    <FieldMessage field=id.to_owned() note/>
+                </div>
+            }
+        };
+    let field = move |id: &'static str,
+                      label: &'static str,
+                      read: fn(&StatementOfWork) -> String,
+                      kind: &'static str| {
+        view! {
+            <AutoField form id=id.to_owned() label=t(label).to_owned() stored=stored(read)
+                kind=kind inputmode=(kind == "text").then_some("decimal")
+                on_save=Callback::new(move |raw| save_money(id, raw))/>
+        }
+    };
     view! {
         <h3 class="section-label">{t("Compensation")}</h3>
-        <form class="compensation" on:submit=submit data-testid="compensation">
+        <div class="compensation" data-testid="compensation">
             <div class="field-row">
-                <div class="field">
-                    <label for="comp-amount">{t("Amount")}</label>
-                    <input id="comp-amount" data-testid="comp-amount" inputmode="decimal" prop:value=move || amount.get() on:input=move |ev| amount.set(event_target_value(&ev))/>
-                </div>
-                <div class="field">
-                    <label for="comp-currency">{t("Currency")}</label>
-                    <CurrencySelect id="comp-currency".into() value=currency.into() on_change=move |c| currency.set(c)/>
-                </div>
-                <div class="field">
-                    <label for="kill-fee">{t("Kill fee")}</label>
-                    <input id="kill-fee" inputmode="decimal" prop:value=move || kill_fee.get() on:input=move |ev| kill_fee.set(event_target_value(&ev))/>
-                </div>
+                {field("comp-amount", tk("Amount"), amount_of, "text")}
+                {select("comp-currency", tk("Currency"), currency_of)}
+                {field("kill-fee", tk("Kill fee"), kill_of, "text")}
             </div>
             <div class="field-row">
-                <div class="field">
-                    <label for="rate">{t("Conversion rate (optional)")}</label>
-                    <input id="rate" inputmode="decimal" prop:value=move || rate.get() on:input=move |ev| rate.set(event_target_value(&ev))/>
-                </div>
-                <div class="field">
-                    <label for="rate-to">{t("Into")}</label>
-                    <CurrencySelect id="rate-to".into() value=to.into() on_change=move |c| to.set(c)/>
-                </div>
-                <div class="field">
-                    <label for="rate-date">{t("Rate date")}</label>
-                    <input id="rate-date" type="date" prop:value=move || rate_date.get() on:input=move |ev| rate_date.set(event_target_value(&ev))/>
-                </div>
+                {field("rate", tk("Conversion rate (optional)"), rate_of, "text")}
+                {select("rate-to", tk("Into"), to_of)}
+                {field("rate-date", tk("Rate date"), rate_date_of, "date")}
             </div>
             <div class="field-row">
-                <div class="field">
-                    <label for="payment-split">{t("Payment split")}</label>
-                    <input id="payment-split" placeholder=t("e.g. 50% on signing, 50% after the last post") prop:value=move || split.get() on:input=move |ev| split.set(event_target_value(&ev))/>
-                </div>
-                <div class="field">
-                    <label for="sow-payment-terms">{t("Payment terms")}</label>
-                    <input id="sow-payment-terms" placeholder=t("e.g. within 14 days of invoice; outside platforms for RU") prop:value=move || terms.get() on:input=move |ev| terms.set(event_target_value(&ev))/>
-                </div>
+                <AutoField form id="payment-split".to_owned() label=t("Payment split").to_owned()
+                    stored=stored(|s| s.payment_split.as_str().to_owned())
+                    placeholder=t("e.g. 50% on signing, 50% after the last post")
+                    on_save=Callback::new(move |raw| save_text("payment-split", raw))/>
+                <AutoField form id="sow-payment-terms".to_owned() label=t("Payment terms").to_owned()
+                    stored=stored(|s| s.payment_terms.as_str().to_owned())
+                    placeholder=t("e.g. within 14 days of invoice; outside platforms for RU")
+                    on_save=Callback::new(move |raw| save_text("sow-payment-terms", raw))/>
             </div>
-            <div class="actions">
-                <span class="muted" data-testid="converted">{converted}</span>
-                <span class="ok" role="status">{move || saved.get()}</span>
-                <button type="submit" class="primary">{t("Save compensation")}</button>
-            </div>
-        </form>
+            <p class="muted" data-testid="converted">{converted}</p>
+            <p class="muted field-hint">{t("Each field is saved when you leave it.")}</p>
+        </div>
     }
 }

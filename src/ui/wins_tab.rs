@@ -1,7 +1,9 @@
 //! The wins wall: what went well, who added it and when — both sides see it.
 
+use super::undo_toast::remove_with_undo;
 use leptos::{ev::SubmitEvent, prelude::*};
 use tandem_domain::campaign::CampaignId;
+use tandem_domain::removal::Target;
 
 use super::people_tab::their_times;
 use crate::i18n::{side_words, t, tf};
@@ -49,7 +51,7 @@ pub fn WinsTab() -> impl IntoView {
         <section class="card wins" data-testid="wins">
             <h2>{t("Wins")}</h2>
             <p class="muted">{t("Celebrate what went well, together: both sides see the wall.")}</p>
-            <form class="inline-form" on:submit=on_submit>
+            <form class="inline-form" on:submit=on_submit data-draft="">
                 <input type="text" aria-label=t("A win") placeholder=t("First 100k views on the Spring drop")
                     data-testid="new-win" prop:value=move || text.get() on:input=move |ev| text.set(event_target_value(&ev))/>
                 <button type="submit" class="primary">{t("Add win")}</button>
@@ -65,9 +67,8 @@ pub fn WinsTab() -> impl IntoView {
                                 {tf("Added by {0}, {1}", &[&who, &local_time(w.at_ms)])}
                                 {(!w.source.is_empty()).then(|| tf(" · from the debrief of “{0}”", &[&w.source]))}
                             </p>
-                            <button type="button" class="small-button" on:click=move |_| {
-                                let id = id.clone();
-                                editor.edit("removed a win", move |p| { p.remove_win(&id); Ok(()) });
+                            <button type="button" class="small-button danger-quiet" data-testid="remove-win" on:click=move |_| {
+                                remove_with_undo(editor, "removed a win", t("Win removed").to_owned(), Target::Win(id.clone()));
                             }>{t("Remove")}</button>
                         </li>
                     }

@@ -36,11 +36,12 @@ async function addKpi(page, market, metric, target, threshold) {
 
 async function enterResults(page, campaign, market, figures) {
   const form = page.getByTestId(`results-${campaign}-${market}`);
+  // Each field is saved when it is left (no Save button since issue 16).
   for (const [name, value] of Object.entries(figures)) {
     await form.getByTestId(`result-${name}`).fill(String(value));
+    await form.getByTestId(`result-${name}`).press('Tab');
   }
-  await form.getByRole('button', { name: 'Save results' }).click();
-  await form.getByRole('status').getByText('Saved').waitFor();
+  assert.equal(await form.locator('[aria-invalid="true"]').count(), 0, 'every figure was accepted');
 }
 
 test('a quarter end to end: agreement, SOW, results, per-market verdicts and trends', async () => {
@@ -86,11 +87,12 @@ test('a quarter end to end: agreement, SOW, results, per-market verdicts and tre
   await warning.waitFor({ state: 'detached' });
   assert.equal(await rows.filter({ hasText: 'Instagram' }).getByTestId('deliverable-erid').count(), 0, 'no erid field for the US');
   const comp = page.getByTestId('compensation');
-  await comp.getByLabel('Amount').fill('150 000');
-  await comp.getByLabel('Conversion rate (optional)').fill('0,0125');
-  await comp.getByLabel('Rate date').fill('2027-01-15');
-  await comp.getByLabel('Payment split').fill('50% on signing, 50% after the last post');
-  await comp.getByRole('button', { name: 'Save compensation' }).click();
+  // Each field is saved when it is left (no "Save compensation" since issue 16).
+  for (const [label, value] of [['Amount', '150 000'], ['Conversion rate (optional)', '0,0125'],
+    ['Rate date', '2027-01-15'], ['Payment split', '50% on signing, 50% after the last post']]) {
+    await comp.getByLabel(label).fill(value);
+    await comp.getByLabel(label).press('Tab');
+  }
   await eventually(() => comp.getByTestId('converted').innerText(),
     (t) => t === '≈ $1,875.00 (at 0.0125 USD per RUB on Jan 15, 2027)', { what: 'the converted compensation with its rate and date' });
 

@@ -24,13 +24,12 @@ async function logCheckin(page, date, summary) {
   await form.getByTestId('add-checkin').click();
 }
 
-/** Saves a side's point of contact on the People tab. */
+/** Sets a side's point of contact on the People tab (each field is saved when it is left). */
 async function saveContact(page, side, name, zone) {
-  await page.getByTestId(`contact-${side}-name`).fill(name);
-  await page.getByTestId(`contact-${side}-zone`).fill(zone);
-  await page.getByTestId(`contact-${side}-start`).fill('09:00');
-  await page.getByTestId(`contact-${side}-end`).fill('18:00');
-  await page.getByTestId(`contact-${side}`).locator('button[type="submit"]').click();
+  for (const [field, value] of [['name', name], ['zone', zone], ['start', '09:00'], ['end', '18:00']]) {
+    await page.getByTestId(`contact-${side}-${field}`).fill(value);
+    await page.getByTestId(`contact-${side}-${field}`).press('Tab');
+  }
 }
 
 /** Words in Latin script that the Russian interface shows, beyond names and codes. */

@@ -195,6 +195,81 @@ impl Agreement {
     }
 }
 
+/// Which notice period of the agreement.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Notice {
+    Renewal,
+    Termination,
+}
+
+/// A value the agreement accepts but a person should look at again: shown beside the
+/// field, never refused (a draft is often filled in out of order).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AgreementWarning {
+    /// A notice period of `notice_days` is longer than the whole term (`term_days`).
+    NoticeLongerThanTerm {
+        notice: Notice,
+        notice_days: u32,
+        term_days: i64,
+    },
+}
+
+impl AgreementWarning {
+    /// In words, in `lang`.
+    pub fn describe(&self, lang: Lang) -> String {
+        match (lang, self) {
+            (
+                Lang::En,
+                Self::NoticeLongerThanTerm {
+                    notice_days,
+                    term_days,
+                    ..
+                },
+            ) => format!(
+                "This notice period ({}) is longer than the whole term ({}). Check the number of days.",
+                lang.days(i64::from(*notice_days)),
+                lang.days(*term_days)
+            ),
+            (
+                Lang::Ru,
+                Self::NoticeLongerThanTerm {
+                    notice_days,
+                    term_days,
+                    ..
+                },
+            ) => format!(
+                "Срок уведомления ({}) дольше всего срока договора ({}). Проверьте число дней.",
+                lang.days(i64::from(*notice_days)),
+                lang.days(*term_days)
+            ),
+        }
+    }
+}
+
+impl Agreement {
+    /// The term's length in days, when both its ends are set.
+    pub fn term_days(&self) -> Option<i64> {
+        match (self.term_start, self.term_end) {
+            (Some(s), Some(e)) => Some((e.0 - s.0).num_days()),
+            _ => None,
+        }
+    }
+
+    /// What is worth a second look about a notice period.
+    pub fn notice_warning(&self, notice: Notice) -> Option<AgreementWarning> {
+        let term_days = self.term_days()?;
+        let notice_days = match notice {
+            Notice::Renewal => self.renewal_notice_days,
+            Notice::Termination => self.termination_notice_days,
+        };
+        (i64::from(notice_days) > term_days).then_some(AgreementWarning::NoticeLongerThanTerm {
+            notice,
+            notice_days,
+            term_days,
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -300,5 +375,39 @@ mod tests {
             other => panic!("{other:?}"),
         }
         assert_eq!(Agreement::default().renewal_notice(day("2028-01-01")), None);
+    }
+
+    #[test]
+    fn a_notice_longer_than_the_term_is_worth_a_warning_and_a_shorter_one_is_not() {
+        let mut a = Agreement {
+            term_start: Some(Day(NaiveDate::from_ymd_opt(2027, 1, 1).expect("date"))),
+            term_end: Some(Day(NaiveDate::from_ymd_opt(2027, 3, 31).expect("date"))),
+            ..Agreement::default()
+        };
+        assert_eq!(a.notice_warning(Notice::Renewal), None);
+        a.renewal_notice_days = 3030;
+        let w = a.notice_warning(Notice::Renewal).expect("warned");
+        assert_eq!(
+            w,
+            AgreementWarning::NoticeLongerThanTerm {
+                notice: Notice::Renewal,
+                notice_days: 3030,
+                term_days: 89
+            }
+        );
+        assert!(
+            w.describe(Lang::En)
+                .starts_with("This notice period (3030 days)"),
+            "{}",
+            w.describe(Lang::En)
+        );
+        assert!(w.describe(Lang::Ru).starts_with("Срок уведомления"));
+        assert_eq!(a.notice_warning(Notice::Termination), None);
+        a.term_end = None;
+        assert_eq!(
+            a.notice_warning(Notice::Renewal),
+            None,
+            "no term, nothing to compare"
+        );
     }
 }

@@ -124,6 +124,54 @@ pub struct CampaignDraft {
     pub status: CampaignStatus,
 }
 
+/// A campaign's dates are accepted but worth a second look: shown at the field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DatesWarning {
+    /// A date falls outside the quarter the campaign is planned in.
+    OutsideQuarter {
+        quarter: crate::quarter::QuarterId,
+        first: Day,
+        last: Day,
+    },
+}
+
+impl DatesWarning {
+    /// In words, in `lang`, with dates as `lang` writes them.
+    pub fn describe(&self, lang: crate::locale::Lang) -> String {
+        let Self::OutsideQuarter {
+            quarter,
+            first,
+            last,
+        } = self;
+        match lang {
+            crate::locale::Lang::En => format!(
+                "This date is outside {quarter} ({} – {}). Check it, or plan the campaign in another quarter.",
+                lang.day(*first),
+                lang.day(*last)
+            ),
+            crate::locale::Lang::Ru => format!(
+                "Эта дата вне квартала {quarter} ({} – {}). Проверьте её или перенесите кампанию в другой квартал.",
+                lang.day(*first),
+                lang.day(*last)
+            ),
+        }
+    }
+}
+
+/// Whether `date` of a campaign planned in `quarter` falls outside it.
+pub fn dates_warning(
+    quarter: crate::quarter::QuarterId,
+    date: Option<Day>,
+) -> Option<DatesWarning> {
+    let (first, last) = (quarter.first_day(), quarter.last_day());
+    let d = date?;
+    (d.0 < first || d.0 > last).then_some(DatesWarning::OutsideQuarter {
+        quarter,
+        first: Day(first),
+        last: Day(last),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -142,5 +190,26 @@ mod tests {
             assert_eq!(st.as_str().parse::<CampaignStatus>(), Ok(st));
         }
         assert!("Done".parse::<CampaignStatus>().is_err());
+    }
+
+    #[test]
+    fn a_date_outside_the_campaigns_quarter_is_worth_a_warning() {
+        let q: crate::quarter::QuarterId = "2027-Q1".parse().expect("q");
+        let day = |s: &str| Some(s.parse::<Day>().expect("day"));
+        assert_eq!(dates_warning(q, day("2027-03-31")), None);
+        assert_eq!(dates_warning(q, day("2027-01-01")), None);
+        assert_eq!(dates_warning(q, None), None);
+        let w = dates_warning(q, day("2027-04-01")).expect("outside");
+        assert!(
+            w.describe(crate::locale::Lang::En)
+                .contains("outside 2027-Q1 (Jan 1, 2027"),
+            "{}",
+            w.describe(crate::locale::Lang::En)
+        );
+        assert!(dates_warning(q, day("2026-12-31")).is_some());
+        assert!(
+            w.describe(crate::locale::Lang::Ru)
+                .starts_with("Эта дата вне квартала")
+        );
     }
 }

@@ -16,6 +16,7 @@
 //! - [`money`]: amounts with their currency.
 //! - [`contact`]: each side's point of contact, their zone and hours, the meeting plan.
 //! - [`meeting`]: working-hours overlap across time zones and daylight-saving changes.
+//! - [`removal`]: removing an item so that Undo puts the same item back.
 //! - [`order_key`]: fractional positions, so concurrent reordering never duplicates an item.
 //! - [`market`], [`day`], [`document_id`]: small identifiers with their own parse errors.
 
@@ -38,6 +39,7 @@ pub mod order_key;
 pub mod partnership;
 pub mod qbr;
 pub mod quarter;
+pub mod removal;
 pub mod schema;
 pub mod sow;
 mod stored_string;

@@ -136,10 +136,10 @@ pub enum RoadmapError {
     MissingTitle,
     #[error("market {0} is not one of this partnership's markets")]
     ForeignMarket(Market),
-    #[error("the campaign ends ({ends}) before it starts ({starts})")]
-    EndsBeforeStart { starts: String, ends: String },
+    #[error("the end date ({ends}) is before the start date ({starts})")]
+    EndsBeforeStart { starts: Day, ends: Day },
     #[error("the term ends ({ends}) before it starts ({starts})")]
-    TermEndsBeforeStart { starts: String, ends: String },
+    TermEndsBeforeStart { starts: Day, ends: Day },
     #[error("that deliverable no longer exists (someone may have removed it)")]
     UnknownDeliverable(CampaignId),
     #[error("that KPI no longer exists (someone may have removed it)")]
@@ -199,6 +199,17 @@ impl RoadmapError {
         use crate::meeting::WorkingHoursError as H;
         let gone = "этого уже нет (возможно, кто-то удалил)";
         match (lang, self) {
+            // Dates as the reader writes them, not as the document stores them.
+            (Lang::En, Self::EndsBeforeStart { starts, ends }) => format!(
+                "the end date ({}) is before the start date ({})",
+                lang.day(*ends),
+                lang.day(*starts)
+            ),
+            (Lang::En, Self::TermEndsBeforeStart { starts, ends }) => format!(
+                "the term ends ({}) before it starts ({})",
+                lang.day(*ends),
+                lang.day(*starts)
+            ),
             (Lang::En, e) => e.to_string(),
             (Lang::Ru, Self::UnknownQuarter(q)) => format!("квартала {q} нет в роадмапе"),
             (Lang::Ru, Self::UnknownCampaign(_)) => {
@@ -206,12 +217,16 @@ impl RoadmapError {
             }
             (Lang::Ru, Self::MissingTitle) => "у кампании должно быть название".into(),
             (Lang::Ru, Self::ForeignMarket(m)) => format!("рынок {m} не входит в это партнёрство"),
-            (Lang::Ru, Self::EndsBeforeStart { starts, ends }) => {
-                format!("кампания заканчивается ({ends}) раньше, чем начинается ({starts})")
-            }
-            (Lang::Ru, Self::TermEndsBeforeStart { starts, ends }) => {
-                format!("договор заканчивается ({ends}) раньше, чем начинается ({starts})")
-            }
+            (Lang::Ru, Self::EndsBeforeStart { starts, ends }) => format!(
+                "дата окончания ({}) раньше даты начала ({})",
+                lang.day(*ends),
+                lang.day(*starts)
+            ),
+            (Lang::Ru, Self::TermEndsBeforeStart { starts, ends }) => format!(
+                "договор заканчивается ({}) раньше, чем начинается ({})",
+                lang.day(*ends),
+                lang.day(*starts)
+            ),
             (Lang::Ru, Self::UnknownDeliverable(_) | Self::UnknownKpi(_) | Self::UnknownItem) => {
                 gone.into()
             }
@@ -370,10 +385,7 @@ impl Partnership {
         if let (Some(starts), Some(ends)) = (draft.starts, draft.ends)
             && ends < starts
         {
-            return Err(RoadmapError::EndsBeforeStart {
-                starts: starts.to_string(),
-                ends: ends.to_string(),
-            });
+            return Err(RoadmapError::EndsBeforeStart { starts, ends });
         }
         Ok(())
     }
@@ -672,10 +684,7 @@ impl Partnership {
         if let (Some(s), Some(e)) = (start, end)
             && e < s
         {
-            return Err(RoadmapError::TermEndsBeforeStart {
-                starts: s.to_string(),
-                ends: e.to_string(),
-            });
+            return Err(RoadmapError::TermEndsBeforeStart { starts: s, ends: e });
         }
         self.agreement.term_start = start;
         self.agreement.term_end = end;
@@ -715,10 +724,7 @@ impl Partnership {
         if let (Some(s), Some(e)) = (d.live_from, d.live_to)
             && e < s
         {
-            return Err(RoadmapError::EndsBeforeStart {
-                starts: s.to_string(),
-                ends: e.to_string(),
-            });
+            return Err(RoadmapError::EndsBeforeStart { starts: s, ends: e });
         }
         Ok(())
     }
@@ -1248,12 +1254,12 @@ mod refusal_words {
             RoadmapError::MissingTitle,
             RoadmapError::ForeignMarket(ru),
             RoadmapError::EndsBeforeStart {
-                starts: "2027-02-01".into(),
-                ends: "2027-01-01".into(),
+                starts: "2027-02-01".parse().expect("day"),
+                ends: "2027-01-01".parse().expect("day"),
             },
             RoadmapError::TermEndsBeforeStart {
-                starts: "2027-02-01".into(),
-                ends: "2027-01-01".into(),
+                starts: "2027-02-01".parse().expect("day"),
+                ends: "2027-01-01".parse().expect("day"),
             },
             RoadmapError::UnknownDeliverable(id.clone()),
             RoadmapError::UnknownKpi(id),

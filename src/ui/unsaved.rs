@@ -1,0 +1,152 @@
+//! Input that is not in the document yet: a value a field refused (an amount that does
+//! not parse, a contact without a name). It is kept here, by field id, so the field
+//! still shows it after a re-render or a tab switch, and leaving the page asks first
+//! (`beforeunload`, and a click on a link inside the app).
+//!
+//! Everything a field accepts is saved when the person pauses typing or leaves the field
+//! (the save model of every form), so this holds what is being typed and what the
+//! person still has to fix.
+
+use std::collections::BTreeMap;
+
+use leptos::prelude::*;
+use wasm_bindgen::{JsCast, closure::Closure};
+
+use crate::i18n::t;
+
+/// What a field shows over the document's value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Kept {
+    value: String,
+    /// Saved while the person was still typing: shown as typed (not reformatted under
+    /// their cursor) until they leave the field, but nothing is lost by leaving the page.
+    saved: bool,
+}
+
+#[derive(Clone, Copy)]
+pub struct Unsaved(RwSignal<BTreeMap<String, Kept>>);
+
+impl Unsaved {
+    /// The registry for the page, with its leave guards installed.
+    pub fn install() -> Self {
+        let unsaved = Unsaved(RwSignal::new(BTreeMap::new()));
+        unsaved.guard_unload();
+        unsaved.guard_links();
+        unsaved
+    }
+
+    /// The page's registry (or a detached one, outside the app, as in tests).
+    pub fn get() -> Self {
+        use_context::<Unsaved>().unwrap_or_else(|| Unsaved(RwSignal::new(BTreeMap::new())))
+    }
+
+    /// Keeps `value` of field `id`: refused, still to be fixed.
+    pub fn keep(&self, id: &str, value: &str) {
+        let kept = Kept {
+            value: value.to_owned(),
+            saved: false,
+        };
+        if self.0.with_untracked(|m| m.get(id) != Some(&kept)) {
+            self.0.update(|m| {
+                m.insert(id.to_owned(), kept);
+            });
+        }
+    }
+
+    /// The value typed into field `id` is saved; it stays shown as typed.
+    pub fn saved_while_typing(&self, id: &str) {
+        self.0.update(|m| {
+            if let Some(k) = m.get_mut(id) {
+                k.saved = true;
+            }
+        });
+    }
+
+    /// The field `id` holds what the document holds again.
+    pub fn clear(&self, id: &str) {
+        if self.0.with_untracked(|m| m.contains_key(id)) {
+            self.0.update(|m| {
+                m.remove(id);
+            });
+        }
+    }
+
+    /// The kept value of field `id`, if any (tracked).
+    pub fn value(&self, id: &str) -> Option<String> {
+        self.0.with(|m| m.get(id).map(|k| k.value.clone()))
+    }
+
+    /// The kept value of field `id`, if any (untracked: for a save).
+    pub fn value_untracked(&self, id: &str) -> Option<String> {
+        self.0
+            .with_untracked(|m| m.get(id).map(|k| k.value.clone()))
+    }
+
+    /// Whether some field holds what the document does not.
+    pub fn any(&self) -> bool {
+        self.0.with_untracked(|m| m.values().any(|k| !k.saved))
+    }
+
+    fn guard_unload(self) {
+        let Some(window) = web_sys::window() else {
+            return;
+        };
+        let on_unload = Closure::<dyn Fn(web_sys::BeforeUnloadEvent)>::new(
+            move |ev: web_sys::BeforeUnloadEvent| {
+                if self.any() {
+                    ev.prevent_default();
+                    // Older browsers ask only when a return value is set.
+                    ev.set_return_value("unsaved");
+                }
+            },
+        );
+        let _ = window
+            .add_event_listener_with_callback("beforeunload", on_unload.as_ref().unchecked_ref());
+        // Lives as long as the page.
+        on_unload.forget();
+    }
+
+    fn guard_links(self) {
+        let Some(document) = web_sys::window().and_then(|w| w.document()) else {
+            return;
+        };
+        let on_click = Closure::<dyn Fn(web_sys::MouseEvent)>::new(
+            move |ev: web_sys::MouseEvent| {
+                if !self.any() {
+                    return;
+                }
+                let link = ev
+                    .target()
+                    .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+                    .and_then(|e| e.closest("a[href]").ok().flatten());
+                let Some(link) = link else { return };
+                // A link within the page (#main, a tab) leaves nothing behind.
+                if link
+                    .get_attribute("href")
+                    .is_some_and(|h| h.starts_with('#'))
+                {
+                    return;
+                }
+                let stay = web_sys::window()
+                .and_then(|w| {
+                    w.confirm_with_message(t(
+                        "Some fields are not saved yet: their values were refused (see the message under each). Leave anyway and lose them?",
+                    ))
+                    .ok()
+                })
+                .is_some_and(|leave| !leave);
+                if stay {
+                    ev.prevent_default();
+                    ev.stop_immediate_propagation();
+                }
+            },
+        );
+        // Capture: before the router turns the click into a navigation.
+        let _ = document.add_event_listener_with_callback_and_bool(
+            "click",
+            on_click.as_ref().unchecked_ref(),
+            true,
+        );
+        on_click.forget();
+    }
+}
