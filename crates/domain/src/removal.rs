@@ -14,6 +14,7 @@ use crate::{
     quarter::QuarterId,
     sow::Deliverable,
 };
+use autosurgeon::Text;
 
 /// What to remove.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -116,23 +117,26 @@ impl Partnership {
     pub fn restore(&mut self, removed: &Removed) -> Result<(), RoadmapError> {
         match removed.clone() {
             Removed::Campaign(q, id, c) => {
-                self.quarter_entry(q)?.campaigns.entry(id).or_insert(*c);
+                self.quarter_entry(q)?
+                    .campaigns
+                    .entry(id)
+                    .or_insert(*c.fresh());
             }
             Removed::Deliverable(q, id, d) => {
                 self.quarter_entry(q)?
                     .sow
                     .deliverables
                     .entry(id)
-                    .or_insert(*d);
+                    .or_insert(*d.fresh());
             }
             Removed::Kpi(id, k) => {
                 self.kpis.entry(id).or_insert(*k);
             }
             Removed::CheckIn(id, c) => {
-                self.checkins.entry(id).or_insert(*c);
+                self.checkins.entry(id).or_insert(*c.fresh());
             }
             Removed::Win(id, w) => {
-                self.wins.entry(id).or_insert(*w);
+                self.wins.entry(id).or_insert(*w.fresh());
             }
             Removed::Risk(q, id, r) => {
                 self.quarter(q)?;
@@ -141,7 +145,7 @@ impl Partnership {
                     .or_default()
                     .risks
                     .entry(id)
-                    .or_insert(*r);
+                    .or_insert(*r.fresh());
             }
             Removed::Action(q, id, a) => {
                 self.quarter(q)?;
@@ -150,7 +154,7 @@ impl Partnership {
                     .or_default()
                     .actions
                     .entry(id)
-                    .or_insert(*a);
+                    .or_insert(*a.fresh());
             }
             Removed::Issue(q, campaign, id, issue) => {
                 let c = self
@@ -162,7 +166,7 @@ impl Partnership {
                     .get_or_insert_with(Default::default)
                     .issues
                     .entry(id)
-                    .or_insert(*issue);
+                    .or_insert(*issue.fresh());
             }
         }
         Ok(())
@@ -175,6 +179,92 @@ impl Partnership {
         self.quarters
             .get_mut(&q)
             .ok_or(RoadmapError::UnknownQuarter(q))
+    }
+}
+
+/// A removed item as new values: its texts were read from the document before the
+/// removal, and autosurgeon refuses to write such a text into a new object (its heads are
+/// not the new object's), so each text is carried as its string. Everything else — id,
+/// order key, dates, figures — comes back unchanged.
+trait Fresh {
+    fn fresh(self) -> Self;
+}
+
+fn fresh(t: &Text) -> Text {
+    Text::with_value(t.as_str())
+}
+
+impl Fresh for Box<Campaign> {
+    fn fresh(mut self) -> Self {
+        self.title = fresh(&self.title);
+        if let Some(d) = self.debrief.as_mut() {
+            d.worked = fresh(&d.worked);
+            d.learnings = fresh(&d.learnings);
+            let issues = std::mem::take(&mut d.issues);
+            d.issues = issues
+                .into_iter()
+                .map(|(id, i)| (id, *Box::new(i).fresh()))
+                .collect();
+        }
+        self
+    }
+}
+
+impl Fresh for Box<Issue> {
+    fn fresh(mut self) -> Self {
+        self.issue = fresh(&self.issue);
+        self.cause = fresh(&self.cause);
+        self.effect = fresh(&self.effect);
+        self
+    }
+}
+
+impl Fresh for Box<Deliverable> {
+    fn fresh(mut self) -> Self {
+        self.platform = fresh(&self.platform);
+        self.format = fresh(&self.format);
+        self.owner = fresh(&self.owner);
+        self.erid = fresh(&self.erid);
+        self
+    }
+}
+
+impl Fresh for Box<CheckIn> {
+    fn fresh(mut self) -> Self {
+        for t in [
+            &mut self.brand_people,
+            &mut self.creator_people,
+            &mut self.channel,
+            &mut self.summary,
+            &mut self.next_step,
+            &mut self.next_owner,
+        ] {
+            *t = fresh(t);
+        }
+        self
+    }
+}
+
+impl Fresh for Box<Win> {
+    fn fresh(mut self) -> Self {
+        self.text = fresh(&self.text);
+        self
+    }
+}
+
+impl Fresh for Box<Risk> {
+    fn fresh(mut self) -> Self {
+        self.text = fresh(&self.text);
+        self.owner = fresh(&self.owner);
+        self
+    }
+}
+
+impl Fresh for Box<ActionItem> {
+    fn fresh(mut self) -> Self {
+        self.text = fresh(&self.text);
+        self.owner = fresh(&self.owner);
+        self
     }
 }
 
