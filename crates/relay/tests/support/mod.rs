@@ -760,7 +760,11 @@ impl RelayBinary {
 
 /// One edit on `id` and the time until the relay acknowledges it (its reported heads
 /// reach the new ones). Panics if that takes longer than `within`.
-pub async fn edit_acknowledged_within(c: &mut Client, id: DocumentId, within: Duration) -> Duration {
+pub async fn edit_acknowledged_within(
+    c: &mut Client,
+    id: DocumentId,
+    within: Duration,
+) -> Duration {
     let doc = c
         .docs
         .docs
