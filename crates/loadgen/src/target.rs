@@ -78,6 +78,9 @@ impl Server {
                     .arg(&app)
                     // Every peer comes from 127.0.0.1.
                     .arg("--max-connections-per-address")
+                    .arg((max_connections + 16).to_string())
+                    // Peers of one run may share a device: the load is the point here.
+                    .arg("--max-connections-per-device")
                     .arg((max_connections + 16).to_string());
                 c
             }
