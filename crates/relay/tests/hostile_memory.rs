@@ -107,7 +107,8 @@ async fn presence_is_capped_rate_limited_and_forgotten_on_disconnect() {
     other.settle(Duration::from_millis(200)).await;
     let baseline = edit_round_trip(&mut other, other_id, ".").await;
 
-    // A payload over 4 KiB is refused with a reason.
+    // A payload over 4 KiB (under the 64 KiB frame limit for non-sync messages) is
+    // refused with a reason.
     let ephemeral = |name: &str, session: String, count: u64, data: Vec<u8>| {
         Message::Ephemeral {
             sender_id: owner.peer(name).parse().expect("peer"),
@@ -130,7 +131,7 @@ async fn presence_is_capped_rate_limited_and_forgotten_on_disconnect() {
         .encode(),
     )
     .await;
-    raw.send(ephemeral("big", "s".into(), 1, vec![7; 64 * 1024]))
+    raw.send(ephemeral("big", "s".into(), 1, vec![7; 8 * 1024]))
         .await;
     let reason = refused_with(&mut raw).await;
     assert!(reason.contains("at most 4096"), "{reason}");
