@@ -136,12 +136,14 @@ test('a file naming a partnership held here but with another history is added ap
   const id = await createPartnership(owner, relay.url, 'Northwind', 'Маша');
   await owner.getByTestId('theme-2027-Q1').fill('Настоящая тема');
   // A stranger's file that claims to be this partnership (its recorded id), with a
-  // history that began somewhere else.
-  const forged = Automerge.from({
-    schema: 'tandem.partnership', schema_version: 1, document_id: id, brand: 'EVIL CORP', creator: 'Маша',
-    markets: ['US'], goal: 'Forged',
-    quarters: { '2027-Q1': { theme: 'Подмена', campaigns: {}, learned: '', next_try: '' } },
-  });
+  // history that began somewhere else: another partnership's export, its id rewritten.
+  await createPartnership(owner, relay.url, 'EVIL CORP', 'Маша');
+  await owner.getByTestId('theme-2027-Q1').fill('Подмена');
+  const stranger = Automerge.load(new Uint8Array(readFileSync(await exportFile(owner))));
+  // A scalar string, as the app writes it (a plain JS string would become Text).
+  const forged = Automerge.change(stranger, (d) => { d.document_id = new Automerge.ImmutableString(id); });
+  await owner.goto(`${relay.url}/p/${id}`);
+  await owner.getByTestId('partnership-title').waitFor();
   const forgedPath = join(OUTPUT, 'forged.automerge');
   writeFileSync(forgedPath, Automerge.save(forged));
   assert.match(await importFile(owner, forgedPath),

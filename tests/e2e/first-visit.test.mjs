@@ -79,6 +79,8 @@ async function countingProxy(target) {
           path: new URL(req.url, target).pathname,
           status: answer.statusCode,
           encoding: answer.headers['content-encoding'] ?? 'identity',
+          // Chromium offers br only over HTTPS; on plain-HTTP loopback it asks for gzip.
+          best: /\bbr\b/.test(req.headers['accept-encoding'] ?? '') ? 'br' : 'gzip',
           cacheControl: answer.headers['cache-control'] ?? '',
           bytes,
         }));
@@ -114,7 +116,7 @@ async function countingProxy(target) {
   };
 }
 
-test('the wasm crosses the wire once, brotli-compressed, though the service worker caches it', async () => {
+test('the wasm crosses the wire once, compressed, though the service worker caches it', async () => {
   const relay = await startRelay();
   const proxy = await countingProxy(relay.url);
   const context = await browser.newContext();
@@ -127,10 +129,10 @@ test('the wasm crosses the wire once, brotli-compressed, though the service work
 
     const wasm = proxy.seen.filter((r) => r.path.endsWith('_bg.wasm'));
     assert.equal(wasm.length, 1, `one download of the wasm: ${JSON.stringify(wasm)}`);
-    assert.equal(wasm[0].encoding, 'br');
+    assert.equal(wasm[0].encoding, wasm[0].best, 'the wasm in the best encoding the browser offered');
     assert.equal(wasm[0].cacheControl, 'public, max-age=31536000, immutable');
     for (const r of proxy.seen.filter((s) => /\.(js|css|html|wasm)$|^\/$/.test(s.path) && s.status === 200)) {
-      assert.equal(r.encoding, 'br', `${r.path} is sent brotli-compressed`);
+      assert.equal(r.encoding, r.best, `${r.path} is sent compressed (${r.best})`);
     }
     // The service worker has the wasm (from the HTTP cache) and serves it offline.
     const cached = await page.evaluate(async () => {

@@ -32,6 +32,8 @@ async function fresh(viewport = { width: 1280, height: 900 }) {
 /** Types into a field as a person does (click, keys), then leaves it. */
 async function typeInto(page, testId, text) {
   await page.getByTestId(testId).click();
+  // Replace what the field holds (a zone is prefilled with the browser's own).
+  await page.keyboard.press('ControlOrMeta+A');
   await page.keyboard.type(text);
   await page.keyboard.press('Tab');
 }
