@@ -98,6 +98,9 @@ compress_app() {
   while IFS= read -r -d '' file; do
     brotli --quality=11 --force --output="$file.br" "$file"
     gzip -9 --no-name --stdout "$file" > "$file.gz"
+    # brotli gives its output the input's time in whole seconds — older than the input by
+    # its fraction — and the relay skips a copy older than its file as stale.
+    touch "$file.br" "$file.gz"
   done < <(find "$dist" -type f \( -name '*.wasm' -o -name '*.js' -o -name '*.css' -o -name '*.html' \
     -o -name '*.webmanifest' -o -name '*.svg' -o -name '*.json' \) -print0)
 }

@@ -130,6 +130,21 @@ test('export, import elsewhere, merge back, refuse garbage, and JS interop', asy
   assert.deepEqual(errors, []);
 });
 
+/** A partnership made in another browser (so this one holds none of its history), its
+ *  recorded id rewritten to `id` — as a scalar string, as the app writes it. */
+async function forgedCopyOf(id, brandName) {
+  const context = await browser.newContext({ acceptDownloads: true });
+  try {
+    const page = await context.newPage();
+    await createPartnership(page, relay.url, brandName, 'Маша');
+    await page.getByTestId('theme-2027-Q1').fill('Подмена');
+    const stranger = Automerge.load(new Uint8Array(readFileSync(await exportFile(page))));
+    return Automerge.change(stranger, (d) => { d.document_id = new Automerge.ImmutableString(id); });
+  } finally {
+    await context.close();
+  }
+}
+
 test('a file naming a partnership held here but with another history is added apart, not merged', async () => {
   const owner = await (await browser.newContext({ acceptDownloads: true })).newPage();
   const errors = watchErrors(owner);
@@ -137,13 +152,7 @@ test('a file naming a partnership held here but with another history is added ap
   await owner.getByTestId('theme-2027-Q1').fill('Настоящая тема');
   // A stranger's file that claims to be this partnership (its recorded id), with a
   // history that began somewhere else: another partnership's export, its id rewritten.
-  await createPartnership(owner, relay.url, 'EVIL CORP', 'Маша');
-  await owner.getByTestId('theme-2027-Q1').fill('Подмена');
-  const stranger = Automerge.load(new Uint8Array(readFileSync(await exportFile(owner))));
-  // A scalar string, as the app writes it (a plain JS string would become Text).
-  const forged = Automerge.change(stranger, (d) => { d.document_id = new Automerge.ImmutableString(id); });
-  await owner.goto(`${relay.url}/p/${id}`);
-  await owner.getByTestId('partnership-title').waitFor();
+  const forged = await forgedCopyOf(id, 'EVIL CORP');
   const forgedPath = join(OUTPUT, 'forged.automerge');
   writeFileSync(forgedPath, Automerge.save(forged));
   assert.match(await importFile(owner, forgedPath),
@@ -160,7 +169,11 @@ test('a file naming a partnership held here but with another history is added ap
   // In Russian the outcome is said in Russian.
   await owner.goto(relay.url);
   await owner.getByTestId('lang-switch').locator('[data-lang="ru"]').click();
-  await owner.getByTestId('import-file').setInputFiles(forgedPath);
+  // Another forgery: the first one is held here now (imported apart), so importing it
+  // again would rightly merge into that copy.
+  const forgedRuPath = join(OUTPUT, 'forged-ru.automerge');
+  writeFileSync(forgedRuPath, Automerge.save(await forgedCopyOf(id, 'ООО Подмена')));
+  await owner.getByTestId('import-file').setInputFiles(forgedRuPath);
   await owner.getByTestId('import-result').waitFor();
   assert.match(await owner.getByTestId('import-result').innerText(), /история началась не там/);
   await owner.screenshot({ path: join(OUTPUT, 'import-different-origin-ru.png'), fullPage: true });

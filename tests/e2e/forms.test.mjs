@@ -155,6 +155,13 @@ test('"Add campaign" with the end before the start focuses the end date, its mes
 
     // Russian: the same refusal in Russian, the dates as Russian writes them.
     await page.getByTestId('lang-switch').locator('[data-lang="ru"]').click();
+    // Switching the language draws the page anew and an "add" form's draft goes with it —
+    // a known gap (add-form drafts are not kept yet, see the closing note of this wave), so
+    // the form is filled again.
+    const formRu = page.getByTestId('add-campaign-2027-Q1');
+    await formRu.getByLabel('Название', { exact: true }).fill('Backwards');
+    await formRu.getByLabel('Начало', { exact: true }).fill('2027-03-01');
+    await formRu.getByLabel('Конец', { exact: true }).fill('2027-02-01');
     await page.getByTestId('add-campaign-button-2027-Q1').click();
     await eventually(() => page.locator('#new-ends-2027-Q1-message').innerText().catch(() => ''),
       (t) => t === 'Дата окончания (1 февр. 2027\u00a0г.) раньше даты начала (1 мар. 2027\u00a0г.).',
