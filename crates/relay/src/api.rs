@@ -415,19 +415,30 @@ struct RedeemBody {
     secret: String,
 }
 
+/// Authenticates a request that tests a link's secret (redeem, describe) and checks the
+/// one budget of link guesses both share, counted per (address, device) apart from
+/// credential failures. Returns the device and the key to count a wrong guess under.
+fn authenticate_for_link_guess(
+    state: &AppState,
+    ip: IpAddr,
+    headers: &HeaderMap,
+) -> Result<(String, crate::limits::AttemptKey), ApiError> {
+    let device = authenticate(state, ip, bearer(headers))?;
+    let key = (ip, format!("redeem:{device}"));
+    state
+        .failed_attempts
+        .check(&key)
+        .map_err(ApiError::too_many)?;
+    Ok((device, key))
+}
+
 async fn redeem(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
     headers: HeaderMap,
     Json(body): Json<RedeemBody>,
 ) -> Result<Response, ApiError> {
-    let device = authenticate(&state, ip, bearer(&headers))?;
-    // Link guesses are counted per (address, device) apart from credential failures.
-    let key = (ip, format!("redeem:{device}"));
-    state
-        .failed_attempts
-        .check(&key)
-        .map_err(ApiError::too_many)?;
+    let (device, key) = authenticate_for_link_guess(&state, ip, &headers)?;
     let redeemed = {
         let device = device.clone();
         blocking(&state, move |access| {
@@ -459,13 +470,7 @@ async fn describe_link(
     headers: HeaderMap,
     Json(body): Json<RedeemBody>,
 ) -> Result<Response, ApiError> {
-    let device = authenticate(&state, ip, bearer(&headers))?;
-    // Counted with redeem's guesses: describing is another way to test a secret.
-    let key = (ip, format!("redeem:{device}"));
-    state
-        .failed_attempts
-        .check(&key)
-        .map_err(ApiError::too_many)?;
+    let (device, key) = authenticate_for_link_guess(&state, ip, &headers)?;
     match state.access.describe(&body.secret) {
         Ok(link) => {
             let now = now_ms();
