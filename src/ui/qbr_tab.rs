@@ -220,6 +220,7 @@ fn Items(q: QuarterId, action: bool) -> impl IntoView {
             }
         })
     });
+    let ids = Memo::new(move |_| list.with(|l| l.iter().map(|i| i.0.clone()).collect::<Vec<_>>()));
     let text = RwSignal::new(String::new());
     let owner = RwSignal::new(String::new());
     let due = RwSignal::new(String::new());
@@ -258,16 +259,23 @@ fn Items(q: QuarterId, action: bool) -> impl IntoView {
         <div class="qbr-items" data-testid=format!("qbr-{what}s")>
             <h3>{title}</h3>
             <ul>
-                <For each=move || list.get() key=|i| (i.0.clone(), i.1.clone(), i.2.clone(), i.3, i.4) children=move |(id, text, o, d, done)| {
+                // Keyed by id alone: ticking, or an edit from the other side, updates the
+                // row in place, so the checkbox keeps the keyboard's focus.
+                <For each=move || ids.get() key=|id| id.clone() children=move |id| {
+                    let row = Memo::new({
+                        let id = id.clone();
+                        move |_| list.with(|l| l.iter().find(|i| i.0 == id).cloned())
+                    });
+                    let text = move || row.with(|r| r.as_ref().map(|r| r.1.clone()).unwrap_or_default());
                     let remove_id = id.clone();
-                    let label = text.clone();
-                    let label_removed = text.clone();
                     view! {
                         <li>
-                            {done.map(|done| {
+                            {action.then(|| {
                                 let id = id.clone();
                                 view! {
-                                    <input type="checkbox" prop:checked=done aria-label=tf("Done: {0}", &[&label])
+                                    <input type="checkbox"
+                                        prop:checked=move || row.with(|r| r.as_ref().and_then(|r| r.4).unwrap_or(false))
+                                        aria-label=move || tf("Done: {0}", &[&text()])
                                         on:change=move |ev| {
                                             let on = event_target_checked(&ev);
                                             let id = id.clone();
@@ -275,11 +283,15 @@ fn Items(q: QuarterId, action: bool) -> impl IntoView {
                                         }/>
                                 }
                             })}
-                            " " <span>{text.clone()}</span>
-                            <span class="muted">{if o.is_empty() { String::new() } else { format!(" — {o}") }}{d.map(|d| tf(", by {0}", &[&day(d)])).unwrap_or_default()}</span>
+                            " " <span>{text}</span>
+                            <span class="muted">{move || row.with(|r| r.as_ref().map(|(_, _, o, d, _)| format!(
+                                "{}{}",
+                                if o.is_empty() { String::new() } else { format!(" — {o}") },
+                                d.map(|d| tf(", by {0}", &[&day(d)])).unwrap_or_default(),
+                            )).unwrap_or_default())}</span>
                             " "
-                            <button type="button" class="small-button danger-quiet" aria-label=tf("Remove {0}", &[&text])
-                                on:click=move |_| remove_with_undo(editor, "removed an item from the review", tf("Removed “{0}”", &[&label_removed]), Target::QbrItem(q, remove_id.clone()))>{t("Remove")}</button>
+                            <button type="button" class="small-button danger-quiet" aria-label=move || tf("Remove {0}", &[&text()])
+                                on:click=move |_| remove_with_undo(editor, "removed an item from the review", tf("Removed “{0}”", &[&text()]), Target::QbrItem(q, remove_id.clone()))>{t("Remove")}</button>
                         </li>
                     }
                 }/>

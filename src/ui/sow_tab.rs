@@ -56,14 +56,17 @@ pub fn SowTab() -> impl IntoView {
             .view
             .with(|p| p.quarters.get(&q).map(|x| x.sow.clone()))
     });
+    let has_sow = Memo::new(move |_| sow.with(Option::is_some));
     view! {
         <section class="card">
             <div class="card-head">
                 <h2>{t("Statement of work")}</h2>
                 <QuarterPicker selected=quarter label="Quarter"/>
             </div>
-            {move || match (quarter.get(), sow.get()) {
-                (Some(q), Some(_)) => view! { <SowBody q sow/> }.into_any(),
+            // Re-drawn only when the quarter or whether it has a statement changes: an edit
+            // (here or from the other side) must not rebuild the fields someone is typing in.
+            {move || match (quarter.get(), has_sow.get()) {
+                (Some(q), true) => view! { <SowBody q sow/> }.into_any(),
                 _ => view! { <p class="muted">{t("No quarter selected.")}</p> }.into_any(),
             }}
         </section>
