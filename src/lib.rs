@@ -28,11 +28,13 @@ pub mod relay_choice;
 pub mod repo;
 pub mod storage;
 pub mod ui;
+pub mod zones;
 
 /// Mounts the app on `<body>`, in place of the loading screen `index.html` painted while
 /// the WebAssembly was on its way (`#boot`).
 pub fn mount() {
     console_error_panic_hook::set_once();
+    zones::install();
     if let Some(boot) = web_sys::window()
         .and_then(|w| w.document())
         .and_then(|d| d.get_element_by_id("boot"))

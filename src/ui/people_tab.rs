@@ -5,7 +5,7 @@
 
 use chrono::{DateTime, Datelike, Utc};
 use leptos::prelude::*;
-use tandem_domain::meeting::Tz;
+use tandem_domain::meeting::Zone;
 use tandem_domain::{
     contact::{ContactDraft, ContactSide, meeting_plan},
     day::Day,
@@ -51,10 +51,10 @@ fn side_heading(side: ContactSide) -> &'static str {
 }
 
 /// The viewer's zone, or UTC if the browser's is unknown to Tandem.
-fn my_zone() -> Tz {
+fn my_zone() -> Zone {
     viewer_zone()
-        .and_then(|z| z.parse().ok())
-        .unwrap_or(Tz::UTC)
+        .and_then(|z| Zone::named(&z))
+        .unwrap_or_else(Zone::utc)
 }
 
 fn now() -> DateTime<Utc> {
@@ -62,8 +62,8 @@ fn now() -> DateTime<Utc> {
 }
 
 /// "14:05" in `zone`.
-pub fn clock(at: DateTime<Utc>, zone: Tz) -> String {
-    at.with_timezone(&zone).format("%H:%M").to_string()
+pub fn clock(at: DateTime<Utc>, zone: &Zone) -> String {
+    zone.local(at).format("%H:%M").to_string()
 }
 
 #[component]
@@ -196,7 +196,7 @@ fn ContactCard(side: ContactSide) -> impl IntoView {
         editor.view.with(|p| {
             let c = p.contact(side)?;
             let hours = c.hours().ok()?;
-            Some(tf("{0}: {1} now", &[&c.zone, &clock(now(), hours.zone)]))
+            Some(tf("{0}: {1} now", &[&c.zone, &clock(now(), &hours.zone)]))
         })
     };
     view! {
@@ -270,7 +270,7 @@ fn MeetingPlanner() -> impl IntoView {
             {move || match hours.get() {
                 None => view! { <p class="muted">{t("Save both points of contact with their time zones to see when they can meet.")}</p> }.into_any(),
                 Some(((a_name, a), (b_name, b))) => view! {
-                    <Plan a_name b_name a b mine/>
+                    <Plan a_name b_name a b mine=mine.clone()/>
                 }.into_any(),
             }}
         </section>
@@ -283,24 +283,25 @@ fn Plan(
     b_name: String,
     a: WorkingHours,
     b: WorkingHours,
-    mine: Tz,
+    mine: Zone,
 ) -> impl IntoView {
     let plan = meeting_plan(&a, &b, today(), PLAN_DAYS);
     let any_overlap = plan.iter().any(|d| !d.overlaps.is_empty());
+    let mine_name = mine.name().to_owned();
     // One slot: the viewer's time first, then each side's own.
     let slot = move |start: DateTime<Utc>, end: DateTime<Utc>, note: Option<String>| {
         let theirs = format!(
             "{} {}–{} · {} {}–{}",
             a_name,
-            clock(start, a.zone),
-            clock(end, a.zone),
+            clock(start, &a.zone),
+            clock(end, &a.zone),
             b_name,
-            clock(start, b.zone),
-            clock(end, b.zone),
+            clock(start, &b.zone),
+            clock(end, &b.zone),
         );
         view! {
             <li>
-                <strong>{format!("{}–{}", clock(start, mine), clock(end, mine))}</strong>
+                <strong>{format!("{}–{}", clock(start, &mine), clock(end, &mine))}</strong>
                 {note.map(|n| format!(" ({n})"))}
                 <span class="muted">" · " {theirs}</span>
             </li>
@@ -345,7 +346,7 @@ fn Plan(
         })
         .collect_view();
     view! {
-        <p class="muted">{tf("The next two weeks, in your time zone ({0}), with each side's local time.", &[&mine.name()])}</p>
+        <p class="muted">{tf("The next two weeks, in your time zone ({0}), with each side's local time.", &[&mine_name])}</p>
         {(!any_overlap).then(|| view! {
             <p class="banner warn" role="status" data-testid="no-overlap">{t("Their working hours never overlap: the least-bad hours are proposed for each day.")}</p>
         })}
@@ -382,7 +383,7 @@ pub fn LocalTimes() -> impl IntoView {
                         "{0}: {1} in {2}",
                         &[
                             &c.name.as_str(),
-                            &clock(now(), hours.zone),
+                            &clock(now(), &hours.zone),
                             &hours.zone.name(),
                         ],
                     ))
@@ -411,7 +412,7 @@ pub fn their_times(p: &tandem_domain::partnership::Partnership, at_ms: i64) -> O
             let zone = c.hours().ok()?.zone;
             Some(tf(
                 "{0}: {1} in {2}",
-                &[&c.name.as_str(), &clock(at, zone), &zone.name()],
+                &[&c.name.as_str(), &clock(at, &zone), &zone.name()],
             ))
         })
         .collect();

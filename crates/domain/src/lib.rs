@@ -44,6 +44,7 @@ pub mod schema;
 pub mod sow;
 mod stored_string;
 pub mod verdict;
+pub mod zone;
 
 #[cfg(test)]
 mod convergence;

@@ -7,12 +7,13 @@
 //! and Moscow never overlap.
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, TimeZone, Utc, Weekday};
-pub use chrono_tz::Tz;
+
+pub use crate::zone::Zone;
 
 /// Someone's working day: Monday to Friday, `start`–`end` in their own zone.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WorkingHours {
-    pub zone: Tz,
+    pub zone: Zone,
     pub start: NaiveTime,
     pub end: NaiveTime,
 }
@@ -29,10 +30,7 @@ pub enum WorkingHoursError {
 
 impl WorkingHours {
     pub fn parse(zone: &str, start: &str, end: &str) -> Result<Self, WorkingHoursError> {
-        let zone: Tz = zone
-            .trim()
-            .parse()
-            .map_err(|_| WorkingHoursError::Zone(zone.to_owned()))?;
+        let zone = Zone::named(zone).ok_or_else(|| WorkingHoursError::Zone(zone.to_owned()))?;
         let time = |s: &str| {
             NaiveTime::parse_from_str(s.trim(), "%H:%M")
                 .map_err(|_| WorkingHoursError::Time(s.to_owned()))
@@ -52,21 +50,15 @@ impl WorkingHours {
         }
         // `earliest` picks the first of two readings of an ambiguous local time (the hour
         // the clocks go back) and skips none: a start inside a spring-forward gap has none.
-        let start = self
-            .zone
-            .from_local_datetime(&date.and_time(self.start))
-            .earliest()?;
-        let end = self
-            .zone
-            .from_local_datetime(&date.and_time(self.end))
-            .earliest()?;
-        Some((start.with_timezone(&Utc), end.with_timezone(&Utc)))
+        let start = self.zone.earliest(date.and_time(self.start))?;
+        let end = self.zone.earliest(date.and_time(self.end))?;
+        Some((start, end))
     }
 
     /// Whether `t` falls in this person's working hours, and if not, how many minutes it
     /// is away from them.
     fn minutes_outside(&self, t: DateTime<Utc>) -> i64 {
-        let local = t.with_timezone(&self.zone).date_naive();
+        let local = self.zone.local_date(t);
         let windows = [local.pred_opt(), Some(local), local.succ_opt()];
         windows
             .into_iter()
@@ -253,7 +245,7 @@ mod tests {
         assert!(slots[0].cost_minutes > 0, "there is no free hour");
         // The best hours sit at the edges of both days: the Moscow evening is the
         // Los Angeles early morning (07:00–08:00 PST is 18:00–19:00 MSK).
-        let best = slots[0].start.with_timezone(&chrono_tz::Europe::Moscow);
+        let best = msk.zone.local(slots[0].start);
         assert!((17..=20).contains(&chrono::Timelike::hour(&best)), "{best}");
         assert!(
             slots
