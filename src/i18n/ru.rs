@@ -721,8 +721,8 @@ pub fn ru(en: &str) -> Option<&'static str> {
         "Issue removed" => "Проблема удалена",
         "KPI removed" => "KPI удалён",
         "Removed “{0}”" => "Удалено: «{0}»",
-        "Some fields are not saved yet: their values were refused (see the message under each). Leave anyway and lose them?" => {
-            "Некоторые поля ещё не сохранены: их значения не приняты (см. сообщение под каждым). Всё равно уйти и потерять их?"
+        "Some of what you typed is not saved yet: a value that was refused (see the message under it) or a new item not added yet. Leave anyway and lose it?" => {
+            "Часть введённого ещё не сохранена: значение, которое не принято (см. сообщение под полем), или новая запись, которую ещё не добавили. Всё равно уйти и потерять это?"
         }
         "Undo" => "Отменить",
         "Win removed" => "Победа удалена",

@@ -4,6 +4,7 @@
 use super::autosave::{AutoField, Form};
 use super::fields::parse_bounded;
 use super::undo_toast::remove_with_undo;
+use super::unsaved::Draft;
 use leptos::{ev::SubmitEvent, prelude::*};
 use tandem_domain::removal::Target;
 use tandem_domain::{
@@ -108,14 +109,14 @@ pub fn CheckinsTab() -> impl IntoView {
 #[component]
 fn LogCheckin() -> impl IntoView {
     let editor = expect_context::<Editor>();
-    let date = RwSignal::new(today().to_string());
-    let brand_people = RwSignal::new(String::new());
-    let creator_people = RwSignal::new(String::new());
-    let channel = RwSignal::new(String::new());
-    let summary = RwSignal::new(String::new());
-    let next_step = RwSignal::new(String::new());
-    let next_owner = RwSignal::new(String::new());
-    let next_due = RwSignal::new(String::new());
+    let date = Draft::new(&editor.id, "checkin-date", today().to_string());
+    let brand_people = Draft::new(&editor.id, "checkin-brand-people", String::new());
+    let creator_people = Draft::new(&editor.id, "checkin-creator-people", String::new());
+    let channel = Draft::new(&editor.id, "checkin-channel", String::new());
+    let summary = Draft::new(&editor.id, "checkin-summary", String::new());
+    let next_step = Draft::new(&editor.id, "checkin-next-step", String::new());
+    let next_owner = Draft::new(&editor.id, "checkin-next-owner", String::new());
+    let next_due = Draft::new(&editor.id, "checkin-next-due", String::new());
     let error = RwSignal::new(None::<String>);
     let on_submit = move |ev: SubmitEvent| {
         ev.prevent_default();
@@ -159,10 +160,7 @@ fn LogCheckin() -> impl IntoView {
             error.set(refusal);
         }
     };
-    let input = move |id: &'static str,
-                      label: &'static str,
-                      kind: &'static str,
-                      value: RwSignal<String>| {
+    let input = move |id: &'static str, label: &'static str, kind: &'static str, value: Draft| {
         view! {
             <div class="field">
                 <label for=id>{label}</label>

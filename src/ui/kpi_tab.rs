@@ -2,6 +2,7 @@
 //! the trend of each market's key KPI.
 
 use super::undo_toast::remove_with_undo;
+use super::unsaved::Draft;
 use leptos::{ev::SubmitEvent, prelude::*};
 use tandem_domain::removal::Target;
 use tandem_domain::{
@@ -167,8 +168,8 @@ fn KpiList() -> impl IntoView {
     });
     let market = MarketChoice::new(editor);
     let metric = RwSignal::new(Metric::EngagementRateByReach);
-    let target = RwSignal::new(String::new());
-    let threshold = RwSignal::new(String::new());
+    let target = Draft::new(&editor.id, "kpi-target", String::new());
+    let threshold = Draft::new(&editor.id, "kpi-threshold", String::new());
     let error = RwSignal::new(None::<String>);
     let submit = move |ev: SubmitEvent| {
         ev.prevent_default();

@@ -6,6 +6,7 @@
 use super::autosave::{AutoField, Form};
 use super::field_message::FieldMessage;
 use super::undo_toast::remove_with_undo;
+use super::unsaved::Draft;
 use super::unsaved::Unsaved;
 use leptos::{ev::SubmitEvent, prelude::*};
 use tandem_domain::removal::Target;
@@ -221,9 +222,9 @@ fn Items(q: QuarterId, action: bool) -> impl IntoView {
         })
     });
     let ids = Memo::new(move |_| list.with(|l| l.iter().map(|i| i.0.clone()).collect::<Vec<_>>()));
-    let text = RwSignal::new(String::new());
-    let owner = RwSignal::new(String::new());
-    let due = RwSignal::new(String::new());
+    let text = Draft::new(&editor.id, &format!("qbr-{q}-{what}-text"), String::new());
+    let owner = Draft::new(&editor.id, &format!("qbr-{q}-{what}-owner"), String::new());
+    let due = Draft::new(&editor.id, &format!("qbr-{q}-{what}-due"), String::new());
     let error = RwSignal::new(None::<String>);
     let on_submit = move |ev: SubmitEvent| {
         ev.prevent_default();

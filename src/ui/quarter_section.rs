@@ -1,5 +1,6 @@
 //! One quarter of the roadmap: theme, campaigns, and what was learned.
 
+use super::unsaved::Draft;
 use leptos::{ev::SubmitEvent, prelude::*};
 use tandem_domain::{
     campaign::{CampaignDraft, CampaignId, CampaignStatus, dates_warning},
@@ -123,9 +124,9 @@ fn AddCampaign(q: QuarterId) -> impl IntoView {
     use tandem_domain::partnership::RoadmapError as R;
     let editor = expect_context::<Editor>();
     let market = MarketChoice::new(editor);
-    let title = RwSignal::new(String::new());
-    let starts = RwSignal::new(String::new());
-    let ends = RwSignal::new(String::new());
+    let title = Draft::new(&editor.id, &format!("campaign-{q}-title"), String::new());
+    let starts = Draft::new(&editor.id, &format!("campaign-{q}-starts"), String::new());
+    let ends = Draft::new(&editor.id, &format!("campaign-{q}-ends"), String::new());
     let field_id = move |name: &str| format!("new-{name}-{q}");
     // (field id, message): the refusal, shown under the field it concerns.
     let error = RwSignal::new(None::<(String, String)>);
@@ -194,17 +195,19 @@ fn AddCampaign(q: QuarterId) -> impl IntoView {
             })
         })
     };
-    let warn = move |name: &'static str, value: RwSignal<String>| {
+    let warn = move |name: &'static str, value: Draft| {
         Signal::derive(move || {
             note(name).get().or_else(|| {
                 value
-                    .with(|v| v.parse().ok())
+                    .get()
+                    .parse()
+                    .ok()
                     .and_then(|d| dates_warning(q, Some(d)))
                     .map(|w| Note::Warning(w.describe(lang())))
             })
         })
     };
-    let date_field = move |name: &'static str, label: &'static str, value: RwSignal<String>| {
+    let date_field = move |name: &'static str, label: &'static str, value: Draft| {
         let id = field_id(name);
         let n = warn(name, value);
         view! {

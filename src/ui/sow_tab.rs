@@ -2,6 +2,7 @@
 //! approval rules and compensation.
 
 use super::undo_toast::remove_with_undo;
+use super::unsaved::Draft;
 use leptos::{ev::SubmitEvent, prelude::*};
 use tandem_domain::removal::Target;
 use tandem_domain::{
@@ -217,13 +218,29 @@ fn DeliverableRow(
 #[component]
 fn AddDeliverable(q: QuarterId) -> impl IntoView {
     let editor = expect_context::<Editor>();
-    let platform = RwSignal::new(String::new());
-    let format = RwSignal::new(String::new());
-    let count = RwSignal::new("1".to_owned());
+    let platform = Draft::new(
+        &editor.id,
+        &format!("deliverable-{q}-platform"),
+        String::new(),
+    );
+    let format = Draft::new(
+        &editor.id,
+        &format!("deliverable-{q}-format"),
+        String::new(),
+    );
+    let count = Draft::new(&editor.id, &format!("deliverable-{q}-count"), "1");
     let market = MarketChoice::new(editor);
-    let live_from = RwSignal::new(String::new());
-    let live_to = RwSignal::new(String::new());
-    let owner = RwSignal::new(String::new());
+    let live_from = Draft::new(
+        &editor.id,
+        &format!("deliverable-{q}-live-from"),
+        String::new(),
+    );
+    let live_to = Draft::new(
+        &editor.id,
+        &format!("deliverable-{q}-live-to"),
+        String::new(),
+    );
+    let owner = Draft::new(&editor.id, &format!("deliverable-{q}-owner"), String::new());
     let paid = RwSignal::new(true);
     let error = RwSignal::new(None::<String>);
     let submit = move |ev: SubmitEvent| {
@@ -270,10 +287,7 @@ fn AddDeliverable(q: QuarterId) -> impl IntoView {
             error.set(refusal);
         }
     };
-    let input = |id: &'static str,
-                 label: &'static str,
-                 value: RwSignal<String>,
-                 kind: &'static str| {
+    let input = |id: &'static str, label: &'static str, value: Draft, kind: &'static str| {
         view! {
             <div class="field">
                 <label for=id>{t(label)}</label>

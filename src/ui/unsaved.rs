@@ -5,7 +5,9 @@
 //!
 //! Everything a field accepts is saved when the person pauses typing or leaves the field
 //! (the save model of every form), so this holds what is being typed and what the
-//! person still has to fix.
+//! person still has to fix — and the drafts of the forms that add an item (a campaign, a
+//! deliverable, a check-in…) until it is added ([`Draft`]): they survive a tab switch and
+//! a change of language, and leaving the page with one asks first.
 
 use std::collections::BTreeMap;
 
@@ -130,7 +132,7 @@ impl Unsaved {
                 let stay = web_sys::window()
                 .and_then(|w| {
                     w.confirm_with_message(t(
-                        "Some fields are not saved yet: their values were refused (see the message under each). Leave anyway and lose them?",
+                        "Some of what you typed is not saved yet: a value that was refused (see the message under it) or a new item not added yet. Leave anyway and lose it?",
                     ))
                     .ok()
                 })
@@ -148,5 +150,48 @@ impl Unsaved {
             true,
         );
         on_click.forget();
+    }
+}
+
+/// What is typed into a field of a form that adds an item, before it is added: kept in
+/// the page's [`Unsaved`] by partnership and field (so a re-render, a tab switch or a
+/// change of language does not drop it, and leaving asks first), and gone when it is
+/// back to the form's initial value (the item was added, or the field emptied).
+#[derive(Clone, Copy)]
+pub struct Draft {
+    unsaved: Unsaved,
+    key: StoredValue<String>,
+    initial: StoredValue<String>,
+}
+
+impl Draft {
+    /// The draft of field `field` of partnership `doc`'s form, starting as `initial`.
+    pub fn new(doc: &impl std::fmt::Display, field: &str, initial: impl Into<String>) -> Self {
+        Draft {
+            unsaved: Unsaved::get(),
+            key: StoredValue::new(format!("draft:{doc}:{field}")),
+            initial: StoredValue::new(initial.into()),
+        }
+    }
+
+    pub fn get(&self) -> String {
+        self.key
+            .with_value(|k| self.unsaved.value(k))
+            .unwrap_or_else(|| self.initial.get_value())
+    }
+
+    pub fn get_untracked(&self) -> String {
+        self.key
+            .with_value(|k| self.unsaved.value_untracked(k))
+            .unwrap_or_else(|| self.initial.get_value())
+    }
+
+    pub fn set(&self, value: String) {
+        let key = self.key.get_value();
+        if self.initial.with_value(|i| *i == value) {
+            self.unsaved.clear(&key);
+        } else {
+            self.unsaved.keep(&key, &value);
+        }
     }
 }

@@ -1,6 +1,7 @@
 //! The wins wall: what went well, who added it and when — both sides see it.
 
 use super::undo_toast::remove_with_undo;
+use super::unsaved::Draft;
 use leptos::{ev::SubmitEvent, prelude::*};
 use tandem_domain::campaign::CampaignId;
 use tandem_domain::removal::Target;
@@ -17,7 +18,7 @@ use crate::{
 pub fn WinsTab() -> impl IntoView {
     let editor = expect_context::<Editor>();
     let repo = expect_context::<StoredValue<Repo, LocalStorage>>();
-    let text = RwSignal::new(String::new());
+    let text = Draft::new(&editor.id, "win-text", String::new());
     let error = RwSignal::new(None::<String>);
     let wins = Memo::new(move |_| {
         editor.view.with(|p| {
