@@ -155,6 +155,8 @@ fn LogCheckin() -> impl IntoView {
             ] {
                 s.set(String::new());
             }
+            // The form is empty again: the next check-in is today's unless changed.
+            date.set(today().to_string());
             error.set(None);
         } else {
             error.set(refusal);

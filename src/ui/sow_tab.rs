@@ -281,6 +281,9 @@ fn AddDeliverable(q: QuarterId) -> impl IntoView {
             platform.set(String::new());
             format.set(String::new());
             count.set("1".into());
+            for field in [live_from, live_to, owner] {
+                field.set(String::new());
+            }
             error.set(None);
         } else {
             editor.error.set(None);
