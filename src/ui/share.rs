@@ -291,6 +291,9 @@ struct LinkRow {
     expires_ms: Option<f64>,
     revoked_ms: Option<f64>,
     last_used_ms: Option<f64>,
+    /// The device that made it, and the links its maker's ownership came through.
+    created_by: Option<String>,
+    made_through: Vec<String>,
 }
 
 fn rows(answer: &JsValue) -> Vec<LinkRow> {
@@ -305,8 +308,52 @@ fn rows(answer: &JsValue) -> Vec<LinkRow> {
             expires_ms: access::number(&l, "expires_ms"),
             revoked_ms: access::number(&l, "revoked_ms"),
             last_used_ms: access::number(&l, "last_used_ms"),
+            created_by: access::field(&l, "created_by"),
+            made_through: js_sys::Reflect::get(&l, &"made_through".into())
+                .map(|v| {
+                    js_sys::Array::from(&v)
+                        .iter()
+                        .filter_map(|x| x.as_string())
+                        .collect()
+                })
+                .unwrap_or_default(),
         })
         .collect()
+}
+
+/// Who made link `l`, in words: this browser, or another owner's device — and, when
+/// their ownership came from a link (a recovery key), which one: revoking that link
+/// revokes this one too.
+fn made_by(l: &LinkRow, all: &[LinkRow], me: &str) -> String {
+    let Some(by) = l.created_by.as_deref() else {
+        return "—".into();
+    };
+    let who = if by == me {
+        t("you, in this browser").to_owned()
+    } else {
+        t("another owner's device").to_owned()
+    };
+    let through = l
+        .made_through
+        .iter()
+        .map(|id| {
+            all.iter()
+                .find(|x| &x.id == id)
+                .map(|x| {
+                    if x.label.is_empty() {
+                        t("a recovery key").to_owned()
+                    } else {
+                        format!("“{}”", x.label)
+                    }
+                })
+                .unwrap_or_else(|| t("a recovery key").to_owned())
+        })
+        .collect::<Vec<_>>();
+    if through.is_empty() {
+        who
+    } else {
+        tf("{0}, through {1}", &[&who, &through.join(", ")])
+    }
 }
 
 fn when(ms: Option<f64>) -> String {
@@ -350,6 +397,7 @@ pub fn SharePanel() -> impl IntoView {
     let repo = expect_context::<StoredValue<Repo, LocalStorage>>();
     let id = editor.id;
     let links = RwSignal::new(None::<Result<Vec<LinkRow>, String>>);
+    let me = access::Device::load_or_create().id;
     let made = RwSignal::new(None::<(String, String)>);
     let problem = RwSignal::new(None::<String>);
     let role = RwSignal::new("editor".to_owned());
@@ -452,7 +500,8 @@ pub fn SharePanel() -> impl IntoView {
         .ok()
         .and_then(|el| el.get_attribute("open"))
         .is_some();
-        if open && links.get_untracked().is_none() {
+        // Every time it opens: links made elsewhere (another owner's device) show up.
+        if open {
             reload();
         }
     };
@@ -517,11 +566,12 @@ pub fn SharePanel() -> impl IntoView {
                 Some(Ok(list)) => view! {
                     <table class="links" data-testid="links">
                         <thead><tr>
-                            <th scope="col">{t("For")}</th><th scope="col">{t("Role")}</th><th scope="col">{t("Created")}</th>
+                            <th scope="col">{t("For")}</th><th scope="col">{t("Role")}</th><th scope="col">{t("Created")}</th><th scope="col">{t("Made by")}</th>
                             <th scope="col">{t("Last used")}</th><th scope="col">{t("Expires")}</th><th scope="col">{t("Status")}</th>
                         </tr></thead>
                         <tbody>
-                            {list.into_iter().map(|l| {
+                            {list.clone().into_iter().map(|l| {
+                                let maker = made_by(&l, &list, &me);
                                 let expired = l.expires_ms.is_some_and(|e| e <= now_ms() as f64);
                                 let status = if l.revoked_ms.is_some() {
                                     t("Revoked")
@@ -543,6 +593,7 @@ pub fn SharePanel() -> impl IntoView {
                                 view! {
                                     <tr data-testid="link-row" data-status=status.to_lowercase()>
                                         <td>{who}</td><td>{role}</td><td>{when(l.created_ms)}</td>
+                                        <td data-testid="link-made-by">{maker}</td>
                                         <td>{when(l.last_used_ms)}</td><td>{when(l.expires_ms)}</td>
                                         <td>
                                             {status}

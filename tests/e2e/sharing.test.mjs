@@ -120,6 +120,24 @@ test('an editor co-edits, a viewer watches read-only, a revoked creator keeps a 
     assert.equal(await phone.page.getByTestId('role').getAttribute('data-role'), 'owner');
     await phone.page.getByTestId('share-panel').waitFor();
 
+    // The phone makes a link; the brand's panel says who made each link, and that this one
+    // came through the recovery key — revoking the key revokes it too.
+    await makeLink(phone.page, { role: 'viewer', label: 'Made on the phone' });
+    // Closed and opened again, the panel asks the relay for its links anew (one click
+    // each, apart: a quick close-and-open is one `toggle` event, with no change).
+    await brand.getByTestId('share-toggle').click();
+    await eventually(() => brand.getByTestId('share-panel').evaluate((d) => d.open), (o) => !o, { what: 'the panel closed' });
+    await brand.waitForTimeout(100);
+    await brand.getByTestId('share-toggle').click();
+    const phoneRow = rows.filter({ hasText: 'Made on the phone' });
+    await eventually(() => phoneRow.count(), (n) => n === 1, { timeout: 10000, what: "the phone's link listed for the brand" });
+    assert.equal(await phoneRow.getByTestId('link-made-by').innerText(), "another owner's device, through “Recovery key”");
+    assert.equal(await rows.filter({ hasText: 'Маша, Studio North' }).getByTestId('link-made-by').innerText(), 'you, in this browser');
+    const keyRow = rows.filter({ hasText: 'Owner (recovery key)' });
+    await keyRow.getByTestId('revoke-link').click();
+    await eventually(() => phoneRow.getAttribute('data-status'), (st) => st === 'revoked',
+      { timeout: 10000, what: 'the link made through the key is revoked with it' });
+
     assert.deepEqual(brandErrors, []);
     assert.deepEqual(viewer.errors, []);
   } finally {
