@@ -24,3 +24,22 @@ pub fn set_presence(p: &Presence) {
         let _ = s.set_item(SIDE, p.side.as_str());
     }
 }
+
+/// The largest draft kept (characters): a form field, not a document.
+const MAX_DRAFT_CHARS: usize = 10_000;
+
+/// A draft of an "add" form's field kept for a reload (`ui::unsaved::Draft`), by its key
+/// (which names the partnership).
+pub fn draft(key: &str) -> Option<String> {
+    storage()?.get_item(&format!("tandem.{key}")).ok().flatten()
+}
+
+pub fn set_draft(key: &str, value: Option<&str>) {
+    if let Some(s) = storage() {
+        let key = format!("tandem.{key}");
+        let _ = match value {
+            Some(v) => s.set_item(&key, &v.chars().take(MAX_DRAFT_CHARS).collect::<String>()),
+            None => s.remove_item(&key),
+        };
+    }
+}

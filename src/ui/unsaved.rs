@@ -6,8 +6,8 @@
 //! Everything a field accepts is saved when the person pauses typing or leaves the field
 //! (the save model of every form), so this holds what is being typed and what the
 //! person still has to fix — and the drafts of the forms that add an item (a campaign, a
-//! deliverable, a check-in…) until it is added ([`Draft`]): they survive a tab switch and
-//! a change of language, and leaving the page with one asks first.
+//! deliverable, a check-in…) until it is added ([`Draft`]): they survive a tab switch, a
+//! change of language and a reload, and leaving the page with one asks first.
 
 use std::collections::BTreeMap;
 
@@ -155,8 +155,9 @@ impl Unsaved {
 
 /// What is typed into a field of a form that adds an item, before it is added: kept in
 /// the page's [`Unsaved`] by partnership and field (so a re-render, a tab switch or a
-/// change of language does not drop it, and leaving asks first), and gone when it is
-/// back to the form's initial value (the item was added, or the field emptied).
+/// change of language does not drop it, and leaving asks first) and in localStorage (so
+/// a reload or a closed tab does not either), and gone when it is back to the form's
+/// initial value (the item was added, or the field emptied).
 #[derive(Clone, Copy)]
 pub struct Draft {
     unsaved: Unsaved,
@@ -167,9 +168,17 @@ pub struct Draft {
 impl Draft {
     /// The draft of field `field` of partnership `doc`'s form, starting as `initial`.
     pub fn new(doc: &impl std::fmt::Display, field: &str, initial: impl Into<String>) -> Self {
+        let unsaved = Unsaved::get();
+        let key = format!("draft:{doc}:{field}");
+        // Typed before a reload (or in another tab of this browser): kept there too.
+        if unsaved.value_untracked(&key).is_none()
+            && let Some(kept) = crate::prefs::draft(&key)
+        {
+            unsaved.keep(&key, &kept);
+        }
         Draft {
-            unsaved: Unsaved::get(),
-            key: StoredValue::new(format!("draft:{doc}:{field}")),
+            unsaved,
+            key: StoredValue::new(key),
             initial: StoredValue::new(initial.into()),
         }
     }
@@ -190,8 +199,10 @@ impl Draft {
         let key = self.key.get_value();
         if self.initial.with_value(|i| *i == value) {
             self.unsaved.clear(&key);
+            crate::prefs::set_draft(&key, None);
         } else {
             self.unsaved.keep(&key, &value);
+            crate::prefs::set_draft(&key, Some(&value));
         }
     }
 }

@@ -170,7 +170,7 @@ test('"Add campaign" with the end before the start focuses the end date, its mes
   }
 });
 
-test('what is typed into an "add" form survives a tab switch and a change of language, and leaving asks first', async () => {
+test('what is typed into an "add" form survives a tab switch, a change of language and a reload, and leaving asks first', async () => {
   const { context, page, errors } = await fresh();
   try {
     // A check-in being written, a deliverable being described.
@@ -194,6 +194,18 @@ test('what is typed into an "add" form survives a tab switch and a change of lan
     await eventually(() => asked, (a) => a.includes('beforeunload'), { what: 'the browser asked before leaving' });
     assert.equal(await page.getByTestId('new-platform').inputValue(), 'Telegram', 'staying keeps the draft');
 
+    // Leaving anyway (a reload, confirmed) does not lose it either: drafts are kept in
+    // this browser until the item is added.
+    page.removeAllListeners('dialog');
+    page.on('dialog', (d) => { asked.push(d.type()); d.accept().catch(() => {}); });
+    await page.reload();
+    await page.getByTestId('partnership-title').waitFor();
+    await page.getByTestId('tab-sow').click();
+    assert.equal(await page.getByTestId('new-platform').inputValue(), 'Telegram', 'the draft after a reload');
+    await page.getByTestId('tab-checkins').click();
+    assert.equal(await page.getByTestId('checkin-summary').inputValue(), 'Agreed the spring brief');
+    await page.getByTestId('tab-sow').click();
+
     // Once the check-in is logged, nothing is pending and leaving does not ask.
     await page.getByTestId('new-platform').fill('');
     await page.getByTestId('tab-checkins').click();
@@ -204,6 +216,8 @@ test('what is typed into an "add" form survives a tab switch and a change of lan
     await page.reload();
     await page.getByTestId('partnership-title').waitFor();
     assert.deepEqual(asked, [], 'nothing was pending');
+    await page.getByTestId('tab-checkins').click();
+    assert.equal(await page.getByTestId('checkin-summary').inputValue(), '', 'an added item leaves no draft behind');
     assert.deepEqual(errors, []);
   } finally {
     await context.close();
