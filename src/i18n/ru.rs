@@ -726,6 +726,9 @@ pub fn ru(en: &str) -> Option<&'static str> {
         }
         "Undo" => "Отменить",
         "Made by" => "Кто создал",
+        "Not added yet: kept in this browser until you add it." => {
+            "Ещё не добавлено: хранится в этом браузере, пока вы не добавите."
+        }
         "you, in this browser" => "вы, в этом браузере",
         "another owner's device" => "другое устройство владельца",
         "a recovery key" => "ключ восстановления",

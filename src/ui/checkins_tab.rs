@@ -4,7 +4,7 @@
 use super::autosave::{AutoField, Form};
 use super::fields::parse_bounded;
 use super::undo_toast::remove_with_undo;
-use super::unsaved::Draft;
+use super::unsaved::{Draft, DraftMark};
 use leptos::{ev::SubmitEvent, prelude::*};
 use tandem_domain::removal::Target;
 use tandem_domain::{
@@ -190,6 +190,7 @@ fn LogCheckin() -> impl IntoView {
                 {input("checkin-next-due", t("By"), "date", next_due)}
             </div>
             <button type="submit" class="primary" data-testid="add-checkin">{t("Log check-in")}</button>
+                    <DraftMark drafts=vec![date, brand_people, creator_people, channel, summary, next_step, next_owner, next_due]/>
             {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
         </form>
     }

@@ -2,7 +2,7 @@
 //! the trend of each market's key KPI.
 
 use super::undo_toast::remove_with_undo;
-use super::unsaved::Draft;
+use super::unsaved::{Draft, DraftMark};
 use leptos::{ev::SubmitEvent, prelude::*};
 use tandem_domain::removal::Target;
 use tandem_domain::{
@@ -243,6 +243,7 @@ fn KpiList() -> impl IntoView {
                             <input id="kpi-threshold" data-testid="kpi-threshold" inputmode="decimal" prop:value=move || threshold.get() on:input=move |ev| threshold.set(event_target_value(&ev))/>
                         </div>
                         <button type="submit" class="primary add">{t("Add KPI")}</button>
+                    <DraftMark drafts=vec![target, threshold]/>
                     </div>
                     {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
                 </fieldset>

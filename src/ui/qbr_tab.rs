@@ -6,8 +6,8 @@
 use super::autosave::{AutoField, Form};
 use super::field_message::FieldMessage;
 use super::undo_toast::remove_with_undo;
-use super::unsaved::Draft;
 use super::unsaved::Unsaved;
+use super::unsaved::{Draft, DraftMark};
 use leptos::{ev::SubmitEvent, prelude::*};
 use tandem_domain::removal::Target;
 use tandem_domain::{
@@ -305,6 +305,7 @@ fn Items(q: QuarterId, action: bool) -> impl IntoView {
                 <input type="date" aria-label=t("Due") data-testid=format!("new-{what}-due")
                     prop:value=move || due.get() on:input=move |ev| due.set(event_target_value(&ev))/>
                 <button type="submit">{if action { t("Add action") } else { t("Add risk") }}</button>
+                    <DraftMark drafts=vec![text, owner, due]/>
             </form>
             {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
         </div>

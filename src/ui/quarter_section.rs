@@ -1,6 +1,6 @@
 //! One quarter of the roadmap: theme, campaigns, and what was learned.
 
-use super::unsaved::Draft;
+use super::unsaved::{Draft, DraftMark};
 use leptos::{ev::SubmitEvent, prelude::*};
 use tandem_domain::{
     campaign::{CampaignDraft, CampaignId, CampaignStatus, dates_warning},
@@ -241,6 +241,7 @@ fn AddCampaign(q: QuarterId) -> impl IntoView {
                     {date_field("starts", tk("Starts"), starts)}
                     {date_field("ends", tk("Ends"), ends)}
                     <button type="submit" class="primary add" data-testid=format!("add-campaign-button-{q}")>{t("Add campaign")}</button>
+                    <DraftMark drafts=vec![title, starts, ends]/>
                 </div>
                 // Planning a campaign: what earlier campaigns in that market taught.
                 {move || (!title.get().trim().is_empty()).then(|| market.get()).flatten().map(|m| view! {

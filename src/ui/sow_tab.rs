@@ -2,7 +2,7 @@
 //! approval rules and compensation.
 
 use super::undo_toast::remove_with_undo;
-use super::unsaved::Draft;
+use super::unsaved::{Draft, DraftMark};
 use leptos::{ev::SubmitEvent, prelude::*};
 use tandem_domain::removal::Target;
 use tandem_domain::{
@@ -317,6 +317,7 @@ fn AddDeliverable(q: QuarterId) -> impl IntoView {
                         <label><input type="checkbox" prop:checked=move || paid.get() on:change=move |ev| paid.set(event_target_checked(&ev))/>{t(" Paid post")}</label>
                     </div>
                     <button type="submit" class="primary add">{t("Add deliverable")}</button>
+                    <DraftMark drafts=vec![platform, format, count, live_from, live_to, owner]/>
                 </div>
                 {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
             </fieldset>

@@ -195,6 +195,11 @@ impl Draft {
             .unwrap_or_else(|| self.initial.get_value())
     }
 
+    /// Whether something is typed that the form has not added yet (tracked).
+    pub fn is_pending(&self) -> bool {
+        self.key.with_value(|k| self.unsaved.value(k).is_some())
+    }
+
     pub fn set(&self, value: String) {
         let key = self.key.get_value();
         if self.initial.with_value(|i| *i == value) {
@@ -204,5 +209,18 @@ impl Draft {
             self.unsaved.keep(&key, &value);
             crate::prefs::set_draft(&key, Some(&value));
         }
+    }
+}
+
+/// Beside an "add" form's button while any of its `drafts` holds something not added yet.
+#[component]
+pub fn DraftMark(drafts: Vec<Draft>) -> impl IntoView {
+    let drafts = StoredValue::new(drafts);
+    view! {
+        <Show when=move || drafts.with_value(|d| d.iter().any(Draft::is_pending))>
+            <span class="hint draft-mark" role="status" data-testid="draft-mark">
+                {t("Not added yet: kept in this browser until you add it.")}
+            </span>
+        </Show>
     }
 }

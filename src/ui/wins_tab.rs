@@ -1,7 +1,7 @@
 //! The wins wall: what went well, who added it and when — both sides see it.
 
 use super::undo_toast::remove_with_undo;
-use super::unsaved::Draft;
+use super::unsaved::{Draft, DraftMark};
 use leptos::{ev::SubmitEvent, prelude::*};
 use tandem_domain::campaign::CampaignId;
 use tandem_domain::removal::Target;
@@ -56,6 +56,7 @@ pub fn WinsTab() -> impl IntoView {
                 <input type="text" aria-label=t("A win") placeholder=t("First 100k views on the Spring drop")
                     data-testid="new-win" prop:value=move || text.get() on:input=move |ev| text.set(event_target_value(&ev))/>
                 <button type="submit" class="primary">{t("Add win")}</button>
+                    <DraftMark drafts=vec![text]/>
             </form>
             {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
             <ul class="wins-wall" data-testid="wins-wall">

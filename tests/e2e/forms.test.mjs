@@ -177,6 +177,9 @@ test('what is typed into an "add" form survives a tab switch, a change of langua
     await page.getByTestId('tab-checkins').click();
     await page.getByTestId('checkin-summary').fill('Agreed the spring brief');
     await page.getByTestId('checkin-channel').fill('call');
+    const mark = page.getByTestId('log-checkin').getByTestId('draft-mark');
+    assert.equal(await mark.innerText(), 'Not added yet: kept in this browser until you add it.');
+    await page.getByTestId('log-checkin').screenshot({ path: join(OUTPUT, 'forms-draft-mark.png') });
     await page.getByTestId('tab-sow').click();
     await page.getByTestId('new-platform').fill('Telegram');
     await page.getByTestId('tab-roadmap').click();
@@ -212,6 +215,7 @@ test('what is typed into an "add" form survives a tab switch, a change of langua
     await page.getByTestId('log-checkin').locator('button[type="submit"]').click();
     await page.getByTestId('checkin').waitFor();
     assert.equal(await page.getByTestId('checkin-summary').inputValue(), '', 'the form is empty again');
+    assert.equal(await mark.count(), 0, 'no longer marked as not added');
     asked.length = 0;
     await page.reload();
     await page.getByTestId('partnership-title').waitFor();
