@@ -21,7 +21,7 @@ use crate::{
 };
 
 /// Zones offered while typing (any IANA zone is accepted).
-const ZONES: [&str; 16] = [
+pub const ZONES: [&str; 16] = [
     "Europe/Moscow",
     "Europe/Kaliningrad",
     "Europe/Samara",
