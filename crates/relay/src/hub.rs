@@ -1,13 +1,23 @@
-//! The relay's sync peer: one protocol session for every connection, the documents in
-//! memory, and the bridge to the on-disk store.
+//! The relay's sync peer: the connections, one protocol session and one copy in memory
+//! per document, and the bridge to the on-disk store.
 //!
-//! Every event passes through one lock, in order. When a sync message brings changes,
-//! the changes are committed to disk *before* anything that acknowledges them (the reply
-//! to the sender, the forward to other peers) is queued: a change anyone has seen
-//! acknowledged survives a crash. If the commit fails, the acknowledgements are dropped,
-//! the sender is told and disconnected, and the document is reloaded from disk.
+//! **One partnership cannot slow another.** Each document in use has its own slot — its
+//! Automerge copy and a protocol session holding every connection's sync state for it —
+//! behind its own lock. The Automerge work a message causes (applying changes, answering,
+//! a full resend, loading from disk, saving) happens under that lock only, on a thread
+//! that may block ([`tokio::task::block_in_place`]), so a heavy or hostile message about
+//! one partnership delays that partnership's messages and nobody else's. The handshake
+//! has its own session; the connections, the write queue and the map of slots are behind
+//! short locks that are never held across Automerge work. Locks are always taken in the
+//! order slot → queue → connections, so none can deadlock.
 //!
-//! The commit happens outside the lock, in groups: while one commit (one fsync) is under
+//! **Durable before acknowledged.** When a sync message brings changes, the changes are
+//! committed to disk *before* anything that acknowledges them (the reply to the sender,
+//! the forward to other peers) goes out: a change anyone has seen acknowledged survives a
+//! crash. If the commit fails, the acknowledgements are dropped, the sender is told and
+//! disconnected, and the document is reloaded from disk.
+//!
+//! The commit happens outside every lock, in groups: while one commit (one fsync) is under
 //! way, messages keep being handled in memory and their writes and outgoing frames queue
 //! up, in order, behind it; the committer then makes the whole queue durable with one
 //! fsync and sends the frames. So a slow disk delays acknowledgements by one fsync, not
@@ -15,7 +25,10 @@
 
 use std::{
     collections::{HashMap, HashSet},
-    sync::Arc,
+    sync::{
+        Arc, Mutex as StdMutex,
+        atomic::{AtomicBool, AtomicUsize, Ordering},
+    },
     time::{Duration, Instant},
 };
 
@@ -85,6 +98,16 @@ pub struct Outlet {
     pub abandon: oneshot::Receiver<String>,
 }
 
+/// What the committer and a document's slot both see of the document's writes.
+#[derive(Debug, Default)]
+struct WriteState {
+    /// Writes queued or being committed: the copy in memory stays until they land.
+    unwritten: AtomicUsize,
+    /// A commit of its changes failed: the copy in memory holds changes the store does
+    /// not, so it is dropped and reloaded before its next use.
+    failed: AtomicBool,
+}
+
 struct Loaded {
     doc: AutoCommit,
     /// The heads written (or queued to be written) to the store.
@@ -93,53 +116,56 @@ struct Loaded {
     increments_len: usize,
     next_seq: u64,
     last_used: Instant,
-    /// Writes queued or being committed: the document stays in memory until they land.
-    unwritten: usize,
 }
 
-/// What waits for the committer, in the order it was made.
-enum Pending {
-    /// An increment to make durable; `origin` sent the changes.
-    Append {
-        document: DocumentId,
-        seq: u64,
-        bytes: Vec<u8>,
-        origin: ConnId,
-    },
-    /// A snapshot replacing the increments through `through_seq` (after they are durable).
-    Compact {
-        document: DocumentId,
-        snapshot: Vec<u8>,
-        through_seq: u64,
-    },
-    Send {
-        conn: ConnId,
-        message: Message,
-    },
-    Close {
-        conn: ConnId,
-        reason: String,
-    },
-}
-
-struct RelayDocs {
+/// One document's copy in memory (loaded on first use) and how it reaches the store.
+struct DocCell {
+    id: DocumentId,
     store: Arc<DocStore>,
-    mem: HashMap<DocumentId, Loaded>,
-    /// Documents whose stored bytes do not load: never served, never overwritten.
-    unreadable: HashSet<DocumentId>,
-    /// Documents to reload from disk once their queued writes have landed (a panic may
-    /// have left the copy in memory half-updated).
-    discard_when_written: HashSet<DocumentId>,
+    loaded: Option<Loaded>,
+    /// The stored bytes do not load: never served, never overwritten.
+    unreadable: bool,
+    /// Reload from disk once the queued writes have landed (a panic may have left the
+    /// copy in memory half-updated).
+    discard_when_written: bool,
+    writes: Arc<WriteState>,
 }
 
-impl RelayDocs {
-    fn ensure_loaded(&mut self, id: &DocumentId) -> bool {
-        if self.mem.contains_key(id) {
+impl DocCell {
+    fn new(id: DocumentId, store: Arc<DocStore>) -> Self {
+        DocCell {
+            id,
+            store,
+            loaded: None,
+            unreadable: false,
+            discard_when_written: false,
+            writes: Arc::new(WriteState::default()),
+        }
+    }
+
+    /// Drops a copy the store no longer backs (a failed commit), or one marked to be
+    /// reloaded once its writes have landed.
+    fn refresh(&mut self) {
+        if self.writes.failed.swap(false, Ordering::SeqCst) {
+            self.loaded = None;
+            self.writes.unwritten.store(0, Ordering::SeqCst);
+            self.discard_when_written = false;
+        }
+        if self.discard_when_written && self.writes.unwritten.load(Ordering::SeqCst) == 0 {
+            self.loaded = None;
+            self.discard_when_written = false;
+        }
+    }
+
+    fn ensure_loaded(&mut self) -> bool {
+        self.refresh();
+        if self.loaded.is_some() {
             return true;
         }
-        if self.unreadable.contains(id) {
+        if self.unreadable {
             return false;
         }
+        let id = self.id;
         match self.store.load(&id.to_string()) {
             Ok(None) => false,
             Ok(Some(stored)) => {
@@ -147,23 +173,19 @@ impl RelayDocs {
                 match AutoCommit::load_with_options(&stored.bytes, options) {
                     Ok(mut doc) => {
                         let saved_heads = doc.get_heads();
-                        self.mem.insert(
-                            *id,
-                            Loaded {
-                                doc,
-                                saved_heads,
-                                snapshot_len: stored.snapshot_len,
-                                increments_len: stored.increments_len,
-                                next_seq: stored.next_seq,
-                                last_used: Instant::now(),
-                                unwritten: 0,
-                            },
-                        );
+                        self.loaded = Some(Loaded {
+                            doc,
+                            saved_heads,
+                            snapshot_len: stored.snapshot_len,
+                            increments_len: stored.increments_len,
+                            next_seq: stored.next_seq,
+                            last_used: Instant::now(),
+                        });
                         true
                     }
                     Err(e) => {
                         tracing::error!(document = %id, error = %e, "stored document does not load; refusing to serve or overwrite it");
-                        self.unreadable.insert(*id);
+                        self.unreadable = true;
                         false
                     }
                 }
@@ -177,8 +199,8 @@ impl RelayDocs {
 
     /// The writes for whatever changed since the last ones: an increment, and a snapshot
     /// when increments outweigh the one stored.
-    fn writes(&mut self, id: &DocumentId, origin: ConnId) -> Vec<Pending> {
-        let Some(loaded) = self.mem.get_mut(id) else {
+    fn writes(&mut self, origin: ConnId) -> Vec<Pending> {
+        let Some(loaded) = self.loaded.as_mut() else {
             return Vec::new();
         };
         let heads = loaded.doc.get_heads();
@@ -190,100 +212,153 @@ impl RelayDocs {
         loaded.next_seq += 1;
         loaded.increments_len += bytes.len();
         loaded.saved_heads = heads;
-        loaded.unwritten += 1;
+        self.writes.unwritten.fetch_add(1, Ordering::SeqCst);
         let mut writes = vec![Pending::Append {
-            document: *id,
+            document: self.id,
             seq,
             bytes,
             origin,
+            writes: self.writes.clone(),
         }];
         if loaded.increments_len > loaded.snapshot_len {
             let snapshot = loaded.doc.save();
             loaded.snapshot_len = snapshot.len();
             loaded.increments_len = 0;
-            loaded.unwritten += 1;
+            self.writes.unwritten.fetch_add(1, Ordering::SeqCst);
             writes.push(Pending::Compact {
-                document: *id,
+                document: self.id,
                 snapshot,
                 through_seq: seq,
+                writes: self.writes.clone(),
             });
         }
         writes
     }
 
-    fn written(&mut self, id: &DocumentId) {
-        if let Some(loaded) = self.mem.get_mut(id) {
-            loaded.unwritten = loaded.unwritten.saturating_sub(1);
-            if loaded.unwritten == 0 && self.discard_when_written.remove(id) {
-                self.mem.remove(id);
-            }
+    /// Drops the copy in memory (it may be half-updated by a panic), so the next use
+    /// loads the stored one; once its queued writes have landed if it has any.
+    fn discard(&mut self) {
+        if self.writes.unwritten.load(Ordering::SeqCst) > 0 {
+            self.discard_when_written = true;
+        } else {
+            self.loaded = None;
         }
     }
 
-    /// Drops the copy in memory (it may be half-updated by a panic), so the next use
-    /// loads the stored one; once its queued writes have landed if it has any.
-    fn discard(&mut self, id: &DocumentId) {
-        match self.mem.get(id) {
-            Some(loaded) if loaded.unwritten > 0 => {
-                self.discard_when_written.insert(*id);
+    /// Whether the copy in memory may be dropped (everything in it is stored).
+    fn evictable(&mut self, idle: Duration, now: Instant) -> bool {
+        let unwritten = self.writes.unwritten.load(Ordering::SeqCst);
+        match &mut self.loaded {
+            None => false,
+            Some(loaded) => {
+                now.duration_since(loaded.last_used) >= idle
+                    && unwritten == 0
+                    && loaded.doc.get_heads() == loaded.saved_heads
             }
-            Some(_) => {
-                self.mem.remove(id);
-            }
-            None => {}
         }
     }
 }
 
-impl Documents for RelayDocs {
+impl Documents for DocCell {
     fn with_doc<R>(&mut self, id: &DocumentId, f: impl FnOnce(&mut AutoCommit) -> R) -> Option<R> {
-        if !self.ensure_loaded(id) {
+        if *id != self.id || !self.ensure_loaded() {
             return None;
         }
         injected_panic(id);
-        let loaded = self.mem.get_mut(id)?;
+        let loaded = self.loaded.as_mut()?;
         loaded.last_used = Instant::now();
         Some(f(&mut loaded.doc))
     }
 
     fn create(&mut self, id: &DocumentId) -> bool {
-        if self.unreadable.contains(id) {
+        self.refresh();
+        if *id != self.id || self.unreadable {
             return false;
         }
-        self.mem.entry(*id).or_insert_with(|| Loaded {
-            doc: AutoCommit::new(),
-            saved_heads: Vec::new(),
-            snapshot_len: 0,
-            increments_len: 0,
-            next_seq: 0,
-            last_used: Instant::now(),
-            unwritten: 0,
-        });
+        if self.loaded.is_none() {
+            self.loaded = Some(Loaded {
+                doc: AutoCommit::new(),
+                saved_heads: Vec::new(),
+                snapshot_len: 0,
+                increments_len: 0,
+                next_seq: 0,
+                last_used: Instant::now(),
+            });
+        }
         true
     }
 }
 
-struct Inner {
+/// One document in use: its copy and the protocol session of everyone syncing it.
+struct Slot {
     session: Session,
-    docs: RelayDocs,
-    conns: HashMap<ConnId, Conn>,
-    next_conn: u64,
-    send_queue: send_queue::Bound,
-    /// Writes and the frames and closes behind them, waiting for the committer.
+    cell: DocCell,
+}
+
+/// What waits for the committer, in the order it was made.
+enum Pending {
+    /// An increment to make durable; `origin` sent the changes.
+    Append {
+        document: DocumentId,
+        seq: u64,
+        bytes: Vec<u8>,
+        origin: ConnId,
+        writes: Arc<WriteState>,
+    },
+    /// A snapshot replacing the increments through `through_seq` (after they are durable).
+    Compact {
+        document: DocumentId,
+        snapshot: Vec<u8>,
+        through_seq: u64,
+        writes: Arc<WriteState>,
+    },
+    Send {
+        conn: ConnId,
+        message: Message,
+    },
+    Close {
+        conn: ConnId,
+        reason: String,
+    },
+}
+
+/// Writes and the frames and closes behind them, waiting for the committer.
+#[derive(Default)]
+struct Queue {
     pending: Vec<Pending>,
-    /// A commit is under way outside the lock: what is made now must wait behind it.
+    /// A commit is under way: what is made now must wait behind it.
     committing: bool,
+}
+
+impl Queue {
+    /// Whether frames and closes must wait behind queued or committing writes.
+    fn behind_writes(&self) -> bool {
+        self.committing || !self.pending.is_empty()
+    }
 }
 
 struct Conn {
     tx: send_queue::Sender,
-    abandon: oneshot::Sender<String>,
+    abandon: Option<oneshot::Sender<String>>,
+    /// Closed (or given up on): nothing more is sent or handled for it; it is forgotten
+    /// when its socket task ends.
+    open: bool,
     /// Who connected, for the logs.
     addr: String,
     /// The device whose credential opened the connection.
     device: String,
+    /// The peer at the other end, once its join was accepted.
+    peer: Option<PeerId>,
+    /// The documents this connection syncs (each has a slot whose session knows it).
+    docs: HashSet<DocumentId>,
     /// What this connection may still make the hub do.
     budget: Budget,
+}
+
+#[derive(Default)]
+struct Conns {
+    map: HashMap<ConnId, Conn>,
+    next: u64,
 }
 
 /// What the access rules say about one incoming message.
@@ -298,16 +373,44 @@ enum Gate {
     Refuse(String),
 }
 
+/// Everything the hub shares between connections.
+struct Core {
+    relay_id: PeerId,
+    metadata: PeerMetadata,
+    store: Arc<DocStore>,
+    /// The join handshake, and messages about no document.
+    handshake: StdMutex<Session>,
+    /// The documents in use, each behind its own lock. Clones of a slot are only taken
+    /// under this lock, so a slot nobody else holds may be dropped under it.
+    slots: StdMutex<HashMap<DocumentId, Arc<Mutex<Slot>>>>,
+    queue: StdMutex<Queue>,
+    conns: StdMutex<Conns>,
+    send_queue: send_queue::Bound,
+}
+
+/// A poisoned lock only means a panic elsewhere was caught; the data is still whole
+/// (every critical section here leaves it consistent before anything can panic).
+fn lock<T>(m: &StdMutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// Runs CPU-heavy work where it cannot stall the runtime's other tasks: on a
+/// multi-threaded runtime the worker hands its queue to another thread first.
+fn heavy<R>(work: impl FnOnce() -> R) -> R {
+    match tokio::runtime::Handle::try_current().map(|h| h.runtime_flavor()) {
+        Ok(tokio::runtime::RuntimeFlavor::MultiThread) => tokio::task::block_in_place(work),
+        _ => work(),
+    }
+}
+
 /// The relay's sync peer, shared by every connection.
 #[derive(Clone)]
 pub struct Hub {
-    inner: Arc<Mutex<Inner>>,
+    core: Arc<Core>,
     /// Wakes the committer when writes are queued.
     wake: Arc<Notify>,
     access: Access,
     max_docs_per_connection: usize,
-    /// What may wait for one connection before it is given up on.
-    send_queue: send_queue::Bound,
 }
 
 impl Hub {
@@ -323,52 +426,51 @@ impl Hub {
             is_ephemeral: false,
         };
         let hub = Hub {
-            inner: Arc::new(Mutex::new(Inner {
-                session: Session::new(relay_id, metadata),
-                docs: RelayDocs {
-                    store: Arc::new(store),
-                    mem: HashMap::new(),
-                    unreadable: HashSet::new(),
-                    discard_when_written: HashSet::new(),
-                },
-                conns: HashMap::new(),
-                next_conn: 0,
+            core: Arc::new(Core {
+                handshake: StdMutex::new(Session::new(relay_id.clone(), metadata.clone())),
+                relay_id,
+                metadata,
+                store: Arc::new(store),
+                slots: StdMutex::new(HashMap::new()),
+                queue: StdMutex::new(Queue::default()),
+                conns: StdMutex::new(Conns::default()),
                 send_queue,
-                pending: Vec::new(),
-                committing: false,
-            })),
+            }),
             wake: Arc::new(Notify::new()),
             access,
             max_docs_per_connection,
-            send_queue,
         };
         // The committer holds the hub weakly, so the store closes when the hub goes.
-        tokio::spawn(commit_forever(Arc::downgrade(&hub.inner), hub.wake.clone()));
+        tokio::spawn(commit_forever(Arc::downgrade(&hub.core), hub.wake.clone()));
         hub
     }
 
     /// Registers a new connection; frames for it arrive on the returned receiver.
     /// `device` is who authenticated it.
     pub async fn connect(&self, addr: String, device: String) -> (ConnId, Outlet) {
-        let (tx, frames) = send_queue::channel(self.send_queue);
+        let (tx, frames) = send_queue::channel(self.core.send_queue);
         let (abandon_tx, abandon) = oneshot::channel();
-        let mut inner = self.inner.lock().await;
-        inner.next_conn += 1;
-        let conn = ConnId(inner.next_conn);
-        inner.conns.insert(
-            conn,
-            Conn {
-                tx,
-                abandon: abandon_tx,
-                addr,
-                device,
-                budget: Budget::new(Instant::now()),
-            },
-        );
-        let effects = inner.session.connect(conn, Role::Acceptor);
-        if inner.apply(conn, effects) {
-            self.wake.notify_one();
-        }
+        let conn = {
+            let mut conns = lock(&self.core.conns);
+            conns.next += 1;
+            let conn = ConnId(conns.next);
+            conns.map.insert(
+                conn,
+                Conn {
+                    tx,
+                    abandon: Some(abandon_tx),
+                    open: true,
+                    addr,
+                    device,
+                    peer: None,
+                    docs: HashSet::new(),
+                    budget: Budget::new(Instant::now()),
+                },
+            );
+            conn
+        };
+        let effects = lock(&self.core.handshake).connect(conn, Role::Acceptor);
+        self.emit(conn, effects, None);
         (conn, Outlet { frames, abandon })
     }
 
@@ -377,11 +479,8 @@ impl Hub {
     pub async fn flush(&self, limit: Duration) {
         let deadline = Instant::now() + limit;
         loop {
-            {
-                let inner = self.inner.lock().await;
-                if !inner.behind_writes() {
-                    return;
-                }
+            if !lock(&self.core.queue).behind_writes() {
+                return;
             }
             if Instant::now() > deadline {
                 tracing::warn!("shutting down with writes still queued");
@@ -394,10 +493,14 @@ impl Hub {
 
     /// Sync connections open now.
     pub async fn connections(&self) -> usize {
-        self.inner.lock().await.conns.len()
+        lock(&self.core.conns)
+            .map
+            .values()
+            .filter(|c| c.open)
+            .count()
     }
 
-    /// A frame arrived. It passes the access rules before the protocol session sees it.
+    /// A frame arrived. It passes the access rules before a protocol session sees it.
     ///
     /// Whatever handling it does, a panic ends only this connection: it is caught here,
     /// the connection is refused and forgotten, and the document the message was about
@@ -407,129 +510,151 @@ impl Hub {
             Ok(m) => m,
             Err(e) => return self.refuse(conn, &format!("malformed message: {e}")).await,
         };
-        let document = message_document(&message);
-        let mut inner = self.inner.lock().await;
-        let step = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            self.receive_locked(&mut inner, conn, message)
-        }));
-        let (wake, pause) = match step {
-            Ok(outcome) => outcome,
-            Err(panic) => (
-                inner.contain_panic(conn, document, &panic_text(&*panic)),
-                Duration::ZERO,
-            ),
+        let now = Instant::now();
+        let admitted = {
+            let mut conns = lock(&self.core.conns);
+            let Some(c) = conns.map.get_mut(&conn).filter(|c| c.open) else {
+                return;
+            };
+            let pause = c.budget.message(now);
+            if matches!(message, Message::Ephemeral { .. }) && !c.budget.presence(now) {
+                tracing::debug!(conn = conn.0, device = %c.device, "presence over its rate: dropped");
+                Err(pause)
+            } else {
+                let syncs = message_document(&message).is_some_and(|d| c.docs.contains(&d));
+                Ok((c.device.clone(), c.peer.clone(), pause, syncs, c.docs.len()))
+            }
         };
-        drop(inner);
-        if wake {
-            self.wake.notify_one();
+        let (device, peer, pause, syncs, synced) = match admitted {
+            Ok(admitted) => admitted,
+            Err(pause) => return pause_for(pause).await,
+        };
+        match (message_document(&message), peer) {
+            (Some(document), Some(peer)) => {
+                let gate = self.gate(conn, &device, &peer, &message, syncs, synced);
+                self.pass(conn, &device, peer, document, message, gate)
+                    .await;
+            }
+            // Not about a document, or before the handshake: the handshake session's.
+            _ => {
+                let gate = match &message {
+                    Message::Join { sender_id, .. } if !peer_belongs_to(sender_id, &device) => {
+                        Gate::Refuse(format!(
+                            "peer id {sender_id} does not belong to this credential: it must be the device id or start with \"<device id>-\""
+                        ))
+                    }
+                    _ => Gate::Pass,
+                };
+                match gate {
+                    Gate::Refuse(reason) => self.refuse_logged(conn, &device, reason),
+                    _ => {
+                        let step = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                            lock(&self.core.handshake).handle(conn, message, &mut NoDocuments)
+                        }));
+                        match step {
+                            Ok(effects) => self.emit(conn, effects, None),
+                            Err(panic) => self.contain_panic(conn, None, &panic_text(&*panic)),
+                        }
+                    }
+                }
+            }
         }
         // Over its message budget: this connection's socket is not read for a while, so
         // the sender is slowed and nobody else is.
-        if !pause.is_zero() {
-            tokio::time::sleep(pause).await;
-        }
+        pause_for(pause).await;
     }
 
-    /// [`Hub::receive`] under the lock; returns whether writes were queued, and how long
-    /// to pause reading the connection (its message budget).
-    fn receive_locked(
+    /// Carries out what the gate decided for a message about `document`.
+    async fn pass(
         &self,
-        inner: &mut Inner,
-        conn: ConnId,
-        message: Message,
-    ) -> (bool, Duration) {
-        let now = Instant::now();
-        let Inner { session, conns, .. } = &mut *inner;
-        let Some(c) = conns.get_mut(&conn) else {
-            return (false, Duration::ZERO);
-        };
-        let device = c.device.clone();
-        let pause = c.budget.message(now);
-        if matches!(message, Message::Ephemeral { .. }) && !c.budget.presence(now) {
-            tracing::debug!(conn = conn.0, %device, "presence over its rate: dropped");
-            return (false, pause);
-        }
-        let gate = self.gate(session, &mut c.budget, conn, &device, &message);
-        (self.pass(inner, conn, &device, message, gate), pause)
-    }
-
-    /// Carries out what the gate decided; returns whether writes were queued.
-    fn pass(
-        &self,
-        inner: &mut Inner,
         conn: ConnId,
         device: &str,
+        peer: PeerId,
+        document: DocumentId,
         message: Message,
         gate: Gate,
-    ) -> bool {
+    ) {
         match gate {
             Gate::Pass => {
-                let Inner { session, docs, .. } = &mut *inner;
-                let effects = session.handle(conn, message, docs);
-                let suspect = inner.session.take_suspect();
-                for document in suspect {
-                    tracing::error!(conn = conn.0, %device, %document, "automerge panicked; the connection was refused and the document is reloaded from disk");
-                    inner.docs.discard(&document);
+                let slot = self.slot(document);
+                {
+                    let mut conns = lock(&self.core.conns);
+                    match conns.map.get_mut(&conn) {
+                        Some(c) if c.open => {
+                            c.docs.insert(document);
+                        }
+                        _ => return,
+                    }
                 }
-                inner.apply(conn, effects)
+                let mut slot = slot.lock().await;
+                let slot = &mut *slot;
+                slot.session.adopt(conn, Role::Acceptor, peer);
+                let step = heavy(|| {
+                    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                        let effects = slot.session.handle(conn, message, &mut slot.cell);
+                        for suspect in slot.session.take_suspect() {
+                            tracing::error!(conn = conn.0, %device, document = %suspect, "automerge panicked; the connection was refused and the document is reloaded from disk");
+                            slot.cell.discard();
+                        }
+                        effects
+                    }))
+                });
+                match step {
+                    Ok(effects) => self.emit(conn, effects, Some(slot)),
+                    Err(panic) => {
+                        slot.cell.discard();
+                        slot.session.disconnect(conn);
+                        self.contain_panic(conn, Some(document), &panic_text(&*panic));
+                    }
+                }
             }
             Gate::Unavailable(document) => {
-                let Some(remote) = inner.session.remote(conn).cloned() else {
-                    return false;
-                };
                 tracing::debug!(conn = conn.0, %device, %document, "no access: answered doc-unavailable");
                 let message = Message::DocUnavailable {
-                    sender_id: inner.session.peer_id().clone(),
-                    target_id: remote,
+                    sender_id: self.core.relay_id.clone(),
+                    target_id: peer,
                     document_id: document,
                 };
-                inner.send_ordered(conn, message);
-                false
+                self.emit(conn, vec![Effect::Send { conn, message }], None);
             }
-            Gate::Drop => false,
-            Gate::Refuse(reason) => {
-                tracing::warn!(conn = conn.0, %device, ?reason, "refused a message");
-                let effects = vec![
-                    Effect::Send {
-                        conn,
-                        message: Message::Error {
-                            message: reason.clone(),
-                        },
-                    },
-                    Effect::Close { conn, reason },
-                ];
-                inner.apply(conn, effects)
-            }
+            Gate::Drop => {}
+            Gate::Refuse(reason) => self.refuse_logged(conn, device, reason),
         }
     }
 
-    /// The access rules and budget for one message from `device`.
+    /// The slot of a document, made if it has none.
+    fn slot(&self, document: DocumentId) -> Arc<Mutex<Slot>> {
+        lock(&self.core.slots)
+            .entry(document)
+            .or_insert_with(|| {
+                Arc::new(Mutex::new(Slot {
+                    session: Session::new(self.core.relay_id.clone(), self.core.metadata.clone()),
+                    cell: DocCell::new(document, self.core.store.clone()),
+                }))
+            })
+            .clone()
+    }
+
+    fn refuse_logged(&self, conn: ConnId, device: &str, reason: String) {
+        tracing::warn!(conn = conn.0, %device, ?reason, "refused a message");
+        self.emit(conn, refusal(conn, reason), None);
+    }
+
+    /// The access rules and budget for one message from `device` about a document.
+    /// `syncs`: the connection already syncs it; `synced`: how many it syncs.
     fn gate(
         &self,
-        session: &Session,
-        budget: &mut Budget,
         conn: ConnId,
         device: &str,
+        peer: &PeerId,
         message: &Message,
+        syncs: bool,
+        synced: usize,
     ) -> Gate {
         let now = now_ms();
         match message {
-            Message::Join { sender_id, .. } => {
-                if peer_belongs_to(sender_id, device) {
-                    Gate::Pass
-                } else {
-                    Gate::Refuse(format!(
-                        "peer id {sender_id} does not belong to this credential: it must be the device id or start with \"<device id>-\""
-                    ))
-                }
-            }
-            Message::Sync {
-                document_id, data, ..
-            }
-            | Message::Request {
-                document_id, data, ..
-            } if !session.syncs(conn, document_id)
-                && session.document_count(conn) >= self.max_docs_per_connection =>
+            Message::Sync { .. } | Message::Request { .. }
+                if !syncs && synced >= self.max_docs_per_connection =>
             {
                 Gate::Refuse(format!(
                     "one connection may sync at most {} partnerships; open another connection for more",
@@ -544,9 +669,9 @@ impl Hub {
             } => match self.access.role(device, document_id, now) {
                 Err(_) => Gate::Unavailable(*document_id),
                 Ok(role) => {
-                    if session.remote(conn) != message.sender_id() {
-                        // The session refuses it for the spoofed sender (or the missing
-                        // handshake), which is the better reason.
+                    if Some(peer) != message.sender_id() {
+                        // The session refuses it for the spoofed sender, which is the
+                        // better reason.
                         return Gate::Pass;
                     }
                     // Checked before Automerge sees it: a degenerate Bloom filter or an
@@ -560,16 +685,7 @@ impl Hub {
                             ));
                         }
                     };
-                    self.gate_sync(
-                        session,
-                        budget,
-                        conn,
-                        device,
-                        document_id,
-                        role,
-                        &shape,
-                        now,
-                    )
+                    self.gate_sync(conn, device, document_id, role, &shape, syncs, now)
                 }
             },
             Message::Ephemeral { document_id, .. }
@@ -588,53 +704,38 @@ impl Hub {
     #[allow(clippy::too_many_arguments)]
     fn gate_sync(
         &self,
-        session: &Session,
-        budget: &mut Budget,
         conn: ConnId,
         device: &str,
         document_id: &DocumentId,
         role: AccessRole,
         shape: &sync_payload::Shape,
+        syncs: bool,
         now: i64,
     ) -> Gate {
-        if shape.is_reset() && !budget.reset(*document_id, Instant::now()) {
-            tracing::warn!(conn = conn.0, %device, document = %document_id, "refused a reset over the budget");
+        if shape.is_reset() {
+            let within = lock(&self.core.conns)
+                .map
+                .get_mut(&conn)
+                .is_some_and(|c| c.budget.reset(*document_id, Instant::now()));
+            if !within {
+                tracing::warn!(conn = conn.0, %device, document = %document_id, "refused a reset over the budget");
+                return Gate::Refuse(format!(
+                    "asked to be sent all of {document_id} again more than {RESETS_PER_MINUTE} times a minute on one connection; if your copy was lost, reconnect"
+                ));
+            }
+        }
+        if role == AccessRole::Viewer && shape.changes > 0 {
+            let changes = shape.changes;
+            tracing::warn!(conn = conn.0, %device, document = %document_id, changes, "refused changes from a viewer: not stored, not forwarded");
             return Gate::Refuse(format!(
-                "asked to be sent all of {document_id} again more than {RESETS_PER_MINUTE} times a minute on one connection; if your copy was lost, reconnect"
+                "you can view {document_id} but not change it: {changes} change(s) refused"
             ));
         }
-        match role {
-            AccessRole::Viewer => {
-                let changes = shape.changes;
-                if changes > 0 {
-                    tracing::warn!(conn = conn.0, %device, document = %document_id, changes, "refused changes from a viewer: not stored, not forwarded");
-                    Gate::Refuse(format!(
-                        "you can view {document_id} but not change it: {changes} change(s) refused"
-                    ))
-                } else {
-                    self.note_use(session, conn, device, document_id, now);
-                    Gate::Pass
-                }
-            }
-            _ => {
-                self.note_use(session, conn, device, document_id, now);
-                Gate::Pass
-            }
+        // The first use of a document on a connection counts as "last used" for its links.
+        if !syncs {
+            self.access.touch(device, document_id, now);
         }
-    }
-
-    /// The first use of a document on a connection counts as "last used" for its links.
-    fn note_use(
-        &self,
-        session: &Session,
-        conn: ConnId,
-        device: &str,
-        document: &DocumentId,
-        now: i64,
-    ) {
-        if !session.syncs(conn, document) {
-            self.access.touch(device, document, now);
-        }
+        Gate::Pass
     }
 
     /// Ends the syncing of every document a connection may no longer see (a link was
@@ -642,33 +743,56 @@ impl Hub {
     ///
     /// It runs twice a second, so it must cost little however much is open: each device's
     /// roles are read once (one pass over its grants, not one per document per
-    /// connection), then every synced document is one lookup.
+    /// connection), then every synced document is one lookup; no document's lock is
+    /// taken unless its access ended.
     pub async fn enforce_access(&self) -> usize {
-        let mut inner = self.inner.lock().await;
         let now = now_ms();
+        let open: Vec<(ConnId, String, Vec<DocumentId>)> = lock(&self.core.conns)
+            .map
+            .iter()
+            .filter(|(_, c)| c.open)
+            .map(|(id, c)| (*id, c.device.clone(), c.docs.iter().copied().collect()))
+            .collect();
+        let mut roles: HashMap<String, HashMap<DocumentId, AccessRole>> = HashMap::new();
         let mut ended = Vec::new();
-        let mut roles: HashMap<&str, HashMap<DocumentId, AccessRole>> = HashMap::new();
-        for (conn, c) in &inner.conns {
+        for (conn, device, docs) in open {
             let allowed = roles
-                .entry(c.device.as_str())
-                .or_insert_with(|| self.access.roles_of(&c.device, now));
-            for document in inner.session.documents_on(*conn) {
+                .entry(device.clone())
+                .or_insert_with(|| self.access.roles_of(&device, now));
+            for document in docs {
                 if !allowed.contains_key(&document) {
-                    ended.push((*conn, c.device.clone(), document));
+                    ended.push((conn, device.clone(), document));
                 }
             }
         }
-        drop(roles);
         for (conn, device, document) in &ended {
-            inner.session.forget(*conn, document);
+            let peer = {
+                let mut conns = lock(&self.core.conns);
+                let Some(c) = conns.map.get_mut(conn) else {
+                    continue;
+                };
+                c.docs.remove(document);
+                c.peer.clone()
+            };
+            let slot = lock(&self.core.slots).get(document).cloned();
+            if let Some(slot) = slot {
+                slot.lock().await.session.forget(*conn, document);
+            }
             tracing::info!(conn = conn.0, %device, %document, "access ended: stopped syncing the partnership on this connection");
-            if let Some(remote) = inner.session.remote(*conn).cloned() {
+            if let Some(target_id) = peer {
                 let message = Message::DocUnavailable {
-                    sender_id: inner.session.peer_id().clone(),
-                    target_id: remote,
+                    sender_id: self.core.relay_id.clone(),
+                    target_id,
                     document_id: *document,
                 };
-                inner.send_ordered(*conn, message);
+                self.emit(
+                    *conn,
+                    vec![Effect::Send {
+                        conn: *conn,
+                        message,
+                    }],
+                    None,
+                );
             }
         }
         ended.len()
@@ -676,71 +800,174 @@ impl Hub {
 
     /// Refuses a connection with a reason (sent as a protocol error, then closed).
     pub async fn refuse(&self, conn: ConnId, reason: &str) {
-        let mut inner = self.inner.lock().await;
-        let effects = vec![
-            Effect::Send {
-                conn,
-                message: Message::Error {
-                    message: reason.to_owned(),
-                },
-            },
-            Effect::Close {
-                conn,
-                reason: reason.to_owned(),
-            },
-        ];
-        if inner.apply(conn, effects) {
-            self.wake.notify_one();
-        }
+        self.emit(conn, refusal(conn, reason.to_owned()), None);
     }
 
-    /// The connection ended.
+    /// The connection ended: it is forgotten everywhere.
     pub async fn disconnect(&self, conn: ConnId) {
-        let mut inner = self.inner.lock().await;
-        if let Some(c) = inner.conns.remove(&conn) {
-            let peer = inner.session.remote(conn).map(ToString::to_string);
-            tracing::info!(conn = conn.0, addr = %c.addr, peer = peer.as_deref().unwrap_or("-"), "disconnected");
+        let Some(c) = lock(&self.core.conns).map.remove(&conn) else {
+            return;
+        };
+        let peer = c.peer.as_ref().map(ToString::to_string);
+        tracing::info!(conn = conn.0, addr = %c.addr, peer = peer.as_deref().unwrap_or("-"), "disconnected");
+        lock(&self.core.handshake).disconnect(conn);
+        for document in &c.docs {
+            let slot = lock(&self.core.slots).get(document).cloned();
+            if let Some(slot) = slot {
+                slot.lock().await.session.disconnect(conn);
+            }
         }
-        inner.session.disconnect(conn);
     }
 
-    /// Drops from memory the documents no connection has used for `idle`.
+    /// Drops from memory the documents no connection has used for `idle`, and the slots
+    /// of documents nobody syncs.
     pub async fn evict_idle(&self, idle: Duration) -> usize {
-        let mut inner = self.inner.lock().await;
-        let Inner { session, docs, .. } = &mut *inner;
         let now = Instant::now();
-        let before = docs.mem.len();
-        docs.mem.retain(|id, loaded| {
-            let keep = session.is_in_use(id)
-                || now.duration_since(loaded.last_used) < idle
-                || loaded.unwritten > 0
-                || loaded.doc.get_heads() != loaded.saved_heads;
-            if !keep {
+        let slots: Vec<(DocumentId, Arc<Mutex<Slot>>)> = lock(&self.core.slots)
+            .iter()
+            .map(|(id, s)| (*id, s.clone()))
+            .collect();
+        let mut evicted = 0;
+        for (id, slot) in slots {
+            // A document busy now is in use: it is not waited for.
+            let Ok(mut slot) = slot.try_lock() else {
+                continue;
+            };
+            if !slot.session.is_in_use(&id) && slot.cell.evictable(idle, now) {
                 tracing::debug!(document = %id, "evicted from memory");
+                slot.cell.loaded = None;
+                evicted += 1;
             }
-            keep
+        }
+        // A slot with no copy and no connection goes, unless someone holds it right now.
+        lock(&self.core.slots).retain(|_, slot| {
+            Arc::strong_count(slot) > 1
+                || slot.try_lock().map_or(true, |s| {
+                    s.cell.loaded.is_some() || !s.session.is_idle() || s.cell.unreadable
+                })
         });
-        before - docs.mem.len()
+        evicted
     }
 
     /// How many documents are in memory.
     pub async fn documents_in_memory(&self) -> usize {
-        self.inner.lock().await.docs.mem.len()
+        let slots: Vec<Arc<Mutex<Slot>>> = lock(&self.core.slots).values().cloned().collect();
+        slots
+            .iter()
+            .filter(|slot| slot.try_lock().map_or(true, |s| s.cell.loaded.is_some()))
+            .count()
     }
 
     /// Closes every connection (shutdown).
     pub async fn close_all(&self, reason: &str) {
-        let mut inner = self.inner.lock().await;
-        let conns: Vec<ConnId> = inner.conns.keys().copied().collect();
-        for conn in conns {
-            inner.apply(
+        let open: Vec<ConnId> = lock(&self.core.conns)
+            .map
+            .iter()
+            .filter(|(_, c)| c.open)
+            .map(|(id, _)| *id)
+            .collect();
+        for conn in open {
+            self.emit(
                 conn,
                 vec![Effect::Close {
                     conn,
                     reason: reason.to_owned(),
                 }],
+                None,
             );
         }
+    }
+
+    /// A message handler panicked on `conn`: the connection is refused and forgotten,
+    /// and the document it was about is reloaded from disk (the caller discarded it).
+    fn contain_panic(&self, conn: ConnId, document: Option<DocumentId>, panic: &str) {
+        let device = lock(&self.core.conns)
+            .map
+            .get(&conn)
+            .map(|c| c.device.clone());
+        tracing::error!(conn = conn.0, device = device.as_deref().unwrap_or("-"), document = ?document, %panic, "a message handler panicked; closing the connection");
+        let reason = "the relay failed handling your last message (an internal error); reconnect to sync again".to_owned();
+        self.emit(conn, refusal(conn, reason), None);
+    }
+
+    /// Carries out effects in order. The writes a changed document needs are made from
+    /// its slot (held by the caller) and queued for the committer; whatever follows a
+    /// write waits until it is durable.
+    fn emit(&self, origin: ConnId, effects: Vec<Effect>, mut slot: Option<&mut Slot>) {
+        if effects.is_empty() {
+            return;
+        }
+        // The writes are made first (the Automerge work), outside the queue's lock.
+        let mut items: Vec<Pending> = Vec::with_capacity(effects.len());
+        for effect in effects {
+            match effect {
+                Effect::DocumentChanged { .. } => {
+                    if let Some(slot) = slot.as_deref_mut() {
+                        items.extend(heavy(|| slot.cell.writes(origin)));
+                    }
+                }
+                Effect::Send { conn, message } => items.push(Pending::Send { conn, message }),
+                Effect::Close { conn, reason } => items.push(Pending::Close { conn, reason }),
+                Effect::PeerReady { conn, peer } => {
+                    let mut conns = lock(&self.core.conns);
+                    if let Some(c) = conns.map.get_mut(&conn) {
+                        tracing::info!(conn = conn.0, addr = %c.addr, %peer, "peer joined");
+                        c.peer = Some(peer);
+                    }
+                }
+                Effect::DocumentUnavailable { .. } | Effect::Ephemeral { .. } => {}
+            }
+        }
+        let mut queued_writes = false;
+        {
+            let mut queue = lock(&self.core.queue);
+            for item in items {
+                match item {
+                    Pending::Append { .. } | Pending::Compact { .. } => {
+                        queued_writes = true;
+                        queue.pending.push(item);
+                    }
+                    _ if queue.behind_writes() => queue.pending.push(item),
+                    item => self.core.deliver(item),
+                }
+            }
+        }
+        if queued_writes {
+            self.wake.notify_one();
+        }
+    }
+}
+
+/// Sleeps off a connection's message debt.
+async fn pause_for(pause: Duration) {
+    if !pause.is_zero() {
+        tokio::time::sleep(pause).await;
+    }
+}
+
+/// A protocol error with a reason, then the close.
+fn refusal(conn: ConnId, reason: String) -> Vec<Effect> {
+    vec![
+        Effect::Send {
+            conn,
+            message: Message::Error {
+                message: reason.clone(),
+            },
+        },
+        Effect::Close { conn, reason },
+    ]
+}
+
+/// The handshake session holds no document.
+struct NoDocuments;
+
+impl Documents for NoDocuments {
+    fn with_doc<R>(&mut self, _: &DocumentId, _: impl FnOnce(&mut AutoCommit) -> R) -> Option<R> {
+        None
+    }
+
+    fn create(&mut self, _: &DocumentId) -> bool {
+        false
     }
 }
 
@@ -798,102 +1025,80 @@ fn about(message: &Message, documents: &HashSet<DocumentId>) -> bool {
     matches!(message, Message::Sync { document_id, .. } if documents.contains(document_id))
 }
 
-impl Inner {
-    /// A message handler panicked on `conn`: the connection is refused and forgotten
-    /// (whatever state it has in the hub goes with it), and the document it was about is
-    /// reloaded from disk. Returns whether writes were queued.
-    fn contain_panic(&mut self, conn: ConnId, document: Option<DocumentId>, panic: &str) -> bool {
-        let device = self.conns.get(&conn).map(|c| c.device.clone());
-        tracing::error!(conn = conn.0, device = device.as_deref().unwrap_or("-"), document = ?document, %panic, "a message handler panicked; closing the connection");
-        let mut suspect = self.session.take_suspect();
-        suspect.extend(document);
-        for document in &suspect {
-            self.docs.discard(document);
-        }
-        let reason = "the relay failed handling your last message (an internal error); reconnect to sync again".to_owned();
-        let effects = vec![
-            Effect::Send {
-                conn,
-                message: Message::Error {
-                    message: reason.clone(),
-                },
-            },
-            Effect::Close { conn, reason },
-        ];
-        let wake = self.apply(conn, effects);
-        // Even if the close was queued behind writes, nothing more is handled for it.
-        self.session.disconnect(conn);
-        wake
-    }
-
-    /// Whether frames and closes must wait behind queued or committing writes.
-    fn behind_writes(&self) -> bool {
-        self.committing || !self.pending.is_empty()
-    }
-
-    /// Sends a frame now, or behind the writes queued before it.
-    fn send_ordered(&mut self, conn: ConnId, message: Message) {
-        if self.behind_writes() {
-            self.pending.push(Pending::Send { conn, message });
-        } else {
-            self.send(conn, message);
+impl Core {
+    /// Sends a frame or closes a connection, now (the caller checked nothing waits).
+    fn deliver(&self, item: Pending) {
+        match item {
+            Pending::Send { conn, message } => self.send(conn, message),
+            Pending::Close { conn, reason } => self.close(conn, reason),
+            Pending::Append { .. } | Pending::Compact { .. } => {}
         }
     }
 
-    /// Carries out effects in order. Writes are queued for the committer, and whatever
-    /// follows a write waits until it is durable.
-    fn apply(&mut self, origin: ConnId, effects: Vec<Effect>) -> bool {
-        let mut queued_writes = false;
-        for effect in effects {
-            match effect {
-                Effect::DocumentChanged { document } => {
-                    let writes = self.docs.writes(&document, origin);
-                    queued_writes |= !writes.is_empty();
-                    self.pending.extend(writes);
+    fn send(&self, conn: ConnId, message: Message) {
+        let mut conns = lock(&self.conns);
+        let Some(c) = conns.map.get_mut(&conn).filter(|c| c.open) else {
+            return;
+        };
+        match c.tx.try_send(Outbound::frame(&message)) {
+            Ok(()) => {}
+            Err(mpsc::error::TrySendError::Full(_)) => {
+                let reason = format!(
+                    "the peer fell more than {} behind (it stopped reading?); reconnect to catch up",
+                    self.send_queue
+                );
+                // Given up on at once (nothing more is queued for it, nobody waits for
+                // it); its writer drops the backlog and sends the reason in a close frame.
+                tracing::warn!(conn = conn.0, addr = %c.addr, peer = ?c.peer.as_ref().map(ToString::to_string), ?reason, "disconnecting a peer that fell behind");
+                c.open = false;
+                if let Some(abandon) = c.abandon.take() {
+                    let _ = abandon.send(reason);
                 }
-                Effect::Send { conn, message } => self.send_ordered(conn, message),
-                Effect::Close { conn, reason } => {
-                    if self.behind_writes() {
-                        self.pending.push(Pending::Close { conn, reason });
-                    } else {
-                        self.close(conn, reason);
-                    }
-                }
-                Effect::PeerReady { conn, peer } => {
-                    let addr = self
-                        .conns
-                        .get(&conn)
-                        .map(|c| c.addr.as_str())
-                        .unwrap_or("-");
-                    tracing::info!(conn = conn.0, %addr, %peer, "peer joined");
-                }
-                Effect::DocumentUnavailable { .. } | Effect::Ephemeral { .. } => {}
+            }
+            Err(mpsc::error::TrySendError::Closed(_)) => {}
+        }
+    }
+
+    /// Closes a connection after what is already queued for it.
+    fn close(&self, conn: ConnId, reason: String) {
+        let mut conns = lock(&self.conns);
+        let Some(c) = conns.map.get_mut(&conn).filter(|c| c.open) else {
+            return;
+        };
+        tracing::warn!(conn = conn.0, addr = %c.addr, peer = ?c.peer.as_ref().map(ToString::to_string), ?reason, "closing connection");
+        c.open = false;
+        if let Err(mpsc::error::TrySendError::Full(_)) =
+            c.tx.try_send(Outbound::Close(reason.clone()))
+        {
+            // The queue is full: the close overtakes it.
+            if let Some(abandon) = c.abandon.take() {
+                let _ = abandon.send(reason);
             }
         }
-        queued_writes
     }
 
     /// After a commit: on success, lets out what waited behind it, in order. On failure
     /// the changes are refused: their senders are told and disconnected, the documents
     /// are reloaded from disk when next needed, and no frame about them goes out (nor
     /// any later write of them, which would build on the refused one).
-    fn settle(&mut self, batch: Vec<Pending>, committed: Result<(), String>) {
-        let failed: HashSet<DocumentId> = match &committed {
-            Ok(()) => HashSet::new(),
-            Err(_) => batch
-                .iter()
-                .chain(self.pending.iter())
-                .filter_map(|p| match p {
-                    Pending::Append { document, .. } => Some(*document),
-                    _ => None,
-                })
-                .collect(),
-        };
+    fn settle(&self, batch: Vec<Pending>, committed: Result<(), String>) {
         let mut refused: Vec<ConnId> = Vec::new();
+        let mut failed: HashSet<DocumentId> = HashSet::new();
         if let Err(e) = &committed {
+            let mut queue = lock(&self.queue);
+            for p in batch.iter().chain(queue.pending.iter()) {
+                if let Pending::Append {
+                    document, writes, ..
+                } = p
+                {
+                    failed.insert(*document);
+                    // Forget the unstored changes: the senders will offer them again.
+                    writes.failed.store(true, Ordering::SeqCst);
+                }
+            }
             tracing::error!(error = %e, documents = failed.len(), "cannot store changes; refusing them");
-            let later = std::mem::take(&mut self.pending);
-            self.pending = later
+            let later = std::mem::take(&mut queue.pending);
+            queue.pending = later
                 .into_iter()
                 .filter(|p| match p {
                     Pending::Append {
@@ -907,23 +1112,22 @@ impl Inner {
                     _ => true,
                 })
                 .collect();
-            for document in &failed {
-                // Forget the unstored changes: the senders will offer them again.
-                self.docs.mem.remove(document);
-            }
         }
         for p in batch {
             match p {
                 Pending::Append {
-                    document, origin, ..
+                    document,
+                    origin,
+                    writes,
+                    ..
                 } => {
                     if failed.contains(&document) {
                         refused.push(origin);
                     } else {
-                        self.docs.written(&document);
+                        writes.written();
                     }
                 }
-                Pending::Compact { document, .. } => self.docs.written(&document),
+                Pending::Compact { writes, .. } => writes.written(),
                 Pending::Send { conn, message } => {
                     if !about(&message, &failed) {
                         self.send(conn, message);
@@ -941,75 +1145,40 @@ impl Inner {
             self.close(origin, "storage failure".into());
         }
     }
+}
 
-    fn send(&mut self, conn: ConnId, message: Message) {
-        let Some(c) = self.conns.get(&conn) else {
-            return;
-        };
-        match c.tx.try_send(Outbound::frame(&message)) {
-            Ok(()) => {}
-            Err(mpsc::error::TrySendError::Full(_)) => {
-                let reason = format!(
-                    "the peer fell more than {} behind (it stopped reading?); reconnect to catch up",
-                    self.send_queue
-                );
-                self.abandon(conn, reason);
-            }
-            Err(mpsc::error::TrySendError::Closed(_)) => {}
-        }
-    }
-
-    /// Closes a connection after what is already queued for it.
-    fn close(&mut self, conn: ConnId, reason: String) {
-        if let Some(c) = self.conns.remove(&conn) {
-            let peer = self.session.remote(conn).map(ToString::to_string);
-            tracing::warn!(conn = conn.0, addr = %c.addr, peer = peer.as_deref().unwrap_or("-"), ?reason, "closing connection");
-            if let Err(mpsc::error::TrySendError::Full(_)) =
-                c.tx.try_send(Outbound::Close(reason.clone()))
-            {
-                // The queue is full: the close overtakes it.
-                let _ = c.abandon.send(reason);
-            }
-        }
-        self.session.disconnect(conn);
-    }
-
-    /// Gives up on a connection whose peer fell behind: it is forgotten at once (nothing
-    /// more is queued for it, nobody waits for it), and its writer drops the backlog and
-    /// sends the reason in a close frame.
-    fn abandon(&mut self, conn: ConnId, reason: String) {
-        if let Some(c) = self.conns.remove(&conn) {
-            let peer = self.session.remote(conn).map(ToString::to_string);
-            tracing::warn!(conn = conn.0, addr = %c.addr, peer = peer.as_deref().unwrap_or("-"), ?reason, "disconnecting a peer that fell behind");
-            let _ = c.abandon.send(reason);
-        }
-        self.session.disconnect(conn);
+impl WriteState {
+    fn written(&self) {
+        let _ = self
+            .unwritten
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1));
     }
 }
 
 /// The committer: makes queued writes durable in groups, then lets out what waited behind
 /// them, in order. Ends once the hub is gone.
-async fn commit_forever(hub: std::sync::Weak<Mutex<Inner>>, wake: Arc<Notify>) {
+async fn commit_forever(core: std::sync::Weak<Core>, wake: Arc<Notify>) {
     loop {
         wake.notified().await;
-        let Some(inner) = hub.upgrade() else {
+        let Some(core) = core.upgrade() else {
             return;
         };
-        while commit_once(&inner).await {}
+        while commit_once(&core).await {}
     }
 }
 
 /// Commits everything queued now; `false` when nothing was.
-async fn commit_once(hub: &Mutex<Inner>) -> bool {
-    let (batch, store) = {
-        let mut inner = hub.lock().await;
-        if inner.pending.is_empty() {
-            inner.committing = false;
+async fn commit_once(core: &Core) -> bool {
+    let batch = {
+        let mut queue = lock(&core.queue);
+        if queue.pending.is_empty() {
+            queue.committing = false;
             return false;
         }
-        inner.committing = true;
-        (std::mem::take(&mut inner.pending), inner.docs.store.clone())
+        queue.committing = true;
+        std::mem::take(&mut queue.pending)
     };
+    let store = core.store.clone();
     let appends: Vec<(String, u64, Vec<u8>)> = batch
         .iter()
         .filter_map(|p| match p {
@@ -1029,6 +1198,7 @@ async fn commit_once(hub: &Mutex<Inner>) -> bool {
                 document,
                 snapshot,
                 through_seq,
+                ..
             } => Some((document.to_string(), snapshot.clone(), *through_seq)),
             _ => None,
         })
@@ -1056,7 +1226,6 @@ async fn commit_once(hub: &Mutex<Inner>) -> bool {
             tracing::warn!(error = %e, "compaction task failed");
         }
     }
-    let mut inner = hub.lock().await;
-    inner.settle(batch, committed);
+    core.settle(batch, committed);
     true
 }

@@ -239,7 +239,9 @@ async fn a_panic_in_a_message_handler_ends_only_its_connection() {
     s.relay.stop().await;
 }
 
-#[tokio::test]
+// Two workers, as the relay binary has on this machine: the relay's Automerge work for one
+// partnership must not hold up the other's on another thread.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn repeated_resets_cannot_force_full_resends_without_limit() {
     use futures_util::StreamExt;
     let app = app_dir();
@@ -301,10 +303,11 @@ async fn repeated_resets_cannot_force_full_resends_without_limit() {
         received <= 2 * first_len + 4096,
         "{received} bytes out; one full answer is {first_len}"
     );
-    // The flood costs the hub at most what the one further answer the budget allows costs
-    // (one hub lock serialises partnerships, so that much an unrelated edit still waits).
+    // Each partnership has its own lock and its Automerge work runs off the runtime's
+    // workers: an unrelated edit does not wait for the full answer being made (with one
+    // hub lock it waited at least that long).
     assert!(
-        during < one_answer * 2 + PROMPT,
+        during < one_answer / 4,
         "an unrelated edit took {during:?}; one full answer takes {one_answer:?}"
     );
     s.relay.stop().await;

@@ -243,6 +243,28 @@ impl Session {
         }
     }
 
+    /// Takes on a connection whose handshake another session finished (a relay that keeps
+    /// one session per document): it starts ready, with `peer` at the other end, and
+    /// syncing nothing yet. Does nothing if the connection is known already.
+    pub fn adopt(&mut self, conn: ConnId, role: Role, peer: PeerId) {
+        self.conns.entry(conn).or_insert_with(|| Conn {
+            role,
+            phase: Phase::Ready(peer),
+            docs: HashMap::new(),
+            ephemeral_seen: HashMap::new(),
+        });
+    }
+
+    /// Whether the session knows a connection (open, handshake finished or not).
+    pub fn knows(&self, conn: ConnId) -> bool {
+        self.conns.contains_key(&conn)
+    }
+
+    /// Whether the session has no connection at all.
+    pub fn is_idle(&self) -> bool {
+        self.conns.is_empty()
+    }
+
     /// A connection closed; its sync states are forgotten (a new connection starts over).
     pub fn disconnect(&mut self, conn: ConnId) {
         self.conns.remove(&conn);
