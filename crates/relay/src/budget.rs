@@ -27,6 +27,10 @@ pub const PRESENCE_BURST: f64 = 20.0;
 /// An honest peer sends one reset per document when it first opens it on a connection,
 /// and one more when it switches from read-only to read-write.
 pub const RESETS_PER_MINUTE: f64 = 2.0;
+/// Resets of one document per device per minute, over all its connections: a budget per
+/// connection alone let a peer reconnect for two more full answers each time. A person
+/// opening the partnership in a few tabs, or reloading, stays well inside it.
+pub const DEVICE_RESETS_PER_MINUTE: f64 = 12.0;
 
 /// A token bucket.
 #[derive(Debug, Clone)]
@@ -113,6 +117,47 @@ impl Budget {
     }
 }
 
+/// Resets per (device, document) over every connection of the device.
+#[derive(Debug, Default)]
+pub struct DeviceResets {
+    buckets: HashMap<(String, DocumentId), Bucket>,
+}
+
+impl DeviceResets {
+    /// Whether a reset of `document` by `device` fits the budget.
+    pub fn reset(&mut self, device: &str, document: DocumentId, now: Instant) -> bool {
+        if self.buckets.len() >= 65_536 {
+            self.prune(now);
+        }
+        self.buckets
+            .entry((device.to_owned(), document))
+            .or_insert_with(|| {
+                Bucket::new(
+                    DEVICE_RESETS_PER_MINUTE / 60.0,
+                    DEVICE_RESETS_PER_MINUTE,
+                    now,
+                )
+            })
+            .try_take(now)
+    }
+
+    /// Forgets the buckets that have refilled (they would start full anyway).
+    pub fn prune(&mut self, now: Instant) {
+        self.buckets.retain(|_, b| {
+            b.refill(now);
+            b.tokens < b.burst
+        });
+    }
+
+    pub fn len(&self) -> usize {
+        self.buckets.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.buckets.is_empty()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -155,5 +200,19 @@ mod tests {
             assert!(b.presence(now));
         }
         assert!(!b.presence(now));
+    }
+
+    #[test]
+    fn a_device_reconnecting_does_not_get_more_resets() {
+        let now = Instant::now();
+        let mut d = DeviceResets::default();
+        let doc = DocumentId::from_bytes([1; 16]);
+        for _ in 0..DEVICE_RESETS_PER_MINUTE as usize {
+            assert!(d.reset("dev", doc, now));
+        }
+        assert!(!d.reset("dev", doc, now), "over the device's budget");
+        assert!(d.reset("other", doc, now), "another device has its own");
+        d.prune(now + Duration::from_secs(61));
+        assert!(d.is_empty(), "refilled buckets are forgotten");
     }
 }

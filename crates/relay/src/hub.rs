@@ -45,7 +45,7 @@ use tokio::sync::{Mutex, Notify, mpsc, oneshot};
 use crate::{
     access::{Access, Role as AccessRole, peer_belongs_to},
     api::now_ms,
-    budget::{Budget, RESETS_PER_MINUTE},
+    budget::{Budget, DEVICE_RESETS_PER_MINUTE, DeviceResets, RESETS_PER_MINUTE},
     doc_store::DocStore,
     send_queue,
 };
@@ -385,6 +385,8 @@ struct Core {
     slots: StdMutex<HashMap<DocumentId, Arc<Mutex<Slot>>>>,
     queue: StdMutex<Queue>,
     conns: StdMutex<Conns>,
+    /// Resets per device and document, over all of a device's connections.
+    device_resets: StdMutex<DeviceResets>,
     send_queue: send_queue::Bound,
 }
 
@@ -434,6 +436,7 @@ impl Hub {
                 slots: StdMutex::new(HashMap::new()),
                 queue: StdMutex::new(Queue::default()),
                 conns: StdMutex::new(Conns::default()),
+                device_resets: StdMutex::new(DeviceResets::default()),
                 send_queue,
             }),
             wake: Arc::new(Notify::new()),
@@ -723,6 +726,12 @@ impl Hub {
                     "asked to be sent all of {document_id} again more than {RESETS_PER_MINUTE} times a minute on one connection; if your copy was lost, reconnect"
                 ));
             }
+            if !lock(&self.core.device_resets).reset(device, *document_id, Instant::now()) {
+                tracing::warn!(conn = conn.0, %device, document = %document_id, "refused a reset over the device's budget");
+                return Gate::Refuse(format!(
+                    "this device asked to be sent all of {document_id} more than {DEVICE_RESETS_PER_MINUTE} times in a minute (over all its connections); wait a minute, then reconnect"
+                ));
+            }
         }
         if role == AccessRole::Viewer && shape.changes > 0 {
             let changes = shape.changes;
@@ -823,6 +832,7 @@ impl Hub {
     /// of documents nobody syncs.
     pub async fn evict_idle(&self, idle: Duration) -> usize {
         let now = Instant::now();
+        lock(&self.core.device_resets).prune(now);
         let slots: Vec<(DocumentId, Arc<Mutex<Slot>>)> = lock(&self.core.slots)
             .iter()
             .map(|(id, s)| (*id, s.clone()))

@@ -312,3 +312,41 @@ async fn repeated_resets_cannot_force_full_resends_without_limit() {
     );
     s.relay.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reconnecting_does_not_buy_more_full_resends() {
+    use futures_util::StreamExt;
+    let app = app_dir();
+    let (_dir, data) = scratch();
+    let s = scene(&data, app.path(), 0x6b).await;
+    let reset = |name: &str| sync_frame(&s.viewer, name, s.id, vec![0x42, 0, 0, 1, 0, 0, 0]);
+    // Each connection may reset a partnership twice a minute; a new connection used to
+    // start with a fresh budget. The device's budget counts over all its connections.
+    let mut answered = 0;
+    let mut device_reason = None;
+    for round in 0..20 {
+        let name = format!("re{round}");
+        let mut raw = joined(&s.viewer, &name).await;
+        raw.send(reset(&name)).await;
+        match tokio::time::timeout(WAIT, raw.socket.next()).await {
+            Ok(Some(Ok(tokio_tungstenite::tungstenite::Message::Binary(b)))) => {
+                match tandem_sync::message::Message::decode(&b) {
+                    Ok(tandem_sync::message::Message::Error { message }) => {
+                        device_reason = Some(message);
+                        break;
+                    }
+                    _ => answered += 1,
+                }
+            }
+            other => panic!("the relay answers or refuses: {other:?}"),
+        }
+    }
+    let reason = device_reason.expect("the device's resets are bounded across connections");
+    assert!(reason.contains("over all its connections"), "{reason}");
+    assert_eq!(
+        answered,
+        tandem_relay::budget::DEVICE_RESETS_PER_MINUTE as usize,
+        "full answers before the refusal"
+    );
+    s.relay.stop().await;
+}

@@ -260,6 +260,28 @@ pub struct Automerge {
     actor: Actor,
     /// The current author.
     author: Option<Author<'static>>,
+    /// The last default save, by the heads it was made at (Tandem patch, PATCH.md §3).
+    saved: SaveCache,
+}
+
+/// The bytes of the last [`Automerge::save`], with the heads and the queued (orphan)
+/// changes they were made at: a document's saved form is a function of those, so
+/// while they stay the same a save is a copy. A relay answers every newcomer (and every
+/// peer that lost its copy) with a save; without this each answer re-encoded the whole
+/// history. Cloning a document starts with an empty cache.
+#[derive(Default)]
+struct SaveCache(std::sync::Mutex<Option<(Vec<ChangeHash>, Vec<ChangeHash>, Vec<u8>)>>);
+
+impl Clone for SaveCache {
+    fn clone(&self) -> Self {
+        SaveCache::default()
+    }
+}
+
+impl std::fmt::Debug for SaveCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SaveCache")
+    }
 }
 
 impl Automerge {
@@ -273,6 +295,7 @@ impl Automerge {
             deps: Default::default(),
             actor: Actor::Unused(ActorId::random()),
             author: None,
+            saved: SaveCache::default(),
         }
     }
 
@@ -313,6 +336,7 @@ impl Automerge {
             deps: Default::default(),
             actor: Actor::Unused(ActorId::random()),
             author: None,
+            saved: SaveCache::default(),
         }
     }
 
@@ -328,6 +352,7 @@ impl Automerge {
             deps,
             actor: Actor::Unused(ActorId::random()),
             author: None,
+            saved: SaveCache::default(),
         };
         doc.remove_unused_actors(false);
         doc
@@ -1167,7 +1192,21 @@ impl Automerge {
 
     /// Save the entirety of this document in a compact form.
     pub fn save(&self) -> Vec<u8> {
-        self.save_with_options(SaveOptions::default())
+        let heads = self.get_heads();
+        let queued: Vec<ChangeHash> = self.queue.iter().map(|c| c.hash()).collect();
+        let mut cache = self
+            .saved
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some((at, at_queued, bytes)) = cache.as_ref() {
+            if *at == heads && *at_queued == queued {
+                return bytes.clone();
+            }
+        }
+        let bytes = self.save_with_options(SaveOptions::default());
+        *cache = Some((heads, queued, bytes.clone()));
+        bytes
     }
 
     /// Save the document and attempt to load it before returning - slow!
