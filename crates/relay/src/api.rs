@@ -97,6 +97,20 @@ impl ApiError {
         )
     }
 
+    pub fn too_many_refusals(retry_after: u64) -> Self {
+        ApiError {
+            retry_after: Some(retry_after),
+            ..ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "too-many-refused-connections",
+                format!(
+                    "this device's sync connections were refused {} times in the last minute for messages the relay does not accept; retry in {retry_after} s",
+                    crate::websocket::REFUSALS_PER_MINUTE
+                ),
+            )
+        }
+    }
+
     pub fn too_many(retry_after: u64) -> Self {
         ApiError {
             retry_after: Some(retry_after),

@@ -21,6 +21,9 @@ pub struct AppState {
     pub failed_attempts: FailedAttempts,
     /// New device registrations per client address.
     pub registrations: FailedAttempts,
+    /// Sync connections the relay refused (a hostile or broken message), per device: a
+    /// device past the allowance is turned away at the upgrade, before it can send more.
+    pub refused_connections: FailedAttempts,
     /// The largest WebSocket message accepted, in bytes.
     pub max_message_bytes: usize,
     /// Open sync connections per client address (a loose backstop).

@@ -133,6 +133,16 @@ pub struct Config {
     /// Links one device may make (revoked ones count); past it, 429 `too-many-links`.
     #[arg(long, env = "TANDEM_MAX_LINKS_PER_DEVICE", default_value_t = 1000)]
     pub max_links_per_device: usize,
+
+    /// Bytes one device's changes may have stored on this relay (every increment counts
+    /// as written, before compaction, so it bounds the disk a device can ever cause). Past
+    /// it the relay refuses that device's changes with the reason; its copies keep them.
+    #[arg(
+        long,
+        env = "TANDEM_MAX_STORED_BYTES_PER_DEVICE",
+        default_value_t = 4 * 1024 * 1024 * 1024
+    )]
+    pub max_stored_bytes_per_device: u64,
 }
 
 impl Config {
@@ -162,6 +172,7 @@ impl Config {
             trusted_proxies: Vec::new(),
             max_claims_per_device: 1000,
             max_links_per_device: 1000,
+            max_stored_bytes_per_device: 4 * 1024 * 1024 * 1024,
             allow_relays: Vec::new(),
         }
     }

@@ -11,6 +11,8 @@ use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
 
 const SNAPSHOTS: TableDefinition<&str, &[u8]> = TableDefinition::new("snapshots");
 const INCREMENTS: TableDefinition<(&str, u64), &[u8]> = TableDefinition::new("increments");
+/// Bytes of increments each device's changes have had stored (the per-device quota).
+const DEVICE_BYTES: TableDefinition<&str, u64> = TableDefinition::new("device_bytes");
 
 /// The file under the data folder.
 pub const FILE_NAME: &str = "documents.redb";
@@ -55,6 +57,7 @@ impl DocStore {
         let txn = db.begin_write().map_err(|e| open_err(&e))?;
         txn.open_table(SNAPSHOTS).map_err(|e| open_err(&e))?;
         txn.open_table(INCREMENTS).map_err(|e| open_err(&e))?;
+        txn.open_table(DEVICE_BYTES).map_err(|e| open_err(&e))?;
         txn.commit().map_err(|e| open_err(&e))?;
         Ok(DocStore {
             db,
@@ -115,6 +118,16 @@ impl DocStore {
     /// Appends increments of any documents in one durable commit (one fsync for all of
     /// them: the relay's group commit).
     pub fn append_all(&self, increments: &[(String, u64, Vec<u8>)]) -> Result<(), StoreError> {
+        self.append_charged(increments, &[])
+    }
+
+    /// Like [`DocStore::append_all`], and adds each `(device, bytes)` to what that device
+    /// has had stored, in the same commit.
+    pub fn append_charged(
+        &self,
+        increments: &[(String, u64, Vec<u8>)],
+        charges: &[(String, u64)],
+    ) -> Result<(), StoreError> {
         self.check_space()?;
         let txn = self.db.begin_write().map_err(failed)?;
         {
@@ -124,8 +137,28 @@ impl DocStore {
                     .insert((doc.as_str(), *seq), bytes.as_slice())
                     .map_err(failed)?;
             }
+            let mut devices = txn.open_table(DEVICE_BYTES).map_err(failed)?;
+            for (device, bytes) in charges {
+                let before = devices
+                    .get(device.as_str())
+                    .map_err(failed)?
+                    .map_or(0, |v| v.value());
+                devices
+                    .insert(device.as_str(), before.saturating_add(*bytes))
+                    .map_err(failed)?;
+            }
         }
         txn.commit().map_err(failed)
+    }
+
+    /// Bytes of increments the device's changes have had stored so far.
+    pub fn stored_by(&self, device: &str) -> Result<u64, StoreError> {
+        let txn = self.db.begin_read().map_err(failed)?;
+        let devices = txn.open_table(DEVICE_BYTES).map_err(failed)?;
+        Ok(devices
+            .get(device)
+            .map_err(failed)?
+            .map_or(0, |v| v.value()))
     }
 
     /// Replaces a document's snapshot and its increments up to `through_seq` (which the
@@ -192,8 +225,20 @@ mod tests {
             b"zz"
         );
         assert_eq!(store.document_count().expect("count"), 2);
+        assert_eq!(store.stored_by("dev").expect("reads"), 0);
+        store
+            .append_charged(&[("e".into(), 0, b"xyz".to_vec())], &[("dev".into(), 3)])
+            .expect("append");
+        store
+            .append_charged(&[("e".into(), 1, b"w".to_vec())], &[("dev".into(), 1)])
+            .expect("append");
         drop(store);
         let reopened = DocStore::open(dir.path()).expect("reopens");
+        assert_eq!(
+            reopened.stored_by("dev").expect("reads"),
+            4,
+            "kept across a restart"
+        );
         assert_eq!(
             reopened.load("d").expect("loads").expect("found").bytes,
             b"SNAP2"

@@ -199,7 +199,7 @@ impl DocCell {
 
     /// The writes for whatever changed since the last ones: an increment, and a snapshot
     /// when increments outweigh the one stored.
-    fn writes(&mut self, origin: ConnId) -> Vec<Pending> {
+    fn writes(&mut self, origin: ConnId, device: &str) -> Vec<Pending> {
         let Some(loaded) = self.loaded.as_mut() else {
             return Vec::new();
         };
@@ -218,6 +218,7 @@ impl DocCell {
             seq,
             bytes,
             origin,
+            device: device.to_owned(),
             writes: self.writes.clone(),
         }];
         if loaded.increments_len > loaded.snapshot_len {
@@ -243,6 +244,13 @@ impl DocCell {
         } else {
             self.loaded = None;
         }
+    }
+
+    /// Whether work on it may take long: not loaded yet (a load from disk) or large.
+    fn is_heavy(&self) -> bool {
+        self.loaded
+            .as_ref()
+            .is_none_or(|l| l.snapshot_len + l.increments_len > LARGE_DOCUMENT_BYTES)
     }
 
     /// Whether the copy in memory may be dropped (everything in it is stored).
@@ -303,6 +311,8 @@ enum Pending {
         seq: u64,
         bytes: Vec<u8>,
         origin: ConnId,
+        /// The device whose changes these are (charged for the bytes).
+        device: String,
         writes: Arc<WriteState>,
     },
     /// A snapshot replacing the increments through `through_seq` (after they are durable).
@@ -353,6 +363,8 @@ struct Conn {
     docs: HashSet<DocumentId>,
     /// What this connection may still make the hub do.
     budget: Budget,
+    /// The relay sent it an error (refused a message, or the connection).
+    refused: bool,
 }
 
 #[derive(Default)]
@@ -387,6 +399,9 @@ struct Core {
     conns: StdMutex<Conns>,
     /// Resets per device and document, over all of a device's connections.
     device_resets: StdMutex<DeviceResets>,
+    /// Bytes each device's changes have had stored, read from the store on first need and
+    /// kept up to date by the committer.
+    stored_by: StdMutex<HashMap<String, u64>>,
     send_queue: send_queue::Bound,
 }
 
@@ -396,12 +411,30 @@ fn lock<T>(m: &StdMutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
-/// Runs CPU-heavy work where it cannot stall the runtime's other tasks: on a
-/// multi-threaded runtime the worker hands its queue to another thread first.
-fn heavy<R>(work: impl FnOnce() -> R) -> R {
+/// Runs work that may be CPU-heavy where it cannot stall the runtime's other tasks: on a
+/// multi-threaded runtime the worker hands its queue to another thread first. Only when
+/// `likely` — handing off costs a thread switch, and most messages are a keystroke.
+fn heavy<R>(likely: bool, work: impl FnOnce() -> R) -> R {
     match tokio::runtime::Handle::try_current().map(|h| h.runtime_flavor()) {
-        Ok(tokio::runtime::RuntimeFlavor::MultiThread) => tokio::task::block_in_place(work),
+        Ok(tokio::runtime::RuntimeFlavor::MultiThread) if likely => {
+            tokio::task::block_in_place(work)
+        }
         _ => work(),
+    }
+}
+
+/// Documents whose stored snapshot is larger than this are saved and answered in full
+/// off the runtime's workers.
+const LARGE_DOCUMENT_BYTES: usize = 256 * 1024;
+
+/// Whether handling a message may take long: a big payload, or a reset (answered with
+/// the whole document).
+fn may_be_heavy(message: &Message) -> bool {
+    match message {
+        Message::Sync { data, .. } | Message::Request { data, .. } => {
+            data.len() > 16 * 1024 || sync_payload::check(data).is_ok_and(|s| s.is_reset())
+        }
+        _ => false,
     }
 }
 
@@ -413,6 +446,7 @@ pub struct Hub {
     wake: Arc<Notify>,
     access: Access,
     max_docs_per_connection: usize,
+    max_stored_bytes_per_device: u64,
 }
 
 impl Hub {
@@ -437,15 +471,23 @@ impl Hub {
                 queue: StdMutex::new(Queue::default()),
                 conns: StdMutex::new(Conns::default()),
                 device_resets: StdMutex::new(DeviceResets::default()),
+                stored_by: StdMutex::new(HashMap::new()),
                 send_queue,
             }),
             wake: Arc::new(Notify::new()),
             access,
             max_docs_per_connection,
+            max_stored_bytes_per_device: u64::MAX,
         };
         // The committer holds the hub weakly, so the store closes when the hub goes.
         tokio::spawn(commit_forever(Arc::downgrade(&hub.core), hub.wake.clone()));
         hub
+    }
+
+    /// The same hub refusing the changes of a device that has had `bytes` stored.
+    pub fn with_max_stored_bytes_per_device(mut self, bytes: u64) -> Self {
+        self.max_stored_bytes_per_device = bytes;
+        self
     }
 
     /// Registers a new connection; frames for it arrive on the returned receiver.
@@ -468,6 +510,7 @@ impl Hub {
                     peer: None,
                     docs: HashSet::new(),
                     budget: Budget::new(Instant::now()),
+                    refused: false,
                 },
             );
             conn
@@ -592,7 +635,8 @@ impl Hub {
                 let mut slot = slot.lock().await;
                 let slot = &mut *slot;
                 slot.session.adopt(conn, Role::Acceptor, peer);
-                let step = heavy(|| {
+                let likely = slot.cell.is_heavy() || may_be_heavy(&message);
+                let step = heavy(likely, || {
                     std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                         let effects = slot.session.handle(conn, message, &mut slot.cell);
                         for suspect in slot.session.take_suspect() {
@@ -740,6 +784,16 @@ impl Hub {
                 "you can view {document_id} but not change it: {changes} change(s) refused"
             ));
         }
+        if shape.changes > 0 {
+            let stored = self.core.stored_by(device);
+            if stored >= self.max_stored_bytes_per_device {
+                tracing::warn!(conn = conn.0, %device, document = %document_id, stored, "refused changes over the device's storage quota");
+                return Gate::Refuse(format!(
+                    "this device has had {stored} bytes stored on this relay, the most one device may ({} bytes); its changes to {document_id} were not accepted and stay on the device — ask the relay's operator to raise --max-stored-bytes-per-device",
+                    self.max_stored_bytes_per_device
+                ));
+            }
+        }
         // The first use of a document on a connection counts as "last used" for its links.
         if !syncs {
             self.access.touch(device, document_id, now);
@@ -812,10 +866,11 @@ impl Hub {
         self.emit(conn, refusal(conn, reason.to_owned()), None);
     }
 
-    /// The connection ended: it is forgotten everywhere.
-    pub async fn disconnect(&self, conn: ConnId) {
+    /// The connection ended: it is forgotten everywhere. Returns whether the relay had
+    /// refused it (sent it an error).
+    pub async fn disconnect(&self, conn: ConnId) -> bool {
         let Some(c) = lock(&self.core.conns).map.remove(&conn) else {
-            return;
+            return false;
         };
         let peer = c.peer.as_ref().map(ToString::to_string);
         tracing::info!(conn = conn.0, addr = %c.addr, peer = peer.as_deref().unwrap_or("-"), "disconnected");
@@ -826,6 +881,7 @@ impl Hub {
                 slot.lock().await.session.disconnect(conn);
             }
         }
+        c.refused
     }
 
     /// Drops from memory the documents no connection has used for `idle`, and the slots
@@ -913,10 +969,23 @@ impl Hub {
             match effect {
                 Effect::DocumentChanged { .. } => {
                     if let Some(slot) = slot.as_deref_mut() {
-                        items.extend(heavy(|| slot.cell.writes(origin)));
+                        let device = lock(&self.core.conns)
+                            .map
+                            .get(&origin)
+                            .map(|c| c.device.clone())
+                            .unwrap_or_default();
+                        let likely = slot.cell.is_heavy();
+                        items.extend(heavy(likely, || slot.cell.writes(origin, &device)));
                     }
                 }
-                Effect::Send { conn, message } => items.push(Pending::Send { conn, message }),
+                Effect::Send { conn, message } => {
+                    if matches!(message, Message::Error { .. })
+                        && let Some(c) = lock(&self.core.conns).map.get_mut(&conn)
+                    {
+                        c.refused = true;
+                    }
+                    items.push(Pending::Send { conn, message });
+                }
                 Effect::Close { conn, reason } => items.push(Pending::Close { conn, reason }),
                 Effect::PeerReady { conn, peer } => {
                     let mut conns = lock(&self.core.conns);
@@ -1036,6 +1105,23 @@ fn about(message: &Message, documents: &HashSet<DocumentId>) -> bool {
 }
 
 impl Core {
+    /// Bytes `device`'s changes have had stored (0 if the store cannot say: the quota
+    /// then waits for the next successful read rather than refusing honest changes).
+    fn stored_by(&self, device: &str) -> u64 {
+        if let Some(bytes) = lock(&self.stored_by).get(device) {
+            return *bytes;
+        }
+        match self.store.stored_by(device) {
+            Ok(bytes) => *lock(&self.stored_by)
+                .entry(device.to_owned())
+                .or_insert(bytes),
+            Err(e) => {
+                tracing::warn!(%device, error = %e, "cannot read what the device has stored");
+                0
+            }
+        }
+    }
+
     /// Sends a frame or closes a connection, now (the caller checked nothing waits).
     fn deliver(&self, item: Pending) {
         match item {
@@ -1213,11 +1299,19 @@ async fn commit_once(core: &Core) -> bool {
             _ => None,
         })
         .collect();
+    let mut charged: HashMap<String, u64> = HashMap::new();
+    for p in &batch {
+        if let Pending::Append { device, bytes, .. } = p {
+            *charged.entry(device.clone()).or_default() += bytes.len() as u64;
+        }
+    }
+    let charges: Vec<(String, u64)> = charged.into_iter().collect();
     let committed = if appends.is_empty() {
         Ok(())
     } else {
         let store = store.clone();
-        tokio::task::spawn_blocking(move || store.append_all(&appends))
+        let charges = charges.clone();
+        tokio::task::spawn_blocking(move || store.append_charged(&appends, &charges))
             .await
             .map_err(|e| e.to_string())
             .and_then(|r| r.map_err(|e| e.to_string()))
@@ -1234,6 +1328,16 @@ async fn commit_once(core: &Core) -> bool {
         .await;
         if let Err(e) = outcome {
             tracing::warn!(error = %e, "compaction task failed");
+        }
+    }
+    if committed.is_ok() {
+        let mut stored = lock(&core.stored_by);
+        for (device, bytes) in charges {
+            // Only devices already read from the store are kept in memory; the others
+            // are read (with these bytes) when next needed.
+            if let Some(total) = stored.get_mut(&device) {
+                *total = total.saturating_add(bytes);
+            }
         }
     }
     core.settle(batch, committed);

@@ -5,6 +5,9 @@ use clap::Parser;
 use tandem_relay::{config::Config, server};
 use tracing_subscriber::EnvFilter;
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     // Automerge instruments internals (parsing every column of every change, loading)

@@ -95,7 +95,8 @@ pub async fn run(
             frames: config.send_queue,
             bytes: config.send_queue_bytes,
         },
-    );
+    )
+    .with_max_stored_bytes_per_device(config.max_stored_bytes_per_device);
     let (stop_tx, stop_rx) = watch::channel(false);
     let state = AppState {
         app_dir: config.app_dir.clone(),
@@ -103,6 +104,10 @@ pub async fn run(
         access: relay.access,
         failed_attempts: FailedAttempts::new(config.max_failed_attempts, Duration::from_secs(60)),
         registrations: FailedAttempts::new(config.max_registrations, Duration::from_secs(60)),
+        refused_connections: FailedAttempts::new(
+            crate::websocket::REFUSALS_PER_MINUTE,
+            Duration::from_secs(60),
+        ),
         max_message_bytes: config.max_message_bytes,
         connections: crate::limits::Connections::new(config.max_connections_per_address),
         device_connections: crate::limits::Connections::new(config.max_connections_per_device),

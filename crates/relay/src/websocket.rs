@@ -92,6 +92,20 @@ fn credential(headers: &HeaderMap, query: Option<&str>) -> Option<String> {
     })
 }
 
+/// Refused sync connections a device may have per minute before its next ones are turned
+/// away at the upgrade (429). An honest app is refused rarely (a quota, a reset over the
+/// budget) and reconnects with a back-off; a peer sending 15 MiB of junk on eight sockets
+/// in a loop made the relay read and unmask 120 MiB a round.
+pub const REFUSALS_PER_MINUTE: u32 = 10;
+
+/// Refusals are counted per device wherever it connects from.
+fn refusal_key(device: &str) -> crate::limits::AttemptKey {
+    (
+        std::net::IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED),
+        device.to_owned(),
+    )
+}
+
 pub async fn upgrade(
     ws: WebSocketUpgrade,
     State(state): State<AppState>,
@@ -107,6 +121,10 @@ pub async fn upgrade(
         Ok(device) => device,
         Err(e) => return e.into_response(),
     };
+    if let Err(wait) = state.refused_connections.check(&refusal_key(&device)) {
+        tracing::warn!(%device, "turned away a sync connection: too many refused lately");
+        return ApiError::too_many_refusals(wait).into_response();
+    }
     let Some(device_slot) = state.device_connections.acquire(device.clone()) else {
         tracing::warn!(%device, max = state.device_connections.max(), "refused a connection: too many for this device");
         return ApiError::too_many_device_connections(state.device_connections.max())
@@ -122,6 +140,8 @@ pub async fn upgrade(
         .max_message_size(limits.max_message_bytes)
         .max_frame_size(limits.max_message_bytes)
         .on_upgrade(move |socket| async move {
+            let refusals = state.refused_connections.clone();
+            let key = refusal_key(&device);
             let link = Link {
                 hub: state.hub,
                 addr,
@@ -129,7 +149,9 @@ pub async fn upgrade(
                 limits,
                 stats,
             };
-            serve(socket, link, state.shutdown).await;
+            if serve(socket, link, state.shutdown).await {
+                refusals.fail(key);
+            }
             drop(slot);
             drop(device_slot);
         })
@@ -188,7 +210,8 @@ enum Ended {
     Abandoned,
 }
 
-async fn serve(socket: WebSocket, link: Link, mut shutdown: watch::Receiver<bool>) {
+/// Serves one sync socket; returns whether the relay refused it (sent it an error).
+async fn serve(socket: WebSocket, link: Link, mut shutdown: watch::Receiver<bool>) -> bool {
     let Link {
         hub,
         addr,
@@ -213,6 +236,7 @@ async fn serve(socket: WebSocket, link: Link, mut shutdown: watch::Receiver<bool
     let grace = tokio::time::sleep(Duration::MAX);
     tokio::pin!(grace);
     let mut grace_running = false;
+    let mut shutting_down = false;
     loop {
         tokio::select! {
             frame = stream.next() => {
@@ -257,6 +281,7 @@ async fn serve(socket: WebSocket, link: Link, mut shutdown: watch::Receiver<bool
                 }
             }
             _ = shutdown.changed() => {
+                shutting_down = true;
                 hub.refuse(conn, "the relay is shutting down; reconnect shortly").await;
                 break;
             }
@@ -271,7 +296,7 @@ async fn serve(socket: WebSocket, link: Link, mut shutdown: watch::Receiver<bool
             () = &mut grace, if grace_running => break,
         }
     }
-    hub.disconnect(conn).await;
+    let refused = hub.disconnect(conn).await;
     // The writer ends once it has sent what is queued (including any close frame).
     if !writer_done
         && tokio::time::timeout(CLOSE_GRACE, &mut writer)
@@ -280,6 +305,7 @@ async fn serve(socket: WebSocket, link: Link, mut shutdown: watch::Receiver<bool
     {
         writer.abort();
     }
+    refused && !shutting_down
 }
 
 /// Waits for the order to give up on the peer; never resolves if it cannot come any more

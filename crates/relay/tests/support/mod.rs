@@ -297,9 +297,13 @@ const CONN: ConnId = ConnId(1);
 impl Client {
     /// Connects as `device`, with the peer id `<device id>-<name>`.
     pub async fn connect(device: &Device, name: &str) -> Self {
-        let (socket, _) = tokio_tungstenite::connect_async(device.sync_url())
-            .await
-            .expect("connects");
+        // Nagle off, as browsers have it: with it, a frame sent while the last is still
+        // unacknowledged waits for the relay's delayed ACK (40 ms), which is the client's
+        // delay, not the relay's.
+        let (socket, _) =
+            tokio_tungstenite::connect_async_with_config(device.sync_url(), None, true)
+                .await
+                .expect("connects");
         Self::handshake(socket, device, name).await
     }
 
