@@ -271,7 +271,12 @@ impl Access {
             path: path.display().to_string(),
             message: e.to_string(),
         };
-        let db = Database::create(&path).map_err(|e| open_err(&e))?;
+        // The whole access state is in memory (`State`); redb's cache (1 GiB by default)
+        // would only duplicate it.
+        let db = redb::Builder::new()
+            .set_cache_size(crate::doc_store::CACHE_BYTES / 2)
+            .create(&path)
+            .map_err(|e| open_err(&e))?;
         let txn = db.begin_write().map_err(|e| open_err(&e))?;
         for table in [DEVICES, DOCS, LINKS, GRANTS] {
             txn.open_table(table).map_err(|e| open_err(&e))?;

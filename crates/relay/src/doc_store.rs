@@ -14,6 +14,9 @@ const INCREMENTS: TableDefinition<(&str, u64), &[u8]> = TableDefinition::new("in
 /// Bytes of increments each device's changes have had stored (the per-device quota).
 const DEVICE_BYTES: TableDefinition<&str, u64> = TableDefinition::new("device_bytes");
 
+/// Pages of the store redb keeps in memory.
+pub const CACHE_BYTES: usize = 32 * 1024 * 1024;
+
 /// The file under the data folder.
 pub const FILE_NAME: &str = "documents.redb";
 
@@ -52,7 +55,12 @@ impl DocStore {
             path: path.clone(),
             message: e.to_string(),
         };
-        let db = Database::create(&path).map_err(|e| open_err(&e))?;
+        // redb caches up to 1 GiB of pages by default; a flood of writes grew the relay by
+        // hundreds of MiB. Hot documents live in the hub's memory anyway.
+        let db = redb::Builder::new()
+            .set_cache_size(CACHE_BYTES)
+            .create(&path)
+            .map_err(|e| open_err(&e))?;
         // Create the tables up front so reads never meet a missing table.
         let txn = db.begin_write().map_err(|e| open_err(&e))?;
         txn.open_table(SNAPSHOTS).map_err(|e| open_err(&e))?;
