@@ -25,7 +25,7 @@ fn a_save_after_any_change_is_a_new_one() {
             .get(ROOT, format!("k{}", i % 7))
             .expect("reads")
             .expect("has it");
-        assert_eq!(value.to_u64(), Some(i));
+        assert_eq!(value.as_u64(), Some(i));
         last = again;
     }
 }
