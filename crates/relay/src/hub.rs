@@ -246,6 +246,15 @@ impl DocCell {
         }
     }
 
+    /// Whether the relay holds anything of the document (loading it if need be).
+    fn has_content(&mut self) -> bool {
+        self.ensure_loaded()
+            && self
+                .loaded
+                .as_mut()
+                .is_some_and(|l| !l.doc.get_heads().is_empty())
+    }
+
     /// Whether work on it may take long: not loaded yet (a load from disk) or large.
     fn is_heavy(&self) -> bool {
         self.loaded
@@ -427,12 +436,22 @@ fn heavy<R>(likely: bool, work: impl FnOnce() -> R) -> R {
 /// off the runtime's workers.
 const LARGE_DOCUMENT_BYTES: usize = 256 * 1024;
 
+/// Whether a message asks for everything (empty heads, or Automerge's `SYNC_RESET`).
+fn is_reset(message: &Message) -> bool {
+    match message {
+        Message::Sync { data, .. } | Message::Request { data, .. } => {
+            sync_payload::check(data).is_ok_and(|s| s.is_reset())
+        }
+        _ => false,
+    }
+}
+
 /// Whether handling a message may take long: a big payload, or a reset (answered with
 /// the whole document).
 fn may_be_heavy(message: &Message) -> bool {
     match message {
         Message::Sync { data, .. } | Message::Request { data, .. } => {
-            data.len() > 16 * 1024 || sync_payload::check(data).is_ok_and(|s| s.is_reset())
+            data.len() > 16 * 1024 || is_reset(message)
         }
         _ => false,
     }
@@ -554,7 +573,11 @@ impl Hub {
     pub async fn receive(&self, conn: ConnId, bytes: &[u8]) {
         let message = match Message::decode(bytes) {
             Ok(m) => m,
-            Err(e) => return self.refuse(conn, &format!("malformed message: {e}")).await,
+            Err(e) => {
+                return self
+                    .refuse_for_cause(conn, &format!("malformed message: {e}"))
+                    .await;
+            }
         };
         let now = Instant::now();
         let admitted = {
@@ -635,6 +658,18 @@ impl Hub {
                 let mut slot = slot.lock().await;
                 let slot = &mut *slot;
                 slot.session.adopt(conn, Role::Acceptor, peer);
+                // A reset of a partnership the relay holds is answered with all of it:
+                // counted per device over all its connections (a reset of one it does
+                // not hold costs a `doc-unavailable`, and is not counted).
+                if is_reset(&message)
+                    && heavy(true, || slot.cell.has_content())
+                    && !lock(&self.core.device_resets).reset(device, document, Instant::now())
+                {
+                    let reason = format!(
+                        "this device asked to be sent all of {document} more than {DEVICE_RESETS_PER_MINUTE} times in a minute (over all its connections); wait a minute, then reconnect"
+                    );
+                    return self.refuse_logged(conn, device, reason);
+                }
                 let likely = slot.cell.is_heavy() || may_be_heavy(&message);
                 let step = heavy(likely, || {
                     std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
@@ -770,12 +805,6 @@ impl Hub {
                     "asked to be sent all of {document_id} again more than {RESETS_PER_MINUTE} times a minute on one connection; if your copy was lost, reconnect"
                 ));
             }
-            if !lock(&self.core.device_resets).reset(device, *document_id, Instant::now()) {
-                tracing::warn!(conn = conn.0, %device, document = %document_id, "refused a reset over the device's budget");
-                return Gate::Refuse(format!(
-                    "this device asked to be sent all of {document_id} more than {DEVICE_RESETS_PER_MINUTE} times in a minute (over all its connections); wait a minute, then reconnect"
-                ));
-            }
         }
         if role == AccessRole::Viewer && shape.changes > 0 {
             let changes = shape.changes;
@@ -861,9 +890,23 @@ impl Hub {
         ended.len()
     }
 
-    /// Refuses a connection with a reason (sent as a protocol error, then closed).
-    pub async fn refuse(&self, conn: ConnId, reason: &str) {
+    /// Refuses a connection for what its peer sent (a protocol error with the reason, then
+    /// the close); it counts against the device ([`Hub::disconnect`] says so).
+    pub async fn refuse_for_cause(&self, conn: ConnId, reason: &str) {
         self.emit(conn, refusal(conn, reason.to_owned()), None);
+    }
+
+    /// Ends a connection with a reason, not counted against the device: a deadline, a
+    /// broken socket, the relay shutting down.
+    pub async fn refuse(&self, conn: ConnId, reason: &str) {
+        let before = lock(&self.core.conns)
+            .map
+            .get(&conn)
+            .is_some_and(|c| c.refused);
+        self.emit(conn, refusal(conn, reason.to_owned()), None);
+        if let Some(c) = lock(&self.core.conns).map.get_mut(&conn) {
+            c.refused = before;
+        }
     }
 
     /// The connection ended: it is forgotten everywhere. Returns whether the relay had

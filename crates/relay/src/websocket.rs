@@ -252,7 +252,7 @@ async fn serve(socket: WebSocket, link: Link, mut shutdown: watch::Receiver<bool
                     if !big && bytes.len() > limits.max_control_message_bytes {
                         let kind = kind.unwrap_or("untyped");
                         tracing::warn!(%addr, kind = ?kind, bytes = bytes.len(), "refused an oversized message");
-                        hub.refuse(conn, &format!(
+                        hub.refuse_for_cause(conn, &format!(
                             "a {kind:?} message may be at most {} bytes (this one is {}); only sync messages may be larger",
                             limits.max_control_message_bytes, bytes.len()
                         )).await;
@@ -261,13 +261,19 @@ async fn serve(socket: WebSocket, link: Link, mut shutdown: watch::Receiver<bool
                     hub.receive(conn, &bytes).await;
                 }
                 Some(Ok(WsMessage::Text(_))) => {
-                    hub.refuse(conn, "text frames are not part of the protocol: send CBOR in binary frames").await;
+                    hub.refuse_for_cause(conn, "text frames are not part of the protocol: send CBOR in binary frames").await;
                 }
                 Some(Ok(WsMessage::Ping(_) | WsMessage::Pong(_))) => {}
                 Some(Ok(WsMessage::Close(_))) | None => break,
                 Some(Err(e)) => {
                     // Most often a frame over the size limit; the socket cannot be read on.
-                    hub.refuse(conn, &format!("unreadable frame (the limit is {limit} bytes): {e}")).await;
+                    let reason = format!("unreadable frame (the limit is {limit} bytes): {e}");
+                    // A frame over the limit is the peer's doing; a reset socket is not.
+                    if e.to_string().contains("Space limit exceeded") {
+                        hub.refuse_for_cause(conn, &reason).await;
+                    } else {
+                        hub.refuse(conn, &reason).await;
+                    }
                     break;
                 }
                 }

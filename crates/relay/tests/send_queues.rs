@@ -68,18 +68,37 @@ async fn big_presence_to_peers_that_do_not_read_is_not_held_in_memory() {
     // Presence is capped at 4 KiB a payload by the session (see `hostile_memory.rs`), so
     // each 4 MiB presence is refused at once and its connection closed: it is never queued
     // for the six, which is what held +1 GiB before. Forty attackers in a row, each one
-    // frame past the frame-size check.
+    // frame past the frame-size check: four editor devices, ten connections each (a device
+    // refused ten times in a minute is turned away at the upgrade after that).
+    let mut attackers = Vec::new();
+    for _ in 0..4 {
+        let device = Device::register_at(&relay.addr).await;
+        let link = owner.link(id, "editor", None).await;
+        assert_eq!(device.redeem(&link.secret).await.0, 200);
+        attackers.push(device);
+    }
+    // What a peer holding the whole partnership first sends (its heads, not a reset).
+    let caught_up = {
+        use automerge::sync::SyncDoc;
+        let mut copy = sender.docs.docs.get_mut(&id).expect("the doc").fork();
+        let mut state = automerge::sync::State::new();
+        copy.sync()
+            .generate_sync_message(&mut state)
+            .expect("a first message")
+            .encode()
+    };
     let mut peak = baseline;
     for n in 0..40u64 {
         let name = format!("attacker{n}");
-        let mut raw = support::joined(&owner, &name).await;
-        let sender_id: PeerId = owner.peer(&name).parse().expect("peer");
+        let attacker = &attackers[n as usize % attackers.len()];
+        let mut raw = support::joined(attacker, &name).await;
+        let sender_id: PeerId = attacker.peer(&name).parse().expect("peer");
         raw.send(
-            Message::Request {
+            Message::Sync {
                 sender_id: sender_id.clone(),
                 target_id: "tandem-relay".parse().expect("peer"),
                 document_id: id,
-                data: vec![0x42, 0, 0, 1, 0, 0, 0],
+                data: caught_up.clone(),
             }
             .encode(),
         )
