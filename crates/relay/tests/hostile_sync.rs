@@ -350,3 +350,44 @@ async fn reconnecting_does_not_buy_more_full_resends() {
     );
     s.relay.stop().await;
 }
+
+#[tokio::test]
+async fn a_device_refused_again_and_again_is_turned_away_at_the_door() {
+    let app = app_dir();
+    let (_dir, data) = scratch();
+    let mut s = scene(&data, app.path(), 0x6d).await;
+    // Sockets that simply drop (a closed laptop, a lost network) are not held against
+    // the device: it still connects after many of them.
+    for round in 0..12 {
+        let raw = joined(&s.viewer, &format!("drop{round}")).await;
+        drop(raw);
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let mut raw = joined(&s.viewer, "still-welcome").await;
+    // Ten connections refused for what they sent (a junk frame each)…
+    raw.send(vec![0xff; 64]).await;
+    refused_with(&mut raw).await;
+    drop(raw);
+    for round in 1..10 {
+        let mut raw = joined(&s.viewer, &format!("junk{round}")).await;
+        raw.send(vec![0xff; 64]).await;
+        refused_with(&mut raw).await;
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    // …and the next is turned away before it can send anything, with a reason.
+    match tokio_tungstenite::connect_async(s.viewer.sync_url()).await {
+        Err(tokio_tungstenite::tungstenite::Error::Http(response)) => {
+            assert_eq!(response.status().as_u16(), 429);
+            let body = String::from_utf8_lossy(response.body().as_deref().unwrap_or_default())
+                .into_owned();
+            assert!(body.contains("too-many-refused-connections"), "{body}");
+        }
+        other => panic!("the eleventh connection is refused at the upgrade: {other:?}"),
+    }
+    // Nobody else is: the partnership's owner and an unrelated one still edit promptly.
+    let owner = edit_round_trip(&mut s.alice, s.id, " after").await;
+    let unrelated = edit_round_trip(&mut s.other, s.other_id, "!").await;
+    assert!(owner < PROMPT, "the owner's edit took {owner:?}");
+    assert!(unrelated < PROMPT, "an unrelated edit took {unrelated:?}");
+    s.relay.stop().await;
+}
