@@ -21,6 +21,7 @@ use std::{
 use futures_util::StreamExt;
 use support::{
     Client, Device, Raw, RelayBinary, doc_with, edit_acknowledged_within, joined, sync_frame,
+    with_filter,
 };
 use tandem_domain::document_id::DocumentId;
 use tandem_sync::message::Message;
@@ -231,38 +232,10 @@ fn rss_kib(pid: u32) -> u64 {
         .unwrap_or(0)
 }
 
-/// A sync payload with one `have` carrying `filter`.
-fn with_filter(filter: &[u8]) -> Vec<u8> {
-    let mut data = vec![0x42, 0, 0, 1, 0, filter.len() as u8];
-    data.extend_from_slice(filter);
-    data.push(0);
-    data
-}
-
-/// Like `support::joined`, but a refused upgrade (the device turned away after too many
-/// refusals) is an answer, not a failure: `None`, after a pause a patient attacker takes.
+/// [`support::try_joined`], pausing after a refusal as a patient attacker would.
 async fn try_joined(device: &Device, name: &str) -> Option<Raw> {
-    match tokio_tungstenite::connect_async(device.sync_url()).await {
-        Ok((socket, _)) => {
-            let mut raw = Raw { socket };
-            let join = Message::Join {
-                sender_id: device.peer(name).parse().expect("peer id"),
-                metadata: Default::default(),
-                supported_protocol_versions: vec!["1".into()],
-            };
-            raw.send(join.encode()).await;
-            loop {
-                match tokio::time::timeout(Duration::from_secs(5), raw.socket.next()).await {
-                    Ok(Some(Ok(tokio_tungstenite::tungstenite::Message::Binary(b)))) => {
-                        if let Ok(Message::Peer { .. }) = Message::decode(&b) {
-                            return Some(raw);
-                        }
-                    }
-                    Ok(Some(Ok(_))) => {}
-                    _ => return None,
-                }
-            }
-        }
+    match support::try_joined(device, name).await {
+        Ok(raw) => Some(raw),
         Err(_) => {
             tokio::time::sleep(Duration::from_millis(100)).await;
             None

@@ -37,7 +37,7 @@ use tandem_domain::document_id::DocumentId;
 use tandem_sync::{
     message::{Message, PeerMetadata},
     peer_id::PeerId,
-    session::{ConnId, Documents, Effect, Role, Session},
+    session::{ConnId, Documents, Effect, Role, Session, panic_message, refuse as refusal},
     sync_payload,
 };
 use tokio::sync::{Mutex, Notify, mpsc, oneshot};
@@ -622,7 +622,7 @@ impl Hub {
                         }));
                         match step {
                             Ok(effects) => self.emit(conn, effects, None),
-                            Err(panic) => self.contain_panic(conn, None, &panic_text(&*panic)),
+                            Err(panic) => self.contain_panic(conn, None, &panic_message(&*panic)),
                         }
                     }
                 }
@@ -686,7 +686,7 @@ impl Hub {
                     Err(panic) => {
                         slot.cell.discard();
                         slot.session.disconnect(conn);
-                        self.contain_panic(conn, Some(document), &panic_text(&*panic));
+                        self.contain_panic(conn, Some(document), &panic_message(&*panic));
                     }
                 }
             }
@@ -899,14 +899,7 @@ impl Hub {
     /// Ends a connection with a reason, not counted against the device: a deadline, a
     /// broken socket, the relay shutting down.
     pub async fn refuse(&self, conn: ConnId, reason: &str) {
-        let before = lock(&self.core.conns)
-            .map
-            .get(&conn)
-            .is_some_and(|c| c.refused);
-        self.emit(conn, refusal(conn, reason.to_owned()), None);
-        if let Some(c) = lock(&self.core.conns).map.get_mut(&conn) {
-            c.refused = before;
-        }
+        self.emit_with(conn, refusal(conn, reason), None, false);
     }
 
     /// The connection ended: it is forgotten everywhere. Returns whether the relay had
@@ -1002,7 +995,19 @@ impl Hub {
     /// Carries out effects in order. The writes a changed document needs are made from
     /// its slot (held by the caller) and queued for the committer; whatever follows a
     /// write waits until it is durable.
-    fn emit(&self, origin: ConnId, effects: Vec<Effect>, mut slot: Option<&mut Slot>) {
+    fn emit(&self, origin: ConnId, effects: Vec<Effect>, slot: Option<&mut Slot>) {
+        self.emit_with(origin, effects, slot, true);
+    }
+
+    /// [`Hub::emit`]; an error sent to a peer counts against its device only if
+    /// `held_against` (it is for what the peer sent).
+    fn emit_with(
+        &self,
+        origin: ConnId,
+        effects: Vec<Effect>,
+        mut slot: Option<&mut Slot>,
+        held_against: bool,
+    ) {
         if effects.is_empty() {
             return;
         }
@@ -1022,7 +1027,8 @@ impl Hub {
                     }
                 }
                 Effect::Send { conn, message } => {
-                    if matches!(message, Message::Error { .. })
+                    if held_against
+                        && matches!(message, Message::Error { .. })
                         && let Some(c) = lock(&self.core.conns).map.get_mut(&conn)
                     {
                         c.refused = true;
@@ -1067,19 +1073,6 @@ async fn pause_for(pause: Duration) {
     }
 }
 
-/// A protocol error with a reason, then the close.
-fn refusal(conn: ConnId, reason: String) -> Vec<Effect> {
-    vec![
-        Effect::Send {
-            conn,
-            message: Message::Error {
-                message: reason.clone(),
-            },
-        },
-        Effect::Close { conn, reason },
-    ]
-}
-
 /// The handshake session holds no document.
 struct NoDocuments;
 
@@ -1102,15 +1095,6 @@ fn message_document(message: &Message) -> Option<DocumentId> {
         | Message::Ephemeral { document_id, .. } => Some(*document_id),
         _ => None,
     }
-}
-
-/// What a caught panic said.
-fn panic_text(panic: &(dyn std::any::Any + Send)) -> String {
-    panic
-        .downcast_ref::<&str>()
-        .map(|s| (*s).to_owned())
-        .or_else(|| panic.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "a panic without a message".to_owned())
 }
 
 /// A test hook: the next time the hub touches `document` in memory, it panics, as a bug in

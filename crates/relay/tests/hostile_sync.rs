@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use automerge::AutoCommit;
 use support::{
     Client, RunningRelay, app_dir, doc_with, edit_round_trip, has_notes, joined, open_fds,
-    refused_with, scratch, sync_frame,
+    refused_with, scratch, sync_frame, with_filter,
 };
 use tandem_domain::document_id::DocumentId;
 
@@ -18,14 +18,6 @@ const WAIT: Duration = Duration::from_secs(10);
 /// An unrelated edit's round trip on a loopback relay is a few milliseconds; a wedged or
 /// frozen hub takes seconds (the issue measured 12 s) or never answers.
 const PROMPT: Duration = Duration::from_millis(1500);
-
-/// A sync payload with no heads or need, one `have` carrying `filter`, and no changes.
-fn with_filter(filter: &[u8]) -> Vec<u8> {
-    let mut data = vec![0x42, 0, 0, 1, 0, filter.len() as u8];
-    data.extend_from_slice(filter);
-    data.push(0);
-    data
-}
 
 /// A partnership with history, its owner's client, a viewer (the attacker's credential),
 /// and an unrelated partnership with its own owner.

@@ -171,16 +171,20 @@ pub struct Session {
 /// must never be able to end the task that serves everyone else (and leave this
 /// session's state behind): the connection that caused it is closed instead.
 fn guarded<R>(step: impl FnOnce() -> R) -> Result<R, String> {
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(step)).map_err(|panic| {
-        panic
-            .downcast_ref::<&str>()
-            .map(|s| (*s).to_owned())
-            .or_else(|| panic.downcast_ref::<String>().cloned())
-            .unwrap_or_else(|| "a panic without a message".to_owned())
-    })
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(step)).map_err(|p| panic_message(&*p))
 }
 
-fn refuse(conn: ConnId, reason: impl Into<String>) -> Vec<Effect> {
+/// What a caught panic said.
+pub fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic without a message".to_owned())
+}
+
+/// Refusing a connection: a protocol error with the reason, then the close.
+pub fn refuse(conn: ConnId, reason: impl Into<String>) -> Vec<Effect> {
     let reason = reason.into();
     vec![
         Effect::Send {

@@ -485,7 +485,18 @@ impl Raw {
 
 /// A raw socket that has finished the handshake as `<device id>-<name>`.
 pub async fn joined(device: &Device, name: &str) -> Raw {
-    let mut raw = Raw::connect(&device.sync_url()).await;
+    match try_joined(device, name).await {
+        Ok(raw) => raw,
+        Err(e) => panic!("joins: {e}"),
+    }
+}
+
+/// Like [`joined`], with a refused upgrade or join as an answer rather than a panic.
+pub async fn try_joined(device: &Device, name: &str) -> Result<Raw, String> {
+    let (socket, _) = tokio_tungstenite::connect_async(device.sync_url())
+        .await
+        .map_err(|e| format!("the upgrade was refused: {e}"))?;
+    let mut raw = Raw { socket };
     let join = Message::Join {
         sender_id: device.peer(name).parse().expect("peer id"),
         metadata: Default::default(),
@@ -493,15 +504,24 @@ pub async fn joined(device: &Device, name: &str) -> Raw {
     };
     raw.send(join.encode()).await;
     loop {
-        let frame = tokio::time::timeout(Duration::from_secs(5), raw.socket.next())
-            .await
-            .expect("the relay answers the join");
-        if let Some(Ok(Ws::Binary(bytes))) = frame
-            && let Ok(Message::Peer { .. }) = Message::decode(&bytes)
-        {
-            return raw;
+        match tokio::time::timeout(Duration::from_secs(5), raw.socket.next()).await {
+            Ok(Some(Ok(Ws::Binary(bytes)))) => {
+                if let Ok(Message::Peer { .. }) = Message::decode(&bytes) {
+                    return Ok(raw);
+                }
+            }
+            Ok(Some(Ok(_))) => {}
+            other => return Err(format!("the relay did not answer the join: {other:?}")),
         }
     }
+}
+
+/// A sync payload with no heads or need, one `have` carrying `filter`, and no changes.
+pub fn with_filter(filter: &[u8]) -> Vec<u8> {
+    let mut data = vec![0x42, 0, 0, 1, 0, filter.len() as u8];
+    data.extend_from_slice(filter);
+    data.push(0);
+    data
 }
 
 /// A `sync` frame from `<device id>-<name>` to the relay carrying `data`.
