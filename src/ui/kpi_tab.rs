@@ -175,6 +175,7 @@ fn KpiList() -> impl IntoView {
         ev.prevent_default();
         let parsed = (|| -> Result<Kpi, String> {
             Ok(Kpi {
+                removed: false,
                 market: market.get().ok_or(t("this partnership has no markets"))?,
                 metric: metric.get_untracked(),
                 target: parse_number(&target.get_untracked(), t("The target"))?,

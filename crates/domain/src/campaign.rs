@@ -112,6 +112,9 @@ pub struct Campaign {
     /// The debrief, once someone starts writing it (kept on the campaign, like results).
     #[autosurgeon(missing = "Default::default")]
     pub debrief: Option<crate::debrief::Debrief>,
+    /// Removed, kept so Undo brings back this same item (see `items`).
+    #[autosurgeon(missing = "Default::default")]
+    pub removed: bool,
 }
 
 /// What a person fills in to add or edit a campaign; validated by the roadmap commands.

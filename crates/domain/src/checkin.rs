@@ -23,6 +23,9 @@ pub struct CheckIn {
     pub next_owner: Text,
     #[autosurgeon(missing = "Default::default")]
     pub next_due: Option<Day>,
+    /// Removed, kept so Undo brings back this same item (see `items`).
+    #[autosurgeon(missing = "Default::default")]
+    pub removed: bool,
 }
 
 impl CheckIn {
@@ -31,6 +34,7 @@ impl CheckIn {
     pub fn new(date: Option<Day>, fields: [&str; 6], next_due: Option<Day>) -> Self {
         let t = |s: &str| Text::with_value(s.trim());
         CheckIn {
+            removed: false,
             date,
             brand_people: t(fields[0]),
             creator_people: t(fields[1]),

@@ -3,7 +3,8 @@
 //! idea next. Learnings carry forward: planning a campaign in a market shows the learnings
 //! of the earlier campaigns in that market.
 
-use std::{collections::BTreeMap, fmt, str::FromStr};
+use crate::items::Items;
+use std::{fmt, str::FromStr};
 
 use autosurgeon::{Hydrate, Reconcile, Text};
 
@@ -103,6 +104,9 @@ pub struct Issue {
     pub effect: Text,
     /// Position in the list (creation time), so concurrent additions keep a stable order.
     pub at_ms: i64,
+    /// Removed, kept so Undo brings back this same item (see `items`).
+    #[autosurgeon(missing = "Default::default")]
+    pub removed: bool,
 }
 
 /// A campaign's debrief.
@@ -111,11 +115,8 @@ pub struct Debrief {
     #[autosurgeon(missing = "Default::default")]
     pub outcome: Option<Outcome>,
     pub worked: Text,
-    #[autosurgeon(
-        missing = "Default::default",
-        with = "autosurgeon::map_with_parseable_keys"
-    )]
-    pub issues: BTreeMap<CampaignId, Issue>,
+    #[autosurgeon(missing = "Default::default", with = "crate::items::stored")]
+    pub issues: Items<CampaignId, Issue>,
     pub learnings: Text,
     #[autosurgeon(missing = "Default::default")]
     pub next: Option<NextStep>,
@@ -259,6 +260,7 @@ impl Partnership {
         self.debrief_mut(quarter, id)?.issues.insert(
             issue_id,
             Issue {
+                removed: false,
                 issue: Text::with_value(issue.trim()),
                 cause: Text::with_value(cause.trim()),
                 effect: Text::with_value(effect.trim()),
@@ -455,6 +457,7 @@ mod tests {
         p.set_kpi(
             id(9),
             Kpi {
+                removed: false,
                 market: ru,
                 metric: Metric::EngagementRateByReach,
                 target: 5.0,

@@ -508,6 +508,7 @@ pub(crate) mod tests {
         p.set_kpi(
             CampaignId::from_random([2; 16]),
             Kpi {
+                removed: false,
                 market: p.markets[0],
                 metric: Metric::EngagementRateByReach,
                 target: 4.0,

@@ -306,6 +306,9 @@ pub struct Kpi {
     pub target: f64,
     /// Continue only if the value is at least (or, for costs, at most) this.
     pub threshold: f64,
+    /// Removed, kept so Undo brings back this same item (see `items`).
+    #[autosurgeon(missing = "Default::default")]
+    pub removed: bool,
 }
 
 /// One campaign's results in one market (kept on the campaign, keyed by market, so a

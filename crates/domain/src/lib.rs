@@ -16,7 +16,7 @@
 //! - [`money`]: amounts with their currency.
 //! - [`contact`]: each side's point of contact, their zone and hours, the meeting plan.
 //! - [`meeting`]: working-hours overlap across time zones and daylight-saving changes.
-//! - [`removal`]: removing an item so that Undo puts the same item back.
+//! - [`removal`], [`items`]: removing an item so that Undo puts the same item back.
 //! - [`order_key`]: fractional positions, so concurrent reordering never duplicates an item.
 //! - [`market`], [`day`], [`document_id`]: small identifiers with their own parse errors.
 
@@ -30,6 +30,7 @@ pub mod document;
 pub mod document_id;
 pub mod export;
 pub mod history;
+pub mod items;
 pub mod kpi;
 pub mod locale;
 pub mod market;

@@ -5,6 +5,7 @@
 //! mutate it; `PartnershipDoc::change` reconciles the result into the Automerge document,
 //! so each command becomes one Automerge change that merges with concurrent ones.
 
+use crate::items::Items;
 use std::collections::BTreeMap;
 
 use autosurgeon::{Hydrate, Reconcile, Text};
@@ -46,11 +47,8 @@ pub struct Partnership {
     #[autosurgeon(missing = "Default::default")]
     pub agreement: Agreement,
     /// KPIs by id; each belongs to one market.
-    #[autosurgeon(
-        missing = "Default::default",
-        with = "autosurgeon::map_with_parseable_keys"
-    )]
-    pub kpis: BTreeMap<CampaignId, Kpi>,
+    #[autosurgeon(missing = "Default::default", with = "crate::items::stored")]
+    pub kpis: Items<CampaignId, Kpi>,
     /// What onboarding the creator cost, amortised over the campaigns.
     #[autosurgeon(missing = "Default::default")]
     pub onboarding_cost: Option<Money>,
@@ -68,17 +66,11 @@ pub struct Partnership {
     )]
     pub qbrs: BTreeMap<QuarterId, crate::qbr::Qbr>,
     /// The check-in log.
-    #[autosurgeon(
-        missing = "Default::default",
-        with = "autosurgeon::map_with_parseable_keys"
-    )]
-    pub checkins: BTreeMap<CampaignId, crate::checkin::CheckIn>,
+    #[autosurgeon(missing = "Default::default", with = "crate::items::stored")]
+    pub checkins: Items<CampaignId, crate::checkin::CheckIn>,
     /// Wins both sides celebrate, by id.
-    #[autosurgeon(
-        missing = "Default::default",
-        with = "autosurgeon::map_with_parseable_keys"
-    )]
-    pub wins: BTreeMap<CampaignId, Win>,
+    #[autosurgeon(missing = "Default::default", with = "crate::items::stored")]
+    pub wins: Items<CampaignId, Win>,
     /// Days between check-ins both sides agreed on (none: every two weeks).
     #[autosurgeon(missing = "Default::default")]
     pub cadence_days: Option<u32>,
@@ -97,6 +89,9 @@ pub struct Win {
     /// The campaign whose debrief it came from (empty: added by hand).
     #[autosurgeon(missing = "Default::default")]
     pub source: String,
+    /// Removed, kept so Undo brings back this same item (see `items`).
+    #[autosurgeon(missing = "Default::default")]
+    pub removed: bool,
 }
 
 /// What a person fills in to start a partnership.
@@ -332,13 +327,13 @@ impl Partnership {
             goal: Text::default(),
             quarters,
             agreement: Agreement::default(),
-            kpis: BTreeMap::new(),
+            kpis: Items::default(),
             onboarding_cost: None,
             document_id: None,
             people: BTreeMap::new(),
             qbrs: BTreeMap::new(),
-            checkins: BTreeMap::new(),
-            wins: BTreeMap::new(),
+            checkins: Items::default(),
+            wins: Items::default(),
             cadence_days: None,
             contacts: BTreeMap::new(),
         })
@@ -403,6 +398,7 @@ impl Partnership {
         q.campaigns.insert(
             id,
             Campaign {
+                removed: false,
                 title: Text::with_value(draft.title.trim()),
                 market: draft.market,
                 starts: draft.starts,
@@ -489,6 +485,7 @@ impl Partnership {
         self.wins.insert(
             id,
             Win {
+                removed: false,
                 text: Text::with_value(text),
                 by: by.trim().to_owned(),
                 side: side.to_owned(),
@@ -619,6 +616,7 @@ impl Partnership {
             qbr.actions.insert(
                 id,
                 crate::qbr::ActionItem {
+                    removed: false,
                     text: Text::with_value(text),
                     owner: Text::with_value(owner.trim()),
                     due,
@@ -629,6 +627,7 @@ impl Partnership {
             qbr.risks.insert(
                 id,
                 crate::qbr::Risk {
+                    removed: false,
                     text: Text::with_value(text),
                     owner: Text::with_value(owner.trim()),
                     due,
@@ -745,6 +744,7 @@ impl Partnership {
         sow.deliverables.insert(
             id,
             Deliverable {
+                removed: false,
                 platform: Text::with_value(d.platform.trim()),
                 format: Text::with_value(d.format.trim()),
                 count: d.count,
@@ -1128,6 +1128,7 @@ mod tests {
         p.set_kpi(
             CampaignId::from_random([9; 16]),
             Kpi {
+                removed: false,
                 market: ru,
                 metric: Metric::EngagementRateByReach,
                 target: 3.0,
@@ -1138,6 +1139,7 @@ mod tests {
         p.set_kpi(
             CampaignId::from_random([8; 16]),
             Kpi {
+                removed: false,
                 market: us,
                 metric: Metric::EngagementRateByReach,
                 target: 5.0,
@@ -1150,6 +1152,7 @@ mod tests {
             p.set_kpi(
                 CampaignId::from_random([7; 16]),
                 Kpi {
+                    removed: false,
                     market: de,
                     metric: Metric::Cpm,
                     target: 1.0,
@@ -1162,6 +1165,7 @@ mod tests {
             p.set_kpi(
                 CampaignId::from_random([7; 16]),
                 Kpi {
+                    removed: false,
                     market: ru,
                     metric: Metric::Cpm,
                     target: f64::NAN,

@@ -3,7 +3,8 @@
 //! the pack generated from the partnership's data — recap, KPI scorecard with
 //! red/amber/green, spend against budget with variances over 5% flagged.
 
-use std::{collections::BTreeMap, fmt::Write};
+use crate::items::Items;
+use std::fmt::Write;
 
 use autosurgeon::{Hydrate, Reconcile, Text};
 
@@ -28,6 +29,9 @@ pub struct Risk {
     pub owner: Text,
     #[autosurgeon(missing = "Default::default")]
     pub due: Option<Day>,
+    /// Removed, kept so Undo brings back this same item (see `items`).
+    #[autosurgeon(missing = "Default::default")]
+    pub removed: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Default, Hydrate, Reconcile)]
@@ -37,6 +41,9 @@ pub struct ActionItem {
     #[autosurgeon(missing = "Default::default")]
     pub due: Option<Day>,
     pub done: bool,
+    /// Removed, kept so Undo brings back this same item (see `items`).
+    #[autosurgeon(missing = "Default::default")]
+    pub removed: bool,
 }
 
 /// What the two sides record for one quarter's review.
@@ -57,17 +64,11 @@ pub struct Qbr {
     /// The quarter's budget; without one, the statement of work's compensation.
     #[autosurgeon(missing = "Default::default")]
     pub budget: Option<Money>,
-    #[autosurgeon(
-        missing = "Default::default",
-        with = "autosurgeon::map_with_parseable_keys"
-    )]
-    pub risks: BTreeMap<ItemId, Risk>,
+    #[autosurgeon(missing = "Default::default", with = "crate::items::stored")]
+    pub risks: Items<ItemId, Risk>,
     /// Agreed at this review, checked at the next.
-    #[autosurgeon(
-        missing = "Default::default",
-        with = "autosurgeon::map_with_parseable_keys"
-    )]
-    pub actions: BTreeMap<ItemId, ActionItem>,
+    #[autosurgeon(missing = "Default::default", with = "crate::items::stored")]
+    pub actions: Items<ItemId, ActionItem>,
 }
 
 /// The text fields of a review.
@@ -504,6 +505,7 @@ mod tests {
 
     fn kpi(metric: Metric, target: f64, threshold: f64) -> Kpi {
         Kpi {
+            removed: false,
             market: "RU".parse().expect("market"),
             metric,
             target,
@@ -599,6 +601,7 @@ mod pack_tests {
         p.kpis.insert(
             CampaignId::from_random([3; 16]),
             Kpi {
+                removed: false,
                 market: ru,
                 metric: Metric::EngagementRateByReach,
                 target: 4.0,

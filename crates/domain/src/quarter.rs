@@ -1,6 +1,7 @@
 //! Quarters: the rhythm of a partnership (theme, planned campaigns, what was learned).
 
-use std::{collections::BTreeMap, fmt, str::FromStr};
+use crate::items::Items;
+use std::{fmt, str::FromStr};
 
 use autosurgeon::{Hydrate, Reconcile, Text};
 use chrono::NaiveDate;
@@ -92,8 +93,8 @@ pub struct Quarter {
     pub theme: Text,
     /// Campaigns by id. A map (not a list) so that concurrent moves cannot duplicate a
     /// campaign; the display order comes from each campaign's order key.
-    #[autosurgeon(with = "autosurgeon::map_with_parseable_keys")]
-    pub campaigns: BTreeMap<CampaignId, Campaign>,
+    #[autosurgeon(with = "crate::items::stored")]
+    pub campaigns: Items<CampaignId, Campaign>,
     /// "What we learned" after the quarter.
     pub learned: Text,
     /// "What we try next".

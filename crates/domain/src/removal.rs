@@ -1,8 +1,9 @@
-//! Removing an item so that Undo can put it back: [`Partnership::remove`] returns what it
-//! took away ([`Removed`]), and [`Partnership::restore`] puts the same item back under the
-//! same id, with its order key (so it returns to its place) and every field as it was.
-//! A peer that merged the removal receives the restoration as a later change of the same
-//! key, so both sides end with the same item under the same id.
+//! Removing an item so that Undo can put it back: [`Partnership::remove`] marks the item
+//! removed where it is (see [`crate::items`]) and returns what it was ([`Removed`]), and
+//! [`Partnership::restore`] clears the mark: the same Automerge object comes back, with its
+//! id, order key (so it returns to its place), text objects and their history. A peer that
+//! merged the removal receives the restoration as a later change of the same flag, and an
+//! edit it made to the item meanwhile is still there.
 
 use crate::{
     campaign::{Campaign, CampaignId},
@@ -14,7 +15,6 @@ use crate::{
     quarter::QuarterId,
     sow::Deliverable,
 };
-use autosurgeon::Text;
 
 /// What to remove.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -112,61 +112,47 @@ impl Partnership {
         })
     }
 
-    /// Puts back what [`Partnership::remove`] took, under the same id. Restoring twice
-    /// changes nothing; the place it belongs to (a quarter, a campaign) must still exist.
+    /// Puts back what [`Partnership::remove`] took: the same item, as it is now (an edit
+    /// a partner made to it while it was removed is kept). Restoring twice changes
+    /// nothing; the place it belongs to (a quarter, a campaign) must still be there.
     pub fn restore(&mut self, removed: &Removed) -> Result<(), RoadmapError> {
-        match removed.clone() {
-            Removed::Campaign(q, id, c) => {
-                self.quarter_entry(q)?
+        match removed {
+            Removed::Campaign(q, id, _) => {
+                self.quarter_entry(*q)?.campaigns.restore(id);
+            }
+            Removed::Deliverable(q, id, _) => {
+                self.quarter_entry(*q)?.sow.deliverables.restore(id);
+            }
+            Removed::Kpi(id, _) => {
+                self.kpis.restore(id);
+            }
+            Removed::CheckIn(id, _) => {
+                self.checkins.restore(id);
+            }
+            Removed::Win(id, _) => {
+                self.wins.restore(id);
+            }
+            Removed::Risk(q, id, _) => {
+                self.quarter(*q)?;
+                if let Some(qbr) = self.qbrs.get_mut(q) {
+                    qbr.risks.restore(id);
+                }
+            }
+            Removed::Action(q, id, _) => {
+                self.quarter(*q)?;
+                if let Some(qbr) = self.qbrs.get_mut(q) {
+                    qbr.actions.restore(id);
+                }
+            }
+            Removed::Issue(q, campaign, id, _) => {
+                self.quarter_entry(*q)?
                     .campaigns
-                    .entry(id)
-                    .or_insert(*c.fresh());
-            }
-            Removed::Deliverable(q, id, d) => {
-                self.quarter_entry(q)?
-                    .sow
-                    .deliverables
-                    .entry(id)
-                    .or_insert(*d.fresh());
-            }
-            Removed::Kpi(id, k) => {
-                self.kpis.entry(id).or_insert(*k);
-            }
-            Removed::CheckIn(id, c) => {
-                self.checkins.entry(id).or_insert(*c.fresh());
-            }
-            Removed::Win(id, w) => {
-                self.wins.entry(id).or_insert(*w.fresh());
-            }
-            Removed::Risk(q, id, r) => {
-                self.quarter(q)?;
-                self.qbrs
-                    .entry(q)
-                    .or_default()
-                    .risks
-                    .entry(id)
-                    .or_insert(*r.fresh());
-            }
-            Removed::Action(q, id, a) => {
-                self.quarter(q)?;
-                self.qbrs
-                    .entry(q)
-                    .or_default()
-                    .actions
-                    .entry(id)
-                    .or_insert(*a.fresh());
-            }
-            Removed::Issue(q, campaign, id, issue) => {
-                let c = self
-                    .quarter_entry(q)?
-                    .campaigns
-                    .get_mut(&campaign)
-                    .ok_or(RoadmapError::UnknownCampaign(campaign))?;
-                c.debrief
+                    .get_mut(campaign)
+                    .ok_or_else(|| RoadmapError::UnknownCampaign(campaign.clone()))?
+                    .debrief
                     .get_or_insert_with(Default::default)
                     .issues
-                    .entry(id)
-                    .or_insert(*issue.fresh());
+                    .restore(id);
             }
         }
         Ok(())
@@ -179,92 +165,6 @@ impl Partnership {
         self.quarters
             .get_mut(&q)
             .ok_or(RoadmapError::UnknownQuarter(q))
-    }
-}
-
-/// A removed item as new values: its texts were read from the document before the
-/// removal, and autosurgeon refuses to write such a text into a new object (its heads are
-/// not the new object's), so each text is carried as its string. Everything else — id,
-/// order key, dates, figures — comes back unchanged.
-trait Fresh {
-    fn fresh(self) -> Self;
-}
-
-fn fresh(t: &Text) -> Text {
-    Text::with_value(t.as_str())
-}
-
-impl Fresh for Box<Campaign> {
-    fn fresh(mut self) -> Self {
-        self.title = fresh(&self.title);
-        if let Some(d) = self.debrief.as_mut() {
-            d.worked = fresh(&d.worked);
-            d.learnings = fresh(&d.learnings);
-            let issues = std::mem::take(&mut d.issues);
-            d.issues = issues
-                .into_iter()
-                .map(|(id, i)| (id, *Box::new(i).fresh()))
-                .collect();
-        }
-        self
-    }
-}
-
-impl Fresh for Box<Issue> {
-    fn fresh(mut self) -> Self {
-        self.issue = fresh(&self.issue);
-        self.cause = fresh(&self.cause);
-        self.effect = fresh(&self.effect);
-        self
-    }
-}
-
-impl Fresh for Box<Deliverable> {
-    fn fresh(mut self) -> Self {
-        self.platform = fresh(&self.platform);
-        self.format = fresh(&self.format);
-        self.owner = fresh(&self.owner);
-        self.erid = fresh(&self.erid);
-        self
-    }
-}
-
-impl Fresh for Box<CheckIn> {
-    fn fresh(mut self) -> Self {
-        for t in [
-            &mut self.brand_people,
-            &mut self.creator_people,
-            &mut self.channel,
-            &mut self.summary,
-            &mut self.next_step,
-            &mut self.next_owner,
-        ] {
-            *t = fresh(t);
-        }
-        self
-    }
-}
-
-impl Fresh for Box<Win> {
-    fn fresh(mut self) -> Self {
-        self.text = fresh(&self.text);
-        self
-    }
-}
-
-impl Fresh for Box<Risk> {
-    fn fresh(mut self) -> Self {
-        self.text = fresh(&self.text);
-        self.owner = fresh(&self.owner);
-        self
-    }
-}
-
-impl Fresh for Box<ActionItem> {
-    fn fresh(mut self) -> Self {
-        self.text = fresh(&self.text);
-        self.owner = fresh(&self.owner);
-        self
     }
 }
 
@@ -359,6 +259,90 @@ mod tests {
             "Spring drop"
         );
         assert_eq!(there, mine.partnership().expect("p"));
+    }
+
+    /// The title's text object in the document, by path.
+    fn title_object(doc: &PartnershipDoc, q: QuarterId, id: &CampaignId) -> automerge::ObjId {
+        use automerge::ReadDoc;
+        let am = doc.automerge();
+        let mut obj = automerge::ROOT;
+        for key in [
+            "quarters",
+            &q.to_string(),
+            "campaigns",
+            id.as_str(),
+            "title",
+        ] {
+            obj = am.get(&obj, key).expect("read").expect("present").1;
+        }
+        obj
+    }
+
+    #[test]
+    fn undo_brings_back_the_same_object_with_an_edit_made_while_it_was_removed() {
+        let q: QuarterId = "2027-Q1".parse().expect("q");
+        let new = NewPartnership {
+            brand: "Northwind".into(),
+            creator: "Anya".into(),
+            markets: vec!["RU".parse().expect("m")],
+            first_quarter: q,
+            quarters: 1,
+        };
+        let mut mine = PartnershipDoc::create(&new, 1).expect("doc");
+        let id = mine
+            .change(2, "add", |p| Ok(campaign(p, q, 7, "Spring drop")))
+            .expect("add");
+        let title = title_object(&mine, q, &id);
+        let mut theirs = PartnershipDoc::load([mine.save().as_slice()]).expect("load");
+        let removed = mine
+            .change(3, "remove", |p| p.remove(&Target::Campaign(q, id.clone())))
+            .expect("remove");
+        // Meanwhile, not yet having seen the removal, the partner renames it.
+        theirs
+            .change(3, "rename", |p| {
+                let mut draft = draft(p, q, &id);
+                draft.title = "Spring drop, final".into();
+                p.update_campaign(q, &id, draft)
+            })
+            .expect("rename");
+        mine.merge(&mut theirs).expect("merge the rename");
+        theirs.merge(&mut mine).expect("merge the removal");
+        for doc in [&mine, &theirs] {
+            let p = doc.partnership().expect("p");
+            assert!(
+                !p.quarters[&q].campaigns.contains_key(&id),
+                "removed on both"
+            );
+            assert_eq!(p.quarters[&q].campaigns.removed().len(), 1, "but kept");
+        }
+        mine.change(4, "undo", |p| p.restore(&removed))
+            .expect("undo");
+        theirs.merge(&mut mine).expect("merge undo");
+        for doc in [&mine, &theirs] {
+            let p = doc.partnership().expect("p");
+            assert_eq!(
+                p.quarters[&q].campaigns[&id].title.as_str(),
+                "Spring drop, final",
+                "the partner's edit made while it was removed is not lost"
+            );
+            assert!(p.quarters[&q].campaigns.removed().is_empty());
+            assert_eq!(
+                title_object(doc, q, &id),
+                title,
+                "the same text object, with its history, not a copy"
+            );
+        }
+    }
+
+    fn draft(p: &Partnership, q: QuarterId, id: &CampaignId) -> CampaignDraft {
+        let c = &p.quarters[&q].campaigns[id];
+        CampaignDraft {
+            title: c.title.as_str().to_owned(),
+            market: c.market,
+            starts: c.starts,
+            ends: c.ends,
+            status: c.status,
+        }
     }
 
     #[test]

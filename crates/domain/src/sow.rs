@@ -1,6 +1,7 @@
 //! The statement of work of a quarter: deliverables, approval rules, compensation.
 
-use std::{collections::BTreeMap, fmt, str::FromStr};
+use crate::items::Items;
+use std::{fmt, str::FromStr};
 
 use autosurgeon::{Hydrate, Reconcile, Text};
 use chrono::NaiveDate;
@@ -80,6 +81,9 @@ pub struct Deliverable {
     /// Whether the post carries the «Реклама» label (RU paid posts).
     pub reklama_label: bool,
     pub order: OrderKey,
+    /// Removed, kept so Undo brings back this same item (see `items`).
+    #[autosurgeon(missing = "Default::default")]
+    pub removed: bool,
 }
 
 impl Deliverable {
@@ -117,8 +121,8 @@ pub struct Conversion {
 
 #[derive(Debug, Clone, PartialEq, Reconcile, Hydrate)]
 pub struct StatementOfWork {
-    #[autosurgeon(with = "autosurgeon::map_with_parseable_keys")]
-    pub deliverables: BTreeMap<ItemId, Deliverable>,
+    #[autosurgeon(with = "crate::items::stored")]
+    pub deliverables: Items<ItemId, Deliverable>,
     /// A draft is due this many days before it goes live.
     pub draft_due_days_before_live: u32,
     pub review_days: u32,
@@ -136,7 +140,7 @@ pub struct StatementOfWork {
 impl Default for StatementOfWork {
     fn default() -> Self {
         StatementOfWork {
-            deliverables: BTreeMap::new(),
+            deliverables: Items::default(),
             draft_due_days_before_live: 7,
             review_days: 3,
             revision_rounds: 2,
@@ -204,6 +208,7 @@ mod tests {
 
     fn deliverable(market: &str, paid: bool, status: DeliverableStatus) -> Deliverable {
         Deliverable {
+            removed: false,
             platform: "Telegram".into(),
             format: "post".into(),
             count: 1,

@@ -216,6 +216,7 @@ mod tests {
 
     fn kpi(market: Market, metric: Metric, threshold: f64) -> Kpi {
         Kpi {
+            removed: false,
             market,
             metric,
             target: threshold * 1.2,
