@@ -19,15 +19,17 @@
 //!
 //! Each request carries [`ConnectInfo`] (the peer's socket address) and a [`ConnStats`]
 //! (bytes read so far on the connection), which the sync endpoint uses to notice a frame
-//! that stopped arriving halfway.
+//! that stopped arriving halfway, and through which it makes an authenticated sync socket
+//! spend its device's read budget ([`crate::read_budget`]).
 
 use std::{
     collections::BTreeMap,
     convert::Infallible,
+    future::Future,
     io,
     pin::Pin,
     sync::{
-        Arc, Mutex,
+        Arc, Mutex, OnceLock,
         atomic::{AtomicU64, AtomicUsize, Ordering},
     },
     task::{Context, Poll},
@@ -44,6 +46,8 @@ use tokio::{
 };
 use tower::Service;
 
+use crate::read_budget::ReadBudget;
+
 /// How the door is kept.
 #[derive(Debug, Clone, Copy)]
 pub struct DoorLimits {
@@ -55,13 +59,20 @@ pub struct DoorLimits {
     pub max_unauthenticated: usize,
 }
 
-/// What a request handler may learn about the connection it came on.
+/// What a request handler may learn about the connection it came on (and the one thing
+/// it may set on it: whose read budget it spends, once it knows the device).
 #[derive(Clone, Debug, Default)]
 pub struct ConnStats {
     read: Arc<AtomicU64>,
+    budget: Arc<OnceLock<Arc<ReadBudget>>>,
 }
 
 impl ConnStats {
+    /// From now on, reading this connection spends `budget` and waits when it is spent.
+    pub fn spend_from(&self, budget: Arc<ReadBudget>) {
+        let _ = self.budget.set(budget);
+    }
+
     /// Bytes read from the socket so far, including what a parser has buffered but not
     /// yet turned into a message.
     pub fn bytes_read(&self) -> u64 {
@@ -79,10 +90,14 @@ impl Drop for OpenGuard {
     }
 }
 
-/// A socket that counts what it reads and holds its place in the open count.
+/// A socket that counts what it reads, spends its device's read budget once it has one,
+/// and holds its place in the open count.
 struct Tracked {
     tcp: TcpStream,
     read: Arc<AtomicU64>,
+    budget: Arc<OnceLock<Arc<ReadBudget>>>,
+    /// Set while reading waits for the budget.
+    pause: Option<Pin<Box<tokio::time::Sleep>>>,
     _open: OpenGuard,
 }
 
@@ -92,10 +107,32 @@ impl AsyncRead for Tracked {
         cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
+        let this = &mut *self;
+        let budget = this.budget.get().cloned();
+        if let Some(budget) = &budget {
+            loop {
+                if let Some(pause) = this.pause.as_mut() {
+                    if pause.as_mut().poll(cx).is_pending() {
+                        return Poll::Pending;
+                    }
+                    this.pause = None;
+                }
+                let wait = budget.wait(std::time::Instant::now());
+                if wait.is_zero() {
+                    break;
+                }
+                this.pause = Some(Box::pin(tokio::time::sleep(wait)));
+            }
+        }
         let before = buf.filled().len();
-        let polled = Pin::new(&mut self.tcp).poll_read(cx, buf);
+        let polled = Pin::new(&mut this.tcp).poll_read(cx, buf);
         let n = buf.filled().len().saturating_sub(before);
-        self.read.fetch_add(n as u64, Ordering::Relaxed);
+        this.read.fetch_add(n as u64, Ordering::Relaxed);
+        if let Some(budget) = budget
+            && n > 0
+        {
+            budget.charge(n, std::time::Instant::now());
+        }
         polled
     }
 }
@@ -264,6 +301,8 @@ pub async fn serve(
         let io = Tracked {
             tcp,
             read: stats.read.clone(),
+            budget: stats.budget.clone(),
+            pause: None,
             _open: OpenGuard(open.clone()),
         };
         next_id += 1;

@@ -30,6 +30,8 @@ pub struct AppState {
     pub connections: crate::limits::Connections<std::net::IpAddr>,
     /// Open sync connections per device.
     pub device_connections: crate::limits::Connections<String>,
+    /// Bytes each device may make the relay read per second.
+    pub device_reads: crate::read_budget::DeviceReads,
     /// Message sizes and deadlines on sync sockets.
     pub sync_limits: websocket::SyncLimits,
     /// Proxies whose `X-Forwarded-For` names the client.

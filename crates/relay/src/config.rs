@@ -27,6 +27,12 @@ pub struct Config {
     #[arg(long, env = "TANDEM_MAX_MESSAGE_BYTES", default_value_t = 16 * 1024 * 1024)]
     pub max_message_bytes: usize,
 
+    /// Bytes per second the relay reads from one device's sync sockets together, after a
+    /// burst of twice `--max-message-bytes`; past it the relay reads that device slower
+    /// (TCP pushes back on it), so a flood of junk costs the relay this much at most.
+    #[arg(long, env = "TANDEM_MAX_READ_BYTES_PER_SEC_PER_DEVICE", default_value_t = 4 * 1024 * 1024)]
+    pub max_read_bytes_per_sec_per_device: usize,
+
     /// Failed credential attempts allowed per client address per minute.
     #[arg(long, env = "TANDEM_MAX_FAILED_ATTEMPTS", default_value_t = 20)]
     pub max_failed_attempts: u32,
@@ -153,6 +159,7 @@ impl Config {
             data_dir,
             app_dir,
             max_message_bytes: 16 * 1024 * 1024,
+            max_read_bytes_per_sec_per_device: 4 * 1024 * 1024,
             evict_after_secs: 60,
             max_failed_attempts: 20,
             max_registrations: 60,

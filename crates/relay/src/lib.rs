@@ -16,6 +16,7 @@
 //! - [`hub`]: the relay's sync peer — protocol session, documents in memory, storing
 //!   before acknowledging, eviction.
 //! - [`budget`]: what one sync connection may make the hub do (messages, presence, resets).
+//! - [`read_budget`]: bytes per second a device may make the relay read.
 //! - [`doc_store`]: documents on disk (redb under the data folder).
 //! - [`server`]: binding, serving until told to stop, closing sockets cleanly.
 //! - [`accept`]: the accept loop — header timeout, caps on open and unauthenticated
@@ -36,6 +37,7 @@ pub mod files;
 pub mod hub;
 pub mod limits;
 pub mod message_kind;
+pub mod read_budget;
 pub mod security;
 pub mod send_queue;
 pub mod server;

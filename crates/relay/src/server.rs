@@ -111,6 +111,10 @@ pub async fn run(
         max_message_bytes: config.max_message_bytes,
         connections: crate::limits::Connections::new(config.max_connections_per_address),
         device_connections: crate::limits::Connections::new(config.max_connections_per_device),
+        device_reads: crate::read_budget::DeviceReads::new(
+            config.max_read_bytes_per_sec_per_device,
+            config.max_message_bytes.saturating_mul(2),
+        ),
         sync_limits: crate::websocket::SyncLimits {
             max_message_bytes: config.max_message_bytes,
             max_control_message_bytes: config.max_control_message_bytes,

@@ -27,7 +27,9 @@
 //! frame's type before anything decodes it.
 //!
 //! Sockets are capped per device (`--max-connections-per-device`) and, loosely, per
-//! client address (`--max-connections-per-address`).
+//! client address (`--max-connections-per-address`); together a device's sockets are
+//! read at most `--max-read-bytes-per-sec-per-device` after a burst
+//! ([`crate::read_budget`]).
 
 use std::{
     net::SocketAddr,
@@ -136,6 +138,8 @@ pub async fn upgrade(
     };
     let limits = state.sync_limits;
     let stats = stats.map(|Extension(s)| s).unwrap_or_default();
+    // From here on the socket is this device's: what it makes the relay read is counted.
+    stats.spend_from(state.device_reads.of(&device));
     ws.protocols([PROTOCOL])
         .max_message_size(limits.max_message_bytes)
         .max_frame_size(limits.max_message_bytes)

@@ -210,19 +210,15 @@ async fn sockets_that_upgrade_and_never_join_are_closed_with_a_reason() {
 
 #[tokio::test]
 async fn a_frame_left_unfinished_is_closed_and_its_memory_returned() {
-    let relay = RelayBinary::start(&[
-        "--frame-timeout-secs",
-        "2",
-        "--max-connections-per-device",
-        "64",
-    ])
-    .await;
+    let relay = RelayBinary::start(&["--frame-timeout-secs", "2"]).await;
     let (mut typist, doc) = bystander(&relay, 3).await;
     let baseline_fds = relay.fds();
     let baseline_rss = relay.rss_kib();
-    let attacker = Device::register_at(&relay.addr).await;
     let mut sockets = Vec::new();
     for i in 0..24 {
+        // A device of its own for each: one device's sockets together are read no faster
+        // than its read budget (tested below), which would stall the frames short.
+        let attacker = Device::register_at(&relay.addr).await;
         let mut ws = upgrade_only(&attacker).await;
         let join = Message::Join {
             sender_id: attacker
@@ -325,5 +321,123 @@ async fn a_silent_sync_socket_is_closed_and_a_live_one_kept_by_its_pongs() {
     // The live one answered the pings and is still served.
     edit_acknowledged_within(&mut live, id, WAIT).await;
     assert!(live.closed.is_none());
+    relay.stop().await;
+}
+
+/// The send queue (`tx_queue`) and the receive queue (`rx_queue`) of each loopback TCP
+/// socket from `local` to `remote` port, as the kernel counts them.
+fn tcp_queues(local: u16, remote: u16) -> Option<(u64, u64)> {
+    let table = std::fs::read_to_string("/proc/net/tcp").expect("reads /proc/net/tcp");
+    table.lines().skip(1).find_map(|line| {
+        let cols: Vec<&str> = line.split_whitespace().collect();
+        let port = |c: &str| u16::from_str_radix(c.rsplit(':').next()?, 16).ok();
+        if port(cols[1])? != local || port(cols[2])? != remote {
+            return None;
+        }
+        let (tx, rx) = cols[4].split_once(':')?;
+        Some((
+            u64::from_str_radix(tx, 16).ok()?,
+            u64::from_str_radix(rx, 16).ok()?,
+        ))
+    })
+}
+
+#[tokio::test]
+async fn one_devices_sockets_together_are_read_no_faster_than_its_budget() {
+    // 1 MiB/s after a burst of twice the largest message (2 × 4 MiB).
+    const RATE: u64 = 1024 * 1024;
+    const BURST: u64 = 8 * 1024 * 1024;
+    let relay = RelayBinary::start(&[
+        "--max-message-bytes",
+        "4194304",
+        "--max-read-bytes-per-sec-per-device",
+        "1048576",
+    ])
+    .await;
+    let relay_port: u16 = relay
+        .addr
+        .rsplit(':')
+        .next()
+        .and_then(|p| p.parse().ok())
+        .expect("port");
+    let (mut typist, doc) = bystander(&relay, 4).await;
+    let attacker = Device::register_at(&relay.addr).await;
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let started = tokio::time::Instant::now();
+    // Eight sockets each stream a frame of 4,000,000 bytes (32 MB in all) as fast as TCP
+    // takes it; the frames are never finished, so nothing is refused and only the budget
+    // holds the relay back. What the relay read is what the attacker wrote less what
+    // still waits in the two kernels' queues.
+    let mut writers = Vec::new();
+    for i in 0..8 {
+        let mut ws = upgrade_only(&attacker).await;
+        let join = Message::Join {
+            sender_id: attacker
+                .peer(&format!("f{i}"))
+                .parse::<PeerId>()
+                .expect("peer"),
+            supported_protocol_versions: vec!["1".into()],
+            metadata: Default::default(),
+        };
+        futures_util::SinkExt::send(&mut ws, Ws::Binary(join.encode().into()))
+            .await
+            .expect("joins");
+        let mut stopped = stopped.clone();
+        writers.push(tokio::spawn(async move {
+            let tcp = match ws.get_mut() {
+                tokio_tungstenite::MaybeTlsStream::Plain(tcp) => tcp,
+                _ => unreachable!("plain TCP"),
+            };
+            let local = tcp.local_addr().expect("local address").port();
+            let mut head = vec![0x82, 0x80 | 127];
+            head.extend(4_000_000u64.to_be_bytes());
+            head.extend([0, 0, 0, 0]);
+            tcp.write_all(&head).await.expect("writes the head");
+            let chunk = vec![0u8; 64 * 1024];
+            let mut written = 0u64;
+            while written < 3_990_000 {
+                tokio::select! {
+                    n = tcp.write(&chunk) => match n {
+                        Ok(n) => written += n as u64,
+                        Err(_) => break,
+                    },
+                    _ = stopped.changed() => break,
+                }
+            }
+            (ws, local, head.len() as u64 + written)
+        }));
+    }
+    // Meanwhile another device's edits go through as before.
+    let mut slowest = Duration::ZERO;
+    while started.elapsed() < Duration::from_secs(4) {
+        slowest = slowest.max(edit_acknowledged_within(&mut typist, doc, WAIT).await);
+    }
+    stop.send(true).expect("stops the writers");
+    let mut sockets = Vec::new();
+    let (mut offered, mut read) = (0, 0);
+    for w in writers {
+        let (ws, local, written) = w.await.expect("a writer");
+        let (unsent, _) = tcp_queues(local, relay_port).expect("the attacker's socket");
+        let (_, unread) = tcp_queues(relay_port, local).expect("the relay's socket");
+        offered += written;
+        read += written - unsent - unread;
+        sockets.push(ws);
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    let allowed = BURST + (RATE as f64 * elapsed) as u64;
+    println!(
+        "8 sockets of one device wrote {} KiB in {elapsed:.1} s: the relay read {} KiB of it (budget {} KiB); the slowest edit elsewhere took {slowest:?}",
+        offered / 1024,
+        read / 1024,
+        allowed / 1024
+    );
+    // Each socket may overshoot by one read buffer when the debt is paid.
+    assert!(
+        read <= allowed + 1024 * 1024,
+        "read {read} bytes, budget {allowed}"
+    );
+    assert!(read >= BURST, "the burst itself was read: {read} bytes");
+    assert!(slowest < Duration::from_secs(1), "{slowest:?}");
+    drop(sockets);
     relay.stop().await;
 }
