@@ -25,8 +25,6 @@ pub fn ru(en: &str) -> Option<&'static str> {
         ". Your edits are kept in this tab and saved with the next edit." => {
             ". Ваши правки сохранены в этой вкладке и будут записаны со следующей правкой."
         }
-        ": record a conversion" => ": укажите курс пересчёта",
-        ": record them in one currency" => ": укажите их в одной валюте",
         "A new version of Tandem is available. Your work is saved; reload when it suits you." => {
             "Вышла новая версия Tandem. Ваша работа сохранена; перезагрузите страницу, когда будет удобно."
         }
@@ -118,9 +116,6 @@ pub fn ru(en: &str) -> Option<&'static str> {
         "Draft due (days before live)" => "Черновик (дней до публикации)",
         "Draft submitted" => "Черновик сдан",
         "Due" => "Срок",
-        "ER by followers" => "ER по подписчикам",
-        "ER by impressions" => "ER по показам",
-        "ER by reach" => "ER по охвату",
         "Editor — can edit" => "Редактор — может менять",
         "Effect" => "Последствие",
         "Ends" => "Конец",
@@ -458,8 +453,8 @@ pub fn ru(en: &str) -> Option<&'static str> {
             "Только просмотр: вы видите правки другой стороны вживую, но ничего не можете изменить."
         }
         "Viewer — can only read" => "Читатель — только чтение",
-        "We continue in a market while each of its KPIs meets its threshold. Rates are in percent; costs in the currency of the costs entered." => {
-            "Продолжаем на рынке, пока каждый его KPI не ниже порога. Доли — в процентах, затраты — в валюте введённых затрат."
+        "We continue in a market while each of its KPIs meets its threshold: rates and returns at or above it, costs (CPM, CPE, CPC, CPA) at or below it. Rates are in percent; costs in the currency of the costs entered." => {
+            "Продолжаем на рынке, пока каждый его KPI укладывается в порог: доли и отдача — не ниже порога, затраты (CPM, CPE, CPC, CPA) — не выше. Доли — в процентах, затраты — в валюте введённых затрат."
         }
         "What could go wrong" => "Что может пойти не так",
         "What didn't work" => "Что не сработало",
@@ -501,16 +496,11 @@ pub fn ru(en: &str) -> Option<&'static str> {
         "Your partnerships" => "Ваши партнёрства",
         "a conversion needs the date of its rate" => "для пересчёта нужна дата курса",
         "agreement and {0} SOW" => "договор и SOW {0}",
-        "and" => "и",
-        "and cost in" => "а затраты в",
         "and {0} more in the Debriefs tab" => "и ещё {0} на вкладке «Разборы»",
         "brand" => "бренд",
         "clicks" => "клики",
-        "continue" => "продолжаем",
-        "conversion" => "конверсия",
         "conversions" => "конверсии",
         "cost" => "затраты",
-        "costs are in" => "затраты указаны в",
         "creator" => "автор",
         "debriefed" => "разбор написан",
         "e.g. 50% on signing, 50% after the last post" => {
@@ -530,8 +520,6 @@ pub fn ru(en: &str) -> Option<&'static str> {
         "healthy" => "всё в порядке",
         "https://…/join#…" => "https://…/join#…",
         "impressions" => "показы",
-        "in" => "в",
-        "is zero" => "равно нулю",
         "its id is not a Tandem document id" => {
             "его идентификатор не похож на идентификатор документа Tandem"
         }
@@ -540,12 +528,7 @@ pub fn ru(en: &str) -> Option<&'static str> {
         "months between checkpoints" => "месяцев между контрольными точками",
         "network error" => "ошибка сети",
         "new since your last visit" => "новое с вашего прошлого визита",
-        "no KPIs set for" => "не заданы KPI для",
-        "no amounts recorded" => "суммы не записаны",
         "no data" => "нет данных",
-        "no results with" => "нет результатов с показателем",
-        "no results with cost and" => "нет результатов с затратами и показателем",
-        "no results with revenue and cost recorded" => "нет результатов с выручкой и затратами",
         "no results yet" => "результатов пока нет",
         "not enough data" => "недостаточно данных",
         "not shared" => "нет доступа",
@@ -553,15 +536,10 @@ pub fn ru(en: &str) -> Option<&'static str> {
         "partnership" => "партнёрство",
         "partnerships, kept together" => "партнёрства, которые ведут вместе",
         "reach" => "охват",
-        "recorded" => "",
         "renewal notice (days)" => "уведомление о продлении (дней)",
         "revenue" => "выручка",
-        "revenue is in" => "выручка указана в",
-        "review" => "на пересмотр",
         "roadmap" => "роадмап",
-        "stop" => "останавливаем",
         "termination notice (days)" => "уведомление о расторжении (дней)",
-        "the amounts are too large" => "суммы слишком велики",
         "the budget" => "бюджет",
         "the cadence is a whole number of days" => "периодичность — целое число дней",
         "the count" => "количество",

@@ -12,7 +12,7 @@ use tandem_domain::{
     quarter::QuarterId,
 };
 
-use super::{collab_text::CollabTextarea, kpi_tab::localized, learnings::Learnings};
+use super::{collab_text::CollabTextarea, learnings::Learnings};
 use crate::{
     browser::{now_ms, random_16},
     editor::Editor,
@@ -172,7 +172,7 @@ fn DebriefFor(q: QuarterId, id: CampaignId) -> impl IntoView {
                                 view! {
                                     <tr>
                                         <td>{o.market.to_string()}</td>
-                                        <td>{localized(o.kpi.metric.short())}</td>
+                                        <td>{o.kpi.metric.name(lang())}</td>
                                         <td>{show(o.kpi.target)}</td>
                                         <td>{show(o.kpi.threshold)}</td>
                                         <td data-testid="debrief-actual">{actual}</td>

@@ -15,19 +15,10 @@ use tandem_domain::{
 use crate::i18n::{lang, t, tf};
 use crate::{browser::download, editor::Editor, repo::Repo};
 
-/// The quarter whose statement of work is "current": the one containing today, else the
-/// last one that has begun, else the first.
+/// The quarter whose statement of work is "current" today (see
+/// [`Partnership::current_quarter`]).
 pub fn current_quarter(p: &Partnership) -> Option<QuarterId> {
-    let today = js_sys::Date::new_0();
-    let year = u16::try_from(today.get_full_year()).ok()?;
-    let q = u8::try_from(today.get_month() / 3 + 1).ok()?;
-    let now = QuarterId::new(year, q)?;
-    p.quarters
-        .keys()
-        .rev()
-        .find(|k| **k <= now)
-        .or_else(|| p.quarters.keys().next())
-        .copied()
+    p.current_quarter(super::fields::today())
 }
 
 fn file_name(p: &Partnership, what: &str, ext: &str) -> String {

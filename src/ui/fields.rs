@@ -97,9 +97,8 @@ pub fn amount_text(m: Option<Money>) -> String {
     .unwrap_or_default()
 }
 
-pub fn currency_text(m: Option<Money>, fallback: &str) -> String {
-    m.map(|m| m.currency.to_string())
-        .unwrap_or_else(|| fallback.to_owned())
+pub fn currency_text(m: Option<Money>, fallback: tandem_domain::money::Currency) -> String {
+    m.map_or(fallback, |m| m.currency).to_string()
 }
 
 /// Today in the viewer's zone.

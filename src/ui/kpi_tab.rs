@@ -9,7 +9,7 @@ use tandem_domain::{
     campaign::CampaignId,
     kpi::{Figures, Kpi, Metric},
     market::Market,
-    money::Money,
+    money::{Currency, Money},
     quarter::QuarterId,
     verdict::Verdict,
 };
@@ -26,83 +26,6 @@ use super::{
 };
 use crate::i18n::{self, lang, t, tf, tk};
 use crate::{browser::random_16, editor::Editor};
-
-fn metric_label(m: Metric) -> String {
-    localized(&format!("{} — {}", m.short(), m.formula()))
-}
-
-/// The English words the domain writes into metric names, formulas and KPI reasons, longest
-/// first, so a reason reads in the current language ("ER by reach 3.1% ≥ 2.5%").
-const REASON_WORDS: [&str; 31] = [
-    tk("ER by followers"),
-    tk("ER by impressions"),
-    tk("ER by reach"),
-    tk("not enough data"),
-    tk("no results with revenue and cost recorded"),
-    tk("no results with cost and"),
-    tk("no results with"),
-    tk("no amounts recorded"),
-    tk("the amounts are too large"),
-    tk(": record a conversion"),
-    tk(": record them in one currency"),
-    tk("costs are in"),
-    tk("revenue is in"),
-    tk("and cost in"),
-    tk("no KPIs set for"),
-    tk("is zero"),
-    tk("recorded"),
-    tk("engagements"),
-    tk("impressions"),
-    tk("conversions"),
-    tk("conversion"),
-    tk("followers"),
-    tk("revenue"),
-    tk("clicks"),
-    tk("reach"),
-    tk("cost"),
-    tk("continue"),
-    tk("review"),
-    tk("stop"),
-    tk("and"),
-    tk("in"),
-];
-
-/// A metric name, formula or reason from the domain in the current language.
-pub(crate) fn localized(text: &str) -> String {
-    if lang() == tandem_domain::locale::Lang::En {
-        return text.to_owned();
-    }
-    // Whole words only, longest phrases first, each replaced once.
-    let mut out = String::new();
-    let mut rest = text;
-    'scan: while !rest.is_empty() {
-        for w in REASON_WORDS {
-            if let Some(after) = rest.strip_prefix(w)
-                && !after.starts_with(|c: char| c.is_alphanumeric())
-            {
-                out.push_str(t(w));
-                rest = after;
-                continue 'scan;
-            }
-        }
-        let word_end = rest
-            .char_indices()
-            .find(|(_, c)| !c.is_alphanumeric())
-            .map_or(rest.len(), |(i, c)| if i == 0 { c.len_utf8() } else { i });
-        out.push_str(&rest[..word_end]);
-        rest = &rest[word_end..];
-    }
-    out
-}
-
-fn verdict_words(v: Verdict) -> &'static str {
-    match v {
-        Verdict::Continue => t("continue"),
-        Verdict::Review => t("review"),
-        Verdict::Stop => t("stop"),
-        Verdict::NotEnoughData => t("not enough data"),
-    }
-}
 
 #[component]
 pub fn KpiTab() -> impl IntoView {
@@ -140,11 +63,11 @@ fn Verdicts(q: QuarterId) -> impl IntoView {
                 view! {
                     <article class="verdict" data-testid=format!("verdict-{}", v.market)>
                         <h3>{v.market.to_string()}</h3>
-                        <p class=class data-testid="verdict" data-verdict=v.verdict.as_str()>{verdict_words(v.verdict)}</p>
+                        <p class=class data-testid="verdict" data-verdict=v.verdict.as_str()>{v.verdict.words(lang())}</p>
                         <ul>
-                            {v.checks.iter().map(|c| view! { <li>{localized(&c.reason)}</li> }).collect_view()}
+                            {v.checks.iter().map(|c| view! { <li>{c.reason(lang())}</li> }).collect_view()}
                         </ul>
-                        <p class="muted summary" data-testid="verdict-summary">{localized(&v.summary())}</p>
+                        <p class="muted summary" data-testid="verdict-summary">{v.summary(lang())}</p>
                     </article>
                 }
             }).collect_view()}
@@ -198,18 +121,18 @@ fn KpiList() -> impl IntoView {
     view! {
         <section class="card">
             <div class="card-head"><h2>{t("KPIs per market")}</h2></div>
-            <p class="muted">{t("We continue in a market while each of its KPIs meets its threshold. Rates are in percent; costs in the currency of the costs entered.")}</p>
+            <p class="muted">{t("We continue in a market while each of its KPIs meets its threshold: rates and returns at or above it, costs (CPM, CPE, CPC, CPA) at or below it. Rates are in percent; costs in the currency of the costs entered.")}</p>
             <table class="kpis" data-testid="kpis">
                 <thead><tr><th scope="col">{t("Market")}</th><th scope="col">{t("Metric and formula")}</th><th scope="col">{t("Target")}</th><th scope="col">{t("Continue if")}</th><th scope="col"><span class="sr-only">{t("Actions")}</span></th></tr></thead>
                 <tbody>
                     <For each=move || kpis.get() key=|(id, k)| (id.clone(), k.threshold.to_bits(), k.target.to_bits()) children=move |(id, k)| {
                         let op = if k.metric.higher_is_better() { "≥" } else { "≤" };
                         let pct = if k.metric.is_percent() { "%" } else { "" };
-                        let label = tf("Remove the {0} KPI for {1}", &[&localized(k.metric.short()), &k.market]);
+                        let label = tf("Remove the {0} KPI for {1}", &[&k.metric.name(lang()), &k.market]);
                         view! {
                             <tr>
                                 <td>{k.market.to_string()}</td>
-                                <td>{metric_label(k.metric)}</td>
+                                <td>{k.metric.label(lang())}</td>
                                 <td>{format!("{}{pct}", k.target)}</td>
                                 <td>{format!("{op} {}{pct}", k.threshold)}</td>
                                 <td><button type="button" class="danger" aria-label=label
@@ -231,7 +154,7 @@ fn KpiList() -> impl IntoView {
                             <label for="kpi-metric">{t("Metric")}</label>
                             <select id="kpi-metric" data-testid="kpi-metric" on:change=move |ev| { if let Ok(m) = event_target_value(&ev).parse() { metric.set(m) } }>
                                 {Metric::ALL.into_iter().map(|m| view! {
-                                    <option value=m.code() prop:selected=move || metric.get() == m>{metric_label(m)}</option>
+                                    <option value=m.code() prop:selected=move || metric.get() == m>{m.label(lang())}</option>
                                 }).collect_view()}
                             </select>
                         </div>
@@ -329,11 +252,7 @@ fn ResultForm(q: QuarterId, id: CampaignId, title: String, market: Market) -> im
             editor.view.with_untracked(read)
         }
     };
-    let fallback_currency = if market.as_str() == "RU" {
-        "RUB"
-    } else {
-        "USD"
-    };
+    let fallback_currency = Currency::of_market(market);
     let prefix = id.with_value(|id| format!("{}-{market}", id.as_str()));
     let field_id = {
         let prefix = prefix.clone();
@@ -448,7 +367,7 @@ fn Onboarding() -> impl IntoView {
     let stored_currency = move || {
         editor
             .view
-            .with(|p| currency_text(p.onboarding_cost, "RUB"))
+            .with(|p| currency_text(p.onboarding_cost, p.home_currency()))
     };
     let save = move |changed: &'static str, raw: String| {
         let value = |id: &str, stored: String| {
@@ -468,7 +387,7 @@ fn Onboarding() -> impl IntoView {
             "onboarding-currency",
             editor
                 .view
-                .with_untracked(|p| currency_text(p.onboarding_cost, "RUB")),
+                .with_untracked(|p| currency_text(p.onboarding_cost, p.home_currency())),
         );
         let outcome = parse_money(&amount, &currency, t("Onboarding cost"))
             .map(|m| {
@@ -509,17 +428,7 @@ fn Trends() -> impl IntoView {
             p.markets
                 .iter()
                 .map(|m| {
-                    // The key KPI: the market's first, in the verdict's reading order.
-                    let key = p
-                        .kpis
-                        .values()
-                        .filter(|k| k.market == *m)
-                        .min_by(|a, b| {
-                            a.metric
-                                .cmp(&b.metric)
-                                .then(a.threshold.total_cmp(&b.threshold))
-                        })
-                        .cloned();
+                    let key = p.key_kpi(*m).cloned();
                     let points = key.as_ref().map(|k| p.trend(k)).unwrap_or_default();
                     let costs: Vec<(String, String)> = p
                         .amortised_costs(*m)
@@ -528,7 +437,7 @@ fn Trends() -> impl IntoView {
                             (
                                 t,
                                 c.map(|m| i18n::money(&m))
-                                    .unwrap_or_else(|e| localized(&e.to_string())),
+                                    .unwrap_or_else(|e| e.describe(lang())),
                             )
                         })
                         .collect();

@@ -140,7 +140,7 @@ fn Budget(q: QuarterId) -> impl IntoView {
     let stored_currency = move || {
         editor
             .view
-            .with(|p| currency_text(p.qbrs.get(&q).and_then(|r| r.budget), "RUB"))
+            .with(|p| currency_text(p.qbrs.get(&q).and_then(|r| r.budget), p.home_currency()))
     };
     let save = {
         let (amount_id, currency_id) = (amount_id.clone(), currency_id.clone());
@@ -153,7 +153,8 @@ fn Budget(q: QuarterId) -> impl IntoView {
                 }
             };
             let amount = value(&amount_id, amount_text(budget()));
-            let currency = value(&currency_id, currency_text(budget(), "RUB"));
+            let home = editor.view.with_untracked(|p| p.home_currency());
+            let currency = value(&currency_id, currency_text(budget(), home));
             let outcome = match parse_money(&amount, &currency, t("the budget")) {
                 Ok(m) => {
                     editor.edit(&format!("set the {q} budget"), |p| p.set_qbr_budget(q, m));

@@ -7,7 +7,8 @@ use leptos::{ev::SubmitEvent, prelude::*};
 use tandem_domain::removal::Target;
 use tandem_domain::{
     campaign::CampaignId,
-    partnership::DeliverableDraft,
+    money::Currency,
+    partnership::{DeliverableDraft, Partnership},
     quarter::QuarterId,
     sow::{Conversion, Deliverable, DeliverableStatus, StatementOfWork},
 };
@@ -383,32 +384,66 @@ const APPROVAL_BOUNDS: [(u32, u32); 3] = [(0, 365), (0, 365), (0, 20)];
 /// The compensation of a quarter: every field is saved when the person leaves it. The
 /// conversion (rate, currency, date) is saved once both its rate and its date are there;
 /// until then what was typed stays in its field, marked not saved.
+/// The currencies a compensation field falls back to (see [`Compensation`]).
+#[derive(Clone, Copy)]
+struct Defaults {
+    currency: Currency,
+    into: Currency,
+}
+
+/// How a compensation field reads its stored value.
+type Read = fn(&StatementOfWork, Defaults) -> String;
+
 #[component]
 fn Compensation(q: QuarterId, sow: Memo<Option<StatementOfWork>>) -> impl IntoView {
     let editor = expect_context::<Editor>();
     let form = Form::new();
-    let stored = move |read: fn(&StatementOfWork) -> String| {
-        Signal::derive(move || sow.with(|s| s.as_ref().map(read).unwrap_or_default()))
+    // The currency a new amount starts in and the one a conversion goes to, as the
+    // domain suggests them for this partnership's markets.
+    let defaults = |s: &StatementOfWork, p: &Partnership| {
+        let currency = s
+            .compensation
+            .or(s.kill_fee)
+            .map_or(p.home_currency(), |m| m.currency);
+        Defaults {
+            currency,
+            into: p.conversion_currency(currency),
+        }
     };
-    let untracked = move |read: fn(&StatementOfWork) -> String| {
-        sow.with_untracked(|s| s.as_ref().map(read).unwrap_or_default())
+    let stored = move |read: Read| {
+        Signal::derive(move || {
+            editor.view.with(|p| {
+                sow.with(|s| {
+                    s.as_ref()
+                        .map(|s| read(s, defaults(s, p)))
+                        .unwrap_or_default()
+                })
+            })
+        })
     };
-    let amount_of = |s: &StatementOfWork| amount_text(s.compensation);
-    let kill_of = |s: &StatementOfWork| amount_text(s.kill_fee);
-    let currency_of = |s: &StatementOfWork| currency_text(s.compensation.or(s.kill_fee), "RUB");
-    let rate_of = |s: &StatementOfWork| {
+    let untracked = move |read: Read| {
+        editor.view.with_untracked(|p| {
+            sow.with_untracked(|s| {
+                s.as_ref()
+                    .map(|s| read(s, defaults(s, p)))
+                    .unwrap_or_default()
+            })
+        })
+    };
+    let amount_of = |s: &StatementOfWork, _: Defaults| amount_text(s.compensation);
+    let kill_of = |s: &StatementOfWork, _: Defaults| amount_text(s.kill_fee);
+    let currency_of =
+        |s: &StatementOfWork, d: Defaults| currency_text(s.compensation.or(s.kill_fee), d.currency);
+    let rate_of = |s: &StatementOfWork, _: Defaults| {
         s.conversion
             .as_ref()
             .map(|c| c.rate.to_string())
             .unwrap_or_default()
     };
-    let to_of = |s: &StatementOfWork| {
-        s.conversion
-            .as_ref()
-            .map(|c| c.to.to_string())
-            .unwrap_or_else(|| "USD".into())
+    let to_of = |s: &StatementOfWork, d: Defaults| {
+        s.conversion.as_ref().map_or(d.into, |c| c.to).to_string()
     };
-    let rate_date_of = |s: &StatementOfWork| {
+    let rate_date_of = |s: &StatementOfWork, _: Defaults| {
         s.conversion
             .as_ref()
             .map(|c| c.rate_date.to_string())
@@ -416,7 +451,7 @@ fn Compensation(q: QuarterId, sow: Memo<Option<StatementOfWork>>) -> impl IntoVi
     };
     // Saves the money fields as the form holds them now; a refusal names its field.
     let save_money = move |changed: &'static str, raw: String| {
-        let value = |id: &str, read: fn(&StatementOfWork) -> String| {
+        let value = |id: &str, read: Read| {
             if id == changed {
                 raw.clone()
             } else {
@@ -475,12 +510,12 @@ fn Compensation(q: QuarterId, sow: Memo<Option<StatementOfWork>>) -> impl IntoVi
         let split = if changed == "payment-split" {
             raw.clone()
         } else {
-            untracked(|s| s.payment_split.as_str().to_owned())
+            untracked(|s, _| s.payment_split.as_str().to_owned())
         };
         let terms = if changed == "sow-payment-terms" {
             raw.clone()
         } else {
-            untracked(|s| s.payment_terms.as_str().to_owned())
+            untracked(|s, _| s.payment_terms.as_str().to_owned())
         };
         let mut refusal = None;
         editor.edit("set the payment split and terms", |p| {
@@ -501,25 +536,21 @@ fn Compensation(q: QuarterId, sow: Memo<Option<StatementOfWork>>) -> impl IntoVi
         .map(|(m, how)| format!("≈ {} ({how})", money(&m)))
     };
     let unsaved = Unsaved::get();
-    let shown_select = move |id: &'static str, read: fn(&StatementOfWork) -> String| {
+    let shown_select = move |id: &'static str, read: Read| {
         Signal::derive(move || unsaved.value(id).unwrap_or_else(|| stored(read).get()))
     };
-    let select =
-        move |id: &'static str, label: &'static str, read: fn(&StatementOfWork) -> String| {
-            let note = form.note(id);
-            view! {
-                <div class="field">
-                    <label for=id>{t(label)}</label>
-                    <CurrencySelect id=id.into() value=shown_select(id, read)
-                        on_change=move |c| save_money(id, c)/>
-                    <FieldMessage field=id.to_owned() note/>
-                </div>
-            }
-        };
-    let field = move |id: &'static str,
-                      label: &'static str,
-                      read: fn(&StatementOfWork) -> String,
-                      kind: &'static str| {
+    let select = move |id: &'static str, label: &'static str, read: Read| {
+        let note = form.note(id);
+        view! {
+            <div class="field">
+                <label for=id>{t(label)}</label>
+                <CurrencySelect id=id.into() value=shown_select(id, read)
+                    on_change=move |c| save_money(id, c)/>
+                <FieldMessage field=id.to_owned() note/>
+            </div>
+        }
+    };
+    let field = move |id: &'static str, label: &'static str, read: Read, kind: &'static str| {
         view! {
             <AutoField form id=id.to_owned() label=t(label).to_owned() stored=stored(read)
                 kind=kind inputmode=(kind == "text").then_some("decimal")
@@ -541,11 +572,11 @@ fn Compensation(q: QuarterId, sow: Memo<Option<StatementOfWork>>) -> impl IntoVi
             </div>
             <div class="field-row">
                 <AutoField form id="payment-split".to_owned() label=t("Payment split").to_owned()
-                    stored=stored(|s| s.payment_split.as_str().to_owned())
+                    stored=stored(|s, _| s.payment_split.as_str().to_owned())
                     placeholder=t("e.g. 50% on signing, 50% after the last post")
                     on_save=Callback::new(move |raw| save_text("payment-split", raw))/>
                 <AutoField form id="sow-payment-terms".to_owned() label=t("Payment terms").to_owned()
-                    stored=stored(|s| s.payment_terms.as_str().to_owned())
+                    stored=stored(|s, _| s.payment_terms.as_str().to_owned())
                     placeholder=t("e.g. within 14 days of invoice; outside platforms for RU")
                     on_save=Callback::new(move |raw| save_text("sow-payment-terms", raw))/>
             </div>

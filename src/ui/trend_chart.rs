@@ -3,7 +3,6 @@
 
 use leptos::prelude::*;
 
-use super::kpi_tab::localized;
 use crate::i18n::{lang, t, tf};
 use tandem_domain::{
     kpi::{Kpi, Unit, format_value_in},
@@ -66,8 +65,8 @@ pub fn TrendChart(kpi: Kpi, points: Vec<TrendPoint>) -> impl IntoView {
     let summary = tf(
         "{0} ({1}) in {2}, campaign over campaign; threshold {3}.",
         &[
-            &localized(kpi.metric.short()),
-            &localized(kpi.metric.formula()),
+            &kpi.metric.name(lang()),
+            &kpi.metric.formula_in(lang()),
             &kpi.market,
             &format_value_in(kpi.threshold, unit, lang()),
         ],
@@ -96,7 +95,7 @@ pub fn TrendChart(kpi: Kpi, points: Vec<TrendPoint>) -> impl IntoView {
         .map(|p| {
             let value = match &p.value {
                 Ok(v) => format_value_in(*v, unit, lang()),
-                Err(e) => e.to_string(),
+                Err(e) => e.describe(lang()),
             };
             view! { <tr><td>{p.campaign.clone()}</td><td>{value}</td></tr> }
         })
@@ -114,7 +113,7 @@ pub fn TrendChart(kpi: Kpi, points: Vec<TrendPoint>) -> impl IntoView {
             </svg>
             <figcaption class="muted">{summary}</figcaption>
             <table class="sr-only">
-                <caption>{tf("{0} per campaign in {1}", &[&localized(kpi.metric.short()), &kpi.market])}</caption>
+                <caption>{tf("{0} per campaign in {1}", &[&kpi.metric.name(lang()), &kpi.market])}</caption>
                 <thead><tr><th scope="col">{t("Campaign")}</th><th scope="col">{t("Value")}</th></tr></thead>
                 <tbody>{rows}</tbody>
             </table>

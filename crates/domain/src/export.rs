@@ -346,11 +346,7 @@ pub fn results_csv(p: &Partnership) -> String {
         let verdict = market_verdict(*market, p.kpis.values(), results.iter().copied());
         for check in &verdict.checks {
             let value = match &check.outcome {
-                Ok((v, _)) => {
-                    let unit = check.kpi.metric.compute(&results).map(|(_, u)| u);
-                    unit.map(|u| format_value(*v, u))
-                        .unwrap_or_else(|_| v.to_string())
-                }
+                Ok((v, unit, _)) => format_value(*v, *unit),
                 Err(why) => why.to_string(),
             };
             out += &row(&[

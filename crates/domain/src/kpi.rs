@@ -9,6 +9,7 @@ use std::{fmt, str::FromStr};
 use autosurgeon::{Hydrate, Reconcile};
 
 use crate::{
+    locale::Lang,
     market::Market,
     money::{Currency, Money},
     stored_string::stored_as_string,
@@ -37,10 +38,110 @@ pub enum Unit {
     Ratio,
 }
 
-/// Why a KPI cannot be computed.
+/// A figure of a campaign's results, as a reason names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Figure {
+    Followers,
+    Reach,
+    Impressions,
+    Engagements,
+    Clicks,
+    Conversions,
+}
+
+impl Figure {
+    /// The figure's name in `lang` ("reach", "охват").
+    pub fn words(self, lang: Lang) -> &'static str {
+        lang.text(match self {
+            Figure::Followers => "followers",
+            Figure::Reach => "reach",
+            Figure::Impressions => "impressions",
+            Figure::Engagements => "engagements",
+            Figure::Clicks => "clicks",
+            Figure::Conversions => "conversions",
+        })
+    }
+}
+
+/// Why a KPI (or a cost per campaign) cannot be computed: data, worded per language by
+/// [`NotEnoughData::describe`], never prose to be re-translated.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("not enough data: {0}")]
-pub struct NotEnoughData(pub String);
+#[error("not enough data: {}", self.detail(Lang::En))]
+pub enum NotEnoughData {
+    /// No campaign has this figure recorded together with the metric's other one.
+    NoResultsWith(Figure),
+    /// No campaign has a cost and this figure recorded.
+    NoResultsWithCostAnd(Figure),
+    NoResultsWithRevenueAndCost,
+    /// The figure the metric divides by adds up to zero.
+    Zero(Figure),
+    ZeroCost,
+    /// Revenue and cost are in different currencies.
+    RevenueAndCostCurrencies {
+        revenue: Currency,
+        cost: Currency,
+    },
+    /// Costs are in two currencies.
+    MixedCurrencies(Currency, Currency),
+    TooLarge,
+    NoAmounts,
+    /// The result is not a finite number.
+    OutOfRange,
+    /// Campaign number n (from 1) has no cost.
+    CampaignWithoutCost(usize),
+    /// Campaign number n is costed in another currency than the ones before it.
+    CampaignInAnotherCurrency {
+        campaign: usize,
+        currency: Currency,
+        earlier: Currency,
+    },
+    NoCosts,
+}
+
+impl NotEnoughData {
+    /// What is missing, in `lang` ("reach is zero", "охват равен нулю").
+    pub fn detail(&self, lang: Lang) -> String {
+        match self {
+            NotEnoughData::NoResultsWith(f) => {
+                lang.fill("no results with {0} recorded", &[&f.words(lang)])
+            }
+            NotEnoughData::NoResultsWithCostAnd(f) => {
+                lang.fill("no results with cost and {0} recorded", &[&f.words(lang)])
+            }
+            NotEnoughData::NoResultsWithRevenueAndCost => lang
+                .text("no results with revenue and cost recorded")
+                .to_owned(),
+            NotEnoughData::Zero(f) => lang.fill("{0} is zero", &[&f.words(lang)]),
+            NotEnoughData::ZeroCost => lang.text("cost is zero").to_owned(),
+            NotEnoughData::RevenueAndCostCurrencies { revenue, cost } => lang.fill(
+                "revenue is in {0} and cost in {1}: record a conversion",
+                &[revenue, cost],
+            ),
+            NotEnoughData::MixedCurrencies(a, b) => lang.fill(
+                "costs are in {0} and {1}: record them in one currency",
+                &[a, b],
+            ),
+            NotEnoughData::TooLarge => lang.text("the amounts are too large").to_owned(),
+            NotEnoughData::NoAmounts => lang.text("no amounts recorded").to_owned(),
+            NotEnoughData::OutOfRange => lang.text("the figures are out of range").to_owned(),
+            NotEnoughData::CampaignWithoutCost(n) => lang.fill("campaign {0} has no cost", &[n]),
+            NotEnoughData::CampaignInAnotherCurrency {
+                campaign,
+                currency,
+                earlier,
+            } => lang.fill(
+                "campaign {0} is costed in {1} but earlier costs in {2}",
+                &[campaign, currency, earlier],
+            ),
+            NotEnoughData::NoCosts => lang.text("no costs").to_owned(),
+        }
+    }
+
+    /// The whole reason in `lang`: "not enough data: reach is zero".
+    pub fn describe(&self, lang: Lang) -> String {
+        lang.fill("not enough data: {0}", &[&self.detail(lang)])
+    }
+}
 
 impl Metric {
     pub const ALL: [Metric; 10] = [
@@ -103,6 +204,21 @@ impl Metric {
         }
     }
 
+    /// The short name in `lang` ("ER by reach", "ER по охвату").
+    pub fn name(&self, lang: Lang) -> &'static str {
+        lang.text(self.short())
+    }
+
+    /// The formula in `lang`.
+    pub fn formula_in(&self, lang: Lang) -> &'static str {
+        lang.text(self.formula())
+    }
+
+    /// Name and formula, as a KPI is listed: "ER by reach — engagements ÷ reach × 100".
+    pub fn label(&self, lang: Lang) -> String {
+        format!("{} — {}", self.name(lang), self.formula_in(lang))
+    }
+
     /// Whether the value is a percentage.
     pub fn is_percent(&self) -> bool {
         matches!(
@@ -125,40 +241,36 @@ impl Metric {
     pub fn compute(&self, results: &[&Figures]) -> Result<(f64, Unit), NotEnoughData> {
         let counts = |num: fn(&Figures) -> Option<u64>,
                       den: fn(&Figures) -> Option<u64>,
-                      den_name: &str|
+                      den_name: Figure|
          -> Result<(f64, f64), NotEnoughData> {
             let pairs: Vec<(u64, u64)> = results
                 .iter()
                 .filter_map(|r| Some((num(r)?, den(r)?)))
                 .collect();
             if pairs.is_empty() {
-                return Err(NotEnoughData(format!(
-                    "no results with {den_name} recorded"
-                )));
+                return Err(NotEnoughData::NoResultsWith(den_name));
             }
             let n: u64 = pairs.iter().map(|p| p.0).sum();
             let d: u64 = pairs.iter().map(|p| p.1).sum();
             if d == 0 {
-                return Err(NotEnoughData(format!("{den_name} is zero")));
+                return Err(NotEnoughData::Zero(den_name));
             }
             Ok((n as f64, d as f64))
         };
         let cost_over = |den: fn(&Figures) -> Option<u64>,
-                         den_name: &str|
+                         den_name: Figure|
          -> Result<(Money, f64), NotEnoughData> {
             let pairs: Vec<(Money, u64)> = results
                 .iter()
                 .filter_map(|r| Some((r.cost?, den(r)?)))
                 .collect();
             if pairs.is_empty() {
-                return Err(NotEnoughData(format!(
-                    "no results with cost and {den_name} recorded"
-                )));
+                return Err(NotEnoughData::NoResultsWithCostAnd(den_name));
             }
             let cost = sum_money(pairs.iter().map(|p| p.0))?;
             let d: u64 = pairs.iter().map(|p| p.1).sum();
             if d == 0 {
-                return Err(NotEnoughData(format!("{den_name} is zero")));
+                return Err(NotEnoughData::Zero(den_name));
             }
             Ok((cost, d as f64))
         };
@@ -168,54 +280,52 @@ impl Metric {
                 .filter_map(|r| Some((r.revenue?, r.cost?)))
                 .collect();
             if pairs.is_empty() {
-                return Err(NotEnoughData(
-                    "no results with revenue and cost recorded".into(),
-                ));
+                return Err(NotEnoughData::NoResultsWithRevenueAndCost);
             }
             let revenue = sum_money(pairs.iter().map(|p| p.0))?;
             let cost = sum_money(pairs.iter().map(|p| p.1))?;
             if revenue.currency != cost.currency {
-                return Err(NotEnoughData(format!(
-                    "revenue is in {} and cost in {}: record a conversion",
-                    revenue.currency, cost.currency
-                )));
+                return Err(NotEnoughData::RevenueAndCostCurrencies {
+                    revenue: revenue.currency,
+                    cost: cost.currency,
+                });
             }
             if cost.minor == 0 {
-                return Err(NotEnoughData("cost is zero".into()));
+                return Err(NotEnoughData::ZeroCost);
             }
             Ok((revenue, cost))
         };
         let value = match self {
             Self::EngagementRateByFollowers => {
-                let (n, d) = counts(|r| r.engagements, |r| r.followers, "followers")?;
+                let (n, d) = counts(|r| r.engagements, |r| r.followers, Figure::Followers)?;
                 (n / d * 100.0, Unit::Percent)
             }
             Self::EngagementRateByReach => {
-                let (n, d) = counts(|r| r.engagements, |r| r.reach, "reach")?;
+                let (n, d) = counts(|r| r.engagements, |r| r.reach, Figure::Reach)?;
                 (n / d * 100.0, Unit::Percent)
             }
             Self::EngagementRateByImpressions => {
-                let (n, d) = counts(|r| r.engagements, |r| r.impressions, "impressions")?;
+                let (n, d) = counts(|r| r.engagements, |r| r.impressions, Figure::Impressions)?;
                 (n / d * 100.0, Unit::Percent)
             }
             Self::ConversionRate => {
-                let (n, d) = counts(|r| r.conversions, |r| r.clicks, "clicks")?;
+                let (n, d) = counts(|r| r.conversions, |r| r.clicks, Figure::Clicks)?;
                 (n / d * 100.0, Unit::Percent)
             }
             Self::Cpm => {
-                let (c, d) = cost_over(|r| r.impressions, "impressions")?;
+                let (c, d) = cost_over(|r| r.impressions, Figure::Impressions)?;
                 (c.major() / d * 1000.0, Unit::Money(c.currency))
             }
             Self::Cpe => {
-                let (c, d) = cost_over(|r| r.engagements, "engagements")?;
+                let (c, d) = cost_over(|r| r.engagements, Figure::Engagements)?;
                 (c.major() / d, Unit::Money(c.currency))
             }
             Self::Cpc => {
-                let (c, d) = cost_over(|r| r.clicks, "clicks")?;
+                let (c, d) = cost_over(|r| r.clicks, Figure::Clicks)?;
                 (c.major() / d, Unit::Money(c.currency))
             }
             Self::Cpa => {
-                let (c, d) = cost_over(|r| r.conversions, "conversions")?;
+                let (c, d) = cost_over(|r| r.conversions, Figure::Conversions)?;
                 (c.major() / d, Unit::Money(c.currency))
             }
             Self::Roas => {
@@ -230,7 +340,7 @@ impl Metric {
         if value.0.is_finite() {
             Ok(value)
         } else {
-            Err(NotEnoughData("the figures are out of range".into()))
+            Err(NotEnoughData::OutOfRange)
         }
     }
 }
@@ -242,17 +352,14 @@ fn sum_money(amounts: impl Iterator<Item = Money>) -> Result<Money, NotEnoughDat
             None => m,
             Some(t) => t.checked_add(m).ok_or_else(|| {
                 if t.currency == m.currency {
-                    NotEnoughData("the amounts are too large".into())
+                    NotEnoughData::TooLarge
                 } else {
-                    NotEnoughData(format!(
-                        "costs are in {} and {}: record them in one currency",
-                        t.currency, m.currency
-                    ))
+                    NotEnoughData::MixedCurrencies(t.currency, m.currency)
                 }
             })?,
         });
     }
-    total.ok_or_else(|| NotEnoughData("no amounts recorded".into()))
+    total.ok_or(NotEnoughData::NoAmounts)
 }
 
 /// Formats a metric value for a reason line ("3.1%", "120.00 RUB", "2.40").
@@ -400,14 +507,11 @@ mod tests {
         let rs = [&r];
         assert_eq!(
             Metric::EngagementRateByReach.compute(&rs),
-            Err(NotEnoughData("reach is zero".into()))
+            Err(NotEnoughData::Zero(Figure::Reach))
         );
         assert!(Metric::ConversionRate.compute(&rs).is_err());
         assert!(Metric::Cpc.compute(&rs).is_err());
-        assert_eq!(
-            Metric::Roas.compute(&rs),
-            Err(NotEnoughData("cost is zero".into()))
-        );
+        assert_eq!(Metric::Roas.compute(&rs), Err(NotEnoughData::ZeroCost));
         assert!(Metric::Cpm.compute(&[]).is_err(), "no results at all");
     }
 
@@ -417,16 +521,98 @@ mod tests {
         let mut b = result();
         b.cost = Some(Money::new(100_000, Currency::USD));
         let err = Metric::Cpm.compute(&[&a, &b]).expect_err("mixed");
-        assert!(err.0.contains("RUB and USD"), "{err}");
+        assert_eq!(
+            err,
+            NotEnoughData::MixedCurrencies(Currency::RUB, Currency::USD)
+        );
+        assert!(err.to_string().contains("RUB and USD"), "{err}");
         let mut c = result();
         c.revenue = Some(Money::new(1, Currency::USD));
-        assert!(
-            Metric::Roas
-                .compute(&[&c])
-                .expect_err("mixed")
-                .0
-                .contains("conversion")
+        assert_eq!(
+            Metric::Roas.compute(&[&c]),
+            Err(NotEnoughData::RevenueAndCostCurrencies {
+                revenue: Currency::USD,
+                cost: Currency::RUB
+            })
         );
+    }
+
+    /// Latin words left in a Russian text, other than metric abbreviations and currency
+    /// codes.
+    fn english_in(ru: &str) -> Vec<&str> {
+        ru.split(|c: char| !c.is_alphanumeric())
+            .filter(|w| w.chars().any(|c| c.is_ascii_alphabetic()))
+            .filter(|w| {
+                ![
+                    "ER", "CPM", "CPE", "CPC", "CPA", "ROAS", "ROI", "KPI", "RUB", "USD",
+                ]
+                .contains(w)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn every_reason_why_data_is_missing_reads_in_both_languages() {
+        let figures = [
+            Figure::Followers,
+            Figure::Reach,
+            Figure::Impressions,
+            Figure::Engagements,
+            Figure::Clicks,
+            Figure::Conversions,
+        ];
+        let mut all = vec![
+            NotEnoughData::NoResultsWithRevenueAndCost,
+            NotEnoughData::ZeroCost,
+            NotEnoughData::RevenueAndCostCurrencies {
+                revenue: Currency::USD,
+                cost: Currency::RUB,
+            },
+            NotEnoughData::MixedCurrencies(Currency::RUB, Currency::USD),
+            NotEnoughData::TooLarge,
+            NotEnoughData::NoAmounts,
+            NotEnoughData::OutOfRange,
+            NotEnoughData::CampaignWithoutCost(2),
+            NotEnoughData::CampaignInAnotherCurrency {
+                campaign: 3,
+                currency: Currency::USD,
+                earlier: Currency::RUB,
+            },
+            NotEnoughData::NoCosts,
+        ];
+        for f in figures {
+            all.extend([
+                NotEnoughData::NoResultsWith(f),
+                NotEnoughData::NoResultsWithCostAnd(f),
+                NotEnoughData::Zero(f),
+            ]);
+        }
+        for why in &all {
+            let en = why.describe(Lang::En);
+            assert_eq!(en, why.to_string());
+            assert!(en.starts_with("not enough data: "), "{en}");
+            let ru = why.describe(Lang::Ru);
+            assert!(ru.starts_with("недостаточно данных: "), "{ru}");
+            assert!(english_in(&ru).is_empty(), "English left in {ru:?}");
+            assert!(!ru.contains('{'), "a place left unfilled in {ru:?}");
+        }
+        assert_eq!(
+            NotEnoughData::Zero(Figure::Reach).describe(Lang::Ru),
+            "недостаточно данных: показатель «охват» равен нулю"
+        );
+    }
+
+    #[test]
+    fn every_metric_is_named_with_its_formula_in_both_languages() {
+        for m in Metric::ALL {
+            assert_eq!(
+                m.label(Lang::En),
+                format!("{} — {}", m.short(), m.formula())
+            );
+            let ru = m.label(Lang::Ru);
+            assert!(english_in(&ru).is_empty(), "English left in {ru:?}");
+        }
+        assert_eq!(Metric::Cpa.label(Lang::Ru), "CPA — затраты ÷ конверсии");
     }
 
     #[test]

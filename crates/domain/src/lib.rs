@@ -4,6 +4,11 @@
 //! Nothing here knows about browsers, sockets or clocks: time and randomness come in as
 //! arguments, so everything is tested natively and deterministically.
 //!
+//! # Example
+//!
+//! The crate's README, whose examples run as doctests (`cargo test --doc`):
+#![doc = include_str!("../README.md")]
+//!
 //! # Layout
 //! - [`document`]: a partnership as an Automerge document — create, load, change, save, merge.
 //! - [`partnership`]: the document's root, validation of a new partnership, roadmap commands.

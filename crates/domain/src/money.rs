@@ -18,6 +18,32 @@ pub struct CurrencyParseError(pub String);
 impl Currency {
     pub const RUB: Currency = Currency(*b"RUB");
     pub const USD: Currency = Currency(*b"USD");
+    pub const EUR: Currency = Currency(*b"EUR");
+
+    /// The currency amounts for `market` are usually written in: the market's own where
+    /// Tandem knows it, US dollars otherwise (a field suggests it; a person may change it).
+    pub fn of_market(market: crate::market::Market) -> Currency {
+        const EURO: [&str; 20] = [
+            "AT", "BE", "HR", "CY", "EE", "FI", "FR", "DE", "GR", "IE", "IT", "LV", "LT", "LU",
+            "MT", "NL", "PT", "SK", "SI", "ES",
+        ];
+        let own: &[u8; 3] = match market.as_str() {
+            "RU" => b"RUB",
+            "US" => b"USD",
+            "GB" => b"GBP",
+            "KZ" => b"KZT",
+            "BY" => b"BYN",
+            "AM" => b"AMD",
+            "GE" => b"GEL",
+            "UZ" => b"UZS",
+            "TR" => b"TRY",
+            "AE" => b"AED",
+            "CA" => b"CAD",
+            m if EURO.contains(&m) => b"EUR",
+            _ => b"USD",
+        };
+        Currency(*own)
+    }
 
     pub fn as_str(&self) -> &str {
         std::str::from_utf8(&self.0).unwrap_or("???")

@@ -15,11 +15,14 @@ use crate::{
     campaign::{Campaign, CampaignDraft, CampaignId},
     kpi::{Figures, Kpi},
     market::Market,
-    money::Money,
+    money::{Currency, Money},
     quarter::{Quarter, QuarterId},
     schema::{LayoutVersion, SchemaName},
     sow::{Conversion, Deliverable, DeliverableStatus},
-    verdict::{MarketVerdict, TrendPoint, amortised_cost_per_campaign, market_verdict, trend},
+    verdict::{
+        MarketVerdict, TrendPoint, amortised_cost_per_campaign, market_verdict, reading_order,
+        trend,
+    },
 };
 use crate::{day::Day, locale::Lang};
 
@@ -920,6 +923,49 @@ impl Partnership {
 
     /// The verdict of each market for the checkpoint of `quarter`: its KPIs against the
     /// results of that quarter's campaigns.
+    /// The quarter that is "current" on `today`: the one containing it, else the last one
+    /// that has begun, else the first (`None`: no quarters).
+    pub fn current_quarter(&self, today: chrono::NaiveDate) -> Option<QuarterId> {
+        let now = QuarterId::containing(today);
+        self.quarters
+            .keys()
+            .rev()
+            .find(|k| now.is_some_and(|now| **k <= now))
+            .or_else(|| self.quarters.keys().next())
+            .copied()
+    }
+
+    /// A market's key KPI, whose trend is charted: its first in the verdict's reading order.
+    pub fn key_kpi(&self, market: Market) -> Option<&Kpi> {
+        self.kpis
+            .values()
+            .filter(|k| k.market == market)
+            .min_by(|a, b| reading_order(a, b))
+    }
+
+    /// The currency an amount for the partnership as a whole starts in (onboarding cost,
+    /// compensation, a quarter's budget): its first market's.
+    pub fn home_currency(&self) -> Currency {
+        self.markets
+            .first()
+            .map_or(Currency::USD, |m| Currency::of_market(*m))
+    }
+
+    /// The currency a conversion from `from` goes to by default: the first of the
+    /// partnership's markets' currencies that is not `from`, else US dollars (euros from
+    /// dollars).
+    pub fn conversion_currency(&self, from: Currency) -> Currency {
+        self.markets
+            .iter()
+            .map(|m| Currency::of_market(*m))
+            .find(|c| *c != from)
+            .unwrap_or(if from == Currency::USD {
+                Currency::EUR
+            } else {
+                Currency::USD
+            })
+    }
+
     pub fn verdicts(&self, quarter: QuarterId) -> Vec<MarketVerdict> {
         let campaigns: Vec<&Campaign> = self
             .quarters
@@ -990,6 +1036,67 @@ mod tests {
             ends: None,
             status: CampaignStatus::Planned,
         }
+    }
+
+    #[test]
+    fn the_current_quarter_is_todays_else_the_last_begun_else_the_first() {
+        let p = sample(); // 2027-Q1 … 2027-Q4
+        let day = |s: &str| s.parse::<chrono::NaiveDate>().expect("date");
+        let q = |s: &str| s.parse::<QuarterId>().expect("quarter");
+        assert_eq!(p.current_quarter(day("2027-05-14")), Some(q("2027-Q2")));
+        assert_eq!(p.current_quarter(day("2027-12-31")), Some(q("2027-Q4")));
+        assert_eq!(
+            p.current_quarter(day("2029-01-01")),
+            Some(q("2027-Q4")),
+            "after the roadmap"
+        );
+        assert_eq!(
+            p.current_quarter(day("2026-12-01")),
+            Some(q("2027-Q1")),
+            "before it"
+        );
+    }
+
+    #[test]
+    fn the_key_kpi_is_the_markets_first_in_reading_order() {
+        let mut p = sample();
+        let ru: Market = "RU".parse().expect("RU");
+        assert_eq!(p.key_kpi(ru), None);
+        for (n, metric, threshold) in [
+            (1, crate::kpi::Metric::Cpa, 150.0),
+            (2, crate::kpi::Metric::EngagementRateByReach, 3.0),
+            (3, crate::kpi::Metric::EngagementRateByReach, 2.5),
+        ] {
+            p.set_kpi(
+                CampaignId::from_random([n; 16]),
+                Kpi {
+                    removed: false,
+                    market: ru,
+                    metric,
+                    target: threshold,
+                    threshold,
+                },
+            )
+            .expect("kpi");
+        }
+        let key = p.key_kpi(ru).expect("a key KPI");
+        assert_eq!(
+            (key.metric, key.threshold),
+            (crate::kpi::Metric::EngagementRateByReach, 2.5)
+        );
+        assert_eq!(p.key_kpi("US".parse().expect("US")), None);
+    }
+
+    #[test]
+    fn amounts_start_in_the_first_markets_currency_and_convert_to_the_other() {
+        let p = sample(); // RU, US
+        assert_eq!(p.home_currency(), Currency::RUB);
+        assert_eq!(p.conversion_currency(Currency::RUB), Currency::USD);
+        assert_eq!(p.conversion_currency(Currency::USD), Currency::RUB);
+        let de = |m: &str| Currency::of_market(m.parse().expect("market"));
+        assert_eq!(de("DE").as_str(), "EUR");
+        assert_eq!(de("KZ").as_str(), "KZT");
+        assert_eq!(de("BR"), Currency::USD, "unknown to Tandem: dollars");
     }
 
     fn titles(p: &Partnership, q: QuarterId) -> Vec<String> {

@@ -47,6 +47,13 @@ impl QuarterId {
         }
     }
 
+    /// The quarter `day` falls in (`None` outside the supported years).
+    pub fn containing(day: NaiveDate) -> Option<Self> {
+        use chrono::Datelike;
+        let year = u16::try_from(day.year()).ok()?;
+        QuarterId::new(year, u8::try_from(day.month0() / 3 + 1).ok()?)
+    }
+
     /// The first day of the quarter.
     pub fn first_day(&self) -> NaiveDate {
         let month = u32::from(self.quarter - 1) * 3 + 1;

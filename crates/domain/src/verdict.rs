@@ -2,7 +2,8 @@
 //! trend of a market's results campaign over campaign.
 
 use crate::{
-    kpi::{Figures, Kpi, NotEnoughData, format_value},
+    kpi::{Figures, Kpi, NotEnoughData, Unit, format_value_in},
+    locale::Lang,
     market::Market,
     money::Money,
 };
@@ -28,15 +29,49 @@ impl Verdict {
             Verdict::NotEnoughData => "not enough data",
         }
     }
+
+    /// The verdict in `lang` ("continue", "продолжаем").
+    pub fn words(&self, lang: Lang) -> &'static str {
+        lang.text(self.as_str())
+    }
 }
 
 /// One KPI's check against its threshold.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Check {
     pub kpi: Kpi,
-    pub outcome: Result<(f64, bool), NotEnoughData>,
-    /// In words: "ER by reach 3.1% ≥ 2.5%".
-    pub reason: String,
+    /// The value with its unit and whether it meets the threshold.
+    pub outcome: Result<(f64, Unit, bool), NotEnoughData>,
+}
+
+impl Check {
+    /// In words: "ER by reach 3.1% ≥ 2.5%", "CPA: not enough data: conversions is zero".
+    /// The sign says which way is better: ≥ / < for rates and returns, ≤ / > for costs.
+    pub fn reason(&self, lang: Lang) -> String {
+        let m = self.kpi.metric;
+        match &self.outcome {
+            Ok((value, unit, meets)) => {
+                let op = match (m.higher_is_better(), meets) {
+                    (true, true) => "≥",
+                    (true, false) => "<",
+                    (false, true) => "≤",
+                    (false, false) => ">",
+                };
+                format!(
+                    "{} {} {op} {}",
+                    m.name(lang),
+                    format_value_in(*value, *unit, lang),
+                    format_value_in(self.kpi.threshold, *unit, lang)
+                )
+            }
+            Err(e) => format!("{}: {}", m.name(lang), e.describe(lang)),
+        }
+    }
+
+    /// Whether the KPI was computed and meets its threshold.
+    pub fn met(&self) -> Option<bool> {
+        self.outcome.as_ref().ok().map(|(_, _, meets)| *meets)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -48,18 +83,26 @@ pub struct MarketVerdict {
 
 impl MarketVerdict {
     /// The whole verdict in one line: "ER by reach 3.1% ≥ 2.5%; conversion 1.2% < 1.5% → review".
-    pub fn summary(&self) -> String {
-        let reasons: Vec<&str> = self.checks.iter().map(|c| c.reason.as_str()).collect();
+    pub fn summary(&self, lang: Lang) -> String {
+        let reasons: Vec<String> = self.checks.iter().map(|c| c.reason(lang)).collect();
         if reasons.is_empty() {
             format!(
-                "no KPIs set for {} → {}",
-                self.market,
-                self.verdict.as_str()
+                "{} → {}",
+                lang.fill("no KPIs set for {0}", &[&self.market]),
+                self.verdict.words(lang)
             )
         } else {
-            format!("{} → {}", reasons.join("; "), self.verdict.as_str())
+            format!("{} → {}", reasons.join("; "), self.verdict.words(lang))
         }
     }
+}
+
+/// The order a market's KPIs are read in (and the first is its key KPI): by metric, then
+/// threshold — a stable order, whatever the order they were added in.
+pub fn reading_order(a: &Kpi, b: &Kpi) -> std::cmp::Ordering {
+    a.metric
+        .cmp(&b.metric)
+        .then(a.threshold.total_cmp(&b.threshold))
 }
 
 /// Decides the verdict for one market from its KPIs (other markets' KPIs are ignored) and
@@ -72,20 +115,10 @@ pub fn market_verdict<'a>(
     let results: Vec<&Figures> = results.into_iter().collect();
     let mut kpis: Vec<&Kpi> = kpis.into_iter().filter(|k| k.market == market).collect();
     // A stable reading order, whatever the order the KPIs were added in.
-    kpis.sort_by(|a, b| {
-        a.metric
-            .cmp(&b.metric)
-            .then(a.threshold.total_cmp(&b.threshold))
-    });
+    kpis.sort_by(|a, b| reading_order(a, b));
     let checks: Vec<Check> = kpis.into_iter().map(|kpi| check(kpi, &results)).collect();
-    let met = checks
-        .iter()
-        .filter(|c| matches!(c.outcome, Ok((_, true))))
-        .count();
-    let missed = checks
-        .iter()
-        .filter(|c| matches!(c.outcome, Ok((_, false))))
-        .count();
+    let met = checks.iter().filter(|c| c.met() == Some(true)).count();
+    let missed = checks.iter().filter(|c| c.met() == Some(false)).count();
     let unknown = checks.len() - met - missed;
     let verdict = if met + missed == 0 {
         Verdict::NotEnoughData
@@ -105,35 +138,16 @@ pub fn market_verdict<'a>(
 
 fn check(kpi: &Kpi, results: &[&Figures]) -> Check {
     let m = kpi.metric;
-    match m.compute(results) {
-        Ok((value, unit)) => {
+    Check {
+        kpi: kpi.clone(),
+        outcome: m.compute(results).map(|(value, unit)| {
             let meets = if m.higher_is_better() {
                 value >= kpi.threshold
             } else {
                 value <= kpi.threshold
             };
-            let op = match (m.higher_is_better(), meets) {
-                (true, true) => "≥",
-                (true, false) => "<",
-                (false, true) => "≤",
-                (false, false) => ">",
-            };
-            Check {
-                kpi: kpi.clone(),
-                reason: format!(
-                    "{} {} {op} {}",
-                    m.short(),
-                    format_value(value, unit),
-                    format_value(kpi.threshold, unit)
-                ),
-                outcome: Ok((value, meets)),
-            }
-        }
-        Err(e) => Check {
-            kpi: kpi.clone(),
-            reason: format!("{}: {e}", m.short()),
-            outcome: Err(e),
-        },
+            (value, unit, meets)
+        }),
     }
 }
 
@@ -172,19 +186,16 @@ pub fn amortised_cost_per_campaign(
     for (i, cost) in costs_in_order.into_iter().enumerate() {
         if broken.is_none() {
             match (total, cost) {
-                (_, None) => {
-                    broken = Some(NotEnoughData(format!("campaign {} has no cost", i + 1)))
-                }
+                (_, None) => broken = Some(NotEnoughData::CampaignWithoutCost(i + 1)),
                 (None, Some(c)) => total = Some(c),
                 (Some(t), Some(c)) => match t.checked_add(c) {
                     Some(sum) => total = Some(sum),
                     None => {
-                        broken = Some(NotEnoughData(format!(
-                            "campaign {} is costed in {} but earlier costs in {}",
-                            i + 1,
-                            c.currency,
-                            t.currency
-                        )))
+                        broken = Some(NotEnoughData::CampaignInAnotherCurrency {
+                            campaign: i + 1,
+                            currency: c.currency,
+                            earlier: t.currency,
+                        })
                     }
                 },
             }
@@ -195,7 +206,7 @@ pub fn amortised_cost_per_campaign(
                 let n = i64::try_from(i + 1).unwrap_or(i64::MAX);
                 Ok(Money::new(t.minor / n, t.currency))
             }
-            (None, None) => Err(NotEnoughData("no costs".into())),
+            (None, None) => Err(NotEnoughData::NoCosts),
         });
     }
     out
@@ -244,8 +255,12 @@ mod tests {
         let v = market_verdict(ru(), &kpis, &results);
         assert_eq!(v.verdict, Verdict::Review);
         assert_eq!(
-            v.summary(),
+            v.summary(Lang::En),
             "ER by reach 3.1% ≥ 2.5%; conversion 1.2% < 1.5% → review"
+        );
+        assert_eq!(
+            v.summary(Lang::Ru),
+            "ER по охвату 3,1\u{a0}% ≥ 2,5\u{a0}%; конверсия 1,2\u{a0}% < 1,5\u{a0}% → на пересмотр"
         );
     }
 
@@ -277,7 +292,16 @@ mod tests {
         let cpa = [kpi(ru(), Metric::Cpa, 150.0)];
         let v = market_verdict(ru(), &cpa, [&r]);
         assert_eq!(v.verdict, Verdict::Continue);
-        assert_eq!(v.checks[0].reason, "CPA 150.00 RUB ≤ 150.00 RUB");
+        assert_eq!(v.checks[0].reason(Lang::En), "CPA 150 RUB ≤ 150 RUB");
+        // A cost over its threshold misses, and the sign says so in both languages.
+        let dear = [kpi(ru(), Metric::Cpa, 120.5)];
+        let v = market_verdict(ru(), &dear, [&r]);
+        assert_eq!(v.verdict, Verdict::Stop);
+        assert_eq!(v.checks[0].reason(Lang::En), "CPA 150 RUB > 120.5 RUB");
+        assert_eq!(
+            v.summary(Lang::Ru),
+            "CPA 150 RUB > 120,5 RUB → останавливаем"
+        );
     }
 
     #[test]
@@ -290,9 +314,9 @@ mod tests {
         let v = market_verdict(ru(), &kpis, &results);
         assert_eq!(v.verdict, Verdict::Review, "one met, one unknown");
         assert!(
-            v.summary().contains("ROAS: not enough data"),
+            v.summary(Lang::En).contains("ROAS: not enough data"),
             "{}",
-            v.summary()
+            v.summary(Lang::En)
         );
         let none = market_verdict(ru(), &kpis, []);
         assert_eq!(none.verdict, Verdict::NotEnoughData);
@@ -345,6 +369,12 @@ mod tests {
         let broken = amortised_cost_per_campaign(None, [rub(1), None, rub(1)]);
         assert!(broken[0].is_ok() && broken[1].is_err() && broken[2].is_err());
         let mixed = amortised_cost_per_campaign(rub(1), [Some(Money::new(1, Currency::USD))]);
-        assert!(mixed[0].as_ref().expect_err("mixed").0.contains("USD"));
+        assert!(
+            mixed[0]
+                .as_ref()
+                .expect_err("mixed")
+                .to_string()
+                .contains("USD")
+        );
     }
 }

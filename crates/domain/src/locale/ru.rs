@@ -106,6 +106,49 @@ pub(super) fn text(en: &str) -> Option<&'static str> {
         "| Risk | Owner | Due |" => "| Риск | Ответственный | Срок |",
         "the target" => "цель",
         "the threshold" => "порог",
+        // KPI reasons (`kpi::NotEnoughData`, `verdict::Check::reason`).
+        "followers" => "подписчики",
+        "reach" => "охват",
+        "impressions" => "показы",
+        "engagements" => "вовлечения",
+        "clicks" => "клики",
+        "conversions" => "конверсии",
+        "no results with {0} recorded" => "нет результатов с показателем «{0}»",
+        "no results with cost and {0} recorded" => {
+            "нет результатов с затратами и показателем «{0}»"
+        }
+        "no results with revenue and cost recorded" => "нет результатов с выручкой и затратами",
+        "{0} is zero" => "показатель «{0}» равен нулю",
+        "cost is zero" => "затраты равны нулю",
+        "revenue is in {0} and cost in {1}: record a conversion" => {
+            "выручка в {0}, а затраты в {1}: укажите курс пересчёта"
+        }
+        "costs are in {0} and {1}: record them in one currency" => {
+            "затраты в {0} и {1}: укажите их в одной валюте"
+        }
+        "the amounts are too large" => "суммы слишком велики",
+        "no amounts recorded" => "суммы не записаны",
+        "the figures are out of range" => "значения вне допустимого диапазона",
+        "campaign {0} has no cost" => "у кампании {0} не указаны затраты",
+        "campaign {0} is costed in {1} but earlier costs in {2}" => {
+            "затраты кампании {0} в {1}, а предыдущих — в {2}"
+        }
+        "no costs" => "затрат нет",
+        "not enough data: {0}" => "недостаточно данных: {0}",
+        "no KPIs set for {0}" => "не заданы KPI для рынка {0}",
+        "continue" => "продолжаем",
+        "review" => "на пересмотр",
+        "stop" => "останавливаем",
+        "engagements ÷ followers × 100" => "вовлечения ÷ подписчики × 100",
+        "engagements ÷ reach × 100" => "вовлечения ÷ охват × 100",
+        "engagements ÷ impressions × 100" => "вовлечения ÷ показы × 100",
+        "cost ÷ impressions × 1000" => "затраты ÷ показы × 1000",
+        "cost ÷ engagements" => "затраты ÷ вовлечения",
+        "cost ÷ clicks" => "затраты ÷ клики",
+        "cost ÷ conversions" => "затраты ÷ конверсии",
+        "conversions ÷ clicks × 100" => "конверсии ÷ клики × 100",
+        "revenue ÷ cost" => "выручка ÷ затраты",
+        "(revenue − cost) ÷ cost × 100" => "(выручка − затраты) ÷ затраты × 100",
         _ => return None,
     })
 }
