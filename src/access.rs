@@ -21,38 +21,14 @@ const PREF_DEVICE: &str = "tandem.device";
 const PREF_REGISTERED: &str = "tandem.device.registered";
 const PREF_ACCESS: &str = "tandem.access.";
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Role {
-    Viewer,
-    Editor,
-    Owner,
-}
+pub use tandem_sync::api::{Reason, Role};
 
-impl Role {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Viewer => "viewer",
-            Role::Editor => "editor",
-            Role::Owner => "owner",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Role> {
-        match s {
-            "viewer" => Some(Role::Viewer),
-            "editor" => Some(Role::Editor),
-            "owner" => Some(Role::Owner),
-            _ => None,
-        }
-    }
-
-    /// How the role reads to the person who has it.
-    pub fn describe(self) -> &'static str {
-        match self {
-            Role::Viewer => t("You can view this partnership"),
-            Role::Editor => t("You can edit this partnership"),
-            Role::Owner => t("You own this partnership"),
-        }
+/// How a role reads to the person who has it.
+pub fn describe_role(role: Role) -> &'static str {
+    match role {
+        Role::Viewer => t("You can view this partnership"),
+        Role::Editor => t("You can edit this partnership"),
+        Role::Owner => t("You own this partnership"),
     }
 }
 
@@ -209,9 +185,26 @@ impl Device {
 pub struct ApiError {
     /// HTTP status; 0 when the relay could not be reached.
     pub status: u16,
-    /// The relay's machine-readable reason (`revoked`, `expired`, …).
-    pub reason: String,
+    /// The relay's reason; `None` when it could not be reached, its answer could not be
+    /// read, or it gave a reason this version does not know (the message still says it).
+    pub reason: Option<Reason>,
     pub message: String,
+}
+
+impl ApiError {
+    /// The relay was not reached at all.
+    pub fn offline(&self) -> bool {
+        self.status == 0 && self.reason.is_none()
+    }
+
+    /// The relay answered (2xx), but not in a way this version can read.
+    pub fn unreadable_answer() -> Self {
+        ApiError {
+            status: 200,
+            reason: None,
+            message: t("the relay's answer could not be read").into(),
+        }
+    }
 }
 
 impl fmt::Display for ApiError {
@@ -223,7 +216,7 @@ impl fmt::Display for ApiError {
 fn js_error(e: JsValue) -> ApiError {
     ApiError {
         status: 0,
-        reason: "offline".into(),
+        reason: None,
         message: tf(
             "the relay cannot be reached ({0})",
             &[&e.as_string()
@@ -290,7 +283,7 @@ pub async fn call(
     } else {
         Err(ApiError {
             status,
-            reason: field(&json, "reason").unwrap_or_default(),
+            reason: field(&json, "reason").and_then(|r| r.parse().ok()),
             message: field(&json, "error")
                 .unwrap_or_else(|| tf("the relay answered {0}", &[&status])),
         })

@@ -60,8 +60,7 @@ pub struct LinkInfo {
     pub label: String,
     /// The side of the partnership it is for, if its maker said.
     pub side: Option<tandem_sync::presence::Side>,
-    /// `active`, `revoked` or `expired`.
-    pub status: String,
+    pub status: tandem_sync::api::LinkStatus,
     pub expires_ms: Option<f64>,
 }
 
@@ -630,17 +629,15 @@ impl Repo {
         let answer = self.api("POST", "/api/links/describe", Some(&body)).await?;
         let role = access::field(&answer, "role")
             .and_then(|r| AccessRole::parse(&r))
-            .ok_or_else(|| ApiError {
-                status: 0,
-                reason: "bad-answer".into(),
-                message: t("the relay's answer could not be read").into(),
-            })?;
+            .ok_or_else(ApiError::unreadable_answer)?;
         Ok(LinkInfo {
             role,
             label: access::field(&answer, "label").unwrap_or_default(),
             side: access::field(&answer, "side")
                 .and_then(|s| tandem_sync::presence::Side::parse(&s)),
-            status: access::field(&answer, "status").unwrap_or_default(),
+            status: access::field(&answer, "status")
+                .and_then(|s| tandem_sync::api::LinkStatus::parse(&s))
+                .ok_or_else(ApiError::unreadable_answer)?,
             expires_ms: access::number(&answer, "expires_ms"),
         })
     }
@@ -656,11 +653,7 @@ impl Repo {
         let body = js_sys::Object::new();
         let _ = js_sys::Reflect::set(&body, &"secret".into(), &secret.into());
         let answer = self.api("POST", "/api/redeem", Some(&body)).await?;
-        let bad = || ApiError {
-            status: 0,
-            reason: "bad-answer".into(),
-            message: "the relay's answer could not be read".into(),
-        };
+        let bad = ApiError::unreadable_answer;
         let id: DocumentId = access::field(&answer, "document")
             .and_then(|d| d.parse().ok())
             .ok_or_else(bad)?;
@@ -729,7 +722,7 @@ impl Repo {
                     );
                     self.run_session(|session, docs| session.share(id, docs));
                 }
-                Err(e) if e.status == 409 => self.set_access(
+                Err(e) if e.reason == Some(access::Reason::AlreadyOwned) => self.set_access(
                     id,
                     Access {
                         role: AccessRole::Owner,
@@ -766,10 +759,19 @@ impl Repo {
                     );
                 }
             }
-            Err(e) if e.status == 403 => {
-                let state = match e.reason.as_str() {
-                    "revoked" => AccessState::Revoked,
-                    "expired" => AccessState::Expired,
+            Err(e)
+                if matches!(
+                    e.reason,
+                    Some(
+                        access::Reason::Revoked
+                            | access::Reason::Expired
+                            | access::Reason::NoAccess
+                    )
+                ) =>
+            {
+                let state = match e.reason {
+                    Some(access::Reason::Revoked) => AccessState::Revoked,
+                    Some(access::Reason::Expired) => AccessState::Expired,
                     // The relay forgot a partnership made here (its data was reset):
                     // register it again.
                     _ if current.role == AccessRole::Owner => AccessState::Unregistered,

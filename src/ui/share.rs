@@ -6,10 +6,11 @@ use leptos_router::hooks::use_navigate;
 use wasm_bindgen::JsValue;
 
 use crate::i18n::{t, tf};
+use tandem_sync::api::LinkStatus;
 use tandem_sync::presence::{MAX_NAME_CHARS, Presence, Side};
 
 use crate::{
-    access::{self, ApiError, Role, State},
+    access::{self, ApiError, Reason, Role, State},
     browser::{local_time, now_ms},
     editor::Editor,
     repo::{LinkInfo, Repo},
@@ -26,17 +27,23 @@ fn secret_of(pasted: &str) -> Option<String> {
 
 /// Why joining failed, in words, with what to do.
 fn join_error(e: &ApiError) -> String {
-    match e.reason.as_str() {
-        "revoked" => t("This link was revoked. Ask the person who sent it for a new one.").into(),
-        "expired" => t("This link has expired. Ask the person who sent it for a new one.").into(),
-        "unknown-link" => {
-            t("This link is not valid: check that it was copied whole, or ask for it again.").into()
-        }
-        "offline" => tf(
+    if e.offline() {
+        return tf(
             "Joining needs the relay once, and it cannot be reached ({0}). Try again when you are online.",
             &[&e],
-        ),
-        "rate-limited" => format!("{e}."),
+        );
+    }
+    match e.reason {
+        Some(Reason::Revoked) => {
+            t("This link was revoked. Ask the person who sent it for a new one.").into()
+        }
+        Some(Reason::Expired) => {
+            t("This link has expired. Ask the person who sent it for a new one.").into()
+        }
+        Some(Reason::UnknownLink) => {
+            t("This link is not valid: check that it was copied whole, or ask for it again.").into()
+        }
+        Some(Reason::RateLimited) => format!("{e}."),
         _ => tf("The link could not be used: {0}.", &[&e]),
     }
 }
@@ -115,10 +122,10 @@ pub fn JoinPage() -> impl IntoView {
         let repo = repo.get_value();
         spawn_local(async move {
             match repo.describe_link(&secret).await {
-                Ok(link) if link.status == "revoked" => stage.set(JoinStage::Failed(
+                Ok(link) if link.status == LinkStatus::Revoked => stage.set(JoinStage::Failed(
                     t("This link was revoked. Ask the person who sent it for a new one.").into(),
                 )),
-                Ok(link) if link.status == "expired" => stage.set(JoinStage::Failed(
+                Ok(link) if link.status == LinkStatus::Expired => stage.set(JoinStage::Failed(
                     t("This link has expired. Ask the person who sent it for a new one.").into(),
                 )),
                 Ok(link) => {
@@ -268,7 +275,7 @@ pub fn AccessNotice() -> impl IntoView {
                     (_, State::Revoked | State::Expired | State::Refused) => String::new(),
                     (_, State::Unregistered) => t("Only in this browser until the relay registers it (as soon as you are online).").to_owned(),
                     (Role::Viewer, State::Active) => t("View only: you see the other side's edits live, but cannot change anything.").to_owned(),
-                    (role, _) => format!("{}.", role.describe()),
+                    (role, _) => format!("{}.", crate::access::describe_role(role)),
                 }
             }}
         </p>

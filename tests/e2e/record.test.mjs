@@ -123,6 +123,20 @@ test('a quarter end to end: agreement, SOW, results, per-market verdicts and tre
   await page.getByTestId('tab-kpis').click();
   await eventually(() => page.getByTestId('verdict-RU').getByTestId('verdict-summary').innerText(),
     (t) => t.endsWith('→ review'), { what: 'the verdict after a reload' });
+
+  // In Russian the domain words the reasons itself: numbers, names and the verdict, and
+  // nothing English is left but the metrics' abbreviations.
+  await page.getByTestId('lang-switch').locator('[data-lang="ru"]').click();
+  await page.getByTestId('tab-kpis').click();
+  const ruSummary = await eventually(
+    () => page.getByTestId('verdict-RU').getByTestId('verdict-summary').innerText(),
+    (t) => t.replace(/\s/g, ' ') === 'ER по охвату 3,1 % ≥ 2,5 %; конверсия 1,2 % < 1,5 % → на пересмотр',
+    { what: 'the RU verdict in Russian' });
+  assert.doesNotMatch(ruSummary, /\b(by|reach|conversion|review|not enough)\b/);
+  const kpiList = await page.getByTestId('verdicts').innerText();
+  assert.doesNotMatch(kpiList, /\b(by|reach|conversion|continue|review|stop)\b/, kpiList);
+  await page.screenshot({ path: join(OUTPUT, 'record-kpis-ru.png'), fullPage: true });
+  await page.getByTestId('lang-switch').locator('[data-lang="en"]').click();
   assert.deepEqual(errors, []);
   await context.close();
 });

@@ -36,36 +36,7 @@ const GRANTS: TableDefinition<&str, &str> = TableDefinition::new("grants");
 /// The file under the data folder.
 pub const FILE_NAME: &str = "access.redb";
 
-/// What a credential lets its holder do with one partnership. Ordered: more is greater.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Role {
-    /// Receives the partnership; any change it sends is refused.
-    Viewer,
-    /// Reads and writes.
-    Editor,
-    /// Reads, writes, and makes and revokes links.
-    Owner,
-}
-
-impl Role {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Viewer => "viewer",
-            Role::Editor => "editor",
-            Role::Owner => "owner",
-        }
-    }
-}
-
-/// Which side of the partnership a link is for (so the person who opens it is asked for
-/// their name with the right side already chosen).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Side {
-    Brand,
-    Creator,
-}
+pub use tandem_sync::api::{Role, Side};
 
 /// Why a device has no access to a partnership it once had (or never had).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -28,6 +28,7 @@ use axum::{
 use serde::Deserialize;
 use serde_json::json;
 use tandem_domain::document_id::DocumentId;
+use tandem_sync::api::{LinkStatus, Reason};
 
 use crate::{
     access::{Access, AccessError, NoAccess, Role, Side},
@@ -56,13 +57,13 @@ pub fn routes() -> Router<AppState> {
 /// An API error: a status, a machine-readable reason and a sentence for people.
 pub struct ApiError {
     status: StatusCode,
-    reason: &'static str,
+    reason: Reason,
     message: String,
     retry_after: Option<u64>,
 }
 
 impl ApiError {
-    fn new(status: StatusCode, reason: &'static str, message: impl Into<String>) -> Self {
+    fn new(status: StatusCode, reason: Reason, message: impl Into<String>) -> Self {
         ApiError {
             status,
             reason,
@@ -74,7 +75,7 @@ impl ApiError {
     pub fn unauthorized() -> Self {
         ApiError::new(
             StatusCode::UNAUTHORIZED,
-            "unauthorized",
+            Reason::Unauthorized,
             "a valid device credential is required",
         )
     }
@@ -82,7 +83,7 @@ impl ApiError {
     pub fn too_many_connections(max: usize) -> Self {
         ApiError::new(
             StatusCode::TOO_MANY_REQUESTS,
-            "too-many-connections",
+            Reason::TooManyConnections,
             format!("at most {max} sync connections from one address; close some and retry"),
         )
     }
@@ -90,7 +91,7 @@ impl ApiError {
     pub fn too_many_device_connections(max: usize) -> Self {
         ApiError::new(
             StatusCode::TOO_MANY_REQUESTS,
-            "too-many-device-connections",
+            Reason::TooManyDeviceConnections,
             format!(
                 "this device already has {max} sync connections open; close a tab or window and retry"
             ),
@@ -102,7 +103,7 @@ impl ApiError {
             retry_after: Some(retry_after),
             ..ApiError::new(
                 StatusCode::TOO_MANY_REQUESTS,
-                "too-many-refused-connections",
+                Reason::TooManyRefusedConnections,
                 format!(
                     "this device's sync connections were refused {} times in the last minute for messages the relay does not accept; retry in {retry_after} s",
                     crate::websocket::REFUSALS_PER_MINUTE
@@ -116,7 +117,7 @@ impl ApiError {
             retry_after: Some(retry_after),
             ..ApiError::new(
                 StatusCode::TOO_MANY_REQUESTS,
-                "rate-limited",
+                Reason::RateLimited,
                 format!("too many failed attempts from this address; try again in {retry_after} s"),
             )
         }
@@ -125,7 +126,7 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body = Json(json!({ "reason": self.reason, "error": self.message }));
+        let body = Json(json!({ "reason": self.reason.as_str(), "error": self.message }));
         let mut response = (self.status, body).into_response();
         if let Some(s) = self.retry_after
             && let Ok(v) = s.to_string().parse()
@@ -141,18 +142,18 @@ impl From<AccessError> for ApiError {
         let (status, reason) = match &e {
             AccessError::Open { .. } | AccessError::Store(_) => {
                 tracing::error!(error = %e, "access store failed");
-                (StatusCode::SERVICE_UNAVAILABLE, "store-failed")
+                (StatusCode::SERVICE_UNAVAILABLE, Reason::StoreFailed)
             }
-            AccessError::BadCredential => (StatusCode::BAD_REQUEST, "bad-credential"),
-            AccessError::DeviceTaken => (StatusCode::CONFLICT, "device-taken"),
-            AccessError::AlreadyOwned => (StatusCode::CONFLICT, "already-owned"),
-            AccessError::NotOwner => (StatusCode::FORBIDDEN, "not-owner"),
-            AccessError::UnknownLink => (StatusCode::NOT_FOUND, "unknown-link"),
-            AccessError::Revoked => (StatusCode::GONE, "revoked"),
-            AccessError::Expired => (StatusCode::GONE, "expired"),
-            AccessError::Invalid(_) => (StatusCode::BAD_REQUEST, "invalid"),
-            AccessError::TooManyClaims(_) => (StatusCode::TOO_MANY_REQUESTS, "too-many-claims"),
-            AccessError::TooManyLinks(_) => (StatusCode::TOO_MANY_REQUESTS, "too-many-links"),
+            AccessError::BadCredential => (StatusCode::BAD_REQUEST, Reason::BadCredential),
+            AccessError::DeviceTaken => (StatusCode::CONFLICT, Reason::DeviceTaken),
+            AccessError::AlreadyOwned => (StatusCode::CONFLICT, Reason::AlreadyOwned),
+            AccessError::NotOwner => (StatusCode::FORBIDDEN, Reason::NotOwner),
+            AccessError::UnknownLink => (StatusCode::NOT_FOUND, Reason::UnknownLink),
+            AccessError::Revoked => (StatusCode::GONE, Reason::Revoked),
+            AccessError::Expired => (StatusCode::GONE, Reason::Expired),
+            AccessError::Invalid(_) => (StatusCode::BAD_REQUEST, Reason::Invalid),
+            AccessError::TooManyClaims(_) => (StatusCode::TOO_MANY_REQUESTS, Reason::TooManyClaims),
+            AccessError::TooManyLinks(_) => (StatusCode::TOO_MANY_REQUESTS, Reason::TooManyLinks),
         };
         ApiError::new(status, reason, e.to_string())
     }
@@ -256,7 +257,7 @@ fn document(id: &str) -> Result<DocumentId, ApiError> {
     id.parse().map_err(|_| {
         ApiError::new(
             StatusCode::NOT_FOUND,
-            "unknown-document",
+            Reason::UnknownDocument,
             "no such partnership",
         )
     })
@@ -346,9 +347,9 @@ async fn access(
         Ok(role) => Ok(Json(json!({ "role": role })).into_response()),
         Err(why) => {
             let (reason, message) = match why {
-                NoAccess::Revoked => ("revoked", "this link was revoked"),
-                NoAccess::Expired => ("expired", "this link has expired"),
-                NoAccess::None => ("none", "no access to this partnership"),
+                NoAccess::Revoked => (Reason::Revoked, "this link was revoked"),
+                NoAccess::Expired => (Reason::Expired, "this link has expired"),
+                NoAccess::None => (Reason::NoAccess, "no access to this partnership"),
             };
             Err(ApiError::new(StatusCode::FORBIDDEN, reason, message))
         }
@@ -489,18 +490,18 @@ async fn describe_link(
         Ok(link) => {
             let now = now_ms();
             let status = if link.revoked_ms.is_some() {
-                "revoked"
+                LinkStatus::Revoked
             } else if link.expires_ms.is_some_and(|e| e <= now) {
-                "expired"
+                LinkStatus::Expired
             } else {
-                "active"
+                LinkStatus::Active
             };
             Ok(Json(json!({
                 "role": link.role,
                 "label": link.label,
                 "side": link.side,
                 "expires_ms": link.expires_ms,
-                "status": status,
+                "status": status.as_str(),
             }))
             .into_response())
         }

@@ -2,6 +2,7 @@
 //! automerge-repo peer (JavaScript, samod) and between its own browser and relay.
 //!
 //! # Layout
+//! - [`api`]: the relay's HTTP API as both sides read it (refusal reasons).
 //! - [`cbor`]: a CBOR reader over a frame that skips what it does not keep.
 //! - [`message`]: the wire messages and their strict CBOR codec.
 //! - [`peer_id`]: peer identity as the protocol carries it.
@@ -9,6 +10,7 @@
 //! - [`session`]: a sans-IO session — events in, effects out, no IO, clock or randomness.
 //! - [`sync_payload`]: the bounds an Automerge sync payload must keep before Automerge sees it.
 
+pub mod api;
 pub mod cbor;
 pub mod message;
 pub mod peer_id;

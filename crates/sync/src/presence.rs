@@ -22,29 +22,7 @@ pub const MAX_NAME_CHARS: usize = 60;
 /// larger ephemeral payloads at [`crate::message::MAX_EPHEMERAL_BYTES`]).
 pub const MAX_ANNOUNCEMENT_BYTES: usize = 4096;
 
-/// Which side of the partnership a person is on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Side {
-    Brand,
-    Creator,
-}
-
-impl Side {
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            Side::Brand => "brand",
-            Side::Creator => "creator",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Side> {
-        match s {
-            "brand" => Some(Side::Brand),
-            "creator" => Some(Side::Creator),
-            _ => None,
-        }
-    }
-}
+pub use crate::api::Side;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Presence {
