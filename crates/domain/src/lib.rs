@@ -32,7 +32,8 @@ pub mod contact;
 pub mod day;
 pub mod debrief;
 pub mod document;
-pub mod document_id;
+/// Document ids live in the protocol crate (`tandem_sync::document_id`); re-exported here.
+pub use tandem_sync::document_id;
 pub mod export;
 pub mod history;
 pub mod items;

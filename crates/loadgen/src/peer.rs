@@ -23,7 +23,7 @@ use std::{
 use automerge::{AutoCommit, ROOT, ReadDoc, transaction::Transactable};
 use futures_util::{SinkExt, StreamExt};
 use serde::Serialize;
-use tandem_domain::document_id::DocumentId;
+use tandem_sync::document_id::DocumentId;
 use tandem_sync::{
     message::Message,
     peer_id::PeerId,

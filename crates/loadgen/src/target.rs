@@ -13,7 +13,7 @@ use std::{
 
 use anyhow::{Context, bail};
 use serde::Serialize;
-use tandem_domain::document_id::DocumentId;
+use tandem_sync::document_id::DocumentId;
 
 use crate::{http, proc_stats};
 

@@ -8,7 +8,7 @@ use std::{
 
 use automerge::{AutoCommit, ROOT, transaction::Transactable};
 use serde::Serialize;
-use tandem_domain::document_id::DocumentId;
+use tandem_sync::document_id::DocumentId;
 use tokio::sync::{Semaphore, mpsc, watch};
 
 use crate::{

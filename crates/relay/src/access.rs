@@ -25,7 +25,7 @@ use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
-use tandem_domain::document_id::DocumentId;
+use tandem_sync::document_id::DocumentId;
 use tandem_sync::peer_id::PeerId;
 
 const DEVICES: TableDefinition<&str, &str> = TableDefinition::new("devices");

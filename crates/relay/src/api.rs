@@ -27,7 +27,7 @@ use axum::{
 };
 use serde::Deserialize;
 use serde_json::json;
-use tandem_domain::document_id::DocumentId;
+use tandem_sync::document_id::DocumentId;
 use tandem_sync::api::{LinkStatus, Reason};
 
 use crate::{

@@ -18,7 +18,7 @@ use std::{
     time::{Duration, Instant},
 };
 
-use tandem_domain::document_id::DocumentId;
+use tandem_sync::document_id::DocumentId;
 
 pub const MESSAGES_PER_SEC: f64 = 200.0;
 pub const MESSAGE_BURST: f64 = 1000.0;

@@ -33,7 +33,7 @@ use std::{
 };
 
 use automerge::{AutoCommit, ChangeHash, LoadOptions, OnPartialLoad};
-use tandem_domain::document_id::DocumentId;
+use tandem_sync::document_id::DocumentId;
 use tandem_sync::{
     message::{Message, PeerMetadata},
     peer_id::PeerId,

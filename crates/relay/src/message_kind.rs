@@ -101,7 +101,7 @@ impl<'a> Reader<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use tandem_domain::document_id::DocumentId;
+    use tandem_sync::document_id::DocumentId;
     use tandem_sync::message::Message;
 
     #[test]

@@ -12,7 +12,7 @@ use std::{
 use automerge::{AutoCommit, ObjType, ROOT, ReadDoc, transaction::Transactable};
 use rand::{Rng, SeedableRng, rngs::StdRng};
 use support::{Client, Device, app_dir, scratch};
-use tandem_domain::document_id::DocumentId;
+use tandem_sync::document_id::DocumentId;
 use tandem_relay::doc_store::DocStore;
 use tokio::process::{Child, Command};
 

@@ -8,7 +8,7 @@ mod support;
 use std::time::Duration;
 
 use support::{Client, Device, Raw, RelayBinary, doc_with, edit_acknowledged_within};
-use tandem_domain::document_id::DocumentId;
+use tandem_sync::document_id::DocumentId;
 use tokio_tungstenite::tungstenite;
 
 const WAIT: Duration = Duration::from_secs(10);

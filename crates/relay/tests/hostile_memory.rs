@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use support::{
     Client, Device, RelayProcess, app_dir, doc_with, edit_round_trip, joined, refused_with, scratch,
 };
-use tandem_domain::document_id::DocumentId;
+use tandem_sync::document_id::DocumentId;
 use tandem_sync::message::Message;
 
 const MIB: u64 = 1024 * 1024;

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use futures_util::StreamExt;
 use support::{Client, RunningRelay, app_dir, doc_with, edit_round_trip, joined, scratch};
-use tandem_domain::document_id::DocumentId;
+use tandem_sync::document_id::DocumentId;
 use tandem_sync::message::Message;
 
 const SOCKETS: usize = 20;

@@ -12,7 +12,7 @@ use support::{
     Client, RunningRelay, app_dir, doc_with, edit_round_trip, has_notes, joined, open_fds,
     refused_with, scratch, sync_frame, with_filter,
 };
-use tandem_domain::document_id::DocumentId;
+use tandem_sync::document_id::DocumentId;
 
 const WAIT: Duration = Duration::from_secs(10);
 /// An unrelated edit's round trip on a loopback relay is a few milliseconds; a wedged or

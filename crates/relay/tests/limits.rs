@@ -11,7 +11,7 @@ use std::{
 
 use automerge::{AutoCommit, ROOT, ReadDoc, ScalarValue, transaction::Transactable};
 use support::{Client, RunningRelay, app_dir, doc_with, has_notes, scratch};
-use tandem_domain::document_id::DocumentId;
+use tandem_sync::document_id::DocumentId;
 use tokio_tungstenite::tungstenite;
 
 const WAIT: Duration = Duration::from_secs(10);

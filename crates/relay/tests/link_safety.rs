@@ -6,7 +6,7 @@ mod support;
 
 use clap::Parser;
 use support::{RunningRelay, app_dir, scratch};
-use tandem_domain::document_id::DocumentId;
+use tandem_sync::document_id::DocumentId;
 use tandem_relay::config::Config;
 
 async fn csp(addr: &str) -> String {

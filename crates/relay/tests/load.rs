@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use automerge::{AutoCommit, ObjType, ROOT, ReadDoc, transaction::Transactable};
 use support::{Client, RunningRelay, app_dir, scratch};
-use tandem_domain::document_id::DocumentId;
+use tandem_sync::document_id::DocumentId;
 
 const EDITS: usize = 3;
 

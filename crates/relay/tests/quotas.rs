@@ -7,7 +7,7 @@ mod support;
 use std::time::Duration;
 
 use support::{Client, Device, RelayBinary, doc_with, edit_acknowledged_within};
-use tandem_domain::document_id::DocumentId;
+use tandem_sync::document_id::DocumentId;
 
 const WAIT: Duration = Duration::from_secs(10);
 

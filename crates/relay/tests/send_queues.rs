@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use automerge::AutoCommit;
 use support::{Client, Device, Raw, RelayBinary, doc_with, edit_acknowledged_within, has_notes};
-use tandem_domain::document_id::DocumentId;
+use tandem_sync::document_id::DocumentId;
 use tandem_sync::{message::Message, peer_id::PeerId};
 
 const WAIT: Duration = Duration::from_secs(20);

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use automerge::{AutoCommit, ROOT, ReadDoc, transaction::Transactable};
 use support::{Client, Raw, RunningRelay, app_dir, doc_with, has_notes, scratch};
-use tandem_domain::document_id::DocumentId;
+use tandem_sync::document_id::DocumentId;
 use tandem_sync::message::{Message, PeerMetadata};
 
 const WAIT: Duration = Duration::from_secs(10);

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use futures_util::StreamExt;
 use support::{Client, Device, RelayBinary, doc_with, edit_acknowledged_within};
-use tandem_domain::document_id::DocumentId;
+use tandem_sync::document_id::DocumentId;
 use tandem_sync::{message::Message, peer_id::PeerId};
 use tokio::{
     io::{AsyncReadExt, AsyncWriteExt},

@@ -4,6 +4,7 @@
 //! # Layout
 //! - [`api`]: the relay's HTTP API as both sides read it (refusal reasons).
 //! - [`cbor`]: a CBOR reader over a frame that skips what it does not keep.
+//! - [`document_id`]: document identity in the automerge-repo format.
 //! - [`message`]: the wire messages and their strict CBOR codec.
 //! - [`peer_id`]: peer identity as the protocol carries it.
 //! - [`presence`]: who has a document open, over ephemeral messages.
@@ -12,6 +13,7 @@
 
 pub mod api;
 pub mod cbor;
+pub mod document_id;
 pub mod message;
 pub mod peer_id;
 pub mod presence;

@@ -8,7 +8,7 @@
 //! extra keys are ignored (newer peers may add some).
 
 use ciborium::Value;
-use tandem_domain::document_id::DocumentId;
+use crate::document_id::DocumentId;
 
 use crate::{
     cbor::{CborError, Head, Reader},

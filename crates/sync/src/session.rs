@@ -10,7 +10,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use automerge::{AutoCommit, sync::SyncDoc};
-use tandem_domain::document_id::DocumentId;
+use crate::document_id::DocumentId;
 
 use crate::{
     message::{Message, PROTOCOL_VERSION, PeerMetadata},

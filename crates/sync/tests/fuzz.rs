@@ -10,7 +10,7 @@
 use automerge::{AutoCommit, ObjType, ROOT, sync::SyncDoc, transaction::Transactable};
 use ciborium::Value;
 use proptest::prelude::*;
-use tandem_domain::document_id::DocumentId;
+use tandem_sync::document_id::DocumentId;
 use tandem_sync::{
     message::{Message, PeerMetadata},
     session::{ConnId, Documents, Effect, Role, Session},

@@ -11,7 +11,7 @@ mod support;
 use automerge::{AutoCommit, ObjType, ROOT, ReadDoc, transaction::Transactable};
 use proptest::prelude::*;
 use support::Store;
-use tandem_domain::document_id::DocumentId;
+use tandem_sync::document_id::DocumentId;
 use tandem_sync::{
     message::{Message, PeerMetadata},
     session::{ConnId, Documents, Effect, Role, Session},

@@ -1,7 +1,7 @@
 //! Wire messages: round trips, what the JavaScript implementation sends, and refusals.
 
 use ciborium::Value;
-use tandem_domain::document_id::DocumentId;
+use tandem_sync::document_id::DocumentId;
 use tandem_sync::{
     message::{DecodeError, GossipKind, Message, PeerMetadata},
     peer_id::PeerId,

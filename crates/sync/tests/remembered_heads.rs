@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 
 use automerge::{AutoCommit, ChangeHash, ROOT, ReadDoc, transaction::Transactable};
-use tandem_domain::document_id::DocumentId;
+use tandem_sync::document_id::DocumentId;
 use tandem_sync::{
     message::Message,
     session::{ConnId, Effect, Role, Session},

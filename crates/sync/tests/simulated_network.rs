@@ -6,7 +6,7 @@ use std::collections::{HashMap, VecDeque};
 
 use automerge::{AutoCommit, ObjType, ROOT, ReadDoc, transaction::Transactable};
 use proptest::prelude::*;
-use tandem_domain::document_id::DocumentId;
+use tandem_sync::document_id::DocumentId;
 use tandem_sync::session::{ConnId, Effect, Role, Session};
 
 mod support;

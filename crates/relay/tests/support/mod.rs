@@ -10,7 +10,7 @@ use std::{
 
 use automerge::{AutoCommit, ReadDoc, transaction::Transactable};
 use futures_util::{SinkExt, StreamExt};
-use tandem_domain::document_id::DocumentId;
+use tandem_sync::document_id::DocumentId;
 use tandem_relay::{config::Config, server};
 use tandem_sync::{
     message::Message,

@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 
 use automerge::{AutoCommit, ChangeHash};
-use tandem_domain::document_id::DocumentId;
+use tandem_sync::document_id::DocumentId;
 use tandem_sync::session::Documents;
 
 /// One peer's documents. A relay accepts documents it has never seen; a browser does not.
