@@ -9,7 +9,7 @@ fn main() {
     collect(Path::new("src"), &mut found);
     found.sort();
     found.dedup();
-    let mut out = String::from("pub const UI_STRINGS: &[&str] = &[\n");
+    let mut out = String::from("pub(crate) const UI_STRINGS: &[&str] = &[\n");
     for s in &found {
         out.push_str(&format!("    \"{s}\",\n"));
     }

@@ -31,7 +31,7 @@ pub enum SaveState {
     Failed(String),
 }
 
-#[derive(Clone, Copy)]
+#[derive(Debug, Clone, Copy)]
 pub struct Editor {
     repo: StoredValue<Repo, LocalStorage>,
     pub id: DocumentId,

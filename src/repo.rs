@@ -168,6 +168,12 @@ struct Inner {
 #[derive(Clone)]
 pub struct Repo(Rc<Inner>);
 
+impl std::fmt::Debug for Repo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Repo").finish_non_exhaustive()
+    }
+}
+
 /// The session's view of the documents (each behind its own `RefCell`), and the heads
 /// the relay last reported holding of each.
 struct DocsView<'a> {

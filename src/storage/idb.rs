@@ -12,7 +12,7 @@ use web_sys::{DomException, IdbDatabase, IdbOpenDbRequest, IdbRequest, IdbTransa
 use super::StoreError;
 
 /// Opens (creating or upgrading as needed) a database with one object store.
-pub async fn open(name: &str, store: &str) -> Result<IdbDatabase, StoreError> {
+pub(super) async fn open(name: &str, store: &str) -> Result<IdbDatabase, StoreError> {
     let window = web_sys::window().ok_or_else(|| StoreError::Unavailable("no window".into()))?;
     let factory = window
         .indexed_db()
@@ -46,7 +46,7 @@ pub async fn open(name: &str, store: &str) -> Result<IdbDatabase, StoreError> {
 }
 
 /// Waits for a request to succeed, then returns its result.
-pub async fn request_done(request: &IdbRequest) -> Result<JsValue, StoreError> {
+pub(super) async fn request_done(request: &IdbRequest) -> Result<JsValue, StoreError> {
     let promise = Promise::new(&mut |resolve: Function, reject: Function| {
         request.set_onsuccess(Some(&resolve));
         request.set_onerror(Some(&reject));
@@ -66,7 +66,7 @@ pub async fn request_done(request: &IdbRequest) -> Result<JsValue, StoreError> {
 }
 
 /// Waits for a transaction to commit.
-pub async fn transaction_done(tx: &IdbTransaction) -> Result<(), StoreError> {
+pub(super) async fn transaction_done(tx: &IdbTransaction) -> Result<(), StoreError> {
     let promise = Promise::new(&mut |resolve: Function, reject: Function| {
         tx.set_oncomplete(Some(&resolve));
         tx.set_onerror(Some(&reject));
@@ -81,7 +81,7 @@ pub async fn transaction_done(tx: &IdbTransaction) -> Result<(), StoreError> {
         .map_err(|_| StoreError::from_dom("write", tx.error()))
 }
 
-pub fn describe(value: &JsValue) -> String {
+pub(super) fn describe(value: &JsValue) -> String {
     if let Some(dom) = value.dyn_ref::<DomException>() {
         return format!("{}: {}", dom.name(), dom.message());
     }

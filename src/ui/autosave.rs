@@ -15,7 +15,7 @@ const TYPING_PAUSE_MS: i32 = 600;
 
 /// One form's fields that are saved together (a contact, a result row): what each shows,
 /// and the refusal of the last save, under the field it concerns.
-#[derive(Clone, Copy)]
+#[derive(Debug, Clone, Copy)]
 pub struct Form {
     unsaved: Unsaved,
     /// (field id, message): the last refusal.

@@ -156,7 +156,7 @@ pub fn CurrencySelect(
 }
 
 /// The market a form has chosen: the person's pick, or else the partnership's first.
-#[derive(Clone, Copy)]
+#[derive(Debug, Clone, Copy)]
 pub struct MarketChoice {
     picked: RwSignal<Option<tandem_domain::market::Market>>,
     markets: Memo<Vec<tandem_domain::market::Market>>,

@@ -40,7 +40,7 @@ pub fn store_seen(id: &DocumentId, heads: &[ChangeHash]) {
 }
 
 /// What the partnership page read at its start: the heads of the previous visit.
-#[derive(Clone)]
+#[derive(Debug, Clone)]
 pub struct LastVisit(pub Option<Vec<ChangeHash>>);
 
 #[derive(Clone, PartialEq)]

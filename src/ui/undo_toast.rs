@@ -18,7 +18,7 @@ struct Offer {
 }
 
 /// The page's undo offer (one at a time: a new removal replaces the offer).
-#[derive(Clone, Copy)]
+#[derive(Debug, Clone, Copy)]
 pub struct UndoToast {
     offer: RwSignal<Option<Offer>>,
     serial: StoredValue<u64>,

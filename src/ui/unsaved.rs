@@ -25,7 +25,7 @@ struct Kept {
     saved: bool,
 }
 
-#[derive(Clone, Copy)]
+#[derive(Debug, Clone, Copy)]
 pub struct Unsaved(RwSignal<BTreeMap<String, Kept>>);
 
 impl Unsaved {
@@ -158,7 +158,7 @@ impl Unsaved {
 /// change of language does not drop it, and leaving asks first) and in localStorage (so
 /// a reload or a closed tab does not either), and gone when it is back to the form's
 /// initial value (the item was added, or the field emptied).
-#[derive(Clone, Copy)]
+#[derive(Debug, Clone, Copy)]
 pub struct Draft {
     unsaved: Unsaved,
     key: StoredValue<String>,

@@ -8,7 +8,7 @@ use tokio::{
 };
 
 /// POSTs to `path` on `addr` (host:port) and returns the status code.
-pub async fn post(addr: &str, path: &str, credential: &str) -> anyhow::Result<u16> {
+pub(crate) async fn post(addr: &str, path: &str, credential: &str) -> anyhow::Result<u16> {
     let mut stream = TcpStream::connect(addr)
         .await
         .with_context(|| format!("connecting to {addr}"))?;

@@ -45,12 +45,12 @@ use automerge::{
 const ACTOR_PREFIX: &[u8] = b"loadpeer";
 
 /// The actor id of peer `index`'s edits.
-pub fn actor_for(index: usize) -> ActorId {
+pub(crate) fn actor_for(index: usize) -> ActorId {
     ActorId::from(format!("loadpeer{:08}", index % 100_000_000).into_bytes())
 }
 
 /// Which peer wrote with this actor id, if a light peer did.
-pub fn peer_of(actor: &ActorId) -> Option<usize> {
+pub(crate) fn peer_of(actor: &ActorId) -> Option<usize> {
     let digits = actor.to_bytes().strip_prefix(ACTOR_PREFIX)?;
     std::str::from_utf8(digits).ok()?.parse().ok()
 }
@@ -59,7 +59,7 @@ pub fn peer_of(actor: &ActorId) -> Option<usize> {
 /// came as a whole document (Automerge's V2 form, sent when the changes a peer lacks are
 /// more than a third of the document).
 #[derive(Debug, Default)]
-pub struct Carried {
+pub(crate) struct Carried {
     pub changes: Vec<Carries>,
     pub whole_documents: usize,
     /// Whole documents whose rebuilt changes did not match their saved heads.
@@ -68,7 +68,7 @@ pub struct Carried {
 
 /// One change's header.
 #[derive(Debug)]
-pub struct Carries {
+pub(crate) struct Carries {
     pub actor: ActorId,
     pub seq: u64,
     pub max_op: u64,
@@ -92,7 +92,7 @@ impl From<&Change> for Carries {
 /// (Automerge 0.12 joins all changes into one entry when the other side supports its V2
 /// messages): each is 4 magic bytes, a 4-byte checksum, a type byte (0 document, 1 change,
 /// 2 compressed change), a LEB128 length and that many bytes.
-pub fn changes_in(message: &Message) -> Result<Carried, String> {
+pub(crate) fn changes_in(message: &Message) -> Result<Carried, String> {
     let mut carried = Carried::default();
     for entry in message.changes.iter() {
         let mut rest = entry;
@@ -163,7 +163,7 @@ fn flags() -> Option<MessageFlags> {
 
 /// One light peer's side of the sync protocol for its document.
 #[derive(Debug)]
-pub struct LightSync {
+pub(crate) struct LightSync {
     actor: ActorId,
     /// What this peer has: the server's last announced heads, or its own newer change.
     heads: Vec<ChangeHash>,
@@ -181,7 +181,7 @@ pub struct LightSync {
 impl LightSync {
     /// After the first sync, when the peer and the server both have `heads`, whose
     /// highest operation counter is `max_op`.
-    pub fn new(actor: ActorId, heads: Vec<ChangeHash>, max_op: u64) -> Self {
+    pub(crate) fn new(actor: ActorId, heads: Vec<ChangeHash>, max_op: u64) -> Self {
         LightSync {
             actor,
             last_sent: heads.clone(),
@@ -194,7 +194,7 @@ impl LightSync {
     }
 
     /// A change another peer made arrived (counted by the caller).
-    pub fn saw(&mut self, change: &Carries) {
+    pub(crate) fn saw(&mut self, change: &Carries) {
         self.max_op = self.max_op.max(change.max_op);
         // Someone built on one of this peer's changes: the server has it.
         if let Some(k) = self
@@ -208,7 +208,7 @@ impl LightSync {
 
     /// A new local edit: puts each `(key, value)` on the document's root. Returns the
     /// sync message that carries it.
-    pub fn edit(&mut self, puts: &[(String, i64)]) -> Message {
+    pub(crate) fn edit(&mut self, puts: &[(String, i64)]) -> Message {
         let start_op = self.max_op + 1;
         let operations = puts
             .iter()
@@ -261,7 +261,7 @@ impl LightSync {
 
     /// A sync message from the server (its changes already passed to [`Self::saw`]): the
     /// answer a caught-up peer would send, if any.
-    pub fn receive(&mut self, message: &Message) -> Option<Message> {
+    pub(crate) fn receive(&mut self, message: &Message) -> Option<Message> {
         if let Some(k) = self
             .pending
             .iter()

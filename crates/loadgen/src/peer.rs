@@ -41,7 +41,7 @@ use crate::light::{self, LightSync};
 /// How much of a real peer each simulated peer is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
-pub enum PeersMode {
+pub(crate) enum PeersMode {
     /// A full replica: applies every change it receives and syncs with Automerge, as the
     /// app does. The generator's cost grows with P × (peers per document).
     Full,
@@ -56,7 +56,7 @@ const CONN: ConnId = ConnId(1);
 const SETUP_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// What every peer of a run shares: the clock and the edits' send times.
-pub struct Shared {
+pub(crate) struct Shared {
     pub epoch: Instant,
     /// Send time (µs since `epoch`) of each peer's edits, indexed by counter − 1.
     pub sent: Vec<Mutex<Vec<u64>>>,
@@ -71,7 +71,7 @@ pub struct Shared {
 }
 
 impl Shared {
-    pub fn new(peers: usize) -> Self {
+    pub(crate) fn new(peers: usize) -> Self {
         Shared {
             epoch: Instant::now(),
             sent: (0..peers).map(|_| Mutex::new(Vec::new())).collect(),
@@ -89,13 +89,13 @@ impl Shared {
 
 /// When the run's phases begin, handed to every peer once all are ready.
 #[derive(Debug, Clone, Copy)]
-pub struct Schedule {
+pub(crate) struct Schedule {
     pub start: TokioInstant,
     pub stop: TokioInstant,
 }
 
 /// Who a peer is and what it does.
-pub struct Spec {
+pub(crate) struct Spec {
     pub index: usize,
     pub document: DocumentId,
     /// Every peer on the same document (including this one).
@@ -110,7 +110,7 @@ pub struct Spec {
 
 /// What a peer measured.
 #[derive(Debug, Default)]
-pub struct Outcome {
+pub(crate) struct Outcome {
     /// The peer connected and synced the document before the typing began.
     pub joined: bool,
     pub sent: u64,
@@ -166,7 +166,7 @@ struct Peer {
 
 /// Connects, joins and syncs the seed; reports on `ready`; waits for the schedule; edits
 /// until `stop`; keeps reading until `end` fires. Never panics on what the server sends.
-pub async fn run(
+pub(crate) async fn run(
     spec: Spec,
     shared: Arc<Shared>,
     connecting: Arc<Semaphore>,

@@ -1,12 +1,12 @@
 //! Memory and CPU of a process, from Linux's `/proc/<pid>/status` and `/proc/<pid>/stat`.
 
 /// `VmHWM`: the peak resident set size, KiB.
-pub fn peak_rss_kib(pid: u32) -> Option<u64> {
+pub(crate) fn peak_rss_kib(pid: u32) -> Option<u64> {
     status_field(pid, "VmHWM:")
 }
 
 /// `VmRSS`: the resident set size now, KiB.
-pub fn rss_kib(pid: u32) -> Option<u64> {
+pub(crate) fn rss_kib(pid: u32) -> Option<u64> {
     status_field(pid, "VmRSS:")
 }
 
@@ -19,7 +19,7 @@ fn status_field(pid: u32, field: &str) -> Option<u64> {
 }
 
 /// User + system CPU time of the whole process (all threads), seconds.
-pub fn cpu_seconds(pid: u32) -> Option<f64> {
+pub(crate) fn cpu_seconds(pid: u32) -> Option<f64> {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
     // The command name may hold spaces; the fields after it are fixed.
     let after = stat.rsplit_once(')')?.1;
@@ -33,7 +33,7 @@ pub fn cpu_seconds(pid: u32) -> Option<f64> {
 
 /// CPU time the whole machine has spent busy (all cores, everything but idle and I/O
 /// wait), seconds.
-pub fn machine_busy_seconds() -> Option<f64> {
+pub(crate) fn machine_busy_seconds() -> Option<f64> {
     let stat = std::fs::read_to_string("/proc/stat").ok()?;
     let line = stat.lines().find(|l| l.starts_with("cpu "))?;
     let ticks: Vec<u64> = line

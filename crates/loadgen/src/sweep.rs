@@ -16,7 +16,7 @@ use crate::{
 };
 
 #[derive(Debug, Serialize)]
-pub struct Row {
+pub(crate) struct Row {
     pub peers: usize,
     pub documents: usize,
     pub tandem: Option<Measured>,
@@ -26,7 +26,7 @@ pub struct Row {
 }
 
 #[derive(Debug, Serialize)]
-pub struct Point {
+pub(crate) struct Point {
     /// The largest level sustained (p99 under budget, ≥ 99% delivered, no error).
     pub sustained_peers: Option<usize>,
     /// Why stepping stopped: "saturated", "client-bound" or "ceiling" (the last level
@@ -35,7 +35,7 @@ pub struct Point {
 }
 
 #[derive(Debug, Serialize)]
-pub struct Report {
+pub(crate) struct Report {
     pub peers_mode: PeersMode,
     pub budget_p99_ms: f64,
     pub rate_per_peer: f64,
@@ -102,7 +102,7 @@ impl Stepper {
     }
 }
 
-pub async fn run(
+pub(crate) async fn run(
     launch: &Launch,
     steps: &[usize],
     peers_per_doc: usize,
@@ -159,7 +159,7 @@ pub async fn run(
     Ok(report)
 }
 
-pub fn print_one(m: &Measured) {
+pub(crate) fn print_one(m: &Measured) {
     println!(
         "  {:<40} P={:<5} R={:<4} p50 {:>7.1} ms  p99 {:>7.1} ms  max {:>7.1} ms  delivered {:>8.0}/s ({:.1}%)  sent {}/{}  errors {}  peak {:>6.1} MiB  server cpu {:>3.0}%  loadgen cpu {:>3.0}%  others {:>3.0}%{}{}",
         m.target.to_string(),
@@ -220,7 +220,7 @@ pub fn print_one(m: &Measured) {
     }
 }
 
-pub fn print_timeline(m: &Measured) {
+pub(crate) fn print_timeline(m: &Measured) {
     let points: Vec<String> = m
         .server_rss_timeline_mib
         .iter()

@@ -19,7 +19,7 @@ use crate::{http, proc_stats};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
-pub enum Kind {
+pub(crate) enum Kind {
     Tandem,
     Reference,
 }
@@ -35,14 +35,14 @@ impl fmt::Display for Kind {
 
 /// How to start each server.
 #[derive(Debug, Clone)]
-pub struct Launch {
+pub(crate) struct Launch {
     pub relay_bin: PathBuf,
     pub node: PathBuf,
     pub reference_script: PathBuf,
 }
 
 /// A running server; stopped (and its folder removed) on drop.
-pub struct Server {
+pub(crate) struct Server {
     pub kind: Kind,
     pub port: u16,
     child: Child,
@@ -54,7 +54,11 @@ pub struct Server {
 }
 
 impl Server {
-    pub fn start(kind: Kind, launch: &Launch, max_connections: usize) -> anyhow::Result<Server> {
+    pub(crate) fn start(
+        kind: Kind,
+        launch: &Launch,
+        max_connections: usize,
+    ) -> anyhow::Result<Server> {
         // Both servers write to the same disk (the system's temporary folder).
         let dir = tempfile::Builder::new()
             .prefix("tandem-load-")
@@ -135,13 +139,13 @@ impl Server {
         bail!("the {} did not start listening within 30 s", self.kind)
     }
 
-    pub fn pid(&self) -> u32 {
+    pub(crate) fn pid(&self) -> u32 {
         self.child.id()
     }
 
     /// Tandem: registers one device for all peers and claims the documents with it.
     /// The reference server has no access control: nothing to do.
-    pub async fn admit(&mut self, documents: &[DocumentId]) -> anyhow::Result<()> {
+    pub(crate) async fn admit(&mut self, documents: &[DocumentId]) -> anyhow::Result<()> {
         if self.kind != Kind::Tandem {
             return Ok(());
         }
@@ -167,7 +171,7 @@ impl Server {
     }
 
     /// Where peer `n` connects, and the peer id it must use.
-    pub fn endpoint(&self, n: usize) -> (String, String) {
+    pub(crate) fn endpoint(&self, n: usize) -> (String, String) {
         match (&self.credential, &self.device_id) {
             (Some(credential), Some(id)) => (
                 format!("ws://127.0.0.1:{}/sync?credential={credential}", self.port),
@@ -181,22 +185,22 @@ impl Server {
     }
 
     /// Peak resident memory so far (VmHWM), MiB.
-    pub fn peak_mib(&self) -> f64 {
+    pub(crate) fn peak_mib(&self) -> f64 {
         proc_stats::peak_rss_kib(self.pid()).unwrap_or(0) as f64 / 1024.0
     }
 
     /// Resident memory now (VmRSS), MiB.
-    pub fn rss_mib(&self) -> f64 {
+    pub(crate) fn rss_mib(&self) -> f64 {
         proc_stats::rss_kib(self.pid()).unwrap_or(0) as f64 / 1024.0
     }
 
     /// CPU time used so far (user + system), seconds.
-    pub fn cpu_seconds(&self) -> f64 {
+    pub(crate) fn cpu_seconds(&self) -> f64 {
         proc_stats::cpu_seconds(self.pid()).unwrap_or(0.0)
     }
 
     /// SIGTERM, then SIGKILL if it has not gone within 5 s.
-    pub fn stop(&mut self) {
+    pub(crate) fn stop(&mut self) {
         if matches!(self.child.try_wait(), Ok(Some(_))) {
             return;
         }

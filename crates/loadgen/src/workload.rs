@@ -18,7 +18,7 @@ use crate::{
 };
 
 #[derive(Debug, Clone)]
-pub struct Workload {
+pub(crate) struct Workload {
     pub peers: usize,
     pub documents: usize,
     /// Edits per second per peer.
@@ -56,7 +56,7 @@ async fn wait_until_quiet(limit: Duration) {
 /// What one run measured. Latency is from the sender's commit to the moment a receiving
 /// peer's copy shows the edit, both in this process (one clock).
 #[derive(Debug, Clone, Serialize)]
-pub struct Measured {
+pub(crate) struct Measured {
     pub target: Kind,
     pub peers_mode: PeersMode,
     pub peers: usize,
@@ -109,7 +109,7 @@ pub struct Measured {
 }
 
 /// Runs the workload against a fresh server of `kind`.
-pub async fn run(kind: Kind, launch: &Launch, w: &Workload) -> anyhow::Result<Measured> {
+pub(crate) async fn run(kind: Kind, launch: &Launch, w: &Workload) -> anyhow::Result<Measured> {
     let documents = w.documents.clamp(1, w.peers.max(1));
     if w.quiet_wait_seconds > 0.0 {
         wait_until_quiet(Duration::from_secs_f64(w.quiet_wait_seconds)).await;

@@ -27,8 +27,8 @@ use axum::{
 };
 use serde::Deserialize;
 use serde_json::json;
-use tandem_sync::document_id::DocumentId;
 use tandem_sync::api::{LinkStatus, Reason};
+use tandem_sync::document_id::DocumentId;
 
 use crate::{
     access::{Access, AccessError, NoAccess, Role, Side},
@@ -55,6 +55,7 @@ pub fn routes() -> Router<AppState> {
 }
 
 /// An API error: a status, a machine-readable reason and a sentence for people.
+#[derive(Debug)]
 pub struct ApiError {
     status: StatusCode,
     reason: Reason,
@@ -213,6 +214,7 @@ pub fn client_ip_of(state: &AppState, parts: &axum::http::request::Parts) -> IpA
 }
 
 /// The client's address as an extractor.
+#[derive(Debug)]
 pub struct ClientIp(pub IpAddr);
 
 impl axum::extract::FromRequestParts<AppState> for ClientIp {
@@ -227,6 +229,7 @@ impl axum::extract::FromRequestParts<AppState> for ClientIp {
 }
 
 /// The authenticated device behind a request (failures count against the address).
+#[derive(Debug)]
 pub struct Caller(pub String);
 
 impl axum::extract::FromRequestParts<AppState> for Caller {

@@ -12,7 +12,7 @@ use crate::{access::Access, api, files, hub::Hub, limits::FailedAttempts, securi
 
 /// Everything a request handler may need. Cloned per request, so it holds only cheap
 /// handles.
-#[derive(Clone)]
+#[derive(Debug, Clone)]
 pub struct AppState {
     pub app_dir: PathBuf,
     pub hub: Hub,

@@ -91,6 +91,7 @@ pub const DEFAULT_SEND_QUEUE: usize = 1024;
 
 /// What a connection's writer reads: its frames in order, and — apart from them, so it
 /// overtakes a full queue — the order to give up on a peer that stopped reading.
+#[derive(Debug)]
 pub struct Outlet {
     pub frames: send_queue::Receiver,
     /// Fires with the reason when the peer fell too far behind: the writer drops what is
@@ -1369,4 +1370,10 @@ async fn commit_once(core: &Core) -> bool {
     }
     core.settle(batch, committed);
     true
+}
+
+impl std::fmt::Debug for Hub {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Hub").finish_non_exhaustive()
+    }
 }

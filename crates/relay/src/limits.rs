@@ -16,7 +16,7 @@ pub type AttemptKey = (IpAddr, String);
 
 /// Counts failures per key in a fixed window; past the allowance the key is refused until
 /// the window ends.
-#[derive(Clone)]
+#[derive(Debug, Clone)]
 pub struct FailedAttempts {
     allowed: u32,
     window: Duration,
@@ -71,13 +71,14 @@ impl FailedAttempts {
 }
 
 /// Open sync connections per key (a client address, a device), capped.
-#[derive(Clone)]
+#[derive(Debug, Clone)]
 pub struct Connections<K> {
     max: usize,
     open: Arc<Mutex<HashMap<K, usize>>>,
 }
 
 /// One counted connection; dropping it frees the slot.
+#[derive(Debug)]
 pub struct Slot<K: Eq + Hash> {
     key: K,
     open: Arc<Mutex<HashMap<K, usize>>>,

@@ -217,6 +217,12 @@ pub async fn allowed_relays(
     axum::Json(serde_json::json!({ "allowed": allowed }))
 }
 
+impl std::fmt::Debug for Policy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Policy").finish_non_exhaustive()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

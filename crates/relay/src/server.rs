@@ -43,6 +43,7 @@ pub fn prepare_data_dir(dir: &Path) -> Result<(), StartError> {
 }
 
 /// A relay ready to serve: the listener bound, the store open.
+#[derive(Debug)]
 pub struct Relay {
     pub listener: TcpListener,
     pub store: DocStore,

@@ -7,8 +7,8 @@ use std::{path::Path, time::Duration};
 
 use automerge::{AutoCommit, ROOT, ReadDoc, transaction::Transactable};
 use support::{Client, Device, Raw, RunningRelay, app_dir, doc_with, has_notes, scratch};
-use tandem_sync::document_id::DocumentId;
 use tandem_relay::doc_store::DocStore;
+use tandem_sync::document_id::DocumentId;
 use tandem_sync::{
     api::Reason,
     message::{Message, PeerMetadata},

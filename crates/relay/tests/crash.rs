@@ -12,8 +12,8 @@ use std::{
 use automerge::{AutoCommit, ObjType, ROOT, ReadDoc, transaction::Transactable};
 use rand::{Rng, SeedableRng, rngs::StdRng};
 use support::{Client, Device, app_dir, scratch};
-use tandem_sync::document_id::DocumentId;
 use tandem_relay::doc_store::DocStore;
+use tandem_sync::document_id::DocumentId;
 use tokio::process::{Child, Command};
 
 const KILLS: usize = 30;

@@ -6,8 +6,8 @@ mod support;
 
 use clap::Parser;
 use support::{RunningRelay, app_dir, scratch};
-use tandem_sync::document_id::DocumentId;
 use tandem_relay::config::Config;
+use tandem_sync::document_id::DocumentId;
 
 async fn csp(addr: &str) -> String {
     let response = reqwest::get(format!("http://{addr}/p/anything"))

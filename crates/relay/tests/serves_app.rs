@@ -116,7 +116,7 @@ async fn refuses_an_unwritable_data_folder_at_start() {
         blocked,
         app.path().to_path_buf(),
     );
-    let err = server::bind(&config).await.err().expect("must refuse");
+    let err = server::bind(&config).await.expect_err("must refuse");
     assert!(err.to_string().contains("data folder"), "{err}");
 }
 
@@ -129,6 +129,6 @@ async fn refuses_to_start_without_a_built_app() {
         data.path().to_path_buf(),
         empty.path().to_path_buf(),
     );
-    let err = server::bind(&config).await.err().expect("must refuse");
+    let err = server::bind(&config).await.expect_err("must refuse");
     assert!(err.to_string().contains("index.html"), "{err}");
 }

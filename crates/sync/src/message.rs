@@ -7,8 +7,8 @@
 //! and `timestamp` may be integers or floats and `documentId` text or bytes, and unknown
 //! extra keys are ignored (newer peers may add some).
 
-use ciborium::Value;
 use crate::document_id::DocumentId;
+use ciborium::Value;
 
 use crate::{
     cbor::{CborError, Head, Reader},

@@ -9,8 +9,8 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use automerge::{AutoCommit, sync::SyncDoc};
 use crate::document_id::DocumentId;
+use automerge::{AutoCommit, sync::SyncDoc};
 
 use crate::{
     message::{Message, PROTOCOL_VERSION, PeerMetadata},

@@ -10,8 +10,8 @@ use std::{
 
 use automerge::{AutoCommit, ReadDoc, transaction::Transactable};
 use futures_util::{SinkExt, StreamExt};
-use tandem_sync::document_id::DocumentId;
 use tandem_relay::{config::Config, server};
+use tandem_sync::document_id::DocumentId;
 use tandem_sync::{
     message::Message,
     session::{ConnId, Documents, Effect, Role, Session},
@@ -19,18 +19,18 @@ use tandem_sync::{
 use tokio::{net::TcpStream, sync::oneshot};
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream, tungstenite::Message as Ws};
 
-pub struct RunningRelay {
+pub(crate) struct RunningRelay {
     pub addr: String,
     stop: Option<oneshot::Sender<()>>,
     task: tokio::task::JoinHandle<std::io::Result<()>>,
 }
 
 impl RunningRelay {
-    pub async fn start(data_dir: &Path, app_dir: &Path) -> Self {
+    pub(crate) async fn start(data_dir: &Path, app_dir: &Path) -> Self {
         Self::start_with(data_dir, app_dir, |_| {}).await
     }
 
-    pub async fn start_with(
+    pub(crate) async fn start_with(
         data_dir: &Path,
         app_dir: &Path,
         tweak: impl FnOnce(&mut Config),
@@ -58,12 +58,12 @@ impl RunningRelay {
     }
 
     /// The sync endpoint without any credential (refused).
-    pub fn bare_sync_url(&self) -> String {
+    pub(crate) fn bare_sync_url(&self) -> String {
         format!("ws://{}/sync", self.addr)
     }
 
     /// A newly registered device (a browser, say) with no access to anything yet.
-    pub async fn device(&self) -> Device {
+    pub(crate) async fn device(&self) -> Device {
         let mut bytes = [0u8; 40];
         rand::RngCore::fill_bytes(&mut rand::rng(), &mut bytes);
         let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
@@ -81,7 +81,7 @@ impl RunningRelay {
     }
 
     /// Another connection of the same device (same credential), for load tests.
-    pub fn device_like(&self, device: &Device) -> Device {
+    pub(crate) fn device_like(&self, device: &Device) -> Device {
         Device {
             id: device.id.clone(),
             credential: device.credential.clone(),
@@ -91,14 +91,14 @@ impl RunningRelay {
     }
 
     /// A device that owns `doc`.
-    pub async fn owner_of(&self, doc: DocumentId) -> Device {
+    pub(crate) async fn owner_of(&self, doc: DocumentId) -> Device {
         let device = self.device().await;
         device.claim(doc).await;
         device
     }
 
     /// A device that redeemed a link of `role` to `doc` from `owner`.
-    pub async fn guest(&self, owner: &Device, doc: DocumentId, role: &str) -> Device {
+    pub(crate) async fn guest(&self, owner: &Device, doc: DocumentId, role: &str) -> Device {
         let device = self.device().await;
         let link = owner.link(doc, role, None).await;
         let (status, body) = device.redeem(&link.secret).await;
@@ -107,7 +107,7 @@ impl RunningRelay {
     }
 
     /// Graceful shutdown; waits for it.
-    pub async fn stop(mut self) {
+    pub(crate) async fn stop(mut self) {
         if let Some(s) = self.stop.take() {
             let _ = s.send(());
         }
@@ -119,13 +119,13 @@ impl RunningRelay {
     }
 }
 
-pub fn app_dir() -> tempfile::TempDir {
+pub(crate) fn app_dir() -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("tempdir");
     std::fs::write(dir.path().join("index.html"), "<title>Tandem</title>").expect("write");
     dir
 }
 
-pub fn scratch() -> (tempfile::TempDir, PathBuf) {
+pub(crate) fn scratch() -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().expect("tempdir");
     let data = dir.path().join("data");
     (dir, data)
@@ -134,7 +134,7 @@ pub fn scratch() -> (tempfile::TempDir, PathBuf) {
 type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
 /// A document whose `notes` text holds `text`.
-pub fn doc_with(text: &str) -> AutoCommit {
+pub(crate) fn doc_with(text: &str) -> AutoCommit {
     let mut doc = AutoCommit::new();
     let notes = doc
         .put_object(automerge::ROOT, "notes", automerge::ObjType::Text)
@@ -145,18 +145,18 @@ pub fn doc_with(text: &str) -> AutoCommit {
 }
 
 /// The `notes` text of a document.
-pub fn notes(doc: &AutoCommit) -> Option<String> {
+pub(crate) fn notes(doc: &AutoCommit) -> Option<String> {
     let (_, id) = doc.get(automerge::ROOT, "notes").ok()??;
     doc.text(&id).ok()
 }
 
 /// Whether the client's copy of a document has exactly these notes.
-pub fn has_notes(c: &mut Client, id: DocumentId, want: &str) -> bool {
+pub(crate) fn has_notes(c: &mut Client, id: DocumentId, want: &str) -> bool {
     c.docs.docs.get(&id).and_then(notes).as_deref() == Some(want)
 }
 
 /// A registered device and its credential, with the API calls tests need.
-pub struct Device {
+pub(crate) struct Device {
     pub id: String,
     pub credential: String,
     addr: String,
@@ -164,14 +164,14 @@ pub struct Device {
 }
 
 /// A link as the owner gets it back.
-pub struct LinkMade {
+pub(crate) struct LinkMade {
     pub id: String,
     pub secret: String,
 }
 
 impl Device {
     /// Registers a new device with the relay at `addr` (host:port).
-    pub async fn register_at(addr: &str) -> Device {
+    pub(crate) async fn register_at(addr: &str) -> Device {
         let mut bytes = [0u8; 40];
         rand::RngCore::fill_bytes(&mut rand::rng(), &mut bytes);
         let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
@@ -189,21 +189,21 @@ impl Device {
     }
 
     /// The same device, talking to a relay restarted on another port.
-    pub fn moved_to(&mut self, relay: &RunningRelay) {
+    pub(crate) fn moved_to(&mut self, relay: &RunningRelay) {
         self.addr = relay.addr.clone();
     }
 
     /// The sync endpoint with this device's credential in the query.
-    pub fn sync_url(&self) -> String {
+    pub(crate) fn sync_url(&self) -> String {
         format!("ws://{}/sync?credential={}", self.addr, self.credential)
     }
 
     /// A peer id bound to this device.
-    pub fn peer(&self, name: &str) -> String {
+    pub(crate) fn peer(&self, name: &str) -> String {
         format!("{}-{name}", self.id)
     }
 
-    pub async fn call(
+    pub(crate) async fn call(
         &self,
         method: reqwest::Method,
         path: &str,
@@ -222,14 +222,19 @@ impl Device {
         (status, body)
     }
 
-    pub async fn claim(&self, doc: DocumentId) {
+    pub(crate) async fn claim(&self, doc: DocumentId) {
         let (status, body) = self
             .call(reqwest::Method::POST, &format!("/api/docs/{doc}"), None)
             .await;
         assert!(status == 201 || status == 200, "claims: {status} {body}");
     }
 
-    pub async fn link(&self, doc: DocumentId, role: &str, expires_ms: Option<i64>) -> LinkMade {
+    pub(crate) async fn link(
+        &self,
+        doc: DocumentId,
+        role: &str,
+        expires_ms: Option<i64>,
+    ) -> LinkMade {
         let (status, body) = self
             .call(
                 reqwest::Method::POST,
@@ -246,7 +251,7 @@ impl Device {
         }
     }
 
-    pub async fn redeem(&self, secret: &str) -> (u16, serde_json::Value) {
+    pub(crate) async fn redeem(&self, secret: &str) -> (u16, serde_json::Value) {
         self.call(
             reqwest::Method::POST,
             "/api/redeem",
@@ -255,7 +260,7 @@ impl Device {
         .await
     }
 
-    pub async fn revoke(&self, doc: DocumentId, link: &str) {
+    pub(crate) async fn revoke(&self, doc: DocumentId, link: &str) {
         let (status, body) = self
             .call(
                 reqwest::Method::DELETE,
@@ -268,7 +273,7 @@ impl Device {
 }
 
 #[derive(Default)]
-pub struct ClientDocs {
+pub(crate) struct ClientDocs {
     pub docs: HashMap<DocumentId, AutoCommit>,
 }
 
@@ -282,7 +287,7 @@ impl Documents for ClientDocs {
 }
 
 /// A sync client over a real socket, driven step by step by the test.
-pub struct Client {
+pub(crate) struct Client {
     socket: Socket,
     pub session: Session,
     pub docs: ClientDocs,
@@ -296,7 +301,7 @@ const CONN: ConnId = ConnId(1);
 
 impl Client {
     /// Connects as `device`, with the peer id `<device id>-<name>`.
-    pub async fn connect(device: &Device, name: &str) -> Self {
+    pub(crate) async fn connect(device: &Device, name: &str) -> Self {
         // Nagle off, as browsers have it: with it, a frame sent while the last is still
         // unacknowledged waits for the relay's delayed ACK (40 ms), which is the client's
         // delay, not the relay's.
@@ -332,7 +337,7 @@ impl Client {
     /// and a small segment size, so that when this client stops reading, the kernel on
     /// both ends holds little (the relay's send buffer grows with the segment size) and
     /// the relay's own queue backs up after little data.
-    pub async fn connect_with_small_buffers(device: &Device, name: &str) -> Self {
+    pub(crate) async fn connect_with_small_buffers(device: &Device, name: &str) -> Self {
         let tcp = tokio::net::TcpSocket::new_v4().expect("socket");
         tcp.set_recv_buffer_size(4096).expect("sets SO_RCVBUF");
         socket2::SockRef::from(&tcp)
@@ -352,7 +357,10 @@ impl Client {
     /// Reads what has piled up without acting on it, until the relay closes the socket:
     /// how many sync frames came first, and the close frame's code and reason (`None` if
     /// the socket ended without one). Panics if it does not end within `timeout`.
-    pub async fn read_until_closed(&mut self, timeout: Duration) -> (usize, Option<(u16, String)>) {
+    pub(crate) async fn read_until_closed(
+        &mut self,
+        timeout: Duration,
+    ) -> (usize, Option<(u16, String)>) {
         let deadline = tokio::time::Instant::now() + timeout;
         let mut frames = 0;
         loop {
@@ -396,28 +404,34 @@ impl Client {
     }
 
     /// The heads the relay last reported for a document: what it has acknowledged.
-    pub fn relay_heads(&self, id: DocumentId) -> Option<Vec<automerge::ChangeHash>> {
+    pub(crate) fn relay_heads(&self, id: DocumentId) -> Option<Vec<automerge::ChangeHash>> {
         self.session.their_heads(CONN, &id)
     }
 
-    pub async fn share(&mut self, id: DocumentId, doc: AutoCommit) {
+    pub(crate) async fn share(&mut self, id: DocumentId, doc: AutoCommit) {
         self.docs.docs.insert(id, doc);
         let effects = self.session.share(id, &mut self.docs);
         self.apply(effects).await;
     }
 
-    pub async fn broadcast(&mut self, id: DocumentId, session: &str, count: u64, data: Vec<u8>) {
+    pub(crate) async fn broadcast(
+        &mut self,
+        id: DocumentId,
+        session: &str,
+        count: u64,
+        data: Vec<u8>,
+    ) {
         let effects = self.session.broadcast_ephemeral(id, session, count, data);
         self.apply(effects).await;
     }
 
-    pub async fn changed(&mut self, id: DocumentId) {
+    pub(crate) async fn changed(&mut self, id: DocumentId) {
         let effects = self.session.changed(id, &mut self.docs);
         self.apply(effects).await;
     }
 
     /// Reads frames until `done` holds; panics after `timeout`.
-    pub async fn pump_until(&mut self, timeout: Duration, done: impl Fn(&mut Self) -> bool) {
+    pub(crate) async fn pump_until(&mut self, timeout: Duration, done: impl Fn(&mut Self) -> bool) {
         let deadline = tokio::time::Instant::now() + timeout;
         while !done(self) {
             let frame = tokio::time::timeout_at(deadline, self.socket.next())
@@ -435,7 +449,7 @@ impl Client {
     }
 
     /// Reads until the relay has nothing more to say for `quiet`.
-    pub async fn settle(&mut self, quiet: Duration) {
+    pub(crate) async fn settle(&mut self, quiet: Duration) {
         while let Ok(Some(Ok(frame))) = tokio::time::timeout(quiet, self.socket.next()).await {
             if let Ws::Binary(bytes) = frame {
                 let effects = self.session.receive(CONN, &bytes, &mut self.docs);
@@ -446,25 +460,25 @@ impl Client {
 }
 
 /// A raw socket for sending hostile frames; collects what comes back until it closes.
-pub struct Raw {
+pub(crate) struct Raw {
     pub socket: Socket,
 }
 
 impl Raw {
-    pub async fn connect(url: &str) -> Self {
+    pub(crate) async fn connect(url: &str) -> Self {
         let (socket, _) = tokio_tungstenite::connect_async(url)
             .await
             .expect("connects");
         Raw { socket }
     }
 
-    pub async fn send(&mut self, frame: Vec<u8>) {
+    pub(crate) async fn send(&mut self, frame: Vec<u8>) {
         // The relay may already have closed; a failed send is part of what is tested.
         let _ = self.socket.send(Ws::Binary(frame.into())).await;
     }
 
     /// The protocol messages received, and whether the relay closed the socket.
-    pub async fn drain(&mut self) -> (Vec<Message>, bool) {
+    pub(crate) async fn drain(&mut self) -> (Vec<Message>, bool) {
         let mut messages = Vec::new();
         loop {
             match tokio::time::timeout(Duration::from_secs(5), self.socket.next()).await {
@@ -484,7 +498,7 @@ impl Raw {
 // --- Hostile-peer helpers (issue 15, protocol and hub half) ---
 
 /// A raw socket that has finished the handshake as `<device id>-<name>`.
-pub async fn joined(device: &Device, name: &str) -> Raw {
+pub(crate) async fn joined(device: &Device, name: &str) -> Raw {
     match try_joined(device, name).await {
         Ok(raw) => raw,
         Err(e) => panic!("joins: {e}"),
@@ -492,7 +506,7 @@ pub async fn joined(device: &Device, name: &str) -> Raw {
 }
 
 /// Like [`joined`], with a refused upgrade or join as an answer rather than a panic.
-pub async fn try_joined(device: &Device, name: &str) -> Result<Raw, String> {
+pub(crate) async fn try_joined(device: &Device, name: &str) -> Result<Raw, String> {
     let (socket, _) = tokio_tungstenite::connect_async(device.sync_url())
         .await
         .map_err(|e| format!("the upgrade was refused: {e}"))?;
@@ -517,7 +531,7 @@ pub async fn try_joined(device: &Device, name: &str) -> Result<Raw, String> {
 }
 
 /// A sync payload with no heads or need, one `have` carrying `filter`, and no changes.
-pub fn with_filter(filter: &[u8]) -> Vec<u8> {
+pub(crate) fn with_filter(filter: &[u8]) -> Vec<u8> {
     let mut data = vec![0x42, 0, 0, 1, 0, filter.len() as u8];
     data.extend_from_slice(filter);
     data.push(0);
@@ -525,7 +539,7 @@ pub fn with_filter(filter: &[u8]) -> Vec<u8> {
 }
 
 /// A `sync` frame from `<device id>-<name>` to the relay carrying `data`.
-pub fn sync_frame(device: &Device, name: &str, id: DocumentId, data: Vec<u8>) -> Vec<u8> {
+pub(crate) fn sync_frame(device: &Device, name: &str, id: DocumentId, data: Vec<u8>) -> Vec<u8> {
     Message::Sync {
         sender_id: device.peer(name).parse().expect("peer id"),
         target_id: "tandem-relay".parse().expect("peer id"),
@@ -536,7 +550,7 @@ pub fn sync_frame(device: &Device, name: &str, id: DocumentId, data: Vec<u8>) ->
 }
 
 /// A `kB` figure from `/proc/self/status` (the relay runs in the test's process), in bytes.
-pub fn proc_status_bytes(field: &str) -> u64 {
+pub(crate) fn proc_status_bytes(field: &str) -> u64 {
     std::fs::read_to_string("/proc/self/status")
         .expect("reads /proc/self/status")
         .lines()
@@ -547,7 +561,7 @@ pub fn proc_status_bytes(field: &str) -> u64 {
 }
 
 /// File descriptors open in this process (the relay's and the test's).
-pub fn open_fds() -> usize {
+pub(crate) fn open_fds() -> usize {
     std::fs::read_dir("/proc/self/fd")
         .expect("lists fds")
         .count()
@@ -555,7 +569,7 @@ pub fn open_fds() -> usize {
 
 /// Appends `text` to the client's notes and waits until the relay acknowledges it (its
 /// reported heads cover the edit): the edit round trip.
-pub async fn edit_round_trip(c: &mut Client, id: DocumentId, text: &str) -> Duration {
+pub(crate) async fn edit_round_trip(c: &mut Client, id: DocumentId, text: &str) -> Duration {
     let started = std::time::Instant::now();
     let doc = c
         .docs
@@ -579,7 +593,7 @@ pub async fn edit_round_trip(c: &mut Client, id: DocumentId, text: &str) -> Dura
 }
 
 /// The error a refused raw socket was sent, once it has been closed.
-pub async fn refused_with(raw: &mut Raw) -> String {
+pub(crate) async fn refused_with(raw: &mut Raw) -> String {
     let (messages, closed) = raw.drain().await;
     assert!(closed, "the relay closed the connection: {messages:?}");
     messages
@@ -593,13 +607,13 @@ pub async fn refused_with(raw: &mut Raw) -> String {
 
 /// The relay binary on a free port, for tests that read its memory from `/proc/<pid>`.
 /// Killed when dropped (a test that fails still stops it).
-pub struct RelayProcess {
+pub(crate) struct RelayProcess {
     pub child: tokio::process::Child,
     pub addr: String,
 }
 
 impl RelayProcess {
-    pub async fn spawn(data: &Path, app: &Path) -> Self {
+    pub(crate) async fn spawn(data: &Path, app: &Path) -> Self {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .and_then(|l| l.local_addr())
             .map(|a| a.port())
@@ -634,7 +648,7 @@ impl RelayProcess {
     }
 
     /// A `kB` figure from the relay's `/proc/<pid>/status`, in bytes.
-    pub fn status_bytes(&self, field: &str) -> u64 {
+    pub(crate) fn status_bytes(&self, field: &str) -> u64 {
         let pid = self.child.id().expect("the relay is running");
         std::fs::read_to_string(format!("/proc/{pid}/status"))
             .expect("reads the relay's status")
@@ -646,14 +660,14 @@ impl RelayProcess {
     }
 
     /// The relay's open file descriptors.
-    pub fn fds(&self) -> usize {
+    pub(crate) fn fds(&self) -> usize {
         let pid = self.child.id().expect("the relay is running");
         std::fs::read_dir(format!("/proc/{pid}/fd"))
             .expect("lists the relay's fds")
             .count()
     }
 
-    pub async fn stop(mut self) {
+    pub(crate) async fn stop(mut self) {
         let _ = self.child.kill().await;
     }
 }
@@ -662,7 +676,7 @@ impl RelayProcess {
 
 /// The relay binary (`tandem-relay`) in its own process with a scratch data folder, so a
 /// test can read its file descriptors and memory from `/proc`. Killed when dropped.
-pub struct RelayBinary {
+pub(crate) struct RelayBinary {
     pub addr: String,
     pub pid: u32,
     child: tokio::process::Child,
@@ -671,13 +685,13 @@ pub struct RelayBinary {
 
 impl RelayBinary {
     /// Starts the relay with extra flags and waits until `/health` answers.
-    pub async fn start(flags: &[&str]) -> Self {
+    pub(crate) async fn start(flags: &[&str]) -> Self {
         Self::start_limited(flags, None).await
     }
 
     /// Like [`RelayBinary::start`], with the process's open-file limit set to
     /// `max_open_files` (by the shell's `ulimit -n` before it execs the relay).
-    pub async fn start_limited(flags: &[&str], max_open_files: Option<u32>) -> Self {
+    pub(crate) async fn start_limited(flags: &[&str], max_open_files: Option<u32>) -> Self {
         let app = app_dir();
         let (dir, data) = scratch();
         let port = std::net::TcpListener::bind("127.0.0.1:0")
@@ -731,14 +745,14 @@ impl RelayBinary {
     }
 
     /// Open file descriptors of the relay process now.
-    pub fn fds(&self) -> usize {
+    pub(crate) fn fds(&self) -> usize {
         std::fs::read_dir(format!("/proc/{}/fd", self.pid))
             .map(|d| d.count())
             .expect("reads /proc/<pid>/fd")
     }
 
     /// Resident memory of the relay process now, in KiB.
-    pub fn rss_kib(&self) -> u64 {
+    pub(crate) fn rss_kib(&self) -> u64 {
         let status =
             std::fs::read_to_string(format!("/proc/{}/status", self.pid)).expect("reads status");
         status
@@ -750,7 +764,7 @@ impl RelayBinary {
 
     /// Asks `/health` on a fresh connection; panics unless it answers 200 within `within`.
     /// Returns how long it took.
-    pub async fn health(&self, within: Duration) -> Duration {
+    pub(crate) async fn health(&self, within: Duration) -> Duration {
         let started = tokio::time::Instant::now();
         let client = reqwest::Client::builder()
             .pool_max_idle_per_host(0)
@@ -768,7 +782,12 @@ impl RelayBinary {
     }
 
     /// Waits until `done` holds (checked every 100 ms); panics with `what` after `timeout`.
-    pub async fn wait_for(&self, timeout: Duration, what: &str, done: impl Fn(&Self) -> bool) {
+    pub(crate) async fn wait_for(
+        &self,
+        timeout: Duration,
+        what: &str,
+        done: impl Fn(&Self) -> bool,
+    ) {
         let deadline = tokio::time::Instant::now() + timeout;
         while !done(self) {
             assert!(tokio::time::Instant::now() < deadline, "{what}");
@@ -776,7 +795,7 @@ impl RelayBinary {
         }
     }
 
-    pub async fn stop(mut self) {
+    pub(crate) async fn stop(mut self) {
         let _ = self.child.start_kill();
         let _ = self.child.wait().await;
     }
@@ -784,7 +803,7 @@ impl RelayBinary {
 
 /// One edit on `id` and the time until the relay acknowledges it (its reported heads
 /// reach the new ones). Panics if that takes longer than `within`.
-pub async fn edit_acknowledged_within(
+pub(crate) async fn edit_acknowledged_within(
     c: &mut Client,
     id: DocumentId,
     within: Duration,

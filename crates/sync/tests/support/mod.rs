@@ -9,7 +9,7 @@ use tandem_sync::session::Documents;
 /// One peer's documents. A relay accepts documents it has never seen; a browser does not.
 /// `remembered` is what it answers for every document's remembered shared heads.
 #[derive(Default)]
-pub struct Store {
+pub(crate) struct Store {
     pub docs: HashMap<DocumentId, AutoCommit>,
     pub accepts_new: bool,
     pub remembered: Vec<ChangeHash>,
