@@ -12,7 +12,7 @@ use crate::{
     campaign::{CampaignId as ItemId, CampaignStatus},
     day::Day,
     export::{md_cell, md_prose},
-    kpi::{Figures, Kpi, Unit, format_value, format_value_in},
+    kpi::{Figures, Kpi, NotEnoughData, Unit, format_value_in},
     locale::Lang,
     market::Market,
     money::Money,
@@ -137,10 +137,24 @@ pub struct Score {
     pub actual: Option<f64>,
     /// The unit of `actual` (when it could be computed).
     pub unit: Option<Unit>,
-    pub actual_text: String,
+    /// Why `actual` could not be computed.
+    pub missing: Option<NotEnoughData>,
     /// (actual − target) ÷ target, signed so that positive is better.
     pub variance: Option<f64>,
     pub rag: Rag,
+}
+
+impl Score {
+    /// The actual value as `lang` writes it, or why there is none.
+    pub fn actual_in(&self, lang: Lang) -> String {
+        match (self.actual, &self.missing) {
+            (Some(v), _) => self
+                .unit
+                .map_or_else(|| lang.number(v, 2), |u| format_value_in(v, u, lang)),
+            (None, Some(why)) => why.describe(lang),
+            (None, None) => lang.text("not enough data").to_owned(),
+        }
+    }
 }
 
 /// Scores a KPI: green at or past the target, amber at or past the threshold, red below
@@ -229,16 +243,13 @@ pub fn scorecard(p: &Partnership, quarter: QuarterId) -> Vec<(Market, Vec<Score>
                     let computed = kpi.metric.compute(&results);
                     let actual = computed.as_ref().ok().map(|(v, _)| *v);
                     let unit = computed.as_ref().ok().map(|(_, u)| *u);
-                    let actual_text = match &computed {
-                        Ok((v, unit)) => format_value(*v, *unit),
-                        Err(why) => why.to_string(),
-                    };
+                    let missing = computed.as_ref().err().cloned();
                     let (variance, rag) = score(kpi, actual);
                     Score {
                         kpi: kpi.clone(),
                         actual,
                         unit,
-                        actual_text,
+                        missing,
                         variance,
                         rag,
                     }
@@ -353,13 +364,7 @@ pub fn qbr_markdown(p: &Partnership, quarter: QuarterId, lang: Lang) -> String {
                     "| {market} | {} | {} | {} | {} | {} |",
                     w(s.kpi.metric.short()),
                     lang.number(s.kpi.target, 2),
-                    md_cell(&match (lang, s.actual) {
-                        (_, Some(v)) => s
-                            .unit
-                            .map_or_else(|| lang.number(v, 2), |u| format_value_in(v, u, lang)),
-                        (Lang::En, None) => s.actual_text.clone(),
-                        (_, None) => w("not enough data").to_owned(),
-                    }),
+                    md_cell(&s.actual_in(lang)),
                     s.variance.map_or("—".to_owned(), |v| pct(v, lang)),
                     w(s.rag.as_str())
                 );

@@ -513,7 +513,11 @@ async fn attack_until(scene: &Scene, viewer: &Device, key: &str, stop: &AtomicBo
             futures_util::future::join_all(tasks).await;
         }
         "quota" => {
+            // Links are made on a partnership of the attacker's own, so the scene's owner
+            // keeps its link quota for the next rounds' viewers.
             let device = Device::register_at(addr).await;
+            let own = DocumentId::from_bytes(rand::random());
+            device.claim(own).await;
             while !stop.load(Ordering::SeqCst) {
                 round += 1;
                 let (status, _) = device
@@ -523,11 +527,10 @@ async fn attack_until(scene: &Scene, viewer: &Device, key: &str, stop: &AtomicBo
                         None,
                     )
                     .await;
-                let _ = scene
-                    .owner
+                let _ = device
                     .call(
                         reqwest::Method::POST,
-                        &format!("/api/docs/{id}/links"),
+                        &format!("/api/docs/{own}/links"),
                         Some(serde_json::json!({ "role": "viewer", "label": format!("l{round}") })),
                     )
                     .await;
