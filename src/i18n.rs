@@ -158,6 +158,8 @@ mod tests {
         "Markdown",
         "Automerge",
         "CPM",
+        "CPE",
+        "ROAS",
         "CPV",
         "CPA",
         "CPC",
