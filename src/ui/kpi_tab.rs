@@ -126,15 +126,13 @@ fn KpiList() -> impl IntoView {
                 <thead><tr><th scope="col">{t("Market")}</th><th scope="col">{t("Metric and formula")}</th><th scope="col">{t("Target")}</th><th scope="col">{t("Continue if")}</th><th scope="col"><span class="sr-only">{t("Actions")}</span></th></tr></thead>
                 <tbody>
                     <For each=move || kpis.get() key=|(id, k)| (id.clone(), k.threshold.to_bits(), k.target.to_bits()) children=move |(id, k)| {
-                        let op = if k.metric.higher_is_better() { "≥" } else { "≤" };
-                        let pct = if k.metric.is_percent() { "%" } else { "" };
                         let label = tf("Remove the {0} KPI for {1}", &[&k.metric.name(lang()), &k.market]);
                         view! {
                             <tr>
                                 <td>{k.market.to_string()}</td>
                                 <td>{k.metric.label(lang())}</td>
-                                <td>{format!("{}{pct}", k.target)}</td>
-                                <td>{format!("{op} {}{pct}", k.threshold)}</td>
+                                <td>{k.target_in(lang())}</td>
+                                <td>{k.rule_in(lang())}</td>
                                 <td><button type="button" class="danger" aria-label=label
                                     on:click=move |_| remove_with_undo(editor, "remove a KPI", t("KPI removed").to_owned(), Target::Kpi(id.clone()))>{t("Remove")}</button></td>
                             </tr>

@@ -418,6 +418,32 @@ pub struct Kpi {
     pub removed: bool,
 }
 
+impl Kpi {
+    /// The target as `lang` writes it: "3%" / "3 %", "150" (costs are in whatever currency
+    /// the costs were entered in).
+    pub fn target_in(&self, lang: Lang) -> String {
+        self.amount_in(self.target, lang)
+    }
+
+    /// The rule the verdict applies: "≥ 2.5%" for rates and returns, "≤ 150" for costs.
+    pub fn rule_in(&self, lang: Lang) -> String {
+        let op = if self.metric.higher_is_better() {
+            "≥"
+        } else {
+            "≤"
+        };
+        format!("{op} {}", self.amount_in(self.threshold, lang))
+    }
+
+    fn amount_in(&self, value: f64, lang: Lang) -> String {
+        if self.metric.is_percent() {
+            lang.percent(value, 2)
+        } else {
+            lang.number(value, 2)
+        }
+    }
+}
+
 /// One campaign's results in one market (kept on the campaign, keyed by market, so a
 /// removed campaign takes its results with it: no orphans). Every figure is optional:
 /// missing is "not enough data", never zero.
@@ -600,6 +626,27 @@ mod tests {
             NotEnoughData::Zero(Figure::Reach).describe(Lang::Ru),
             "недостаточно данных: показатель «охват» равен нулю"
         );
+    }
+
+    #[test]
+    fn a_kpis_target_and_rule_read_in_each_language_and_costs_are_at_most() {
+        let er = Kpi {
+            market: "RU".parse().expect("RU"),
+            metric: Metric::EngagementRateByReach,
+            target: 3.0,
+            threshold: 2.5,
+            removed: false,
+        };
+        assert_eq!(er.rule_in(Lang::En), "≥ 2.5%");
+        assert_eq!(er.rule_in(Lang::Ru), "≥ 2,5\u{a0}%");
+        let cpa = Kpi {
+            metric: Metric::Cpa,
+            target: 120.0,
+            threshold: 150.5,
+            ..er
+        };
+        assert_eq!(cpa.target_in(Lang::En), "120");
+        assert_eq!(cpa.rule_in(Lang::Ru), "≤ 150,5");
     }
 
     #[test]
