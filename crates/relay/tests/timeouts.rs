@@ -156,6 +156,32 @@ async fn upgrade_only(
     socket
 }
 
+/// A socket that upgraded and joined as `device`'s peer `name`, and does nothing else.
+async fn upgraded_and_joined(
+    device: &Device,
+    name: &str,
+) -> tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<TcpStream>> {
+    let mut ws = upgrade_only(device).await;
+    let join = Message::Join {
+        sender_id: device.peer(name).parse::<PeerId>().expect("peer"),
+        supported_protocol_versions: vec!["1".into()],
+        metadata: Default::default(),
+    };
+    futures_util::SinkExt::send(&mut ws, Ws::Binary(join.encode().into()))
+        .await
+        .expect("joins");
+    ws
+}
+
+/// The head of a masked binary frame announcing `len` bytes, masked with a zero key so
+/// the payload goes as is.
+fn frame_head(len: u64) -> Vec<u8> {
+    let mut head = vec![0x82, 0x80 | 127];
+    head.extend(len.to_be_bytes());
+    head.extend([0, 0, 0, 0]);
+    head
+}
+
 /// The close frame's code and reason, reading whatever comes before it.
 async fn close_reason(
     socket: &mut tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<TcpStream>>,
@@ -219,28 +245,15 @@ async fn a_frame_left_unfinished_is_closed_and_its_memory_returned() {
         // A device of its own for each: one device's sockets together are read no faster
         // than its read budget (tested below), which would stall the frames short.
         let attacker = Device::register_at(&relay.addr).await;
-        let mut ws = upgrade_only(&attacker).await;
-        let join = Message::Join {
-            sender_id: attacker
-                .peer(&format!("a{i}"))
-                .parse::<PeerId>()
-                .expect("peer"),
-            supported_protocol_versions: vec!["1".into()],
-            metadata: Default::default(),
-        };
-        futures_util::SinkExt::send(&mut ws, Ws::Binary(join.encode().into()))
-            .await
-            .expect("joins");
-        // A binary frame announcing 16,000,000 bytes, of which 15 MiB are sent: masked
-        // with a zero key, so the payload goes as is.
+        let mut ws = upgraded_and_joined(&attacker, &format!("a{i}")).await;
+        // A binary frame announcing 16,000,000 bytes, of which 15 MiB are sent.
         let tcp = match ws.get_mut() {
             tokio_tungstenite::MaybeTlsStream::Plain(tcp) => tcp,
             _ => unreachable!("plain TCP"),
         };
-        let mut head = vec![0x82, 0x80 | 127];
-        head.extend(16_000_000u64.to_be_bytes());
-        head.extend([0, 0, 0, 0]);
-        tcp.write_all(&head).await.expect("writes");
+        tcp.write_all(&frame_head(16_000_000))
+            .await
+            .expect("writes");
         tcp.write_all(&vec![0u8; 15 * 1024 * 1024])
             .await
             .expect("writes");
@@ -288,15 +301,7 @@ async fn a_silent_sync_socket_is_closed_and_a_live_one_kept_by_its_pongs() {
     device.claim(id).await;
     let mut live = Client::connect(&device, "live").await;
     live.share(id, doc_with("here")).await;
-    let mut silent = upgrade_only(&device).await;
-    let join = Message::Join {
-        sender_id: device.peer("silent").parse::<PeerId>().expect("peer"),
-        supported_protocol_versions: vec!["1".into()],
-        metadata: Default::default(),
-    };
-    futures_util::SinkExt::send(&mut silent, Ws::Binary(join.encode().into()))
-        .await
-        .expect("joins");
+    let mut silent = upgraded_and_joined(&device, "silent").await;
     // The silent one stops reading, so it never answers a ping; the live one reads.
     let started = tokio::time::Instant::now();
     while started.elapsed() < Duration::from_secs(4) {
@@ -370,18 +375,7 @@ async fn one_devices_sockets_together_are_read_no_faster_than_its_budget() {
     // still waits in the two kernels' queues.
     let mut writers = Vec::new();
     for i in 0..8 {
-        let mut ws = upgrade_only(&attacker).await;
-        let join = Message::Join {
-            sender_id: attacker
-                .peer(&format!("f{i}"))
-                .parse::<PeerId>()
-                .expect("peer"),
-            supported_protocol_versions: vec!["1".into()],
-            metadata: Default::default(),
-        };
-        futures_util::SinkExt::send(&mut ws, Ws::Binary(join.encode().into()))
-            .await
-            .expect("joins");
+        let mut ws = upgraded_and_joined(&attacker, &format!("f{i}")).await;
         let mut stopped = stopped.clone();
         writers.push(tokio::spawn(async move {
             let tcp = match ws.get_mut() {
@@ -389,9 +383,7 @@ async fn one_devices_sockets_together_are_read_no_faster_than_its_budget() {
                 _ => unreachable!("plain TCP"),
             };
             let local = tcp.local_addr().expect("local address").port();
-            let mut head = vec![0x82, 0x80 | 127];
-            head.extend(4_000_000u64.to_be_bytes());
-            head.extend([0, 0, 0, 0]);
+            let head = frame_head(4_000_000);
             tcp.write_all(&head).await.expect("writes the head");
             let chunk = vec![0u8; 64 * 1024];
             let mut written = 0u64;
