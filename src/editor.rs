@@ -9,7 +9,8 @@
 
 use leptos::{prelude::*, task::spawn_local};
 use tandem_domain::{
-    document::Prose,
+    command::{Command, Done},
+    document::{ChangeError, Prose},
     document_id::DocumentId,
     history::Author,
     partnership::{Partnership, RoadmapError},
@@ -99,21 +100,24 @@ impl Editor {
         }
     }
 
-    /// Applies a command. Returns whether it was accepted; a refusal is shown in `error`.
-    pub fn edit(
-        &self,
-        message: &str,
-        command: impl FnOnce(&mut Partnership) -> Result<(), RoadmapError>,
-    ) -> bool {
+    /// Runs a command. Returns whether it was accepted; a refusal is shown in `error`.
+    pub fn edit(&self, command: Command) -> bool {
+        self.try_edit(command).is_ok()
+    }
+
+    /// Runs a command as one change; what it did, or why not: the domain's refusal (for
+    /// the field it concerns), or `None` when the page may not edit or the document could
+    /// not be written (both shown in `error`).
+    pub fn try_edit(&self, command: Command) -> Result<Done, Option<RoadmapError>> {
         let Some(shared) = self.repo.with_value(|r| r.get(&self.id)) else {
-            return false;
+            return Err(None);
         };
         // The page is read-only then; this guards against anything that slips through.
         if self.frozen || !self.can_edit() {
             self.error.set(Some(
                 t("you can read this partnership but not change it").to_owned(),
             ));
-            return false;
+            return Err(None);
         }
         // The history shows who made a change by the name recorded under this replica's
         // actor: record it with the first change, and again if the name changes.
@@ -121,7 +125,7 @@ impl Editor {
         let result = {
             let mut local = shared.borrow_mut();
             let actor = local.doc.actor_hex();
-            local.doc.change(now_ms(), message, |p| {
+            local.doc.apply(now_ms(), command, |p| {
                 if let Some(me) = me {
                     let author = Author {
                         name: me.name.clone(),
@@ -131,29 +135,40 @@ impl Editor {
                         p.people.insert(actor, author);
                     }
                 }
-                command(p)
             })
         };
         match result {
-            Ok(()) => {
+            Ok(done) => {
                 self.error.set(None);
                 self.refresh_view();
                 self.repo.with_value(|r| r.local_change(self.id));
                 self.schedule_flush();
-                true
+                Ok(done)
             }
             Err(e) => {
                 self.error.set(Some(e.describe(crate::i18n::lang())));
-                false
+                Err(match e {
+                    ChangeError::Refused(r) => Some(r),
+                    _ => None,
+                })
             }
         }
     }
 
-    /// Sets a prose field of the roadmap (what a keystroke in it does). Spliced straight
-    /// into the document and only that field read back into the view, so typing costs the
-    /// same in a partnership with years of history as in a new one. Returns whether it was
-    /// accepted.
-    pub fn edit_text(&self, message: &str, field: Prose, value: String) -> bool {
+    /// [`Editor::try_edit`], with a refusal in the reader's words (for a form's field).
+    pub fn edit_or_say(&self, command: Command) -> Result<Done, String> {
+        self.try_edit(command).map_err(|e| {
+            e.map(|e| e.describe(crate::i18n::lang()))
+                .or_else(|| self.error.get_untracked())
+                .unwrap_or_default()
+        })
+    }
+
+    /// Types into a prose field of the roadmap (what a keystroke in it does). Spliced
+    /// straight into the document and only that field read back into the view, so typing
+    /// costs the same in a partnership with years of history as in a new one. Returns
+    /// whether it was accepted.
+    pub fn edit_prose(&self, field: Prose, value: String) -> bool {
         let Some(shared) = self.repo.with_value(|r| r.get(&self.id)) else {
             return false;
         };
@@ -168,26 +183,20 @@ impl Editor {
                     })
             })
         });
+        let command = Command::EditProse(field, value);
         // Read-only pages, and a first change that must record who made it, take the
         // general path.
         if self.frozen || !self.can_edit() || !recorded {
-            return self.edit(message, move |p| match field.text_mut(p) {
-                Some(t) => {
-                    if t.as_str() != value {
-                        t.update(&value);
-                    }
-                    Ok(())
-                }
-                None => Err(RoadmapError::UnknownQuarter(match field {
-                    Prose::Theme(q) | Prose::Learned(q) | Prose::NextTry(q) => q,
-                    Prose::Goal => return Ok(()),
-                })),
-            });
+            return self.edit(command);
         }
+        let message = self.view.with_untracked(|p| command.change(p).message());
+        let Command::EditProse(_, value) = command else {
+            return false;
+        };
         let result = shared
             .borrow_mut()
             .doc
-            .set_prose(now_ms(), message, field, &value);
+            .set_prose(now_ms(), &message, field, &value);
         match result {
             Ok(None) => true,
             Ok(Some(text)) => {

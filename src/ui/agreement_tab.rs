@@ -4,6 +4,7 @@
 use leptos::prelude::*;
 use tandem_domain::{
     agreement::{Agreement, Notice},
+    command::Command,
     day::Day,
     partnership::AgreementText,
 };
@@ -17,15 +18,7 @@ use crate::editor::Editor;
 use crate::i18n::{day, lang, t, tf, tk};
 
 fn text_of(a: &Agreement, field: AgreementText) -> String {
-    match field {
-        AgreementText::BrandLegalName => a.brand_legal_name.as_str(),
-        AgreementText::CreatorLegalName => a.creator_legal_name.as_str(),
-        AgreementText::ExclusivityCategory => a.exclusivity_category.as_str(),
-        AgreementText::ExclusivityTerritory => a.exclusivity_territory.as_str(),
-        AgreementText::UsageRights => a.usage_rights.as_str(),
-        AgreementText::PaymentTerms => a.payment_terms.as_str(),
-    }
-    .to_owned()
+    a.text(field).to_owned()
 }
 
 /// A one-line text field of the agreement, saved when the person leaves it.
@@ -38,11 +31,7 @@ fn AgreementLine(field: AgreementText, id: &'static str, label: &'static str) ->
             <input id=id data-testid=id
                 prop:value=move || editor.view.with(|p| text_of(&p.agreement, field))
                 on:change=move |ev| {
-                    let value = event_target_value(&ev);
-                    editor.edit(&format!("changed the agreement: {}", label.to_lowercase()), |p| {
-                        p.set_agreement_text(field, &value);
-                        Ok(())
-                    });
+                    editor.edit(Command::SetAgreementText { field, value: event_target_value(&ev) });
                 }/>
         </div>
     }
@@ -58,10 +47,7 @@ fn AgreementProse(field: AgreementText, id: &'static str, label: &'static str) -
             <CollabTextarea id=id.to_owned() test_id=id.to_owned() rows=3 placeholder=""
                 value=Signal::derive(move || editor.view.with(|p| text_of(&p.agreement, field)))
                 on_input=move |value: String| {
-                    editor.edit(&format!("changed the agreement: {}", label.to_lowercase()), |p| {
-                        p.set_agreement_text(field, &value);
-                        Ok(())
-                    });
+                    editor.edit(Command::SetAgreementText { field, value });
                 }/>
         </div>
     }
@@ -108,12 +94,10 @@ pub fn AgreementTab() -> impl IntoView {
         let start = parse_day(&value("term-start", a.term_start)).map_err(|m| ("term-start", m));
         let end = parse_day(&value("term-end", a.term_end)).map_err(|m| ("term-end", m));
         let outcome = start.and_then(|s| end.map(|e| (s, e))).and_then(|(s, e)| {
-            let mut refusal = None;
-            editor.edit("set the term", |p| {
-                p.set_term(s, e)
-                    .inspect_err(|e| refusal = Some(e.describe(lang())))
-            });
-            refusal.map_or(Ok(()), |m| Err((id, m)))
+            editor
+                .edit_or_say(Command::SetTerm { start: s, end: e })
+                .map(|_| ())
+                .map_err(|m| (id, m))
         });
         form.settle(id, &raw, outcome.map_err(|(f, m)| (f.to_owned(), m)));
     };
@@ -137,12 +121,16 @@ pub fn AgreementTab() -> impl IntoView {
                     "termination-notice" => termination = n.unwrap_or(default),
                     _ => exclusivity = n,
                 }
-                let mut refusal = None;
-                editor.edit("set renewal terms", |p| {
-                    p.set_renewal(months, a.auto_renew, notice, termination, exclusivity)
-                        .inspect_err(|e| refusal = Some(e.describe(lang())))
-                });
-                refusal.map_or(Ok(()), |m| Err((id.to_owned(), m)))
+                editor
+                    .edit_or_say(Command::SetRenewal {
+                        checkpoint_months: months,
+                        auto_renew: a.auto_renew,
+                        renewal_notice_days: notice,
+                        termination_notice_days: termination,
+                        exclusivity_months: exclusivity,
+                    })
+                    .map(|_| ())
+                    .map_err(|m| (id.to_owned(), m))
             }
         };
         form.settle(id, &raw, outcome);
@@ -228,7 +216,7 @@ pub fn AgreementTab() -> impl IntoView {
                             on:change=move |ev| {
                                 let on = event_target_checked(&ev);
                                 let a = agreement.get_untracked();
-                                editor.edit("set auto-renewal", |p| p.set_renewal(a.checkpoint_months, on, a.renewal_notice_days, a.termination_notice_days, a.exclusivity_months));
+                                editor.edit(Command::SetRenewal { checkpoint_months: a.checkpoint_months, auto_renew: on, renewal_notice_days: a.renewal_notice_days, termination_notice_days: a.termination_notice_days, exclusivity_months: a.exclusivity_months });
                             }/>
                         {t(" Renews automatically")}
                     </label>

@@ -3,12 +3,12 @@
 use super::undo_toast::remove_with_undo;
 use leptos::prelude::*;
 use tandem_domain::campaign::dates_warning;
-use tandem_domain::removal::Target;
 use tandem_domain::{
     campaign::{Campaign, CampaignDraft, CampaignId, CampaignStatus},
     market::Market,
     quarter::QuarterId,
 };
+use tandem_domain::{command::Command, removal::Target};
 
 use super::autosave::{AutoField, Form};
 use super::fields::parse_day;
@@ -77,26 +77,23 @@ pub fn CampaignRow(q: QuarterId, id: CampaignId) -> impl IntoView {
         let Some(mut draft) = campaign.with_untracked(|c| c.as_ref().map(draft_of)) else {
             return false;
         };
-        let before = draft.status;
         change(&mut draft);
-        let message = if draft.status == before {
-            format!("changed campaign “{}”", draft.title.trim())
-        } else {
-            format!("marked campaign “{}” {}", draft.title.trim(), draft.status)
-        };
-        let id = id.get_value();
-        editor.edit(&message, move |p| p.update_campaign(q, &id, draft))
+        editor.edit(Command::UpdateCampaign {
+            quarter: q,
+            id: id.get_value(),
+            draft,
+        })
     };
     let move_to = move |to: usize| {
-        let id = id.get_value();
-        editor.edit(&format!("moved campaign “{}”", title()), move |p| {
-            p.move_campaign(q, &id, to)
+        editor.edit(Command::MoveCampaign {
+            quarter: q,
+            id: id.get_value(),
+            to,
         });
     };
     let remove = move |_| {
         remove_with_undo(
             editor,
-            &format!("removed campaign “{}”", title()),
             tf("Removed “{0}”", &[&title()]),
             Target::Campaign(q, id.get_value()),
         );
@@ -118,7 +115,6 @@ pub fn CampaignRow(q: QuarterId, id: CampaignId) -> impl IntoView {
                 .map_err(|m| (input_id(name), m)),
         }
         .and_then(|change| {
-            let mut refusal = None;
             let Some(mut draft) = campaign.with_untracked(|c| c.as_ref().map(draft_of)) else {
                 return Ok(());
             };
@@ -127,14 +123,16 @@ pub fn CampaignRow(q: QuarterId, id: CampaignId) -> impl IntoView {
                 DraftChange::Starts(d) => draft.starts = d,
                 DraftChange::Ends(d) => draft.ends = d,
             }
-            let message = format!("changed campaign “{}”", draft.title.trim());
-            let cid = id.get_value();
-            editor.edit(&message, |p| {
-                p.update_campaign(q, &cid, draft)
-                    .inspect_err(|e| refusal = Some(e.describe(lang())))
-            });
+            let refusal = editor
+                .try_edit(Command::UpdateCampaign {
+                    quarter: q,
+                    id: id.get_value(),
+                    draft,
+                })
+                .err()
+                .flatten();
             editor.error.set(None);
-            refusal.map_or(Ok(()), |m| Err((input_id(name), m)))
+            refusal.map_or(Ok(()), |e| Err((input_id(name), e.describe(lang()))))
         });
         form.settle(&input_id(name), &raw, outcome);
     };

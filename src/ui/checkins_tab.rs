@@ -6,11 +6,11 @@ use super::fields::parse_bounded;
 use super::undo_toast::remove_with_undo;
 use super::unsaved::{Draft, DraftMark};
 use leptos::{ev::SubmitEvent, prelude::*};
-use tandem_domain::removal::Target;
 use tandem_domain::{
     campaign::CampaignId,
     checkin::{CheckIn, HealthState},
 };
+use tandem_domain::{command::Command, removal::Target};
 
 use super::fields::{parse_day, today};
 use crate::i18n::{day, lang, t, tf};
@@ -35,12 +35,10 @@ pub fn CheckinsTab() -> impl IntoView {
         let outcome = match parse_bounded(&raw, t("the cadence"), (1, 120)) {
             Ok(n) => {
                 let days = n.unwrap_or(tandem_domain::checkin::DEFAULT_CADENCE_DAYS);
-                let mut refusal = None;
-                editor.edit(&format!("agreed to check in every {days} days"), |p| {
-                    p.set_cadence(days)
-                        .inspect_err(|e| refusal = Some(e.describe(crate::i18n::lang())))
-                });
-                refusal.map_or(Ok(()), |m| Err(("cadence".to_owned(), m)))
+                editor
+                    .edit_or_say(Command::SetCadence(days))
+                    .map(|_| ())
+                    .map_err(|m| ("cadence".to_owned(), m))
             }
             Err(m) => Err(("cadence".to_owned(), m)),
         };
@@ -96,7 +94,7 @@ pub fn CheckinsTab() -> impl IntoView {
                             <p>{c.summary.as_str().to_owned()}</p>
                             {next.map(|n| view! { <p class="muted">{n}</p> })}
                             <button type="button" class="small-button danger-quiet" data-testid="remove-checkin" on:click=move |_| {
-                                remove_with_undo(editor, "removed a check-in", t("Check-in removed").to_owned(), Target::CheckIn(id.clone()));
+                                remove_with_undo(editor, t("Check-in removed").to_owned(), Target::CheckIn(id.clone()));
                             }>{t("Remove")}</button>
                         </li>
                     }
@@ -138,12 +136,11 @@ fn LogCheckin() -> impl IntoView {
         .map(|s| s.get_untracked());
         let checkin = CheckIn::new(day, values.each_ref().map(String::as_str), due);
         let id = CampaignId::from_random(random_16());
-        let mut refusal = None;
-        let message = format!("logged a check-in on {}", date.get_untracked());
-        if editor.edit(&message, |p| {
-            p.log_checkin(id, checkin)
-                .inspect_err(|e| refusal = Some(e.describe(crate::i18n::lang())))
-        }) {
+        let outcome = editor.edit_or_say(Command::LogCheckIn {
+            id,
+            checkin: Box::new(checkin),
+        });
+        if outcome.is_ok() {
             for s in [
                 brand_people,
                 creator_people,
@@ -159,7 +156,7 @@ fn LogCheckin() -> impl IntoView {
             date.set(today().to_string());
             error.set(None);
         } else {
-            error.set(refusal);
+            error.set(outcome.err());
         }
     };
     let input = move |id: &'static str, label: &'static str, kind: &'static str, value: Draft| {

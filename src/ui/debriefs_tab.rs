@@ -4,13 +4,13 @@
 
 use super::undo_toast::remove_with_undo;
 use leptos::{ev::SubmitEvent, prelude::*};
-use tandem_domain::removal::Target;
 use tandem_domain::{
     campaign::{Campaign, CampaignId},
     debrief::{Debrief, DebriefText, IssueText, NextStep, Outcome},
     kpi::Unit,
     quarter::QuarterId,
 };
+use tandem_domain::{command::Command, removal::Target};
 
 use super::{collab_text::CollabTextarea, learnings::Learnings};
 use crate::{
@@ -120,31 +120,30 @@ fn DebriefFor(q: QuarterId, id: CampaignId) -> impl IntoView {
         })
     });
     let set_outcome = move |o: Option<Outcome>| {
-        editor.edit(
-            &format!("changed the debrief of “{}”: outcome", title()),
-            |p| p.set_debrief_outcome(q, &id.get_value(), o),
-        );
+        editor.edit(Command::SetDebriefOutcome {
+            quarter: q,
+            campaign: id.get_value(),
+            outcome: o,
+        });
     };
     let set_next = move |n: Option<NextStep>| {
-        editor.edit(
-            &format!("changed the debrief of “{}”: next time", title()),
-            |p| p.set_debrief_next(q, &id.get_value(), n),
-        );
+        editor.edit(Command::SetDebriefNext {
+            quarter: q,
+            campaign: id.get_value(),
+            next: n,
+        });
     };
     let text = move |field: DebriefText,
                      key: &'static str,
                      label: &'static str,
-                     placeholder: &'static str,
-                     what: &'static str| {
+                     placeholder: &'static str| {
         view! {
             <div class="field">
                 <label for=format!("debrief-{key}")>{label}</label>
                 <CollabTextarea id=format!("debrief-{key}") test_id=format!("debrief-{key}") rows=3 placeholder=placeholder
                     value=Signal::derive(move || debrief.with(|d| d.text(field).to_owned()))
                     on_input=move |value: String| {
-                        editor.edit(&format!("changed the debrief of “{}”: {what}", title()), |p| {
-                            p.set_debrief_text(q, &id.get_value(), field, &value)
-                        });
+                        editor.edit(Command::SetDebriefText { quarter: q, campaign: id.get_value(), field, value });
                     }/>
             </div>
         }
@@ -194,9 +193,9 @@ fn DebriefFor(q: QuarterId, id: CampaignId) -> impl IntoView {
                     </label>
                 }).collect_view()}
             </fieldset>
-            {text(DebriefText::Worked, "worked", t("What worked"), t("What to keep doing"), "what worked")}
-            <Issues q id=id.get_value() title=Signal::derive(title) debrief/>
-            {text(DebriefText::Learnings, "learnings", t("Learnings"), t("What the next campaign in this market should know"), "learnings")}
+            {text(DebriefText::Worked, "worked", t("What worked"), t("What to keep doing"))}
+            <Issues q id=id.get_value() debrief/>
+            {text(DebriefText::Learnings, "learnings", t("Learnings"), t("What the next campaign in this market should know"))}
             <div class="field">
                 <label for="debrief-next">{t("Next time")}</label>
                 <select id="debrief-next" data-testid="debrief-next"
@@ -213,12 +212,7 @@ fn DebriefFor(q: QuarterId, id: CampaignId) -> impl IntoView {
 }
 
 #[component]
-fn Issues(
-    q: QuarterId,
-    id: CampaignId,
-    title: Signal<String>,
-    debrief: Memo<Debrief>,
-) -> impl IntoView {
+fn Issues(q: QuarterId, id: CampaignId, debrief: Memo<Debrief>) -> impl IntoView {
     let editor = expect_context::<Editor>();
     let id = StoredValue::new(id);
     let fields = [
@@ -230,23 +224,15 @@ fn Issues(
     let on_submit = move |ev: SubmitEvent| {
         ev.prevent_default();
         let values = fields.map(|s| s.get_untracked());
-        let mut refusal = None;
-        let ok = editor.edit(
-            &format!(
-                "changed the debrief of “{}”: what didn't",
-                title.get_untracked()
-            ),
-            |p| {
-                p.add_debrief_issue(
-                    q,
-                    &id.get_value(),
-                    CampaignId::from_random(random_16()),
-                    values.each_ref().map(String::as_str),
-                    now_ms(),
-                )
-                .inspect_err(|e| refusal = Some(e.describe(crate::i18n::lang())))
-            },
-        );
+        let outcome = editor.edit_or_say(Command::AddIssue {
+            quarter: q,
+            campaign: id.get_value(),
+            id: CampaignId::from_random(random_16()),
+            texts: values,
+            at_ms: now_ms(),
+        });
+        let ok = outcome.is_ok();
+        let refusal = outcome.err();
         if ok {
             for s in fields {
                 s.set(String::new());
@@ -277,7 +263,6 @@ fn Issues(
                         <button type="button" class="small-button danger-quiet" on:click=move |_| {
                             remove_with_undo(
                                 editor,
-                                &format!("changed the debrief of “{}”: what didn't", title.get_untracked()),
                                 t("Issue removed").to_owned(),
                                 Target::Issue(q, id.get_value(), issue_id.clone()),
                             );
@@ -327,15 +312,13 @@ fn WinFromDebrief(title: Signal<String>, debrief: Memo<Debrief>) -> impl IntoVie
             .map(|m| (m.name, m.side.as_str().to_owned()))
             .unwrap_or_else(|| (t("Someone").to_owned(), String::new()));
         let source = title.get_untracked();
-        if editor.edit(&format!("added a win: “{}”", words.trim()), |p| {
-            p.add_win_from(
-                CampaignId::from_random(random_16()),
-                &words,
-                &by,
-                &side,
-                now_ms(),
-                &source,
-            )
+        if editor.edit(Command::AddWin {
+            id: CampaignId::from_random(random_16()),
+            text: words,
+            by,
+            side,
+            at_ms: now_ms(),
+            from: Some(source),
         }) {
             text.set(String::new());
             added.set(true);

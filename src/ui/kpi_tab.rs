@@ -4,7 +4,6 @@
 use super::undo_toast::remove_with_undo;
 use super::unsaved::{Draft, DraftMark};
 use leptos::{ev::SubmitEvent, prelude::*};
-use tandem_domain::removal::Target;
 use tandem_domain::{
     campaign::CampaignId,
     kpi::{Figures, Kpi, Metric},
@@ -13,6 +12,7 @@ use tandem_domain::{
     quarter::QuarterId,
     verdict::Verdict,
 };
+use tandem_domain::{command::Command, removal::Target};
 
 use super::{
     autosave::{AutoField, Form},
@@ -107,8 +107,9 @@ fn KpiList() -> impl IntoView {
         })();
         match parsed {
             Ok(kpi) => {
-                if editor.edit("add a KPI", |p| {
-                    p.set_kpi(CampaignId::from_random(random_16()), kpi)
+                if editor.edit(Command::AddKpi {
+                    id: CampaignId::from_random(random_16()),
+                    kpi,
                 }) {
                     target.set(String::new());
                     threshold.set(String::new());
@@ -134,7 +135,7 @@ fn KpiList() -> impl IntoView {
                                 <td>{k.target_in(lang())}</td>
                                 <td>{k.rule_in(lang())}</td>
                                 <td><button type="button" class="danger" aria-label=label
-                                    on:click=move |_| remove_with_undo(editor, "remove a KPI", t("KPI removed").to_owned(), Target::Kpi(id.clone()))>{t("Remove")}</button></td>
+                                    on:click=move |_| remove_with_undo(editor, t("KPI removed").to_owned(), Target::Kpi(id.clone()))>{t("Remove")}</button></td>
                             </tr>
                         }
                     }/>
@@ -302,13 +303,15 @@ fn ResultForm(q: QuarterId, id: CampaignId, title: String, market: Market) -> im
                 })
             })();
             let outcome = parsed.and_then(|f| {
-                let id = id.get_value();
-                let mut refusal = None;
-                editor.edit("record results", |p| {
-                    p.set_results(q, &id, market, Some(f))
-                        .inspect_err(|e| refusal = Some(e.describe(lang())))
-                });
-                refusal.map_or(Ok(()), |m| Err((field_id(changed), m)))
+                editor
+                    .edit_or_say(Command::SetResults {
+                        quarter: q,
+                        campaign: id.get_value(),
+                        market,
+                        figures: Some(Box::new(f)),
+                    })
+                    .map(|_| ())
+                    .map_err(|m| (field_id(changed), m))
             });
             form.settle(&field_id(changed), &raw, outcome);
         }
@@ -388,11 +391,10 @@ fn Onboarding() -> impl IntoView {
                 .with_untracked(|p| currency_text(p.onboarding_cost, p.home_currency())),
         );
         let outcome = parse_money(&amount, &currency, t("Onboarding cost"))
-            .map(|m| {
-                editor.edit("set the onboarding cost", |p| {
-                    p.set_onboarding_cost(m);
-                    Ok(())
-                });
+            .and_then(|m| {
+                editor
+                    .edit_or_say(Command::SetOnboardingCost(m))
+                    .map(|_| ())
             })
             .map_err(|m| ("onboarding".to_owned(), m));
         form.settle(changed, &raw, outcome);

@@ -5,7 +5,7 @@
 
 use chrono::{DateTime, Datelike, Utc};
 use leptos::prelude::*;
-use tandem_domain::meeting::Zone;
+use tandem_domain::{command::Command, meeting::Zone};
 use tandem_domain::{
     contact::{ContactDraft, ContactSide, meeting_plan},
     day::Day,
@@ -172,14 +172,13 @@ fn ContactCard(side: ContactSide) -> impl IntoView {
             start: value("start"),
             end: value("end"),
         };
-        let mut refusal = None;
-        editor.edit(
-            &format!("set the {} point of contact", side.as_str()),
-            |p| {
-                p.set_contact(side, &draft)
-                    .inspect_err(|e| refusal = Some(e.clone()))
-            },
-        );
+        let refusal = editor
+            .try_edit(Command::SetContact {
+                side,
+                draft: draft.clone(),
+            })
+            .err()
+            .flatten();
         let outcome = match refusal {
             None => Ok(()),
             Some(e) => {

@@ -9,12 +9,12 @@ use super::undo_toast::remove_with_undo;
 use super::unsaved::Unsaved;
 use super::unsaved::{Draft, DraftMark};
 use leptos::{ev::SubmitEvent, prelude::*};
-use tandem_domain::removal::Target;
 use tandem_domain::{
     campaign::CampaignId,
     qbr::{QbrText, qbr_markdown},
     quarter::QuarterId,
 };
+use tandem_domain::{command::Command, removal::Target};
 
 use super::{
     collab_text::CollabTextarea,
@@ -55,7 +55,7 @@ fn QbrFor(q: QuarterId) -> impl IntoView {
                 <CollabTextarea id=format!("{id}-{q}") test_id=id.to_owned() rows=2 placeholder=placeholder
                     value=Signal::derive(move || editor.view.with(|p| p.qbrs.get(&q).map(|r| r.text(field).to_owned()).unwrap_or_default()))
                     on_input=move |value: String| {
-                        editor.edit(&format!("changed the {q} review: {}", label.to_lowercase()), |p| p.set_qbr_text(q, field, &value));
+                        editor.edit(Command::SetReviewText { quarter: q, field, value });
                     }/>
             </div>
         }
@@ -156,10 +156,13 @@ fn Budget(q: QuarterId) -> impl IntoView {
             let home = editor.view.with_untracked(|p| p.home_currency());
             let currency = value(&currency_id, currency_text(budget(), home));
             let outcome = match parse_money(&amount, &currency, t("the budget")) {
-                Ok(m) => {
-                    editor.edit(&format!("set the {q} budget"), |p| p.set_qbr_budget(q, m));
-                    Ok(())
-                }
+                Ok(m) => editor
+                    .edit_or_say(Command::SetBudget {
+                        quarter: q,
+                        budget: m,
+                    })
+                    .map(|_| ())
+                    .map_err(|e| (amount_id.clone(), e)),
                 Err(e) => Err((amount_id.clone(), e)),
             };
             form.settle(changed, &raw, outcome);
@@ -235,21 +238,21 @@ fn Items(q: QuarterId, action: bool) -> impl IntoView {
         };
         let (typed, o) = (text.get_untracked(), owner.get_untracked());
         let id = CampaignId::from_random(random_16());
-        let mut refusal = None;
-        let ok = editor.edit(
-            &format!("added a {what} to the {q} review: “{}”", typed.trim()),
-            |p| {
-                p.add_qbr_item(q, id, action, &typed, &o, day)
-                    .inspect_err(|e| refusal = Some(e.describe(crate::i18n::lang())))
-            },
-        );
-        if ok {
-            text.set(String::new());
-            owner.set(String::new());
-            due.set(String::new());
-            error.set(None);
-        } else if let Some(r) = refusal {
-            error.set(Some(r));
+        match editor.edit_or_say(Command::AddReviewItem {
+            quarter: q,
+            id,
+            action,
+            text: typed,
+            owner: o,
+            due: day,
+        }) {
+            Ok(_) => {
+                text.set(String::new());
+                owner.set(String::new());
+                due.set(String::new());
+                error.set(None);
+            }
+            Err(r) => error.set(Some(r)),
         }
     };
     let title = if action {
@@ -280,8 +283,7 @@ fn Items(q: QuarterId, action: bool) -> impl IntoView {
                                         aria-label=move || tf("Done: {0}", &[&text()])
                                         on:change=move |ev| {
                                             let on = event_target_checked(&ev);
-                                            let id = id.clone();
-                                            editor.edit("ticked an action item", move |p| p.set_action_done(q, &id, on));
+                                            editor.edit(Command::SetActionDone { quarter: q, id: id.clone(), done: on });
                                         }/>
                                 }
                             })}
@@ -293,7 +295,7 @@ fn Items(q: QuarterId, action: bool) -> impl IntoView {
                             )).unwrap_or_default())}</span>
                             " "
                             <button type="button" class="small-button danger-quiet" aria-label=move || tf("Remove {0}", &[&text()])
-                                on:click=move |_| remove_with_undo(editor, "removed an item from the review", tf("Removed “{0}”", &[&text()]), Target::QbrItem(q, remove_id.clone()))>{t("Remove")}</button>
+                                on:click=move |_| remove_with_undo(editor, tf("Removed “{0}”", &[&text()]), Target::QbrItem(q, remove_id.clone()))>{t("Remove")}</button>
                         </li>
                     }
                 }/>

@@ -4,8 +4,9 @@ use super::unsaved::{Draft, DraftMark};
 use leptos::{ev::SubmitEvent, prelude::*};
 use tandem_domain::{
     campaign::{CampaignDraft, CampaignId, CampaignStatus, dates_warning},
+    command::Command,
     document::Prose,
-    partnership::{Partnership, RoadmapError},
+    partnership::Partnership,
     quarter::QuarterId,
 };
 
@@ -28,13 +29,12 @@ fn quarter_span(q: QuarterId) -> String {
     )
 }
 
-/// The roadmap prose a quarter's field is (typed into straight, see `Editor::edit_text`).
-fn prose(field: &str, q: QuarterId) -> Option<Prose> {
+/// The roadmap prose a quarter's field is (typed into straight, see `Editor::edit_prose`).
+fn prose(field: &str, q: QuarterId) -> Prose {
     match field {
-        "theme" => Some(Prose::Theme(q)),
-        "learned" => Some(Prose::Learned(q)),
-        "next" => Some(Prose::NextTry(q)),
-        _ => None,
+        "theme" => Prose::Theme(q),
+        "learned" => Prose::Learned(q),
+        _ => Prose::NextTry(q),
     }
 }
 
@@ -46,7 +46,6 @@ fn QuarterText(
     label: &'static str,
     placeholder: &'static str,
     read: fn(&Partnership, QuarterId) -> String,
-    write: fn(&mut Partnership, QuarterId, &str) -> Result<(), RoadmapError>,
 ) -> impl IntoView {
     let editor = expect_context::<Editor>();
     let id = format!("{field}-{q}");
@@ -57,11 +56,7 @@ fn QuarterText(
             <CollabTextarea id=id test_id=format!("{field}-{q}") placeholder=placeholder
                 value=Signal::derive(move || editor.view.with(|p| read(p, q)))
                 on_input=move |value: String| {
-                    let message = format!("changed the {q} {}", label.to_lowercase());
-                    match prose(field, q) {
-                        Some(f) => editor.edit_text(&message, f, value),
-                        None => editor.edit(&message, |p| write(p, q, &value)),
-                    };
+                    editor.edit_prose(prose(field, q), value);
                 }/>
         </div>
     }
@@ -94,8 +89,7 @@ pub fn QuarterSection(q: QuarterId) -> impl IntoView {
             </header>
             <QuarterText q field="theme" label="Theme and objectives"
                 placeholder=t("What this quarter is about and what we aim for")
-                read=|p, q| p.quarters.get(&q).map(|x| x.theme.as_str().to_owned()).unwrap_or_default()
-                write=|p, q, v| p.set_theme(q, v)/>
+                read=|p, q| p.quarters.get(&q).map(|x| x.theme.as_str().to_owned()).unwrap_or_default()/>
             <h3 class="section-label">{t("Planned campaigns")}</h3>
             <Show when=move || campaign_ids.with(Vec::is_empty)>
                 <p class="muted">{t("No campaigns planned yet.")}</p>
@@ -108,12 +102,10 @@ pub fn QuarterSection(q: QuarterId) -> impl IntoView {
             <div class="field-row">
                 <QuarterText q field="learned" label="What we learned"
                     placeholder=t("What worked, what didn't")
-                    read=|p, q| p.quarters.get(&q).map(|x| x.learned.as_str().to_owned()).unwrap_or_default()
-                    write=|p, q, v| p.set_learned(q, v)/>
+                    read=|p, q| p.quarters.get(&q).map(|x| x.learned.as_str().to_owned()).unwrap_or_default()/>
                 <QuarterText q field="next" label="What we try next"
                     placeholder=t("The experiments for the next quarter")
-                    read=|p, q| p.quarters.get(&q).map(|x| x.next_try.as_str().to_owned()).unwrap_or_default()
-                    write=|p, q, v| p.set_next_try(q, v)/>
+                    read=|p, q| p.quarters.get(&q).map(|x| x.next_try.as_str().to_owned()).unwrap_or_default()/>
             </div>
         </section>
     }
@@ -159,17 +151,13 @@ fn AddCampaign(q: QuarterId) -> impl IntoView {
             status: CampaignStatus::Planned,
         };
         let id = CampaignId::from_random(random_16());
-        let mut refusal = None;
-        let message = format!(
-            "added campaign “{}” ({}) to {q}",
-            draft.title.trim(),
-            draft.market
-        );
-        let added = editor.edit(&message, |p| {
-            p.add_campaign(q, id, draft)
-                .inspect_err(|e| refusal = Some(e.clone()))
+        let added = editor.try_edit(Command::AddCampaign {
+            quarter: q,
+            id,
+            draft,
         });
-        if added {
+        let refusal = added.clone().err().flatten();
+        if added.is_ok() {
             title.set(String::new());
             starts.set(String::new());
             ends.set(String::new());

@@ -21,7 +21,7 @@ pub fn Roadmap() -> impl IntoView {
                 placeholder=t("What this partnership is for, in a sentence both sides agree on")
                 value=Signal::derive(move || editor.view.with(|p| p.goal.as_str().to_owned()))
                 on_input=move |value: String| {
-                    editor.edit_text("changed the larger goal", Prose::Goal, value);
+                    editor.edit_prose(Prose::Goal, value);
                 }/>
         </section>
         <div class="quarters">

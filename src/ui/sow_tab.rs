@@ -4,7 +4,6 @@
 use super::undo_toast::remove_with_undo;
 use super::unsaved::{Draft, DraftMark};
 use leptos::{ev::SubmitEvent, prelude::*};
-use tandem_domain::removal::Target;
 use tandem_domain::{
     campaign::CampaignId,
     money::Currency,
@@ -12,6 +11,7 @@ use tandem_domain::{
     quarter::QuarterId,
     sow::{Conversion, Deliverable, DeliverableStatus, StatementOfWork},
 };
+use tandem_domain::{command::Command, removal::Target};
 
 use super::autosave::{AutoField, Form};
 use super::field_message::FieldMessage;
@@ -20,7 +20,7 @@ use super::fields::{
     parse_bounded, parse_count, parse_day, parse_money, parse_number,
 };
 use super::unsaved::Unsaved;
-use crate::i18n::{day, lang, money, t, tf, tk};
+use crate::i18n::{day, money, t, tf, tk};
 use crate::{browser::random_16, editor::Editor};
 
 fn status_label(s: DeliverableStatus) -> &'static str {
@@ -122,15 +122,15 @@ fn DeliverableRow(
             return;
         };
         change(&mut draft);
-        let id = id.get_value();
-        editor.edit("edit a deliverable", move |p| {
-            p.update_deliverable(q, &id, draft)
+        editor.edit(Command::UpdateDeliverable {
+            quarter: q,
+            id: id.get_value(),
+            draft: Box::new(draft),
         });
     };
     let remove = move |_| {
         remove_with_undo(
             editor,
-            "remove a deliverable",
             t("Deliverable removed").to_owned(),
             Target::Deliverable(q, id.get_value()),
         );
@@ -266,19 +266,12 @@ fn AddDeliverable(q: QuarterId) -> impl IntoView {
             Ok(d) => d,
             Err(e) => return error.set(Some(e)),
         };
-        let mut refusal = None;
-        let message = format!(
-            "added deliverable “{} {} ×{}” ({}) to the {q} SOW",
-            draft.platform.as_str(),
-            draft.format.as_str(),
-            draft.count,
-            draft.market
-        );
-        let ok = editor.edit(&message, |p| {
-            p.add_deliverable(q, CampaignId::from_random(random_16()), draft)
-                .inspect_err(|e| refusal = Some(e.describe(crate::i18n::lang())))
+        let outcome = editor.edit_or_say(Command::AddDeliverable {
+            quarter: q,
+            id: CampaignId::from_random(random_16()),
+            draft: Box::new(draft),
         });
-        if ok {
+        if outcome.is_ok() {
             platform.set(String::new());
             format.set(String::new());
             count.set("1".into());
@@ -288,7 +281,7 @@ fn AddDeliverable(q: QuarterId) -> impl IntoView {
             error.set(None);
         } else {
             editor.error.set(None);
-            error.set(refusal);
+            error.set(outcome.err());
         }
     };
     let input = |id: &'static str, label: &'static str, value: Draft, kind: &'static str| {
@@ -346,12 +339,15 @@ fn Approval(q: QuarterId, sow: Memo<Option<StatementOfWork>>) -> impl IntoView {
         let outcome = match parse_bounded(&raw, t("the number"), APPROVAL_BOUNDS[which]) {
             Ok(n) => {
                 v[which] = n.unwrap_or(APPROVAL_DEFAULTS[which]);
-                let mut refusal = None;
-                editor.edit("set approval rules", |p| {
-                    p.set_approval(q, v[0], v[1], v[2])
-                        .inspect_err(|e| refusal = Some(e.describe(lang())))
-                });
-                refusal.map_or(Ok(()), |m| Err((id.to_owned(), m)))
+                editor
+                    .edit_or_say(Command::SetApproval {
+                        quarter: q,
+                        draft_due_days: v[0],
+                        review_days: v[1],
+                        revision_rounds: v[2],
+                    })
+                    .map(|_| ())
+                    .map_err(|m| (id.to_owned(), m))
             }
             Err(m) => Err((id.to_owned(), m)),
         };
@@ -496,12 +492,15 @@ fn Compensation(q: QuarterId, sow: Memo<Option<StatementOfWork>>) -> impl IntoVi
             Ok((money, kill, conversion))
         })();
         let outcome = parsed.and_then(|(money, kill, conversion)| {
-            let mut refusal = None;
-            editor.edit("set compensation", |p| {
-                p.set_compensation(q, money, kill, conversion)
-                    .inspect_err(|e| refusal = Some(e.describe(lang())))
-            });
-            refusal.map_or(Ok(()), |m| Err(("rate".to_owned(), m)))
+            editor
+                .edit_or_say(Command::SetCompensation {
+                    quarter: q,
+                    amount: money,
+                    kill_fee: kill,
+                    conversion,
+                })
+                .map(|_| ())
+                .map_err(|m| ("rate".to_owned(), m))
         });
         form.settle(changed, &raw, outcome);
     };
@@ -517,16 +516,15 @@ fn Compensation(q: QuarterId, sow: Memo<Option<StatementOfWork>>) -> impl IntoVi
         } else {
             untracked(|s, _| s.payment_terms.as_str().to_owned())
         };
-        let mut refusal = None;
-        editor.edit("set the payment split and terms", |p| {
-            p.set_sow_text(q, &split, &terms)
-                .inspect_err(|e| refusal = Some(e.describe(lang())))
-        });
-        form.settle(
-            changed,
-            &raw,
-            refusal.map_or(Ok(()), |m| Err((changed.to_owned(), m))),
-        );
+        let outcome = editor
+            .edit_or_say(Command::SetPayment {
+                quarter: q,
+                split,
+                terms,
+            })
+            .map(|_| ())
+            .map_err(|m| (changed.to_owned(), m));
+        form.settle(changed, &raw, outcome);
     };
     let converted = move || {
         sow.with(|s| {

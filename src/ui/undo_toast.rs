@@ -3,7 +3,10 @@
 //! other side sees the same campaign return, not a look-alike.
 
 use leptos::{prelude::*, task::spawn_local};
-use tandem_domain::removal::{Removed, Target};
+use tandem_domain::{
+    command::Command,
+    removal::{Removed, Target},
+};
 
 use crate::{browser::sleep_ms, editor::Editor, i18n::t};
 
@@ -55,13 +58,12 @@ impl UndoToast {
     }
 }
 
-/// Removes `target` as one change named `message`; offers Undo, saying `said`.
-pub fn remove_with_undo(editor: Editor, message: &str, said: String, target: Target) {
-    let mut removed = None;
-    editor.edit(message, |p| {
-        removed = Some(p.remove(&target)?);
-        Ok(())
-    });
+/// Removes `target` as one change; offers Undo, saying `said`.
+pub fn remove_with_undo(editor: Editor, said: String, target: Target) {
+    let removed = editor
+        .try_edit(Command::Remove(target))
+        .ok()
+        .and_then(|done| done.removed);
     if let (Some(r), Some(toast)) = (removed, use_context::<UndoToast>()) {
         toast.offer(said, r);
     }
@@ -77,7 +79,7 @@ pub fn UndoToastView() -> impl IntoView {
             return;
         };
         toast.offer.set(None);
-        editor.edit("undid a removal", |p| p.restore(&o.removed));
+        editor.edit(Command::Restore(Box::new(o.removed)));
     };
     view! {
         <div class="toast-region" role="status" aria-live="polite">

@@ -4,7 +4,7 @@ use super::undo_toast::remove_with_undo;
 use super::unsaved::{Draft, DraftMark};
 use leptos::{ev::SubmitEvent, prelude::*};
 use tandem_domain::campaign::CampaignId;
-use tandem_domain::removal::Target;
+use tandem_domain::{command::Command, removal::Target};
 
 use super::people_tab::their_times;
 use crate::i18n::{side_words, t, tf};
@@ -36,16 +36,19 @@ pub fn WinsTab() -> impl IntoView {
             .unwrap_or_else(|| (t("Someone").to_owned(), String::new()));
         let typed = text.get_untracked();
         let id = CampaignId::from_random(random_16());
-        let mut refusal = None;
-        let message = format!("added a win: “{}”", typed.trim());
-        if editor.edit(&message, |p| {
-            p.add_win(id, &typed, &by, &side, now_ms())
-                .inspect_err(|e| refusal = Some(e.describe(crate::i18n::lang())))
+        match editor.edit_or_say(Command::AddWin {
+            id,
+            text: typed,
+            by,
+            side,
+            at_ms: now_ms(),
+            from: None,
         }) {
-            text.set(String::new());
-            error.set(None);
-        } else {
-            error.set(refusal);
+            Ok(_) => {
+                text.set(String::new());
+                error.set(None);
+            }
+            Err(m) => error.set(Some(m)),
         }
     };
     view! {
@@ -70,7 +73,7 @@ pub fn WinsTab() -> impl IntoView {
                                 {(!w.source.is_empty()).then(|| tf(" · from the debrief of “{0}”", &[&w.source]))}
                             </p>
                             <button type="button" class="small-button danger-quiet" data-testid="remove-win" on:click=move |_| {
-                                remove_with_undo(editor, "removed a win", t("Win removed").to_owned(), Target::Win(id.clone()));
+                                remove_with_undo(editor, t("Win removed").to_owned(), Target::Win(id.clone()));
                             }>{t("Remove")}</button>
                         </li>
                     }

@@ -149,6 +149,31 @@ impl NoticeWindow {
     }
 }
 
+/// The text fields of the agreement.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AgreementText {
+    BrandLegalName,
+    CreatorLegalName,
+    ExclusivityCategory,
+    ExclusivityTerritory,
+    UsageRights,
+    PaymentTerms,
+}
+
+impl Agreement {
+    /// One of its text fields.
+    pub fn text(&self, field: AgreementText) -> &str {
+        match field {
+            AgreementText::BrandLegalName => self.brand_legal_name.as_str(),
+            AgreementText::CreatorLegalName => self.creator_legal_name.as_str(),
+            AgreementText::ExclusivityCategory => self.exclusivity_category.as_str(),
+            AgreementText::ExclusivityTerritory => self.exclusivity_territory.as_str(),
+            AgreementText::UsageRights => self.usage_rights.as_str(),
+            AgreementText::PaymentTerms => self.payment_terms.as_str(),
+        }
+    }
+}
+
 impl Agreement {
     /// Checkpoint dates: every `checkpoint_months` from the start (a start on the 31st
     /// falls on the last day of shorter months), up to and including the end.

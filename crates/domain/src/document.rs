@@ -158,7 +158,10 @@ impl PartnershipDoc {
         if let Err(e) = reconcile(&mut doc, &partnership) {
             unreachable_reconcile(&e);
         }
-        doc.commit_with(commit_options(now_ms, "create partnership"));
+        doc.commit_with(commit_options(
+            now_ms,
+            &crate::change::Change::Created.message(),
+        ));
         Ok(PartnershipDoc::from_automerge(doc))
     }
 
@@ -232,6 +235,28 @@ impl PartnershipDoc {
         }
         self.doc.commit_with(commit_options(now_ms, message));
         Ok(out)
+    }
+
+    /// Runs a command as one Automerge change stamped `now_ms`, its message what the
+    /// command did ([`crate::change::Change::message`]). A refusal leaves the document
+    /// exactly as it was. `before` runs on the partnership first, inside the same change
+    /// (recording who makes it).
+    pub fn apply(
+        &mut self,
+        now_ms: i64,
+        command: crate::command::Command,
+        before: impl FnOnce(&mut Partnership),
+    ) -> Result<crate::command::Done, ChangeError> {
+        let mut partnership = self.partnership()?;
+        before(&mut partnership);
+        let done = command.run(&mut partnership)?;
+        if let Err(e) = reconcile(&mut self.doc, &partnership) {
+            self.doc.rollback();
+            return Err(ChangeError::Write(e.to_string()));
+        }
+        self.doc
+            .commit_with(commit_options(now_ms, &done.change.message()));
+        Ok(done)
     }
 
     /// Sets a prose field of the roadmap to `value` as one change, stamped `now_ms`: the

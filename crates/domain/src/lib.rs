@@ -11,6 +11,8 @@
 //!
 //! # Layout
 //! - [`document`]: a partnership as an Automerge document — create, load, change, save, merge.
+//! - [`command`], [`change`]: what a person can do, as data, and what each change did,
+//!   read back from its message (History).
 //! - [`partnership`]: the document's root, validation of a new partnership, roadmap commands.
 //! - [`quarter`]: quarter ids (2027-Q1) and a quarter's roadmap section.
 //! - [`campaign`]: planned campaigns, their ids and statuses.
@@ -27,7 +29,9 @@
 
 pub mod agreement;
 pub mod campaign;
+pub mod change;
 pub mod checkin;
+pub mod command;
 pub mod contact;
 pub mod day;
 pub mod debrief;

@@ -259,16 +259,7 @@ impl RoadmapError {
     }
 }
 
-/// The text fields of the agreement.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AgreementText {
-    BrandLegalName,
-    CreatorLegalName,
-    ExclusivityCategory,
-    ExclusivityTerritory,
-    UsageRights,
-    PaymentTerms,
-}
+pub use crate::agreement::AgreementText;
 
 /// What a person fills in for a deliverable.
 #[derive(Debug, Clone, PartialEq)]
