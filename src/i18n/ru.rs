@@ -6,7 +6,7 @@
 /// The Russian for an English interface text, if there is one.
 pub fn ru(en: &str) -> Option<&'static str> {
     Some(match en {
-        " ({0} edits)" => " (правок: {0})",
+        " ({0} times)" => " (раз: {0})",
         " Labelled «Реклама»" => " С пометкой «Реклама»",
         " Paid post" => " Платная публикация",
         " Renews automatically" => " Продлевается автоматически",
@@ -18,6 +18,7 @@ pub fn ru(en: &str) -> Option<&'static str> {
         " — copy it now; it is shown only once." => {
             " — скопируйте её сейчас: она показывается только один раз."
         }
+        "(empty)" => "(пусто)",
         ", by {0}" => ", до {0}",
         ", live from {0}" => ", в эфире с {0}",
         ", live {0} – {1}" => ", в эфире {0} – {1}",
@@ -52,6 +53,7 @@ pub fn ru(en: &str) -> Option<&'static str> {
         "Add win" => "Добавить победу",
         "Added by {0}, {1}" => "Добавил(а) {0}, {1}",
         "Added to the wins wall" => "Добавлено на стену побед",
+        "After" => "После",
         "Agreement" => "Договор",
         "Agreement + SOW — print / PDF" => "Договор и SOW — печать / PDF",
         "Agreement + current SOW (Markdown)" => "Договор и текущий SOW (Markdown)",
@@ -66,6 +68,7 @@ pub fn ru(en: &str) -> Option<&'static str> {
         "Back to the partnership" => "Назад к партнёрству",
         "Back to your partnerships" => "Назад к вашим партнёрствам",
         "Base agreement" => "Основной договор",
+        "Before" => "До",
         "Brand" => "Бренд",
         "Brand (legal name)" => "Бренд (юридическое название)",
         "Brand's point of contact" => "Контактное лицо бренда",
@@ -366,6 +369,7 @@ pub fn ru(en: &str) -> Option<&'static str> {
             "Это не ссылка Tandem и не ключ восстановления: вставьте присланную ссылку целиком."
         }
         "The browser said: {0}" => "Ответ браузера: {0}",
+        "The earlier text cannot be shown." => "Прежний текст показать нельзя.",
         "The experiments for the next quarter" => "Эксперименты на следующий квартал",
         "The expiry must be a date from today on." => "Срок действия — дата не раньше сегодняшней.",
         "The file could not be saved: " => "Не удалось сохранить файл: ",
@@ -456,6 +460,7 @@ pub fn ru(en: &str) -> Option<&'static str> {
         "We continue in a market while each of its KPIs meets its threshold: rates and returns at or above it, costs (CPM, CPE, CPC, CPA) at or below it. Rates are in percent; costs in the currency of the costs entered." => {
             "Продолжаем на рынке, пока каждый его KPI укладывается в порог: доли и отдача — не ниже порога, затраты (CPM, CPE, CPC, CPA) — не выше. Доли — в процентах, затраты — в валюте введённых затрат."
         }
+        "What changed" => "Что изменилось",
         "What could go wrong" => "Что может пойти не так",
         "What didn't work" => "Что не сработало",
         "What happened this quarter, beyond the numbers" => "Что произошло в квартале, помимо цифр",

@@ -6,7 +6,7 @@ use automerge::ChangeHash;
 use leptos::{context::Provider, prelude::*};
 use tandem_domain::{
     document_id::DocumentId,
-    history::{Session, describe_change},
+    history::{Line, Session, TextChange},
 };
 
 use super::{agreement_tab::AgreementTab, people_tab::their_times, roadmap::Roadmap};
@@ -48,6 +48,8 @@ struct Row {
     session: Session,
     /// Made by someone else after the last visit.
     new: bool,
+    /// Which of its lines are (by the line's position in `session.lines`).
+    new_lines: Vec<bool>,
 }
 
 fn who(session: &Session) -> String {
@@ -103,8 +105,17 @@ pub fn HistoryTab() -> impl IntoView {
                     (Some(a), Some(m)) => a.name == m.name && a.side == m.side.as_str(),
                     _ => false,
                 };
-                let new = !by_me && session.hashes.iter().any(|h| new_changes.contains(h));
-                Row { session, new }
+                let new_lines: Vec<bool> = session
+                    .lines
+                    .iter()
+                    .map(|l| !by_me && l.hashes.iter().any(|h| new_changes.contains(h)))
+                    .collect();
+                let new = new_lines.iter().any(|n| *n);
+                Row {
+                    session,
+                    new,
+                    new_lines,
+                }
             })
             .collect::<Vec<_>>()
     });
@@ -129,11 +140,18 @@ pub fn HistoryTab() -> impl IntoView {
                                         " · " <span class="muted" data-testid="history-when" title=editor.view.with_untracked(|p| their_times(p, s.start_ms))>{when(s)}</span>
                                         {row.new.then(|| view! { <span class="badge new-badge">{t("new since your last visit")}</span> })}
                                     </p>
-                                    <ul class="session-what" data-testid="history-what">
-                                        {s.summary.iter().map(|(what, n)| view! {
-                                            <li>{describe_change(what, lang())}{(*n > 1).then(|| tf(" ({0} edits)", &[n]))}</li>
+                                    <div class="session-what" data-testid="history-what">
+                                        {s.by_area().into_iter().map(|(area, lines)| view! {
+                                            <h3 class="section-label history-area">{area.name(lang())}</h3>
+                                            <ul>
+                                                {lines.into_iter().map(|line| {
+                                                    let at = s.lines.iter().position(|l| l == line).unwrap_or(0);
+                                                    let new = row.new_lines.get(at).copied().unwrap_or(false);
+                                                    view! { <HistoryLine line=line.clone() new/> }
+                                                }).collect_view()}
+                                            </ul>
                                         }).collect_view()}
-                                    </ul>
+                                    </div>
                                     <button type="button" class="small-button" data-testid="view-version"
                                         on:click=move |_| viewing.set(Some((open_title.clone(), version.clone())))>
                                         {t("View as it was after this")}
@@ -145,6 +163,52 @@ pub fn HistoryTab() -> impl IntoView {
                 </section>
             }.into_any(),
         }}
+    }
+}
+
+/// One line of a session: what was done (keystrokes into one text fold into one line),
+/// whether it is new since the last visit, and for a text, what changed, on demand.
+#[component]
+fn HistoryLine(line: Line, new: bool) -> impl IntoView {
+    let editor = expect_context::<Editor>();
+    let repo = expect_context::<StoredValue<Repo, LocalStorage>>();
+    let edits = line.edits();
+    let is_text = line.what.field().is_some();
+    let shown = RwSignal::new(None::<Option<TextChange>>);
+    let line = StoredValue::new(line);
+    let on_toggle = move |ev: leptos::ev::Event| {
+        let open = event_target::<web_sys::HtmlDetailsElement>(&ev).open();
+        if open && shown.get_untracked().is_none() {
+            let changed = repo
+                .with_value(|r| r.get(&editor.id))
+                .and_then(|shared| line.with_value(|l| shared.borrow_mut().doc.text_change(l)));
+            shown.set(Some(changed));
+        }
+    };
+    let what = line.with_value(|l| l.what.describe(lang()));
+    view! {
+        <li class=if new { "history-line new" } else { "history-line" } data-new=new.to_string()>
+            {what}
+            {(!is_text && edits > 1).then(|| tf(" ({0} times)", &[&edits]))}
+            {new.then(|| view! { " " <span class="badge new-badge">{t("new since your last visit")}</span> })}
+            {is_text.then(|| view! {
+                <details class="text-change" on:toggle=on_toggle>
+                    <summary>{t("What changed")}</summary>
+                    {move || match shown.get() {
+                        None => ().into_any(),
+                        Some(None) => view! { <p class="muted">{t("The earlier text cannot be shown.")}</p> }.into_any(),
+                        Some(Some(c)) => view! {
+                            <dl class="text-change-body">
+                                <dt>{t("Before")}</dt>
+                                <dd>{if c.before.is_empty() { t("(empty)").to_owned() } else { c.before }}</dd>
+                                <dt>{t("After")}</dt>
+                                <dd>{if c.after.is_empty() { t("(empty)").to_owned() } else { c.after }}</dd>
+                            </dl>
+                        }.into_any(),
+                    }}
+                </details>
+            })}
+        </li>
     }
 }
 

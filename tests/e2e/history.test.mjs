@@ -49,13 +49,33 @@ test('the history shows who changed what, opens an old version read-only, and ma
     assert.ok(masha, `Маша is named: ${JSON.stringify(list)}`);
     assert.ok(anna, `Anna is named: ${JSON.stringify(list)}`);
     assert.match(masha.what, /added campaign “Spring drop” \(RU\) to 2027-Q1/);
-    assert.match(masha.what, /changed the larger goal/);
-    assert.match(anna.what, /changed the 2027-Q1 theme and objectives \(\d+ edits\)/);
-    assert.match(anna.what, /create partnership/);
+    assert.match(masha.what, /edited the larger goal/);
+    assert.match(anna.what, /created the partnership/);
+    // Thirteen keystrokes into the theme read as one line, grouped under the roadmap.
+    assert.equal(anna.what.match(/edited the 2027-Q1 theme and objectives/g)?.length, 1, anna.what);
+    assert.doesNotMatch(anna.what, /edits\)/);
+    assert.match(anna.what, /Roadmap/);
     assert.equal(list[0].who, 'Маша Петрова (creator)', 'newest first');
     assert.ok(masha.isNew, 'what Маша did since the last visit is marked');
     assert.ok(!anna.isNew, 'the brand\'s own edits are not');
+    const newLines = await brand.getByTestId('history-session').first().locator('.history-line[data-new="true"]').allInnerTexts();
+    // The campaign arrived while the brand was here; only the goal came after it left.
+    assert.equal(newLines.length, 1, `only the goal is new: ${newLines}`);
+    assert.match(newLines[0], /edited the larger goal/);
+    // What the theme line changed, on demand.
+    const annaSession = brand.getByTestId('history-session').filter({ hasText: 'Anna (brand)' }).first();
+    const themeLine = annaSession.locator('.history-line').filter({ hasText: 'theme and objectives' });
+    await themeLine.locator('summary').click();
+    await eventually(() => themeLine.locator('.text-change-body').innerText(), (t) => /Before\s+\(empty\)\s+After\s+Winter launch/.test(t), { what: 'before and after' });
     await brand.screenshot({ path: join(OUTPUT, 'history.png'), fullPage: true });
+    // In Russian, every line Tandem wrote is Russian: only typed values and codes stay.
+    await brand.getByTestId('lang-switch').getByRole('button', { name: 'Русский' }).click();
+    const ru = await eventually(() => sessions(brand), (s) => s.some((x) => /создано партнёрство/.test(x.what)), { what: 'the history in Russian' });
+    const words = ru.map((x) => x.what).join('\n')
+      .replace(/«[^»]*»/g, '').replace(/Маша Петрова|Anna|RU|KPI|20\d\d-Q\d|Winter launch/g, '');
+    assert.doesNotMatch(words, /[A-Za-z]{2,}/, `no English left: ${words}`);
+    await brand.screenshot({ path: join(OUTPUT, 'history-ru.png'), fullPage: true });
+    await brand.getByTestId('lang-switch').getByRole('button', { name: 'English' }).click();
 
     // Anna's session is the version before Маша's campaign: it opens read-only.
     const annaItem = brand.getByTestId('history-session').filter({ hasText: 'Anna (brand)' }).first();

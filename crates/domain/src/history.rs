@@ -17,7 +17,9 @@ use automerge::ChangeHash;
 use autosurgeon::{Hydrate, Reconcile};
 
 use crate::{
+    change::{Area, Change, Field},
     document::{LoadError, PartnershipDoc},
+    locale::Lang,
     partnership::Partnership,
 };
 
@@ -41,6 +43,65 @@ pub struct Edit {
     pub message: String,
 }
 
+/// What a History line says: a change Tandem wrote ([`Change`]), or a message it cannot
+/// read as one (another tool's, an older version's), shown as written (translated where its
+/// pattern is known).
+#[derive(Debug, Clone, PartialEq)]
+pub enum What {
+    Change(Change),
+    Written(String),
+}
+
+impl What {
+    pub fn of_message(message: &str) -> What {
+        match Change::parse(message) {
+            Some(c) => What::Change(c),
+            None if message.is_empty() => What::Written("made a change".to_owned()),
+            None => What::Written(message.to_owned()),
+        }
+    }
+
+    /// The line in `lang`.
+    pub fn describe(&self, lang: Lang) -> String {
+        match self {
+            What::Change(c) => c.describe(lang),
+            What::Written(m) => describe_change(m, lang),
+        }
+    }
+
+    pub fn area(&self) -> Area {
+        match self {
+            What::Change(c) => c.area(),
+            What::Written(_) => Area::Partnership,
+        }
+    }
+
+    /// The text it edits, if it is typing into a text.
+    pub fn field(&self) -> Option<&Field> {
+        match self {
+            What::Change(c) => c.field(),
+            What::Written(_) => None,
+        }
+    }
+}
+
+/// One line of a session: the same thing done one or more times (every keystroke into
+/// one text is a change; they fold into one line).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Line {
+    pub what: What,
+    /// Its changes, oldest first.
+    pub hashes: Vec<ChangeHash>,
+    /// The heads just before its first change (to show what the text was).
+    pub before: Vec<ChangeHash>,
+}
+
+impl Line {
+    pub fn edits(&self) -> usize {
+        self.hashes.len()
+    }
+}
+
 /// A run of changes by one person.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Session {
@@ -49,8 +110,8 @@ pub struct Session {
     pub author: Option<Author>,
     pub start_ms: i64,
     pub end_ms: i64,
-    /// What they did, in order of first appearance, with how many changes each took.
-    pub summary: Vec<(String, usize)>,
+    /// What they did, one line per thing, in order of first appearance.
+    pub lines: Vec<Line>,
     /// The changes in the session.
     pub hashes: Vec<ChangeHash>,
     /// The partnership as it was right after the session (heads to open it at).
@@ -61,6 +122,27 @@ impl Session {
     pub fn changes(&self) -> usize {
         self.hashes.len()
     }
+
+    /// The lines grouped by where in the partnership they fall, areas in the order they
+    /// first appear.
+    pub fn by_area(&self) -> Vec<(Area, Vec<&Line>)> {
+        let mut groups: Vec<(Area, Vec<&Line>)> = Vec::new();
+        for line in &self.lines {
+            let area = line.what.area();
+            match groups.iter_mut().find(|(a, _)| *a == area) {
+                Some((_, lines)) => lines.push(line),
+                None => groups.push((area, vec![line])),
+            }
+        }
+        groups
+    }
+}
+
+/// A text as it was before a line's edits and after them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TextChange {
+    pub before: String,
+    pub after: String,
 }
 
 impl PartnershipDoc {
@@ -94,6 +176,19 @@ impl PartnershipDoc {
             .fork_at(heads)
             .map_err(|e| LoadError::Corrupt(e.to_string()))?;
         PartnershipDoc::from_automerge(fork).partnership()
+    }
+
+    /// What a text line changed: the field as it was before the line's first edit and
+    /// after its last (`None`: the line does not edit a text, or it cannot be read).
+    pub fn text_change(&mut self, line: &Line) -> Option<TextChange> {
+        let field = line.what.field()?;
+        let last = *line.hashes.last()?;
+        let before = self.partnership_at(&line.before).ok()?;
+        let after = self.partnership_at(&[last]).ok()?;
+        Some(TextChange {
+            before: field.read(&before).unwrap_or_default(),
+            after: field.read(&after)?,
+        })
     }
 
     /// The changes made after `heads` (what is new since a visit at `heads`).
@@ -147,7 +242,7 @@ pub fn sessions_of(
                 author: people.get(&edit.actor).cloned(),
                 start_ms: edit.time_ms,
                 end_ms: edit.time_ms,
-                summary: Vec::new(),
+                lines: Vec::new(),
                 hashes: Vec::new(),
                 version: Vec::new(),
             });
@@ -157,16 +252,17 @@ pub fn sessions_of(
         };
         session.end_ms = edit.time_ms;
         session.hashes.push(edit.hash);
-        session.version = heads.iter().copied().collect();
-        let message = if edit.message.is_empty() {
-            "made a change".to_owned()
-        } else {
-            edit.message.clone()
-        };
-        match session.summary.iter_mut().find(|(m, _)| *m == message) {
-            Some((_, n)) => *n += 1,
-            None => session.summary.push((message, 1)),
+        let what = What::of_message(&edit.message);
+        match session.lines.iter_mut().find(|l| l.what == what) {
+            Some(line) => line.hashes.push(edit.hash),
+            None => session.lines.push(Line {
+                what,
+                hashes: vec![edit.hash],
+                // What its author had seen just before.
+                before: deps.get(&edit.hash).cloned().unwrap_or_default(),
+            }),
         }
+        session.version = heads.iter().copied().collect();
     }
     sessions.reverse();
     sessions
@@ -245,10 +341,15 @@ mod tests {
             who,
             vec![(Some("Anna"), 1), (Some("Маша"), 1), (Some("Anna"), 3)]
         );
+        let lines: Vec<(String, usize)> = sessions[2]
+            .lines
+            .iter()
+            .map(|l| (l.what.describe(Lang::En), l.edits()))
+            .collect();
         assert_eq!(
-            sessions[2].summary,
+            lines,
             vec![
-                ("create partnership".to_owned(), 1),
+                ("created the partnership".to_owned(), 1),
                 ("changed the 2027-Q1 theme".to_owned(), 2)
             ]
         );
@@ -268,5 +369,100 @@ mod tests {
         assert_eq!(new.len(), 2);
         assert!(sessions[0].hashes.iter().all(|h| new.contains(h)));
         assert!(sessions[1].hashes.iter().all(|h| new.contains(h)));
+    }
+
+    #[test]
+    fn a_real_editing_session_reads_as_one_line_per_thing_in_both_languages() {
+        use crate::{
+            campaign::{CampaignDraft, CampaignId, CampaignStatus},
+            command::Command,
+            document::Prose,
+            kpi::{Kpi, Metric},
+        };
+        let mut doc = new_doc();
+        let q: QuarterId = "2027-Q1".parse().expect("quarter");
+        let ru = "RU".parse().expect("market");
+        let mut now = 10_000;
+        let mut run = |doc: &mut PartnershipDoc, c: Command| {
+            now += 1_000;
+            doc.apply(now, c, |_| {}).expect("applies");
+        };
+        // A theme typed over a minute, a keystroke a second.
+        let theme = "Winter gifting: reach new viewers in Moscow and Saint Petersburg";
+        for n in 1..=60 {
+            let typed: String = theme.chars().take(n).collect();
+            run(&mut doc, Command::EditProse(Prose::Theme(q), typed));
+        }
+        let id = CampaignId::from_random([3; 16]);
+        let draft = |status| CampaignDraft {
+            title: "Spring glow launch".into(),
+            market: ru,
+            starts: None,
+            ends: None,
+            status,
+        };
+        run(
+            &mut doc,
+            Command::AddCampaign {
+                quarter: q,
+                id: id.clone(),
+                draft: draft(CampaignStatus::Planned),
+            },
+        );
+        run(
+            &mut doc,
+            Command::UpdateCampaign {
+                quarter: q,
+                id,
+                draft: draft(CampaignStatus::Done),
+            },
+        );
+        run(
+            &mut doc,
+            Command::AddKpi {
+                id: CampaignId::from_random([4; 16]),
+                kpi: Kpi {
+                    market: ru,
+                    metric: Metric::EngagementRateByReach,
+                    target: 3.0,
+                    threshold: 2.0,
+                    removed: false,
+                },
+            },
+        );
+        let sessions = doc.sessions();
+        assert_eq!(sessions.len(), 1, "one person, no pause");
+        let s = &sessions[0];
+        assert_eq!(s.changes(), 64);
+        let lines =
+            |lang| -> Vec<String> { s.lines.iter().map(|l| l.what.describe(lang)).collect() };
+        assert_eq!(
+            lines(Lang::En),
+            [
+                "created the partnership",
+                "edited the 2027-Q1 theme and objectives",
+                "added campaign “Spring glow launch” (RU) to 2027-Q1",
+                "marked campaign “Spring glow launch” done",
+                "added a KPI: ER by reach (RU)",
+            ]
+        );
+        assert_eq!(
+            lines(Lang::Ru),
+            [
+                "создано партнёрство",
+                "изменены тема и цели 2027-Q1",
+                "добавлена кампания «Spring glow launch» (RU) в 2027-Q1",
+                "статус кампании «Spring glow launch»: завершена",
+                "добавлен KPI: ER по охвату (RU)",
+            ]
+        );
+        assert_eq!(s.lines[1].edits(), 60);
+        let areas: Vec<Area> = s.by_area().into_iter().map(|(a, _)| a).collect();
+        assert_eq!(areas, [Area::Partnership, Area::Roadmap, Area::Kpis]);
+        // What the folded theme line changed, on demand.
+        let line = s.lines[1].clone();
+        let changed = doc.text_change(&line).expect("a text line");
+        assert_eq!(changed.before, "");
+        assert_eq!(changed.after, theme.chars().take(60).collect::<String>());
     }
 }

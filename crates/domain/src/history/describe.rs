@@ -1,8 +1,9 @@
-//! Change messages in the reader's language.
+//! Change messages of older versions in the reader's language.
 //!
-//! Each change carries a short English message in the document ("added campaign “Spring
-//! drop” (RU) to 2027-Q1"), so any Automerge tool can show it; the History tab shows it in
-//! the viewer's language by matching the patterns Tandem writes.
+//! Changes Tandem writes now are read back as data ([`crate::change::Change::parse`]).
+//! Messages from versions before that which do not fit one of its templates (free-form
+//! wording, "one ask" for either side's ask) are still shown in Russian by matching the
+//! patterns those versions wrote; anything else is shown as written.
 
 use crate::locale::Lang;
 
