@@ -21,6 +21,7 @@ const PREF_DEVICE: &str = "tandem.device";
 const PREF_REGISTERED: &str = "tandem.device.registered";
 const PREF_ACCESS: &str = "tandem.access.";
 
+use tandem_sync::api::{Call, Refusal, RegisterDevice};
 pub use tandem_sync::api::{Reason, Role};
 
 /// How a role reads to the person who has it.
@@ -172,7 +173,7 @@ impl Device {
         if self.registered_with(api) {
             return Ok(());
         }
-        call(api, self, "POST", "/api/devices", None).await?;
+        send(api, Some(self), &RegisterDevice).await?;
         if let Some(s) = storage() {
             let _ = s.set_item(PREF_REGISTERED, api);
         }
@@ -230,63 +231,65 @@ fn js_error(e: JsValue) -> ApiError {
     }
 }
 
-/// Reads a string field of a JSON object.
-pub fn field(value: &JsValue, name: &str) -> Option<String> {
-    js_sys::Reflect::get(value, &JsValue::from_str(name))
-        .ok()
-        .and_then(|v| v.as_string())
-}
-
-/// Reads a number field of a JSON object.
-pub fn number(value: &JsValue, name: &str) -> Option<f64> {
-    js_sys::Reflect::get(value, &JsValue::from_str(name))
-        .ok()
-        .and_then(|v| v.as_f64())
-}
-
-/// One JSON call to the relay's API as this device.
-pub async fn call(
+/// One call to the relay's API as this device (or, with `None`, as nobody): the typed
+/// request of `tandem_sync::api` out as JSON, its typed answer back, a refusal as its
+/// reason — the structs the relay's handlers use.
+pub async fn send<C: Call>(
     api: &str,
-    device: &Device,
-    method: &str,
-    path: &str,
-    body: Option<&JsValue>,
-) -> Result<JsValue, ApiError> {
+    device: Option<&Device>,
+    call: &C,
+) -> Result<C::Answer, ApiError> {
     let window = web_sys::window().ok_or_else(|| js_error("no window".into()))?;
     let init = web_sys::RequestInit::new();
-    init.set_method(method);
+    init.set_method(C::METHOD.as_str());
     let headers = web_sys::Headers::new().map_err(js_error)?;
-    headers
-        .set("Authorization", &format!("Bearer {}", device.credential))
-        .map_err(js_error)?;
-    if let Some(body) = body {
+    if let Some(device) = device {
+        headers
+            .set("Authorization", &format!("Bearer {}", device.credential))
+            .map_err(js_error)?;
+    }
+    if C::HAS_BODY {
         headers
             .set("Content-Type", "application/json")
             .map_err(js_error)?;
-        let text = js_sys::JSON::stringify(body).map_err(js_error)?;
-        init.set_body(&text);
+        let text = serde_json::to_string(call).map_err(|_| ApiError::unreadable_answer())?;
+        init.set_body(&JsValue::from_str(&text));
     }
     init.set_headers(&headers);
-    let request = web_sys::Request::new_with_str_and_init(&format!("{api}{path}"), &init)
+    let request = web_sys::Request::new_with_str_and_init(&format!("{api}{}", call.path()), &init)
         .map_err(js_error)?;
     let response: web_sys::Response = JsFuture::from(window.fetch_with_request(&request))
         .await
         .map_err(js_error)?
         .unchecked_into();
     let status = response.status();
-    let json = match response.json() {
-        Ok(promise) => JsFuture::from(promise).await.unwrap_or(JsValue::NULL),
-        Err(_) => JsValue::NULL,
+    let text = match response.text() {
+        Ok(promise) => JsFuture::from(promise)
+            .await
+            .ok()
+            .and_then(|t| t.as_string())
+            .unwrap_or_default(),
+        Err(_) => String::new(),
     };
-    if response.ok() {
-        Ok(json)
-    } else {
-        Err(ApiError {
+    read_answer::<C>(status, response.ok(), &text)
+}
+
+/// An answer's body read as the call's answer, or as the refusal it is.
+fn read_answer<C: Call>(status: u16, ok: bool, text: &str) -> Result<C::Answer, ApiError> {
+    if ok {
+        return serde_json::from_str(text).map_err(|_| ApiError::unreadable_answer());
+    }
+    match serde_json::from_str::<Refusal>(text) {
+        Ok(refusal) => Err(ApiError {
             status,
-            reason: field(&json, "reason").and_then(|r| r.parse().ok()),
-            message: field(&json, "error")
-                .unwrap_or_else(|| tf("the relay answered {0}", &[&status])),
-        })
+            reason: refusal.reason(),
+            message: refusal.error,
+        }),
+        Err(_) => Err(ApiError {
+            status,
+            reason: None,
+            message: tf("the relay answered {0}", &[&status]),
+        }),
     }
 }
 
@@ -356,6 +359,45 @@ pub fn link_url(secret: &str) -> String {
 mod tests {
     use super::*;
     use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    #[test]
+    fn answers_and_refusals_read_as_the_relays_types() {
+        use tandem_sync::api::{DescribeLink, LinkStatus, Redeem, Side};
+        let described = read_answer::<DescribeLink>(
+            200,
+            true,
+            r#"{"role":"editor","label":"Маша","side":"creator","expires_ms":null,"status":"active"}"#,
+        )
+        .expect("a description");
+        assert_eq!(
+            (described.role, described.side, described.status),
+            (Role::Editor, Some(Side::Creator), LinkStatus::Active)
+        );
+        let refused = read_answer::<Redeem>(
+            410,
+            false,
+            r#"{"reason":"revoked","error":"this link was revoked"}"#,
+        )
+        .expect_err("refused");
+        assert_eq!(
+            (refused.reason, refused.message.as_str()),
+            (Some(Reason::Revoked), "this link was revoked")
+        );
+        // A newer relay's reason is kept as words; a body that is not a refusal at all still
+        // says what the relay answered.
+        let newer = read_answer::<Redeem>(403, false, r#"{"reason":"too-early","error":"wait"}"#)
+            .expect_err("refused");
+        assert_eq!((newer.reason, newer.message.as_str()), (None, "wait"));
+        let garbled = read_answer::<Redeem>(502, false, "<html>").expect_err("refused");
+        assert_eq!((garbled.status, garbled.reason), (502, None));
+        assert!(read_answer::<Redeem>(200, true, r#"{"document":"nope"}"#).is_err());
+        // What the app sends is what the relay reads.
+        let body = serde_json::to_value(Redeem {
+            secret: "a.b".into(),
+        })
+        .expect("encodes");
+        assert_eq!(body, serde_json::json!({ "secret": "a.b" }));
+    }
 
     #[test]
     fn api_base_from_sync_url() {

@@ -22,6 +22,7 @@ use automerge::ChangeHash;
 use leptos::{prelude::*, task::spawn_local};
 use tandem_domain::{document_id::DocumentId, partnership::NewPartnership};
 use tandem_sync::{
+    api::{AccessAnswer, Call, Claim, DescribeLink, GetAccess, LinkDescription, Redeem, Redeemed},
     presence::{Announcement, HEARTBEAT_MS, Presence, Roster},
     session::{ConnId, Documents, Effect, Role, Session},
 };
@@ -50,18 +51,6 @@ pub enum Connection {
     },
     Connecting,
     Online,
-}
-
-/// A link as the relay describes it before it is redeemed.
-#[derive(Debug, Clone, PartialEq)]
-pub struct LinkInfo {
-    pub role: AccessRole,
-    /// Who the owner made it for.
-    pub label: String,
-    /// The side of the partnership it is for, if its maker said.
-    pub side: Option<tandem_sync::presence::Side>,
-    pub status: tandem_sync::api::LinkStatus,
-    pub expires_ms: Option<f64>,
 }
 
 /// What importing a file did.
@@ -618,34 +607,17 @@ impl Repo {
     }
 
     /// One call to the relay's API as this device.
-    pub async fn api(
-        &self,
-        method: &str,
-        path: &str,
-        body: Option<&JsValue>,
-    ) -> Result<JsValue, ApiError> {
+    pub async fn send<C: Call>(&self, call: &C) -> Result<C::Answer, ApiError> {
         self.0.device.ensure_registered(&self.0.api).await?;
-        access::call(&self.0.api, &self.0.device, method, path, body).await
+        access::send(&self.0.api, Some(&self.0.device), call).await
     }
 
     /// What a link would give, without redeeming it (the join page shows this first).
-    pub async fn describe_link(&self, secret: &str) -> Result<LinkInfo, ApiError> {
-        let body = js_sys::Object::new();
-        let _ = js_sys::Reflect::set(&body, &"secret".into(), &secret.into());
-        let answer = self.api("POST", "/api/links/describe", Some(&body)).await?;
-        let role = access::field(&answer, "role")
-            .and_then(|r| AccessRole::parse(&r))
-            .ok_or_else(ApiError::unreadable_answer)?;
-        Ok(LinkInfo {
-            role,
-            label: access::field(&answer, "label").unwrap_or_default(),
-            side: access::field(&answer, "side")
-                .and_then(|s| tandem_sync::presence::Side::parse(&s)),
-            status: access::field(&answer, "status")
-                .and_then(|s| tandem_sync::api::LinkStatus::parse(&s))
-                .ok_or_else(ApiError::unreadable_answer)?,
-            expires_ms: access::number(&answer, "expires_ms"),
+    pub async fn describe_link(&self, secret: &str) -> Result<LinkDescription, ApiError> {
+        self.send(&DescribeLink {
+            secret: secret.to_owned(),
         })
+        .await
     }
 
     /// The Tandem relay's address (where links and roles live), for people to read.
@@ -656,16 +628,13 @@ impl Repo {
     /// Redeems a link (its secret from the URL fragment): the partnership is added to this
     /// browser under the link's role and synced.
     pub async fn join(&self, secret: &str) -> Result<(DocumentId, AccessRole), ApiError> {
-        let body = js_sys::Object::new();
-        let _ = js_sys::Reflect::set(&body, &"secret".into(), &secret.into());
-        let answer = self.api("POST", "/api/redeem", Some(&body)).await?;
-        let bad = ApiError::unreadable_answer;
-        let id: DocumentId = access::field(&answer, "document")
-            .and_then(|d| d.parse().ok())
-            .ok_or_else(bad)?;
-        let role = access::field(&answer, "role")
-            .and_then(|r| AccessRole::parse(&r))
-            .ok_or_else(bad)?;
+        let Redeemed {
+            document: id, role, ..
+        } = self
+            .send(&Redeem {
+                secret: secret.to_owned(),
+            })
+            .await?;
         if self.0.open_relay {
             // Joined on the Tandem relay; it syncs there once this browser is back on it.
             access::store(
@@ -717,7 +686,7 @@ impl Repo {
             if !self.has_content(&id) {
                 continue;
             }
-            match self.api("POST", &format!("/api/docs/{id}"), None).await {
+            match self.send(&Claim { document: id }).await {
                 Ok(_) => {
                     self.set_access(
                         id,
@@ -748,22 +717,15 @@ impl Repo {
             return;
         }
         let current = self.access_of(&id);
-        match self
-            .api("GET", &format!("/api/docs/{id}/access"), None)
-            .await
-        {
-            Ok(answer) => {
-                if let Some(role) =
-                    access::field(&answer, "role").and_then(|r| AccessRole::parse(&r))
-                {
-                    self.set_access(
-                        id,
-                        Access {
-                            role,
-                            state: AccessState::Active,
-                        },
-                    );
-                }
+        match self.send(&GetAccess { document: id }).await {
+            Ok(AccessAnswer { role }) => {
+                self.set_access(
+                    id,
+                    Access {
+                        role,
+                        state: AccessState::Active,
+                    },
+                );
             }
             Err(e)
                 if matches!(

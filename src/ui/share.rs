@@ -6,14 +6,16 @@ use leptos_router::hooks::use_navigate;
 use wasm_bindgen::JsValue;
 
 use crate::i18n::{t, tf};
-use tandem_sync::api::LinkStatus;
+use tandem_sync::api::{
+    CreateLink, LinkDescription, LinkInfo, LinkRequest, LinkStatus, ListLinks, NewLink, RevokeLink,
+};
 use tandem_sync::presence::{MAX_NAME_CHARS, Presence, Side};
 
 use crate::{
     access::{self, ApiError, Reason, Role, State},
     browser::{local_time, now_ms},
     editor::Editor,
-    repo::{LinkInfo, Repo},
+    repo::Repo,
 };
 
 /// The secret in a pasted link (`…/join#<secret>`) or a bare secret.
@@ -52,7 +54,7 @@ fn join_error(e: &ApiError) -> String {
 /// recovery key (owner), the side this browser already uses, else the brand's; for an
 /// editor or viewer link without a side, the creator's (invites go to the other party of
 /// the owner, who set the partnership up).
-fn default_side(link: &LinkInfo, mine: Option<Side>) -> Side {
+fn default_side(link: &LinkDescription, mine: Option<Side>) -> Side {
     link.side.unwrap_or(match link.role {
         Role::Owner => mine.unwrap_or(Side::Brand),
         Role::Editor | Role::Viewer => Side::Creator,
@@ -70,7 +72,7 @@ enum JoinStage {
     /// Asking the relay what the link is.
     Checking,
     /// Shown; waiting for the person's click.
-    Asking(LinkInfo),
+    Asking(LinkDescription),
     Joining,
     Failed(String),
 }
@@ -289,49 +291,7 @@ pub fn AccessNotice() -> impl IntoView {
     .into_any()
 }
 
-#[derive(Debug, Clone, PartialEq)]
-struct LinkRow {
-    id: String,
-    role: String,
-    label: String,
-    created_ms: Option<f64>,
-    expires_ms: Option<f64>,
-    revoked_ms: Option<f64>,
-    last_used_ms: Option<f64>,
-    /// The device that made it, and the links its maker's ownership came through.
-    created_by: Option<String>,
-    made_through: Vec<String>,
-}
-
-fn rows(answer: &JsValue) -> Vec<LinkRow> {
-    let list = js_sys::Reflect::get(answer, &"links".into()).unwrap_or(JsValue::NULL);
-    js_sys::Array::from(&list)
-        .iter()
-        .map(|l| LinkRow {
-            id: access::field(&l, "id").unwrap_or_default(),
-            role: access::field(&l, "role").unwrap_or_default(),
-            label: access::field(&l, "label").unwrap_or_default(),
-            created_ms: access::number(&l, "created_ms"),
-            expires_ms: access::number(&l, "expires_ms"),
-            revoked_ms: access::number(&l, "revoked_ms"),
-            last_used_ms: access::number(&l, "last_used_ms"),
-            created_by: access::field(&l, "created_by"),
-            made_through: js_sys::Reflect::get(&l, &"made_through".into())
-                .map(|v| {
-                    js_sys::Array::from(&v)
-                        .iter()
-                        .filter_map(|x| x.as_string())
-                        .collect()
-                })
-                .unwrap_or_default(),
-        })
-        .collect()
-}
-
-/// Who made link `l`, in words: this browser, or another owner's device — and, when
-/// their ownership came from a link (a recovery key), which one: revoking that link
-/// revokes this one too.
-fn made_by(l: &LinkRow, all: &[LinkRow], me: &str) -> String {
+fn made_by(l: &LinkInfo, all: &[LinkInfo], me: &str) -> String {
     let Some(by) = l.created_by.as_deref() else {
         return "—".into();
     };
@@ -363,9 +323,8 @@ fn made_by(l: &LinkRow, all: &[LinkRow], me: &str) -> String {
     }
 }
 
-fn when(ms: Option<f64>) -> String {
-    ms.map(|m| local_time(m as i64))
-        .unwrap_or_else(|| "—".into())
+fn when(ms: Option<i64>) -> String {
+    ms.map(local_time).unwrap_or_else(|| "—".into())
 }
 
 /// `YYYY-MM-DD` → the end of that day in the viewer's time zone, in ms.
@@ -403,18 +362,17 @@ pub fn SharePanel() -> impl IntoView {
     let editor = expect_context::<Editor>();
     let repo = expect_context::<StoredValue<Repo, LocalStorage>>();
     let id = editor.id;
-    let links = RwSignal::new(None::<Result<Vec<LinkRow>, String>>);
+    let links = RwSignal::new(None::<Result<Vec<LinkInfo>, String>>);
     let me = access::Device::load_or_create().id;
     let made = RwSignal::new(None::<(String, String)>);
     let problem = RwSignal::new(None::<String>);
-    let role = RwSignal::new("editor".to_owned());
+    let role = RwSignal::new(Role::Editor);
     // Who the link is for: by default the other side from this person's own.
     let link_side = RwSignal::new(
         match repo.with_value(|r| r.me().get_untracked()).map(|p| p.side) {
-            Some(Side::Creator) => "brand",
-            _ => "creator",
-        }
-        .to_owned(),
+            Some(Side::Creator) => Side::Brand,
+            _ => Side::Creator,
+        },
     );
     let label = RwSignal::new(String::new());
     let expiry = RwSignal::new(String::new());
@@ -423,39 +381,29 @@ pub fn SharePanel() -> impl IntoView {
     let reload = move || {
         let repo = repo.get_value();
         spawn_local(async move {
-            let answer = repo
-                .api("GET", &format!("/api/docs/{id}/links"), None)
-                .await;
-            links.set(Some(answer.map(|a| rows(&a)).map_err(|e| e.to_string())));
+            let answer = repo.send(&ListLinks { document: id }).await;
+            links.set(Some(answer.map(|a| a.links).map_err(|e| e.to_string())));
         });
     };
-    let create = move |role: String,
+    let create = move |role: Role,
                        label: String,
-                       side: Option<String>,
+                       side: Option<Side>,
                        expires_ms: Option<i64>,
                        title: &'static str| {
         let repo = repo.get_value();
         busy.set(true);
         spawn_local(async move {
-            let body = js_sys::Object::new();
-            let _ = js_sys::Reflect::set(&body, &"role".into(), &role.into());
-            let _ = js_sys::Reflect::set(&body, &"label".into(), &label.into());
-            if let Some(side) = side {
-                let _ = js_sys::Reflect::set(&body, &"side".into(), &side.into());
-            }
-            if let Some(ms) = expires_ms {
-                let _ = js_sys::Reflect::set(
-                    &body,
-                    &"expires_ms".into(),
-                    &JsValue::from_f64(ms as f64),
-                );
-            }
-            match repo
-                .api("POST", &format!("/api/docs/{id}/links"), Some(&body))
-                .await
-            {
-                Ok(answer) => {
-                    let secret = access::field(&answer, "secret").unwrap_or_default();
+            let call = CreateLink {
+                document: id,
+                link: LinkRequest {
+                    role,
+                    label,
+                    side,
+                    expires_ms,
+                },
+            };
+            match repo.send(&call).await {
+                Ok(NewLink { secret, .. }) => {
                     made.set(Some((title.to_owned(), access::link_url(&secret))));
                     problem.set(None);
                     reload();
@@ -491,10 +439,7 @@ pub fn SharePanel() -> impl IntoView {
     let revoke = move |link: String| {
         let repo = repo.get_value();
         spawn_local(async move {
-            match repo
-                .api("DELETE", &format!("/api/docs/{id}/links/{link}"), None)
-                .await
-            {
+            match repo.send(&RevokeLink { document: id, link }).await {
                 Ok(_) => reload(),
                 Err(e) => problem.set(Some(tf("The link could not be revoked: {0}.", &[&e]))),
             }
@@ -522,15 +467,15 @@ pub fn SharePanel() -> impl IntoView {
             </p>
             <form class="share-form" on:submit=on_submit>
                 <label>{t("Role")}
-                    <select data-testid="link-role" on:change=move |ev| role.set(event_target_value(&ev))>
+                    <select data-testid="link-role" on:change=move |ev| if let Some(r) = Role::parse(&event_target_value(&ev)) { role.set(r) }>
                         <option value="editor" selected=true>{t("Editor — can edit")}</option>
                         <option value="viewer">{t("Viewer — can only read")}</option>
                     </select>
                 </label>
                 <label>{t("Their side")}
-                    <select data-testid="link-side" on:change=move |ev| link_side.set(event_target_value(&ev))>
-                        <option value="creator" selected=move || link_side.get() == "creator">{t("Creator")}</option>
-                        <option value="brand" selected=move || link_side.get() == "brand">{t("Brand")}</option>
+                    <select data-testid="link-side" on:change=move |ev| if let Some(side) = Side::parse(&event_target_value(&ev)) { link_side.set(side) }>
+                        <option value="creator" selected=move || link_side.get() == Side::Creator>{t("Creator")}</option>
+                        <option value="brand" selected=move || link_side.get() == Side::Brand>{t("Brand")}</option>
                     </select>
                 </label>
                 <label>{t("For (optional)")}
@@ -579,27 +524,24 @@ pub fn SharePanel() -> impl IntoView {
                         <tbody>
                             {list.clone().into_iter().map(|l| {
                                 let maker = made_by(&l, &list, &me);
-                                let expired = l.expires_ms.is_some_and(|e| e <= now_ms() as f64);
-                                let status = if l.revoked_ms.is_some() {
-                                    t("Revoked")
-                                } else if expired {
-                                    t("Expired")
-                                } else {
-                                    t("Active")
+                                let state = l.status(now_ms());
+                                let status = match state {
+                                    LinkStatus::Revoked => t("Revoked"),
+                                    LinkStatus::Expired => t("Expired"),
+                                    LinkStatus::Active => t("Active"),
                                 };
-                                let active = l.revoked_ms.is_none() && !expired;
+                                let active = state == LinkStatus::Active;
                                 let link_id = l.id.clone();
-                                let role = match l.role.as_str() {
-                                    "owner" => t("Owner (recovery key)").to_owned(),
-                                    "editor" => t("editor").to_owned(),
-                                    "viewer" => t("viewer").to_owned(),
-                                    r => r.to_owned(),
+                                let role = match l.role {
+                                    Role::Owner => t("Owner (recovery key)"),
+                                    Role::Editor => t("editor"),
+                                    Role::Viewer => t("viewer"),
                                 };
                                 let who = if l.label.is_empty() { "—".to_owned() } else { l.label.clone() };
                                 let name = who.clone();
                                 view! {
                                     <tr data-testid="link-row" data-status=status.to_lowercase()>
-                                        <td>{who}</td><td>{role}</td><td>{when(l.created_ms)}</td>
+                                        <td>{who}</td><td>{role}</td><td>{when(Some(l.created_ms))}</td>
                                         <td data-testid="link-made-by">{maker}</td>
                                         <td>{when(l.last_used_ms)}</td><td>{when(l.expires_ms)}</td>
                                         <td>
@@ -627,7 +569,7 @@ pub fn SharePanel() -> impl IntoView {
                 {t("Keep it like a password; revoke it here if it is lost.")}
             </p>
             <button type="button" data-testid="create-recovery-key" disabled=move || busy.get()
-                on:click=move |_| create("owner".into(), t("Recovery key").into(), None, None, t("Recovery key"))>
+                on:click=move |_| create(Role::Owner, t("Recovery key").into(), None, None, t("Recovery key"))>
                 {t("Create a recovery key")}
             </button>
         </details>

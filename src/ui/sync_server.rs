@@ -8,8 +8,7 @@ use std::collections::BTreeSet;
 
 use leptos::{prelude::*, task::spawn_local};
 use tandem_domain::document_id::DocumentId;
-use wasm_bindgen::{JsCast, JsValue};
-use wasm_bindgen_futures::JsFuture;
+use wasm_bindgen::JsCast;
 
 use crate::{
     eviction,
@@ -31,22 +30,11 @@ enum Stage {
 
 /// The other servers this Tandem relay lets the page connect to (`--allow-relay`).
 async fn allowed_relays() -> Result<Vec<String>, String> {
-    let window = web_sys::window().ok_or("no window")?;
-    let response: web_sys::Response = JsFuture::from(window.fetch_with_str("/api/relays"))
+    // The relay that served this page, so the path is this origin's.
+    crate::access::send("", None, &tandem_sync::api::AllowedRelays)
         .await
-        .map_err(|_| t("the relay cannot be reached").to_owned())?
-        .unchecked_into();
-    if !response.ok() {
-        return Err(tf("the relay answered {0}", &[&response.status()]));
-    }
-    let json = JsFuture::from(response.json().map_err(|_| "json")?)
-        .await
-        .map_err(|_| t("the relay's answer could not be read").to_owned())?;
-    let list = js_sys::Reflect::get(&json, &"allowed".into()).unwrap_or(JsValue::NULL);
-    Ok(js_sys::Array::from(&list)
-        .iter()
-        .filter_map(|v| v.as_string())
-        .collect())
+        .map(|list| list.allowed)
+        .map_err(|e| e.message)
 }
 
 fn go_home() {

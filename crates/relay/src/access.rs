@@ -36,7 +36,7 @@ const GRANTS: TableDefinition<&str, &str> = TableDefinition::new("grants");
 /// The file under the data folder.
 pub const FILE_NAME: &str = "access.redb";
 
-pub use tandem_sync::api::{Role, Side};
+pub use tandem_sync::api::{LinkInfo, LinkStatus, NewLink, Redeemed, Role, Side};
 
 /// Why a device has no access to a partnership it once had (or never had).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -59,40 +59,35 @@ struct DocRec {
     created_ms: i64,
 }
 
-/// An invite link (or a recovery key), without its secret.
+/// An invite link (or a recovery key) as stored: what its owner sees ([`LinkInfo`], the
+/// API's type) and the hash of its secret, which never leaves the relay.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Link {
-    pub id: String,
-    pub document: String,
-    pub role: Role,
-    pub label: String,
-    /// The side the link is for, if its maker said (links made before this have none).
-    #[serde(default)]
-    pub side: Option<Side>,
-    pub created_ms: i64,
-    pub expires_ms: Option<i64>,
-    pub revoked_ms: Option<i64>,
-    pub last_used_ms: Option<i64>,
-    /// The device that made it (`None` for links made before this was recorded).
-    #[serde(default)]
-    pub created_by: Option<String>,
-    /// The links its maker's ownership came through when it was made — empty when the
-    /// maker owned the partnership by claiming it. Once all of them are revoked, so is
-    /// this one: a recovery key's holder cannot keep ownership by minting links.
-    #[serde(default)]
-    pub made_through: Vec<String>,
+    #[serde(flatten)]
+    pub info: LinkInfo,
     #[serde(skip_serializing, default)]
     secret_hash: String,
 }
 
+impl std::ops::Deref for Link {
+    type Target = LinkInfo;
+    fn deref(&self) -> &LinkInfo {
+        &self.info
+    }
+}
+
+impl std::ops::DerefMut for Link {
+    fn deref_mut(&mut self) -> &mut LinkInfo {
+        &mut self.info
+    }
+}
+
 impl Link {
     fn state(&self, now_ms: i64) -> Result<(), NoAccess> {
-        if self.revoked_ms.is_some() {
-            Err(NoAccess::Revoked)
-        } else if self.expires_ms.is_some_and(|e| e <= now_ms) {
-            Err(NoAccess::Expired)
-        } else {
-            Ok(())
+        match self.status(now_ms) {
+            LinkStatus::Active => Ok(()),
+            LinkStatus::Revoked => Err(NoAccess::Revoked),
+            LinkStatus::Expired => Err(NoAccess::Expired),
         }
     }
 }
@@ -217,22 +212,6 @@ impl Default for Quotas {
             links_per_device: 1000,
         }
     }
-}
-
-/// What redeeming a link gave.
-#[derive(Debug, Clone, Serialize)]
-pub struct Redeemed {
-    pub document: String,
-    pub role: Role,
-    pub label: String,
-}
-
-/// A new link and its secret (shown once, never stored).
-#[derive(Debug, Clone, Serialize)]
-pub struct NewLink {
-    #[serde(flatten)]
-    pub link: Link,
-    pub secret: String,
 }
 
 impl Access {
@@ -518,23 +497,25 @@ impl Access {
         let id = random_hex(8);
         let secret = random_hex(32);
         let link = Link {
-            id: id.clone(),
-            document: key,
-            role,
-            label: label.to_owned(),
-            side,
-            created_ms: now_ms,
-            expires_ms,
-            revoked_ms: None,
-            last_used_ms: None,
-            created_by: Some(device.to_owned()),
-            made_through,
+            info: LinkInfo {
+                id: id.clone(),
+                document: key,
+                role,
+                label: label.to_owned(),
+                side,
+                created_ms: now_ms,
+                expires_ms,
+                revoked_ms: None,
+                last_used_ms: None,
+                created_by: Some(device.to_owned()),
+                made_through,
+            },
             secret_hash: hash(&secret),
         };
         self.write_link(&link)?;
         self.lock().links.insert(id.clone(), link.clone());
         Ok(NewLink {
-            link,
+            link: link.info,
             secret: format!("{id}.{secret}"),
         })
     }
@@ -671,9 +652,11 @@ impl Access {
         self.write_link(&link)?;
         self.lock().links.insert(link.id.clone(), link.clone());
         Ok(Redeemed {
-            document: link.document,
+            document: link.document.parse().map_err(|e| {
+                AccessError::Store(format!("link {} names no partnership: {e}", link.id))
+            })?,
             role: link.role,
-            label: link.label,
+            label: link.info.label,
         })
     }
 

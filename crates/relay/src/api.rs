@@ -25,13 +25,14 @@ use axum::{
     response::{IntoResponse, Response},
     routing::{delete, get, post},
 };
-use serde::Deserialize;
-use serde_json::json;
-use tandem_sync::api::{LinkStatus, Reason};
+use tandem_sync::api::{
+    AccessAnswer, Claimed, DescribeLink, DeviceAnswer, LinkDescription, LinkList, LinkRequest,
+    Reason, Redeem, Refusal, RevokedLink, Role,
+};
 use tandem_sync::document_id::DocumentId;
 
 use crate::{
-    access::{Access, AccessError, NoAccess, Role, Side},
+    access::{Access, AccessError, NoAccess},
     app::AppState,
     client_addr::client_ip,
 };
@@ -127,7 +128,7 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body = Json(json!({ "reason": self.reason.as_str(), "error": self.message }));
+        let body = Json(Refusal::new(self.reason, self.message));
         let mut response = (self.status, body).into_response();
         if let Some(s) = self.retry_after
             && let Ok(v) = s.to_string().parse()
@@ -282,7 +283,7 @@ async fn register_device(
     };
     // Registering again with the right credential is not a new device: it always passes.
     if let Some(device) = state.access.authenticate(credential) {
-        return Ok((StatusCode::OK, Json(json!({ "device": device }))).into_response());
+        return Ok((StatusCode::OK, Json(DeviceAnswer { device })).into_response());
     }
     state
         .registrations
@@ -306,7 +307,7 @@ async fn register_device(
             } else {
                 StatusCode::OK
             };
-            Ok((status, Json(json!({ "device": device }))).into_response())
+            Ok((status, Json(DeviceAnswer { device })).into_response())
         }
         Err(e) => {
             state.failed_attempts.fail(claimed);
@@ -335,7 +336,10 @@ async fn claim(
     };
     Ok((
         status,
-        Json(json!({ "document": doc.to_string(), "role": "owner" })),
+        Json(Claimed {
+            document: doc,
+            role: Role::Owner,
+        }),
     )
         .into_response())
 }
@@ -347,7 +351,7 @@ async fn access(
 ) -> Result<Response, ApiError> {
     let doc = document(&id)?;
     match state.access.role(&device, &doc, now_ms()) {
-        Ok(role) => Ok(Json(json!({ "role": role })).into_response()),
+        Ok(role) => Ok(Json(AccessAnswer { role }).into_response()),
         Err(why) => {
             let (reason, message) = match why {
                 NoAccess::Revoked => (Reason::Revoked, "this link was revoked"),
@@ -366,25 +370,17 @@ async fn list_links(
 ) -> Result<Response, ApiError> {
     let doc = document(&id)?;
     let links = state.access.links(&device, &doc, now_ms())?;
-    Ok(Json(json!({ "links": links })).into_response())
-}
-
-#[derive(Deserialize)]
-struct NewLinkBody {
-    role: Role,
-    #[serde(default)]
-    label: String,
-    #[serde(default)]
-    side: Option<Side>,
-    #[serde(default)]
-    expires_ms: Option<i64>,
+    Ok(Json(LinkList {
+        links: links.into_iter().map(|l| l.info).collect(),
+    })
+    .into_response())
 }
 
 async fn create_link(
     State(state): State<AppState>,
     Caller(device): Caller,
     Path(id): Path<String>,
-    Json(body): Json<NewLinkBody>,
+    Json(body): Json<LinkRequest>,
 ) -> Result<Response, ApiError> {
     let doc = document(&id)?;
     let link = {
@@ -423,14 +419,11 @@ async fn revoke(
     // End the sessions that relied on it (or on a link made through it) now, not at the
     // next sweep.
     state.hub.enforce_access().await;
-    let mut answer = serde_json::to_value(&link).unwrap_or_default();
-    answer["also_revoked"] = json!(also_revoked);
-    Ok(Json(answer).into_response())
-}
-
-#[derive(Deserialize)]
-struct RedeemBody {
-    secret: String,
+    Ok(Json(RevokedLink {
+        link: link.info,
+        also_revoked,
+    })
+    .into_response())
 }
 
 /// Authenticates a request that tests a link's secret (redeem, describe) and checks the
@@ -454,7 +447,7 @@ async fn redeem(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
     headers: HeaderMap,
-    Json(body): Json<RedeemBody>,
+    Json(body): Json<Redeem>,
 ) -> Result<Response, ApiError> {
     let (device, key) = authenticate_for_link_guess(&state, ip, &headers)?;
     let redeemed = {
@@ -486,28 +479,18 @@ async fn describe_link(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
     headers: HeaderMap,
-    Json(body): Json<RedeemBody>,
+    Json(body): Json<DescribeLink>,
 ) -> Result<Response, ApiError> {
     let (device, key) = authenticate_for_link_guess(&state, ip, &headers)?;
     match state.access.describe(&body.secret) {
-        Ok(link) => {
-            let now = now_ms();
-            let status = if link.revoked_ms.is_some() {
-                LinkStatus::Revoked
-            } else if link.expires_ms.is_some_and(|e| e <= now) {
-                LinkStatus::Expired
-            } else {
-                LinkStatus::Active
-            };
-            Ok(Json(json!({
-                "role": link.role,
-                "label": link.label,
-                "side": link.side,
-                "expires_ms": link.expires_ms,
-                "status": status.as_str(),
-            }))
-            .into_response())
-        }
+        Ok(link) => Ok(Json(LinkDescription {
+            status: link.status(now_ms()),
+            role: link.role,
+            label: link.info.label,
+            side: link.info.side,
+            expires_ms: link.info.expires_ms,
+        })
+        .into_response()),
         Err(e) => {
             if matches!(e, AccessError::UnknownLink) {
                 state.failed_attempts.fail(key);

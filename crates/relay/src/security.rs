@@ -208,13 +208,13 @@ pub async fn add_headers(
 /// `GET /api/relays`: the other automerge-repo servers this page may sync with.
 pub async fn allowed_relays(
     axum::extract::State(state): axum::extract::State<crate::app::AppState>,
-) -> axum::Json<serde_json::Value> {
+) -> axum::Json<tandem_sync::api::RelayList> {
     let allowed: Vec<String> = state
         .allowed_relays
         .iter()
         .map(ToString::to_string)
         .collect();
-    axum::Json(serde_json::json!({ "allowed": allowed }))
+    axum::Json(tandem_sync::api::RelayList { allowed })
 }
 
 impl std::fmt::Debug for Policy {

@@ -10,7 +10,7 @@ use support::{Client, Device, Raw, RunningRelay, app_dir, doc_with, has_notes, s
 use tandem_relay::doc_store::DocStore;
 use tandem_sync::document_id::DocumentId;
 use tandem_sync::{
-    api::Reason,
+    api::{self, Reason},
     message::{Message, PeerMetadata},
 };
 use tokio_tungstenite::tungstenite::{self, client::IntoClientRequest};
@@ -18,10 +18,6 @@ use tokio_tungstenite::tungstenite::{self, client::IntoClientRequest};
 const WAIT: Duration = Duration::from_secs(10);
 
 /// The refusal's reason, read with the type the app reads it with.
-fn reason(body: &serde_json::Value) -> Option<Reason> {
-    body["reason"].as_str()?.parse().ok()
-}
-
 /// Appends to the notes and returns the client's document as it now is.
 fn edit(c: &mut Client, id: DocumentId, text: &str) {
     let doc = c.docs.docs.get_mut(&id).expect("doc");
@@ -134,8 +130,11 @@ async fn every_way_in_without_the_right_credential_is_refused_and_nothing_change
     let mut r = Client::connect(&revoked, "tablet").await;
     r.share(id, doc_with("revoked but still trying")).await;
     r.pump_until(WAIT, |c| c.unavailable.contains(&id)).await;
-    let (status, body) = revoked.redeem(&revoked_link.secret).await;
-    assert_eq!((status, reason(&body)), (410, Some(Reason::Revoked)));
+    let (status, answer) = revoked.redeem(&revoked_link.secret).await;
+    assert_eq!(
+        (status, answer.err().and_then(|r| r.reason())),
+        (410, Some(Reason::Revoked))
+    );
 
     // An expired link, the same.
     let left = u64::try_from(expires + 50 - now_ms()).unwrap_or(0);
@@ -143,14 +142,11 @@ async fn every_way_in_without_the_right_credential_is_refused_and_nothing_change
     let mut e = Client::connect(&expiring, "laptop").await;
     e.share(id, doc_with("expired but still trying")).await;
     e.pump_until(WAIT, |c| c.unavailable.contains(&id)).await;
-    let (status, body) = expiring
-        .call(
-            reqwest::Method::GET,
-            &format!("/api/docs/{id}/access"),
-            None,
-        )
-        .await;
-    assert_eq!((status, reason(&body)), (403, Some(Reason::Expired)));
+    let (status, answer) = expiring.send(&api::GetAccess { document: id }).await;
+    assert_eq!(
+        (status, answer.err().and_then(|r| r.reason())),
+        (403, Some(Reason::Expired))
+    );
 
     // Claiming another peer's id.
     let mut raw = Raw::connect(&outsider.sync_url()).await;
@@ -170,11 +166,9 @@ async fn every_way_in_without_the_right_credential_is_refused_and_nothing_change
         c.unavailable.contains(&id) && c.unavailable.contains(&other_id)
     })
     .await;
-    let (status, body) = outsider
-        .call(reqwest::Method::GET, &format!("/api/docs/{id}/links"), None)
-        .await;
+    let (status, answer) = outsider.send(&api::ListLinks { document: id }).await;
     assert_eq!(
-        (status, reason(&body)),
+        (status, answer.err().and_then(|r| r.reason())),
         (403, Some(Reason::NotOwner)),
         "only the owner lists links"
     );

@@ -226,29 +226,29 @@ async fn revoking_a_recovery_key_revokes_what_was_made_with_it_and_ends_sessions
     assert_eq!(honest.redeem(&own_editor.secret).await.0, 200);
 
     // The links answer says who made each link and through which.
-    let (status, body) = owner
-        .call(reqwest::Method::GET, &format!("/api/docs/{id}/links"), None)
+    let (status, answer) = owner
+        .send(&tandem_sync::api::ListLinks { document: id })
         .await;
     assert_eq!(status, 200);
-    let links = body["links"].as_array().expect("links").clone();
+    let links = answer.expect("the links").links;
     let find = |link: &str| {
         links
             .iter()
-            .find(|l| l["id"] == link)
+            .find(|l| l.id == link)
             .cloned()
             .expect("listed")
     };
-    assert_eq!(find(&minted_owner.id)["created_by"], holder.id.as_str());
     assert_eq!(
-        find(&minted_owner.id)["made_through"],
-        serde_json::json!([recovery.id])
+        find(&minted_owner.id).created_by.as_deref(),
+        Some(holder.id.as_str())
     );
+    assert_eq!(find(&minted_owner.id).made_through, [recovery.id.as_str()]);
+    assert_eq!(find(&grandchild.id).made_through, [minted_owner.id.as_str()]);
+    assert!(find(&own_editor.id).made_through.is_empty());
     assert_eq!(
-        find(&grandchild.id)["made_through"],
-        serde_json::json!([minted_owner.id])
+        find(&recovery.id).created_by.as_deref(),
+        Some(owner.id.as_str())
     );
-    assert_eq!(find(&own_editor.id)["made_through"], serde_json::json!([]));
-    assert_eq!(find(&recovery.id)["created_by"], owner.id.as_str());
 
     // Live sessions of everyone involved.
     let mut sessions = Vec::new();

@@ -11,6 +11,7 @@ use std::{
 use automerge::{AutoCommit, ReadDoc, transaction::Transactable};
 use futures_util::{SinkExt, StreamExt};
 use tandem_relay::{config::Config, server};
+use tandem_sync::api;
 use tandem_sync::document_id::DocumentId;
 use tandem_sync::{
     message::Message,
@@ -73,10 +74,9 @@ impl RunningRelay {
             addr: self.addr.clone(),
             http: reqwest::Client::new(),
         };
-        let (status, body) = device
-            .call(reqwest::Method::POST, "/api/devices", None)
-            .await;
-        assert_eq!(status, 201, "registers: {body}");
+        let (status, answer) = device.send(&api::RegisterDevice).await;
+        assert_eq!(status, 201, "registers: {answer:?}");
+        assert_eq!(answer.expect("registered").device, device.id);
         device
     }
 
@@ -102,7 +102,7 @@ impl RunningRelay {
         let device = self.device().await;
         let link = owner.link(doc, role, None).await;
         let (status, body) = device.redeem(&link.secret).await;
-        assert_eq!(status, 200, "redeems: {body}");
+        assert_eq!(status, 200, "redeems: {body:?}");
         device
     }
 
@@ -181,10 +181,9 @@ impl Device {
             addr: addr.to_owned(),
             http: reqwest::Client::new(),
         };
-        let (status, body) = device
-            .call(reqwest::Method::POST, "/api/devices", None)
-            .await;
-        assert_eq!(status, 201, "registers: {body}");
+        let (status, answer) = device.send(&api::RegisterDevice).await;
+        assert_eq!(status, 201, "registers: {answer:?}");
+        assert_eq!(answer.expect("registered").device, device.id);
         device
     }
 
@@ -222,11 +221,47 @@ impl Device {
         (status, body)
     }
 
+    /// One typed call, through the structs the app sends and reads
+    /// (`tandem_sync::api`): the status and the answer, or the refusal.
+    pub(crate) async fn send<C: api::Call>(
+        &self,
+        call: &C,
+    ) -> (u16, Result<C::Answer, api::Refusal>) {
+        let method = match C::METHOD {
+            api::Method::Get => reqwest::Method::GET,
+            api::Method::Post => reqwest::Method::POST,
+            api::Method::Delete => reqwest::Method::DELETE,
+        };
+        let body = C::HAS_BODY.then(|| serde_json::to_value(call).expect("a call encodes"));
+        let (status, body) = self.call(method, &call.path(), body).await;
+        let answer = if (200..300).contains(&status) {
+            Ok(serde_json::from_value(body.clone()).unwrap_or_else(|e| {
+                panic!(
+                    "the answer to {} reads as its type: {e}: {body}",
+                    call.path()
+                )
+            }))
+        } else {
+            Err(serde_json::from_value(body.clone()).unwrap_or_else(|e| {
+                panic!("a refusal of {} reads as one: {e}: {body}", call.path())
+            }))
+        };
+        (status, answer)
+    }
+
     pub(crate) async fn claim(&self, doc: DocumentId) {
-        let (status, body) = self
-            .call(reqwest::Method::POST, &format!("/api/docs/{doc}"), None)
-            .await;
-        assert!(status == 201 || status == 200, "claims: {status} {body}");
+        let (status, answer) = self.send(&api::Claim { document: doc }).await;
+        assert!(
+            status == 201 || status == 200,
+            "claims: {status} {answer:?}"
+        );
+        assert_eq!(
+            answer.expect("claimed"),
+            api::Claimed {
+                document: doc,
+                role: api::Role::Owner
+            }
+        );
     }
 
     pub(crate) async fn link(
@@ -235,40 +270,47 @@ impl Device {
         role: &str,
         expires_ms: Option<i64>,
     ) -> LinkMade {
-        let (status, body) = self
-            .call(
-                reqwest::Method::POST,
-                &format!("/api/docs/{doc}/links"),
-                Some(
-                    serde_json::json!({ "role": role, "label": "test", "expires_ms": expires_ms }),
-                ),
-            )
+        let (status, answer) = self
+            .send(&api::CreateLink {
+                document: doc,
+                link: api::LinkRequest {
+                    role: api::Role::parse(role).expect("a role"),
+                    label: "test".to_owned(),
+                    side: None,
+                    expires_ms,
+                },
+            })
             .await;
-        assert_eq!(status, 201, "makes a link: {body}");
+        assert_eq!(status, 201, "makes a link: {answer:?}");
+        let made = answer.expect("a new link");
+        assert_eq!(
+            (made.link.document.as_str(), made.link.role.as_str()),
+            (doc.to_string().as_str(), role)
+        );
         LinkMade {
-            id: body["id"].as_str().expect("id").to_owned(),
-            secret: body["secret"].as_str().expect("secret").to_owned(),
+            id: made.link.id,
+            secret: made.secret,
         }
     }
 
-    pub(crate) async fn redeem(&self, secret: &str) -> (u16, serde_json::Value) {
-        self.call(
-            reqwest::Method::POST,
-            "/api/redeem",
-            Some(serde_json::json!({ "secret": secret })),
-        )
+    pub(crate) async fn redeem(&self, secret: &str) -> (u16, Result<api::Redeemed, api::Refusal>) {
+        self.send(&api::Redeem {
+            secret: secret.to_owned(),
+        })
         .await
     }
 
     pub(crate) async fn revoke(&self, doc: DocumentId, link: &str) {
-        let (status, body) = self
-            .call(
-                reqwest::Method::DELETE,
-                &format!("/api/docs/{doc}/links/{link}"),
-                None,
-            )
+        let (status, answer) = self
+            .send(&api::RevokeLink {
+                document: doc,
+                link: link.to_owned(),
+            })
             .await;
-        assert_eq!(status, 200, "revokes: {body}");
+        assert_eq!(status, 200, "revokes: {answer:?}");
+        let revoked = answer.expect("revoked");
+        assert_eq!(revoked.link.id, link);
+        assert!(revoked.link.revoked_ms.is_some(), "{revoked:?}");
     }
 }
 
