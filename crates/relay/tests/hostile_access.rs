@@ -243,7 +243,10 @@ async fn revoking_a_recovery_key_revokes_what_was_made_with_it_and_ends_sessions
         Some(holder.id.as_str())
     );
     assert_eq!(find(&minted_owner.id).made_through, [recovery.id.as_str()]);
-    assert_eq!(find(&grandchild.id).made_through, [minted_owner.id.as_str()]);
+    assert_eq!(
+        find(&grandchild.id).made_through,
+        [minted_owner.id.as_str()]
+    );
     assert!(find(&own_editor.id).made_through.is_empty());
     assert_eq!(
         find(&recovery.id).created_by.as_deref(),
