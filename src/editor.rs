@@ -12,8 +12,9 @@ use tandem_domain::{
     command::{Command, Done},
     document::{ChangeError, Prose},
     document_id::DocumentId,
+    error::CommandError,
     history::Author,
-    partnership::{Partnership, RoadmapError},
+    partnership::Partnership,
 };
 
 use crate::i18n::t;
@@ -108,7 +109,7 @@ impl Editor {
     /// Runs a command as one change; what it did, or why not: the domain's refusal (for
     /// the field it concerns), or `None` when the page may not edit or the document could
     /// not be written (both shown in `error`).
-    pub fn try_edit(&self, command: Command) -> Result<Done, Option<RoadmapError>> {
+    pub fn try_edit(&self, command: Command) -> Result<Done, Option<CommandError>> {
         let Some(shared) = self.repo.with_value(|r| r.get(&self.id)) else {
             return Err(None);
         };

@@ -226,7 +226,7 @@ mod tests {
         local
             .change(10, "local only", |p| {
                 p.goal.update("made offline");
-                Ok(())
+                Ok::<_, tandem_domain::error::CommandError>(())
             })
             .expect("a change");
         let record = SavedRecord {

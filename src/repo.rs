@@ -24,7 +24,7 @@ use tandem_domain::{document_id::DocumentId, partnership::NewPartnership};
 use tandem_sync::{
     api::{AccessAnswer, Call, Claim, DescribeLink, GetAccess, LinkDescription, Redeem, Redeemed},
     presence::{Announcement, HEARTBEAT_MS, Presence, Roster},
-    session::{ConnId, Documents, Effect, Role, Session},
+    session::{ConnId, Documents, Effect, Handshake, Session},
 };
 use wasm_bindgen::{JsCast, JsValue, closure::Closure};
 use web_sys::{BinaryType, BroadcastChannel, MessageEvent, WebSocket};
@@ -1195,7 +1195,7 @@ impl Repo {
                 .net
                 .borrow_mut()
                 .session
-                .connect(conn, Role::Initiator);
+                .connect(conn, Handshake::Initiator);
             repo.apply(effects);
         });
         let weak = Rc::downgrade(&self.0);

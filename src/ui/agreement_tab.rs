@@ -3,10 +3,9 @@
 
 use leptos::prelude::*;
 use tandem_domain::{
-    agreement::{Agreement, Notice},
+    agreement::{Agreement, AgreementText, Notice},
     command::Command,
     day::Day,
-    partnership::AgreementText,
 };
 
 use super::{

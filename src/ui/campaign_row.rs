@@ -2,7 +2,7 @@
 
 use super::undo_toast::remove_with_undo;
 use leptos::prelude::*;
-use tandem_domain::campaign::dates_warning;
+use tandem_domain::quarter::dates_warning;
 use tandem_domain::{
     campaign::{Campaign, CampaignDraft, CampaignId, CampaignStatus},
     market::Market,

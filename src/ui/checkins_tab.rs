@@ -7,8 +7,8 @@ use super::undo_toast::remove_with_undo;
 use super::unsaved::{Draft, DraftMark};
 use leptos::{ev::SubmitEvent, prelude::*};
 use tandem_domain::{
-    campaign::CampaignId,
     checkin::{CheckIn, HealthState},
+    ids::CheckInId,
 };
 use tandem_domain::{command::Command, removal::Target};
 
@@ -46,7 +46,7 @@ pub fn CheckinsTab() -> impl IntoView {
     };
     let list = Memo::new(move |_| {
         editor.view.with(|p| {
-            let mut items: Vec<(CampaignId, CheckIn)> = p
+            let mut items: Vec<(CheckInId, CheckIn)> = p
                 .checkins
                 .iter()
                 .map(|(id, c)| (id.clone(), c.clone()))
@@ -135,7 +135,7 @@ fn LogCheckin() -> impl IntoView {
         ]
         .map(|s| s.get_untracked());
         let checkin = CheckIn::new(day, values.each_ref().map(String::as_str), due);
-        let id = CampaignId::from_random(random_16());
+        let id = CheckInId::from_random(random_16());
         let outcome = editor.edit_or_say(Command::LogCheckIn {
             id,
             checkin: Box::new(checkin),

@@ -7,6 +7,7 @@ use leptos::{ev::SubmitEvent, prelude::*};
 use tandem_domain::{
     campaign::{Campaign, CampaignId},
     debrief::{Debrief, DebriefText, IssueText, NextStep, Outcome},
+    ids::{IssueId, WinId},
     kpi::Unit,
     quarter::QuarterId,
 };
@@ -227,7 +228,7 @@ fn Issues(q: QuarterId, id: CampaignId, debrief: Memo<Debrief>) -> impl IntoView
         let outcome = editor.edit_or_say(Command::AddIssue {
             quarter: q,
             campaign: id.get_value(),
-            id: CampaignId::from_random(random_16()),
+            id: IssueId::from_random(random_16()),
             texts: values,
             at_ms: now_ms(),
         });
@@ -313,7 +314,7 @@ fn WinFromDebrief(title: Signal<String>, debrief: Memo<Debrief>) -> impl IntoVie
             .unwrap_or_else(|| (t("Someone").to_owned(), String::new()));
         let source = title.get_untracked();
         if editor.edit(Command::AddWin {
-            id: CampaignId::from_random(random_16()),
+            id: WinId::from_random(random_16()),
             text: words,
             by,
             side,

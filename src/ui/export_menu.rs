@@ -8,7 +8,7 @@ use tandem_domain::{
     document_id::DocumentId,
     export::{agreement_markdown, results_csv, roadmap_markdown},
     partnership::Partnership,
-    qbr::qbr_markdown,
+    qbr_pack::qbr_markdown,
     quarter::QuarterId,
 };
 

@@ -6,6 +6,7 @@ use super::unsaved::{Draft, DraftMark};
 use leptos::{ev::SubmitEvent, prelude::*};
 use tandem_domain::{
     campaign::CampaignId,
+    ids::KpiId,
     kpi::{Figures, Kpi, Metric},
     market::Market,
     money::{Currency, Money},
@@ -80,7 +81,7 @@ fn KpiList() -> impl IntoView {
     let editor = expect_context::<Editor>();
     let kpis = Memo::new(move |_| {
         editor.view.with(|p| {
-            let mut list: Vec<(CampaignId, Kpi)> = p
+            let mut list: Vec<(KpiId, Kpi)> = p
                 .kpis
                 .iter()
                 .map(|(id, k)| (id.clone(), k.clone()))
@@ -108,7 +109,7 @@ fn KpiList() -> impl IntoView {
         match parsed {
             Ok(kpi) => {
                 if editor.edit(Command::AddKpi {
-                    id: CampaignId::from_random(random_16()),
+                    id: KpiId::from_random(random_16()),
                     kpi,
                 }) {
                     target.set(String::new());

@@ -5,9 +5,9 @@
 
 use chrono::{DateTime, Datelike, Utc};
 use leptos::prelude::*;
-use tandem_domain::{command::Command, meeting::Zone};
+use tandem_domain::{command::Command, error::CommandError, meeting::Zone};
 use tandem_domain::{
-    contact::{ContactDraft, ContactSide, meeting_plan},
+    contact::{ContactDraft, Side, meeting_plan},
     day::Day,
     meeting::WorkingHours,
 };
@@ -43,10 +43,10 @@ pub const ZONES: [&str; 16] = [
 /// How many days the planner looks ahead.
 const PLAN_DAYS: u32 = 14;
 
-fn side_heading(side: ContactSide) -> &'static str {
+fn side_heading(side: Side) -> &'static str {
     match side {
-        ContactSide::Brand => t("Brand's point of contact"),
-        ContactSide::Creator => t("Creator's point of contact"),
+        Side::Brand => t("Brand's point of contact"),
+        Side::Creator => t("Creator's point of contact"),
     }
 }
 
@@ -73,8 +73,8 @@ pub fn PeopleTab() -> impl IntoView {
             <h2>{t("People and time zones")}</h2>
             <p class="muted">{t("One point of contact on each side, with their time zone and working hours. Times below are in your time zone, with each side's local time beside them.")}</p>
             <div class="contacts">
-                <ContactCard side=ContactSide::Brand/>
-                <ContactCard side=ContactSide::Creator/>
+                <ContactCard side=Side::Brand/>
+                <ContactCard side=Side::Creator/>
             </div>
         </section>
         <MeetingPlanner/>
@@ -85,13 +85,13 @@ pub fn PeopleTab() -> impl IntoView {
 /// contact needs a name and valid hours, so until it has them what was typed stays in
 /// its field, marked not saved, with the reason under the field concerned.
 #[component]
-fn ContactCard(side: ContactSide) -> impl IntoView {
+fn ContactCard(side: Side) -> impl IntoView {
     let editor = expect_context::<Editor>();
     let form = Form::new();
     let key = side.as_str();
     let default_zone = match side {
-        ContactSide::Brand => "Europe/Moscow",
-        ContactSide::Creator => "America/New_York",
+        Side::Brand => "Europe/Moscow",
+        Side::Creator => "America/New_York",
     };
     type Read = fn(&tandem_domain::contact::Contact) -> String;
     let fields: [(&'static str, &'static str, &'static str, Read, &'static str); 6] = [
@@ -219,23 +219,27 @@ fn ContactCard(side: ContactSide) -> impl IntoView {
 }
 
 /// Which field a refused contact is about (its short name).
-fn contact_error_field(
-    e: &tandem_domain::partnership::RoadmapError,
-    draft: &ContactDraft,
-) -> &'static str {
-    use tandem_domain::{meeting::WorkingHoursError as H, partnership::RoadmapError as R};
+fn contact_error_field(e: &CommandError, draft: &ContactDraft) -> &'static str {
+    use tandem_domain::{
+        meeting::WorkingHoursError as H, partnership::contacts::ContactError as R,
+    };
     match e {
-        R::Hours(H::Zone(_)) => "zone",
-        R::Hours(H::Time(s)) if *s == draft.start => "start",
-        R::Hours(H::Time(_) | H::Backwards) => "end",
+        CommandError::Contact(R::Hours(H::Zone(_))) => "zone",
+        CommandError::Contact(R::Hours(H::Time(s))) if *s == draft.start => "start",
+        CommandError::Contact(R::Hours(H::Time(_) | H::Backwards)) => "end",
         _ => "name",
     }
 }
 
-fn contact_error(e: &tandem_domain::partnership::RoadmapError, draft: &ContactDraft) -> String {
-    use tandem_domain::{meeting::WorkingHoursError as H, partnership::RoadmapError as R};
+fn contact_error(e: &CommandError, draft: &ContactDraft) -> String {
+    use tandem_domain::{
+        meeting::WorkingHoursError as H, partnership::contacts::ContactError as R,
+    };
+    let CommandError::Contact(e) = e else {
+        return e.describe(lang());
+    };
     match e {
-        R::MissingContactName => t("A point of contact needs a name.").to_owned(),
+        R::MissingName => t("A point of contact needs a name.").to_owned(),
         R::Hours(H::Zone(z)) => tf(
             "“{0}” is not an IANA time zone: write it like Europe/Moscow or America/New_York.",
             &[z],
@@ -245,7 +249,6 @@ fn contact_error(e: &tandem_domain::partnership::RoadmapError, draft: &ContactDr
             "The working day must end after it starts ({0} – {1}).",
             &[&draft.start, &draft.end],
         ),
-        other => other.describe(lang()),
     }
 }
 
@@ -254,8 +257,8 @@ fn MeetingPlanner() -> impl IntoView {
     let editor = expect_context::<Editor>();
     let hours = Memo::new(move |_| {
         editor.view.with(|p| {
-            let a = p.contact(tandem_domain::contact::ContactSide::Brand)?;
-            let b = p.contact(tandem_domain::contact::ContactSide::Creator)?;
+            let a = p.contact(tandem_domain::contact::Side::Brand)?;
+            let b = p.contact(tandem_domain::contact::Side::Creator)?;
             Some((
                 (a.name.as_str().to_owned(), a.hours().ok()?),
                 (b.name.as_str().to_owned(), b.hours().ok()?),
@@ -373,7 +376,7 @@ pub fn LocalTimes() -> impl IntoView {
     let times = move || {
         tick.track();
         editor.view.with(|p| {
-            ContactSide::ALL
+            Side::ALL
                 .into_iter()
                 .filter_map(|side| {
                     let c = p.contact(side)?;
@@ -404,7 +407,7 @@ pub fn LocalTimes() -> impl IntoView {
 /// time shown in the viewer's zone; `None` until a contact has a zone.
 pub fn their_times(p: &tandem_domain::partnership::Partnership, at_ms: i64) -> Option<String> {
     let at = DateTime::from_timestamp_millis(at_ms)?;
-    let times: Vec<String> = ContactSide::ALL
+    let times: Vec<String> = Side::ALL
         .into_iter()
         .filter_map(|side| {
             let c = p.contact(side)?;

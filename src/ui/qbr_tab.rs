@@ -9,12 +9,13 @@ use super::undo_toast::remove_with_undo;
 use super::unsaved::Unsaved;
 use super::unsaved::{Draft, DraftMark};
 use leptos::{ev::SubmitEvent, prelude::*};
+use tandem_domain::{command::Command, removal::Target};
 use tandem_domain::{
-    campaign::CampaignId,
-    qbr::{QbrText, qbr_markdown},
+    ids::{ActionId, RiskId},
+    qbr::{QbrText, ReviewItemId},
+    qbr_pack::qbr_markdown,
     quarter::QuarterId,
 };
-use tandem_domain::{command::Command, removal::Target};
 
 use super::{
     collab_text::CollabTextarea,
@@ -201,7 +202,7 @@ fn Items(q: QuarterId, action: bool) -> impl IntoView {
                     .iter()
                     .map(|(id, a)| {
                         (
-                            id.clone(),
+                            ReviewItemId::Action(id.clone()),
                             a.text.as_str().to_owned(),
                             a.owner.as_str().to_owned(),
                             a.due,
@@ -214,7 +215,7 @@ fn Items(q: QuarterId, action: bool) -> impl IntoView {
                     .iter()
                     .map(|(id, a)| {
                         (
-                            id.clone(),
+                            ReviewItemId::Risk(id.clone()),
                             a.text.as_str().to_owned(),
                             a.owner.as_str().to_owned(),
                             a.due,
@@ -237,11 +238,14 @@ fn Items(q: QuarterId, action: bool) -> impl IntoView {
             Err(e) => return error.set(Some(e)),
         };
         let (typed, o) = (text.get_untracked(), owner.get_untracked());
-        let id = CampaignId::from_random(random_16());
+        let item = if action {
+            ReviewItemId::Action(ActionId::from_random(random_16()))
+        } else {
+            ReviewItemId::Risk(RiskId::from_random(random_16()))
+        };
         match editor.edit_or_say(Command::AddReviewItem {
             quarter: q,
-            id,
-            action,
+            item,
             text: typed,
             owner: o,
             due: day,
@@ -275,8 +279,7 @@ fn Items(q: QuarterId, action: bool) -> impl IntoView {
                     let remove_id = id.clone();
                     view! {
                         <li>
-                            {action.then(|| {
-                                let id = id.clone();
+                            {match id.clone() { ReviewItemId::Action(id) => Some(id), ReviewItemId::Risk(_) => None }.map(|id| {
                                 view! {
                                     <input type="checkbox"
                                         prop:checked=move || row.with(|r| r.as_ref().and_then(|r| r.4).unwrap_or(false))
@@ -295,7 +298,7 @@ fn Items(q: QuarterId, action: bool) -> impl IntoView {
                             )).unwrap_or_default())}</span>
                             " "
                             <button type="button" class="small-button danger-quiet" aria-label=move || tf("Remove {0}", &[&text()])
-                                on:click=move |_| remove_with_undo(editor, tf("Removed “{0}”", &[&text()]), Target::QbrItem(q, remove_id.clone()))>{t("Remove")}</button>
+                                on:click=move |_| remove_with_undo(editor, tf("Removed “{0}”", &[&text()]), Target::ReviewItem(q, remove_id.clone()))>{t("Remove")}</button>
                         </li>
                     }
                 }/>

@@ -3,11 +3,11 @@
 use super::unsaved::{Draft, DraftMark};
 use leptos::{ev::SubmitEvent, prelude::*};
 use tandem_domain::{
-    campaign::{CampaignDraft, CampaignId, CampaignStatus, dates_warning},
+    campaign::{CampaignDraft, CampaignId, CampaignStatus},
     command::Command,
     document::Prose,
     partnership::Partnership,
-    quarter::QuarterId,
+    quarter::{QuarterId, dates_warning},
 };
 
 use super::{
@@ -113,7 +113,7 @@ pub fn QuarterSection(q: QuarterId) -> impl IntoView {
 
 #[component]
 fn AddCampaign(q: QuarterId) -> impl IntoView {
-    use tandem_domain::partnership::RoadmapError as R;
+    use tandem_domain::{error::CommandError as E, partnership::roadmap::RoadmapError as R};
     let editor = expect_context::<Editor>();
     let market = MarketChoice::new(editor);
     let title = Draft::new(&editor.id, &format!("campaign-{q}-title"), String::new());
@@ -165,9 +165,9 @@ fn AddCampaign(q: QuarterId) -> impl IntoView {
         } else if let Some(e) = refusal {
             editor.error.set(None);
             let field = match e {
-                R::MissingTitle => "title",
-                R::ForeignMarket(_) => "market",
-                R::EndsBeforeStart { .. } => "ends",
+                E::Roadmap(R::MissingTitle) => "title",
+                E::Roadmap(R::ForeignMarket(_)) => "market",
+                E::Roadmap(R::EndsBeforeStart(_)) => "ends",
                 _ => "title",
             };
             refuse(field_id(field), e.describe(lang()));

@@ -4,14 +4,14 @@
 use super::undo_toast::remove_with_undo;
 use super::unsaved::{Draft, DraftMark};
 use leptos::{ev::SubmitEvent, prelude::*};
+use tandem_domain::{command::Command, removal::Target};
 use tandem_domain::{
-    campaign::CampaignId,
+    ids::DeliverableId,
     money::Currency,
-    partnership::{DeliverableDraft, Partnership},
+    partnership::{Partnership, record::DeliverableDraft},
     quarter::QuarterId,
     sow::{Conversion, Deliverable, DeliverableStatus, StatementOfWork},
 };
-use tandem_domain::{command::Command, removal::Target};
 
 use super::autosave::{AutoField, Form};
 use super::field_message::FieldMessage;
@@ -106,7 +106,7 @@ fn SowBody(q: QuarterId, sow: Memo<Option<StatementOfWork>>) -> impl IntoView {
 #[component]
 fn DeliverableRow(
     q: QuarterId,
-    id: CampaignId,
+    id: DeliverableId,
     sow: Memo<Option<StatementOfWork>>,
 ) -> impl IntoView {
     let editor = expect_context::<Editor>();
@@ -268,7 +268,7 @@ fn AddDeliverable(q: QuarterId) -> impl IntoView {
         };
         let outcome = editor.edit_or_say(Command::AddDeliverable {
             quarter: q,
-            id: CampaignId::from_random(random_16()),
+            id: DeliverableId::from_random(random_16()),
             draft: Box::new(draft),
         });
         if outcome.is_ok() {

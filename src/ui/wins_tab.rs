@@ -3,7 +3,7 @@
 use super::undo_toast::remove_with_undo;
 use super::unsaved::{Draft, DraftMark};
 use leptos::{ev::SubmitEvent, prelude::*};
-use tandem_domain::campaign::CampaignId;
+use tandem_domain::ids::WinId;
 use tandem_domain::{command::Command, removal::Target};
 
 use super::people_tab::their_times;
@@ -35,7 +35,7 @@ pub fn WinsTab() -> impl IntoView {
             .map(|m| (m.name, m.side.as_str().to_owned()))
             .unwrap_or_else(|| (t("Someone").to_owned(), String::new()));
         let typed = text.get_untracked();
-        let id = CampaignId::from_random(random_16());
+        let id = WinId::from_random(random_16());
         match editor.edit_or_say(Command::AddWin {
             id,
             text: typed,

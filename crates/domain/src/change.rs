@@ -16,8 +16,8 @@
 use std::fmt;
 
 use crate::{
-    campaign::CampaignStatus, contact::ContactSide, day::Day, kpi::Metric, locale::Lang,
-    market::Market, partnership::AgreementText, qbr::QbrText, quarter::QuarterId,
+    agreement::AgreementText, campaign::CampaignStatus, contact::Side, day::Day, kpi::Metric,
+    locale::Lang, market::Market, qbr::QbrText, quarter::QuarterId,
 };
 
 /// A text a person types into, as History names it (consecutive edits of one field by one
@@ -199,7 +199,7 @@ pub enum Change {
         quarter: QuarterId,
     },
     ContactSet {
-        side: ContactSide,
+        side: Side,
     },
     Restored,
 }
@@ -607,7 +607,7 @@ const TEMPLATES: &[(&str, Reader)] = &[
         })
     }),
     ("set the {} point of contact", |v| {
-        ContactSide::ALL
+        Side::ALL
             .into_iter()
             .find(|s| s.as_str() == v[0])
             .map(|side| Change::ContactSet { side })
@@ -964,15 +964,13 @@ impl Change {
                 "заданы график и условия оплаты на {0}",
                 &[quarter],
             ),
-            Change::ContactSet {
-                side: ContactSide::Brand,
-            } => fill(
+            Change::ContactSet { side: Side::Brand } => fill(
                 "set the brand's point of contact",
                 "задано контактное лицо бренда",
                 &[],
             ),
             Change::ContactSet {
-                side: ContactSide::Creator,
+                side: Side::Creator,
             } => fill(
                 "set the creator's point of contact",
                 "задано контактное лицо автора",
@@ -1072,11 +1070,9 @@ mod tests {
             Change::RenewalSet,
             Change::AutoRenewal { on: true },
             Change::AutoRenewal { on: false },
+            Change::ContactSet { side: Side::Brand },
             Change::ContactSet {
-                side: ContactSide::Brand,
-            },
-            Change::ContactSet {
-                side: ContactSide::Creator,
+                side: Side::Creator,
             },
             Change::Restored,
         ]);

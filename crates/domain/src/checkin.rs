@@ -28,6 +28,8 @@ pub struct CheckIn {
     pub removed: bool,
 }
 
+crate::items::removable!(CheckIn);
+
 impl CheckIn {
     /// A check-in from what a person typed: `[brand people, creator people, channel,
     /// summary, next step, next step's owner]`, each trimmed.
@@ -225,7 +227,6 @@ mod tests {
 #[cfg(test)]
 mod wins_tests {
     use crate::{
-        campaign::CampaignId,
         market::parse_market_list,
         partnership::{NewPartnership, Partnership},
     };
@@ -241,11 +242,17 @@ mod wins_tests {
         })
         .expect("new");
         assert!(
-            p.add_win(CampaignId::from_random([1; 16]), "  ", "Anna", "brand", 1)
-                .is_err()
+            p.add_win(
+                crate::ids::Id::from_random([1; 16]),
+                "  ",
+                "Anna",
+                "brand",
+                1
+            )
+            .is_err()
         );
         p.add_win(
-            CampaignId::from_random([1; 16]),
+            crate::ids::Id::from_random([1; 16]),
             "First 100k views",
             "Anna",
             "brand",
@@ -253,7 +260,7 @@ mod wins_tests {
         )
         .expect("win");
         p.add_win(
-            CampaignId::from_random([2; 16]),
+            crate::ids::Id::from_random([2; 16]),
             "Renewed for Q2",
             "Маша",
             "creator",

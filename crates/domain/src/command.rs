@@ -6,23 +6,56 @@
 //! carries. No screen formats a change message, and History reads each message back as the
 //! same [`Change`].
 
+use autosurgeon::Text;
+
+pub use crate::error::CommandError;
 use crate::{
+    agreement::AgreementText,
     campaign::{CampaignDraft, CampaignId},
     change::{Change, DebriefPart, Field},
     checkin::CheckIn,
-    contact::{ContactDraft, ContactSide},
+    contact::{ContactDraft, Side},
     day::Day,
     debrief::{DebriefText, NextStep, Outcome},
-    document::Prose,
+    ids::{ActionId, CheckInId, DeliverableId, IssueId, KpiId, WinId},
     kpi::{Figures, Kpi},
     market::Market,
     money::Money,
-    partnership::{AgreementText, DeliverableDraft, Partnership, RoadmapError},
-    qbr::QbrText,
-    quarter::QuarterId,
+    partnership::{Partnership, record::DeliverableDraft},
+    qbr::{QbrText, ReviewItemId},
+    quarter::{QuarterId, UnknownQuarter},
     removal::{Removed, Target},
     sow::Conversion,
 };
+
+/// A prose field of the roadmap: where people type, a keystroke a change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Prose {
+    Goal,
+    Theme(QuarterId),
+    Learned(QuarterId),
+    NextTry(QuarterId),
+}
+
+impl Prose {
+    /// The field in a hydrated partnership (`None`: the quarter is not on the roadmap).
+    pub fn text_mut(self, p: &mut Partnership) -> Option<&mut Text> {
+        match self {
+            Prose::Goal => Some(&mut p.goal),
+            Prose::Theme(q) => p.quarters.get_mut(&q).map(|x| &mut x.theme),
+            Prose::Learned(q) => p.quarters.get_mut(&q).map(|x| &mut x.learned),
+            Prose::NextTry(q) => p.quarters.get_mut(&q).map(|x| &mut x.next_try),
+        }
+    }
+
+    /// The quarter it belongs to (`None`: the larger goal).
+    pub fn quarter(self) -> Option<QuarterId> {
+        match self {
+            Prose::Goal => None,
+            Prose::Theme(q) | Prose::Learned(q) | Prose::NextTry(q) => Some(q),
+        }
+    }
+}
 
 /// One thing a person does.
 #[derive(Debug, Clone, PartialEq)]
@@ -46,12 +79,12 @@ pub enum Command {
     },
     SetCadence(u32),
     LogCheckIn {
-        id: CampaignId,
+        id: CheckInId,
         checkin: Box<CheckIn>,
     },
     /// A win, by hand or (with `from`, the campaign's title) from a debrief.
     AddWin {
-        id: CampaignId,
+        id: WinId,
         text: String,
         by: String,
         side: String,
@@ -67,17 +100,17 @@ pub enum Command {
         quarter: QuarterId,
         budget: Option<Money>,
     },
+    /// A risk or an action item (by the kind of `item`).
     AddReviewItem {
         quarter: QuarterId,
-        id: CampaignId,
-        action: bool,
+        item: ReviewItemId,
         text: String,
         owner: String,
         due: Option<Day>,
     },
     SetActionDone {
         quarter: QuarterId,
-        id: CampaignId,
+        id: ActionId,
         done: bool,
     },
     SetAgreementText {
@@ -97,12 +130,12 @@ pub enum Command {
     },
     AddDeliverable {
         quarter: QuarterId,
-        id: CampaignId,
+        id: DeliverableId,
         draft: Box<DeliverableDraft>,
     },
     UpdateDeliverable {
         quarter: QuarterId,
-        id: CampaignId,
+        id: DeliverableId,
         draft: Box<DeliverableDraft>,
     },
     SetApproval {
@@ -123,7 +156,7 @@ pub enum Command {
         terms: String,
     },
     AddKpi {
-        id: CampaignId,
+        id: KpiId,
         kpi: Kpi,
     },
     SetResults {
@@ -153,12 +186,12 @@ pub enum Command {
     AddIssue {
         quarter: QuarterId,
         campaign: CampaignId,
-        id: CampaignId,
+        id: IssueId,
         texts: [String; 3],
         at_ms: i64,
     },
     SetContact {
-        side: ContactSide,
+        side: Side,
         draft: ContactDraft,
     },
     Remove(Target),
@@ -231,12 +264,12 @@ impl Command {
             Command::SetBudget { quarter, .. } => Change::BudgetSet { quarter: *quarter },
             Command::AddReviewItem {
                 quarter,
-                action,
+                item,
                 text,
                 ..
             } => Change::ReviewItemAdded {
                 quarter: *quarter,
-                action: *action,
+                action: matches!(item, ReviewItemId::Action(_)),
                 text: text.trim().to_owned(),
             },
             Command::SetActionDone { done, .. } => Change::ActionTicked { done: *done },
@@ -339,16 +372,14 @@ impl Command {
                 },
                 Target::CheckIn(_) => Change::CheckInRemoved,
                 Target::Win(_) => Change::WinRemoved,
-                Target::QbrItem(q, id) => Change::ReviewItemRemoved {
+                Target::ReviewItem(q, item) => Change::ReviewItemRemoved {
                     quarter: *q,
                     text: p
                         .qbrs
                         .get(q)
-                        .and_then(|r| {
-                            r.risks
-                                .get(id)
-                                .map(|x| x.text.as_str().to_owned())
-                                .or_else(|| r.actions.get(id).map(|x| x.text.as_str().to_owned()))
+                        .and_then(|r| match item {
+                            ReviewItemId::Risk(id) => r.risks.get(id).map(|x| x.text.as_str()),
+                            ReviewItemId::Action(id) => r.actions.get(id).map(|x| x.text.as_str()),
                         })
                         .unwrap_or_default()
                         .trim()
@@ -364,7 +395,7 @@ impl Command {
 
     /// Validates and applies the command to `p`; a refusal leaves `p` as it was (the
     /// document is only written when this succeeds).
-    pub fn run(self, p: &mut Partnership) -> Result<Done, RoadmapError> {
+    pub fn run(self, p: &mut Partnership) -> Result<Done, CommandError> {
         let change = self.change(p);
         let mut removed = None;
         match self {
@@ -375,11 +406,9 @@ impl Command {
                     }
                 }
                 None => {
-                    return Err(match field {
-                        Prose::Theme(q) | Prose::Learned(q) | Prose::NextTry(q) => {
-                            RoadmapError::UnknownQuarter(q)
-                        }
-                        Prose::Goal => RoadmapError::UnknownItem,
+                    return Err(match field.quarter() {
+                        Some(q) => UnknownQuarter(q).into(),
+                        None => CommandError::Gone,
                     });
                 }
             },
@@ -409,12 +438,11 @@ impl Command {
             Command::SetBudget { quarter, budget } => p.set_qbr_budget(quarter, budget)?,
             Command::AddReviewItem {
                 quarter,
-                id,
-                action,
+                item,
                 text,
                 owner,
                 due,
-            } => p.add_qbr_item(quarter, id, action, &text, &owner, due)?,
+            } => p.add_review_item(quarter, item, &text, &owner, due)?,
             Command::SetActionDone { quarter, id, done } => {
                 p.set_action_done(quarter, &id, done)?
             }
@@ -510,8 +538,10 @@ fn deliverable_words(platform: &str, format: &str, count: u32) -> String {
 mod tests {
     use super::*;
     use crate::{
-        campaign::CampaignStatus, locale::Lang, market::parse_market_list,
-        partnership::NewPartnership,
+        campaign::CampaignStatus,
+        locale::Lang,
+        market::parse_market_list,
+        partnership::{NewPartnership, roadmap::RoadmapError},
     };
 
     fn partnership() -> (Partnership, QuarterId) {
@@ -596,7 +626,7 @@ mod tests {
             draft: draft("  ", CampaignStatus::Planned),
         }
         .run(&mut p);
-        assert_eq!(refused, Err(RoadmapError::MissingTitle));
+        assert_eq!(refused, Err(RoadmapError::MissingTitle.into()));
         assert_eq!(p, before);
     }
 

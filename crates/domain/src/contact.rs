@@ -5,35 +5,13 @@ use chrono::{Datelike, Duration, NaiveDate, Weekday};
 
 use autosurgeon::{Hydrate, Reconcile, Text};
 
-use crate::{
-    meeting::{Overlap, Suggestion, WorkingHours, WorkingHoursError, least_bad_slots, overlaps},
-    partnership::{Partnership, RoadmapError},
+use crate::meeting::{
+    Overlap, Suggestion, WorkingHours, WorkingHoursError, least_bad_slots, overlaps,
 };
 
-/// Which side a contact speaks for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ContactSide {
-    Brand,
-    Creator,
-}
-
-impl ContactSide {
-    pub const ALL: [ContactSide; 2] = [ContactSide::Brand, ContactSide::Creator];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ContactSide::Brand => "brand",
-            ContactSide::Creator => "creator",
-        }
-    }
-
-    pub fn other(self) -> ContactSide {
-        match self {
-            ContactSide::Brand => ContactSide::Creator,
-            ContactSide::Creator => ContactSide::Brand,
-        }
-    }
-}
+/// Which side a contact speaks for: the one [`Side`] the relay, the links and the app
+/// share.
+pub use tandem_sync::api::Side;
 
 /// A side's point of contact.
 #[derive(Debug, Clone, PartialEq, Default, Reconcile, Hydrate)]
@@ -50,7 +28,7 @@ pub struct Contact {
     pub end: String,
 }
 
-/// What a person fills in for a contact; checked by [`Partnership::set_contact`].
+/// What a person fills in for a contact; checked by [`crate::partnership::Partnership::set_contact`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ContactDraft {
     pub name: String,
@@ -65,46 +43,6 @@ impl Contact {
     /// Their working hours, if the zone and times are set and valid.
     pub fn hours(&self) -> Result<WorkingHours, WorkingHoursError> {
         WorkingHours::parse(&self.zone, &self.start, &self.end)
-    }
-}
-
-impl Partnership {
-    pub fn contact(&self, side: ContactSide) -> Option<&Contact> {
-        self.contacts.get(side.as_str())
-    }
-
-    /// Sets a side's point of contact; the zone and hours must be valid.
-    pub fn set_contact(
-        &mut self,
-        side: ContactSide,
-        draft: &ContactDraft,
-    ) -> Result<(), RoadmapError> {
-        let name = draft.name.trim();
-        if name.is_empty() {
-            return Err(RoadmapError::MissingContactName);
-        }
-        let hours = WorkingHours::parse(&draft.zone, &draft.start, &draft.end)?;
-        let c = self.contacts.entry(side.as_str().to_owned()).or_default();
-        for (field, value) in [
-            (&mut c.name, name),
-            (&mut c.role, draft.role.trim()),
-            (&mut c.reach, draft.reach.trim()),
-        ] {
-            if field.as_str() != value {
-                field.update(value);
-            }
-        }
-        c.zone = hours.zone.name().to_owned();
-        c.start = hours.start.format("%H:%M").to_string();
-        c.end = hours.end.format("%H:%M").to_string();
-        Ok(())
-    }
-
-    /// Both contacts' working hours, when both are set.
-    pub fn both_hours(&self) -> Option<(WorkingHours, WorkingHours)> {
-        let a = self.contact(ContactSide::Brand)?.hours().ok()?;
-        let b = self.contact(ContactSide::Creator)?.hours().ok()?;
-        Some((a, b))
     }
 }
 
@@ -146,7 +84,7 @@ pub fn meeting_plan(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::partnership::NewPartnership;
+    use crate::partnership::{NewPartnership, Partnership, contacts::ContactError};
 
     fn hours(zone: &str) -> WorkingHours {
         WorkingHours::parse(zone, "09:00", "18:00").expect("valid")
@@ -212,31 +150,25 @@ mod tests {
             end: "18:00".into(),
         };
         assert!(matches!(
-            p.set_contact(ContactSide::Brand, &draft(" ", "Europe/Moscow", "09:00")),
-            Err(RoadmapError::MissingContactName)
+            p.set_contact(Side::Brand, &draft(" ", "Europe/Moscow", "09:00")),
+            Err(ContactError::MissingName)
         ));
         assert!(matches!(
-            p.set_contact(ContactSide::Brand, &draft("Anna", "Mars/Olympus", "09:00")),
-            Err(RoadmapError::Hours(WorkingHoursError::Zone(_)))
+            p.set_contact(Side::Brand, &draft("Anna", "Mars/Olympus", "09:00")),
+            Err(ContactError::Hours(WorkingHoursError::Zone(_)))
         ));
         assert!(matches!(
-            p.set_contact(ContactSide::Brand, &draft("Anna", "Europe/Moscow", "19:00")),
-            Err(RoadmapError::Hours(WorkingHoursError::Backwards))
+            p.set_contact(Side::Brand, &draft("Anna", "Europe/Moscow", "19:00")),
+            Err(ContactError::Hours(WorkingHoursError::Backwards))
         ));
-        p.set_contact(
-            ContactSide::Brand,
-            &draft("Анна", " Europe/Moscow ", "9:30"),
-        )
-        .expect("valid");
-        let c = p.contact(ContactSide::Brand).expect("set");
+        p.set_contact(Side::Brand, &draft("Анна", " Europe/Moscow ", "9:30"))
+            .expect("valid");
+        let c = p.contact(Side::Brand).expect("set");
         assert_eq!(c.zone, "Europe/Moscow");
         assert_eq!(c.start, "09:30");
         assert!(p.both_hours().is_none(), "the creator has no contact yet");
-        p.set_contact(
-            ContactSide::Creator,
-            &draft("Masha", "America/New_York", "09:00"),
-        )
-        .expect("valid");
+        p.set_contact(Side::Creator, &draft("Masha", "America/New_York", "09:00"))
+            .expect("valid");
         assert!(p.both_hours().is_some());
     }
 }

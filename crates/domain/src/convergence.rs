@@ -176,10 +176,12 @@ mod record {
 
     use super::{draft, q1};
     use crate::{
+        agreement::AgreementText,
         campaign::CampaignId,
         document::PartnershipDoc,
+        ids::DeliverableId,
         kpi::Figures,
-        partnership::{AgreementText, DeliverableDraft, NewPartnership, Partnership},
+        partnership::{NewPartnership, Partnership, record::DeliverableDraft},
         sow::DeliverableStatus,
     };
 
@@ -222,7 +224,7 @@ mod record {
         p.quarters[&q1()].campaigns.keys().cloned().collect()
     }
 
-    fn deliverable_ids(p: &Partnership) -> Vec<CampaignId> {
+    fn deliverable_ids(p: &Partnership) -> Vec<DeliverableId> {
         p.quarters[&q1()].sow.deliverables.keys().cloned().collect()
     }
 
@@ -253,7 +255,7 @@ mod record {
     #[test]
     fn a_deliverable_edited_while_removed_stays_removed() {
         let mut base = new_doc();
-        let id = CampaignId::from_random([2; 16]);
+        let id = DeliverableId::from_random([2; 16]);
         base.change(1, "add", |p| {
             p.add_deliverable(q1(), id.clone(), deliverable("Telegram"))
         })
@@ -276,13 +278,17 @@ mod record {
         let mut a = base.fork();
         let mut b = base.fork();
         a.change(1, "add", |p| {
-            p.add_deliverable(q1(), CampaignId::from_random([3; 16]), deliverable("VK"))
+            p.add_deliverable(
+                q1(),
+                crate::ids::Id::from_random([3; 16]),
+                deliverable("VK"),
+            )
         })
         .expect("added");
         b.change(1, "add", |p| {
             p.add_deliverable(
                 q1(),
-                CampaignId::from_random([4; 16]),
+                crate::ids::Id::from_random([4; 16]),
                 deliverable("YouTube"),
             )
         })
@@ -322,14 +328,16 @@ mod record {
         doc: &mut PartnershipDoc,
         replica: u8,
         ops: &[Op],
-        added: &mut BTreeSet<CampaignId>,
-        removed: &mut BTreeSet<CampaignId>,
+        added: &mut BTreeSet<DeliverableId>,
+        removed: &mut BTreeSet<DeliverableId>,
     ) {
         for (n, op) in ops.iter().enumerate() {
             let p = doc.partnership().expect("hydrates");
             let campaigns = campaign_ids(&p);
             let deliverables = deliverable_ids(&p);
-            let pick = |ids: &[CampaignId], i: usize| ids.get(i % ids.len().max(1)).cloned();
+            fn pick<T: Clone>(ids: &[T], i: usize) -> Option<T> {
+                ids.get(i % ids.len().max(1)).cloned()
+            }
             let market = |ru: bool| {
                 if ru {
                     "RU".parse().expect("RU")
@@ -342,7 +350,7 @@ mod record {
                     let mut bytes = [*seed; 16];
                     bytes[0] = replica;
                     bytes[1] = u8::try_from(n).unwrap_or(u8::MAX);
-                    let id = CampaignId::from_random(bytes);
+                    let id = DeliverableId::from_random(bytes);
                     added.insert(id.clone());
                     doc.change(1, "add", |p| p.add_deliverable(q1(), id, deliverable("VK")))
                 }
@@ -379,7 +387,7 @@ mod record {
                 },
                 Op::LegalName(name) => doc.change(1, "name", |p| {
                     p.set_agreement_text(AgreementText::BrandLegalName, name);
-                    Ok(())
+                    Ok::<_, crate::error::CommandError>(())
                 }),
             };
             result.expect("every generated op is valid");
@@ -411,8 +419,8 @@ mod record {
             let p = ab.partnership().expect("hydrates");
             prop_assert_eq!(&p, &ba.partnership().expect("hydrates"));
 
-            let got: BTreeSet<CampaignId> = deliverable_ids(&p).into_iter().collect();
-            let want: BTreeSet<CampaignId> = added.difference(&removed).cloned().collect();
+            let got: BTreeSet<DeliverableId> = deliverable_ids(&p).into_iter().collect();
+            let want: BTreeSet<DeliverableId> = added.difference(&removed).cloned().collect();
             prop_assert_eq!(got, want, "deliverables lost, duplicated or resurrected");
             for c in p.quarters[&q1()].campaigns.values() {
                 for m in c.results.keys() {

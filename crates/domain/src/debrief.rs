@@ -9,12 +9,10 @@ use std::{fmt, str::FromStr};
 use autosurgeon::{Hydrate, Reconcile, Text};
 
 use crate::{
-    campaign::{Campaign, CampaignId},
+    ids::IssueId,
     kpi::{Kpi, Unit},
     locale::Lang,
     market::Market,
-    partnership::{Partnership, RoadmapError},
-    quarter::QuarterId,
     stored_string::stored_as_string,
 };
 
@@ -109,6 +107,8 @@ pub struct Issue {
     pub removed: bool,
 }
 
+crate::items::removable!(Issue);
+
 /// A campaign's debrief.
 #[derive(Debug, Clone, PartialEq, Default, Reconcile, Hydrate)]
 pub struct Debrief {
@@ -116,7 +116,7 @@ pub struct Debrief {
     pub outcome: Option<Outcome>,
     pub worked: Text,
     #[autosurgeon(missing = "Default::default", with = "crate::items::stored")]
-    pub issues: Items<CampaignId, Issue>,
+    pub issues: Items<IssueId, Issue>,
     pub learnings: Text,
     #[autosurgeon(missing = "Default::default")]
     pub next: Option<NextStep>,
@@ -146,7 +146,7 @@ impl Debrief {
     }
 
     /// The issues in the order they were added.
-    pub fn issues_in_order(&self) -> Vec<(&CampaignId, &Issue)> {
+    pub fn issues_in_order(&self) -> Vec<(&IssueId, &Issue)> {
         let mut v: Vec<_> = self.issues.iter().collect();
         v.sort_by_key(|(id, i)| (i.at_ms, (*id).clone()));
         v
@@ -171,196 +171,23 @@ pub struct KpiOutcome {
     pub actual: Option<(f64, Unit)>,
 }
 
-/// The learnings of an earlier campaign, carried to a later one in the same market.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Learning {
-    pub quarter: QuarterId,
-    pub campaign: String,
-    pub outcome: Option<Outcome>,
-    pub next: Option<NextStep>,
-    pub learnings: String,
-}
-
-/// Debrief commands and the carry-forward.
-impl Partnership {
-    fn campaign_mut_in(
-        &mut self,
-        quarter: QuarterId,
-        id: &CampaignId,
-    ) -> Result<&mut Campaign, RoadmapError> {
-        self.quarters
-            .get_mut(&quarter)
-            .ok_or(RoadmapError::UnknownQuarter(quarter))?
-            .campaigns
-            .get_mut(id)
-            .ok_or_else(|| RoadmapError::UnknownCampaign(id.clone()))
-    }
-
-    fn debrief_mut(
-        &mut self,
-        quarter: QuarterId,
-        id: &CampaignId,
-    ) -> Result<&mut Debrief, RoadmapError> {
-        Ok(self
-            .campaign_mut_in(quarter, id)?
-            .debrief
-            .get_or_insert_with(Debrief::default))
-    }
-
-    pub fn set_debrief_outcome(
-        &mut self,
-        quarter: QuarterId,
-        id: &CampaignId,
-        outcome: Option<Outcome>,
-    ) -> Result<(), RoadmapError> {
-        self.debrief_mut(quarter, id)?.outcome = outcome;
-        Ok(())
-    }
-
-    pub fn set_debrief_next(
-        &mut self,
-        quarter: QuarterId,
-        id: &CampaignId,
-        next: Option<NextStep>,
-    ) -> Result<(), RoadmapError> {
-        self.debrief_mut(quarter, id)?.next = next;
-        Ok(())
-    }
-
-    pub fn set_debrief_text(
-        &mut self,
-        quarter: QuarterId,
-        id: &CampaignId,
-        field: DebriefText,
-        value: &str,
-    ) -> Result<(), RoadmapError> {
-        let d = self.debrief_mut(quarter, id)?;
-        let t = match field {
-            DebriefText::Worked => &mut d.worked,
-            DebriefText::Learnings => &mut d.learnings,
-        };
-        if t.as_str() != value {
-            t.update(value);
-        }
-        Ok(())
-    }
-
-    /// Adds a "what didn't work" entry; it needs at least the issue.
-    pub fn add_debrief_issue(
-        &mut self,
-        quarter: QuarterId,
-        id: &CampaignId,
-        issue_id: CampaignId,
-        [issue, cause, effect]: [&str; 3],
-        at_ms: i64,
-    ) -> Result<(), RoadmapError> {
-        if issue.trim().is_empty() {
-            return Err(RoadmapError::MissingIssue);
-        }
-        self.debrief_mut(quarter, id)?.issues.insert(
-            issue_id,
-            Issue {
-                removed: false,
-                issue: Text::with_value(issue.trim()),
-                cause: Text::with_value(cause.trim()),
-                effect: Text::with_value(effect.trim()),
-                at_ms,
-            },
-        );
-        Ok(())
-    }
-
-    pub fn remove_debrief_issue(
-        &mut self,
-        quarter: QuarterId,
-        id: &CampaignId,
-        issue_id: &CampaignId,
-    ) -> Result<(), RoadmapError> {
-        self.debrief_mut(quarter, id)?.issues.remove(issue_id);
-        Ok(())
-    }
-
-    /// Target against actual for every KPI of every market this campaign has results in
-    /// (or, with none recorded, of its own market).
-    pub fn kpi_outcomes(&self, campaign: &Campaign) -> Vec<KpiOutcome> {
-        let mut markets: Vec<Market> = campaign.results.keys().copied().collect();
-        if markets.is_empty() {
-            markets.push(campaign.market);
-        }
-        let mut out = Vec::new();
-        for market in markets {
-            let mut kpis: Vec<&Kpi> = self.kpis.values().filter(|k| k.market == market).collect();
-            kpis.sort_by_key(|k| k.metric);
-            for kpi in kpis {
-                let actual = campaign
-                    .results
-                    .get(&market)
-                    .and_then(|f| kpi.metric.compute(&[f]).ok());
-                out.push(KpiOutcome {
-                    market,
-                    kpi: kpi.clone(),
-                    actual,
-                });
-            }
-        }
-        out
-    }
-
-    /// The learnings of campaigns in `market` that come before `(quarter, campaign)` on the
-    /// roadmap (earlier quarters, or earlier in the same quarter), most recent first. With
-    /// `campaign` `None`, every campaign up to and including `quarter` counts (planning a
-    /// new campaign there).
-    pub fn learnings_before(
-        &self,
-        market: Market,
-        quarter: QuarterId,
-        campaign: Option<&CampaignId>,
-    ) -> Vec<Learning> {
-        let order = self.campaigns_in_roadmap_order();
-        let end = match campaign {
-            Some(id) => order
-                .iter()
-                .position(|(q, cid, _)| *q == quarter && *cid == id)
-                .unwrap_or(order.len()),
-            None => order
-                .iter()
-                .position(|(q, _, _)| *q > quarter)
-                .unwrap_or(order.len()),
-        };
-        order[..end]
-            .iter()
-            .rev()
-            .filter(|(_, _, c)| c.market == market)
-            .filter_map(|(q, _, c)| {
-                let d = c.debrief.as_ref()?;
-                let learnings = d.learnings.as_str().trim();
-                (!learnings.is_empty()).then(|| Learning {
-                    quarter: *q,
-                    campaign: c.title.as_str().to_owned(),
-                    outcome: d.outcome,
-                    next: d.next,
-                    learnings: learnings.to_owned(),
-                })
-            })
-            .collect()
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::{
-        campaign::{CampaignDraft, CampaignStatus},
+        campaign::{CampaignDraft, CampaignId, CampaignStatus},
+        ids::{Id, Kind},
         kpi::{Figures, Metric},
-        partnership::NewPartnership,
+        partnership::{NewPartnership, Partnership, debriefs::DebriefError},
+        quarter::QuarterId,
     };
 
     fn q(s: &str) -> QuarterId {
         s.parse().expect("quarter")
     }
 
-    fn id(n: u8) -> CampaignId {
-        CampaignId::from_random([n; 16])
+    fn id<K: Kind>(n: u8) -> Id<K> {
+        Id::from_random([n; 16])
     }
 
     fn partnership() -> Partnership {
@@ -492,7 +319,7 @@ mod tests {
         let c = add(&mut p, "2027-Q1", 1, "Spring drop", "RU");
         assert_eq!(
             p.add_debrief_issue(q("2027-Q1"), &c, id(5), [" ", "x", "y"], 1),
-            Err(RoadmapError::MissingIssue)
+            Err(DebriefError::MissingIssue)
         );
         p.add_debrief_issue(q("2027-Q1"), &c, id(6), ["Late draft", "Brief", "Slip"], 2)
             .expect("added");

@@ -10,8 +10,9 @@ use autosurgeon::{Hydrate, Text, hydrate, reconcile};
 
 use crate::quarter::QuarterId;
 
+use crate::error::CommandError;
 use crate::partnership::{
-    NewPartnership, NewPartnershipError, Partnership, RoadmapError, SCHEMA, SCHEMA_VERSION,
+    NewPartnership, NewPartnershipError, Partnership, SCHEMA, SCHEMA_VERSION,
 };
 
 /// autosurgeon's `Text::update` computes its splices in UTF-8 byte offsets, so documents
@@ -37,7 +38,7 @@ pub enum LoadError {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ChangeError {
     #[error(transparent)]
-    Refused(#[from] RoadmapError),
+    Refused(#[from] CommandError),
     #[error("the document could not be read: {0}")]
     Unreadable(#[from] LoadError),
     #[error("the change could not be written into the document: {0}")]
@@ -60,54 +61,28 @@ impl ChangeError {
     }
 }
 
-/// A prose field of the roadmap: where people type, a keystroke a change.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Prose {
-    Goal,
-    Theme(QuarterId),
-    Learned(QuarterId),
-    NextTry(QuarterId),
-}
+pub use crate::command::Prose;
 
-impl Prose {
-    /// The field in a hydrated partnership (`None`: the quarter is not on the roadmap).
-    pub fn text_mut(self, p: &mut Partnership) -> Option<&mut Text> {
-        match self {
-            Prose::Goal => Some(&mut p.goal),
-            Prose::Theme(q) => p.quarters.get_mut(&q).map(|x| &mut x.theme),
-            Prose::Learned(q) => p.quarters.get_mut(&q).map(|x| &mut x.learned),
-            Prose::NextTry(q) => p.quarters.get_mut(&q).map(|x| &mut x.next_try),
-        }
-    }
-
-    /// Its text object in the document, if it is there.
-    fn object(self, doc: &AutoCommit) -> Option<ObjId> {
-        let text = |obj: &ObjId, key: &str| match doc.get(obj, key).ok().flatten() {
-            Some((Value::Object(ObjType::Text), id)) => Some(id),
-            _ => None,
-        };
-        let quarter = |q: QuarterId| match doc.get(automerge::ROOT, "quarters").ok().flatten() {
-            Some((Value::Object(ObjType::Map), quarters)) => {
-                match doc.get(&quarters, q.to_string()).ok().flatten() {
-                    Some((Value::Object(ObjType::Map), id)) => Some(id),
-                    _ => None,
-                }
+/// The text object of a prose field in the document, if it is there.
+fn prose_object(field: Prose, doc: &AutoCommit) -> Option<ObjId> {
+    let text = |obj: &ObjId, key: &str| match doc.get(obj, key).ok().flatten() {
+        Some((Value::Object(ObjType::Text), id)) => Some(id),
+        _ => None,
+    };
+    let quarter = |q: QuarterId| match doc.get(automerge::ROOT, "quarters").ok().flatten() {
+        Some((Value::Object(ObjType::Map), quarters)) => {
+            match doc.get(&quarters, q.to_string()).ok().flatten() {
+                Some((Value::Object(ObjType::Map), id)) => Some(id),
+                _ => None,
             }
-            _ => None,
-        };
-        match self {
-            Prose::Goal => text(&automerge::ROOT, "goal"),
-            Prose::Theme(q) => text(&quarter(q)?, "theme"),
-            Prose::Learned(q) => text(&quarter(q)?, "learned"),
-            Prose::NextTry(q) => text(&quarter(q)?, "next_try"),
         }
-    }
-
-    fn quarter(self) -> Option<QuarterId> {
-        match self {
-            Prose::Goal => None,
-            Prose::Theme(q) | Prose::Learned(q) | Prose::NextTry(q) => Some(q),
-        }
+        _ => None,
+    };
+    match field {
+        Prose::Goal => text(&automerge::ROOT, "goal"),
+        Prose::Theme(q) => text(&quarter(q)?, "theme"),
+        Prose::Learned(q) => text(&quarter(q)?, "learned"),
+        Prose::NextTry(q) => text(&quarter(q)?, "next_try"),
     }
 }
 
@@ -221,14 +196,14 @@ impl PartnershipDoc {
 
     /// Applies a command as one Automerge change stamped `now_ms`. If the command refuses,
     /// the document is left exactly as it was.
-    pub fn change<T>(
+    pub fn change<T, E: Into<CommandError>>(
         &mut self,
         now_ms: i64,
         message: &str,
-        command: impl FnOnce(&mut Partnership) -> Result<T, RoadmapError>,
+        command: impl FnOnce(&mut Partnership) -> Result<T, E>,
     ) -> Result<T, ChangeError> {
         let mut partnership = self.partnership()?;
-        let out = command(&mut partnership)?;
+        let out = command(&mut partnership).map_err(Into::into)?;
         if let Err(e) = reconcile(&mut self.doc, &partnership) {
             self.doc.rollback();
             return Err(ChangeError::Write(e.to_string()));
@@ -273,14 +248,12 @@ impl PartnershipDoc {
         field: Prose,
         value: &str,
     ) -> Result<Option<Text>, ChangeError> {
-        let obj = field
-            .object(&self.doc)
-            .ok_or_else(|| match field.quarter() {
-                Some(q) => ChangeError::Refused(RoadmapError::UnknownQuarter(q)),
-                None => ChangeError::Unreadable(LoadError::NotAPartnership(
-                    "it has no goal text".into(),
-                )),
-            })?;
+        let obj = prose_object(field, &self.doc).ok_or_else(|| match field.quarter() {
+            Some(q) => ChangeError::Refused(crate::quarter::UnknownQuarter(q).into()),
+            None => {
+                ChangeError::Unreadable(LoadError::NotAPartnership("it has no goal text".into()))
+            }
+        })?;
         let stored = self
             .doc
             .text(&obj)
@@ -502,14 +475,14 @@ mod tests {
         assert_eq!(doc.partnership().expect("p").goal.as_str(), "");
         doc.change(1, "goal", |p| {
             p.set_goal("one");
-            Ok(())
+            Ok::<_, crate::error::CommandError>(())
         })
         .expect("changed");
         assert_eq!(doc.partnership().expect("p").goal.as_str(), "one");
         // The remembered copy reconciles like a fresh one.
         doc.change(2, "goal", |p| {
             p.set_goal("one two");
-            Ok(())
+            Ok::<_, crate::error::CommandError>(())
         })
         .expect("changed from the remembered copy");
         other
@@ -579,7 +552,9 @@ mod tests {
         let bad: QuarterId = "2031-Q1".parse().expect("q");
         assert_eq!(
             doc.set_prose(102, "theme", Prose::Theme(bad), "x"),
-            Err(ChangeError::Refused(RoadmapError::UnknownQuarter(bad)))
+            Err(ChangeError::Refused(
+                crate::quarter::UnknownQuarter(bad).into()
+            ))
         );
     }
 
@@ -700,7 +675,9 @@ mod tests {
         let result = doc.change(5, "add", |p| p.add_campaign(q1(), id, draft));
         assert_eq!(
             result,
-            Err(ChangeError::Refused(RoadmapError::MissingTitle))
+            Err(ChangeError::Refused(
+                crate::partnership::roadmap::RoadmapError::MissingTitle.into()
+            ))
         );
         assert_eq!(doc.heads(), before);
     }

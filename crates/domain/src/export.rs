@@ -9,50 +9,15 @@
 use std::fmt::Write;
 
 use crate::{
-    campaign::Campaign, day::Day, kpi::format_value, locale::Lang, partnership::Partnership,
-    quarter::QuarterId, verdict::market_verdict,
+    campaign::Campaign,
+    day::Day,
+    kpi::format_value,
+    locale::Lang,
+    markdown::{md, md_cell, md_prose},
+    partnership::Partnership,
+    quarter::QuarterId,
+    verdict::market_verdict,
 };
-
-/// Escapes text for Markdown prose and table cells (one line: newlines become spaces in
-/// cells, `<br>`-free).
-fn md(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '\\' | '`' | '*' | '_' | '[' | ']' | '#' | '|' | '<' | '>' | '!' => {
-                out.push('\\');
-                out.push(c);
-            }
-            _ => out.push(c),
-        }
-    }
-    out
-}
-
-pub(crate) fn md_cell(text: &str) -> String {
-    // Line breaks and runs of spaces become one space; no-break spaces (in numbers and
-    // money as Russian writes them) stay.
-    let one_line: String = text
-        .split(|c: char| c.is_ascii_whitespace() || c == '\u{2028}' || c == '\u{2029}')
-        .filter(|s| !s.is_empty())
-        .collect::<Vec<_>>()
-        .join(" ");
-    let escaped = md(&one_line);
-    if escaped.is_empty() {
-        "—".to_owned()
-    } else {
-        escaped
-    }
-}
-
-/// A prose block: each line escaped, paragraphs kept.
-pub(crate) fn md_prose(text: &str) -> String {
-    text.trim()
-        .lines()
-        .map(|l| md(l.trim_end()))
-        .collect::<Vec<_>>()
-        .join("  \n")
-}
 
 fn or_dash(s: Option<String>) -> String {
     s.unwrap_or_else(|| "—".to_owned())
@@ -462,7 +427,7 @@ pub(crate) mod tests {
         use crate::{
             kpi::{Figures, Kpi, Metric},
             money::{Currency, Money},
-            partnership::DeliverableDraft,
+            partnership::record::DeliverableDraft,
             sow::{Conversion, DeliverableStatus},
         };
         let mut p = Partnership::new(&NewPartnership {
@@ -502,7 +467,7 @@ pub(crate) mod tests {
         )
         .expect("results");
         p.set_kpi(
-            CampaignId::from_random([2; 16]),
+            crate::ids::Id::from_random([2; 16]),
             Kpi {
                 removed: false,
                 market: p.markets[0],
@@ -517,7 +482,7 @@ pub(crate) mod tests {
         p.set_renewal(3, true, 30, 60, Some(6)).expect("renewal");
         p.add_deliverable(
             q,
-            CampaignId::from_random([3; 16]),
+            crate::ids::Id::from_random([3; 16]),
             DeliverableDraft {
                 platform: "ВКонтакте".into(),
                 format: "клип".into(),

@@ -14,7 +14,6 @@ use std::collections::{BTreeMap, BTreeSet};
 pub use describe::describe_change;
 
 use automerge::ChangeHash;
-use autosurgeon::{Hydrate, Reconcile};
 
 use crate::{
     change::{Area, Change, Field},
@@ -26,13 +25,7 @@ use crate::{
 /// A pause longer than this starts a new session.
 pub const SESSION_GAP_MS: i64 = 30 * 60 * 1000;
 
-/// A person as recorded in the document, under the actor they edit with.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Hydrate, Reconcile)]
-pub struct Author {
-    pub name: String,
-    /// "brand" or "creator" (free text from older versions is kept as it is).
-    pub side: String,
-}
+pub use crate::author::Author;
 
 /// One change: who (actor), when, what.
 #[derive(Debug, Clone, PartialEq)]
@@ -318,7 +311,7 @@ mod tests {
                     },
                 );
                 p.set_goal("Reach");
-                Ok(())
+                Ok::<_, crate::error::CommandError>(())
             })
             .expect("edit");
         brand.merge(&mut creator).expect("merge");
@@ -420,7 +413,7 @@ mod tests {
         run(
             &mut doc,
             Command::AddKpi {
-                id: CampaignId::from_random([4; 16]),
+                id: crate::ids::Id::from_random([4; 16]),
                 kpi: Kpi {
                     market: ru,
                     metric: Metric::EngagementRateByReach,

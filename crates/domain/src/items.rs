@@ -39,6 +39,7 @@ macro_rules! removable {
         }
     )*};
 }
+pub(crate) use removable;
 
 /// Live items by id, and the removed ones kept for Undo.
 #[derive(Debug, Clone, PartialEq)]
@@ -219,14 +220,3 @@ mod tests {
         assert_eq!(items.get(&2), Some(&note("new")));
     }
 }
-
-removable!(
-    crate::campaign::Campaign,
-    crate::sow::Deliverable,
-    crate::kpi::Kpi,
-    crate::checkin::CheckIn,
-    crate::partnership::Win,
-    crate::qbr::Risk,
-    crate::qbr::ActionItem,
-    crate::debrief::Issue,
-);

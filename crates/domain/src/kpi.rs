@@ -418,6 +418,8 @@ pub struct Kpi {
     pub removed: bool,
 }
 
+crate::items::removable!(Kpi);
+
 impl Kpi {
     /// The target as `lang` writes it: "3%" / "3 %", "150" (costs are in whatever currency
     /// the costs were entered in).

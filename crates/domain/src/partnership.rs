@@ -1,9 +1,13 @@
-//! The partnership: its parties, markets, larger goal and quarterly roadmap, and the
-//! commands that change them.
+//! The partnership: the document's root — its parties, markets, larger goal and quarterly
+//! roadmap — and what can be read from it (verdicts, trends, the current quarter).
 //!
-//! Commands are plain methods on the hydrated struct that validate their input and
-//! mutate it; `PartnershipDoc::change` reconciles the result into the Automerge document,
-//! so each command becomes one Automerge change that merges with concurrent ones.
+//! The commands that change it are plain methods on the hydrated struct that validate
+//! their input and mutate it, one sub-module per area, each with its own small error:
+//! [`roadmap`], [`record`] (agreement, SOW, KPIs, results), [`review`] (QBRs),
+//! [`checkins`], [`wins`], [`contacts`], [`debriefs`]. `crate::command::Command` runs them
+//! and wraps their errors in one `CommandError`; `PartnershipDoc::apply` reconciles the
+//! result into the Automerge document, so each command becomes one Automerge change that
+//! merges with concurrent ones.
 
 use crate::items::Items;
 use std::collections::BTreeMap;
@@ -12,19 +16,28 @@ use autosurgeon::{Hydrate, Reconcile, Text};
 
 use crate::{
     agreement::Agreement,
-    campaign::{Campaign, CampaignDraft, CampaignId},
-    kpi::{Figures, Kpi},
+    author::Author,
+    campaign::{Campaign, CampaignId},
+    ids::{CheckInId, KpiId, WinId},
+    kpi::Kpi,
+    locale::Lang,
     market::Market,
     money::{Currency, Money},
-    quarter::{Quarter, QuarterId},
+    quarter::{Quarter, QuarterId, UnknownQuarter},
     schema::{LayoutVersion, SchemaName},
-    sow::{Conversion, Deliverable, DeliverableStatus},
     verdict::{
         MarketVerdict, TrendPoint, amortised_cost_per_campaign, market_verdict, reading_order,
         trend,
     },
 };
-use crate::{day::Day, locale::Lang};
+
+pub mod checkins;
+pub mod contacts;
+pub mod debriefs;
+pub mod record;
+pub mod review;
+pub mod roadmap;
+pub mod wins;
 
 /// Marks a document as a Tandem partnership, so a foreign Automerge document is refused.
 pub const SCHEMA: &str = "tandem.partnership";
@@ -51,7 +64,7 @@ pub struct Partnership {
     pub agreement: Agreement,
     /// KPIs by id; each belongs to one market.
     #[autosurgeon(missing = "Default::default", with = "crate::items::stored")]
-    pub kpis: Items<CampaignId, Kpi>,
+    pub kpis: Items<KpiId, Kpi>,
     /// What onboarding the creator cost, amortised over the campaigns.
     #[autosurgeon(missing = "Default::default")]
     pub onboarding_cost: Option<Money>,
@@ -61,7 +74,7 @@ pub struct Partnership {
     pub document_id: Option<String>,
     /// Who edits under which Automerge actor (hex), for the history.
     #[autosurgeon(missing = "Default::default")]
-    pub people: BTreeMap<String, crate::history::Author>,
+    pub people: BTreeMap<String, Author>,
     /// Quarterly business reviews, by quarter.
     #[autosurgeon(
         missing = "Default::default",
@@ -70,10 +83,10 @@ pub struct Partnership {
     pub qbrs: BTreeMap<QuarterId, crate::qbr::Qbr>,
     /// The check-in log.
     #[autosurgeon(missing = "Default::default", with = "crate::items::stored")]
-    pub checkins: Items<CampaignId, crate::checkin::CheckIn>,
+    pub checkins: Items<CheckInId, crate::checkin::CheckIn>,
     /// Wins both sides celebrate, by id.
     #[autosurgeon(missing = "Default::default", with = "crate::items::stored")]
-    pub wins: Items<CampaignId, Win>,
+    pub wins: Items<WinId, Win>,
     /// Days between check-ins both sides agreed on (none: every two weeks).
     #[autosurgeon(missing = "Default::default")]
     pub cadence_days: Option<u32>,
@@ -96,6 +109,8 @@ pub struct Win {
     #[autosurgeon(missing = "Default::default")]
     pub removed: bool,
 }
+
+crate::items::removable!(Win);
 
 /// What a person fills in to start a partnership.
 #[derive(Debug, Clone, PartialEq)]
@@ -123,55 +138,6 @@ pub enum NewPartnershipError {
     QuartersOutOfRange,
 }
 
-/// Why a roadmap command was refused. Nothing is changed when a command fails.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum RoadmapError {
-    #[error("quarter {0} is not on this roadmap")]
-    UnknownQuarter(QuarterId),
-    #[error("that campaign no longer exists (someone may have removed it)")]
-    UnknownCampaign(CampaignId),
-    #[error("a campaign needs a title")]
-    MissingTitle,
-    #[error("market {0} is not one of this partnership's markets")]
-    ForeignMarket(Market),
-    #[error("the end date ({ends}) is before the start date ({starts})")]
-    EndsBeforeStart { starts: Day, ends: Day },
-    #[error("the term ends ({ends}) before it starts ({starts})")]
-    TermEndsBeforeStart { starts: Day, ends: Day },
-    #[error("that deliverable no longer exists (someone may have removed it)")]
-    UnknownDeliverable(CampaignId),
-    #[error("that KPI no longer exists (someone may have removed it)")]
-    UnknownKpi(CampaignId),
-    #[error("a deliverable needs a platform and a format")]
-    MissingDeliverableFields,
-    #[error("a deliverable's count must be at least 1")]
-    ZeroCount,
-    #[error("{0} must be a finite number")]
-    NotANumber(&'static str),
-    #[error("a conversion rate must be above zero")]
-    BadRate,
-    #[error("checkpoints are 1 to 24 months apart")]
-    CheckpointMonths,
-    #[error("a win needs a few words about what went well")]
-    EmptyWin,
-    #[error("a check-in cadence is 1 to 120 days")]
-    Cadence,
-    #[error("a check-in needs its date")]
-    CheckInDate,
-    #[error("a check-in needs a summary of what was discussed")]
-    CheckInSummary,
-    #[error("a risk or an action item needs a description")]
-    MissingQbrText,
-    #[error("say what didn't work (the cause and the effect can follow)")]
-    MissingIssue,
-    #[error("a point of contact needs a name")]
-    MissingContactName,
-    #[error(transparent)]
-    Hours(#[from] crate::meeting::WorkingHoursError),
-    #[error("that item no longer exists (someone may have removed it)")]
-    UnknownItem,
-}
-
 impl NewPartnershipError {
     /// In words, in `lang`.
     pub fn describe(&self, lang: Lang) -> String {
@@ -191,93 +157,11 @@ impl NewPartnershipError {
     }
 }
 
-impl RoadmapError {
-    /// In words, in `lang`.
-    pub fn describe(&self, lang: Lang) -> String {
-        use crate::meeting::WorkingHoursError as H;
-        let gone = "этого уже нет (возможно, кто-то удалил)";
-        match (lang, self) {
-            // Dates as the reader writes them, not as the document stores them.
-            (Lang::En, Self::EndsBeforeStart { starts, ends }) => format!(
-                "the end date ({}) is before the start date ({})",
-                lang.day(*ends),
-                lang.day(*starts)
-            ),
-            (Lang::En, Self::TermEndsBeforeStart { starts, ends }) => format!(
-                "the term ends ({}) before it starts ({})",
-                lang.day(*ends),
-                lang.day(*starts)
-            ),
-            (Lang::En, e) => e.to_string(),
-            (Lang::Ru, Self::UnknownQuarter(q)) => format!("квартала {q} нет в роадмапе"),
-            (Lang::Ru, Self::UnknownCampaign(_)) => {
-                "этой кампании уже нет (возможно, кто-то удалил её)".into()
-            }
-            (Lang::Ru, Self::MissingTitle) => "у кампании должно быть название".into(),
-            (Lang::Ru, Self::ForeignMarket(m)) => format!("рынок {m} не входит в это партнёрство"),
-            (Lang::Ru, Self::EndsBeforeStart { starts, ends }) => format!(
-                "дата окончания ({}) раньше даты начала ({})",
-                lang.day(*ends),
-                lang.day(*starts)
-            ),
-            (Lang::Ru, Self::TermEndsBeforeStart { starts, ends }) => format!(
-                "договор заканчивается ({}) раньше, чем начинается ({})",
-                lang.day(*ends),
-                lang.day(*starts)
-            ),
-            (Lang::Ru, Self::UnknownDeliverable(_) | Self::UnknownKpi(_) | Self::UnknownItem) => {
-                gone.into()
-            }
-            (Lang::Ru, Self::MissingDeliverableFields) => {
-                "у материала должны быть площадка и формат".into()
-            }
-            (Lang::Ru, Self::ZeroCount) => "количество материалов — не меньше 1".into(),
-            (Lang::Ru, Self::NotANumber(what)) => format!("{}: нужно число", lang.text(what)),
-            (Lang::Ru, Self::BadRate) => "курс пересчёта должен быть больше нуля".into(),
-            (Lang::Ru, Self::CheckpointMonths) => {
-                "между контрольными точками от 1 до 24 месяцев".into()
-            }
-            (Lang::Ru, Self::EmptyWin) => "опишите победу хотя бы парой слов".into(),
-            (Lang::Ru, Self::Cadence) => "встречи — раз в 1–120 дней".into(),
-            (Lang::Ru, Self::CheckInDate) => "у встречи должна быть дата".into(),
-            (Lang::Ru, Self::CheckInSummary) => "опишите, что обсудили".into(),
-            (Lang::Ru, Self::MissingQbrText) => "опишите риск или действие".into(),
-            (Lang::Ru, Self::MissingIssue) => {
-                "опишите, что не сработало (причину и последствие можно добавить позже)".into()
-            }
-            (Lang::Ru, Self::MissingContactName) => "у контактного лица должно быть имя".into(),
-            (Lang::Ru, Self::Hours(H::Zone(z))) => format!(
-                "«{z}» — не часовой пояс IANA: пишите как Europe/Moscow или America/New_York"
-            ),
-            (Lang::Ru, Self::Hours(H::Time(t))) => {
-                format!("«{t}» — не время суток: пишите как 09:00")
-            }
-            (Lang::Ru, Self::Hours(H::Backwards)) => {
-                "рабочий день должен заканчиваться позже, чем начинается".into()
-            }
-        }
-    }
-}
+/// "That is gone", in Russian, for every refusal of an item someone removed.
+pub(crate) const GONE_RU: &str = "этого уже нет (возможно, кто-то удалил)";
 
-pub use crate::agreement::AgreementText;
-
-/// What a person fills in for a deliverable.
-#[derive(Debug, Clone, PartialEq)]
-pub struct DeliverableDraft {
-    pub platform: String,
-    pub format: String,
-    pub count: u32,
-    pub market: Market,
-    pub live_from: Option<Day>,
-    pub live_to: Option<Day>,
-    pub owner: String,
-    pub status: DeliverableStatus,
-    pub paid: bool,
-    pub erid: String,
-    pub reklama_label: bool,
-}
-
-fn set_text(t: &mut Text, value: &str) {
+/// Writes `value` into a text only if it differs, so an unchanged field is no change.
+pub(crate) fn set_text(t: &mut Text, value: &str) {
     if t.as_str() != value {
         t.update(value);
     }
@@ -333,572 +217,17 @@ impl Partnership {
         })
     }
 
-    pub fn quarter(&self, id: QuarterId) -> Result<&Quarter, RoadmapError> {
-        self.quarters
-            .get(&id)
-            .ok_or(RoadmapError::UnknownQuarter(id))
+    pub fn quarter(&self, id: QuarterId) -> Result<&Quarter, UnknownQuarter> {
+        self.quarters.get(&id).ok_or(UnknownQuarter(id))
     }
 
-    fn quarter_mut(&mut self, id: QuarterId) -> Result<&mut Quarter, RoadmapError> {
-        self.quarters
-            .get_mut(&id)
-            .ok_or(RoadmapError::UnknownQuarter(id))
-    }
-
-    pub fn set_goal(&mut self, goal: &str) {
-        self.goal.update(goal);
-    }
-
-    pub fn set_theme(&mut self, quarter: QuarterId, theme: &str) -> Result<(), RoadmapError> {
-        self.quarter_mut(quarter)?.theme.update(theme);
-        Ok(())
-    }
-
-    pub fn set_learned(&mut self, quarter: QuarterId, text: &str) -> Result<(), RoadmapError> {
-        self.quarter_mut(quarter)?.learned.update(text);
-        Ok(())
-    }
-
-    pub fn set_next_try(&mut self, quarter: QuarterId, text: &str) -> Result<(), RoadmapError> {
-        self.quarter_mut(quarter)?.next_try.update(text);
-        Ok(())
-    }
-
-    fn validate(&self, draft: &CampaignDraft) -> Result<(), RoadmapError> {
-        if draft.title.trim().is_empty() {
-            return Err(RoadmapError::MissingTitle);
-        }
-        if !self.markets.contains(&draft.market) {
-            return Err(RoadmapError::ForeignMarket(draft.market));
-        }
-        if let (Some(starts), Some(ends)) = (draft.starts, draft.ends)
-            && ends < starts
-        {
-            return Err(RoadmapError::EndsBeforeStart { starts, ends });
-        }
-        Ok(())
-    }
-
-    /// Adds a campaign at the end of the quarter's list.
-    pub fn add_campaign(
-        &mut self,
-        quarter: QuarterId,
-        id: CampaignId,
-        draft: CampaignDraft,
-    ) -> Result<(), RoadmapError> {
-        self.validate(&draft)?;
-        let q = self.quarter_mut(quarter)?;
-        let order = q.order_key_at(usize::MAX, None);
-        q.campaigns.insert(
-            id,
-            Campaign {
-                removed: false,
-                title: Text::with_value(draft.title.trim()),
-                market: draft.market,
-                starts: draft.starts,
-                ends: draft.ends,
-                status: draft.status,
-                order,
-                results: BTreeMap::new(),
-                debrief: None,
-            },
-        );
-        Ok(())
-    }
-
-    /// Changes a campaign's fields. Only fields that differ are written, so a concurrent
-    /// edit of another field of the same campaign survives the merge.
-    pub fn update_campaign(
-        &mut self,
-        quarter: QuarterId,
-        id: &CampaignId,
-        draft: CampaignDraft,
-    ) -> Result<(), RoadmapError> {
-        self.validate(&draft)?;
-        let q = self.quarter_mut(quarter)?;
-        let c = q
-            .campaigns
-            .get_mut(id)
-            .ok_or_else(|| RoadmapError::UnknownCampaign(id.clone()))?;
-        let title = draft.title.trim();
-        if c.title.as_str() != title {
-            c.title.update(title);
-        }
-        c.market = draft.market;
-        c.starts = draft.starts;
-        c.ends = draft.ends;
-        c.status = draft.status;
-        Ok(())
-    }
-
-    pub fn remove_campaign(
-        &mut self,
-        quarter: QuarterId,
-        id: &CampaignId,
-    ) -> Result<(), RoadmapError> {
-        self.quarter_mut(quarter)?
-            .campaigns
-            .remove(id)
-            .map(|_| ())
-            .ok_or_else(|| RoadmapError::UnknownCampaign(id.clone()))
-    }
-
-    /// Moves a campaign to `to_index` in the quarter's display order (clamped to the end).
-    pub fn move_campaign(
-        &mut self,
-        quarter: QuarterId,
-        id: &CampaignId,
-        to_index: usize,
-    ) -> Result<(), RoadmapError> {
-        let q = self.quarter_mut(quarter)?;
-        if !q.campaigns.contains_key(id) {
-            return Err(RoadmapError::UnknownCampaign(id.clone()));
-        }
-        let order = q.order_key_at(to_index, Some(id));
-        if let Some(c) = q.campaigns.get_mut(id) {
-            c.order = order;
-        }
-        Ok(())
+    pub(crate) fn quarter_mut(&mut self, id: QuarterId) -> Result<&mut Quarter, UnknownQuarter> {
+        self.quarters.get_mut(&id).ok_or(UnknownQuarter(id))
     }
 }
 
-/// The wins wall.
+/// What the partnership reads as: campaigns in order, verdicts, trends, currencies.
 impl Partnership {
-    pub fn add_win(
-        &mut self,
-        id: CampaignId,
-        text: &str,
-        by: &str,
-        side: &str,
-        at_ms: i64,
-    ) -> Result<(), RoadmapError> {
-        let text = text.trim();
-        if text.is_empty() {
-            return Err(RoadmapError::EmptyWin);
-        }
-        self.wins.insert(
-            id,
-            Win {
-                removed: false,
-                text: Text::with_value(text),
-                by: by.trim().to_owned(),
-                side: side.to_owned(),
-                at_ms,
-                source: String::new(),
-            },
-        );
-        Ok(())
-    }
-
-    /// Adds a win from a campaign's debrief, naming the campaign.
-    pub fn add_win_from(
-        &mut self,
-        id: CampaignId,
-        text: &str,
-        by: &str,
-        side: &str,
-        at_ms: i64,
-        campaign: &str,
-    ) -> Result<(), RoadmapError> {
-        self.add_win(id.clone(), text, by, side, at_ms)?;
-        if let Some(w) = self.wins.get_mut(&id) {
-            campaign.trim().clone_into(&mut w.source);
-        }
-        Ok(())
-    }
-
-    pub fn remove_win(&mut self, id: &CampaignId) {
-        self.wins.remove(id);
-    }
-
-    /// The wins, newest first.
-    pub fn wins_newest_first(&self) -> Vec<(&CampaignId, &Win)> {
-        let mut wins: Vec<_> = self.wins.iter().collect();
-        wins.sort_by_key(|(id, w)| (std::cmp::Reverse(w.at_ms), (*id).clone()));
-        wins
-    }
-}
-
-/// Check-ins and health.
-impl Partnership {
-    pub fn cadence(&self) -> u32 {
-        self.cadence_days
-            .unwrap_or(crate::checkin::DEFAULT_CADENCE_DAYS)
-    }
-
-    pub fn set_cadence(&mut self, days: u32) -> Result<(), RoadmapError> {
-        if !(1..=120).contains(&days) {
-            return Err(RoadmapError::Cadence);
-        }
-        self.cadence_days = Some(days);
-        Ok(())
-    }
-
-    pub fn log_checkin(
-        &mut self,
-        id: CampaignId,
-        checkin: crate::checkin::CheckIn,
-    ) -> Result<(), RoadmapError> {
-        if checkin.date.is_none() {
-            return Err(RoadmapError::CheckInDate);
-        }
-        if checkin.summary.as_str().trim().is_empty() {
-            return Err(RoadmapError::CheckInSummary);
-        }
-        self.checkins.insert(id, checkin);
-        Ok(())
-    }
-
-    pub fn remove_checkin(&mut self, id: &CampaignId) {
-        self.checkins.remove(id);
-    }
-
-    /// The relationship's health on `today`.
-    pub fn health(&self, today: chrono::NaiveDate) -> crate::checkin::Health {
-        crate::checkin::health(
-            self.checkins.values().filter_map(|c| c.date.map(|d| d.0)),
-            self.cadence(),
-            today,
-        )
-    }
-}
-
-/// Quarterly business reviews.
-impl Partnership {
-    fn qbr_mut(&mut self, quarter: QuarterId) -> Result<&mut crate::qbr::Qbr, RoadmapError> {
-        if !self.quarters.contains_key(&quarter) {
-            return Err(RoadmapError::UnknownQuarter(quarter));
-        }
-        Ok(self.qbrs.entry(quarter).or_default())
-    }
-
-    pub fn set_qbr_text(
-        &mut self,
-        quarter: QuarterId,
-        field: crate::qbr::QbrText,
-        value: &str,
-    ) -> Result<(), RoadmapError> {
-        set_text(self.qbr_mut(quarter)?.text_mut(field), value);
-        Ok(())
-    }
-
-    pub fn set_qbr_budget(
-        &mut self,
-        quarter: QuarterId,
-        budget: Option<Money>,
-    ) -> Result<(), RoadmapError> {
-        self.qbr_mut(quarter)?.budget = budget;
-        Ok(())
-    }
-
-    /// Adds a risk or an action item (`action`): text, owner, due date.
-    pub fn add_qbr_item(
-        &mut self,
-        quarter: QuarterId,
-        id: CampaignId,
-        action: bool,
-        text: &str,
-        owner: &str,
-        due: Option<Day>,
-    ) -> Result<(), RoadmapError> {
-        let text = text.trim();
-        if text.is_empty() {
-            return Err(RoadmapError::MissingQbrText);
-        }
-        let qbr = self.qbr_mut(quarter)?;
-        if action {
-            qbr.actions.insert(
-                id,
-                crate::qbr::ActionItem {
-                    removed: false,
-                    text: Text::with_value(text),
-                    owner: Text::with_value(owner.trim()),
-                    due,
-                    done: false,
-                },
-            );
-        } else {
-            qbr.risks.insert(
-                id,
-                crate::qbr::Risk {
-                    removed: false,
-                    text: Text::with_value(text),
-                    owner: Text::with_value(owner.trim()),
-                    due,
-                },
-            );
-        }
-        Ok(())
-    }
-
-    pub fn remove_qbr_item(
-        &mut self,
-        quarter: QuarterId,
-        id: &CampaignId,
-    ) -> Result<(), RoadmapError> {
-        let qbr = self.qbr_mut(quarter)?;
-        qbr.actions.remove(id);
-        qbr.risks.remove(id);
-        Ok(())
-    }
-
-    pub fn set_action_done(
-        &mut self,
-        quarter: QuarterId,
-        id: &CampaignId,
-        done: bool,
-    ) -> Result<(), RoadmapError> {
-        let item = self
-            .qbr_mut(quarter)?
-            .actions
-            .get_mut(id)
-            .ok_or(RoadmapError::UnknownItem)?;
-        item.done = done;
-        Ok(())
-    }
-}
-
-/// The partnership record: agreement, statements of work, KPIs, results, verdicts.
-impl Partnership {
-    pub fn set_agreement_text(&mut self, field: AgreementText, value: &str) {
-        let a = &mut self.agreement;
-        let t = match field {
-            AgreementText::BrandLegalName => &mut a.brand_legal_name,
-            AgreementText::CreatorLegalName => &mut a.creator_legal_name,
-            AgreementText::ExclusivityCategory => &mut a.exclusivity_category,
-            AgreementText::ExclusivityTerritory => &mut a.exclusivity_territory,
-            AgreementText::UsageRights => &mut a.usage_rights,
-            AgreementText::PaymentTerms => &mut a.payment_terms,
-        };
-        set_text(t, value);
-    }
-
-    pub fn set_term(&mut self, start: Option<Day>, end: Option<Day>) -> Result<(), RoadmapError> {
-        if let (Some(s), Some(e)) = (start, end)
-            && e < s
-        {
-            return Err(RoadmapError::TermEndsBeforeStart { starts: s, ends: e });
-        }
-        self.agreement.term_start = start;
-        self.agreement.term_end = end;
-        Ok(())
-    }
-
-    pub fn set_renewal(
-        &mut self,
-        checkpoint_months: u32,
-        auto_renew: bool,
-        renewal_notice_days: u32,
-        termination_notice_days: u32,
-        exclusivity_months: Option<u32>,
-    ) -> Result<(), RoadmapError> {
-        if !(1..=24).contains(&checkpoint_months) {
-            return Err(RoadmapError::CheckpointMonths);
-        }
-        let a = &mut self.agreement;
-        a.checkpoint_months = checkpoint_months;
-        a.auto_renew = auto_renew;
-        a.renewal_notice_days = renewal_notice_days;
-        a.termination_notice_days = termination_notice_days;
-        a.exclusivity_months = exclusivity_months;
-        Ok(())
-    }
-
-    fn validate_deliverable(&self, d: &DeliverableDraft) -> Result<(), RoadmapError> {
-        if d.platform.trim().is_empty() || d.format.trim().is_empty() {
-            return Err(RoadmapError::MissingDeliverableFields);
-        }
-        if d.count == 0 {
-            return Err(RoadmapError::ZeroCount);
-        }
-        if !self.markets.contains(&d.market) {
-            return Err(RoadmapError::ForeignMarket(d.market));
-        }
-        if let (Some(s), Some(e)) = (d.live_from, d.live_to)
-            && e < s
-        {
-            return Err(RoadmapError::EndsBeforeStart { starts: s, ends: e });
-        }
-        Ok(())
-    }
-
-    pub fn add_deliverable(
-        &mut self,
-        quarter: QuarterId,
-        id: CampaignId,
-        d: DeliverableDraft,
-    ) -> Result<(), RoadmapError> {
-        self.validate_deliverable(&d)?;
-        let sow = &mut self.quarter_mut(quarter)?.sow;
-        let last = sow
-            .deliverables_in_order()
-            .last()
-            .map(|(_, x)| x.order.clone());
-        let order = crate::order_key::OrderKey::between(last.as_ref(), None);
-        sow.deliverables.insert(
-            id,
-            Deliverable {
-                removed: false,
-                platform: Text::with_value(d.platform.trim()),
-                format: Text::with_value(d.format.trim()),
-                count: d.count,
-                market: d.market,
-                live_from: d.live_from,
-                live_to: d.live_to,
-                owner: Text::with_value(d.owner.trim()),
-                status: d.status,
-                paid: d.paid,
-                erid: Text::with_value(d.erid.trim()),
-                reklama_label: d.reklama_label,
-                order,
-            },
-        );
-        Ok(())
-    }
-
-    /// Changes a deliverable; only the fields that differ are written.
-    pub fn update_deliverable(
-        &mut self,
-        quarter: QuarterId,
-        id: &CampaignId,
-        d: DeliverableDraft,
-    ) -> Result<(), RoadmapError> {
-        self.validate_deliverable(&d)?;
-        let x = self
-            .quarter_mut(quarter)?
-            .sow
-            .deliverables
-            .get_mut(id)
-            .ok_or_else(|| RoadmapError::UnknownDeliverable(id.clone()))?;
-        set_text(&mut x.platform, d.platform.trim());
-        set_text(&mut x.format, d.format.trim());
-        set_text(&mut x.owner, d.owner.trim());
-        set_text(&mut x.erid, d.erid.trim());
-        x.count = d.count;
-        x.market = d.market;
-        x.live_from = d.live_from;
-        x.live_to = d.live_to;
-        x.status = d.status;
-        x.paid = d.paid;
-        x.reklama_label = d.reklama_label;
-        Ok(())
-    }
-
-    pub fn remove_deliverable(
-        &mut self,
-        quarter: QuarterId,
-        id: &CampaignId,
-    ) -> Result<(), RoadmapError> {
-        self.quarter_mut(quarter)?
-            .sow
-            .deliverables
-            .remove(id)
-            .map(|_| ())
-            .ok_or_else(|| RoadmapError::UnknownDeliverable(id.clone()))
-    }
-
-    pub fn set_approval(
-        &mut self,
-        quarter: QuarterId,
-        draft_due_days: u32,
-        review_days: u32,
-        revision_rounds: u32,
-    ) -> Result<(), RoadmapError> {
-        let sow = &mut self.quarter_mut(quarter)?.sow;
-        sow.draft_due_days_before_live = draft_due_days;
-        sow.review_days = review_days;
-        sow.revision_rounds = revision_rounds;
-        Ok(())
-    }
-
-    pub fn set_compensation(
-        &mut self,
-        quarter: QuarterId,
-        amount: Option<Money>,
-        kill_fee: Option<Money>,
-        conversion: Option<Conversion>,
-    ) -> Result<(), RoadmapError> {
-        if let Some(c) = &conversion
-            && !(c.rate.is_finite() && c.rate > 0.0)
-        {
-            return Err(RoadmapError::BadRate);
-        }
-        let sow = &mut self.quarter_mut(quarter)?.sow;
-        sow.compensation = amount;
-        sow.kill_fee = kill_fee;
-        sow.conversion = conversion;
-        Ok(())
-    }
-
-    pub fn set_sow_text(
-        &mut self,
-        quarter: QuarterId,
-        split: &str,
-        terms: &str,
-    ) -> Result<(), RoadmapError> {
-        let sow = &mut self.quarter_mut(quarter)?.sow;
-        set_text(&mut sow.payment_split, split);
-        set_text(&mut sow.payment_terms, terms);
-        Ok(())
-    }
-
-    fn validate_kpi(&self, kpi: &Kpi) -> Result<(), RoadmapError> {
-        if !self.markets.contains(&kpi.market) {
-            return Err(RoadmapError::ForeignMarket(kpi.market));
-        }
-        if !kpi.target.is_finite() {
-            return Err(RoadmapError::NotANumber("the target"));
-        }
-        if !kpi.threshold.is_finite() {
-            return Err(RoadmapError::NotANumber("the threshold"));
-        }
-        Ok(())
-    }
-
-    pub fn set_kpi(&mut self, id: CampaignId, kpi: Kpi) -> Result<(), RoadmapError> {
-        self.validate_kpi(&kpi)?;
-        self.kpis.insert(id, kpi);
-        Ok(())
-    }
-
-    pub fn remove_kpi(&mut self, id: &CampaignId) -> Result<(), RoadmapError> {
-        self.kpis
-            .remove(id)
-            .map(|_| ())
-            .ok_or_else(|| RoadmapError::UnknownKpi(id.clone()))
-    }
-
-    /// Records (or, with `None`, clears) a campaign's results in one market.
-    pub fn set_results(
-        &mut self,
-        quarter: QuarterId,
-        campaign: &CampaignId,
-        market: Market,
-        figures: Option<Figures>,
-    ) -> Result<(), RoadmapError> {
-        if !self.markets.contains(&market) {
-            return Err(RoadmapError::ForeignMarket(market));
-        }
-        let c = self
-            .quarter_mut(quarter)?
-            .campaigns
-            .get_mut(campaign)
-            .ok_or_else(|| RoadmapError::UnknownCampaign(campaign.clone()))?;
-        match figures {
-            Some(f) => {
-                c.results.insert(market, f);
-            }
-            None => {
-                c.results.remove(&market);
-            }
-        }
-        Ok(())
-    }
-
-    pub fn set_onboarding_cost(&mut self, cost: Option<Money>) {
-        self.onboarding_cost = cost;
-    }
-
     /// Every campaign in roadmap order (quarter, then position) — "campaign over campaign".
     pub fn campaigns_in_roadmap_order(&self) -> Vec<(QuarterId, &CampaignId, &Campaign)> {
         self.quarters
@@ -1006,7 +335,11 @@ impl Partnership {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::campaign::CampaignStatus;
+    use crate::{
+        agreement::AgreementText,
+        campaign::{CampaignDraft, CampaignStatus},
+        partnership::{record::RecordError, roadmap::RoadmapError},
+    };
 
     pub(crate) fn sample() -> Partnership {
         Partnership::new(&NewPartnership {
@@ -1059,7 +392,7 @@ mod tests {
             (3, crate::kpi::Metric::EngagementRateByReach, 2.5),
         ] {
             p.set_kpi(
-                CampaignId::from_random([n; 16]),
+                crate::ids::Id::from_random([n; 16]),
                 Kpi {
                     removed: false,
                     market: ru,
@@ -1195,12 +528,12 @@ mod tests {
         backwards.ends = Some("2027-02-01".parse().expect("day"));
         assert!(matches!(
             p.add_campaign(q, id.clone(), backwards),
-            Err(RoadmapError::EndsBeforeStart { .. })
+            Err(RoadmapError::EndsBeforeStart(_))
         ));
         let other_q = "2031-Q1".parse().expect("q");
         assert_eq!(
             p.add_campaign(other_q, id, draft("X")),
-            Err(RoadmapError::UnknownQuarter(other_q))
+            Err(RoadmapError::Quarter(UnknownQuarter(other_q)))
         );
         assert!(
             p.quarter(q).expect("q").campaigns.is_empty(),
@@ -1224,7 +557,7 @@ mod tests {
             p.add_campaign(q, id.clone(), draft(t)).expect("added");
         }
         p.set_kpi(
-            CampaignId::from_random([9; 16]),
+            crate::ids::Id::from_random([9; 16]),
             Kpi {
                 removed: false,
                 market: ru,
@@ -1235,7 +568,7 @@ mod tests {
         )
         .expect("kpi");
         p.set_kpi(
-            CampaignId::from_random([8; 16]),
+            crate::ids::Id::from_random([8; 16]),
             Kpi {
                 removed: false,
                 market: us,
@@ -1248,7 +581,7 @@ mod tests {
         let de: Market = "DE".parse().expect("DE");
         assert!(
             p.set_kpi(
-                CampaignId::from_random([7; 16]),
+                crate::ids::Id::from_random([7; 16]),
                 Kpi {
                     removed: false,
                     market: de,
@@ -1261,7 +594,7 @@ mod tests {
         );
         assert!(
             p.set_kpi(
-                CampaignId::from_random([7; 16]),
+                crate::ids::Id::from_random([7; 16]),
                 Kpi {
                     removed: false,
                     market: ru,
@@ -1327,87 +660,15 @@ mod tests {
         let day = |s: &str| Some(s.parse().expect("day"));
         assert!(matches!(
             p.set_term(day("2027-12-31"), day("2027-01-01")),
-            Err(RoadmapError::TermEndsBeforeStart { .. })
+            Err(RecordError::TermEndsBeforeStart { .. })
         ));
         p.set_term(day("2027-01-01"), day("2027-12-31"))
             .expect("term");
         assert_eq!(
             p.set_renewal(0, true, 30, 30, None),
-            Err(RoadmapError::CheckpointMonths)
+            Err(RecordError::CheckpointMonths)
         );
         p.set_agreement_text(AgreementText::BrandLegalName, "ООО «Нортвинд»");
         assert_eq!(p.agreement.brand_legal_name.as_str(), "ООО «Нортвинд»");
-    }
-}
-
-#[cfg(test)]
-mod refusal_words {
-    use super::*;
-    use crate::meeting::WorkingHoursError;
-
-    #[test]
-    fn every_refusal_reads_in_russian() {
-        let q: QuarterId = "2027-Q1".parse().expect("q");
-        let id = CampaignId::from_random([1; 16]);
-        let ru: Market = "RU".parse().expect("m");
-        let refusals = [
-            RoadmapError::UnknownQuarter(q),
-            RoadmapError::UnknownCampaign(id.clone()),
-            RoadmapError::MissingTitle,
-            RoadmapError::ForeignMarket(ru),
-            RoadmapError::EndsBeforeStart {
-                starts: "2027-02-01".parse().expect("day"),
-                ends: "2027-01-01".parse().expect("day"),
-            },
-            RoadmapError::TermEndsBeforeStart {
-                starts: "2027-02-01".parse().expect("day"),
-                ends: "2027-01-01".parse().expect("day"),
-            },
-            RoadmapError::UnknownDeliverable(id.clone()),
-            RoadmapError::UnknownKpi(id),
-            RoadmapError::MissingDeliverableFields,
-            RoadmapError::ZeroCount,
-            RoadmapError::NotANumber("the target"),
-            RoadmapError::BadRate,
-            RoadmapError::CheckpointMonths,
-            RoadmapError::EmptyWin,
-            RoadmapError::Cadence,
-            RoadmapError::CheckInDate,
-            RoadmapError::CheckInSummary,
-            RoadmapError::MissingQbrText,
-            RoadmapError::MissingIssue,
-            RoadmapError::MissingContactName,
-            RoadmapError::Hours(WorkingHoursError::Zone("Mars".into())),
-            RoadmapError::Hours(WorkingHoursError::Time("9am".into())),
-            RoadmapError::Hours(WorkingHoursError::Backwards),
-            RoadmapError::UnknownItem,
-        ];
-        let new = [
-            NewPartnershipError::MissingBrand,
-            NewPartnershipError::MissingCreator,
-            NewPartnershipError::NoMarkets,
-            NewPartnershipError::DuplicateMarket(ru),
-            NewPartnershipError::QuarterCount(99),
-            NewPartnershipError::QuartersOutOfRange,
-        ];
-        let texts = refusals
-            .iter()
-            .map(|e| (e.to_string(), e.describe(Lang::Ru)))
-            .chain(new.iter().map(|e| (e.to_string(), e.describe(Lang::Ru))));
-        for (en, ru) in texts {
-            let english = crate::export::tests::english_left(&ru);
-            // What the person typed ("Mars", "9am") and zone examples stay as written.
-            let english: Vec<_> = english
-                .into_iter()
-                .filter(|w| {
-                    ![
-                        "Mars", "9am", "IANA", "Europe", "Moscow", "America", "New", "York",
-                    ]
-                    .contains(&w.as_str())
-                })
-                .collect();
-            assert!(english.is_empty(), "{en:?} → {ru:?} leaves {english:?}");
-            assert_ne!(en, ru);
-        }
     }
 }

@@ -8,10 +8,49 @@ use chrono::NaiveDate;
 
 use crate::{
     campaign::{Campaign, CampaignId},
+    day::Day,
     order_key::OrderKey,
     sow::StatementOfWork,
     stored_string::stored_as_string,
 };
+
+/// A quarter the roadmap does not have (a command named one someone removed, or a bad id).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("quarter {0} is not on this roadmap")]
+pub struct UnknownQuarter(pub QuarterId);
+
+impl UnknownQuarter {
+    /// In words, in `lang`.
+    pub fn describe(&self, lang: crate::locale::Lang) -> String {
+        match lang {
+            crate::locale::Lang::En => self.to_string(),
+            crate::locale::Lang::Ru => format!("квартала {} нет в роадмапе", self.0),
+        }
+    }
+}
+
+/// A date range that ends before it starts (a campaign's, a deliverable's live window).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("the end date ({ends}) is before the start date ({starts})")]
+pub struct EndsBeforeStart {
+    pub starts: Day,
+    pub ends: Day,
+}
+
+impl EndsBeforeStart {
+    /// In words, in `lang`, the dates as the reader writes them (not as stored).
+    pub fn describe(&self, lang: crate::locale::Lang) -> String {
+        let (starts, ends) = (lang.day(self.starts), lang.day(self.ends));
+        match lang {
+            crate::locale::Lang::En => {
+                format!("the end date ({ends}) is before the start date ({starts})")
+            }
+            crate::locale::Lang::Ru => {
+                format!("дата окончания ({ends}) раньше даты начала ({starts})")
+            }
+        }
+    }
+}
 
 /// A calendar quarter such as 2027-Q1. Ordering is chronological.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -134,6 +173,51 @@ impl Quarter {
     }
 }
 
+/// A campaign's dates are accepted but worth a second look: shown at the field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DatesWarning {
+    /// A date falls outside the quarter the campaign is planned in.
+    OutsideQuarter {
+        quarter: QuarterId,
+        first: Day,
+        last: Day,
+    },
+}
+
+impl DatesWarning {
+    /// In words, in `lang`, with dates as `lang` writes them.
+    pub fn describe(&self, lang: crate::locale::Lang) -> String {
+        let Self::OutsideQuarter {
+            quarter,
+            first,
+            last,
+        } = self;
+        match lang {
+            crate::locale::Lang::En => format!(
+                "This date is outside {quarter} ({} – {}). Check it, or plan the campaign in another quarter.",
+                lang.day(*first),
+                lang.day(*last)
+            ),
+            crate::locale::Lang::Ru => format!(
+                "Эта дата вне квартала {quarter} ({} – {}). Проверьте её или перенесите кампанию в другой квартал.",
+                lang.day(*first),
+                lang.day(*last)
+            ),
+        }
+    }
+}
+
+/// Whether `date` of a campaign planned in `quarter` falls outside it.
+pub fn dates_warning(quarter: QuarterId, date: Option<Day>) -> Option<DatesWarning> {
+    let (first, last) = (quarter.first_day(), quarter.last_day());
+    let d = date?;
+    (d.0 < first || d.0 > last).then_some(DatesWarning::OutsideQuarter {
+        quarter,
+        first: Day(first),
+        last: Day(last),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -173,5 +257,26 @@ mod tests {
         let a: QuarterId = "2027-Q4".parse().expect("valid");
         let b: QuarterId = "2028-Q1".parse().expect("valid");
         assert!(a < b);
+    }
+
+    #[test]
+    fn a_date_outside_the_campaigns_quarter_is_worth_a_warning() {
+        let q: QuarterId = "2027-Q1".parse().expect("q");
+        let day = |s: &str| Some(s.parse::<Day>().expect("day"));
+        assert_eq!(dates_warning(q, day("2027-03-31")), None);
+        assert_eq!(dates_warning(q, day("2027-01-01")), None);
+        assert_eq!(dates_warning(q, None), None);
+        let w = dates_warning(q, day("2027-04-01")).expect("outside");
+        assert!(
+            w.describe(crate::locale::Lang::En)
+                .contains("outside 2027-Q1 (Jan 1, 2027"),
+            "{}",
+            w.describe(crate::locale::Lang::En)
+        );
+        assert!(dates_warning(q, day("2026-12-31")).is_some());
+        assert!(
+            w.describe(crate::locale::Lang::Ru)
+                .starts_with("Эта дата вне квартала")
+        );
     }
 }

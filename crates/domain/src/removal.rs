@@ -9,10 +9,12 @@ use crate::{
     campaign::{Campaign, CampaignId},
     checkin::CheckIn,
     debrief::Issue,
+    error::CommandError,
+    ids::{ActionId, CheckInId, DeliverableId, IssueId, KpiId, RiskId, WinId},
     kpi::Kpi,
-    partnership::{Partnership, RoadmapError, Win},
-    qbr::{ActionItem, Risk},
-    quarter::QuarterId,
+    partnership::{Partnership, Win, roadmap::RoadmapError},
+    qbr::{ActionItem, ReviewItemId, Risk},
+    quarter::{QuarterId, UnknownQuarter},
     sow::Deliverable,
 };
 
@@ -20,49 +22,33 @@ use crate::{
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Target {
     Campaign(QuarterId, CampaignId),
-    Deliverable(QuarterId, CampaignId),
-    Kpi(CampaignId),
-    CheckIn(CampaignId),
-    Win(CampaignId),
+    Deliverable(QuarterId, DeliverableId),
+    Kpi(KpiId),
+    CheckIn(CheckInId),
+    Win(WinId),
     /// A risk or an action item of a quarter's review.
-    QbrItem(QuarterId, CampaignId),
+    ReviewItem(QuarterId, ReviewItemId),
     /// An issue of a campaign's debrief: (quarter, campaign, issue).
-    Issue(QuarterId, CampaignId, CampaignId),
+    Issue(QuarterId, CampaignId, IssueId),
 }
 
 /// What a removal took away: enough to put back the same item.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Removed {
     Campaign(QuarterId, CampaignId, Box<Campaign>),
-    Deliverable(QuarterId, CampaignId, Box<Deliverable>),
-    Kpi(CampaignId, Box<Kpi>),
-    CheckIn(CampaignId, Box<CheckIn>),
-    Win(CampaignId, Box<Win>),
-    Risk(QuarterId, CampaignId, Box<Risk>),
-    Action(QuarterId, CampaignId, Box<ActionItem>),
-    Issue(QuarterId, CampaignId, CampaignId, Box<Issue>),
-}
-
-impl Removed {
-    /// The id of the removed item.
-    pub fn id(&self) -> &CampaignId {
-        match self {
-            Removed::Campaign(_, id, _)
-            | Removed::Deliverable(_, id, _)
-            | Removed::Kpi(id, _)
-            | Removed::CheckIn(id, _)
-            | Removed::Win(id, _)
-            | Removed::Risk(_, id, _)
-            | Removed::Action(_, id, _)
-            | Removed::Issue(_, _, id, _) => id,
-        }
-    }
+    Deliverable(QuarterId, DeliverableId, Box<Deliverable>),
+    Kpi(KpiId, Box<Kpi>),
+    CheckIn(CheckInId, Box<CheckIn>),
+    Win(WinId, Box<Win>),
+    Risk(QuarterId, RiskId, Box<Risk>),
+    Action(QuarterId, ActionId, Box<ActionItem>),
+    Issue(QuarterId, CampaignId, IssueId, Box<Issue>),
 }
 
 impl Partnership {
     /// Removes `target`; returns what was removed, for [`Partnership::restore`].
-    pub fn remove(&mut self, target: &Target) -> Result<Removed, RoadmapError> {
-        let gone = RoadmapError::UnknownItem;
+    pub fn remove(&mut self, target: &Target) -> Result<Removed, CommandError> {
+        let gone = CommandError::Gone;
         Ok(match target {
             Target::Campaign(q, id) => {
                 let c = self.quarter(*q)?.campaigns.get(id).cloned();
@@ -87,14 +73,18 @@ impl Partnership {
                 let w = self.wins.remove(id).ok_or(gone)?;
                 Removed::Win(id.clone(), Box::new(w))
             }
-            Target::QbrItem(q, id) => {
+            Target::ReviewItem(q, item) => {
                 self.quarter(*q)?;
-                let qbr = self.qbrs.get_mut(q).ok_or(RoadmapError::UnknownItem)?;
-                if let Some(r) = qbr.risks.remove(id) {
-                    Removed::Risk(*q, id.clone(), Box::new(r))
-                } else {
-                    let a = qbr.actions.remove(id).ok_or(gone)?;
-                    Removed::Action(*q, id.clone(), Box::new(a))
+                let qbr = self.qbrs.get_mut(q).ok_or(CommandError::Gone)?;
+                match item {
+                    ReviewItemId::Risk(id) => {
+                        let r = qbr.risks.remove(id).ok_or(gone)?;
+                        Removed::Risk(*q, id.clone(), Box::new(r))
+                    }
+                    ReviewItemId::Action(id) => {
+                        let a = qbr.actions.remove(id).ok_or(gone)?;
+                        Removed::Action(*q, id.clone(), Box::new(a))
+                    }
                 }
             }
             Target::Issue(q, campaign, id) => {
@@ -115,7 +105,7 @@ impl Partnership {
     /// Puts back what [`Partnership::remove`] took: the same item, as it is now (an edit
     /// a partner made to it while it was removed is kept). Restoring twice changes
     /// nothing; the place it belongs to (a quarter, a campaign) must still be there.
-    pub fn restore(&mut self, removed: &Removed) -> Result<(), RoadmapError> {
+    pub fn restore(&mut self, removed: &Removed) -> Result<(), CommandError> {
         match removed {
             Removed::Campaign(q, id, _) => {
                 self.quarter_entry(*q)?.campaigns.restore(id);
@@ -161,10 +151,8 @@ impl Partnership {
     fn quarter_entry(
         &mut self,
         q: QuarterId,
-    ) -> Result<&mut crate::quarter::Quarter, RoadmapError> {
-        self.quarters
-            .get_mut(&q)
-            .ok_or(RoadmapError::UnknownQuarter(q))
+    ) -> Result<&mut crate::quarter::Quarter, UnknownQuarter> {
+        self.quarters.get_mut(&q).ok_or(UnknownQuarter(q))
     }
 }
 
@@ -174,7 +162,7 @@ mod tests {
     use crate::{
         campaign::{CampaignDraft, CampaignStatus},
         document::PartnershipDoc,
-        partnership::NewPartnership,
+        partnership::{NewPartnership, record::RecordError},
     };
 
     fn sample() -> (Partnership, QuarterId) {
@@ -215,7 +203,7 @@ mod tests {
         let c = campaign(&mut p, q, 3, "Third");
         let before = p.clone();
         let removed = p.remove(&Target::Campaign(q, b.clone())).expect("removed");
-        assert_eq!(removed.id(), &b);
+        assert!(matches!(&removed, Removed::Campaign(rq, id, _) if *rq == q && *id == b));
         assert!(!p.quarters[&q].campaigns.contains_key(&b));
         p.restore(&removed).expect("restored");
         assert_eq!(p, before, "the same item, every field and its order key");
@@ -241,7 +229,9 @@ mod tests {
         };
         let mut mine = PartnershipDoc::create(&new, 1).expect("doc");
         let id = mine
-            .change(2, "add", |p| Ok(campaign(p, q, 7, "Spring drop")))
+            .change(2, "add", |p| {
+                Ok::<_, crate::error::CommandError>(campaign(p, q, 7, "Spring drop"))
+            })
             .expect("add");
         let mut theirs = PartnershipDoc::load([mine.save().as_slice()]).expect("load");
         let removed = mine
@@ -290,7 +280,9 @@ mod tests {
         };
         let mut mine = PartnershipDoc::create(&new, 1).expect("doc");
         let id = mine
-            .change(2, "add", |p| Ok(campaign(p, q, 7, "Spring drop")))
+            .change(2, "add", |p| {
+                Ok::<_, crate::error::CommandError>(campaign(p, q, 7, "Spring drop"))
+            })
             .expect("add");
         let title = title_object(&mine, q, &id);
         let mut theirs = PartnershipDoc::load([mine.save().as_slice()]).expect("load");
@@ -348,21 +340,24 @@ mod tests {
     #[test]
     fn every_kind_of_item_comes_back() {
         let (mut p, q) = sample();
-        let id = CampaignId::from_random([9; 16]);
-        p.add_win(id.clone(), "Sold out", "Anya", "creator", 1)
+        let win = WinId::from_random([9; 16]);
+        let action = ReviewItemId::Action(ActionId::from_random([9; 16]));
+        p.add_win(win.clone(), "Sold out", "Anya", "creator", 1)
             .expect("win");
-        p.add_qbr_item(q, id.clone(), true, "Send the brief", "Anya", None)
+        p.add_review_item(q, action.clone(), "Send the brief", "Anya", None)
             .expect("action");
         let before = p.clone();
-        for target in [Target::Win(id.clone()), Target::QbrItem(q, id.clone())] {
+        for target in [Target::Win(win), Target::ReviewItem(q, action)] {
             let removed = p.remove(&target).expect("removed");
             assert_ne!(p, before);
             p.restore(&removed).expect("restored");
             assert_eq!(p, before, "{target:?}");
         }
+        let kpi = KpiId::from_random([9; 16]);
         assert_eq!(
-            p.remove(&Target::Kpi(id)),
-            Err(RoadmapError::UnknownKpi(CampaignId::from_random([9; 16])))
+            p.remove(&Target::Kpi(kpi.clone())),
+            Err(RecordError::UnknownKpi(kpi).into()),
+            "a KPI that is not there"
         );
     }
 }

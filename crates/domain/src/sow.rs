@@ -7,8 +7,8 @@ use autosurgeon::{Hydrate, Reconcile, Text};
 use chrono::NaiveDate;
 
 use crate::{
-    campaign::CampaignId as ItemId, day::Day, locale::Lang, market::Market, money::Money,
-    order_key::OrderKey, stored_string::stored_as_string,
+    day::Day, ids::DeliverableId, locale::Lang, market::Market, money::Money, order_key::OrderKey,
+    stored_string::stored_as_string,
 };
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Hash)]
@@ -86,6 +86,8 @@ pub struct Deliverable {
     pub removed: bool,
 }
 
+crate::items::removable!(Deliverable);
+
 impl Deliverable {
     /// Russian law (since 1 Sep 2022) requires a paid post to carry «Реклама», the
     /// advertiser's details and an erid token. A live RU paid post missing either gets a
@@ -122,7 +124,7 @@ pub struct Conversion {
 #[derive(Debug, Clone, PartialEq, Reconcile, Hydrate)]
 pub struct StatementOfWork {
     #[autosurgeon(with = "crate::items::stored")]
-    pub deliverables: Items<ItemId, Deliverable>,
+    pub deliverables: Items<DeliverableId, Deliverable>,
     /// A draft is due this many days before it goes live.
     pub draft_due_days_before_live: u32,
     pub review_days: u32,
@@ -155,7 +157,7 @@ impl Default for StatementOfWork {
 
 impl StatementOfWork {
     /// Deliverables in display order.
-    pub fn deliverables_in_order(&self) -> Vec<(&ItemId, &Deliverable)> {
+    pub fn deliverables_in_order(&self) -> Vec<(&DeliverableId, &Deliverable)> {
         let mut list: Vec<_> = self.deliverables.iter().collect();
         list.sort_by(|(ia, a), (ib, b)| a.order.cmp(&b.order).then_with(|| ia.cmp(ib)));
         list

@@ -27,7 +27,7 @@ use tandem_sync::document_id::DocumentId;
 use tandem_sync::{
     message::Message,
     peer_id::PeerId,
-    session::{ConnId, Documents, Effect, Role, Session},
+    session::{ConnId, Documents, Effect, Handshake, Session},
 };
 use tokio::{
     net::TcpStream,
@@ -264,7 +264,7 @@ impl Peer {
             caught_up: false,
             light: None,
         };
-        let effects = peer.session.connect(CONN, Role::Initiator);
+        let effects = peer.session.connect(CONN, Handshake::Initiator);
         peer.apply(effects).await;
         while peer.session.remote(CONN).is_none() {
             if !peer.read_one().await {

@@ -37,7 +37,7 @@ use tandem_sync::document_id::DocumentId;
 use tandem_sync::{
     message::{Message, PeerMetadata},
     peer_id::PeerId,
-    session::{ConnId, Documents, Effect, Role, Session, panic_message, refuse as refusal},
+    session::{ConnId, Documents, Effect, Handshake, Session, panic_message, refuse as refusal},
     sync_payload,
 };
 use tokio::sync::{Mutex, Notify, mpsc, oneshot};
@@ -535,7 +535,7 @@ impl Hub {
             );
             conn
         };
-        let effects = lock(&self.core.handshake).connect(conn, Role::Acceptor);
+        let effects = lock(&self.core.handshake).connect(conn, Handshake::Acceptor);
         self.emit(conn, effects, None);
         (conn, Outlet { frames, abandon })
     }
@@ -658,7 +658,7 @@ impl Hub {
                 }
                 let mut slot = slot.lock().await;
                 let slot = &mut *slot;
-                slot.session.adopt(conn, Role::Acceptor, peer);
+                slot.session.adopt(conn, Handshake::Acceptor, peer);
                 // A reset of a partnership the relay holds is answered with all of it:
                 // counted per device over all its connections (a reset of one it does
                 // not hold costs a `doc-unavailable`, and is not counted).

@@ -62,7 +62,9 @@ pub enum Side {
 }
 
 impl Side {
-    pub fn as_str(&self) -> &'static str {
+    pub const ALL: [Side; 2] = [Side::Brand, Side::Creator];
+
+    pub fn as_str(self) -> &'static str {
         match self {
             Side::Brand => "brand",
             Side::Creator => "creator",
@@ -70,10 +72,14 @@ impl Side {
     }
 
     pub fn parse(s: &str) -> Option<Side> {
-        match s {
-            "brand" => Some(Side::Brand),
-            "creator" => Some(Side::Creator),
-            _ => None,
+        Side::ALL.into_iter().find(|side| side.as_str() == s)
+    }
+
+    /// The side across the table.
+    pub fn other(self) -> Side {
+        match self {
+            Side::Brand => Side::Creator,
+            Side::Creator => Side::Brand,
         }
     }
 }

@@ -23,7 +23,7 @@ pub struct ConnId(pub u64);
 
 /// Which side of the handshake this peer plays on a connection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Role {
+pub enum Handshake {
     /// Sends `join` (a browser dialling the relay).
     Initiator,
     /// Answers `join` with `peer` (the relay).
@@ -130,7 +130,7 @@ enum Phase {
 
 #[derive(Debug)]
 struct Conn {
-    role: Role,
+    handshake: Handshake,
     phase: Phase,
     /// Documents synced on this connection, with their Automerge sync state.
     docs: HashMap<DocumentId, automerge::sync::State>,
@@ -220,22 +220,22 @@ impl Session {
     }
 
     /// A connection opened. The initiator sends `join`.
-    pub fn connect(&mut self, conn: ConnId, role: Role) -> Vec<Effect> {
-        let phase = match role {
-            Role::Initiator => Phase::AwaitingPeer,
-            Role::Acceptor => Phase::AwaitingJoin,
+    pub fn connect(&mut self, conn: ConnId, handshake: Handshake) -> Vec<Effect> {
+        let phase = match handshake {
+            Handshake::Initiator => Phase::AwaitingPeer,
+            Handshake::Acceptor => Phase::AwaitingJoin,
         };
         self.conns.insert(
             conn,
             Conn {
-                role,
+                handshake,
                 phase,
                 docs: HashMap::new(),
                 ephemeral_seen: HashMap::new(),
             },
         );
-        match role {
-            Role::Initiator => vec![Effect::Send {
+        match handshake {
+            Handshake::Initiator => vec![Effect::Send {
                 conn,
                 message: Message::Join {
                     sender_id: self.me.clone(),
@@ -243,16 +243,16 @@ impl Session {
                     supported_protocol_versions: vec![PROTOCOL_VERSION.into()],
                 },
             }],
-            Role::Acceptor => Vec::new(),
+            Handshake::Acceptor => Vec::new(),
         }
     }
 
     /// Takes on a connection whose handshake another session finished (a relay that keeps
     /// one session per document): it starts ready, with `peer` at the other end, and
     /// syncing nothing yet. Does nothing if the connection is known already.
-    pub fn adopt(&mut self, conn: ConnId, role: Role, peer: PeerId) {
+    pub fn adopt(&mut self, conn: ConnId, handshake: Handshake, peer: PeerId) {
         self.conns.entry(conn).or_insert_with(|| Conn {
-            role,
+            handshake,
             phase: Phase::Ready(peer),
             docs: HashMap::new(),
             ephemeral_seen: HashMap::new(),
@@ -344,7 +344,7 @@ impl Session {
         let conns: Vec<ConnId> = self
             .conns
             .iter()
-            .filter(|(_, c)| c.role == Role::Initiator && c.remote().is_some())
+            .filter(|(_, c)| c.handshake == Handshake::Initiator && c.remote().is_some())
             .map(|(id, _)| *id)
             .collect();
         let mut effects = Vec::new();
@@ -605,8 +605,8 @@ impl Session {
                 let remote = remote.clone();
                 // A relay passes on others' ephemeral messages under their sender id;
                 // everything else must come from the peer on the other end.
-                let relayed =
-                    c.role == Role::Initiator && matches!(message, Message::Ephemeral { .. });
+                let relayed = c.handshake == Handshake::Initiator
+                    && matches!(message, Message::Ephemeral { .. });
                 if !relayed && message.sender_id() != Some(&remote) {
                     return refuse(
                         conn,
@@ -724,7 +724,7 @@ impl Session {
                     .iter()
                     .filter(|(id, c)| {
                         **id != conn
-                            && c.role == Role::Acceptor
+                            && c.handshake == Handshake::Acceptor
                             && c.docs.contains_key(&document_id)
                     })
                     .filter_map(|(id, c)| c.remote().map(|p| (*id, p.clone())))

@@ -13,7 +13,7 @@ use proptest::prelude::*;
 use tandem_sync::document_id::DocumentId;
 use tandem_sync::{
     message::{Message, PeerMetadata},
-    session::{ConnId, Documents, Effect, Role, Session},
+    session::{ConnId, Documents, Effect, Handshake, Session},
 };
 
 #[derive(Default)]
@@ -38,7 +38,7 @@ const CONN: ConnId = ConnId(1);
 fn ready_relay() -> (Session, Docs) {
     let mut s = Session::new("relay".parse().expect("peer"), PeerMetadata::default());
     let mut docs = Docs::default();
-    s.connect(CONN, Role::Acceptor);
+    s.connect(CONN, Handshake::Acceptor);
     let join = Message::Join {
         sender_id: "mallory".parse().expect("peer"),
         metadata: PeerMetadata::default(),

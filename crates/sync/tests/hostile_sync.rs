@@ -14,7 +14,7 @@ use support::Store;
 use tandem_sync::document_id::DocumentId;
 use tandem_sync::{
     message::{Message, PeerMetadata},
-    session::{ConnId, Documents, Effect, Role, Session},
+    session::{ConnId, Documents, Effect, Handshake, Session},
 };
 
 fn doc_id() -> DocumentId {
@@ -44,7 +44,7 @@ fn relay_with_document() -> (Session, Store) {
     }
     store.docs.insert(doc_id(), doc);
     for (conn, name) in [(MALLORY, "mallory"), (ALICE, "alice")] {
-        relay.connect(conn, Role::Acceptor);
+        relay.connect(conn, Handshake::Acceptor);
         let join = Message::Join {
             sender_id: peer(name),
             metadata: PeerMetadata::default(),
@@ -67,7 +67,7 @@ fn sync_newcomer(
     let mut client = Session::new(peer(name), PeerMetadata::default());
     let mut cstore = Store::default();
     cstore.docs.insert(doc_id(), doc);
-    relay.connect(conn, Role::Acceptor);
+    relay.connect(conn, Handshake::Acceptor);
     let mut to_relay: Vec<Message> = Vec::new();
     let mut to_client: Vec<Message> = Vec::new();
     let collect = |effects: Vec<Effect>, out: &mut Vec<Message>| {
@@ -77,7 +77,10 @@ fn sync_newcomer(
             }
         }
     };
-    collect(client.connect(ConnId(1), Role::Initiator), &mut to_relay);
+    collect(
+        client.connect(ConnId(1), Handshake::Initiator),
+        &mut to_relay,
+    );
     for _ in 0..200 {
         if to_relay.is_empty() && to_client.is_empty() {
             break;
@@ -248,7 +251,7 @@ fn presence_memory_is_capped_per_connection_and_goes_with_it() {
     relay.disconnect(MALLORY);
     assert_eq!(relay.ephemeral_sessions(MALLORY), 0);
     // Oversized payloads and session ids are refused with a reason.
-    relay.connect(MALLORY, Role::Acceptor);
+    relay.connect(MALLORY, Handshake::Acceptor);
     relay.handle(
         MALLORY,
         Message::Join {

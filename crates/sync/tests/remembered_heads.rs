@@ -9,7 +9,7 @@ use automerge::{AutoCommit, ChangeHash, ROOT, ReadDoc, transaction::Transactable
 use tandem_sync::document_id::DocumentId;
 use tandem_sync::{
     message::Message,
-    session::{ConnId, Effect, Role, Session},
+    session::{ConnId, Effect, Handshake, Session},
 };
 
 mod support;
@@ -75,12 +75,12 @@ fn connect_and_sync_both(browser: &mut Peer, relay: &mut Peer) -> (usize, usize)
     };
     let mut relay_first = None;
     route(
-        relay.session.connect(RELAY_CONN, Role::Acceptor),
+        relay.session.connect(RELAY_CONN, Handshake::Acceptor),
         &mut to_browser,
         &mut relay_first,
     );
     route(
-        browser.session.connect(BROWSER_CONN, Role::Initiator),
+        browser.session.connect(BROWSER_CONN, Handshake::Initiator),
         &mut to_relay,
         &mut first_sync_len,
     );

@@ -7,7 +7,7 @@ use std::collections::{HashMap, VecDeque};
 use automerge::{AutoCommit, ObjType, ROOT, ReadDoc, transaction::Transactable};
 use proptest::prelude::*;
 use tandem_sync::document_id::DocumentId;
-use tandem_sync::session::{ConnId, Effect, Role, Session};
+use tandem_sync::session::{ConnId, Effect, Handshake, Session};
 
 mod support;
 use support::Store;
@@ -99,9 +99,9 @@ impl Net {
         link.up = true;
         link.browser_conn = b;
         link.relay_conn = r;
-        let relay_effects = self.nodes[RELAY].session.connect(r, Role::Acceptor);
+        let relay_effects = self.nodes[RELAY].session.connect(r, Handshake::Acceptor);
         self.apply(RELAY, relay_effects);
-        let browser_effects = self.nodes[browser].session.connect(b, Role::Initiator);
+        let browser_effects = self.nodes[browser].session.connect(b, Handshake::Initiator);
         self.apply(browser, browser_effects);
     }
 

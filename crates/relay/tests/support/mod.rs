@@ -15,7 +15,7 @@ use tandem_sync::api;
 use tandem_sync::document_id::DocumentId;
 use tandem_sync::{
     message::Message,
-    session::{ConnId, Documents, Effect, Role, Session},
+    session::{ConnId, Documents, Effect, Handshake, Session},
 };
 use tokio::{net::TcpStream, sync::oneshot};
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream, tungstenite::Message as Ws};
@@ -367,7 +367,7 @@ impl Client {
             closed: None,
             ephemeral: Vec::new(),
         };
-        let effects = client.session.connect(CONN, Role::Initiator);
+        let effects = client.session.connect(CONN, Handshake::Initiator);
         client.apply(effects).await;
         client
             .pump_until(Duration::from_secs(5), |c| c.session.remote(CONN).is_some())
