@@ -66,10 +66,6 @@ impl Partnership {
         Ok(())
     }
 
-    pub fn remove_win(&mut self, id: &WinId) {
-        self.wins.remove(id);
-    }
-
     /// The wins, newest first.
     pub fn wins_newest_first(&self) -> Vec<(&WinId, &Win)> {
         let mut wins: Vec<_> = self.wins.iter().collect();
