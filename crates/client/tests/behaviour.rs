@@ -1,0 +1,500 @@
+//! What the browser does, decided by the client core and checked on a simulated network
+//! with a relay session: no browser, no sockets, no sleeps — seconds for all of it.
+
+mod support;
+
+use std::collections::BTreeSet;
+
+use support::World;
+use tandem_client::{
+    ApiCall, Connection, Event, Notice,
+    access::{Access, Reason, Role, State},
+    records::Record,
+    restore::Outcome,
+};
+use tandem_sync::presence::{EXPIRY_MS, HEARTBEAT_MS, Presence, Side};
+
+fn me(name: &str, side: Side) -> Presence {
+    Presence {
+        name: name.into(),
+        side,
+    }
+}
+
+#[test]
+fn a_new_partnership_is_claimed_then_synced_and_counted_synced() {
+    let mut w = World::new();
+    let p = w.profile();
+    let tab = w.open_tab(p);
+    let id = w.create(tab);
+    w.type_goal(tab, id, "Grow RU sales");
+    assert_eq!(w.tabs[tab].client.connection(), Connection::Online);
+    assert!(w.tabs[tab].calls.contains(&ApiCall::Claim(id)));
+    assert_eq!(w.tabs[tab].client.access(&id).state, State::Active);
+    assert_eq!(w.relay_goal(id).as_deref(), Some("Grow RU sales"));
+    assert_eq!(w.tabs[tab].client.unsynced(&id), 0);
+    assert_eq!(w.stored_goal(p, id).as_deref(), Some("Grow RU sales"));
+}
+
+#[test]
+fn reconnects_with_jittered_backoff_and_resets_it_once_online() {
+    let mut w = World::new();
+    w.relay.up = false;
+    let p = w.profile();
+    let tab = w.open_tab(p);
+    // The device cannot even register: each failure waits longer, with the jitter the
+    // random number asks for (0.5 → 15% added).
+    w.random = 0.5;
+    let mut waits = Vec::new();
+    for _ in 0..7 {
+        let wait = w.reconnect_timer(tab).expect("a retry is scheduled");
+        waits.push(wait);
+        w.advance(wait);
+    }
+    assert_eq!(waits, [1_150, 2_300, 4_600, 9_200, 18_400, 34_500, 34_500]);
+    assert_eq!(
+        w.tabs[tab].client.connection(),
+        Connection::Offline {
+            retry_in_s: Some(35)
+        }
+    );
+    // Another random number, another wait: browsers do not retry in lockstep.
+    w.random = 0.0;
+    w.relay.up = true;
+    w.advance(34_500);
+    assert_eq!(w.tabs[tab].client.connection(), Connection::Online);
+    // Once online, a drop starts again from one second.
+    w.relay_down();
+    assert_eq!(w.reconnect_timer(tab), Some(1_000));
+    // The browser going offline stops the retries until it is back.
+    w.event(tab, Event::Offline);
+    w.advance(1_000);
+    assert_eq!(
+        w.tabs[tab].client.connection(),
+        Connection::Offline { retry_in_s: None }
+    );
+    w.relay.up = true;
+    w.event(tab, Event::Online);
+    assert_eq!(w.tabs[tab].client.connection(), Connection::Online);
+}
+
+#[test]
+fn a_socket_refused_before_its_handshake_registers_the_device_again() {
+    let mut w = World::new();
+    let p = w.profile();
+    let tab = w.open_tab(p);
+    assert!(w.profiles[p].local.contains_key("tandem.device.registered"));
+    let registrations = |w: &World| {
+        w.tabs[tab]
+            .calls
+            .iter()
+            .filter(|c| **c == ApiCall::RegisterDevice)
+            .count()
+    };
+    assert_eq!(registrations(&w), 1);
+    w.relay_down();
+    w.relay.up = true;
+    w.tabs[tab].online = false; // the socket opens and closes at once
+    w.advance(w.reconnect_timer(tab).expect("a retry"));
+    assert!(!w.profiles[p].local.contains_key("tandem.device.registered"));
+    w.tabs[tab].online = true;
+    w.advance(w.reconnect_timer(tab).expect("a retry"));
+    assert_eq!(registrations(&w), 2);
+    assert_eq!(w.tabs[tab].client.connection(), Connection::Online);
+}
+
+#[test]
+fn a_full_disk_keeps_edits_syncing_and_retries_until_saved() {
+    let mut w = World::new();
+    let p = w.profile();
+    let tab = w.open_tab(p);
+    let id = w.create(tab);
+    w.profiles[p].disk_full = true;
+    w.type_goal(tab, id, "kept in memory");
+    let problem = w.tabs[tab].client.save_problem(&id).map(str::to_owned);
+    assert!(problem.is_some_and(|e| e.contains("full")));
+    // Not stored, but not lost: it reached the relay.
+    assert_eq!(w.stored_goal(p, id).as_deref(), Some(""));
+    assert_eq!(w.relay_goal(id).as_deref(), Some("kept in memory"));
+    // Still failing: the problem is not re-announced (the banner is not redrawn).
+    w.tabs[tab].notices.clear();
+    w.advance(5_000);
+    assert!(!w.tabs[tab].notices.contains(&Notice::SaveProblem(id)));
+    w.profiles[p].disk_full = false;
+    w.advance(5_000);
+    assert_eq!(w.tabs[tab].client.save_problem(&id), None);
+    assert!(w.tabs[tab].notices.contains(&Notice::SaveProblem(id)));
+    assert_eq!(w.stored_goal(p, id).as_deref(), Some("kept in memory"));
+    assert!(!w.tabs[tab].client.has_unsaved(&id));
+}
+
+#[test]
+fn edits_made_while_a_save_is_out_are_saved_after_it() {
+    let mut w = World::new();
+    let p = w.profile();
+    let tab = w.open_tab(p);
+    let id = w.create(tab);
+    // Two edits whose saves overlap: the world runs a save at once, so make one wait by
+    // editing directly and answering late.
+    let now = w.now;
+    let doc = w.tabs[tab].client.doc_mut(&id).expect("here");
+    doc.change(now, "a", |p| {
+        p.goal.update("first");
+        Ok::<_, tandem_domain::error::CommandError>(())
+    })
+    .expect("a change");
+    let tasks = w.tabs[tab].client.handle(now, 0.5, Event::LocalEdit(id));
+    let (saves, rest): (Vec<_>, Vec<_>) = tasks
+        .into_iter()
+        .partition(|t| matches!(t, tandem_client::Task::Save { .. }));
+    w.run(tab, rest);
+    w.settle();
+    let saves: Vec<_> = saves.iter().collect();
+    assert_eq!(saves.len(), 1);
+    w.type_goal(tab, id, "second"); // a save is out: no second one yet
+    assert!(w.tabs[tab].client.has_unsaved(&id));
+    let heads = match saves[0] {
+        tandem_client::Task::Save { heads, .. } => heads.clone(),
+        _ => unreachable!(),
+    };
+    let bytes = match saves[0] {
+        tandem_client::Task::Save { bytes, .. } => bytes.clone(),
+        _ => unreachable!(),
+    };
+    w.profiles[p]
+        .chunks
+        .get_mut(&id)
+        .expect("stored")
+        .push(bytes);
+    w.event(
+        tab,
+        Event::Saved {
+            id,
+            result: Ok(heads),
+        },
+    );
+    assert!(!w.tabs[tab].client.has_unsaved(&id));
+    assert_eq!(w.stored_goal(p, id).as_deref(), Some("second"));
+}
+
+/// A browser that synced, then edited offline, then lost its IndexedDB.
+fn evicted(offline_edit: bool) -> (World, usize, tandem_domain::document_id::DocumentId) {
+    let mut w = World::new();
+    let p = w.profile();
+    let tab = w.open_tab(p);
+    let id = w.create(tab);
+    w.type_goal(tab, id, "synced");
+    let synced_at = w.now;
+    if offline_edit {
+        w.relay_down();
+        w.advance(60_000);
+        w.type_goal(tab, id, "only saved here");
+    }
+    let record = w.profiles[p].stored().saved[&id].clone();
+    assert_eq!(record.relay_had_all_ms, Some(synced_at));
+    // The browser evicts IndexedDB; localStorage stays.
+    w.profiles[p].chunks.clear();
+    w.relay.up = true;
+    let again = w.open_tab(p);
+    (w, again, id)
+}
+
+#[test]
+fn an_evicted_store_comes_back_from_the_relay_whole() {
+    let (mut w, tab, id) = evicted(false);
+    assert_eq!(
+        w.tabs[tab].client.restores()[&id].outcome,
+        Outcome::Restored
+    );
+    assert_eq!(w.goal(tab, id).as_deref(), Some("synced"));
+}
+
+#[test]
+fn an_evicted_store_with_changes_the_relay_never_had_is_reported_lost_since_the_last_sync() {
+    let (mut w, tab, id) = evicted(true);
+    let since = w.tabs[tab].client.restores()[&id].outcome.clone();
+    let record_relay = match since {
+        Outcome::Lost { since_ms } => since_ms,
+        other => panic!("expected lost, got {other:?}"),
+    };
+    assert!(record_relay.is_some());
+    assert_eq!(w.goal(tab, id).as_deref(), Some("synced"));
+    // The person read it: a restored partnership's record stays (it is stored again).
+    w.event(tab, Event::DismissRestore(id));
+    assert!(w.tabs[tab].client.restores().is_empty());
+}
+
+#[test]
+fn an_evicted_partnership_never_registered_is_said_to_have_lived_only_here() {
+    let mut w = World::new();
+    w.relay.up = false;
+    let p = w.profile();
+    let tab = w.open_tab(p);
+    let id = w.create(tab);
+    assert_eq!(w.tabs[tab].client.access(&id).state, State::Unregistered);
+    w.profiles[p].chunks.clear();
+    let again = w.open_tab(p);
+    assert_eq!(
+        w.tabs[again].client.restores()[&id].outcome,
+        Outcome::OnlyHere
+    );
+    assert!(w.tabs[again].client.doc(&id).is_none());
+    // Read once, then forgotten: not reported at every start.
+    w.event(again, Event::DismissRestore(id));
+    assert!(!w.profiles[p].stored().saved.contains_key(&id));
+}
+
+#[test]
+fn a_revoked_link_stops_syncing_and_keeps_the_copy_read_only() {
+    let mut w = World::new();
+    let owner_p = w.profile();
+    let owner = w.open_tab(owner_p);
+    let id = w.create(owner);
+    w.type_goal(owner, id, "shared");
+    let guest_p = w.profile();
+    let guest = w.open_tab(guest_p);
+    w.event(
+        guest,
+        Event::Joined {
+            id,
+            role: Role::Editor,
+        },
+    );
+    assert_eq!(w.goal(guest, id).as_deref(), Some("shared"));
+    assert!(w.tabs[guest].client.access(&id).can_edit());
+    // The owner revokes the link: the relay stops syncing it with the guest.
+    w.relay.docs.refused.insert(id);
+    w.relay.access_answer.insert(id, Err(Reason::Revoked));
+    w.cut(w.tabs[guest].conn.expect("connected"));
+    w.advance(w.reconnect_timer(guest).expect("a retry"));
+    let access = w.tabs[guest].client.access(&id);
+    assert_eq!(
+        access,
+        Access {
+            role: Role::Editor,
+            state: State::Revoked
+        }
+    );
+    assert!(!access.can_edit());
+    assert!(w.record(guest_p, &Record::Access(id, access)));
+    // The copy stays, and nothing more is offered for it.
+    assert_eq!(w.goal(guest, id).as_deref(), Some("shared"));
+    w.relay.docs.refused.remove(&id);
+    w.type_goal(owner, id, "after the revocation");
+    w.cut(w.tabs[guest].conn.expect("connected"));
+    w.advance(w.reconnect_timer(guest).expect("a retry"));
+    assert_eq!(w.goal(guest, id).as_deref(), Some("shared"));
+    // After a reload too.
+    let reloaded = w.open_tab(guest_p);
+    assert_eq!(w.tabs[reloaded].client.access(&id).state, State::Revoked);
+    assert_eq!(w.goal(reloaded, id).as_deref(), Some("shared"));
+}
+
+#[test]
+fn a_partnership_the_relay_forgot_is_claimed_again_by_its_owner() {
+    let mut w = World::new();
+    let p = w.profile();
+    let tab = w.open_tab(p);
+    let id = w.create(tab);
+    w.relay.docs.refused.insert(id);
+    w.relay.access_answer.insert(id, Err(Reason::NoAccess));
+    w.relay.docs.docs.clear();
+    let claims = |w: &World| {
+        w.tabs[tab]
+            .calls
+            .iter()
+            .filter(|c| **c == ApiCall::Claim(id))
+            .count()
+    };
+    assert_eq!(claims(&w), 1);
+    w.cut(w.tabs[tab].conn.expect("connected"));
+    w.advance(w.reconnect_timer(tab).expect("a retry"));
+    // Asked, told the relay does not know it; an owner registers it again.
+    assert!(claims(&w) >= 2);
+    assert_eq!(w.tabs[tab].client.access(&id).state, State::Active);
+}
+
+#[test]
+fn quiet_peers_leave_the_roster_and_a_goodbye_leaves_at_once() {
+    let mut w = World::new();
+    let a_p = w.profile();
+    let a = w.open_tab(a_p);
+    let id = w.create(a);
+    let b_p = w.profile();
+    let b = w.open_tab(b_p);
+    w.event(
+        b,
+        Event::Joined {
+            id,
+            role: Role::Editor,
+        },
+    );
+    w.event(a, Event::SetMe(me("Anna", Side::Brand)));
+    w.event(b, Event::SetMe(me("Маша", Side::Creator)));
+    w.event(a, Event::ScreenOpened(id));
+    w.event(b, Event::ScreenOpened(id));
+    let present = |w: &World, tab: usize| -> Vec<String> {
+        w.tabs[tab]
+            .client
+            .roster(&id)
+            .map(|r| r.present().into_iter().map(|p| p.name).collect())
+            .unwrap_or_default()
+    };
+    assert_eq!(present(&w, a), ["Маша"]);
+    // A newcomer hears who was there without waiting for a heartbeat.
+    assert_eq!(present(&w, b), ["Anna"]);
+    // Heartbeats keep both present.
+    w.advance(HEARTBEAT_MS as i64 * 4);
+    assert_eq!(present(&w, a), ["Маша"]);
+    // B's network goes without a goodbye: A drops it once quiet too long.
+    w.tabs[b].online = false;
+    w.event(b, Event::Offline);
+    w.advance(EXPIRY_MS as i64 + HEARTBEAT_MS as i64);
+    assert!(present(&w, a).is_empty());
+    // A page closing says goodbye: gone at once.
+    w.tabs[b].online = true;
+    w.event(b, Event::Online);
+    assert_eq!(present(&w, a), ["Маша"]);
+    w.event(b, Event::PageHidden);
+    assert!(present(&w, a).is_empty());
+}
+
+#[test]
+fn a_partnership_typed_into_before_the_socket_opens_converges() {
+    let mut w = World::new();
+    w.relay.up = false;
+    let p = w.profile();
+    let tab = w.open_tab(p);
+    let id = w.create(tab);
+    w.type_goal(tab, id, "typed while connecting");
+    assert!(w.tabs[tab].client.unsynced(&id) > 0);
+    w.relay.up = true;
+    w.advance(w.reconnect_timer(tab).expect("a retry"));
+    assert_eq!(w.relay_goal(id).as_deref(), Some("typed while connecting"));
+    assert_eq!(w.tabs[tab].client.unsynced(&id), 0);
+    let other_p = w.profile();
+    let other = w.open_tab(other_p);
+    w.event(
+        other,
+        Event::Joined {
+            id,
+            role: Role::Viewer,
+        },
+    );
+    assert_eq!(w.goal(other, id).as_deref(), Some("typed while connecting"));
+    assert!(!w.tabs[other].client.access(&id).can_edit());
+}
+
+#[test]
+fn two_tabs_of_one_browser_see_each_others_edits_through_storage() {
+    let mut w = World::new();
+    w.relay.up = false; // no relay: only storage and the tab channel carry it
+    let p = w.profile();
+    let one = w.open_tab(p);
+    let two = w.open_tab(p);
+    let id = w.create(one);
+    // Created in one tab: the other takes it from storage.
+    assert!(w.tabs[two].client.doc(&id).is_some());
+    assert!(w.tabs[two].notices.contains(&Notice::Documents));
+    w.tabs[two].notices.clear();
+    w.type_goal(one, id, "from tab one");
+    assert_eq!(w.goal(two, id).as_deref(), Some("from tab one"));
+    assert!(w.tabs[two].notices.contains(&Notice::Document(id)));
+    w.type_goal(two, id, "and back");
+    assert_eq!(w.goal(one, id).as_deref(), Some("and back"));
+}
+
+#[test]
+fn only_the_partnership_that_changed_is_announced_to_the_screens() {
+    let mut w = World::new();
+    let a_p = w.profile();
+    let a = w.open_tab(a_p);
+    let first = w.create(a);
+    let second = w.create_as(
+        a,
+        tandem_domain::document_id::DocumentId::from_bytes([42; 16]),
+    );
+    let b_p = w.profile();
+    let b = w.open_tab(b_p);
+    w.event(
+        b,
+        Event::Joined {
+            id: second,
+            role: Role::Editor,
+        },
+    );
+    w.tabs[a].notices.clear();
+    w.type_goal(b, second, "remote keystroke");
+    let docs: BTreeSet<_> = w.tabs[a]
+        .notices
+        .iter()
+        .filter_map(|n| match n {
+            Notice::Document(id) => Some(*id),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(docs, BTreeSet::from([second]));
+    assert!(!docs.contains(&first));
+}
+
+#[test]
+fn remembered_heads_make_a_reconnection_send_only_what_is_new() {
+    // A partnership with a long history, synced.
+    let mut w = World::new();
+    let p = w.profile();
+    let tab = w.open_tab(p);
+    let id = w.create(tab);
+    for i in 0..2000 {
+        w.type_goal(tab, id, &format!("goal {i}"));
+    }
+    assert_eq!(w.tabs[tab].client.unsynced(&id), 0);
+    let remembered = w.profiles[p].stored().relay_heads[&id].clone();
+    assert_eq!(remembered, w.relay_heads(id));
+    // Reopened with the record, and without it.
+    let with = w.open_tab(p);
+    let with_bytes = w.tabs[with].sent_bytes;
+    let mut forgetful = w.profiles[p].clone();
+    forgetful
+        .local
+        .retain(|k, _| !k.starts_with("tandem.relay-heads."));
+    w.profiles.push(forgetful);
+    let without = w.open_tab(w.profiles.len() - 1);
+    let without_bytes = w.tabs[without].sent_bytes;
+    assert_eq!(w.tabs[with].client.connection(), Connection::Online);
+    assert!(
+        with_bytes * 5 < without_bytes,
+        "with remembered heads {with_bytes} B, without {without_bytes} B"
+    );
+}
+
+#[test]
+fn another_server_is_offered_only_the_picked_partnerships_and_no_record_is_written() {
+    let mut w = World::new();
+    let p = w.profile();
+    let tab = w.open_tab(p);
+    let picked = w.create(tab);
+    let private = w.create_as(
+        tab,
+        tandem_domain::document_id::DocumentId::from_bytes([9; 16]),
+    );
+    w.relay.docs.docs.clear();
+    let before = w.profiles[p].local.clone();
+    let other = w.open_tab_with(p, vec![picked], BTreeSet::new(), true);
+    assert_eq!(w.tabs[other].client.connection(), Connection::Online);
+    assert!(
+        w.tabs[other].calls.is_empty(),
+        "no API call to another server"
+    );
+    assert!(w.relay.docs.docs.contains_key(&picked));
+    assert!(!w.relay.docs.docs.contains_key(&private));
+    let access_records = |m: &std::collections::BTreeMap<String, String>| {
+        m.iter()
+            .filter(|(k, _)| k.starts_with("tandem.access."))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        access_records(&w.profiles[p].local),
+        access_records(&before)
+    );
+}
