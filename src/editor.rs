@@ -4,10 +4,10 @@
 //! Automerge change; the view signal is re-hydrated from the document (never patched by
 //! hand, so the screen always shows what the document holds); the change goes to the
 //! relay at once and is saved to IndexedDB. Changes from elsewhere (the relay, another
-//! tab) bump the repo's revision, and the view is re-hydrated. Errors become visible
-//! state (`error`, `save`), never a dropped log line.
+//! tab) bump that partnership's revision ([`Tandem::revision`]), and the view is
+//! re-hydrated. Errors become visible state (`error`, `save`), never a dropped log line.
 
-use leptos::{prelude::*, task::spawn_local};
+use leptos::prelude::*;
 use tandem_domain::{
     command::{Command, Done},
     document::{ChangeError, Prose},
@@ -18,53 +18,39 @@ use tandem_domain::{
 };
 
 use crate::i18n::t;
-use crate::{
-    browser::{now_ms, sleep_ms},
-    repo::Repo,
-};
-
-/// Whether this browser holds every edit.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum SaveState {
-    Saved,
-    Saving,
-    /// The edits are kept in memory and retried on the next edit and every few seconds
-    /// (`Repo::save`); the storage banner says what to do.
-    Failed(String),
-}
+pub use crate::state::SaveState;
+use crate::{browser::now_ms, state::Tandem};
 
 #[derive(Debug, Clone, Copy)]
 pub struct Editor {
-    repo: StoredValue<Repo, LocalStorage>,
+    tandem: Tandem,
     pub id: DocumentId,
     /// The partnership as the document holds it now.
     pub view: RwSignal<Partnership>,
     /// The last refused command, in words.
     pub error: RwSignal<Option<String>>,
-    pub save: RwSignal<SaveState>,
+    /// Whether this browser holds every edit (saving is the client's; this reads it).
+    pub save: Signal<SaveState>,
     /// A past version shown read-only (the history): never edited, never saved.
     frozen: bool,
 }
 
 impl Editor {
-    pub fn new(repo: StoredValue<Repo, LocalStorage>, id: DocumentId) -> Result<Self, String> {
-        let shared = repo
-            .with_value(|r| r.get(&id))
-            .ok_or_else(|| t("this partnership is not stored in this browser").to_owned())?;
-        let view = shared
-            .borrow()
-            .doc
-            .partnership()
+    pub fn new(tandem: Tandem, id: DocumentId) -> Result<Self, String> {
+        let view = tandem
+            .with_doc(&id, |d| d.partnership())
+            .ok_or_else(|| t("this partnership is not stored in this browser").to_owned())?
             .map_err(|e| e.to_string())?;
         let editor = Editor {
-            repo,
+            tandem,
             id,
             view: RwSignal::new(view),
             error: RwSignal::new(None),
-            save: RwSignal::new(SaveState::Saved),
+            save: tandem.save_state(id),
             frozen: false,
         };
-        let revision = repo.with_value(Repo::revision);
+        // Re-hydrated when this partnership (and only it) changes from outside.
+        let revision = tandem.revision(id);
         Effect::new(move |previous: Option<u64>| {
             let now = revision.get();
             if previous.is_some_and(|p| p != now) {
@@ -72,33 +58,24 @@ impl Editor {
             }
             now
         });
-        // A save retried by the repo (or failing for a change from the relay) shows here.
-        let problems = repo.with_value(Repo::save_problems);
-        Effect::new(move |_| match problems.with(|p| p.get(&id).cloned()) {
-            Some(e) => editor.save.set(SaveState::Failed(e.to_string())),
-            None => {
-                if matches!(editor.save.get_untracked(), SaveState::Failed(_)) {
-                    editor.save.set(SaveState::Saved);
-                }
-            }
-        });
         Ok(editor)
     }
 
     /// A past version of a partnership, for reading only.
-    pub fn frozen(
-        repo: StoredValue<Repo, LocalStorage>,
-        id: DocumentId,
-        past: Partnership,
-    ) -> Self {
+    pub fn frozen(tandem: Tandem, id: DocumentId, past: Partnership) -> Self {
         Editor {
-            repo,
+            tandem,
             id,
             view: RwSignal::new(past),
             error: RwSignal::new(None),
-            save: RwSignal::new(SaveState::Saved),
+            save: Signal::stored(SaveState::Saved),
             frozen: true,
         }
+    }
+
+    /// The partnerships of this browser.
+    pub fn tandem(&self) -> Tandem {
+        self.tandem
     }
 
     /// Runs a command. Returns whether it was accepted; a refusal is shown in `error`.
@@ -110,9 +87,6 @@ impl Editor {
     /// the field it concerns), or `None` when the page may not edit or the document could
     /// not be written (both shown in `error`).
     pub fn try_edit(&self, command: Command) -> Result<Done, Option<CommandError>> {
-        let Some(shared) = self.repo.with_value(|r| r.get(&self.id)) else {
-            return Err(None);
-        };
         // The page is read-only then; this guards against anything that slips through.
         if self.frozen || !self.can_edit() {
             self.error.set(Some(
@@ -122,11 +96,10 @@ impl Editor {
         }
         // The history shows who made a change by the name recorded under this replica's
         // actor: record it with the first change, and again if the name changes.
-        let me = self.repo.with_value(|r| r.me().get_untracked());
-        let result = {
-            let mut local = shared.borrow_mut();
-            let actor = local.doc.actor_hex();
-            local.doc.apply(now_ms(), command, |p| {
+        let me = self.tandem.me_untracked();
+        let result = self.tandem.with_doc_mut(&self.id, |doc| {
+            let actor = doc.actor_hex();
+            doc.apply(now_ms(), command, |p| {
                 if let Some(me) = me {
                     let author = Author {
                         name: me.name.clone(),
@@ -137,13 +110,15 @@ impl Editor {
                     }
                 }
             })
+        });
+        let Some(result) = result else {
+            return Err(None);
         };
         match result {
             Ok(done) => {
                 self.error.set(None);
                 self.refresh_view();
-                self.repo.with_value(|r| r.local_change(self.id));
-                self.schedule_flush();
+                self.tandem.local_change(self.id);
                 Ok(done)
             }
             Err(e) => {
@@ -170,11 +145,10 @@ impl Editor {
     /// costs the same in a partnership with years of history as in a new one. Returns
     /// whether it was accepted.
     pub fn edit_prose(&self, field: Prose, value: String) -> bool {
-        let Some(shared) = self.repo.with_value(|r| r.get(&self.id)) else {
+        let me = self.tandem.me_untracked();
+        let Some(actor) = self.tandem.with_doc(&self.id, |d| d.actor_hex()) else {
             return false;
         };
-        let me = self.repo.with_value(|r| r.me().get_untracked());
-        let actor = shared.borrow().doc.actor_hex();
         let recorded = self.view.with_untracked(|p| {
             me.as_ref().is_none_or(|me| {
                 p.people.get(&actor)
@@ -194,10 +168,12 @@ impl Editor {
         let Command::EditProse(_, value) = command else {
             return false;
         };
-        let result = shared
-            .borrow_mut()
-            .doc
-            .set_prose(now_ms(), &message, field, &value);
+        let Some(result) = self
+            .tandem
+            .with_doc_mut(&self.id, |d| d.set_prose(now_ms(), &message, field, &value))
+        else {
+            return false;
+        };
         match result {
             Ok(None) => true,
             Ok(Some(text)) => {
@@ -207,8 +183,7 @@ impl Editor {
                         *t = text;
                     }
                 });
-                self.repo.with_value(|r| r.local_change(self.id));
-                self.schedule_flush();
+                self.tandem.local_change(self.id);
                 true
             }
             Err(e) => {
@@ -219,67 +194,22 @@ impl Editor {
     }
 
     fn refresh_view(&self) {
-        let Some(shared) = self.repo.with_value(|r| r.get(&self.id)) else {
+        let Some(hydrated) = self.tandem.with_doc(&self.id, |d| d.partnership()) else {
             return;
         };
-        let hydrated = shared.borrow().doc.partnership();
         match hydrated {
             Ok(p) => self.view.set(p),
             Err(e) => self.error.set(Some(e.to_string())),
         }
     }
 
-    fn schedule_flush(&self) {
-        let this = *self;
-        let repo = self.repo.get_value();
-        let Some(doc) = repo.get(&self.id) else {
-            return;
-        };
-        self.save.set(SaveState::Saving);
-        spawn_local(async move {
-            // Another flush of this document (a change from the relay, say) may be
-            // running; it saves these edits too, so wait for it and check again.
-            for _ in 0..100 {
-                let result = repo.save(this.id).await;
-                let unsaved = doc.borrow_mut().has_unsaved();
-                match result {
-                    Ok(report) => {
-                        if report.merged_others {
-                            this.refresh_view();
-                        }
-                        if !unsaved {
-                            this.save.set(SaveState::Saved);
-                            return;
-                        }
-                    }
-                    Err(e) => {
-                        this.save.set(SaveState::Failed(e.to_string()));
-                        return;
-                    }
-                }
-                sleep_ms(50).await;
-            }
-        });
-    }
-
     /// Whether this browser may change the partnership (tracked: screens follow it).
     pub fn can_edit(&self) -> bool {
-        if self.frozen {
-            return false;
-        }
-        let id = self.id;
-        self.repo.with_value(|r| {
-            r.access()
-                .with(|a| a.get(&id).copied())
-                .unwrap_or_else(|| r.access_of(&id))
-                .can_edit()
-        })
+        !self.frozen && self.tandem.access(self.id).get().can_edit()
     }
 
     /// How many changes the relay is not yet known to have stored.
     pub fn unsynced(&self) -> usize {
-        let id = self.id;
-        self.repo
-            .with_value(|r| r.unsynced().with(|m| m.get(&id).copied().unwrap_or(0)))
+        self.tandem.unsynced(self.id).get()
     }
 }

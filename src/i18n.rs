@@ -15,7 +15,7 @@ use std::cell::Cell;
 
 use tandem_domain::locale::Lang;
 
-const STORAGE_KEY: &str = "tandem.lang";
+const STORAGE_KEY: &str = tandem_client::records::LANGUAGE;
 
 thread_local! {
     static CURRENT: Cell<Lang> = const { Cell::new(Lang::En) };
@@ -60,9 +60,7 @@ fn fill(template: &str, args: &[&dyn std::fmt::Display]) -> String {
 
 /// The remembered language, or the browser's, or English.
 pub fn initial() -> Lang {
-    let stored = local_storage()
-        .and_then(|s| s.get_item(STORAGE_KEY).ok().flatten())
-        .and_then(|tag| Lang::from_tag(&tag));
+    let stored = crate::platform::local::get(STORAGE_KEY).and_then(|tag| Lang::from_tag(&tag));
     stored.unwrap_or_else(|| {
         let languages: Vec<String> = web_sys::window()
             .map(|w| {
@@ -87,13 +85,9 @@ pub fn apply(lang: Lang, remember: bool) {
     {
         let _ = root.set_attribute("lang", lang.code());
     }
-    if remember && let Some(s) = local_storage() {
-        let _ = s.set_item(STORAGE_KEY, lang.code());
+    if remember {
+        crate::platform::local::set(STORAGE_KEY, lang.code());
     }
-}
-
-fn local_storage() -> Option<web_sys::Storage> {
-    web_sys::window().and_then(|w| w.local_storage().ok().flatten())
 }
 
 /// A count with its noun in the current language: "3 changes" / "3 изменения".

@@ -4,29 +4,23 @@
 //! # Layout
 //! - [`ui`]: the screens (components only; `main.rs` just mounts [`ui::app::App`]).
 //! - [`editor`]: commands from the screens into an open document, and the view back out.
-//! - [`repo`]: every partnership in this browser, and its sync with other tabs and the relay.
+//! - [`state`]: what the screens read (signals per partnership) and ask ([`state::Tandem`]).
+//! - [`platform`]: runs the client core (`crates/client`, where every decision is made)
+//!   in the browser: socket, tabs, timers, page lifecycle, fetch, localStorage, IndexedDB.
 //! - [`relay_choice`]: which server this browser syncs with (chosen in settings, never by a link).
-//! - [`eviction`]: noticing a store the browser cleared, and what that cost.
-//! - [`local_doc`]: an open partnership and its incremental saving and compaction.
-//! - [`storage`]: the IndexedDB document store (chunks in the automerge-repo layout).
-//! - [`access`]: this browser's device credential, the relay's API, and the access
-//!   (role, revoked, expired) recorded per partnership.
 //! - [`app_shell`]: the service worker for offline loading, and the update prompt.
 //! - [`browser`]: clock, randomness, downloads, local-time display.
 //! - [`i18n`]: the interface in Russian and English.
-//! - [`prefs`]: small preferences of this browser (display name and side).
+//! - [`prefs`]: drafts of "add" forms kept for a reload.
 
-pub mod access;
 pub mod app_shell;
 pub mod browser;
 pub mod editor;
-pub mod eviction;
 pub mod i18n;
-pub mod local_doc;
+pub mod platform;
 pub mod prefs;
 pub mod relay_choice;
-pub mod repo;
-pub mod storage;
+pub mod state;
 pub mod ui;
 pub mod zones;
 

@@ -14,10 +14,11 @@ use std::collections::BTreeSet;
 
 use tandem_domain::document_id::DocumentId;
 
-/// The chosen other server, and the partnerships offered to it.
-const PREF_OTHER: &str = "tandem.other-relay";
-/// Where older versions kept a relay taken from `?relay=` (the hijack this replaces).
-const LEGACY_PREF_RELAY: &str = "tandem.relay";
+use crate::platform::local;
+use tandem_client::records::{
+    LEGACY_RELAY as LEGACY_PREF_RELAY, OTHER_RELAY as PREF_OTHER, decode_other_relay,
+    encode_other_relay,
+};
 
 /// Another automerge-repo server the person chose, and what they chose to share with it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,19 +32,15 @@ pub struct OtherRelay {
 impl OtherRelay {
     /// The stored form: the URL on the first line, then one partnership id a line.
     fn encode(&self) -> String {
-        let mut out = self.url.clone();
-        for id in &self.docs {
-            out.push('\n');
-            out.push_str(&id.to_string());
-        }
-        out
+        encode_other_relay(&self.url, &self.docs)
     }
 
     fn decode(stored: &str) -> Option<OtherRelay> {
-        let mut lines = stored.lines();
-        let url = check_url(lines.next()?).ok()?;
-        let docs = lines.filter_map(|l| l.trim().parse().ok()).collect();
-        Some(OtherRelay { url, docs })
+        let (url, docs) = decode_other_relay(stored)?;
+        Some(OtherRelay {
+            url: check_url(&url).ok()?,
+            docs,
+        })
     }
 }
 
@@ -93,35 +90,24 @@ pub fn origin_of(url: &str) -> Option<String> {
     ))
 }
 
-fn storage() -> Option<web_sys::Storage> {
-    web_sys::window().and_then(|w| w.local_storage().ok().flatten())
-}
-
 /// The other server chosen in the settings, if any.
 pub fn load() -> Option<OtherRelay> {
-    let stored = storage()?.get_item(PREF_OTHER).ok().flatten()?;
-    OtherRelay::decode(&stored)
+    OtherRelay::decode(&local::get(PREF_OTHER)?)
 }
 
 /// Remembers a confirmed choice (the page reloads to use it).
 pub fn store(choice: &OtherRelay) {
-    if let Some(s) = storage() {
-        let _ = s.set_item(PREF_OTHER, &choice.encode());
-    }
+    local::set(PREF_OTHER, &choice.encode());
 }
 
 /// Back to the Tandem relay that serves the page.
 pub fn clear() {
-    if let Some(s) = storage() {
-        let _ = s.remove_item(PREF_OTHER);
-    }
+    local::remove(PREF_OTHER);
 }
 
 /// Forgets a relay an older version took from a link and kept: it was never confirmed.
 pub fn forget_legacy() {
-    if let Some(s) = storage() {
-        let _ = s.remove_item(LEGACY_PREF_RELAY);
-    }
+    local::remove(LEGACY_PREF_RELAY);
 }
 
 /// The Tandem relay that served this page.

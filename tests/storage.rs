@@ -3,13 +3,19 @@
 //! corrupt records, a full disk.
 #![cfg(target_arch = "wasm32")]
 
+use std::cell::RefCell;
+
 use tandem::{
     browser::random_16,
-    local_doc::{LocalDoc, OpenError, SharedDoc, flush},
-    storage::{ChunkKey, ChunkKind, DocStore},
+    platform::{
+        indexeddb::{Chunk, ChunkKey, ChunkKind, DocStore, StoreError},
+        saving::{self, AllChunks, OpenError},
+    },
 };
+use tandem_client::{Client, Config, Event, Loaded, SaveFailure, Task};
 use tandem_domain::{
     campaign::{CampaignDraft, CampaignId, CampaignStatus},
+    document::PartnershipDoc,
     document_id::DocumentId,
     partnership::NewPartnership,
     quarter::QuarterId,
@@ -37,29 +43,124 @@ fn q1() -> QuarterId {
     "2027-Q1".parse().expect("q")
 }
 
-async fn create(store: &DocStore) -> (DocumentId, SharedDoc) {
-    let id = DocumentId::from_bytes(random_16());
-    let doc = LocalDoc::create(store, id, &new_partnership(), 1_000)
-        .await
-        .expect("created");
-    (id, doc)
+/// One tab: the client core (offline, so only storage is involved) and the chunks the
+/// platform keeps for it, as `tandem::platform` runs them.
+struct Tab {
+    id: DocumentId,
+    client: RefCell<Client>,
+    chunks: AllChunks,
 }
 
-fn set_theme(doc: &SharedDoc, theme: &str) {
-    doc.borrow_mut()
-        .doc
+fn tab_with(id: DocumentId, doc: PartnershipDoc, chunks: saving::Chunks) -> Tab {
+    let config = Config {
+        peer_id: format!("test-{}", DocumentId::from_bytes(random_16()))
+            .parse()
+            .expect("a peer id"),
+        api: String::new(),
+        open_relay: true,
+        offered: Default::default(),
+        registered: false,
+        online: false,
+        presence_session: "test".into(),
+    };
+    let client = Client::new(
+        config,
+        Loaded {
+            docs: vec![(id, doc)],
+            ..Loaded::default()
+        },
+    );
+    Tab {
+        id,
+        client: RefCell::new(client),
+        chunks: RefCell::new([(id, chunks)].into_iter().collect()),
+    }
+}
+
+async fn create(store: &DocStore) -> Tab {
+    let id = DocumentId::from_bytes(random_16());
+    let mut doc = PartnershipDoc::create_identified(&new_partnership(), id, 1_000).expect("valid");
+    let chunks = saving::store_new(store, id, &mut doc)
+        .await
+        .expect("stored");
+    tab_with(id, doc, chunks)
+}
+
+async fn open(store: &DocStore, id: DocumentId) -> Result<Tab, OpenError> {
+    let (doc, chunks) = saving::open(store, id).await?;
+    Ok(tab_with(id, doc, chunks))
+}
+
+/// What saving one edit did.
+#[derive(Debug, Default)]
+struct Report {
+    appended: usize,
+    compacted: bool,
+    merged_others: bool,
+}
+
+/// The edit was made: run the saves the client asks for, as the platform does.
+async fn flush(tab: &Tab, store: &DocStore) -> Result<Report, StoreError> {
+    let mut report = Report::default();
+    let mut tasks = tab
+        .client
+        .borrow_mut()
+        .handle(0, 0.5, Event::LocalEdit(tab.id));
+    loop {
+        let Some((id, bytes, heads)) = tasks.into_iter().find_map(|t| match t {
+            Task::Save { id, bytes, heads } => Some((id, bytes, heads)),
+            _ => None,
+        }) else {
+            return Ok(report);
+        };
+        report.appended += 1;
+        match saving::save(store, &tab.chunks, &tab.client, id, &bytes, heads).await {
+            Ok(stored) => {
+                report.compacted |= stored.compacted;
+                report.merged_others |= stored.merged_others;
+                let result = Ok(stored.heads);
+                tasks = tab
+                    .client
+                    .borrow_mut()
+                    .handle(0, 0.5, Event::Saved { id, result });
+            }
+            Err(e) => {
+                let result = Err(SaveFailure {
+                    full: matches!(e, StoreError::Full(_)),
+                    message: e.to_string(),
+                });
+                tab.client
+                    .borrow_mut()
+                    .handle(0, 0.5, Event::Saved { id, result });
+                return Err(e);
+            }
+        }
+    }
+}
+
+fn set_theme(tab: &Tab, theme: &str) {
+    tab.client
+        .borrow_mut()
+        .doc_mut(&tab.id)
+        .expect("here")
         .change(2_000, "theme", |p| p.set_theme(q1(), theme))
         .expect("changed");
 }
 
-fn theme_of(doc: &SharedDoc) -> String {
-    doc.borrow().doc.partnership().expect("hydrates").quarters[&q1()]
-        .theme
-        .as_str()
-        .to_owned()
+fn partnership(tab: &Tab) -> tandem_domain::partnership::Partnership {
+    tab.client
+        .borrow()
+        .doc(&tab.id)
+        .expect("here")
+        .partnership()
+        .expect("hydrates")
 }
 
-fn kinds(chunks: &[tandem::storage::Chunk]) -> (usize, usize) {
+fn theme_of(tab: &Tab) -> String {
+    partnership(tab).quarters[&q1()].theme.as_str().to_owned()
+}
+
+fn kinds(chunks: &[Chunk]) -> (usize, usize) {
     let snapshots = chunks
         .iter()
         .filter(|c| c.key.kind == ChunkKind::Snapshot)
@@ -70,15 +171,13 @@ fn kinds(chunks: &[tandem::storage::Chunk]) -> (usize, usize) {
 #[wasm_bindgen_test]
 async fn a_saved_partnership_reloads_exactly() {
     let store = fresh_store().await;
-    let (id, doc) = create(&store).await;
+    let doc = create(&store).await;
+    let id = doc.id;
     set_theme(&doc, "Зимний запуск");
     flush(&doc, &store).await.expect("flushed");
 
-    let reopened = LocalDoc::open(&store, id).await.expect("reopens");
-    assert_eq!(
-        reopened.borrow().doc.partnership().expect("hydrates"),
-        doc.borrow().doc.partnership().expect("hydrates")
-    );
+    let reopened = open(&store, id).await.expect("reopens");
+    assert_eq!(partnership(&reopened), partnership(&doc));
     assert_eq!(
         store.document_ids().await.expect("ids"),
         vec![id.to_string()]
@@ -88,7 +187,8 @@ async fn a_saved_partnership_reloads_exactly() {
 #[wasm_bindgen_test]
 async fn an_edit_appends_a_small_increment_and_keeps_the_snapshot() {
     let store = fresh_store().await;
-    let (id, doc) = create(&store).await;
+    let doc = create(&store).await;
+    let id = doc.id;
     let snapshot_len = store.chunks(&id.to_string()).await.expect("chunks")[0]
         .bytes
         .len();
@@ -118,7 +218,8 @@ async fn an_edit_appends_a_small_increment_and_keeps_the_snapshot() {
 #[wasm_bindgen_test]
 async fn increments_outweighing_the_snapshot_are_compacted() {
     let store = fresh_store().await;
-    let (id, doc) = create(&store).await;
+    let doc = create(&store).await;
+    let id = doc.id;
     let mut text = String::new();
     let mut compacted = false;
     for i in 0..400 {
@@ -132,20 +233,23 @@ async fn increments_outweighing_the_snapshot_are_compacted() {
     assert!(compacted, "400 keystrokes never triggered compaction");
     let chunks = store.chunks(&id.to_string()).await.expect("chunks");
     assert_eq!(kinds(&chunks), (1, 0), "one snapshot replaces everything");
-    let reopened = LocalDoc::open(&store, id).await.expect("reopens");
+    let reopened = open(&store, id).await.expect("reopens");
     assert_eq!(theme_of(&reopened), text);
 }
 
 #[wasm_bindgen_test]
 async fn two_writers_never_drop_each_others_saved_changes() {
     let store = fresh_store().await;
-    let (id, tab_a) = create(&store).await;
-    let tab_b = LocalDoc::open(&store, id).await.expect("second tab opens");
+    let tab_a = create(&store).await;
+    let id = tab_a.id;
+    let tab_b = open(&store, id).await.expect("second tab opens");
 
     // Tab B adds a campaign and saves it.
     tab_b
+        .client
         .borrow_mut()
-        .doc
+        .doc_mut(&id)
+        .expect("here")
         .change(3_000, "add", |p| {
             p.add_campaign(
                 q1(),
@@ -176,8 +280,8 @@ async fn two_writers_never_drop_each_others_saved_changes() {
     }
     assert!(merged_others, "A's compaction merged B's saved change");
 
-    let reopened = LocalDoc::open(&store, id).await.expect("reopens");
-    let p = reopened.borrow().doc.partnership().expect("hydrates");
+    let reopened = open(&store, id).await.expect("reopens");
+    let p = partnership(&reopened);
     assert_eq!(
         p.quarters[&q1()].theme.as_str(),
         text,
@@ -193,11 +297,12 @@ async fn two_writers_never_drop_each_others_saved_changes() {
 #[wasm_bindgen_test]
 async fn a_corrupt_record_is_reported_and_kept_and_others_still_open() {
     let store = fresh_store().await;
-    let (good_id, good) = create(&store).await;
+    let good = create(&store).await;
+    let good_id = good.id;
     set_theme(&good, "fine");
     flush(&good, &store).await.expect("flushed");
 
-    let (bad_id, _bad) = create(&store).await;
+    let bad_id = create(&store).await.id;
     let garbage = b"\x85\x6f\x4a\x83 definitely not automerge".to_vec();
     store
         .put_raw(
@@ -218,7 +323,7 @@ async fn a_corrupt_record_is_reported_and_kept_and_others_still_open() {
         .map(|c| c.bytes)
         .collect();
 
-    match LocalDoc::open(&store, bad_id).await {
+    match open(&store, bad_id).await.map(|t| t.id) {
         Err(OpenError::Unreadable { reason, bytes }) => {
             assert!(!reason.to_string().is_empty());
             assert_eq!(
@@ -238,16 +343,16 @@ async fn a_corrupt_record_is_reported_and_kept_and_others_still_open() {
         .collect();
     assert_eq!(before, after, "stored bytes are untouched");
 
-    let good_again = LocalDoc::open(&store, good_id)
-        .await
-        .expect("the other one opens");
+    let good_again = open(&store, good_id).await.expect("the other one opens");
     assert_eq!(theme_of(&good_again), "fine");
 }
 
 #[wasm_bindgen_test]
 async fn a_missing_partnership_is_not_found() {
     let store = fresh_store().await;
-    let result = LocalDoc::open(&store, DocumentId::from_bytes(random_16())).await;
+    let result = open(&store, DocumentId::from_bytes(random_16()))
+        .await
+        .map(|t| t.id);
     assert!(matches!(result, Err(OpenError::NotFound)));
 }
 
@@ -264,25 +369,54 @@ fn simulate_full_disk(on: bool) {
 #[wasm_bindgen_test]
 async fn a_full_disk_keeps_the_edit_unsaved_in_memory_until_space_returns() {
     let store = fresh_store().await;
-    let (id, doc) = create(&store).await;
+    let doc = create(&store).await;
+    let id = doc.id;
     set_theme(&doc, "typed while the disk was full");
 
     simulate_full_disk(true);
     let failed = flush(&doc, &store).await;
     simulate_full_disk(false);
     assert!(
-        matches!(failed, Err(tandem::storage::StoreError::Full(_))),
+        matches!(failed, Err(StoreError::Full(_))),
         "a quota error is reported as a full store: {failed:?}"
     );
     assert!(
-        doc.borrow_mut().has_unsaved(),
+        doc.client.borrow_mut().has_unsaved(&id),
         "the edit is not marked saved"
     );
-    let stored = LocalDoc::open(&store, id).await.expect("still opens");
+    assert!(
+        doc.client
+            .borrow()
+            .save_problem(&id)
+            .is_some_and(|p| p.full),
+        "the client holds the problem for the banner"
+    );
+    let stored = open(&store, id).await.expect("still opens");
     assert_eq!(theme_of(&stored), "", "nothing was written");
 
-    flush(&doc, &store).await.expect("saved once space returns");
-    assert!(!doc.borrow_mut().has_unsaved());
-    let stored = LocalDoc::open(&store, id).await.expect("opens");
+    // The retry the client schedules, once space returns.
+    let mut tasks =
+        doc.client
+            .borrow_mut()
+            .handle(0, 0.5, Event::Timer(tandem_client::Timer::SaveRetry));
+    let Some(Task::Save { bytes, heads, .. }) =
+        tasks.drain(..).find(|t| matches!(t, Task::Save { .. }))
+    else {
+        panic!("the retry saves the edit");
+    };
+    let stored = saving::save(&store, &doc.chunks, &doc.client, id, &bytes, heads)
+        .await
+        .expect("saved once space returns");
+    doc.client.borrow_mut().handle(
+        0,
+        0.5,
+        Event::Saved {
+            id,
+            result: Ok(stored.heads),
+        },
+    );
+    assert!(!doc.client.borrow_mut().has_unsaved(&id));
+    assert!(doc.client.borrow().save_problem(&id).is_none());
+    let stored = open(&store, id).await.expect("opens");
     assert_eq!(theme_of(&stored), "typed while the disk was full");
 }

@@ -1,4 +1,4 @@
-//! The shell: opens the repo, then the top bar and routes.
+//! The shell: opens this browser's partnerships, then the top bar and routes.
 
 use leptos::{prelude::*, task::spawn_local};
 use leptos_router::{
@@ -15,14 +15,15 @@ use super::{
 use crate::{
     app_shell::{UpdatePrompt, register_service_worker, watch_for_updates},
     i18n::{self, t},
-    repo::Repo,
+    platform::Platform,
+    state::Tandem,
 };
 use tandem_domain::locale::Lang;
 
 #[derive(Clone)]
 enum Boot {
     Opening,
-    Ready(StoredValue<Repo, LocalStorage>),
+    Ready(Tandem),
     Failed(String),
 }
 
@@ -35,9 +36,9 @@ pub fn App() -> impl IntoView {
     // Which partnership is being opened (a large one takes a while).
     let stage = RwSignal::new(String::new());
     spawn_local(async move {
-        match Repo::open(move |s| stage.set(s)).await {
-            // The repo lives as long as the page.
-            Ok(repo) => boot.set(Boot::Ready(StoredValue::new_local(repo))),
+        match Platform::open(move |s| stage.set(s)).await {
+            // It lives as long as the page.
+            Ok(platform) => boot.set(Boot::Ready(Tandem::new(platform))),
             Err(e) => boot.set(Boot::Failed(e.to_string())),
         }
     });
@@ -67,8 +68,8 @@ pub fn App() -> impl IntoView {
                         </p>
                     </main>
                 }.into_any(),
-                Boot::Ready(repo) => {
-                    provide_context(repo);
+                Boot::Ready(tandem) => {
+                    provide_context(tandem);
                     view! { <Shell/> }.into_any()
                 }
             }}

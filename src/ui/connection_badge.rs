@@ -4,13 +4,14 @@ use leptos::prelude::*;
 
 use crate::i18n::{t, tf};
 
-use crate::repo::{Connection, Repo};
+use crate::state::Tandem;
+use tandem_client::Connection;
 
 #[component]
 pub fn ConnectionBadge() -> impl IntoView {
-    let repo = expect_context::<StoredValue<Repo, LocalStorage>>();
-    let connection = repo.with_value(Repo::connection);
-    let relay = repo.with_value(Repo::relay_url);
+    let tandem = expect_context::<Tandem>();
+    let connection = tandem.connection();
+    let relay = tandem.relay_url();
     view! {
         <p class="connection" role="status" aria-live="polite" data-testid="connection" title=relay
             data-state=move || match connection.get() {

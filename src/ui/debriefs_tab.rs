@@ -18,7 +18,7 @@ use crate::{
     browser::{now_ms, random_16},
     editor::Editor,
     i18n::{self, lang, t, tf},
-    repo::Repo,
+    state::Tandem,
 };
 
 /// A campaign picked for its debrief.
@@ -290,7 +290,7 @@ fn Issues(q: QuarterId, id: CampaignId, debrief: Memo<Debrief>) -> impl IntoView
 #[component]
 fn WinFromDebrief(title: Signal<String>, debrief: Memo<Debrief>) -> impl IntoView {
     let editor = expect_context::<Editor>();
-    let repo = expect_context::<StoredValue<Repo, LocalStorage>>();
+    let tandem = expect_context::<Tandem>();
     let text = RwSignal::new(String::new());
     let added = RwSignal::new(false);
     let suggest = move || {
@@ -308,8 +308,8 @@ fn WinFromDebrief(title: Signal<String>, debrief: Memo<Debrief>) -> impl IntoVie
         } else {
             typed
         };
-        let (by, side) = repo
-            .with_value(|r| r.me().get_untracked())
+        let (by, side) = tandem
+            .me_untracked()
             .map(|m| (m.name, m.side.as_str().to_owned()))
             .unwrap_or_else(|| (t("Someone").to_owned(), String::new()));
         let source = title.get_untracked();

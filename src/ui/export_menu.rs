@@ -13,7 +13,7 @@ use tandem_domain::{
 };
 
 use crate::i18n::{lang, t, tf};
-use crate::{browser::download, editor::Editor, repo::Repo};
+use crate::{browser::download, editor::Editor, state::Tandem};
 
 /// The quarter whose statement of work is "current" today (see
 /// [`Partnership::current_quarter`]).
@@ -40,7 +40,6 @@ fn file_name(p: &Partnership, what: &str, ext: &str) -> String {
 #[component]
 pub fn ExportMenu() -> impl IntoView {
     let editor = expect_context::<Editor>();
-    let repo = expect_context::<StoredValue<Repo, LocalStorage>>();
     let failed = RwSignal::new(None::<String>);
     let save = move |name: String, text: String, mime: &str| {
         if let Err(e) = download(&name, text.as_bytes(), mime) {
@@ -75,7 +74,7 @@ pub fn ExportMenu() -> impl IntoView {
         );
     };
     let automerge = move |_| {
-        let Some(bytes) = repo.with_value(|r| r.export(&editor.id)) else {
+        let Some(bytes) = editor.tandem().export(&editor.id) else {
             return;
         };
         let p = editor.view.get_untracked();
@@ -238,7 +237,7 @@ pub fn render_markdown(md: &str) -> AnyView {
 pub fn PrintPage() -> impl IntoView {
     let params = use_params_map();
     let query = use_query_map();
-    let repo = expect_context::<StoredValue<Repo, LocalStorage>>();
+    let tandem = expect_context::<Tandem>();
     let id = params.read_untracked().get("id").unwrap_or_default();
     let doc = query
         .read_untracked()
@@ -247,9 +246,9 @@ pub fn PrintPage() -> impl IntoView {
     let partnership = id
         .parse::<DocumentId>()
         .ok()
-        .and_then(|d| repo.with_value(|r| r.get(&d)))
+        .and_then(|d| tandem.with_doc(&d, |doc| doc.partnership()))
         .ok_or_else(|| t("This partnership is not in this browser.").to_owned())
-        .and_then(|shared| shared.borrow().doc.partnership().map_err(|e| e.to_string()));
+        .and_then(|p| p.map_err(|e| e.to_string()));
     let body = match partnership {
         Err(e) => view! { <p class="error" role="alert">{e}</p> }.into_any(),
         Ok(p) => {

@@ -4,6 +4,7 @@
 
 use automerge::ChangeHash;
 use leptos::{context::Provider, prelude::*};
+use tandem_client::records;
 use tandem_domain::{
     document_id::DocumentId,
     history::{Line, Session, TextChange},
@@ -14,29 +15,18 @@ use crate::{
     browser::local_time,
     editor::Editor,
     i18n::{lang, side_words, t, tf},
-    repo::Repo,
+    state::Tandem,
 };
-
-fn seen_key(id: &DocumentId) -> String {
-    format!("tandem.seen.{id}")
-}
-
-fn storage() -> Option<web_sys::Storage> {
-    web_sys::window().and_then(|w| w.local_storage().ok().flatten())
-}
 
 /// The heads this browser saw at the end of its last visit to a partnership.
 pub fn load_seen(id: &DocumentId) -> Option<Vec<ChangeHash>> {
-    let joined = storage()?.get_item(&seen_key(id)).ok()??;
-    Some(joined.split(',').filter_map(|h| h.parse().ok()).collect())
+    let joined = crate::platform::local::get(&records::seen_key(id))?;
+    Some(records::decode_heads(&joined))
 }
 
 /// Remembers what this browser has now seen of a partnership.
 pub fn store_seen(id: &DocumentId, heads: &[ChangeHash]) {
-    if let Some(s) = storage() {
-        let joined: Vec<String> = heads.iter().map(ToString::to_string).collect();
-        let _ = s.set_item(&seen_key(id), &joined.join(","));
-    }
+    crate::platform::local::persist(&records::Record::Seen(*id, heads.to_vec()));
 }
 
 /// What the partnership page read at its start: the heads of the previous visit.
@@ -80,23 +70,23 @@ fn when(session: &Session) -> String {
 #[component]
 pub fn HistoryTab() -> impl IntoView {
     let editor = expect_context::<Editor>();
-    let repo = expect_context::<StoredValue<Repo, LocalStorage>>();
+    let tandem = expect_context::<Tandem>();
     let last_visit = use_context::<LastVisit>().and_then(|l| l.0);
-    let revision = repo.with_value(Repo::revision);
-    let me = repo.with_value(Repo::me);
+    let revision = tandem.revision(editor.id);
+    let me = tandem.me();
     let viewing = RwSignal::new(None::<(String, Vec<ChangeHash>)>);
     let rows = Memo::new(move |_| {
         revision.track();
         editor.view.track();
-        let Some(shared) = repo.with_value(|r| r.get(&editor.id)) else {
+        let Some((sessions, new_changes)) = tandem.with_doc_mut(&editor.id, |doc| {
+            let new_changes = last_visit
+                .as_ref()
+                .map(|seen| doc.changed_since(seen))
+                .unwrap_or_default();
+            (doc.sessions(), new_changes)
+        }) else {
             return Vec::new();
         };
-        let mut local = shared.borrow_mut();
-        let sessions = local.doc.sessions();
-        let new_changes = last_visit
-            .as_ref()
-            .map(|seen| local.doc.changed_since(seen))
-            .unwrap_or_default();
         let mine = me.get_untracked();
         sessions
             .into_iter()
@@ -171,7 +161,7 @@ pub fn HistoryTab() -> impl IntoView {
 #[component]
 fn HistoryLine(line: Line, new: bool) -> impl IntoView {
     let editor = expect_context::<Editor>();
-    let repo = expect_context::<StoredValue<Repo, LocalStorage>>();
+    let tandem = expect_context::<Tandem>();
     let edits = line.edits();
     let is_text = line.what.field().is_some();
     let shown = RwSignal::new(None::<Option<TextChange>>);
@@ -179,9 +169,9 @@ fn HistoryLine(line: Line, new: bool) -> impl IntoView {
     let on_toggle = move |ev: leptos::ev::Event| {
         let open = event_target::<web_sys::HtmlDetailsElement>(&ev).open();
         if open && shown.get_untracked().is_none() {
-            let changed = repo
-                .with_value(|r| r.get(&editor.id))
-                .and_then(|shared| line.with_value(|l| shared.borrow_mut().doc.text_change(l)));
+            let changed = tandem
+                .with_doc_mut(&editor.id, |doc| line.with_value(|l| doc.text_change(l)))
+                .flatten();
             shown.set(Some(changed));
         }
     };
@@ -220,17 +210,11 @@ fn PastVersion(
     back: impl Fn() + Clone + 'static,
 ) -> impl IntoView {
     let editor = expect_context::<Editor>();
-    let repo = expect_context::<StoredValue<Repo, LocalStorage>>();
-    let past = repo
-        .with_value(|r| r.get(&editor.id))
+    let tandem = expect_context::<Tandem>();
+    let past = tandem
+        .with_doc_mut(&editor.id, |doc| doc.partnership_at(&version))
         .ok_or_else(|| t("this partnership is not stored here").to_owned())
-        .and_then(|shared| {
-            shared
-                .borrow_mut()
-                .doc
-                .partnership_at(&version)
-                .map_err(|e| e.to_string())
-        });
+        .and_then(|p| p.map_err(|e| e.to_string()));
     let back2 = back.clone();
     let body = match past {
         Err(e) => {
@@ -238,7 +222,7 @@ fn PastVersion(
                 .into_any()
         }
         Ok(p) => {
-            let frozen = Editor::frozen(repo, editor.id, p);
+            let frozen = Editor::frozen(tandem, editor.id, p);
             view! {
                 <Provider value=frozen>
                     <fieldset class="plain" disabled=true data-testid="past-version">

@@ -10,10 +10,15 @@ use tandem_domain::checkin::HealthState;
 use super::{checkins_tab::health_class, fields::today, share::JoinWithLink};
 use crate::i18n::{lang, t, tf};
 use crate::{
-    access::{Role, State},
     browser::{download, local_time},
-    repo::{Imported, NewBecause, Repo, Unreadable},
+    platform::{
+        Imported, NewBecause, Unreadable,
+        api::{Access, Role, State},
+    },
+    state::Tandem,
 };
+use std::collections::BTreeMap;
+use tandem_domain::{document::PartnershipDoc, document_id::DocumentId};
 
 #[derive(Debug, Clone, PartialEq)]
 struct Summary {
@@ -29,53 +34,87 @@ struct Summary {
     health: Option<(HealthState, String)>,
 }
 
-fn summaries(repo: &Repo) -> Vec<Summary> {
-    let mut list: Vec<Summary> = repo
-        .documents()
+/// One partnership's card, or `None` while it is still empty (asked of the relay).
+fn summary(id: DocumentId, access: Access, doc: &mut PartnershipDoc) -> Summary {
+    let access_note = match (access.role, access.state) {
+        (_, State::Revoked) => Some(t("link revoked")),
+        (_, State::Expired) => Some(t("link expired")),
+        (_, State::Refused) => Some(t("not shared")),
+        (_, State::Unregistered) => Some(t("not yet on the relay")),
+        (Role::Viewer, _) => Some(t("view only")),
+        _ => None,
+    };
+    let edited_ms = doc.last_edited_ms();
+    match doc.partnership() {
+        Ok(p) => Summary {
+            id: id.to_string(),
+            brand: p.brand.as_str().to_owned(),
+            creator: p.creator.as_str().to_owned(),
+            markets: p
+                .markets
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(" · "),
+            edited_ms,
+            problem: None,
+            access_note,
+            health: {
+                let h = p.health(today());
+                Some((h.state, h.reason(lang())))
+            },
+        },
+        Err(e) => Summary {
+            id: id.to_string(),
+            brand: String::new(),
+            creator: String::new(),
+            markets: String::new(),
+            edited_ms,
+            problem: Some(e.to_string()),
+            access_note,
+            health: None,
+        },
+    }
+}
+
+/// The cards made so far, and the page's owner they live under.
+#[derive(Clone)]
+struct Cards {
+    memos: StoredValue<BTreeMap<DocumentId, Memo<Option<Summary>>>, LocalStorage>,
+    owner: Owner,
+}
+
+/// Each partnership's card, re-read only when that partnership changes.
+fn summaries(tandem: Tandem, cards: Cards) -> Vec<Summary> {
+    let mut list: Vec<Summary> = tandem
+        .ids()
         .into_iter()
-        .filter(|(_, shared)| !shared.borrow_mut().doc.is_empty())
-        .map(|(id, shared)| {
-            let access = repo.access_of(&id);
-            let access_note = match (access.role, access.state) {
-                (_, State::Revoked) => Some(t("link revoked")),
-                (_, State::Expired) => Some(t("link expired")),
-                (_, State::Refused) => Some(t("not shared")),
-                (_, State::Unregistered) => Some(t("not yet on the relay")),
-                (Role::Viewer, _) => Some(t("view only")),
-                _ => None,
-            };
-            let mut local = shared.borrow_mut();
-            let edited_ms = local.doc.last_edited_ms();
-            match local.doc.partnership() {
-                Ok(p) => Summary {
-                    id: id.to_string(),
-                    brand: p.brand.as_str().to_owned(),
-                    creator: p.creator.as_str().to_owned(),
-                    markets: p
-                        .markets
-                        .iter()
-                        .map(ToString::to_string)
-                        .collect::<Vec<_>>()
-                        .join(" · "),
-                    edited_ms,
-                    problem: None,
-                    access_note,
-                    health: {
-                        let h = p.health(today());
-                        Some((h.state, h.reason(lang())))
-                    },
-                },
-                Err(e) => Summary {
-                    id: id.to_string(),
-                    brand: String::new(),
-                    creator: String::new(),
-                    markets: String::new(),
-                    edited_ms,
-                    problem: Some(e.to_string()),
-                    access_note,
-                    health: None,
-                },
-            }
+        .filter_map(|id| {
+            let card = cards
+                .memos
+                .with_value(|c| c.get(&id).copied())
+                .unwrap_or_else(|| {
+                    let revision = tandem.revision(id);
+                    let access = tandem.access(id);
+                    // Owned by the page, not by the run of the list that first made it
+                    // (which is disposed when the list is read again).
+                    let memo = cards.owner.with(|| {
+                        Memo::new(move |_| {
+                            revision.track();
+                            let access = access.get();
+                            tandem
+                                .with_doc_mut(&id, |d| {
+                                    (!d.is_empty()).then(|| summary(id, access, d))
+                                })
+                                .flatten()
+                        })
+                    });
+                    cards.memos.update_value(|c| {
+                        c.insert(id, memo);
+                    });
+                    memo
+                });
+            card.get()
         })
         .collect();
     // The ones that need attention first (silent, going quiet, due), then the newest.
@@ -90,15 +129,17 @@ fn summaries(repo: &Repo) -> Vec<Summary> {
 
 #[component]
 pub fn Home() -> impl IntoView {
-    let repo = expect_context::<StoredValue<Repo, LocalStorage>>();
-    let revision = repo.with_value(Repo::revision);
-    let access = repo.with_value(Repo::access);
+    let tandem = expect_context::<Tandem>();
+    let documents = tandem.documents();
+    let cards = Cards {
+        memos: StoredValue::new_local(BTreeMap::new()),
+        owner: Owner::current().unwrap_or_default(),
+    };
     let list = Memo::new(move |_| {
-        revision.track();
-        access.track();
-        repo.with_value(summaries)
+        documents.track();
+        summaries(tandem, cards.clone())
     });
-    let unreadable = repo.with_value(Repo::unreadable);
+    let unreadable = tandem.unreadable();
     let nothing = unreadable.is_empty();
     // Finding and ordering work the same for Cyrillic and Latin names (case, ё/е).
     let query = RwSignal::new(String::new());
@@ -224,7 +265,7 @@ fn unreadable_view(u: Unreadable) -> impl IntoView {
 /// added as a new one, and the page says which and why.
 #[component]
 fn Import() -> impl IntoView {
-    let repo = expect_context::<StoredValue<Repo, LocalStorage>>();
+    let tandem = expect_context::<Tandem>();
     let outcome = RwSignal::new(None::<Result<Imported, String>>);
     let on_change = move |ev: leptos::ev::Event| {
         let Some(input) = ev
@@ -237,13 +278,13 @@ fn Import() -> impl IntoView {
             return;
         };
         input.set_value("");
-        let repo = repo.get_value();
+        let platform = tandem.platform();
         spawn_local(async move {
             let bytes = match wasm_bindgen_futures::JsFuture::from(file.array_buffer()).await {
                 Ok(buffer) => js_sys::Uint8Array::new(&buffer).to_vec(),
                 Err(_) => return outcome.set(Some(Err(t("the file could not be read").into()))),
             };
-            outcome.set(Some(repo.import(&bytes).await));
+            outcome.set(Some(platform.import(&bytes).await));
         });
     };
     view! {

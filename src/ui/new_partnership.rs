@@ -9,7 +9,7 @@ use tandem_domain::{
 };
 
 use crate::i18n::{t, tf};
-use crate::{browser::now_ms, repo::Repo};
+use crate::{browser::now_ms, state::Tandem};
 
 /// The quarter after the current one: roadmaps are usually drafted ahead.
 fn default_first_quarter() -> String {
@@ -32,7 +32,7 @@ pub fn NewPartnershipPage() -> impl IntoView {
     let error = RwSignal::new(None::<String>);
     let busy = RwSignal::new(false);
     let navigate = use_navigate();
-    let repo = expect_context::<StoredValue<Repo, LocalStorage>>();
+    let tandem = expect_context::<Tandem>();
 
     let on_submit = move |ev: SubmitEvent| {
         ev.prevent_default();
@@ -69,13 +69,13 @@ pub fn NewPartnershipPage() -> impl IntoView {
         };
         busy.set(true);
         let navigate = navigate.clone();
-        let repo = repo.get_value();
+        let platform = tandem.platform();
         spawn_local(async move {
-            let result = repo.create(&new, now_ms()).await;
+            let result = platform.create(&new, now_ms()).await;
             busy.set(false);
             match result {
                 Ok(id) => navigate(&format!("/p/{id}"), Default::default()),
-                Err(crate::local_doc::CreateError::Invalid(e)) => {
+                Err(crate::platform::CreateError::Invalid(e)) => {
                     error.set(Some(e.describe(crate::i18n::lang())))
                 }
                 Err(e) => error.set(Some(e.to_string())),

@@ -19,18 +19,19 @@ use super::{
     sow_tab::SowTab,
     wins_tab::WinsTab,
 };
-use crate::access::{Role, State};
 use crate::i18n::{count, t, tf};
+use crate::platform::api::{Role, State};
 use crate::{
     editor::{Editor, SaveState},
-    repo::{Connection, Repo},
+    state::Tandem,
 };
+use tandem_client::Connection;
 
-fn open(repo: StoredValue<Repo, LocalStorage>, raw_id: &str) -> Result<Editor, String> {
+fn open(tandem: Tandem, raw_id: &str) -> Result<Editor, String> {
     let Ok(id) = raw_id.parse::<DocumentId>() else {
         return Err(tf("“{0}” is not a partnership link.", &[&raw_id]));
     };
-    Editor::new(repo, id).map_err(|e| tf("This partnership cannot be opened: {0}.", &[&e]))
+    Editor::new(tandem, id).map_err(|e| tf("This partnership cannot be opened: {0}.", &[&e]))
 }
 
 /// Where an opened link stands.
@@ -44,19 +45,17 @@ enum Arrival {
 #[component]
 pub fn PartnershipPage() -> impl IntoView {
     let params = use_params_map();
-    let repo = expect_context::<StoredValue<Repo, LocalStorage>>();
+    let tandem = expect_context::<Tandem>();
     let id = Memo::new(move |_| params.read().get("id").unwrap_or_default());
-    let revision = repo.with_value(Repo::revision);
-    let unavailable = repo.with_value(Repo::unavailable);
     // Changes only when the partnership arrives, so the page is built once.
     let arrival = Memo::new(move |_| {
-        revision.track();
         let Ok(doc) = id.get().parse::<DocumentId>() else {
             return Arrival::Here; // `open` explains the bad link.
         };
-        if repo.with_value(|r| r.has_content(&doc)) {
+        tandem.revision(doc).track();
+        if tandem.has_content(&doc) {
             Arrival::Here
-        } else if unavailable.with(|u| u.contains(&doc)) {
+        } else if tandem.unavailable(doc).get() {
             Arrival::Unavailable
         } else {
             Arrival::Fetching
@@ -66,7 +65,7 @@ pub fn PartnershipPage() -> impl IntoView {
         if arrival.get() == Arrival::Fetching
             && let Ok(doc) = id.get().parse::<DocumentId>()
         {
-            repo.with_value(|r| r.fetch(doc));
+            tandem.fetch(doc);
         }
     });
     move || {
@@ -87,13 +86,13 @@ pub fn PartnershipPage() -> impl IntoView {
             </section>
         }
         .into_any(),
-        Arrival::Here => page(repo, &id.get()),
+        Arrival::Here => page(tandem, &id.get()),
     }
     }
 }
 
-fn page(repo: StoredValue<Repo, LocalStorage>, id: &str) -> AnyView {
-    match open(repo, id) {
+fn page(tandem: Tandem, id: &str) -> AnyView {
+    match open(tandem, id) {
         Err(e) => view! {
             <section class="card">
                 <p class="error" role="alert">{e}</p>
@@ -117,8 +116,8 @@ fn page(repo: StoredValue<Repo, LocalStorage>, id: &str) -> AnyView {
                     if !showing.swap(false, std::sync::atomic::Ordering::Relaxed) {
                         return;
                     }
-                    if let Some(shared) = repo.try_with_value(|r| r.get(&id)).flatten() {
-                        store_seen(&id, &shared.borrow_mut().doc.heads());
+                    if let Some(heads) = tandem.with_doc_mut(&id, |d| d.heads()) {
+                        store_seen(&id, &heads);
                     }
                 }
             };
@@ -139,16 +138,11 @@ fn page(repo: StoredValue<Repo, LocalStorage>, id: &str) -> AnyView {
 #[component]
 fn Partnership() -> impl IntoView {
     let editor = expect_context::<Editor>();
-    let repo = expect_context::<StoredValue<Repo, LocalStorage>>();
-    let access = repo.with_value(Repo::access);
-    let controlled = repo.with_value(Repo::has_access_control);
-    let is_owner = move || {
-        controlled
-            && access.with(|a| {
-                a.get(&editor.id)
-                    .is_some_and(|x| x.role == Role::Owner && x.state == State::Active)
-            })
-    };
+    let tandem = expect_context::<Tandem>();
+    let access = tandem.access(editor.id);
+    let controlled = tandem.has_access_control();
+    let is_owner =
+        move || controlled && access.with(|x| x.role == Role::Owner && x.state == State::Active);
     let brand = move || editor.view.with(|p| p.brand.as_str().to_owned());
     let creator = move || editor.view.with(|p| p.creator.as_str().to_owned());
     let markets = move || {
@@ -369,15 +363,14 @@ fn SaveIndicator() -> impl IntoView {
 #[component]
 fn SyncIndicator() -> impl IntoView {
     let editor = expect_context::<Editor>();
-    let repo = expect_context::<StoredValue<Repo, LocalStorage>>();
-    let connection = repo.with_value(Repo::connection);
-    let access = repo.with_value(Repo::access);
+    let tandem = expect_context::<Tandem>();
+    let connection = tandem.connection();
+    let access = tandem.access(editor.id);
     view! {
         <p class="sync-state" role="status" aria-live="polite" data-testid="sync-state">
             {move || {
-                if let Some(a) = access.with(|a| a.get(&editor.id).copied())
-                    && !a.syncs()
-                {
+                let a = access.get();
+                if !a.syncs() {
                     return if a.ended().is_some() {
                         t("Not syncing: access ended").to_owned()
                     } else {

@@ -4,7 +4,7 @@ use leptos::{ev::SubmitEvent, prelude::*};
 use tandem_sync::presence::{MAX_NAME_CHARS, Presence, Side};
 
 use crate::i18n::{t, tf};
-use crate::{editor::Editor, repo::Repo};
+use crate::{editor::Editor, state::Tandem};
 
 fn side_label(side: Side) -> &'static str {
     match side {
@@ -16,14 +16,14 @@ fn side_label(side: Side) -> &'static str {
 #[component]
 pub fn PresenceBar() -> impl IntoView {
     let editor = expect_context::<Editor>();
-    let repo = expect_context::<StoredValue<Repo, LocalStorage>>();
+    let tandem = expect_context::<Tandem>();
     let id = editor.id;
-    repo.with_value(|r| r.opened(id));
-    on_cleanup(move || repo.with_value(|r| r.closed(id)));
+    tandem.opened(id);
+    on_cleanup(move || tandem.closed(id));
 
-    let rosters = repo.with_value(Repo::rosters);
-    let me = repo.with_value(Repo::me);
-    let others = move || rosters.with(|r| r.get(&id).map(|r| r.present()).unwrap_or_default());
+    let roster = tandem.roster(id);
+    let me = tandem.me();
+    let others = move || roster.get();
     let editing = RwSignal::new(false);
 
     view! {
@@ -57,7 +57,7 @@ pub fn PresenceBar() -> impl IntoView {
 
 #[component]
 fn NameForm(current: Option<Presence>, editing: RwSignal<bool>) -> impl IntoView {
-    let repo = expect_context::<StoredValue<Repo, LocalStorage>>();
+    let tandem = expect_context::<Tandem>();
     let name = RwSignal::new(current.as_ref().map(|p| p.name.clone()).unwrap_or_default());
     let side = RwSignal::new(current.map(|p| p.side).unwrap_or(Side::Brand));
     let error = RwSignal::new(None::<&'static str>);
@@ -73,11 +73,9 @@ fn NameForm(current: Option<Presence>, editing: RwSignal<bool>) -> impl IntoView
             error.set(Some(t("Type the name others should see.")));
             return;
         }
-        repo.with_value(|r| {
-            r.set_me(Presence {
-                name: value,
-                side: side.get_untracked(),
-            })
+        tandem.set_me(Presence {
+            name: value,
+            side: side.get_untracked(),
         });
         editing.set(false);
     };

@@ -12,10 +12,10 @@ use tandem_sync::api::{
 use tandem_sync::presence::{MAX_NAME_CHARS, Presence, Side};
 
 use crate::{
-    access::{self, ApiError, Reason, Role, State},
     browser::{local_time, now_ms},
     editor::Editor,
-    repo::Repo,
+    platform::api::{self as access, ApiError, Reason, Role, State},
+    state::Tandem,
 };
 
 /// The secret in a pasted link (`…/join#<secret>`) or a bare secret.
@@ -82,11 +82,11 @@ enum JoinStage {
 /// and no name is announced before that click.
 #[component]
 pub fn JoinPage() -> impl IntoView {
-    let repo = expect_context::<StoredValue<Repo, LocalStorage>>();
+    let tandem = expect_context::<Tandem>();
     let navigate = use_navigate();
     let stage = RwSignal::new(JoinStage::Checking);
     let attempt = RwSignal::new(0u32);
-    let me = repo.with_value(|r| r.me().get_untracked());
+    let me = tandem.me_untracked();
     let name = RwSignal::new(me.as_ref().map(|p| p.name.clone()).unwrap_or_default());
     let side = RwSignal::new(None::<Side>);
     // Read the secret once, then take it out of the address bar and history. It is kept
@@ -121,9 +121,9 @@ pub fn JoinPage() -> impl IntoView {
             return;
         };
         stage.set(JoinStage::Checking);
-        let repo = repo.get_value();
+        let platform = tandem.platform();
         spawn_local(async move {
-            match repo.describe_link(&secret).await {
+            match platform.describe_link(&secret).await {
                 Ok(link) if link.status == LinkStatus::Revoked => stage.set(JoinStage::Failed(
                     t("This link was revoked. Ask the person who sent it for a new one.").into(),
                 )),
@@ -138,25 +138,23 @@ pub fn JoinPage() -> impl IntoView {
             }
         });
     });
-    let relay = repo.with_value(Repo::home_relay);
+    let relay = tandem.home_relay();
     let on_join = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let Some(secret) = secret.clone() else { return };
         let who: String = name.get_untracked().trim().to_owned();
         if !who.is_empty() {
             let chosen = side.get_untracked().unwrap_or(Side::Creator);
-            repo.with_value(|r| {
-                r.set_me(Presence {
-                    name: who.chars().take(MAX_NAME_CHARS).collect(),
-                    side: chosen,
-                })
+            tandem.set_me(Presence {
+                name: who.chars().take(MAX_NAME_CHARS).collect(),
+                side: chosen,
             });
         }
         stage.set(JoinStage::Joining);
-        let repo = repo.get_value();
+        let platform = tandem.platform();
         let navigate = navigate.clone();
         spawn_local(async move {
-            match repo.join(&secret).await {
+            match platform.join(&secret).await {
                 Ok((id, _)) => {
                     PENDING_SECRET.with(|p| p.borrow_mut().take());
                     navigate(&format!("/p/{id}"), Default::default());
@@ -259,14 +257,10 @@ pub fn JoinWithLink() -> impl IntoView {
 #[component]
 pub fn AccessNotice() -> impl IntoView {
     let editor = expect_context::<Editor>();
-    let repo = expect_context::<StoredValue<Repo, LocalStorage>>();
-    let access_map = repo.with_value(Repo::access);
-    let access = move || {
-        access_map
-            .with(|a| a.get(&editor.id).copied())
-            .unwrap_or_else(|| repo.with_value(|r| r.access_of(&editor.id)))
-    };
-    if !repo.with_value(Repo::has_access_control) {
+    let tandem = expect_context::<Tandem>();
+    let access_signal = tandem.access(editor.id);
+    let access = move || access_signal.get();
+    if !tandem.has_access_control() {
         return ().into_any();
     }
     view! {
@@ -277,11 +271,11 @@ pub fn AccessNotice() -> impl IntoView {
                     (_, State::Revoked | State::Expired | State::Refused) => String::new(),
                     (_, State::Unregistered) => t("Only in this browser until the relay registers it (as soon as you are online).").to_owned(),
                     (Role::Viewer, State::Active) => t("View only: you see the other side's edits live, but cannot change anything.").to_owned(),
-                    (role, _) => format!("{}.", crate::access::describe_role(role)),
+                    (role, _) => format!("{}.", access::describe_role(role)),
                 }
             }}
         </p>
-        {move || access().ended().map(|why| view! {
+        {move || access::ended(access()).map(|why| view! {
             <div class="banner warn" role="alert" data-testid="access-ended">
                 <strong>{why}</strong>
                 {t(" Your copy stays in this browser and you can still read and export it, but it no longer syncs and cannot be edited. Ask the owner for a new link to work on it together again.")}
@@ -360,7 +354,7 @@ fn copy_to_clipboard(text: &str) {
 #[component]
 pub fn SharePanel() -> impl IntoView {
     let editor = expect_context::<Editor>();
-    let repo = expect_context::<StoredValue<Repo, LocalStorage>>();
+    let tandem = expect_context::<Tandem>();
     let id = editor.id;
     let links = RwSignal::new(None::<Result<Vec<LinkInfo>, String>>);
     let me = access::Device::load_or_create().id;
@@ -368,20 +362,18 @@ pub fn SharePanel() -> impl IntoView {
     let problem = RwSignal::new(None::<String>);
     let role = RwSignal::new(Role::Editor);
     // Who the link is for: by default the other side from this person's own.
-    let link_side = RwSignal::new(
-        match repo.with_value(|r| r.me().get_untracked()).map(|p| p.side) {
-            Some(Side::Creator) => Side::Brand,
-            _ => Side::Creator,
-        },
-    );
+    let link_side = RwSignal::new(match tandem.me_untracked().map(|p| p.side) {
+        Some(Side::Creator) => Side::Brand,
+        _ => Side::Creator,
+    });
     let label = RwSignal::new(String::new());
     let expiry = RwSignal::new(String::new());
     let busy = RwSignal::new(false);
 
     let reload = move || {
-        let repo = repo.get_value();
+        let platform = tandem.platform();
         spawn_local(async move {
-            let answer = repo.send(&ListLinks { document: id }).await;
+            let answer = platform.send(&ListLinks { document: id }).await;
             links.set(Some(answer.map(|a| a.links).map_err(|e| e.to_string())));
         });
     };
@@ -390,7 +382,7 @@ pub fn SharePanel() -> impl IntoView {
                        side: Option<Side>,
                        expires_ms: Option<i64>,
                        title: &'static str| {
-        let repo = repo.get_value();
+        let platform = tandem.platform();
         busy.set(true);
         spawn_local(async move {
             let call = CreateLink {
@@ -402,7 +394,7 @@ pub fn SharePanel() -> impl IntoView {
                     expires_ms,
                 },
             };
-            match repo.send(&call).await {
+            match platform.send(&call).await {
                 Ok(NewLink { secret, .. }) => {
                     made.set(Some((title.to_owned(), access::link_url(&secret))));
                     problem.set(None);
@@ -437,9 +429,9 @@ pub fn SharePanel() -> impl IntoView {
         label.set(String::new());
     };
     let revoke = move |link: String| {
-        let repo = repo.get_value();
+        let platform = tandem.platform();
         spawn_local(async move {
-            match repo.send(&RevokeLink { document: id, link }).await {
+            match platform.send(&RevokeLink { document: id, link }).await {
                 Ok(_) => reload(),
                 Err(e) => problem.set(Some(tf("The link could not be revoked: {0}.", &[&e]))),
             }

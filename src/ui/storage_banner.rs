@@ -7,17 +7,19 @@ use tandem_domain::document_id::DocumentId;
 
 use crate::{
     browser::{download, local_time},
-    eviction::{Outcome, Restore},
     i18n::{t, tf},
-    repo::{Connection, Repo},
-    storage::StoreError,
+    state::Tandem,
+};
+use tandem_client::{
+    Connection, SaveFailure,
+    restore::{Outcome, Restore, title},
 };
 
 #[component]
 pub fn StorageBanner() -> impl IntoView {
-    let repo = expect_context::<StoredValue<Repo, LocalStorage>>();
-    let problems = repo.with_value(Repo::save_problems);
-    let restores = repo.with_value(Repo::restores);
+    let tandem = expect_context::<Tandem>();
+    let problems = tandem.save_problems();
+    let restores = tandem.restores();
     view! {
         <Show when=move || problems.with(|p| !p.is_empty())>
             <SaveProblems/>
@@ -28,18 +30,18 @@ pub fn StorageBanner() -> impl IntoView {
 }
 
 /// The partnership's name as the screens show it, or its id when it is not readable.
-fn name_of(repo: &Repo, id: &DocumentId) -> String {
-    repo.get(id)
-        .map(|d| crate::eviction::title(&d.borrow().doc))
+fn name_of(tandem: &Tandem, id: &DocumentId) -> String {
+    tandem
+        .with_doc(id, title)
         .filter(|t| !t.is_empty())
         .unwrap_or_else(|| id.to_string())
 }
 
 #[component]
 fn SaveProblems() -> impl IntoView {
-    let repo = expect_context::<StoredValue<Repo, LocalStorage>>();
-    let problems = repo.with_value(Repo::save_problems);
-    let full = move || problems.with(|p| p.values().any(|e| matches!(e, StoreError::Full(_))));
+    let tandem = expect_context::<Tandem>();
+    let problems = tandem.save_problems();
+    let full = move || problems.with(|p| p.values().any(|e| e.full));
     view! {
         <section class="storage-banner" role="alert" data-testid="storage-banner">
             <h2>{move || if full() {
@@ -62,29 +64,23 @@ fn SaveProblems() -> impl IntoView {
 }
 
 #[component]
-fn SaveProblem(id: DocumentId, error: StoreError) -> impl IntoView {
-    let repo = expect_context::<StoredValue<Repo, LocalStorage>>();
-    let connection = repo.with_value(Repo::connection);
-    let unsynced = repo.with_value(Repo::unsynced);
-    let name = repo.with_value(|r| name_of(r, &id));
+fn SaveProblem(id: DocumentId, error: SaveFailure) -> impl IntoView {
+    let tandem = expect_context::<Tandem>();
+    let connection = tandem.connection();
+    let unsynced = tandem.unsynced(id);
+    let name = name_of(&tandem, &id);
     let failed = RwSignal::new(None::<String>);
     let file = format!("tandem-{id}.automerge");
     let export = move |_| {
-        let Some(bytes) = repo.with_value(|r| r.export(&id)) else {
+        let Some(bytes) = tandem.export(&id) else {
             return;
         };
         if let Err(e) = download(&file, &bytes, "application/octet-stream") {
             failed.set(Some(e));
         }
     };
-    let on_relay = move || {
-        connection.get() == Connection::Online
-            && unsynced.with(|u| u.get(&id).copied().unwrap_or(0)) == 0
-    };
-    let cause = match &error {
-        StoreError::Full(_) => None,
-        other => Some(other.to_string()),
-    };
+    let on_relay = move || connection.get() == Connection::Online && unsynced.get() == 0;
+    let cause = (!error.full).then_some(error.message);
     view! {
         <li data-testid="storage-problem">
             <p>
@@ -106,7 +102,7 @@ fn SaveProblem(id: DocumentId, error: StoreError) -> impl IntoView {
 
 #[component]
 fn RestoreNotice(id: DocumentId, restore: Restore) -> impl IntoView {
-    let repo = expect_context::<StoredValue<Repo, LocalStorage>>();
+    let tandem = expect_context::<Tandem>();
     let name = if restore.record.title.is_empty() {
         id.to_string()
     } else {
@@ -164,7 +160,7 @@ fn RestoreNotice(id: DocumentId, restore: Restore) -> impl IntoView {
             <p>{gone} " " {what}</p>
             <Show when=move || !waiting>
                 <button type="button" data-testid="storage-restore-dismiss"
-                    on:click=move |_| repo.with_value(|r| r.dismiss_restore(id))>{t("Dismiss")}</button>
+                    on:click=move |_| tandem.dismiss_restore(id)>{t("Dismiss")}</button>
             </Show>
         </section>
     }

@@ -11,10 +11,9 @@ use tandem_domain::document_id::DocumentId;
 use wasm_bindgen::JsCast;
 
 use crate::{
-    eviction,
     i18n::{t, tf},
     relay_choice::{self, OtherRelay, UrlProblem},
-    repo::Repo,
+    state::Tandem,
 };
 
 /// What the person is looking at.
@@ -31,7 +30,7 @@ enum Stage {
 /// The other servers this Tandem relay lets the page connect to (`--allow-relay`).
 async fn allowed_relays() -> Result<Vec<String>, String> {
     // The relay that served this page, so the path is this origin's.
-    crate::access::send("", None, &tandem_sync::api::AllowedRelays)
+    crate::platform::api::send("", None, &tandem_sync::api::AllowedRelays)
         .await
         .map(|list| list.allowed)
         .map_err(|e| e.message)
@@ -56,10 +55,10 @@ fn focus(id: &str) {
 
 #[component]
 pub fn SyncServerPage() -> impl IntoView {
-    let repo = expect_context::<StoredValue<Repo, LocalStorage>>();
-    let current = repo.with_value(Repo::relay_url);
-    let on_other = !repo.with_value(Repo::has_access_control);
-    let offered = repo.with_value(Repo::offered);
+    let tandem = expect_context::<Tandem>();
+    let current = tandem.relay_url();
+    let on_other = !tandem.has_access_control();
+    let offered = tandem.offered();
     let proposed = relay_choice::proposed_in_address();
     let from_link = proposed.is_some();
     let url = RwSignal::new(
@@ -68,12 +67,12 @@ pub fn SyncServerPage() -> impl IntoView {
             .or_else(|| on_other.then(|| current.clone()))
             .unwrap_or_default(),
     );
-    let held: Vec<(DocumentId, String)> = repo.with_value(|r| {
-        r.documents()
+    let held: Vec<(DocumentId, String)> = {
+        tandem
+            .ids()
             .into_iter()
-            .filter_map(|(id, d)| {
-                let local = d.try_borrow().ok()?;
-                let title = eviction::title(&local.doc);
+            .filter_map(|id| {
+                let title = tandem.with_doc(&id, tandem_client::restore::title)?;
                 Some((
                     id,
                     if title.is_empty() {
@@ -84,7 +83,7 @@ pub fn SyncServerPage() -> impl IntoView {
                 ))
             })
             .collect()
-    });
+    };
     let picked = RwSignal::new(offered.clone());
     let extra = RwSignal::new(
         offered

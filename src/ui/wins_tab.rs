@@ -11,13 +11,13 @@ use crate::i18n::{side_words, t, tf};
 use crate::{
     browser::{local_time, now_ms, random_16},
     editor::Editor,
-    repo::Repo,
+    state::Tandem,
 };
 
 #[component]
 pub fn WinsTab() -> impl IntoView {
     let editor = expect_context::<Editor>();
-    let repo = expect_context::<StoredValue<Repo, LocalStorage>>();
+    let tandem = expect_context::<Tandem>();
     let text = Draft::new(&editor.id, "win-text", String::new());
     let error = RwSignal::new(None::<String>);
     let wins = Memo::new(move |_| {
@@ -30,7 +30,7 @@ pub fn WinsTab() -> impl IntoView {
     });
     let on_submit = move |ev: SubmitEvent| {
         ev.prevent_default();
-        let me = repo.with_value(|r| r.me().get_untracked());
+        let me = tandem.me_untracked();
         let (by, side) = me
             .map(|m| (m.name, m.side.as_str().to_owned()))
             .unwrap_or_else(|| (t("Someone").to_owned(), String::new()));

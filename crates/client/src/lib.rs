@@ -54,7 +54,7 @@ pub enum Event {
     /// compaction may store more than the increment held), or why it failed.
     Saved {
         id: DocumentId,
-        result: Result<Vec<ChangeHash>, String>,
+        result: Result<Vec<ChangeHash>, SaveFailure>,
     },
     /// Another tab says it stored a document.
     TabStored(DocumentId),
@@ -67,18 +67,28 @@ pub enum Event {
     },
     /// A screen changed a document through [`Client::doc_mut`].
     LocalEdit(DocumentId),
+    /// The document took in changes from outside the screens (an imported file, another
+    /// tab's chunks met while compacting): the screens re-read it; it syncs and saves.
+    Merged(DocumentId),
     /// A partnership made (or imported) here and already stored, with the heads stored.
     Added {
         id: DocumentId,
         doc: Box<PartnershipDoc>,
     },
-    /// A link was redeemed for this partnership.
+    /// A link was redeemed for this partnership. `stored` is the access record kept for
+    /// the Tandem relay now (another tab may have written it; on another server it is the
+    /// only record of the Tandem relay's access).
     Joined {
         id: DocumentId,
         role: Role,
+        stored: Option<Access>,
     },
-    /// A screen asks for a partnership this browser does not hold (opened from a link).
-    Fetch(DocumentId),
+    /// A screen asks for a partnership this browser does not hold (opened from a link),
+    /// with the access record kept for it now (another tab may have joined it).
+    Fetch {
+        id: DocumentId,
+        stored: Option<Access>,
+    },
     /// The answer to a [`Task::Call`].
     Answer {
         call: ApiCall,
@@ -91,6 +101,14 @@ pub enum Event {
     SetMe(Presence),
     /// The person has read what became of an evicted partnership.
     DismissRestore(DocumentId),
+}
+
+/// Why a save failed, as the storage banner says it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SaveFailure {
+    /// The disk (the browser's quota) is full: free space or export.
+    pub full: bool,
+    pub message: String,
 }
 
 /// The client's timers; each is set by a [`Task::SetTimer`] and comes back as an event.
@@ -140,6 +158,9 @@ pub enum Task {
     },
     /// Read the document's stored chunks and answer [`Event::StoreRead`].
     ReadStore(DocumentId),
+    /// The chunks last read for this document ([`Event::StoreRead`]) are all in it now, so
+    /// a compaction may replace them. Chunks that did not load are never replaced.
+    ReadHeld(DocumentId),
     /// Tell other tabs a document's storage changed.
     PostToTabs(DocumentId),
     Call(ApiCall),
@@ -228,7 +249,6 @@ pub struct Client {
     preparing: bool,
     /// Failed attempts in a row, for the backoff.
     failures: u32,
-    reconnect_pending: bool,
     /// The claim in flight, and those tried since the last connection attempt.
     claiming: Option<DocumentId>,
     claim_tried: BTreeSet<DocumentId>,
@@ -241,7 +261,7 @@ pub struct Client {
     /// Documents on a screen of this tab, with how many screens show them.
     open_screens: BTreeMap<DocumentId, usize>,
     presence_count: u64,
-    save_problems: BTreeMap<DocumentId, String>,
+    save_problems: BTreeMap<DocumentId, SaveFailure>,
     save_retry_pending: bool,
     restores: BTreeMap<DocumentId, Restore>,
 }
@@ -348,7 +368,6 @@ impl Client {
             ready: false,
             preparing: false,
             failures: 0,
-            reconnect_pending: false,
             claiming: None,
             claim_tried: BTreeSet::new(),
             unsynced: BTreeMap::new(),
@@ -422,11 +441,11 @@ impl Client {
         self.me.as_ref()
     }
 
-    pub fn save_problem(&self, id: &DocumentId) -> Option<&str> {
-        self.save_problems.get(id).map(String::as_str)
+    pub fn save_problem(&self, id: &DocumentId) -> Option<&SaveFailure> {
+        self.save_problems.get(id)
     }
 
-    pub fn save_problems(&self) -> &BTreeMap<DocumentId, String> {
+    pub fn save_problems(&self) -> &BTreeMap<DocumentId, SaveFailure> {
         &self.save_problems
     }
 
@@ -540,10 +559,7 @@ impl Client {
                 self.apply(out, effects);
                 self.refresh_unsynced(out);
             }
-            Event::Timer(Timer::Reconnect) => {
-                self.reconnect_pending = false;
-                self.connect(out);
-            }
+            Event::Timer(Timer::Reconnect) => self.connect(out),
             Event::Timer(Timer::SaveRetry) => {
                 self.save_retry_pending = false;
                 let failed: Vec<DocumentId> = self.save_problems.keys().copied().collect();
@@ -567,6 +583,12 @@ impl Client {
             Event::Saved { id, result } => self.saved(out, id, result),
             Event::TabStored(id) => out.push(Task::ReadStore(id)),
             Event::StoreRead { id, chunks, access } => self.store_read(out, id, chunks, access),
+            Event::Merged(id) => {
+                out.push(Task::Notify(Notice::Document(id)));
+                self.share_changed(out, id);
+                self.save(out, id);
+                self.refresh_unsynced(out);
+            }
             Event::LocalEdit(id) => {
                 self.share_changed(out, id);
                 self.save(out, id);
@@ -593,8 +615,11 @@ impl Client {
                     self.claim_next(out);
                 }
             }
-            Event::Joined { id, role } => self.joined(out, id, role),
-            Event::Fetch(id) => self.fetch(out, id),
+            Event::Joined { id, role, stored } => self.joined(out, id, role, stored),
+            Event::Fetch { id, stored } => {
+                self.adopt_stored_access(out, id, stored);
+                self.fetch(out, id);
+            }
             Event::Answer { call, result } => self.answered(out, call, result),
             Event::ScreenOpened(id) => {
                 *self.open_screens.entry(id).or_default() += 1;
@@ -688,13 +713,12 @@ impl Client {
                 retry_in_s: Some(ms.div_ceil(1000)),
             },
         );
-        if !self.reconnect_pending {
-            self.reconnect_pending = true;
-            out.push(Task::SetTimer {
-                timer: Timer::Reconnect,
-                ms,
-            });
-        }
+        // Each failed attempt sets the one timer anew (a pending one is replaced: the
+        // attempt that failed superseded it), so the countdown shown is the timer set.
+        out.push(Task::SetTimer {
+            timer: Timer::Reconnect,
+            ms,
+        });
     }
 
     fn set_connection(&mut self, out: &mut Out, c: Connection) {
@@ -880,11 +904,26 @@ impl Client {
                             "the partnership will be registered with the relay later: {}",
                             e.message
                         )));
-                        // Stop at the first failure, to be retried with the next attempt.
-                        if self.preparing {
-                            self.schedule_reconnect(out);
+                        // The relay unreachable, or refusing this device as a whole: stop,
+                        // to be retried with the next attempt. A refusal of this one
+                        // partnership (a quota, say) must not keep every other from
+                        // syncing: it stays unregistered and is tried again next time.
+                        let device_wide = matches!(
+                            e.reason,
+                            None | Some(
+                                Reason::Unauthorized
+                                    | Reason::BadCredential
+                                    | Reason::RateLimited
+                                    | Reason::StoreFailed
+                                    | Reason::DeviceTaken
+                            )
+                        );
+                        if device_wide {
+                            if self.preparing {
+                                self.schedule_reconnect(out);
+                            }
+                            return;
                         }
-                        return;
                     }
                 }
                 self.claim_next(out);
@@ -917,18 +956,20 @@ impl Client {
         }
     }
 
-    fn joined(&mut self, out: &mut Out, id: DocumentId, role: Role) {
+    fn joined(&mut self, out: &mut Out, id: DocumentId, role: Role, stored: Option<Access>) {
         if self.config.open_relay {
             // Joined on the Tandem relay; it syncs there once this browser is back on it.
-            // The record is written without touching this server's access.
-            let current = self.access.get(&id).copied();
+            // The record is written from the Tandem relay's record, without touching this
+            // server's access (open here, which says nothing of the role there).
             out.push(Task::Persist(Record::Access(
                 id,
-                Access::joined(current, role),
+                Access::joined(stored, role),
             )));
             return;
         }
-        let current = self.access.get(&id).copied();
+        // What this tab knows, or else what another tab recorded: a second link never
+        // lowers what this browser has.
+        let current = self.access.get(&id).copied().or(stored);
         self.set_access(out, id, Access::joined(current, role));
         if self.docs.contains_key(&id) {
             self.share(out, id);
@@ -936,6 +977,19 @@ impl Client {
             self.fetch(out, id);
         }
         self.connect(out);
+    }
+
+    /// Takes in an access record another tab wrote (it joined the partnership) for a
+    /// partnership this tab does not hold yet.
+    fn adopt_stored_access(&mut self, out: &mut Out, id: DocumentId, stored: Option<Access>) {
+        if self.config.open_relay || self.docs.contains_key(&id) {
+            return;
+        }
+        if let Some(stored) = stored
+            && self.access.insert(id, stored) != Some(stored)
+        {
+            out.push(Task::Notify(Notice::Access(id)));
+        }
     }
 
     /// Asks the relay for a partnership this browser does not hold. It is stored once its
@@ -980,7 +1034,12 @@ impl Client {
         out.push(Task::Save { id, bytes, heads });
     }
 
-    fn saved(&mut self, out: &mut Out, id: DocumentId, result: Result<Vec<ChangeHash>, String>) {
+    fn saved(
+        &mut self,
+        out: &mut Out,
+        id: DocumentId,
+        result: Result<Vec<ChangeHash>, SaveFailure>,
+    ) {
         let Some(d) = self.docs.get_mut(&id) else {
             return;
         };
@@ -1038,23 +1097,38 @@ impl Client {
                 saved_heads,
                 saving: false,
             });
+            out.push(Task::ReadHeld(id));
             let access = if self.config.open_relay && self.config.offered.contains(&id) {
                 OPEN
             } else {
                 access.unwrap_or(MADE_HERE)
             };
             self.access.insert(id, access);
+            // A screen of this tab may be waiting for it (it was joined in another tab).
+            if self.unavailable.remove(&id) {
+                out.push(Task::Notify(Notice::Unavailable(id)));
+            }
             out.push(Task::Notify(Notice::Access(id)));
             out.push(Task::Notify(Notice::Documents));
+            out.push(Task::Notify(Notice::Document(id)));
             if self.offers(&id) {
                 self.share(out, id);
             }
+            self.refresh_unsynced(out);
             return;
         }
-        if self.merge_stored(&id, &chunks) == Some(true) {
-            out.push(Task::Notify(Notice::Document(id)));
-            self.share_changed(out, id);
-            self.refresh_unsynced(out);
+        match self.merge_stored(&id, &chunks) {
+            Some(changed) => {
+                out.push(Task::ReadHeld(id));
+                if changed {
+                    out.push(Task::Notify(Notice::Document(id)));
+                    self.share_changed(out, id);
+                    self.refresh_unsynced(out);
+                }
+            }
+            None => out.push(Task::Log(format!(
+                "what another tab stored of {id} does not load here; it is left as it is"
+            ))),
         }
     }
 

@@ -102,3 +102,59 @@ pub fn title(doc: &PartnershipDoc) -> String {
         format!("{brand} × {creator}")
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tandem_domain::{error::CommandError, partnership::NewPartnership, quarter::QuarterId};
+
+    fn partnership() -> PartnershipDoc {
+        let new = NewPartnership {
+            brand: "Northwind".into(),
+            creator: "Маша | Studio".into(),
+            markets: vec!["RU".parse().expect("a market")],
+            first_quarter: QuarterId::new(2027, 1).expect("a quarter"),
+            quarters: 1,
+        };
+        PartnershipDoc::create(&new, 0).expect("a valid partnership")
+    }
+
+    #[test]
+    fn the_title_names_both_sides_even_with_bars_in_a_name() {
+        assert_eq!(title(&partnership()), "Northwind × Маша | Studio");
+        assert_eq!(title(&PartnershipDoc::empty()), "");
+    }
+
+    #[test]
+    fn nothing_is_lost_when_the_relay_copy_holds_every_saved_head() {
+        let mut local = partnership();
+        let mut relay = local.fork();
+        let record = SavedRecord {
+            heads: local.heads(),
+            relay_had_all_ms: Some(5),
+            ..SavedRecord::default()
+        };
+        assert_eq!(judge(&record, &mut relay), Outcome::Restored);
+    }
+
+    #[test]
+    fn a_change_saved_here_but_missing_from_the_relay_copy_is_reported_lost() {
+        let mut local = partnership();
+        let mut relay = local.fork();
+        local
+            .change(10, "local only", |p| {
+                p.goal.update("made offline");
+                Ok::<_, CommandError>(())
+            })
+            .expect("a change");
+        let record = SavedRecord {
+            heads: local.heads(),
+            relay_had_all_ms: Some(5),
+            ..SavedRecord::default()
+        };
+        assert_eq!(
+            judge(&record, &mut relay),
+            Outcome::Lost { since_ms: Some(5) }
+        );
+    }
+}

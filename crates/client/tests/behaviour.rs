@@ -111,8 +111,8 @@ fn a_full_disk_keeps_edits_syncing_and_retries_until_saved() {
     let id = w.create(tab);
     w.profiles[p].disk_full = true;
     w.type_goal(tab, id, "kept in memory");
-    let problem = w.tabs[tab].client.save_problem(&id).map(str::to_owned);
-    assert!(problem.is_some_and(|e| e.contains("full")));
+    let problem = w.tabs[tab].client.save_problem(&id).cloned();
+    assert!(problem.is_some_and(|e| e.full && e.message.contains("full")));
     // Not stored, but not lost: it reached the relay.
     assert_eq!(w.stored_goal(p, id).as_deref(), Some(""));
     assert_eq!(w.relay_goal(id).as_deref(), Some("kept in memory"));
@@ -258,6 +258,7 @@ fn a_revoked_link_stops_syncing_and_keeps_the_copy_read_only() {
         Event::Joined {
             id,
             role: Role::Editor,
+            stored: None,
         },
     );
     assert_eq!(w.goal(guest, id).as_deref(), Some("shared"));
@@ -327,6 +328,7 @@ fn quiet_peers_leave_the_roster_and_a_goodbye_leaves_at_once() {
         Event::Joined {
             id,
             role: Role::Editor,
+            stored: None,
         },
     );
     w.event(a, Event::SetMe(me("Anna", Side::Brand)));
@@ -379,6 +381,7 @@ fn a_partnership_typed_into_before_the_socket_opens_converges() {
         Event::Joined {
             id,
             role: Role::Viewer,
+            stored: None,
         },
     );
     assert_eq!(w.goal(other, id).as_deref(), Some("typed while connecting"));
@@ -421,6 +424,7 @@ fn only_the_partnership_that_changed_is_announced_to_the_screens() {
         Event::Joined {
             id: second,
             role: Role::Editor,
+            stored: None,
         },
     );
     w.tabs[a].notices.clear();
@@ -497,4 +501,161 @@ fn another_server_is_offered_only_the_picked_partnerships_and_no_record_is_writt
         access_records(&w.profiles[p].local),
         access_records(&before)
     );
+}
+
+#[test]
+fn a_refused_claim_of_one_partnership_does_not_keep_the_others_from_syncing() {
+    let mut w = World::new();
+    w.relay.up = false;
+    let p = w.profile();
+    let tab = w.open_tab(p);
+    let refused = w.create_as(
+        tab,
+        tandem_domain::document_id::DocumentId::from_bytes([7; 16]),
+    );
+    let fine = w.create_as(
+        tab,
+        tandem_domain::document_id::DocumentId::from_bytes([9; 16]),
+    );
+    w.type_goal(tab, fine, "still syncs");
+    // The relay's claim quota turns the first partnership away (a reason, not a cut).
+    w.relay.claim_refusal.insert(refused, Reason::TooManyClaims);
+    w.relay.up = true;
+    w.advance(w.reconnect_timer(tab).expect("a retry"));
+    assert_eq!(w.tabs[tab].client.connection(), Connection::Online);
+    assert_eq!(w.relay_goal(fine).as_deref(), Some("still syncs"));
+    // The refused one waits, editable, to be registered with a later attempt.
+    let waiting = w.tabs[tab].client.access(&refused);
+    assert_eq!(waiting.state, State::Unregistered);
+    assert!(waiting.can_edit());
+    assert!(w.relay_goal(refused).is_none());
+}
+
+#[test]
+fn the_relay_unreachable_while_claiming_stops_the_attempt_and_retries_it() {
+    let mut w = World::new();
+    w.relay.up = false;
+    let p = w.profile();
+    let tab = w.open_tab(p);
+    let id = w.create(tab);
+    w.type_goal(tab, id, "made offline");
+    w.relay.up = true;
+    w.relay.claim_refusal.insert(id, Reason::StoreFailed);
+    w.advance(w.reconnect_timer(tab).expect("a retry"));
+    // The relay's store failing is not this partnership's fault: no socket, a retry.
+    assert!(matches!(
+        w.tabs[tab].client.connection(),
+        Connection::Offline {
+            retry_in_s: Some(_)
+        }
+    ));
+    w.relay.claim_refusal.clear();
+    w.advance(w.reconnect_timer(tab).expect("another retry"));
+    assert_eq!(w.relay_goal(id).as_deref(), Some("made offline"));
+}
+
+#[test]
+fn a_partnership_joined_in_another_tab_opens_in_a_tab_that_waited_for_it() {
+    let mut w = World::new();
+    let owner_p = w.profile();
+    let owner = w.open_tab(owner_p);
+    let id = w.create(owner);
+    w.type_goal(owner, id, "shared by link");
+    // The guest opened the link's page in one tab, then joined in another.
+    let guest_p = w.profile();
+    let waiting = w.open_tab(guest_p);
+    let joining = w.open_tab(guest_p);
+    w.event(waiting, Event::Fetch { id, stored: None });
+    assert!(w.tabs[waiting].client.is_unavailable(&id));
+    w.tabs[waiting].notices.clear();
+    w.event(
+        joining,
+        Event::Joined {
+            id,
+            role: Role::Editor,
+            stored: None,
+        },
+    );
+    assert_eq!(w.goal(joining, id).as_deref(), Some("shared by link"));
+    // The joining tab stored it: the waiting tab takes it in, and says so.
+    assert_eq!(w.goal(waiting, id).as_deref(), Some("shared by link"));
+    assert!(!w.tabs[waiting].client.is_unavailable(&id));
+    let notices = &w.tabs[waiting].notices;
+    assert!(notices.contains(&Notice::Unavailable(id)));
+    assert!(notices.contains(&Notice::Document(id)));
+    assert_eq!(w.tabs[waiting].client.access(&id).role, Role::Editor);
+}
+
+#[test]
+fn a_second_link_recorded_by_another_tab_is_never_lowered() {
+    let mut w = World::new();
+    let owner_p = w.profile();
+    let owner = w.open_tab(owner_p);
+    let id = w.create(owner);
+    let guest_p = w.profile();
+    let guest = w.open_tab(guest_p);
+    let editor = Access {
+        role: Role::Editor,
+        state: State::Active,
+    };
+    // Another tab joined as an editor; this one redeems a viewer's link.
+    w.event(
+        guest,
+        Event::Joined {
+            id,
+            role: Role::Viewer,
+            stored: Some(editor),
+        },
+    );
+    assert_eq!(w.tabs[guest].client.access(&id), editor);
+}
+
+#[test]
+fn stored_chunks_that_do_not_load_are_never_counted_as_held() {
+    let mut w = World::new();
+    w.relay.up = false;
+    let p = w.profile();
+    let one = w.open_tab(p);
+    let two = w.open_tab(p);
+    let id = w.create(one);
+    assert!(w.tabs[two].held_reads.contains(&id));
+    w.tabs[two].held_reads.clear();
+    // A newer version in the first tab wrote something this one cannot read: compacting
+    // here must not replace (delete) it.
+    w.profiles[p]
+        .chunks
+        .get_mut(&id)
+        .expect("stored")
+        .push(b"not automerge".to_vec());
+    w.event(one, Event::TabStored(id));
+    w.event(two, Event::TabStored(id));
+    assert!(w.tabs[two].held_reads.is_empty());
+    assert!(w.tabs[one].held_reads.is_empty());
+}
+
+#[test]
+fn the_reconnect_countdown_is_the_timer_that_is_set() {
+    let mut w = World::new();
+    w.relay.up = false;
+    let p = w.profile();
+    let tab = w.open_tab(p);
+    w.random = 0.0;
+    for _ in 0..6 {
+        w.advance(w.reconnect_timer(tab).expect("a retry"));
+    }
+    // The network comes back: backoff resets, the attempt fails at once.
+    w.event(tab, Event::Offline);
+    w.event(tab, Event::Online);
+    let Connection::Offline {
+        retry_in_s: Some(shown),
+    } = w.tabs[tab].client.connection()
+    else {
+        panic!("offline with a retry");
+    };
+    let due = w.reconnect_timer(tab).expect("a retry");
+    assert_eq!(
+        i64::from(shown),
+        due.div_euclid(1000) + i64::from(due % 1000 != 0)
+    );
+    assert!(due <= 2_000, "the reset backoff waits {due} ms");
 }

@@ -64,6 +64,8 @@ pub struct Relay {
     next_conn: u64,
     /// What `GetAccess` answers per document (default: the role asked about is active).
     pub access_answer: BTreeMap<DocumentId, Result<Role, Reason>>,
+    /// Claims refused with a reason (default: a claim is accepted).
+    pub claim_refusal: BTreeMap<DocumentId, Reason>,
 }
 
 pub struct Tab {
@@ -73,6 +75,8 @@ pub struct Tab {
     pub conn: Option<ConnId>,
     pub timers: Vec<(i64, Timer)>,
     pub notices: Vec<Notice>,
+    /// Documents whose last store read the client said it holds ([`Task::ReadHeld`]).
+    pub held_reads: Vec<DocumentId>,
     pub sent_bytes: usize,
     pub calls: Vec<ApiCall>,
     pub online: bool,
@@ -115,6 +119,7 @@ impl World {
                 up: true,
                 next_conn: 0,
                 access_answer: BTreeMap::new(),
+                claim_refusal: BTreeMap::new(),
             },
             profiles: Vec::new(),
             tabs: Vec::new(),
@@ -175,6 +180,7 @@ impl World {
             conn: None,
             timers: Vec::new(),
             notices: Vec::new(),
+            held_reads: Vec::new(),
             sent_bytes: 0,
             calls: Vec::new(),
             online: true,
@@ -379,7 +385,10 @@ impl World {
             Task::Save { id, bytes, heads } => {
                 let p = &mut self.profiles[profile];
                 let result = if p.disk_full {
-                    Err("QuotaExceededError: the disk is full".to_owned())
+                    Err(tandem_client::SaveFailure {
+                        full: true,
+                        message: "QuotaExceededError: the disk is full".to_owned(),
+                    })
                 } else {
                     p.chunks.entry(id).or_default().push(bytes);
                     Ok(heads)
@@ -424,6 +433,13 @@ impl World {
                 } else {
                     match call {
                         ApiCall::RegisterDevice => Ok(Answered::Done),
+                        ApiCall::Claim(id) if self.relay.claim_refusal.contains_key(&id) => {
+                            let reason = self.relay.claim_refusal[&id];
+                            Err(ApiFailure {
+                                reason: Some(reason),
+                                message: format!("{reason:?}"),
+                            })
+                        }
                         ApiCall::Claim(id) => {
                             // Registered: the relay syncs it from now on.
                             self.relay.docs.refused.remove(&id);
@@ -462,6 +478,7 @@ impl World {
                 self.profiles[profile].local.remove(&key);
             }
             Task::Notify(notice) => self.tabs[tab].notices.push(notice),
+            Task::ReadHeld(id) => self.tabs[tab].held_reads.push(id),
             Task::Log(_) => {}
         }
     }

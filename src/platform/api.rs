@@ -1,25 +1,23 @@
-//! This browser's identity with the relay and what it may do with each partnership.
+//! This browser's identity with the relay, and calls to the relay's API (fetch).
 //!
-//! - The **device credential** `<device id>.<secret>` is made here once (256 random bits)
-//!   and kept in localStorage; the relay keeps only its hash. It authenticates every API
-//!   call (`Authorization: Bearer`) and the sync socket (as a WebSocket subprotocol, never
-//!   in a URL). The sync peer id starts with the device id, as the relay requires.
-//! - Per partnership, the **local access record**: the role (owner, editor, viewer) and
-//!   its state (active, waiting to be registered, revoked, expired). It decides what is
-//!   synced and whether the page is read-only; the relay enforces the same on its side.
+//! The **device credential** `<device id>.<secret>` is made here once (256 random bits)
+//! and kept in localStorage; the relay keeps only its hash. It authenticates every API
+//! call (`Authorization: Bearer`) and the sync socket (as a WebSocket subprotocol, never in
+//! a URL). The sync peer id starts with the device id, as the relay requires. What the
+//! access records per partnership mean is `tandem_client::access`.
 
 use std::fmt;
 
-use tandem_domain::document_id::DocumentId;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
 use crate::browser::random_16;
 use crate::i18n::{t, tf};
 
-const PREF_DEVICE: &str = "tandem.device";
-const PREF_REGISTERED: &str = "tandem.device.registered";
-const PREF_ACCESS: &str = "tandem.access.";
+use super::local;
+use tandem_client::records::{
+    DEVICE as PREF_DEVICE, REGISTERED as PREF_REGISTERED, Record, decode_device,
+};
 
 use tandem_sync::api::{Call, Refusal, RegisterDevice};
 pub use tandem_sync::api::{Reason, Role};
@@ -33,76 +31,15 @@ pub fn describe_role(role: Role) -> &'static str {
     }
 }
 
-/// Where this browser's access to a partnership stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum State {
-    /// Synced with the relay under this role.
-    Active,
-    /// Made here; registering it with the relay waits for a connection.
-    Unregistered,
-    /// The owner revoked the link; the local copy stays, read-only.
-    Revoked,
-    /// The link expired; the local copy stays, read-only.
-    Expired,
-    /// The relay gives this browser no access (someone else registered it).
-    Refused,
-}
+pub use tandem_client::access::{Access, Ended, MADE_HERE, OPEN, State};
 
-impl State {
-    fn as_str(self) -> &'static str {
-        match self {
-            State::Active => "active",
-            State::Unregistered => "unregistered",
-            State::Revoked => "revoked",
-            State::Expired => "expired",
-            State::Refused => "refused",
-        }
-    }
-
-    fn parse(s: &str) -> Option<State> {
-        Some(match s {
-            "active" => State::Active,
-            "unregistered" => State::Unregistered,
-            "revoked" => State::Revoked,
-            "expired" => State::Expired,
-            "refused" => State::Refused,
-            _ => return None,
-        })
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Access {
-    pub role: Role,
-    pub state: State,
-}
-
-impl Access {
-    /// Whether edits are allowed here.
-    pub fn can_edit(self) -> bool {
-        self.role >= Role::Editor && matches!(self.state, State::Active | State::Unregistered)
-    }
-
-    /// Whether the partnership is synced with the relay.
-    pub fn syncs(self) -> bool {
-        self.state == State::Active
-    }
-
-    /// What ended the access, in words, if it ended.
-    pub fn ended(self) -> Option<&'static str> {
-        match self.state {
-            State::Revoked => Some(t("This link was revoked by the partnership's owner.")),
-            State::Expired => Some(t("This link has expired.")),
-            State::Refused => Some(t(
-                "The relay does not give this browser access to this partnership.",
-            )),
-            State::Active | State::Unregistered => None,
-        }
-    }
-}
-
-fn storage() -> Option<web_sys::Storage> {
-    web_sys::window().and_then(|w| w.local_storage().ok().flatten())
+/// What ended the access, in words, if it ended.
+pub fn ended(access: Access) -> Option<&'static str> {
+    access.ended().map(|why| match why {
+        Ended::Revoked => t("This link was revoked by the partnership's owner."),
+        Ended::Expired => t("This link has expired."),
+        Ended::Refused => t("The relay does not give this browser access to this partnership."),
+    })
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -125,25 +62,19 @@ impl fmt::Debug for Device {
 
 impl Device {
     pub fn load_or_create() -> Device {
-        let stored = storage().and_then(|s| s.get_item(PREF_DEVICE).ok().flatten());
-        if let Some(credential) = stored
-            && let Some((id, secret)) = credential.split_once('.')
+        if let Some(credential) = local::get(PREF_DEVICE)
+            && let Some((id, secret)) = decode_device(&credential)
             && id.len() == 16
             && secret.len() == 64
         {
-            return Device {
-                id: id.to_owned(),
-                credential,
-            };
+            return Device { id, credential };
         }
         let id = hex(&random_16()[..8]);
         let mut secret = random_16().to_vec();
         secret.extend_from_slice(&random_16());
         let credential = format!("{id}.{}", hex(&secret));
-        if let Some(s) = storage() {
-            let _ = s.set_item(PREF_DEVICE, &credential);
-            let _ = s.remove_item(PREF_REGISTERED);
-        }
+        local::persist(&Record::Device(credential.clone()));
+        local::remove(PREF_REGISTERED);
         Device { id, credential }
     }
 
@@ -155,17 +86,9 @@ impl Device {
         ]
     }
 
-    fn registered_with(&self, api: &str) -> bool {
-        storage()
-            .and_then(|s| s.get_item(PREF_REGISTERED).ok().flatten())
-            .is_some_and(|v| v == api)
-    }
-
-    /// Forgets that the relay knows this device (it refused a connection).
-    pub fn forget_registration(&self) {
-        if let Some(s) = storage() {
-            let _ = s.remove_item(PREF_REGISTERED);
-        }
+    /// Whether the relay at `api` knows this device (the record says so).
+    pub fn registered_with(&self, api: &str) -> bool {
+        local::get(PREF_REGISTERED).is_some_and(|v| v == api)
     }
 
     /// Registers with the relay unless it already has.
@@ -174,9 +97,7 @@ impl Device {
             return Ok(());
         }
         send(api, Some(self), &RegisterDevice).await?;
-        if let Some(s) = storage() {
-            let _ = s.set_item(PREF_REGISTERED, api);
-        }
+        local::persist(&Record::Registered(api.to_owned()));
         Ok(())
     }
 }
@@ -290,45 +211,6 @@ fn read_answer<C: Call>(status: u16, ok: bool, text: &str) -> Result<C::Answer, 
             reason: None,
             message: tf("the relay answered {0}", &[&status]),
         }),
-    }
-}
-
-fn access_key(id: &DocumentId) -> String {
-    format!("{PREF_ACCESS}{id}")
-}
-
-/// The access recorded for a partnership, if any.
-pub fn load(id: &DocumentId) -> Option<Access> {
-    storage()
-        .and_then(|s| s.get_item(&access_key(id)).ok().flatten())
-        .and_then(|v| {
-            let (role, state) = v.split_once(' ')?;
-            Some(Access {
-                role: Role::parse(role)?,
-                state: State::parse(state)?,
-            })
-        })
-}
-
-/// Every partnership on a relay without access control (another automerge-repo server).
-pub const OPEN: Access = Access {
-    role: Role::Owner,
-    state: State::Active,
-};
-
-/// A partnership stored here with no record was made here before sharing existed: it is
-/// this browser's to register.
-pub const MADE_HERE: Access = Access {
-    role: Role::Owner,
-    state: State::Unregistered,
-};
-
-pub fn store(id: &DocumentId, access: Access) {
-    if let Some(s) = storage() {
-        let _ = s.set_item(
-            &access_key(id),
-            &format!("{} {}", access.role.as_str(), access.state.as_str()),
-        );
     }
 }
 

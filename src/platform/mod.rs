@@ -1,0 +1,737 @@
+//! The browser side of the client core: it turns JavaScript callbacks into
+//! [`tandem_client::Event`]s and carries out the [`Task`]s that come back — the WebSocket,
+//! the BroadcastChannel to other tabs, timers and the page's lifecycle, fetch
+//! ([`api`]), localStorage ([`local`]) and IndexedDB ([`indexeddb`], [`saving`]). It
+//! decides nothing: every decision is the client's, tested natively in `crates/client`.
+//! What changed reaches the screens through the signals of [`crate::state`].
+
+pub mod api;
+pub mod indexeddb;
+pub mod local;
+pub mod saving;
+
+use std::{
+    cell::{Cell, RefCell},
+    collections::{BTreeMap, BTreeSet},
+    rc::Rc,
+};
+
+use leptos::{prelude::*, task::spawn_local};
+use tandem_client::{
+    Answered, ApiCall, ApiFailure, Client, Config, Event, Loaded, Notice, SaveFailure, Task, Timer,
+};
+use tandem_domain::{
+    document::PartnershipDoc,
+    document_id::DocumentId,
+    partnership::{NewPartnership, NewPartnershipError},
+};
+use tandem_sync::api::{Call, Claim, DescribeLink, GetAccess, LinkDescription, Redeem, Redeemed};
+use wasm_bindgen::{JsCast, JsValue, closure::Closure};
+use web_sys::{BinaryType, BroadcastChannel, MessageEvent, WebSocket};
+
+use crate::browser::{now_ms, random_16};
+use crate::i18n::{t, tf};
+use crate::state::{SaveState, Signals};
+use api::{Access, ApiError, Device, Role};
+use indexeddb::{DocStore, StoreError};
+use saving::{AllChunks, OpenError};
+
+const CHANNEL: &str = "tandem";
+
+/// A JavaScript event callback kept alive by Rust.
+type Handler = Closure<dyn FnMut(JsValue)>;
+
+/// A stored partnership that does not load.
+#[derive(Debug, Clone)]
+pub struct Unreadable {
+    pub id: String,
+    pub reason: String,
+    pub bytes: Vec<u8>,
+}
+
+/// What importing a file did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Imported {
+    /// Merged into this partnership, which this browser holds and the file is a copy of.
+    Merged(DocumentId),
+    /// Stored as a new partnership under a new id.
+    New { id: DocumentId, why: NewBecause },
+}
+
+/// Why an imported file became a new partnership rather than being merged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NewBecause {
+    /// The file does not say which partnership it is a copy of.
+    NoRecordedId,
+    /// It names a partnership this browser does not hold: it is not merged into a copy
+    /// on the relay this browser has never seen.
+    NotHeldHere,
+    /// It names a partnership held here, but its history began elsewhere.
+    DifferentOrigin,
+}
+
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum CreateError {
+    #[error("{0}")]
+    Invalid(NewPartnershipError),
+    #[error("{0}")]
+    Store(StoreError),
+}
+
+struct Socket {
+    socket: WebSocket,
+    /// Closures the socket calls; dropped with it.
+    _handlers: Vec<Handler>,
+}
+
+struct Inner {
+    client: RefCell<Client>,
+    store: DocStore,
+    chunks: AllChunks,
+    /// The keys and sizes of the chunks last read per document, until the client says
+    /// the document holds them ([`Task::ReadHeld`]).
+    reads: RefCell<BTreeMap<DocumentId, (Vec<indexeddb::ChunkKey>, Vec<usize>)>>,
+    signals: Signals,
+    unreadable: Vec<Unreadable>,
+    device: Device,
+    relay_url: String,
+    /// The Tandem relay's HTTP API (`http(s)://host`).
+    api: String,
+    socket: RefCell<Option<Socket>>,
+    /// Numbers sockets, so a late callback of a closed one is ignored.
+    socket_generation: Cell<u64>,
+    channel: Option<BroadcastChannel>,
+    timers: RefCell<BTreeMap<u8, i32>>,
+    _listeners: RefCell<Vec<Handler>>,
+}
+
+/// The browser's partnerships and their sync, run for the client core. Cheap to clone.
+#[derive(Clone)]
+pub struct Platform(Rc<Inner>);
+
+impl std::fmt::Debug for Platform {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Platform").finish_non_exhaustive()
+    }
+}
+
+fn online() -> bool {
+    web_sys::window()
+        .map(|w| w.navigator().on_line())
+        .unwrap_or(true)
+}
+
+fn timer_slot(timer: Timer) -> u8 {
+    match timer {
+        Timer::Reconnect => 0,
+        Timer::SaveRetry => 1,
+        Timer::Heartbeat => 2,
+    }
+}
+
+impl Platform {
+    /// Opens the store, loads every partnership, and starts the client. `progress` is
+    /// told, in words, which partnership is being opened: one with years of history takes
+    /// a second or more, and the page says so instead of sitting blank.
+    pub async fn open(progress: impl Fn(String)) -> Result<Platform, StoreError> {
+        // The relay is the one that served the page unless the person chose another in
+        // the settings; an address (`?relay=`) never chooses it.
+        crate::relay_choice::forget_legacy();
+        let other = crate::relay_choice::load();
+        let home = crate::relay_choice::home_url();
+        let (relay_url, open_relay, offered) = match other {
+            Some(o) => (o.url, true, o.docs),
+            None => (home.clone(), false, BTreeSet::new()),
+        };
+        let store = DocStore::open(DocStore::DEFAULT_NAME).await?;
+        let mut docs = Vec::new();
+        let mut chunks = BTreeMap::new();
+        let mut unreadable = Vec::new();
+        let mut unreadable_ids = BTreeSet::new();
+        let ids = store.document_ids().await?;
+        let total = ids.len();
+        for (n, raw) in ids.into_iter().enumerate() {
+            progress(tf(
+                "Opening partnership {0} of {1}…",
+                &[&(n + 1).to_string(), &total.to_string()],
+            ));
+            // Loading blocks the page: let it show the message first.
+            crate::browser::sleep_ms(20).await;
+            let Ok(id) = raw.parse::<DocumentId>() else {
+                unreadable.push(Unreadable {
+                    id: raw,
+                    reason: t("its id is not a Tandem document id").into(),
+                    bytes: Vec::new(),
+                });
+                continue;
+            };
+            match saving::open(&store, id).await {
+                Ok((doc, c)) => {
+                    docs.push((id, doc));
+                    chunks.insert(id, c);
+                }
+                Err(e) => {
+                    unreadable_ids.insert(id);
+                    let (reason, bytes) = match e {
+                        OpenError::Unreadable { reason, bytes } => (reason.to_string(), bytes),
+                        e => (e.to_string(), Vec::new()),
+                    };
+                    unreadable.push(Unreadable {
+                        id: raw,
+                        reason,
+                        bytes,
+                    });
+                }
+            }
+        }
+        let device = Device::load_or_create();
+        // The relay accepts only peer ids that start with the device id.
+        let tab: String = random_16()[..4]
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        // Another server learns nothing about this device, not even its id.
+        let peer_id = if open_relay {
+            format!("tandem-{}", DocumentId::from_bytes(random_16()))
+        } else {
+            format!("{}-{tab}", device.id)
+        };
+        // Links and roles always live on the Tandem relay that served the page.
+        let api = api::api_base(&home);
+        let stored = local::stored();
+        let me = stored.presence.clone();
+        let config = Config {
+            peer_id: peer_id
+                .parse()
+                .map_err(|_| StoreError::Unavailable("bad peer id".into()))?,
+            api: api.clone(),
+            open_relay,
+            offered: offered.clone(),
+            registered: device.registered_with(&api),
+            online: online(),
+            presence_session: DocumentId::from_bytes(random_16()).to_string(),
+        };
+        let client = Client::new(
+            config,
+            Loaded {
+                docs,
+                unreadable: unreadable_ids,
+                stored,
+            },
+        );
+        let platform = Platform(Rc::new(Inner {
+            client: RefCell::new(client),
+            store,
+            chunks: RefCell::new(chunks),
+            reads: RefCell::new(BTreeMap::new()),
+            signals: Signals::new(me),
+            unreadable,
+            device,
+            relay_url,
+            api,
+            socket: RefCell::new(None),
+            socket_generation: Cell::new(0),
+            channel: BroadcastChannel::new(CHANNEL).ok(),
+            timers: RefCell::new(BTreeMap::new()),
+            _listeners: RefCell::new(Vec::new()),
+        }));
+        platform.listen();
+        platform.notify(Notice::Restores);
+        platform.dispatch(Event::Start);
+        // On another server, the partnerships picked for it that are not here yet are
+        // asked of it.
+        for id in offered {
+            platform.dispatch(Event::Fetch { id, stored: None });
+        }
+        Ok(platform)
+    }
+
+    pub(crate) fn signals(&self) -> Signals {
+        self.0.signals
+    }
+
+    /// One event into the client; what it asks for is done.
+    pub fn dispatch(&self, event: Event) {
+        let tasks = self
+            .0
+            .client
+            .borrow_mut()
+            .handle(now_ms(), js_sys::Math::random(), event);
+        for task in tasks {
+            self.run(task);
+        }
+    }
+
+    fn run(&self, task: Task) {
+        match task {
+            Task::OpenSocket => self.open_socket(),
+            Task::CloseSocket => self.close_socket(),
+            Task::Send(bytes) => {
+                if let Some(s) = &*self.0.socket.borrow() {
+                    let _ = s.socket.send_with_u8_array(&bytes);
+                }
+            }
+            Task::Save { id, bytes, heads } => {
+                let this = self.clone();
+                spawn_local(async move {
+                    let inner = &this.0;
+                    let result = saving::save(
+                        &inner.store,
+                        &inner.chunks,
+                        &inner.client,
+                        id,
+                        &bytes,
+                        heads,
+                    )
+                    .await;
+                    let merged = result.as_ref().is_ok_and(|s| s.merged_others);
+                    this.dispatch(Event::Saved {
+                        id,
+                        result: result.map(|s| s.heads).map_err(|e| SaveFailure {
+                            full: matches!(e, StoreError::Full(_)),
+                            message: e.to_string(),
+                        }),
+                    });
+                    if merged {
+                        this.dispatch(Event::Merged(id));
+                    }
+                    this.show_save_state(id);
+                });
+            }
+            Task::ReadStore(id) => {
+                let this = self.clone();
+                spawn_local(async move {
+                    let inner = &this.0;
+                    if let Ok((keys, chunks)) = saving::read(&inner.store, id).await {
+                        let sizes = chunks.iter().map(Vec::len).collect();
+                        inner.reads.borrow_mut().insert(id, (keys, sizes));
+                        let access = local::access(&id);
+                        this.dispatch(Event::StoreRead { id, chunks, access });
+                        inner.reads.borrow_mut().remove(&id);
+                    }
+                });
+            }
+            Task::ReadHeld(id) => {
+                let read = self.0.reads.borrow_mut().remove(&id);
+                if let Some((keys, sizes)) = read {
+                    saving::hold(&self.0.chunks, id, keys, &sizes);
+                }
+            }
+            Task::PostToTabs(id) => {
+                if let Some(channel) = &self.0.channel {
+                    let _ = channel.post_message(&JsValue::from_str(&id.to_string()));
+                }
+            }
+            Task::Call(call) => {
+                let this = self.clone();
+                spawn_local(async move {
+                    let result = this.call(call).await;
+                    this.dispatch(Event::Answer { call, result });
+                });
+            }
+            Task::SetTimer { timer, ms } => self.set_timer(timer, ms),
+            Task::Persist(record) => local::persist(&record),
+            Task::Forget(key) => local::remove(&key),
+            Task::Notify(notice) => self.notify(notice),
+            Task::Log(line) => web_sys::console::warn_1(&JsValue::from_str(&line)),
+        }
+    }
+
+    async fn call(&self, call: ApiCall) -> Result<Answered, ApiFailure> {
+        let api = &self.0.api;
+        let device = Some(&self.0.device);
+        let failed = |e: ApiError| ApiFailure {
+            reason: e.reason,
+            message: e.message,
+        };
+        match call {
+            ApiCall::RegisterDevice => api::send(api, device, &tandem_sync::api::RegisterDevice)
+                .await
+                .map(|_| Answered::Done)
+                .map_err(failed),
+            ApiCall::Claim(document) => api::send(api, device, &Claim { document })
+                .await
+                .map(|_| Answered::Done)
+                .map_err(failed),
+            ApiCall::GetAccess(document) => api::send(api, device, &GetAccess { document })
+                .await
+                .map(|a| Answered::Role(a.role))
+                .map_err(failed),
+        }
+    }
+
+    /// A screen of this tab changed a partnership: it syncs and is saved, and its save
+    /// state says "saving" until it is (a partner's edits save quietly).
+    pub fn local_edit(&self, id: DocumentId) {
+        self.dispatch(Event::LocalEdit(id));
+        self.show_save_state(id);
+    }
+
+    /// A screen asks for a partnership this browser does not hold.
+    pub fn fetch(&self, id: DocumentId) {
+        let stored = local::access(&id);
+        self.dispatch(Event::Fetch { id, stored });
+    }
+
+    fn doc_signals(&self, id: DocumentId) -> crate::state::DocSignals {
+        self.0.signals.doc(id, || self.access_of(&id))
+    }
+
+    /// The save state a partnership shows, from what the client knows now.
+    fn show_save_state(&self, id: DocumentId) {
+        let state = {
+            let mut client = self.0.client.borrow_mut();
+            match client.save_problem(&id).map(|e| e.message.clone()) {
+                Some(e) => SaveState::Failed(e),
+                None if client.has_unsaved(&id) => SaveState::Saving,
+                None => SaveState::Saved,
+            }
+        };
+        let signal = self.doc_signals(id).save;
+        if signal.with_untracked(|s| *s != state) {
+            signal.set(state);
+        }
+    }
+
+    fn notify(&self, notice: Notice) {
+        let signals = self.0.signals;
+        match notice {
+            Notice::Connection => {
+                let c = self.0.client.borrow().connection();
+                signals.connection.set(c);
+            }
+            Notice::Document(id) => self.doc_signals(id).revision.update(|r| *r += 1),
+            Notice::Documents => signals.documents.update(|r| *r += 1),
+            Notice::Access(id) => {
+                let a = self.access_of(&id);
+                let s = self.doc_signals(id).access;
+                if s.get_untracked() != a {
+                    s.set(a);
+                }
+            }
+            Notice::Unsynced(id) => {
+                let n = self.0.client.borrow().unsynced(&id);
+                self.doc_signals(id).unsynced.set(n);
+            }
+            Notice::Roster(id) => {
+                let present = self
+                    .0
+                    .client
+                    .borrow()
+                    .roster(&id)
+                    .map(|r| r.present())
+                    .unwrap_or_default();
+                let s = self.doc_signals(id).roster;
+                if s.with_untracked(|old| *old != present) {
+                    s.set(present);
+                }
+            }
+            Notice::SaveProblem(id) => {
+                let problems = self.0.client.borrow().save_problems().clone();
+                signals.save_problems.set(problems);
+                self.show_save_state(id);
+            }
+            Notice::Restores => {
+                let restores = self.0.client.borrow().restores().clone();
+                signals.restores.set(restores);
+            }
+            Notice::Unavailable(id) => {
+                let u = self.0.client.borrow().is_unavailable(&id);
+                self.doc_signals(id).unavailable.set(u);
+            }
+            Notice::Me => {
+                let me = self.0.client.borrow().me().cloned();
+                signals.me.set(me);
+            }
+        }
+    }
+
+    // ---- Socket, timers, tabs, page lifecycle ----
+
+    /// Closes the socket and forgets its callbacks: a closed socket's late events must not
+    /// reach the closures once they are dropped.
+    fn close_socket(&self) {
+        let old = self.0.socket.borrow_mut().take();
+        if let Some(old) = old {
+            old.socket.set_onopen(None);
+            old.socket.set_onmessage(None);
+            old.socket.set_onclose(None);
+            let _ = old.socket.close();
+        }
+    }
+
+    fn open_socket(&self) {
+        self.close_socket();
+        let generation = self.0.socket_generation.get() + 1;
+        self.0.socket_generation.set(generation);
+        let opened = if self.0.client.borrow().config().open_relay {
+            WebSocket::new(&self.0.relay_url)
+        } else {
+            let protocols = js_sys::Array::new();
+            for p in self.0.device.protocols() {
+                protocols.push(&JsValue::from_str(&p));
+            }
+            WebSocket::new_with_str_sequence(&self.0.relay_url, &protocols)
+        };
+        let Ok(socket) = opened else {
+            self.dispatch(Event::SocketClosed);
+            return;
+        };
+        socket.set_binary_type(BinaryType::Arraybuffer);
+        let current = {
+            let weak = Rc::downgrade(&self.0);
+            move || {
+                weak.upgrade()
+                    .map(Platform)
+                    .filter(|p| p.0.socket_generation.get() == generation)
+            }
+        };
+        let on_open = {
+            let current = current.clone();
+            Closure::<dyn FnMut(JsValue)>::new(move |_| {
+                if let Some(p) = current() {
+                    p.dispatch(Event::SocketOpened);
+                }
+            })
+        };
+        let on_message = {
+            let current = current.clone();
+            Closure::<dyn FnMut(JsValue)>::new(move |event: JsValue| {
+                let Some(p) = current() else { return };
+                let Some(data) = event.dyn_ref::<MessageEvent>().map(MessageEvent::data) else {
+                    return;
+                };
+                p.dispatch(Event::Frame(js_sys::Uint8Array::new(&data).to_vec()));
+            })
+        };
+        let on_close = Closure::<dyn FnMut(JsValue)>::new(move |_| {
+            if let Some(p) = current() {
+                p.close_socket();
+                p.dispatch(Event::SocketClosed);
+            }
+        });
+        socket.set_onopen(Some(on_open.as_ref().unchecked_ref()));
+        socket.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+        socket.set_onclose(Some(on_close.as_ref().unchecked_ref()));
+        *self.0.socket.borrow_mut() = Some(Socket {
+            socket,
+            _handlers: vec![on_open, on_message, on_close],
+        });
+    }
+
+    fn set_timer(&self, timer: Timer, ms: u32) {
+        let Some(window) = web_sys::window() else {
+            return;
+        };
+        let slot = timer_slot(timer);
+        if let Some(old) = self.0.timers.borrow_mut().remove(&slot) {
+            window.clear_timeout_with_handle(old);
+        }
+        let weak = Rc::downgrade(&self.0);
+        let callback = Closure::once_into_js(move || {
+            if let Some(inner) = weak.upgrade() {
+                let p = Platform(inner);
+                p.0.timers.borrow_mut().remove(&slot);
+                p.dispatch(Event::Timer(timer));
+            }
+        });
+        if let Ok(handle) = window.set_timeout_with_callback_and_timeout_and_arguments_0(
+            callback.unchecked_ref(),
+            i32::try_from(ms).unwrap_or(i32::MAX),
+        ) {
+            self.0.timers.borrow_mut().insert(slot, handle);
+        }
+    }
+
+    /// Other tabs, the network, and the page closing.
+    fn listen(&self) {
+        let mut listeners = Vec::new();
+        if let Some(channel) = &self.0.channel {
+            let weak = Rc::downgrade(&self.0);
+            let handler = Closure::<dyn FnMut(JsValue)>::new(move |event: JsValue| {
+                let Some(inner) = weak.upgrade() else { return };
+                let id = event
+                    .dyn_ref::<MessageEvent>()
+                    .and_then(|e| e.data().as_string())
+                    .and_then(|s| s.parse::<DocumentId>().ok());
+                if let Some(id) = id {
+                    Platform(inner).dispatch(Event::TabStored(id));
+                }
+            });
+            channel.set_onmessage(Some(handler.as_ref().unchecked_ref()));
+            listeners.push(handler);
+        }
+        if let Some(window) = web_sys::window() {
+            for name in ["online", "offline", "pagehide"] {
+                let event = move || match name {
+                    "online" => Event::Online,
+                    "offline" => Event::Offline,
+                    _ => Event::PageHidden,
+                };
+                let weak = Rc::downgrade(&self.0);
+                let handler = Closure::<dyn FnMut(JsValue)>::new(move |_| {
+                    if let Some(inner) = weak.upgrade() {
+                        Platform(inner).dispatch(event());
+                    }
+                });
+                let _ =
+                    window.add_event_listener_with_callback(name, handler.as_ref().unchecked_ref());
+                listeners.push(handler);
+            }
+            // Closing the tab while a save is failing would lose those edits: let the
+            // browser ask.
+            let weak = Rc::downgrade(&self.0);
+            let handler = Closure::<dyn FnMut(JsValue)>::new(move |event: JsValue| {
+                let Some(inner) = weak.upgrade() else { return };
+                let failing = !inner.client.borrow().save_problems().is_empty();
+                if failing && let Some(event) = event.dyn_ref::<web_sys::Event>() {
+                    event.prevent_default();
+                    // Older browsers ask only when `returnValue` is set.
+                    let _ = js_sys::Reflect::set(event, &"returnValue".into(), &"".into());
+                }
+            });
+            let _ = window
+                .add_event_listener_with_callback("beforeunload", handler.as_ref().unchecked_ref());
+            listeners.push(handler);
+        }
+        *self.0._listeners.borrow_mut() = listeners;
+    }
+
+    // ---- What screens read ----
+
+    pub fn with_doc<R>(&self, id: &DocumentId, f: impl FnOnce(&PartnershipDoc) -> R) -> Option<R> {
+        self.0.client.borrow().doc(id).map(f)
+    }
+
+    pub fn with_doc_mut<R>(
+        &self,
+        id: &DocumentId,
+        f: impl FnOnce(&mut PartnershipDoc) -> R,
+    ) -> Option<R> {
+        self.0.client.borrow_mut().doc_mut(id).map(f)
+    }
+
+    pub fn ids(&self) -> Vec<DocumentId> {
+        self.0.client.borrow().ids()
+    }
+
+    pub fn has_content(&self, id: &DocumentId) -> bool {
+        self.0.client.borrow_mut().has_content(id)
+    }
+
+    pub fn access_of(&self, id: &DocumentId) -> Access {
+        self.0.client.borrow().access(id)
+    }
+
+    pub fn export(&self, id: &DocumentId) -> Option<Vec<u8>> {
+        self.0.client.borrow_mut().doc_mut(id).map(|d| d.save())
+    }
+
+    pub fn relay_url(&self) -> String {
+        self.0.relay_url.clone()
+    }
+
+    pub fn home_relay(&self) -> String {
+        self.0.api.clone()
+    }
+
+    pub fn has_access_control(&self) -> bool {
+        !self.0.client.borrow().config().open_relay
+    }
+
+    pub fn offered(&self) -> BTreeSet<DocumentId> {
+        self.0.client.borrow().config().offered.clone()
+    }
+
+    pub fn unreadable(&self) -> Vec<Unreadable> {
+        self.0.unreadable.clone()
+    }
+
+    // ---- What screens ask (async) ----
+
+    /// One call to the relay's API as this device.
+    pub async fn send<C: Call>(&self, call: &C) -> Result<C::Answer, ApiError> {
+        self.0.device.ensure_registered(&self.0.api).await?;
+        api::send(&self.0.api, Some(&self.0.device), call).await
+    }
+
+    /// What a link would give, without redeeming it (the join page shows this first).
+    pub async fn describe_link(&self, secret: &str) -> Result<LinkDescription, ApiError> {
+        self.send(&DescribeLink {
+            secret: secret.to_owned(),
+        })
+        .await
+    }
+
+    /// Redeems a link (its secret from the URL fragment): the partnership is added to this
+    /// browser under the link's role and synced.
+    pub async fn join(&self, secret: &str) -> Result<(DocumentId, Role), ApiError> {
+        let Redeemed {
+            document: id, role, ..
+        } = self
+            .send(&Redeem {
+                secret: secret.to_owned(),
+            })
+            .await?;
+        let stored = local::access(&id);
+        self.dispatch(Event::Joined { id, role, stored });
+        Ok((id, role))
+    }
+
+    /// Creates and stores a partnership, and starts syncing it.
+    pub async fn create(
+        &self,
+        new: &NewPartnership,
+        now_ms: i64,
+    ) -> Result<DocumentId, CreateError> {
+        let id = DocumentId::from_bytes(random_16());
+        let doc =
+            PartnershipDoc::create_identified(new, id, now_ms).map_err(CreateError::Invalid)?;
+        self.add(id, doc).await.map_err(CreateError::Store)?;
+        Ok(id)
+    }
+
+    async fn add(&self, id: DocumentId, mut doc: PartnershipDoc) -> Result<(), StoreError> {
+        let chunks = saving::store_new(&self.0.store, id, &mut doc).await?;
+        self.0.chunks.borrow_mut().insert(id, chunks);
+        self.dispatch(Event::Added {
+            id,
+            doc: Box::new(doc),
+        });
+        Ok(())
+    }
+
+    /// Imports a `.automerge` file. It is merged only into a partnership this browser
+    /// holds with content *and* whose history has the same origin (the same first
+    /// change); anything else becomes a new partnership with a new id, so an unrelated
+    /// history is never merged into a partnership here — nor, through a recorded id, into
+    /// a relay copy this browser has never seen. A file that is not a readable Tandem
+    /// partnership is refused with the reason, and nothing stored changes.
+    pub async fn import(&self, bytes: &[u8]) -> Result<Imported, String> {
+        let mut incoming = PartnershipDoc::load([bytes]).map_err(|e| e.to_string())?;
+        let origin = incoming.origin();
+        let existing = self.ids().into_iter().find(|id| {
+            self.with_doc_mut(id, |d| !d.is_empty() && d.origin() == origin)
+                .unwrap_or(false)
+        });
+        if let Some(id) = existing {
+            // A viewer's copy takes no changes: the relay would refuse them anyway.
+            if !self.access_of(&id).can_edit() {
+                return Err(t("you can read this partnership but not change it, so a copy cannot be merged into it").into());
+            }
+            self.with_doc_mut(&id, |d| d.merge(&mut incoming))
+                .transpose()
+                .map_err(|e| e.to_string())?;
+            self.dispatch(Event::Merged(id));
+            return Ok(Imported::Merged(id));
+        }
+        let why = match incoming.recorded_id() {
+            None => NewBecause::NoRecordedId,
+            Some(recorded) if self.has_content(&recorded) => NewBecause::DifferentOrigin,
+            Some(_) => NewBecause::NotHeldHere,
+        };
+        let id = DocumentId::from_bytes(random_16());
+        self.add(id, incoming).await.map_err(|e| e.to_string())?;
+        Ok(Imported::New { id, why })
+    }
+}
