@@ -38,6 +38,9 @@ use saving::{AllChunks, OpenError};
 
 const CHANNEL: &str = "tandem";
 
+/// The keys and sizes of chunks read from storage.
+type ChunksRead = (Vec<indexeddb::ChunkKey>, Vec<usize>);
+
 /// A JavaScript event callback kept alive by Rust.
 type Handler = Closure<dyn FnMut(JsValue)>;
 
@@ -90,7 +93,7 @@ struct Inner {
     chunks: AllChunks,
     /// The keys and sizes of the chunks last read per document, until the client says
     /// the document holds them ([`Task::ReadHeld`]).
-    reads: RefCell<BTreeMap<DocumentId, (Vec<indexeddb::ChunkKey>, Vec<usize>)>>,
+    reads: RefCell<BTreeMap<DocumentId, ChunksRead>>,
     signals: Signals,
     unreadable: Vec<Unreadable>,
     device: Device,
