@@ -122,6 +122,19 @@ if (!skipBrowser) {
     await seed.goto(`${relay.url}${href}`);
     await seed.getByTestId('sync-state').filter({ hasText: 'All changes are on the relay' })
       .waitFor({ timeout: 180000 });
+    // As on any later day: the preview (a compact copy of the content, written once the
+    // partnership is quiet) is in place before the tab closes.
+    await seed.waitForFunction((docId) => new Promise((resolve) => {
+      const open = indexedDB.open('tandem-preview');
+      open.onerror = () => resolve(false);
+      open.onsuccess = () => {
+        const db = open.result;
+        if (!db.objectStoreNames.contains('documents')) { db.close(); resolve(false); return; }
+        const keys = db.transaction('documents').objectStore('documents').getAllKeys();
+        keys.onsuccess = () => { db.close(); resolve(keys.result.some((k) => k[0] === docId)); };
+        keys.onerror = () => { db.close(); resolve(false); };
+      };
+    }), id, { polling: 500, timeout: 60000 });
     await seed.close();
 
     // A fresh tab opens it. Long tasks are observed from the first script on.
@@ -149,6 +162,12 @@ if (!skipBrowser) {
       const el = document.querySelector(sel);
       return el && el.value.length >= len ? performance.now() : null;
     }, [theme, native.final_chars ? wantLen : 1], { polling: 'raf', timeout: 120000 }).then((h) => h.jsonValue());
+    // Editable: the same field, on the loaded page (not the read-only preview).
+    const editableAt = await page.waitForFunction((sel) => {
+      const el = document.querySelector(sel);
+      return el && !el.closest('.opening-preview') && !el.matches(':disabled') ? performance.now() : null;
+    }, theme, { polling: 'raf', timeout: 120000 }).then((h) => h.jsonValue());
+    const previewed = await page.evaluate(() => window.__statuses.some((s) => /read-only until it has loaded/.test(s.text)));
     // The keystroke: the app's own input handler must have run (its save indicator moves).
     await page.evaluate((sel) => {
       const el = document.querySelector(sel);
@@ -177,6 +196,8 @@ if (!skipBrowser) {
     browserResult = {
       implementation: 'Tandem in headless Chromium (release build from dist/)',
       open_to_text_shown_ms: round(shownAt),
+      painted_from_preview: previewed,
+      open_to_editable_ms: round(editableAt),
       open_to_interactive_ms: round(interactiveAt),
       opening_longest_task_ms: round(longest(opening.longtasks)),
       opening_statuses: opening.statuses.map((s) => `${round(s.at)} ms: ${s.text}`),
@@ -207,7 +228,8 @@ const result = {
   },
   native, js, browser: browserResult,
   goals: {
-    open_under_1500_ms: browserResult ? browserResult.open_to_interactive_ms < 1500 : null,
+    content_visible_under_300_ms: browserResult ? browserResult.open_to_text_shown_ms < 300 : null,
+    editable_under_1500_ms: browserResult ? browserResult.open_to_editable_ms < 1500 : null,
     no_freeze_over_200_ms_while_typing: browserResult ? browserResult.typing_tasks_over_200ms === 0 : null,
   },
 };
@@ -226,13 +248,16 @@ row('keystroke via change() (native)', `${native.keystroke_mean_ms} ms`);
 row('keystroke via set_prose (native)', `${native.prose_keystroke_mean_ms} ms`);
 if (js) row('same heads (same changes)', js.same_heads_as_native ? 'yes' : 'NO', '');
 if (browserResult) {
-  row('browser: open → text shown', `${browserResult.open_to_text_shown_ms} ms`);
-  row('browser: open → interactive', `${browserResult.open_to_interactive_ms} ms`);
+  row('browser: open → content visible', `${browserResult.open_to_text_shown_ms} ms`, 'goal < 300 ms');
+  row('browser: open → editable', `${browserResult.open_to_editable_ms} ms`, 'goal < 1500 ms');
+  row('browser: open → keystroke handled', `${browserResult.open_to_interactive_ms} ms`);
+  row('browser: painted from preview', browserResult.painted_from_preview ? 'yes' : 'no');
   row('browser: longest task opening', `${browserResult.opening_longest_task_ms} ms`);
   row(`browser: typing, tasks > 200 ms`, `${browserResult.typing_tasks_over_200ms} of ${keystrokes}`);
   row('browser: typing, longest task', `${browserResult.typing_longest_task_ms} ms`);
   console.log('opening statuses:', browserResult.opening_statuses.join(' | '));
   console.log('freezes while typing (ms after typing began):', JSON.stringify(browserResult.typing_freezes), '| connection:', browserResult.typing_statuses.join(' | '));
   if (browserResult.errors.length) console.log('page errors:', browserResult.errors);
-  console.log(`goals: open < 1.5 s ${result.goals.open_under_1500_ms ? 'met' : 'MISSED'}; no freeze > 200 ms ${result.goals.no_freeze_over_200_ms_while_typing ? 'met' : 'MISSED'}`);
+  const said = (ok) => (ok ? 'met' : 'MISSED');
+  console.log(`goals: content visible < 300 ms ${said(result.goals.content_visible_under_300_ms)}; editable < 1.5 s ${said(result.goals.editable_under_1500_ms)}; no freeze > 200 ms ${said(result.goals.no_freeze_over_200_ms_while_typing)}`);
 }

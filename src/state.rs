@@ -64,6 +64,19 @@ impl Signals {
         }
     }
 
+    /// Sets every partnership signal's access anew (the platform opened after they were
+    /// made).
+    pub(crate) fn refresh_access(&self, access: impl Fn(&DocumentId) -> Access) {
+        self.per_doc.with_value(|m| {
+            for (id, s) in m {
+                let a = access(id);
+                if s.access.get_untracked() != a {
+                    s.access.set(a);
+                }
+            }
+        });
+    }
+
     /// A partnership's signals, made (from `initial`) on first use.
     pub(crate) fn doc(&self, id: DocumentId, initial: impl FnOnce() -> Access) -> DocSignals {
         if let Some(s) = self.per_doc.with_value(|m| m.get(&id).copied()) {
@@ -88,29 +101,64 @@ impl Signals {
 }
 
 /// What screens get from the context: the partnerships of this browser and their state.
+///
+/// It exists from the first frame, before the partnerships are loaded: a page with a
+/// preview ([`crate::platform::preview`]) paints from it read-only while the platform
+/// opens, and [`Tandem::ready`] turns true once it has ([`Tandem::attach`]). Before that,
+/// documents read as absent and asks are ignored.
 #[derive(Debug, Clone, Copy)]
 pub struct Tandem {
-    platform: StoredValue<Platform, LocalStorage>,
+    platform: StoredValue<Option<Platform>, LocalStorage>,
     signals: Signals,
+    ready: RwSignal<bool>,
+}
+
+/// What this browser recorded of a partnership's access, until the platform says.
+fn recorded_access(id: &DocumentId) -> Access {
+    crate::platform::local::access(id).unwrap_or(tandem_client::access::MADE_HERE)
 }
 
 impl Tandem {
-    pub(crate) fn new(platform: Platform) -> Tandem {
-        let signals = platform.signals();
+    /// The context before the platform is open.
+    pub(crate) fn new(signals: Signals) -> Tandem {
         Tandem {
-            platform: StoredValue::new_local(platform),
+            platform: StoredValue::new_local(None),
             signals,
+            ready: RwSignal::new(false),
         }
     }
 
-    /// The platform, to call an async operation on (cheap to clone).
+    /// The platform is open: screens may read and change partnerships from now on.
+    pub(crate) fn attach(&self, platform: Platform) {
+        // Signals made before it (a preview's) take the platform's access.
+        self.signals.refresh_access(|id| platform.access_of(id));
+        self.platform.set_value(Some(platform));
+        self.ready.set(true);
+    }
+
+    /// Whether this browser's partnerships are open (tracked).
+    pub fn ready(&self) -> Signal<bool> {
+        self.ready.into()
+    }
+
+    /// The platform, to call an async operation on (cheap to clone). Screens that ask
+    /// something of it are shown only once it is open.
     pub fn platform(&self) -> Platform {
-        self.platform.get_value()
+        self.platform
+            .get_value()
+            .expect("screens that ask the platform are shown once it is open")
+    }
+
+    fn with_platform<R>(&self, f: impl FnOnce(&Platform) -> R) -> Option<R> {
+        self.platform.with_value(|p| p.as_ref().map(f))
     }
 
     fn doc_signals(&self, id: DocumentId) -> DocSignals {
         let platform = self.platform.get_value();
-        self.signals.doc(id, || platform.access_of(&id))
+        self.signals.doc(id, || match platform {
+            Some(p) => p.access_of(&id),
+            None => recorded_access(&id),
+        })
     }
 
     // ---- Signals (tracked) ----
@@ -171,7 +219,7 @@ impl Tandem {
 
     /// Runs `f` on a partnership held here.
     pub fn with_doc<R>(&self, id: &DocumentId, f: impl FnOnce(&PartnershipDoc) -> R) -> Option<R> {
-        self.platform.with_value(|p| p.with_doc(id, f))
+        self.with_platform(|p| p.with_doc(id, f)).flatten()
     }
 
     /// Runs `f` on a partnership to change it; follow with [`Tandem::local_change`].
@@ -180,25 +228,26 @@ impl Tandem {
         id: &DocumentId,
         f: impl FnOnce(&mut PartnershipDoc) -> R,
     ) -> Option<R> {
-        self.platform.with_value(|p| p.with_doc_mut(id, f))
+        self.with_platform(|p| p.with_doc_mut(id, f)).flatten()
     }
 
     /// A screen changed a partnership: it syncs and is saved.
     pub fn local_change(&self, id: DocumentId) {
-        self.platform.with_value(|p| p.local_edit(id));
+        self.with_platform(|p| p.local_edit(id));
     }
 
     pub fn ids(&self) -> Vec<DocumentId> {
-        self.platform.with_value(Platform::ids)
+        self.with_platform(Platform::ids).unwrap_or_default()
     }
 
     pub fn has_content(&self, id: &DocumentId) -> bool {
-        self.platform.with_value(|p| p.has_content(id))
+        self.with_platform(|p| p.has_content(id)).unwrap_or(false)
     }
 
     /// What this browser may do with a partnership (untracked).
     pub fn access_of(&self, id: &DocumentId) -> Access {
-        self.platform.with_value(|p| p.access_of(id))
+        self.with_platform(|p| p.access_of(id))
+            .unwrap_or_else(|| recorded_access(id))
     }
 
     pub fn me_untracked(&self) -> Option<Presence> {
@@ -208,7 +257,7 @@ impl Tandem {
     // ---- Asking ----
 
     pub fn dispatch(&self, event: tandem_client::Event) {
-        self.platform.with_value(|p| p.dispatch(event));
+        self.with_platform(|p| p.dispatch(event));
     }
 
     pub fn opened(&self, id: DocumentId) {
@@ -224,7 +273,7 @@ impl Tandem {
     }
 
     pub fn fetch(&self, id: DocumentId) {
-        self.platform.with_value(|p| p.fetch(id));
+        self.with_platform(|p| p.fetch(id));
     }
 
     pub fn dismiss_restore(&self, id: DocumentId) {
@@ -233,30 +282,33 @@ impl Tandem {
 
     /// The whole partnership as a `.automerge` file.
     pub fn export(&self, id: &DocumentId) -> Option<Vec<u8>> {
-        self.platform.with_value(|p| p.export(id))
+        self.with_platform(|p| p.export(id)).flatten()
     }
 
     /// The server this browser syncs with.
     pub fn relay_url(&self) -> String {
-        self.platform.with_value(Platform::relay_url)
+        self.with_platform(Platform::relay_url)
+            .unwrap_or_else(crate::relay_choice::home_url)
     }
 
     /// The Tandem relay's address (where links and roles live), for people to read.
     pub fn home_relay(&self) -> String {
-        self.platform.with_value(Platform::home_relay)
+        self.with_platform(Platform::home_relay)
+            .unwrap_or_else(|| crate::platform::api::api_base(&crate::relay_choice::home_url()))
     }
 
     /// Whether this relay has access control (links, roles): the Tandem relay does.
     pub fn has_access_control(&self) -> bool {
-        self.platform.with_value(Platform::has_access_control)
+        self.with_platform(Platform::has_access_control)
+            .unwrap_or_else(|| crate::relay_choice::load().is_none())
     }
 
     /// The partnerships offered to another server chosen in the settings.
     pub fn offered(&self) -> std::collections::BTreeSet<DocumentId> {
-        self.platform.with_value(Platform::offered)
+        self.with_platform(Platform::offered).unwrap_or_default()
     }
 
     pub fn unreadable(&self) -> Vec<crate::platform::Unreadable> {
-        self.platform.with_value(Platform::unreadable)
+        self.with_platform(Platform::unreadable).unwrap_or_default()
     }
 }

@@ -8,6 +8,7 @@
 pub mod api;
 pub mod indexeddb;
 pub mod local;
+pub mod preview;
 pub mod saving;
 
 use std::{
@@ -37,6 +38,19 @@ use indexeddb::{DocStore, StoreError};
 use saving::{AllChunks, OpenError};
 
 const CHANNEL: &str = "tandem";
+
+/// How long a partnership is quiet (no save) before its preview is written: a preview
+/// of a long partnership costs tens of milliseconds, not something to pay per keystroke.
+const PREVIEW_AFTER_MS: i32 = 2_000;
+/// After opening, previews missing or out of date are written after this long, so they
+/// do not compete with the first minutes of the page.
+const PREVIEW_AFTER_OPEN_MS: i32 = 5_000;
+
+/// The partnership the address names (`/p/<id>`), if any.
+fn addressed() -> Option<DocumentId> {
+    let path = web_sys::window()?.location().pathname().ok()?;
+    path.strip_prefix("/p/")?.parse().ok()
+}
 
 /// The keys and sizes of chunks read from storage.
 type ChunksRead = (Vec<indexeddb::ChunkKey>, Vec<usize>);
@@ -94,6 +108,11 @@ struct Inner {
     /// The keys and sizes of the chunks last read per document, until the client says
     /// the document holds them ([`Task::ReadHeld`]).
     reads: RefCell<BTreeMap<DocumentId, ChunksRead>>,
+    /// The previews' store ([`preview`]); none if it cannot be opened (a hint lost).
+    previews: Option<DocStore>,
+    /// Per partnership, the number of the latest preview write asked for: a write runs
+    /// once its document has been quiet for [`PREVIEW_AFTER_MS`].
+    preview_due: RefCell<BTreeMap<DocumentId, u64>>,
     signals: Signals,
     unreadable: Vec<Unreadable>,
     device: Device,
@@ -136,7 +155,15 @@ impl Platform {
     /// Opens the store, loads every partnership, and starts the client. `progress` is
     /// told, in words, which partnership is being opened: one with years of history takes
     /// a second or more, and the page says so instead of sitting blank.
-    pub async fn open(progress: impl Fn(String)) -> Result<Platform, StoreError> {
+    ///
+    /// The partnership the address names (`/p/<id>`) comes first: if a preview of it
+    /// matches what is stored, `show_preview` gets it before any document loads, and the
+    /// page is given a moment to paint it.
+    pub async fn open(
+        signals: Signals,
+        progress: impl Fn(String),
+        show_preview: impl FnOnce(DocumentId, tandem_domain::partnership::Partnership),
+    ) -> Result<Platform, StoreError> {
         // The relay is the one that served the page unless the person chose another in
         // the settings; an address (`?relay=`) never chooses it.
         crate::relay_choice::forget_legacy();
@@ -151,7 +178,21 @@ impl Platform {
         let mut chunks = BTreeMap::new();
         let mut unreadable = Vec::new();
         let mut unreadable_ids = BTreeSet::new();
-        let ids = store.document_ids().await?;
+        let previews = DocStore::open(preview::DATABASE).await.ok();
+        let mut ids = store.document_ids().await?;
+        if let Some(wanted) = addressed()
+            && let Some(at) = ids.iter().position(|raw| *raw == wanted.to_string())
+        {
+            let first = ids.remove(at);
+            ids.insert(0, first);
+            if let Some(previews) = &previews
+                && let Some(p) = preview::read(&store, previews, wanted).await
+            {
+                show_preview(wanted, p);
+                // Loading blocks the page: let it paint the preview first.
+                crate::browser::sleep_ms(30).await;
+            }
+        }
         let total = ids.len();
         for (n, raw) in ids.into_iter().enumerate() {
             progress(tf(
@@ -202,7 +243,6 @@ impl Platform {
         // Links and roles always live on the Tandem relay that served the page.
         let api = api::api_base(&home);
         let stored = local::stored();
-        let me = stored.presence.clone();
         let config = Config {
             peer_id: peer_id
                 .parse()
@@ -227,7 +267,9 @@ impl Platform {
             store,
             chunks: RefCell::new(chunks),
             reads: RefCell::new(BTreeMap::new()),
-            signals: Signals::new(me),
+            previews,
+            preview_due: RefCell::new(BTreeMap::new()),
+            signals,
             unreadable,
             device,
             relay_url,
@@ -241,6 +283,10 @@ impl Platform {
         platform.listen();
         platform.notify(Notice::Restores);
         platform.dispatch(Event::Start);
+        // A partnership without a current preview gets one, once the page is quiet.
+        for id in platform.ids() {
+            platform.schedule_preview(id, PREVIEW_AFTER_OPEN_MS);
+        }
         // On another server, the partnerships picked for it that are not here yet are
         // asked of it.
         for id in offered {
@@ -299,6 +345,7 @@ impl Platform {
                         this.dispatch(Event::Merged(id));
                     }
                     this.show_save_state(id);
+                    this.schedule_preview(id, PREVIEW_AFTER_MS);
                 });
             }
             Task::ReadStore(id) => {
@@ -360,6 +407,64 @@ impl Platform {
                 .await
                 .map(|a| Answered::Role(a.role))
                 .map_err(failed),
+        }
+    }
+
+    /// Writes the partnership's preview once it has been quiet for `after_ms` (each call
+    /// postpones the write).
+    fn schedule_preview(&self, id: DocumentId, after_ms: i32) {
+        if self.0.previews.is_none() {
+            return;
+        }
+        let turn = {
+            let mut due = self.0.preview_due.borrow_mut();
+            let n = due.entry(id).or_default();
+            *n += 1;
+            *n
+        };
+        let weak = Rc::downgrade(&self.0);
+        spawn_local(async move {
+            crate::browser::sleep_ms(after_ms).await;
+            let Some(inner) = weak.upgrade() else { return };
+            if inner.preview_due.borrow().get(&id) != Some(&turn) {
+                return;
+            }
+            Platform(inner).write_preview(id).await;
+        });
+    }
+
+    /// Writes the preview of what is stored of a partnership now, unless it is current.
+    /// Only a document whose every change is stored is previewed: its content is then
+    /// exactly that of the chunks the preview is named after.
+    async fn write_preview(&self, id: DocumentId) {
+        let Some(previews) = &self.0.previews else {
+            return;
+        };
+        let chunks = self.0.chunks.borrow().get(&id).map(saving::Chunks::keys);
+        let Some(chunks) = chunks.filter(|c| !c.is_empty()) else {
+            return;
+        };
+        if preview::is_current(previews, id, &chunks).await {
+            return;
+        }
+        let partnership = {
+            let mut client = self.0.client.borrow_mut();
+            if client.has_unsaved(&id) {
+                return; // its save asks again
+            }
+            client.doc(&id).and_then(|d| d.partnership().ok())
+        };
+        // The chunks may have moved while the check above waited.
+        let now = self.0.chunks.borrow().get(&id).map(saving::Chunks::keys);
+        if now.as_ref() != Some(&chunks) {
+            return;
+        }
+        if let Some(p) = partnership
+            && let Err(e) = preview::write(previews, id, &p, &chunks).await
+        {
+            web_sys::console::warn_1(&JsValue::from_str(&format!(
+                "the preview of {id} was not stored: {e}"
+            )));
         }
     }
 
@@ -701,6 +806,7 @@ impl Platform {
             id,
             doc: Box::new(doc),
         });
+        self.schedule_preview(id, PREVIEW_AFTER_MS);
         Ok(())
     }
 

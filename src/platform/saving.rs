@@ -39,6 +39,11 @@ pub struct Chunks {
 }
 
 impl Chunks {
+    /// The keys of the chunks the document holds.
+    pub fn keys(&self) -> Vec<ChunkKey> {
+        self.stored.clone()
+    }
+
     fn of(chunks: &[Chunk]) -> Chunks {
         let len = |kind| -> usize {
             chunks

@@ -16,9 +16,9 @@ use crate::{
     app_shell::{UpdatePrompt, register_service_worker, watch_for_updates},
     i18n::{self, t},
     platform::Platform,
-    state::Tandem,
+    state::{Signals, Tandem},
 };
-use tandem_domain::locale::Lang;
+use tandem_domain::{document_id::DocumentId, locale::Lang, partnership::Partnership};
 
 #[derive(Clone)]
 enum Boot {
@@ -35,13 +35,27 @@ pub fn App() -> impl IntoView {
     let boot = RwSignal::new(Boot::Opening);
     // Which partnership is being opened (a large one takes a while).
     let stage = RwSignal::new(String::new());
+    // The addressed partnership's content, painted read-only until it has loaded.
+    let preview = RwSignal::new(None::<(DocumentId, Partnership)>);
+    let signals = Signals::new(crate::platform::local::stored().presence);
+    let tandem = Tandem::new(signals);
     spawn_local(async move {
-        match Platform::open(move |s| stage.set(s)).await {
+        let opened = Platform::open(
+            signals,
+            move |s| stage.set(s),
+            move |id, p| preview.set(Some((id, p))),
+        )
+        .await;
+        match opened {
             // It lives as long as the page.
-            Ok(platform) => boot.set(Boot::Ready(Tandem::new(platform))),
+            Ok(platform) => {
+                tandem.attach(platform);
+                boot.set(Boot::Ready(tandem));
+            }
             Err(e) => boot.set(Boot::Failed(e.to_string())),
         }
     });
+    provide_context(tandem);
     let lang = RwSignal::new(i18n::initial());
     provide_context(lang);
     provide_context(super::unsaved::Unsaved::install());
@@ -54,6 +68,10 @@ pub fn App() -> impl IntoView {
             <a class="skip-link" href="#main">{t("Skip to content")}</a>
             <UpdatePrompt available=update/>
             {move || match boot.get() {
+                Boot::Opening if preview.with(Option::is_some) => {
+                    let (id, p) = preview.get_untracked().expect("checked");
+                    view! { <PreviewShell id p stage/> }.into_any()
+                }
                 Boot::Opening => view! {
                     <TopBar/>
                     <main id="main"><p class="muted" role="status" data-testid="opening">
@@ -117,13 +135,7 @@ fn TopBar() -> impl IntoView {
 #[component]
 fn Shell() -> impl IntoView {
     view! {
-        <header class="topbar">
-            <a class="logo" href="/">"Tandem"</a>
-            <span class="tagline">{t("partnerships, kept together")}</span>
-            <ConnectionBadge/>
-            <a class="sync-server-link" href="/sync-server" data-testid="sync-server-link">{t("Sync server")}</a>
-            <LangSwitch/>
-        </header>
+        <ShellHeader/>
         <main id="main" tabindex="-1">
             <StorageBanner/>
             <Routes fallback=|| view! { <NotFound/> }>
@@ -135,6 +147,32 @@ fn Shell() -> impl IntoView {
                 <Route path=path!("/p/:id/print") view=PrintPage/>
             </Routes>
         </main>
+    }
+}
+
+/// The shell with the addressed partnership painted from its preview, read-only, while
+/// this browser's partnerships open: the same header and page as once they have, so
+/// nothing moves when it becomes editable.
+#[component]
+fn PreviewShell(id: DocumentId, p: Partnership, stage: RwSignal<String>) -> impl IntoView {
+    view! {
+        <ShellHeader/>
+        <main id="main" tabindex="-1">
+            {super::partnership_page::preview_page(id, p, stage)}
+        </main>
+    }
+}
+
+#[component]
+fn ShellHeader() -> impl IntoView {
+    view! {
+        <header class="topbar">
+            <a class="logo" href="/">"Tandem"</a>
+            <span class="tagline">{t("partnerships, kept together")}</span>
+            <ConnectionBadge/>
+            <a class="sync-server-link" href="/sync-server" data-testid="sync-server-link">{t("Sync server")}</a>
+            <LangSwitch/>
+        </header>
     }
 }
 

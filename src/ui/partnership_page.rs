@@ -135,14 +135,40 @@ fn page(tandem: Tandem, id: &str) -> AnyView {
     }
 }
 
+/// Marks a page painted from a partnership's preview while the document loads.
+#[derive(Debug, Clone, Copy)]
+struct Opening(RwSignal<String>);
+
+/// The addressed partnership painted from its preview, read-only, while this browser's
+/// partnerships open ([`crate::platform::preview`]): the same page as once it has loaded,
+/// with "Opening…" where the save state will be.
+pub fn preview_page(
+    id: DocumentId,
+    past: tandem_domain::partnership::Partnership,
+    stage: RwSignal<String>,
+) -> AnyView {
+    let tandem = expect_context::<Tandem>();
+    let editor = Editor::frozen(tandem, id, past);
+    provide_context(editor);
+    provide_context(Opening(stage));
+    super::undo_toast::UndoToast::provide();
+    provide_context(LastVisit(load_seen(&id)));
+    view! { <div class="opening-preview" data-testid="opening-preview"><Partnership/></div> }
+        .into_any()
+}
+
 #[component]
 fn Partnership() -> impl IntoView {
     let editor = expect_context::<Editor>();
     let tandem = expect_context::<Tandem>();
     let access = tandem.access(editor.id);
     let controlled = tandem.has_access_control();
-    let is_owner =
-        move || controlled && access.with(|x| x.role == Role::Owner && x.state == State::Active);
+    let ready = tandem.ready();
+    let is_owner = move || {
+        ready.get()
+            && controlled
+            && access.with(|x| x.role == Role::Owner && x.state == State::Active)
+    };
     let brand = move || editor.view.with(|p| p.brand.as_str().to_owned());
     let creator = move || editor.view.with(|p| p.creator.as_str().to_owned());
     let markets = move || {
@@ -346,6 +372,14 @@ fn Tabs() -> impl IntoView {
 #[component]
 fn SaveIndicator() -> impl IntoView {
     let editor = expect_context::<Editor>();
+    if let Some(Opening(stage)) = use_context::<Opening>() {
+        return view! {
+            <p class="save-state" role="status" aria-live="polite" data-testid="save-state">
+                <span class="muted" title=move || stage.get()>{t("Opening… (read-only until it has loaded)")}</span>
+            </p>
+        }
+        .into_any();
+    }
     view! {
         <p class="save-state" role="status" aria-live="polite" data-testid="save-state">
             {move || match editor.save.get() {
@@ -358,6 +392,7 @@ fn SaveIndicator() -> impl IntoView {
             }}
         </p>
     }
+    .into_any()
 }
 
 #[component]

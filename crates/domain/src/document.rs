@@ -280,8 +280,33 @@ impl PartnershipDoc {
             .map_err(|e| LoadError::Corrupt(e.to_string()))
     }
 
+    /// A compact copy of a partnership's content with none of its history: what a page
+    /// paints, read-only, while the whole document (years of keystrokes) still loads.
+    /// It is an Automerge document of its own — one change, written from the hydrated
+    /// struct — so it reads back through the same schema check and hydration, and no
+    /// second format of the partnership has to be kept in step with this one. It is never
+    /// merged into anything.
+    pub fn preview_of(partnership: &Partnership) -> Vec<u8> {
+        let mut doc = AutoCommit::new_with_encoding(ENCODING);
+        if let Err(e) = reconcile(&mut doc, partnership) {
+            unreachable_reconcile(&e);
+        }
+        doc.commit_with(commit_options(0, "preview"));
+        doc.save()
+    }
+
+    /// Reads a copy written by [`PartnershipDoc::preview_of`], as strictly as a document.
+    pub fn read_preview(bytes: &[u8]) -> Result<Partnership, LoadError> {
+        let options = LoadOptions::new()
+            .text_encoding(ENCODING)
+            .on_partial_load(OnPartialLoad::Error);
+        let doc = AutoCommit::load_with_options(bytes, options)
+            .map_err(|e| LoadError::Corrupt(e.to_string()))?;
+        check_schema(&doc)?;
+        hydrate(&doc).map_err(|e| LoadError::NotAPartnership(e.to_string()))
+    }
+
     /// A full, compressed snapshot of the document.
-    pub fn save(&mut self) -> Vec<u8> {
         self.doc.save()
     }
 
@@ -421,6 +446,68 @@ fn unreachable_reconcile(e: &autosurgeon::ReconcileError) {
     // Kept as a debug assertion rather than a panic: release builds carry on with an
     // empty document, which `partnership()` then reports as unreadable.
     debug_assert!(false, "reconciling into an empty document failed: {e}");
+}
+
+#[cfg(test)]
+mod preview_tests {
+    use super::*;
+    use crate::{error::CommandError, market::Market, quarter::QuarterId};
+
+    fn long_lived() -> PartnershipDoc {
+        let new = NewPartnership {
+            brand: "Northwind".into(),
+            creator: "Маша Studio".into(),
+            markets: vec!["RU".parse::<Market>().expect("a market")],
+            first_quarter: QuarterId::new(2027, 1).expect("a quarter"),
+            quarters: 4,
+        };
+        let mut doc = PartnershipDoc::create(&new, 1).expect("valid");
+        let mut goal = String::new();
+        for (i, c) in "Grow RU sales together, one quarter at a time".chars().enumerate() {
+            goal.push(c);
+            let now = 10 + i64::try_from(i).expect("small");
+            doc.change(now, "goal", |p| {
+                p.goal.update(&goal);
+                Ok::<_, CommandError>(())
+            })
+            .expect("a change");
+        }
+        doc
+    }
+
+    #[test]
+    fn a_preview_reads_back_as_the_partnership_it_was_written_from() {
+        let doc = long_lived();
+        let p = doc.partnership().expect("hydrates");
+        let preview = PartnershipDoc::preview_of(&p);
+        assert_eq!(PartnershipDoc::read_preview(&preview), Ok(p));
+    }
+
+    #[test]
+    fn a_preview_holds_the_content_not_the_history() {
+        let mut doc = long_lived();
+        let p = doc.partnership().expect("hydrates");
+        let preview = PartnershipDoc::preview_of(&p);
+        let whole = doc.save();
+        assert!(
+            preview.len() * 2 < whole.len(),
+            "preview {} B, document {} B",
+            preview.len(),
+            whole.len()
+        );
+        let mut history = PartnershipDoc::load([preview.as_slice()]).expect("loads");
+        assert_eq!(history.automerge_mut().get_changes(&[]).len(), 1);
+    }
+
+    #[test]
+    fn bytes_that_are_not_a_preview_are_refused() {
+        assert!(PartnershipDoc::read_preview(b"not automerge").is_err());
+        let other = AutoCommit::new().save();
+        assert!(matches!(
+            PartnershipDoc::read_preview(&other),
+            Err(LoadError::NotAPartnership(_)) | Err(LoadError::Corrupt(_))
+        ));
+    }
 }
 
 #[cfg(test)]

@@ -1,0 +1,80 @@
+// Opening a partnership paints its content at once from a preview (a compact copy of
+// the content written once the partnership is quiet), read-only with "Opening…", then
+// becomes editable once the whole document has loaded. A preview that no longer matches
+// what is stored is never shown: the page waits for the document instead.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { startRelay, launchBrowser, watchErrors, createPartnership, OUTPUT } from './support.mjs';
+
+let browser;
+before(async () => { browser = await launchBrowser(); });
+after(async () => { await browser?.close(); });
+
+// Whether the preview store holds a preview of the partnership.
+const previewStored = (page, id) => page.waitForFunction((docId) => new Promise((resolve) => {
+  const open = indexedDB.open('tandem-preview');
+  open.onerror = () => resolve(false);
+  open.onsuccess = () => {
+    const db = open.result;
+    if (!db.objectStoreNames.contains('documents')) { db.close(); resolve(false); return; }
+    const keys = db.transaction('documents').objectStore('documents').getAllKeys();
+    keys.onsuccess = () => { db.close(); resolve(keys.result.some((k) => k[0] === docId)); };
+    keys.onerror = () => { db.close(); resolve(false); };
+  };
+}), id, { polling: 250, timeout: 20000 });
+
+// Records, from the first script on, every goal text a read-only preview showed.
+async function watchPreviews(page) {
+  await page.addInitScript(() => {
+    window.__previewGoals = [];
+    new MutationObserver(() => {
+      const goal = document.querySelector('.opening-preview [data-testid="goal"]');
+      if (goal && goal.value && window.__previewGoals.at(-1) !== goal.value) {
+        window.__previewGoals.push(goal.value);
+        window.__previewDisabled = goal.matches(':disabled');
+        window.__previewSays = document.querySelector('[data-testid="save-state"]')?.textContent;
+      }
+    }).observe(document, { subtree: true, childList: true, attributes: true, characterData: true });
+  });
+}
+
+test('a partnership paints from its preview read-only, then becomes editable; a stale preview is never shown', async () => {
+  const relay = await startRelay();
+  const context = await browser.newContext();
+  try {
+    const page = await context.newPage();
+    const errors = watchErrors(page);
+    await watchPreviews(page);
+    const id = await createPartnership(page, relay.url, 'Northwind', 'Маша');
+    const goal = page.getByTestId('goal');
+    await goal.fill('Grow RU sales together');
+    await goal.blur();
+    await page.getByTestId('save-state').filter({ hasText: 'Saved in this browser' }).waitFor();
+    await previewStored(page, id);
+
+    // Reopened: the preview is painted first, read-only, saying it is opening.
+    await page.reload();
+    await page.getByTestId('editable').and(page.locator('[data-read-only="false"]')).waitFor({ timeout: 20000 });
+    assert.deepEqual(await page.evaluate(() => window.__previewGoals), ['Grow RU sales together']);
+    assert.equal(await page.evaluate(() => window.__previewDisabled), true);
+    assert.match(await page.evaluate(() => window.__previewSays), /Opening… \(read-only until it has loaded\)/);
+    // Then the document: the same content, editable, and what is typed is kept.
+    assert.equal(await goal.inputValue(), 'Grow RU sales together');
+    await goal.fill('Grow RU and US sales together');
+    await goal.blur();
+    await page.getByTestId('save-state').filter({ hasText: 'Saved in this browser' }).waitFor();
+
+    // Reloaded at once, before the preview caught up with that edit: the old preview no
+    // longer matches the stored chunks, so the page shows nothing until the document.
+    await page.reload();
+    await page.getByTestId('editable').and(page.locator('[data-read-only="false"]')).waitFor({ timeout: 20000 });
+    assert.deepEqual(await page.evaluate(() => window.__previewGoals), []);
+    assert.equal(await goal.inputValue(), 'Grow RU and US sales together');
+    await page.screenshot({ path: join(OUTPUT, 'opening-loaded.png') });
+    assert.deepEqual(errors, []);
+  } finally {
+    await context.close();
+    await relay.stop();
+  }
+});
