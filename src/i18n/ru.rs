@@ -276,7 +276,9 @@ pub fn ru(en: &str) -> Option<&'static str> {
         }
         "Opening partnership {0} of {1}…" => "Открываем партнёрство {0} из {1}…",
         "Opening your partnerships…" => "Открываем ваши партнёрства…",
-        "Opening… (read-only until it has loaded)" => "Открываем… (только чтение, пока не загрузится)",
+        "Opening… (read-only until it has loaded)" => {
+            "Открываем… (только чтение, пока не загрузится)"
+        }
         "Order" => "Порядок",
         "Outcome" => "Итог",
         "Owner" => "Ответственный",

@@ -175,7 +175,7 @@ impl DocStore {
     pub async fn chunk_keys(&self, doc: &str) -> Result<Vec<ChunkKey>, StoreError> {
         let (_tx, store) = self.store(IdbTransactionMode::Readonly)?;
         let request = store
-            .get_all_keys_with_key(&Self::range(doc)?)
+            .get_all_keys_with_key(&Self::range(doc)?.into())
             .map_err(|e| StoreError::from_js("list a document's chunks", &e))?;
         let keys: Array = idb::request_done(&request).await?.unchecked_into();
         Ok(keys.iter().filter_map(|k| ChunkKey::from_js(&k)).collect())
@@ -184,15 +184,14 @@ impl DocStore {
     fn range(doc: &str) -> Result<IdbKeyRange, StoreError> {
         let lower: JsValue = Array::of1(&doc.into()).into();
         let upper: JsValue = Array::of2(&doc.into(), &"\u{ffff}".into()).into();
-        IdbKeyRange::bound(&lower, &upper)
-            .map_err(|e| StoreError::from_js("select a document", &e))
+        IdbKeyRange::bound(&lower, &upper).map_err(|e| StoreError::from_js("select a document", &e))
     }
 
     /// All chunks of a document, snapshots first.
     pub async fn chunks(&self, doc: &str) -> Result<Vec<Chunk>, StoreError> {
         let (_tx, store) = self.store(IdbTransactionMode::Readonly)?;
         let request = store
-            .get_all_with_key(&Self::range(doc)?)
+            .get_all_with_key(&Self::range(doc)?.into())
             .map_err(|e| StoreError::from_js("read a document", &e))?;
         let values: Array = idb::request_done(&request).await?.unchecked_into();
         let mut chunks = Vec::new();

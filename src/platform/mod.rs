@@ -159,7 +159,7 @@ impl Platform {
     /// The partnership the address names (`/p/<id>`) comes first: if a preview of it
     /// matches what is stored, `show_preview` gets it before any document loads, and the
     /// page is given a moment to paint it.
-    pub async fn open(
+    pub(crate) async fn open(
         signals: Signals,
         progress: impl Fn(String),
         show_preview: impl FnOnce(DocumentId, tandem_domain::partnership::Partnership),
@@ -293,10 +293,6 @@ impl Platform {
             platform.dispatch(Event::Fetch { id, stored: None });
         }
         Ok(platform)
-    }
-
-    pub(crate) fn signals(&self) -> Signals {
-        self.0.signals
     }
 
     /// One event into the client; what it asks for is done.
@@ -447,20 +443,20 @@ impl Platform {
         if preview::is_current(previews, id, &chunks).await {
             return;
         }
-        let partnership = {
+        let bytes = {
             let mut client = self.0.client.borrow_mut();
             if client.has_unsaved(&id) {
                 return; // its save asks again
             }
-            client.doc(&id).and_then(|d| d.partnership().ok())
+            client.doc(&id).and_then(|d| d.preview().ok())
         };
         // The chunks may have moved while the check above waited.
         let now = self.0.chunks.borrow().get(&id).map(saving::Chunks::keys);
         if now.as_ref() != Some(&chunks) {
             return;
         }
-        if let Some(p) = partnership
-            && let Err(e) = preview::write(previews, id, &p, &chunks).await
+        if let Some(bytes) = bytes
+            && let Err(e) = preview::write(previews, id, &bytes, &chunks).await
         {
             web_sys::console::warn_1(&JsValue::from_str(&format!(
                 "the preview of {id} was not stored: {e}"

