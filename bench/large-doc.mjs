@@ -124,7 +124,7 @@ if (!skipBrowser) {
       .waitFor({ timeout: 180000 });
     // As on any later day: the preview (a compact copy of the content, written once the
     // partnership is quiet) is in place before the tab closes.
-    await seed.waitForFunction((docId) => new Promise((resolve) => {
+    const hasPreview = (docId) => new Promise((resolve) => {
       const open = indexedDB.open('tandem-preview');
       open.onerror = () => resolve(false);
       open.onsuccess = () => {
@@ -134,7 +134,11 @@ if (!skipBrowser) {
         keys.onsuccess = () => { db.close(); resolve(keys.result.some((k) => k[0] === docId)); };
         keys.onerror = () => { db.close(); resolve(false); };
       };
-    }), id, { polling: 500, timeout: 60000 });
+    });
+    for (let waited = 0; !(await seed.evaluate(hasPreview, id)); waited += 500) {
+      if (waited > 60000) throw new Error('the preview was never stored');
+      await seed.waitForTimeout(500);
+    }
     await seed.close();
 
     // A fresh tab opens it. Long tasks are observed from the first script on.

@@ -70,7 +70,7 @@ pub fn App() -> impl IntoView {
             {move || match boot.get() {
                 Boot::Opening if preview.with(Option::is_some) => {
                     let (id, p) = preview.get_untracked().expect("checked");
-                    view! { <PreviewShell id p stage/> }.into_any()
+                    view! { <PreviewShell id p/> }.into_any()
                 }
                 Boot::Opening => view! {
                     <TopBar/>
@@ -154,11 +154,11 @@ fn Shell() -> impl IntoView {
 /// this browser's partnerships open: the same header and page as once they have, so
 /// nothing moves when it becomes editable.
 #[component]
-fn PreviewShell(id: DocumentId, p: Partnership, stage: RwSignal<String>) -> impl IntoView {
+fn PreviewShell(id: DocumentId, p: Partnership) -> impl IntoView {
     view! {
         <ShellHeader/>
         <main id="main" tabindex="-1">
-            {super::partnership_page::preview_page(id, p, stage)}
+            {super::partnership_page::preview_page(id, p)}
         </main>
     }
 }

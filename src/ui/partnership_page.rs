@@ -135,26 +135,23 @@ fn page(tandem: Tandem, id: &str) -> AnyView {
     }
 }
 
-/// Marks a page painted from a partnership's preview while the document loads.
-#[derive(Debug, Clone, Copy)]
-struct Opening(RwSignal<String>);
-
 /// The addressed partnership painted from its preview, read-only, while this browser's
 /// partnerships open ([`crate::platform::preview`]): the same page as once it has loaded,
-/// with "Opening…" where the save state will be.
-pub fn preview_page(
-    id: DocumentId,
-    past: tandem_domain::partnership::Partnership,
-    stage: RwSignal<String>,
-) -> AnyView {
+/// with "Opening…" where the save state will be (while [`Tandem::ready`] is false).
+pub fn preview_page(id: DocumentId, past: tandem_domain::partnership::Partnership) -> AnyView {
     let tandem = expect_context::<Tandem>();
-    let editor = Editor::frozen(tandem, id, past);
-    provide_context(editor);
-    provide_context(Opening(stage));
-    super::undo_toast::UndoToast::provide();
-    provide_context(LastVisit(load_seen(&id)));
-    view! { <div class="opening-preview" data-testid="opening-preview"><Partnership/></div> }
-        .into_any()
+    // Its contexts (a frozen editor) stay with it: the live page that follows provides
+    // its own.
+    let owner = Owner::new();
+    let view = owner.with(|| {
+        provide_context(Editor::frozen(tandem, id, past));
+        super::undo_toast::UndoToast::provide();
+        provide_context(LastVisit(load_seen(&id)));
+        view! { <div class="opening-preview" data-testid="opening-preview"><Partnership/></div> }
+            .into_any()
+    });
+    on_cleanup(move || drop(owner));
+    view
 }
 
 #[component]
@@ -372,10 +369,10 @@ fn Tabs() -> impl IntoView {
 #[component]
 fn SaveIndicator() -> impl IntoView {
     let editor = expect_context::<Editor>();
-    if let Some(Opening(stage)) = use_context::<Opening>() {
+    if !expect_context::<Tandem>().ready().get_untracked() {
         return view! {
             <p class="save-state" role="status" aria-live="polite" data-testid="save-state">
-                <span class="muted" title=move || stage.get()>{t("Opening… (read-only until it has loaded)")}</span>
+                <span class="muted">{t("Opening… (read-only until it has loaded)")}</span>
             </p>
         }
         .into_any();

@@ -5,14 +5,14 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { startRelay, launchBrowser, watchErrors, createPartnership, OUTPUT } from './support.mjs';
+import { startRelay, launchBrowser, watchErrors, createPartnership, eventually, OUTPUT } from './support.mjs';
 
 let browser;
 before(async () => { browser = await launchBrowser(); });
 after(async () => { await browser?.close(); });
 
-// Whether the preview store holds a preview of the partnership.
-const previewStored = (page, id) => page.waitForFunction((docId) => new Promise((resolve) => {
+// Waits until the preview store holds a preview of the partnership.
+const hasPreview = (docId) => new Promise((resolve) => {
   const open = indexedDB.open('tandem-preview');
   open.onerror = () => resolve(false);
   open.onsuccess = () => {
@@ -22,20 +22,26 @@ const previewStored = (page, id) => page.waitForFunction((docId) => new Promise(
     keys.onsuccess = () => { db.close(); resolve(keys.result.some((k) => k[0] === docId)); };
     keys.onerror = () => { db.close(); resolve(false); };
   };
-}), id, { polling: 250, timeout: 20000 });
+});
+const previewStored = (page, id) => eventually(() => page.evaluate(hasPreview, id), (stored) => stored === true,
+  { timeout: 20000, interval: 250, what: 'the preview is stored' });
 
-// Records, from the first script on, every goal text a read-only preview showed.
+// Records, from the first script on, every goal text a read-only preview showed (checked
+// every frame: the preview is on screen for a few frames before the document loads).
 async function watchPreviews(page) {
   await page.addInitScript(() => {
     window.__previewGoals = [];
-    new MutationObserver(() => {
+    const look = () => {
       const goal = document.querySelector('.opening-preview [data-testid="goal"]');
       if (goal && goal.value && window.__previewGoals.at(-1) !== goal.value) {
         window.__previewGoals.push(goal.value);
         window.__previewDisabled = goal.matches(':disabled');
         window.__previewSays = document.querySelector('[data-testid="save-state"]')?.textContent;
       }
-    }).observe(document, { subtree: true, childList: true, attributes: true, characterData: true });
+    };
+    const frame = () => { look(); requestAnimationFrame(frame); };
+    requestAnimationFrame(frame);
+    new MutationObserver(look).observe(document, { subtree: true, childList: true, attributes: true, characterData: true });
   });
 }
 
