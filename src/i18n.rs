@@ -6,7 +6,7 @@
 //! that every text the screens pass to `t`/`tf` (collected from the sources at build time)
 //! has a Russian entry with the same placeholders and no English left in it.
 //!
-//! Switching language re-renders the screens (see `ui::app`), so `t` reads the current
+//! Switching language re-renders the screens (see `pages::app`), so `t` reads the current
 //! language from a cell rather than subscribing every text to a signal.
 
 pub mod ru;

@@ -2,7 +2,9 @@
 //! document in IndexedDB and works without a network.
 //!
 //! # Layout
-//! - [`ui`]: the screens (components only; `main.rs` just mounts [`ui::app::App`]).
+//! - [`pages`], [`tabs`], [`components`]: the screens (`main.rs` just mounts
+//!   [`pages::app::App`]): what each address shows, the partnership's documents, and the
+//!   parts they share.
 //! - [`editor`]: commands from the screens into an open document, and the view back out.
 //! - [`state`]: what the screens read (signals per partnership) and ask ([`state::Tandem`]).
 //! - [`platform`]: runs the client core (`crates/client`, where every decision is made)
@@ -15,13 +17,15 @@
 
 pub mod app_shell;
 pub mod browser;
+pub mod components;
 pub mod editor;
 pub mod i18n;
+pub mod pages;
 pub mod platform;
 pub mod prefs;
 pub mod relay_choice;
 pub mod state;
-pub mod ui;
+pub mod tabs;
 pub mod zones;
 
 /// Mounts the app on `<body>`, in place of the loading screen `index.html` painted while
@@ -35,7 +39,7 @@ pub fn mount() {
     {
         boot.remove();
     }
-    leptos::mount::mount_to_body(ui::app::App);
+    leptos::mount::mount_to_body(pages::app::App);
 }
 
 #[cfg(test)]

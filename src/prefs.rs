@@ -5,7 +5,7 @@ use crate::platform::local;
 /// The largest draft kept (characters): a form field, not a document.
 const MAX_DRAFT_CHARS: usize = 10_000;
 
-/// A draft of an "add" form's field kept for a reload (`ui::unsaved::Draft`), by its key
+/// A draft of an "add" form's field kept for a reload (`components::unsaved::Draft`), by its key
 /// (which names the partnership).
 pub fn draft(key: &str) -> Option<String> {
     local::get(&tandem_client::records::draft_key(key))

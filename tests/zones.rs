@@ -13,7 +13,7 @@ wasm_bindgen_test_configure!(run_in_browser);
 /// The zones the people tab offers, and a few with unusual rules (a half-hour change, a
 /// :30 offset, a :45 offset, Newfoundland's :30 DST).
 fn zones() -> impl Iterator<Item = &'static str> {
-    tandem::ui::people_tab::ZONES.into_iter().chain([
+    tandem::tabs::people_tab::ZONES.into_iter().chain([
         "Australia/Lord_Howe",
         "Asia/Kolkata",
         "America/St_Johns",

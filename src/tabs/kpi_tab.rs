@@ -1,8 +1,8 @@
 //! KPIs per market, results per campaign, the verdict of each market side by side, and
 //! the trend of each market's key KPI.
 
-use super::undo_toast::remove_with_undo;
-use super::unsaved::{Draft, DraftMark};
+use crate::components::undo_toast::remove_with_undo;
+use crate::components::unsaved::{Draft, DraftMark};
 use leptos::{ev::SubmitEvent, prelude::*};
 use tandem_domain::{
     campaign::CampaignId,
@@ -15,15 +15,15 @@ use tandem_domain::{
 };
 use tandem_domain::{command::Command, removal::Target};
 
-use super::{
-    autosave::{AutoField, Form},
-    field_message::FieldMessage,
-    fields::{
+use crate::{
+    components::autosave::{AutoField, Form},
+    components::field_message::FieldMessage,
+    components::fields::{
         CurrencySelect, MarketChoice, MarketSelect, QuarterPicker, amount_text, currency_text,
         parse_count, parse_money, parse_number,
     },
-    trend_chart::TrendChart,
-    unsaved::Unsaved,
+    tabs::trend_chart::TrendChart,
+    components::unsaved::Unsaved,
 };
 use crate::i18n::{self, lang, t, tf, tk};
 use crate::{browser::random_16, editor::Editor};

@@ -12,8 +12,8 @@ use tandem_domain::{
     meeting::WorkingHours,
 };
 
-use super::autosave::{AutoField, Form};
-use super::fields::today;
+use crate::components::autosave::{AutoField, Form};
+use crate::components::fields::today;
 use crate::{
     browser::{now_ms, viewer_zone},
     editor::Editor,

@@ -8,10 +8,10 @@ use tandem_domain::{
     day::Day,
 };
 
-use super::{
-    autosave::{AutoField, Form},
-    collab_text::CollabTextarea,
-    fields::{parse_bounded, parse_day, today},
+use crate::{
+    components::autosave::{AutoField, Form},
+    components::collab_text::CollabTextarea,
+    components::fields::{parse_bounded, parse_day, today},
 };
 use crate::editor::Editor;
 use crate::i18n::{day, lang, t, tf, tk};

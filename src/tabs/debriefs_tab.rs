@@ -2,7 +2,7 @@
 //! worked, what didn't (issue → cause → effect), learnings and the next step; a win from
 //! the debrief goes on the wall.
 
-use super::undo_toast::remove_with_undo;
+use crate::components::undo_toast::remove_with_undo;
 use leptos::{ev::SubmitEvent, prelude::*};
 use tandem_domain::{
     campaign::{Campaign, CampaignId},
@@ -13,7 +13,7 @@ use tandem_domain::{
 };
 use tandem_domain::{command::Command, removal::Target};
 
-use super::{collab_text::CollabTextarea, learnings::Learnings};
+use crate::{components::collab_text::CollabTextarea, tabs::learnings::Learnings};
 use crate::{
     browser::{now_ms, random_16},
     editor::Editor,

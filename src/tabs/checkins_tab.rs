@@ -1,10 +1,10 @@
 //! Check-ins: the log of contacts between both sides, the agreed cadence, and the health
 //! it gives (healthy, due, going quiet, silent) with the reason.
 
-use super::autosave::{AutoField, Form};
-use super::fields::parse_bounded;
-use super::undo_toast::remove_with_undo;
-use super::unsaved::{Draft, DraftMark};
+use crate::components::autosave::{AutoField, Form};
+use crate::components::fields::parse_bounded;
+use crate::components::undo_toast::remove_with_undo;
+use crate::components::unsaved::{Draft, DraftMark};
 use leptos::{ev::SubmitEvent, prelude::*};
 use tandem_domain::{
     checkin::{CheckIn, HealthState},
@@ -12,7 +12,7 @@ use tandem_domain::{
 };
 use tandem_domain::{command::Command, removal::Target};
 
-use super::fields::{parse_day, today};
+use crate::components::fields::{parse_day, today};
 use crate::i18n::{day, lang, t, tf};
 use crate::{browser::random_16, editor::Editor};
 

@@ -18,7 +18,7 @@ use crate::{browser::download, editor::Editor, state::Tandem};
 /// The quarter whose statement of work is "current" today (see
 /// [`Partnership::current_quarter`]).
 pub fn current_quarter(p: &Partnership) -> Option<QuarterId> {
-    p.current_quarter(super::fields::today())
+    p.current_quarter(crate::components::fields::today())
 }
 
 fn file_name(p: &Partnership, what: &str, ext: &str) -> String {

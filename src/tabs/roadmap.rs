@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 use tandem_domain::document::Prose;
 
-use super::{collab_text::CollabTextarea, quarter_section::QuarterSection};
+use crate::{components::collab_text::CollabTextarea, tabs::quarter_section::QuarterSection};
 use crate::{editor::Editor, i18n::t};
 
 #[component]

@@ -3,11 +3,11 @@
 //! the pack generated from the partnership — shown here, downloadable as Markdown,
 //! printable as a PDF.
 
-use super::autosave::{AutoField, Form};
-use super::field_message::FieldMessage;
-use super::undo_toast::remove_with_undo;
-use super::unsaved::Unsaved;
-use super::unsaved::{Draft, DraftMark};
+use crate::components::autosave::{AutoField, Form};
+use crate::components::field_message::FieldMessage;
+use crate::components::undo_toast::remove_with_undo;
+use crate::components::unsaved::Unsaved;
+use crate::components::unsaved::{Draft, DraftMark};
 use leptos::{ev::SubmitEvent, prelude::*};
 use tandem_domain::{command::Command, removal::Target};
 use tandem_domain::{
@@ -17,10 +17,10 @@ use tandem_domain::{
     quarter::QuarterId,
 };
 
-use super::{
-    collab_text::CollabTextarea,
-    export_menu::{current_quarter, render_markdown},
-    fields::{CurrencySelect, QuarterPicker, amount_text, currency_text, parse_day, parse_money},
+use crate::{
+    components::collab_text::CollabTextarea,
+    pages::export_menu::{current_quarter, render_markdown},
+    components::fields::{CurrencySelect, QuarterPicker, amount_text, currency_text, parse_day, parse_money},
 };
 use crate::i18n::{day, t, tf, tk};
 use crate::{

@@ -1,12 +1,12 @@
 //! The wins wall: what went well, who added it and when — both sides see it.
 
-use super::undo_toast::remove_with_undo;
-use super::unsaved::{Draft, DraftMark};
+use crate::components::undo_toast::remove_with_undo;
+use crate::components::unsaved::{Draft, DraftMark};
 use leptos::{ev::SubmitEvent, prelude::*};
 use tandem_domain::ids::WinId;
 use tandem_domain::{command::Command, removal::Target};
 
-use super::people_tab::their_times;
+use crate::tabs::people_tab::their_times;
 use crate::i18n::{side_words, t, tf};
 use crate::{
     browser::{local_time, now_ms, random_16},

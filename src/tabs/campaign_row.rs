@@ -1,6 +1,6 @@
 //! One planned campaign: edit its fields in place, move it, remove it.
 
-use super::undo_toast::remove_with_undo;
+use crate::components::undo_toast::remove_with_undo;
 use leptos::prelude::*;
 use tandem_domain::quarter::dates_warning;
 use tandem_domain::{
@@ -10,9 +10,9 @@ use tandem_domain::{
 };
 use tandem_domain::{command::Command, removal::Target};
 
-use super::autosave::{AutoField, Form};
-use super::fields::parse_day;
-use super::learnings::Learnings;
+use crate::components::autosave::{AutoField, Form};
+use crate::components::fields::parse_day;
+use crate::tabs::learnings::Learnings;
 use crate::editor::Editor;
 use crate::i18n::{lang, t, tf};
 

@@ -7,8 +7,8 @@ use leptos::{prelude::*, task::spawn_local};
 
 use crate::browser::sleep_ms;
 
-use super::field_message::{FieldMessage, Note, described_by, invalid, select_on_focus, sentence};
-use super::unsaved::Unsaved;
+use crate::components::field_message::{FieldMessage, Note, described_by, invalid, select_on_focus, sentence};
+use crate::components::unsaved::Unsaved;
 
 /// How long typing pauses before what was typed is saved.
 const TYPING_PAUSE_MS: i32 = 600;

@@ -4,20 +4,20 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 use tandem_domain::document_id::DocumentId;
 
-use super::{
-    agreement_tab::AgreementTab,
-    checkins_tab::CheckinsTab,
-    debriefs_tab::DebriefsTab,
-    export_menu::ExportMenu,
-    history_tab::{HistoryTab, LastVisit, load_seen, store_seen},
-    kpi_tab::KpiTab,
-    people_tab::{LocalTimes, PeopleTab},
-    presence_bar::PresenceBar,
-    qbr_tab::QbrTab,
-    roadmap::Roadmap,
-    share::{AccessNotice, SharePanel},
-    sow_tab::SowTab,
-    wins_tab::WinsTab,
+use crate::{
+    tabs::agreement_tab::AgreementTab,
+    tabs::checkins_tab::CheckinsTab,
+    tabs::debriefs_tab::DebriefsTab,
+    pages::export_menu::ExportMenu,
+    tabs::history_tab::{HistoryTab, LastVisit, load_seen, store_seen},
+    tabs::kpi_tab::KpiTab,
+    tabs::people_tab::{LocalTimes, PeopleTab},
+    components::presence_bar::PresenceBar,
+    tabs::qbr_tab::QbrTab,
+    tabs::roadmap::Roadmap,
+    pages::share::{AccessNotice, SharePanel},
+    tabs::sow_tab::SowTab,
+    tabs::wins_tab::WinsTab,
 };
 use crate::i18n::{count, t, tf};
 use crate::platform::api::{Role, State};
@@ -102,7 +102,7 @@ fn page(tandem: Tandem, id: &str) -> AnyView {
         .into_any(),
         Ok(editor) => {
             provide_context(editor);
-            super::undo_toast::UndoToast::provide();
+            crate::components::undo_toast::UndoToast::provide();
             // "Since your last visit": what this browser had seen when the page last
             // closed; what it sees now is remembered when this page closes.
             provide_context(LastVisit(load_seen(&editor.id)));
@@ -130,7 +130,7 @@ fn page(tandem: Tandem, id: &str) -> AnyView {
                 );
                 on_hide.forget(); // A handful per page life; each stores the newest heads.
             }
-            view! { <Partnership/> <super::undo_toast::UndoToastView/> }.into_any()
+            view! { <Partnership/> <crate::components::undo_toast::UndoToastView/> }.into_any()
         }
     }
 }
@@ -145,7 +145,7 @@ pub fn preview_page(id: DocumentId, past: tandem_domain::partnership::Partnershi
     let owner = Owner::new();
     let view = owner.with(|| {
         provide_context(Editor::frozen(tandem, id, past));
-        super::undo_toast::UndoToast::provide();
+        crate::components::undo_toast::UndoToast::provide();
         provide_context(LastVisit(load_seen(&id)));
         view! { <div class="opening-preview" data-testid="opening-preview"><Partnership/></div> }
             .into_any()

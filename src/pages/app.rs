@@ -6,11 +6,11 @@ use leptos_router::{
     path,
 };
 
-use super::storage_banner::StorageBanner;
-use super::{
-    connection_badge::ConnectionBadge, export_menu::PrintPage, home::Home,
-    new_partnership::NewPartnershipPage, partnership_page::PartnershipPage, share::JoinPage,
-    sync_server::SyncServerPage,
+use crate::components::storage_banner::StorageBanner;
+use crate::{
+    components::connection_badge::ConnectionBadge, pages::export_menu::PrintPage, pages::home::Home,
+    pages::new_partnership::NewPartnershipPage, pages::partnership_page::PartnershipPage, pages::share::JoinPage,
+    pages::sync_server::SyncServerPage,
 };
 use crate::{
     app_shell::{UpdatePrompt, register_service_worker, watch_for_updates},
@@ -58,7 +58,7 @@ pub fn App() -> impl IntoView {
     provide_context(tandem);
     let lang = RwSignal::new(i18n::initial());
     provide_context(lang);
-    provide_context(super::unsaved::Unsaved::install());
+    provide_context(crate::components::unsaved::Unsaved::install());
     view! {
         <Router>
             // Switching language renders the screens again in it (see `i18n`).
@@ -158,7 +158,7 @@ fn PreviewShell(id: DocumentId, p: Partnership) -> impl IntoView {
     view! {
         <ShellHeader/>
         <main id="main" tabindex="-1">
-            {super::partnership_page::preview_page(id, p)}
+            {crate::pages::partnership_page::preview_page(id, p)}
         </main>
     }
 }

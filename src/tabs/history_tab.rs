@@ -10,7 +10,7 @@ use tandem_domain::{
     history::{Line, Session, TextChange},
 };
 
-use super::{agreement_tab::AgreementTab, people_tab::their_times, roadmap::Roadmap};
+use crate::{tabs::agreement_tab::AgreementTab, tabs::people_tab::their_times, tabs::roadmap::Roadmap};
 use crate::{
     browser::local_time,
     editor::Editor,

@@ -7,7 +7,7 @@ use wasm_bindgen::JsCast;
 
 use tandem_domain::checkin::HealthState;
 
-use super::{checkins_tab::health_class, fields::today, share::JoinWithLink};
+use crate::{tabs::checkins_tab::health_class, components::fields::today, pages::share::JoinWithLink};
 use crate::i18n::{lang, t, tf};
 use crate::{
     browser::{download, local_time},

@@ -1,8 +1,8 @@
 //! A quarter's statement of work: deliverables (with the Russian advertising-label check),
 //! approval rules and compensation.
 
-use super::undo_toast::remove_with_undo;
-use super::unsaved::{Draft, DraftMark};
+use crate::components::undo_toast::remove_with_undo;
+use crate::components::unsaved::{Draft, DraftMark};
 use leptos::{ev::SubmitEvent, prelude::*};
 use tandem_domain::{command::Command, removal::Target};
 use tandem_domain::{
@@ -13,13 +13,13 @@ use tandem_domain::{
     sow::{Conversion, Deliverable, DeliverableStatus, StatementOfWork},
 };
 
-use super::autosave::{AutoField, Form};
-use super::field_message::FieldMessage;
-use super::fields::{
+use crate::components::autosave::{AutoField, Form};
+use crate::components::field_message::FieldMessage;
+use crate::components::fields::{
     CurrencySelect, MarketChoice, MarketSelect, QuarterPicker, amount_text, currency_text,
     parse_bounded, parse_count, parse_day, parse_money, parse_number,
 };
-use super::unsaved::Unsaved;
+use crate::components::unsaved::Unsaved;
 use crate::i18n::{day, money, t, tf, tk};
 use crate::{browser::random_16, editor::Editor};
 

@@ -1,6 +1,6 @@
 //! One quarter of the roadmap: theme, campaigns, and what was learned.
 
-use super::unsaved::{Draft, DraftMark};
+use crate::components::unsaved::{Draft, DraftMark};
 use leptos::{ev::SubmitEvent, prelude::*};
 use tandem_domain::{
     campaign::{CampaignDraft, CampaignId, CampaignStatus},
@@ -10,12 +10,12 @@ use tandem_domain::{
     quarter::{QuarterId, dates_warning},
 };
 
-use super::{
-    campaign_row::CampaignRow,
-    collab_text::CollabTextarea,
-    field_message::{FieldMessage, Note, described_by, focus_field, invalid, sentence},
-    fields::{MarketChoice, MarketSelect, parse_day},
-    learnings::Learnings,
+use crate::{
+    tabs::campaign_row::CampaignRow,
+    components::collab_text::CollabTextarea,
+    components::field_message::{FieldMessage, Note, described_by, focus_field, invalid, sentence},
+    components::fields::{MarketChoice, MarketSelect, parse_day},
+    tabs::learnings::Learnings,
 };
 use crate::i18n::{lang, t, tk};
 use crate::{browser::random_16, editor::Editor, i18n};
