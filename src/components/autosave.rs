@@ -7,7 +7,9 @@ use leptos::{prelude::*, task::spawn_local};
 
 use crate::browser::sleep_ms;
 
-use crate::components::field_message::{FieldMessage, Note, described_by, invalid, select_on_focus, sentence};
+use crate::components::field_message::{
+    FieldMessage, Note, described_by, invalid, select_on_focus, sentence,
+};
 use crate::components::unsaved::Unsaved;
 
 /// How long typing pauses before what was typed is saved.

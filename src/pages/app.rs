@@ -8,15 +8,16 @@ use leptos_router::{
 
 use crate::components::storage_banner::StorageBanner;
 use crate::{
-    components::connection_badge::ConnectionBadge, pages::export_menu::PrintPage, pages::home::Home,
-    pages::new_partnership::NewPartnershipPage, pages::partnership_page::PartnershipPage, pages::share::JoinPage,
-    pages::sync_server::SyncServerPage,
-};
-use crate::{
     app_shell::{UpdatePrompt, register_service_worker, watch_for_updates},
     i18n::{self, t},
     platform::Platform,
     state::{Signals, Tandem},
+};
+use crate::{
+    components::connection_badge::ConnectionBadge, pages::export_menu::PrintPage,
+    pages::home::Home, pages::new_partnership::NewPartnershipPage,
+    pages::partnership_page::PartnershipPage, pages::share::JoinPage,
+    pages::sync_server::SyncServerPage,
 };
 use tandem_domain::{document_id::DocumentId, locale::Lang, partnership::Partnership};
 

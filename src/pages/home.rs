@@ -7,7 +7,6 @@ use wasm_bindgen::JsCast;
 
 use tandem_domain::checkin::HealthState;
 
-use crate::{tabs::checkins_tab::health_class, components::fields::today, pages::share::JoinWithLink};
 use crate::i18n::{lang, t, tf};
 use crate::{
     browser::{download, local_time},
@@ -16,6 +15,9 @@ use crate::{
         api::{Access, Role, State},
     },
     state::Tandem,
+};
+use crate::{
+    components::fields::today, pages::share::JoinWithLink, tabs::checkins_tab::health_class,
 };
 use std::collections::BTreeMap;
 use tandem_domain::{document::PartnershipDoc, document_id::DocumentId};

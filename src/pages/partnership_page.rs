@@ -4,23 +4,23 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 use tandem_domain::document_id::DocumentId;
 
+use crate::i18n::{count, t, tf};
+use crate::platform::api::{Role, State};
 use crate::{
+    components::presence_bar::PresenceBar,
+    pages::export_menu::ExportMenu,
+    pages::share::{AccessNotice, SharePanel},
     tabs::agreement_tab::AgreementTab,
     tabs::checkins_tab::CheckinsTab,
     tabs::debriefs_tab::DebriefsTab,
-    pages::export_menu::ExportMenu,
     tabs::history_tab::{HistoryTab, LastVisit, load_seen, store_seen},
     tabs::kpi_tab::KpiTab,
     tabs::people_tab::{LocalTimes, PeopleTab},
-    components::presence_bar::PresenceBar,
     tabs::qbr_tab::QbrTab,
     tabs::roadmap::Roadmap,
-    pages::share::{AccessNotice, SharePanel},
     tabs::sow_tab::SowTab,
     tabs::wins_tab::WinsTab,
 };
-use crate::i18n::{count, t, tf};
-use crate::platform::api::{Role, State};
 use crate::{
     editor::{Editor, SaveState},
     state::Tandem,

@@ -8,13 +8,13 @@ use tandem_domain::{
     day::Day,
 };
 
+use crate::editor::Editor;
+use crate::i18n::{day, lang, t, tf, tk};
 use crate::{
     components::autosave::{AutoField, Form},
     components::collab_text::CollabTextarea,
     components::fields::{parse_bounded, parse_day, today},
 };
-use crate::editor::Editor;
-use crate::i18n::{day, lang, t, tf, tk};
 
 fn text_of(a: &Agreement, field: AgreementText) -> String {
     a.text(field).to_owned()

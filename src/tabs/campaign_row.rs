@@ -12,9 +12,9 @@ use tandem_domain::{command::Command, removal::Target};
 
 use crate::components::autosave::{AutoField, Form};
 use crate::components::fields::parse_day;
-use crate::tabs::learnings::Learnings;
 use crate::editor::Editor;
 use crate::i18n::{lang, t, tf};
+use crate::tabs::learnings::Learnings;
 
 fn status_label(s: CampaignStatus) -> &'static str {
     match s {

@@ -13,13 +13,13 @@ use tandem_domain::{
 };
 use tandem_domain::{command::Command, removal::Target};
 
-use crate::{components::collab_text::CollabTextarea, tabs::learnings::Learnings};
 use crate::{
     browser::{now_ms, random_16},
     editor::Editor,
     i18n::{self, lang, t, tf},
     state::Tandem,
 };
+use crate::{components::collab_text::CollabTextarea, tabs::learnings::Learnings};
 
 /// A campaign picked for its debrief.
 type Picked = Option<(QuarterId, CampaignId)>;

@@ -10,12 +10,14 @@ use tandem_domain::{
     history::{Line, Session, TextChange},
 };
 
-use crate::{tabs::agreement_tab::AgreementTab, tabs::people_tab::their_times, tabs::roadmap::Roadmap};
 use crate::{
     browser::local_time,
     editor::Editor,
     i18n::{lang, side_words, t, tf},
     state::Tandem,
+};
+use crate::{
+    tabs::agreement_tab::AgreementTab, tabs::people_tab::their_times, tabs::roadmap::Roadmap,
 };
 
 /// The heads this browser saw at the end of its last visit to a partnership.

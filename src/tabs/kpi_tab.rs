@@ -15,6 +15,8 @@ use tandem_domain::{
 };
 use tandem_domain::{command::Command, removal::Target};
 
+use crate::i18n::{self, lang, t, tf, tk};
+use crate::{browser::random_16, editor::Editor};
 use crate::{
     components::autosave::{AutoField, Form},
     components::field_message::FieldMessage,
@@ -22,11 +24,9 @@ use crate::{
         CurrencySelect, MarketChoice, MarketSelect, QuarterPicker, amount_text, currency_text,
         parse_count, parse_money, parse_number,
     },
-    tabs::trend_chart::TrendChart,
     components::unsaved::Unsaved,
+    tabs::trend_chart::TrendChart,
 };
-use crate::i18n::{self, lang, t, tf, tk};
-use crate::{browser::random_16, editor::Editor};
 
 #[component]
 pub fn KpiTab() -> impl IntoView {

@@ -17,15 +17,17 @@ use tandem_domain::{
     quarter::QuarterId,
 };
 
-use crate::{
-    components::collab_text::CollabTextarea,
-    pages::export_menu::{current_quarter, render_markdown},
-    components::fields::{CurrencySelect, QuarterPicker, amount_text, currency_text, parse_day, parse_money},
-};
 use crate::i18n::{day, t, tf, tk};
 use crate::{
     browser::{download, random_16},
     editor::Editor,
+};
+use crate::{
+    components::collab_text::CollabTextarea,
+    components::fields::{
+        CurrencySelect, QuarterPicker, amount_text, currency_text, parse_day, parse_money,
+    },
+    pages::export_menu::{current_quarter, render_markdown},
 };
 
 #[component]

@@ -10,15 +10,15 @@ use tandem_domain::{
     quarter::{QuarterId, dates_warning},
 };
 
+use crate::i18n::{lang, t, tk};
+use crate::{browser::random_16, editor::Editor, i18n};
 use crate::{
-    tabs::campaign_row::CampaignRow,
     components::collab_text::CollabTextarea,
     components::field_message::{FieldMessage, Note, described_by, focus_field, invalid, sentence},
     components::fields::{MarketChoice, MarketSelect, parse_day},
+    tabs::campaign_row::CampaignRow,
     tabs::learnings::Learnings,
 };
-use crate::i18n::{lang, t, tk};
-use crate::{browser::random_16, editor::Editor, i18n};
 
 fn quarter_span(q: QuarterId) -> String {
     use tandem_domain::day::Day;

@@ -6,8 +6,8 @@ use leptos::{ev::SubmitEvent, prelude::*};
 use tandem_domain::ids::WinId;
 use tandem_domain::{command::Command, removal::Target};
 
-use crate::tabs::people_tab::their_times;
 use crate::i18n::{side_words, t, tf};
+use crate::tabs::people_tab::their_times;
 use crate::{
     browser::{local_time, now_ms, random_16},
     editor::Editor,
