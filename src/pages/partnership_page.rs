@@ -140,18 +140,11 @@ fn page(tandem: Tandem, id: &str) -> AnyView {
 /// with "Opening…" where the save state will be (while [`Tandem::ready`] is false).
 pub fn preview_page(id: DocumentId, past: tandem_domain::partnership::Partnership) -> AnyView {
     let tandem = expect_context::<Tandem>();
-    // Its contexts (a frozen editor) stay with it: the live page that follows provides
-    // its own.
-    let owner = Owner::new();
-    let view = owner.with(|| {
-        provide_context(Editor::frozen(tandem, id, past));
-        crate::components::undo_toast::UndoToast::provide();
-        provide_context(LastVisit(load_seen(&id)));
-        view! { <div class="opening-preview" data-testid="opening-preview"><Partnership/></div> }
-            .into_any()
-    });
-    on_cleanup(move || drop(owner));
-    view
+    provide_context(Editor::frozen(tandem, id, past));
+    crate::components::undo_toast::UndoToast::provide();
+    provide_context(LastVisit(load_seen(&id)));
+    view! { <div class="opening-preview" data-testid="opening-preview"><Partnership/></div> }
+        .into_any()
 }
 
 #[component]
