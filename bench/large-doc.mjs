@@ -23,7 +23,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import * as A from '@automerge/automerge';
-import { startRelay, launchBrowser, watchErrors, ROOT } from '../tests/e2e/support.mjs';
+import { startRelay, launchBrowser, watchErrors, previewStored, ROOT } from '../tests/e2e/support.mjs';
 
 const args = process.argv.slice(2);
 const skipJs = args.includes('--skip-js');
@@ -124,18 +124,7 @@ if (!skipBrowser) {
       .waitFor({ timeout: 180000 });
     // As on any later day: the preview (a compact copy of the content, written once the
     // partnership is quiet) is in place before the tab closes.
-    const hasPreview = (docId) => new Promise((resolve) => {
-      const open = indexedDB.open('tandem-preview');
-      open.onerror = () => resolve(false);
-      open.onsuccess = () => {
-        const db = open.result;
-        if (!db.objectStoreNames.contains('documents')) { db.close(); resolve(false); return; }
-        const keys = db.transaction('documents').objectStore('documents').getAllKeys();
-        keys.onsuccess = () => { db.close(); resolve(keys.result.some((k) => k[0] === docId)); };
-        keys.onerror = () => { db.close(); resolve(false); };
-      };
-    });
-    for (let waited = 0; !(await seed.evaluate(hasPreview, id)); waited += 500) {
+    for (let waited = 0; !(await previewStored(seed, id)); waited += 500) {
       if (waited > 60000) throw new Error('the preview was never stored');
       await seed.waitForTimeout(500);
     }

@@ -122,12 +122,18 @@ fn open_settings_for_proposed_relay() {
     }
 }
 
+/// The top bar. `full` once there is a partnership to show (opened, or painted from its
+/// preview): with the connection and the sync-server link.
 #[component]
-fn TopBar() -> impl IntoView {
+fn TopBar(#[prop(optional)] full: bool) -> impl IntoView {
     view! {
         <header class="topbar">
             <a class="logo" href="/">"Tandem"</a>
             <span class="tagline">{t("partnerships, kept together")}</span>
+            {full.then(|| view! {
+                <ConnectionBadge/>
+                <a class="sync-server-link" href="/sync-server" data-testid="sync-server-link">{t("Sync server")}</a>
+            })}
             <LangSwitch/>
         </header>
     }
@@ -136,7 +142,7 @@ fn TopBar() -> impl IntoView {
 #[component]
 fn Shell() -> impl IntoView {
     view! {
-        <ShellHeader/>
+        <TopBar full=true/>
         <main id="main" tabindex="-1">
             <StorageBanner/>
             <Routes fallback=|| view! { <NotFound/> }>
@@ -157,23 +163,10 @@ fn Shell() -> impl IntoView {
 #[component]
 fn PreviewShell(id: DocumentId, p: Partnership) -> impl IntoView {
     view! {
-        <ShellHeader/>
+        <TopBar full=true/>
         <main id="main" tabindex="-1">
             {crate::pages::partnership_page::preview_page(id, p)}
         </main>
-    }
-}
-
-#[component]
-fn ShellHeader() -> impl IntoView {
-    view! {
-        <header class="topbar">
-            <a class="logo" href="/">"Tandem"</a>
-            <span class="tagline">{t("partnerships, kept together")}</span>
-            <ConnectionBadge/>
-            <a class="sync-server-link" href="/sync-server" data-testid="sync-server-link">{t("Sync server")}</a>
-            <LangSwitch/>
-        </header>
     }
 }
 

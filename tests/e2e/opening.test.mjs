@@ -5,25 +5,14 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { startRelay, launchBrowser, watchErrors, createPartnership, eventually, OUTPUT } from './support.mjs';
+import { startRelay, launchBrowser, watchErrors, createPartnership, eventually, previewStored, OUTPUT } from './support.mjs';
 
 let browser;
 before(async () => { browser = await launchBrowser(); });
 after(async () => { await browser?.close(); });
 
 // Waits until the preview store holds a preview of the partnership.
-const hasPreview = (docId) => new Promise((resolve) => {
-  const open = indexedDB.open('tandem-preview');
-  open.onerror = () => resolve(false);
-  open.onsuccess = () => {
-    const db = open.result;
-    if (!db.objectStoreNames.contains('documents')) { db.close(); resolve(false); return; }
-    const keys = db.transaction('documents').objectStore('documents').getAllKeys();
-    keys.onsuccess = () => { db.close(); resolve(keys.result.some((k) => k[0] === docId)); };
-    keys.onerror = () => { db.close(); resolve(false); };
-  };
-});
-const previewStored = (page, id) => eventually(() => page.evaluate(hasPreview, id), (stored) => stored === true,
+const previewWritten = (page, id) => eventually(() => previewStored(page, id), (stored) => stored === true,
   { timeout: 20000, interval: 250, what: 'the preview is stored' });
 
 // Records, from the first script on, every goal text a read-only preview showed (checked
@@ -57,7 +46,7 @@ test('a partnership paints from its preview read-only, then becomes editable; a 
     await goal.fill('Grow RU sales together');
     await goal.blur();
     await page.getByTestId('save-state').filter({ hasText: 'Saved in this browser' }).waitFor();
-    await previewStored(page, id);
+    await previewWritten(page, id);
 
     // Reopened: the preview is painted first, read-only, saying it is opening.
     await page.reload();

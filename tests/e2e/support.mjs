@@ -217,3 +217,18 @@ export async function shellCached(page) {
   await eventually(() => page.evaluate(() => !!navigator.serviceWorker.controller), (c) => c,
     { timeout: 10000, what: 'the service worker controls the page' });
 }
+
+/** Whether the page's preview store (`tandem-preview`) holds a preview of a partnership. */
+export function previewStored(page, docId) {
+  return page.evaluate((id) => new Promise((resolve) => {
+    const open = indexedDB.open('tandem-preview');
+    open.onerror = () => resolve(false);
+    open.onsuccess = () => {
+      const db = open.result;
+      if (!db.objectStoreNames.contains('documents')) { db.close(); resolve(false); return; }
+      const keys = db.transaction('documents').objectStore('documents').getAllKeys();
+      keys.onsuccess = () => { db.close(); resolve(keys.result.some((k) => k[0] === id)); };
+      keys.onerror = () => { db.close(); resolve(false); };
+    };
+  }), docId);
+}
