@@ -38,7 +38,7 @@ pub fn App() -> impl IntoView {
     let stage = RwSignal::new(String::new());
     // The addressed partnership's content, painted read-only until it has loaded.
     let preview = RwSignal::new(None::<(DocumentId, Partnership)>);
-    let signals = Signals::new(crate::platform::local::stored().presence);
+    let signals = Signals::new(crate::platform::local::presence());
     let tandem = Tandem::new(signals);
     spawn_local(async move {
         let opened = Platform::open(

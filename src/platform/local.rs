@@ -40,6 +40,11 @@ pub fn access(id: &DocumentId) -> Option<Access> {
     records::decode_access(&get(&records::access_key(id))?)
 }
 
+/// How this person appears to others, as recorded (read before the platform opens).
+pub fn presence() -> Option<tandem_sync::presence::Presence> {
+    records::decode_presence(&get(records::NAME)?, &get(records::SIDE)?)
+}
+
 /// Every record the client reads at start.
 pub fn stored() -> Stored {
     let Some(s) = storage() else {
