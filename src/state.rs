@@ -54,7 +54,8 @@ pub(crate) struct Signals {
 impl Signals {
     pub(crate) fn new(me: Option<Presence>) -> Signals {
         Signals {
-            connection: RwSignal::new(Connection::Offline { retry_in_s: None }),
+            // Until the platform opens and says (a preview page shows this).
+            connection: RwSignal::new(Connection::Connecting),
             documents: RwSignal::new(0),
             me: RwSignal::new(me),
             save_problems: RwSignal::new(BTreeMap::new()),

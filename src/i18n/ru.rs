@@ -19,6 +19,7 @@ pub fn ru(en: &str) -> Option<&'static str> {
             " — скопируйте её сейчас: она показывается только один раз."
         }
         "(empty)" => "(пусто)",
+        "(read-only until it has loaded)" => "(только чтение, пока не загрузится)",
         ", by {0}" => ", до {0}",
         ", live from {0}" => ", в эфире с {0}",
         ", live {0} – {1}" => ", в эфире {0} – {1}",
@@ -276,9 +277,7 @@ pub fn ru(en: &str) -> Option<&'static str> {
         }
         "Opening partnership {0} of {1}…" => "Открываем партнёрство {0} из {1}…",
         "Opening your partnerships…" => "Открываем ваши партнёрства…",
-        "Opening… (read-only until it has loaded)" => {
-            "Открываем… (только чтение, пока не загрузится)"
-        }
+        "Opening…" => "Открываем…",
         "Order" => "Порядок",
         "Outcome" => "Итог",
         "Owner" => "Ответственный",

@@ -153,12 +153,10 @@ fn Partnership() -> impl IntoView {
     let tandem = expect_context::<Tandem>();
     let access = tandem.access(editor.id);
     let controlled = tandem.has_access_control();
-    let ready = tandem.ready();
-    let is_owner = move || {
-        ready.get()
-            && controlled
-            && access.with(|x| x.role == Role::Owner && x.state == State::Active)
-    };
+    // Shown on a preview too, so nothing moves when the page becomes live (it asks the
+    // relay only once it is).
+    let is_owner =
+        move || controlled && access.with(|x| x.role == Role::Owner && x.state == State::Active);
     let brand = move || editor.view.with(|p| p.brand.as_str().to_owned());
     let creator = move || editor.view.with(|p| p.creator.as_str().to_owned());
     let markets = move || {
@@ -365,7 +363,8 @@ fn SaveIndicator() -> impl IntoView {
     if !expect_context::<Tandem>().ready().get_untracked() {
         return view! {
             <p class="save-state" role="status" aria-live="polite" data-testid="save-state">
-                <span class="muted">{t("Opening… (read-only until it has loaded)")}</span>
+                // Short, so the line does not wrap where "Saved" will stand.
+                <span class="muted">{t("Opening…")}<span class="sr-only">" " {t("(read-only until it has loaded)")}</span></span>
             </p>
         }
         .into_any();

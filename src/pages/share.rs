@@ -370,7 +370,13 @@ pub fn SharePanel() -> impl IntoView {
     let expiry = RwSignal::new(String::new());
     let busy = RwSignal::new(false);
 
+    // Shown on a page painted from its preview too: it asks the relay once the page is
+    // live (the platform open).
+    let ready = tandem.ready();
     let reload = move || {
+        if !ready.get_untracked() {
+            return;
+        }
         let platform = tandem.platform();
         spawn_local(async move {
             let answer = platform.send(&ListLinks { document: id }).await;
@@ -382,6 +388,9 @@ pub fn SharePanel() -> impl IntoView {
                        side: Option<Side>,
                        expires_ms: Option<i64>,
                        title: &'static str| {
+        if !ready.get_untracked() {
+            return;
+        }
         let platform = tandem.platform();
         busy.set(true);
         spawn_local(async move {
@@ -429,6 +438,9 @@ pub fn SharePanel() -> impl IntoView {
         label.set(String::new());
     };
     let revoke = move |link: String| {
+        if !ready.get_untracked() {
+            return;
+        }
         let platform = tandem.platform();
         spawn_local(async move {
             match platform.send(&RevokeLink { document: id, link }).await {

@@ -283,6 +283,8 @@ impl Platform {
         platform.listen();
         platform.notify(Notice::Restores);
         platform.dispatch(Event::Start);
+        // The screens showed "connecting" until now: they take the client's word.
+        platform.notify(Notice::Connection);
         // A partnership without a current preview gets one, once the page is quiet.
         for id in platform.ids() {
             platform.schedule_preview(id, PREVIEW_AFTER_OPEN_MS);

@@ -26,6 +26,7 @@ async function watchPreviews(page) {
         window.__previewGoals.push(goal.value);
         window.__previewDisabled = goal.matches(':disabled');
         window.__previewSays = document.querySelector('[data-testid="save-state"]')?.textContent;
+        window.__previewShares = !!document.querySelector('.opening-preview [data-testid="share-panel"]');
       }
     };
     const frame = () => { look(); requestAnimationFrame(frame); };
@@ -46,6 +47,7 @@ test('a partnership paints from its preview read-only, then becomes editable; a 
     await goal.fill('Grow RU sales together');
     await goal.blur();
     await page.getByTestId('save-state').filter({ hasText: 'Saved in this browser' }).waitFor();
+    await page.getByTestId('sync-state').filter({ hasText: 'All changes are on the relay' }).waitFor({ timeout: 15000 });
     await previewWritten(page, id);
 
     // Reopened: the preview is painted first, read-only, saying it is opening.
@@ -54,6 +56,8 @@ test('a partnership paints from its preview read-only, then becomes editable; a 
     assert.deepEqual(await page.evaluate(() => window.__previewGoals), ['Grow RU sales together']);
     assert.equal(await page.evaluate(() => window.__previewDisabled), true);
     assert.match(await page.evaluate(() => window.__previewSays), /Opening… \(read-only until it has loaded\)/);
+    // The owner's share panel stands where it will (nothing moves when the page goes live).
+    assert.equal(await page.evaluate(() => window.__previewShares), true);
     // Then the document: the same content, editable, and what is typed is kept.
     assert.equal(await goal.inputValue(), 'Grow RU sales together');
     await goal.fill('Grow RU and US sales together');
