@@ -1,8 +1,9 @@
 //! A compact copy of each partnership's content, painted while the whole document loads.
 //!
 //! A partnership with years of history takes a second or more to load into Automerge;
-//! its content alone ([`PartnershipDoc::preview`]: one change, no history) loads in a
-//! few milliseconds. The copy lives in a database of its own (`tandem-preview`, same
+//! its content alone ([`PartnershipDoc::preview`]: one change, no history, each text one
+//! string) loads in a fraction of that (~190 ms for the 263,485-change benchmark
+//! partnership in Chromium, against ~1 s for the document). The copy lives in a database of its own (`tandem-preview`, same
 //! record layout as the documents), so the documents' store never holds anything that is
 //! not a chunk of its partnership. Its key names the exact set of stored chunks it was
 //! made from (a digest of their keys): a page shows it only when the document's chunks

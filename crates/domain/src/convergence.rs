@@ -154,6 +154,10 @@ proptest! {
         let ab = a_then_b.partnership().expect("merged doc hydrates");
         let ba = b_then_a.partnership().expect("merged doc hydrates");
         prop_assert_eq!(&ab, &ba, "merge order must not matter");
+        // The merged document's preview (texts as plain strings) reads back as it.
+        let preview = a_then_b.preview().expect("a preview");
+        let read = PartnershipDoc::read_preview(&preview);
+        prop_assert_eq!(read.as_ref(), Ok(&ab));
 
         let merged = ids_in_order(&ab);
         let unique: BTreeSet<_> = merged.iter().cloned().collect();

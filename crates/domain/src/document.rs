@@ -283,19 +283,13 @@ impl PartnershipDoc {
     /// A compact copy of the partnership's current content with none of its history:
     /// what a page paints, read-only, while the whole document (years of keystrokes)
     /// still loads. It is an Automerge document of its own — the current state written
-    /// as one change — so it reads back through the same schema check and hydration as
-    /// the document, and no second format of the partnership has to be kept in step. It
-    /// is never merged into anything.
+    /// as one change, each text as one string ([`crate::plain`]) — so it loads in
+    /// milliseconds and reads back through the same schema check and hydration as the
+    /// document: no second format of the partnership to keep in step. It is never
+    /// merged into anything.
     pub fn preview(&self) -> Result<Vec<u8>, LoadError> {
-        let root = self
-            .doc
-            .hydrate(automerge::ROOT, None)
-            .map_err(|e| LoadError::Corrupt(e.to_string()))?;
-        let automerge::hydrate::Value::Map(root) = root else {
-            return Err(LoadError::NotAPartnership("its root is not a map".into()));
-        };
         let mut copy = AutoCommit::new_with_encoding(ENCODING);
-        copy.init_root_from_hydrate(&root)
+        crate::plain::copy(&self.doc, &automerge::ROOT, &mut copy, &automerge::ROOT)
             .map_err(|e| LoadError::Corrupt(e.to_string()))?;
         copy.commit_with(commit_options(0, "preview"));
         Ok(copy.save())
@@ -309,7 +303,7 @@ impl PartnershipDoc {
         let doc = AutoCommit::load_with_options(bytes, options)
             .map_err(|e| LoadError::Corrupt(e.to_string()))?;
         check_schema(&doc)?;
-        hydrate(&doc).map_err(|e| LoadError::NotAPartnership(e.to_string()))
+        hydrate(&crate::plain::Plain(&doc)).map_err(|e| LoadError::NotAPartnership(e.to_string()))
     }
 
     /// A full, compressed snapshot of the document.
@@ -506,8 +500,19 @@ mod preview_tests {
             whole.len()
         );
         assert!(doc.automerge_mut().get_changes(&[]).len() > 600);
-        let mut history = PartnershipDoc::load([preview.as_slice()]).expect("loads");
-        assert_eq!(history.automerge_mut().get_changes(&[]).len(), 1);
+        let copy = AutoCommit::load(&preview).expect("loads");
+        assert_eq!(copy.stats().num_changes, 1);
+        // Each text is one string, not an operation per character: 5,000 characters
+        // more cost the preview nothing more to load.
+        let before = copy.stats().num_ops;
+        doc.change(9_999, "goal", |p| {
+            p.goal.update("x".repeat(5_000));
+            Ok::<_, CommandError>(())
+        })
+        .expect("a change");
+        assert!(doc.automerge().stats().num_ops > 5_000);
+        let longer = AutoCommit::load(&doc.preview().expect("a preview")).expect("loads");
+        assert_eq!(longer.stats().num_ops, before);
     }
 
     #[test]

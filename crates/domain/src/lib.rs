@@ -64,6 +64,7 @@ pub mod meeting;
 pub mod money;
 pub mod order_key;
 pub mod partnership;
+mod plain;
 pub mod qbr;
 pub mod qbr_pack;
 pub mod quarter;
