@@ -150,7 +150,7 @@ if (!skipBrowser) {
     });
     const theme = '[data-testid="theme-2027-Q1"]';
     const wantLen = trace.expected[trace.paths.findIndex((p) => p.join('/') === 'quarters/2027-Q1/theme')].length;
-    await page.goto(`${relay.url}/p/${id}`, { waitUntil: 'commit' });
+    await page.goto(`${relay.url}/p/${id}#tab-roadmap`, { waitUntil: 'commit' });
     const shownAt = await page.waitForFunction(([sel, len]) => {
       const el = document.querySelector(sel);
       return el && el.value.length >= len ? performance.now() : null;

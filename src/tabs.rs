@@ -16,6 +16,7 @@ pub mod debriefs_tab;
 pub mod history_tab;
 pub mod kpi_tab;
 pub mod learnings;
+pub mod overview_tab;
 pub mod people_tab;
 pub mod qbr_tab;
 pub mod quarter_section;

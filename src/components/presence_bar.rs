@@ -25,33 +25,48 @@ pub fn PresenceBar() -> impl IntoView {
     let me = tandem.me();
     let others = move || roster.get();
     let editing = RwSignal::new(false);
-
+    // One menu: who else is here and how you appear, in its summary line; your name and
+    // side inside it.
     view! {
-        <div class="presence" data-testid="presence">
-            <p class="here" aria-live="polite" data-testid="here-now">
-                {move || {
-                    let list = others();
-                    if list.is_empty() {
-                        t("Nobody else has this open right now").to_owned()
-                    } else {
-                        let names: Vec<String> = list
-                            .iter()
-                            .map(|p| format!("{} ({})", p.name, side_label(p.side)))
-                            .collect();
-                        tf("Also here: {0}", &[&names.join(", ")])
-                    }
-                }}
-            </p>
-            {move || match (me.get(), editing.get()) {
-                (Some(p), false) => view! {
-                    <p class="me">
-                        {t("You appear as")} " " <strong>{p.name.clone()}</strong> " (" {side_label(p.side)} ") "
-                        <button type="button" class="link" on:click=move |_| editing.set(true)>{t("Change")}</button>
-                    </p>
-                }.into_any(),
-                (current, _) => view! { <NameForm current editing/> }.into_any(),
-            }}
-        </div>
+        <details class="presence-menu" data-testid="presence"
+            prop:open=move || editing.get()
+            on:toggle=move |ev| {
+                let open = wasm_bindgen::JsCast::dyn_ref::<web_sys::HtmlDetailsElement>(
+                    &event_target::<web_sys::EventTarget>(&ev),
+                )
+                .is_some_and(web_sys::HtmlDetailsElement::open);
+                if open != editing.get_untracked() {
+                    editing.set(open);
+                }
+            }>
+            <summary>
+                <span class="here" aria-live="polite" data-testid="here-now">
+                    {move || {
+                        let list = others();
+                        if list.is_empty() {
+                            t("Nobody else has this open right now").to_owned()
+                        } else {
+                            let names: Vec<String> = list
+                                .iter()
+                                .map(|p| format!("{} ({})", p.name, side_label(p.side)))
+                                .collect();
+                            tf("Also here: {0}", &[&names.join(", ")])
+                        }
+                    }}
+                </span>
+                <span class="me">
+                    {move || match me.get() {
+                        Some(p) => view! {
+                            {t("You appear as")} " " <strong>{p.name.clone()}</strong> " (" {side_label(p.side)} ")"
+                        }.into_any(),
+                        None => view! { <strong>{t("Set your name, so others know who is editing")}</strong> }.into_any(),
+                    }}
+                </span>
+            </summary>
+            <div class="menu-body">
+                {move || editing.get().then(|| view! { <NameForm current=me.get_untracked() editing/> })}
+            </div>
+        </details>
     }
 }
 

@@ -182,7 +182,7 @@ pub fn ru(en: &str) -> Option<&'static str> {
         }
         "Joining the partnership…" => "Присоединяемся к партнёрству…",
         "KPIs & results (CSV)" => "KPI и результаты (CSV)",
-        "KPIs & verdict" => "KPI и вердикт",
+        "KPIs & verdict" => "KPI и решение",
         "KPIs and results" => "KPI и результаты",
         "KPIs per market" => "KPI по рынкам",
         "KPIs: target against actual" => "KPI: цель и факт",
@@ -301,7 +301,7 @@ pub fn ru(en: &str) -> Option<&'static str> {
         "Planned campaigns" => "Запланированные кампании",
         "Platform" => "Площадка",
         "Print / Save as PDF" => "Печать / Сохранить в PDF",
-        "QBR" => "QBR",
+        "QBR" => "Обзоры",
         "QBR {0}" => "QBR {0}",
         "Quarter" => "Квартал",
         "Quarterly business review" => "Квартальный бизнес-обзор",
@@ -326,7 +326,7 @@ pub fn ru(en: &str) -> Option<&'static str> {
         "Revoke the link for {0}" => "Отозвать ссылку для {0}",
         "Revoked" => "Отозвана",
         "Risks" => "Риски",
-        "Roadmap" => "Роадмап",
+        "Roadmap" => "План",
         "Roadmap (Markdown)" => "Роадмап (Markdown)",
         "Roadmap — print / PDF" => "Роадмап — печать / PDF",
         "Role" => "Роль",
@@ -356,7 +356,7 @@ pub fn ru(en: &str) -> Option<&'static str> {
             "Начните новое: роадмап, рынки и кварталы, которые вы планируете вместе."
         }
         "Starts" => "Начало",
-        "Statement of work" => "ТЗ (SOW)",
+        "Statement of work" => "Техзадание",
         "Status" => "Статус",
         "Syncing {0}…" => "Синхронизируется: {0}…",
         "Tandem cannot open this browser's storage: {0}. Nothing was changed. Check that the browser allows site data, then reload." => {
@@ -722,6 +722,39 @@ pub fn ru(en: &str) -> Option<&'static str> {
         "a conversion needs its rate" => "для пересчёта нужен курс",
         "the cadence" => "периодичность встреч",
         "{0} is {1} to {2}, not {3}" => "{0}: от {1} до {2}, а не {3}",
+        "Overview" => "Сводка",
+        "Setting up this partnership" => "Настройка партнёрства",
+        "{0} of {1} done" => "Сделано {0} из {1}",
+        "(done)" => "(сделано)",
+        "(to do)" => "(нужно сделать)",
+        "Where it stands" => "Где мы сейчас",
+        "No larger goal written yet." => "Общая цель ещё не записана.",
+        "Now: {0}" => "Сейчас: {0}",
+        "Untitled campaign" => "Кампания без названия",
+        "No campaigns planned this quarter." => "На этот квартал кампаний не запланировано.",
+        "Plan them on the roadmap" => "Запланируйте их в плане",
+        "Verdict per market" => "Решение по рынкам",
+        "Coming up" => "Ближайшие сроки",
+        "Nothing dated yet: set the agreement's term and the deliverables' dates." => {
+            "Сроков пока нет: укажите срок договора и даты публикаций."
+        }
+        "overdue" => "просрочено",
+        "Relationship" => "Отношения",
+        "Open actions from reviews" => "Открытые задачи с обзоров",
+        "None open." => "Открытых нет.",
+        "Action item" => "Задача",
+        "and {0} more" => "и ещё {0}",
+        "Latest win" => "Последний успех",
+        "No wins yet." => "Успехов пока нет.",
+        "Set your name, so others know who is editing" => {
+            "Укажите своё имя, чтобы другие видели, кто редактирует"
+        }
+        "Next quarter: {0}" => "Следующий квартал: {0}",
+        "Timeline" => "Шкала времени",
+        "{0}, no dates yet" => "{0}, даты ещё не указаны",
+        "Add a campaign" => "Добавить кампанию",
+        "(past quarter)" => "(прошедший квартал)",
+        "Next:" => "Ближайшее:",
         _ => return None,
     })
 }

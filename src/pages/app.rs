@@ -139,8 +139,42 @@ fn TopBar(#[prop(optional)] full: bool) -> impl IntoView {
     }
 }
 
+/// After an in-app navigation, focus moves to the new page's heading (a screen reader
+/// reads where it is; the keyboard starts from there), and the page's title names it (a
+/// partnership's page names its tab too, see `partnership_page`).
+fn follow_navigation() {
+    let location = leptos_router::hooks::use_location();
+    Effect::new(move |previous: Option<String>| {
+        let path = location.pathname.get();
+        let moved = previous.as_ref().is_some_and(|p| *p != path);
+        let own_title = !path.starts_with("/p/");
+        request_animation_frame(move || {
+            let Some(document) = web_sys::window().and_then(|w| w.document()) else {
+                return;
+            };
+            let Some(heading) = document.query_selector("main h1").ok().flatten() else {
+                return;
+            };
+            if own_title {
+                let text = heading.text_content().unwrap_or_default();
+                document.set_title(&format!("{} — Tandem", text.trim()));
+            }
+            if moved {
+                if !heading.has_attribute("tabindex") {
+                    let _ = heading.set_attribute("tabindex", "-1");
+                }
+                if let Ok(h) = wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(heading) {
+                    let _ = h.focus();
+                }
+            }
+        });
+        path
+    });
+}
+
 #[component]
 fn Shell() -> impl IntoView {
+    follow_navigation();
     view! {
         <TopBar full=true/>
         <main id="main" tabindex="-1">

@@ -5,7 +5,7 @@ use leptos::{prelude::*, task::spawn_local};
 use tandem_domain::locale::{collation_key, matches};
 use wasm_bindgen::JsCast;
 
-use tandem_domain::checkin::HealthState;
+use tandem_domain::{checkin::HealthState, verdict::Verdict};
 
 use crate::i18n::{lang, t, tf};
 use crate::{
@@ -18,6 +18,7 @@ use crate::{
 };
 use crate::{
     components::fields::today, pages::share::JoinWithLink, tabs::checkins_tab::health_class,
+    tabs::overview_tab::verdict_class,
 };
 use std::collections::BTreeMap;
 use tandem_domain::{document::PartnershipDoc, document_id::DocumentId};
@@ -34,6 +35,11 @@ struct Summary {
     access_note: Option<&'static str>,
     /// The relationship's health and why.
     health: Option<(HealthState, String)>,
+    /// The current quarter, and each market's verdict for it (with its reason).
+    quarter: Option<String>,
+    verdicts: Vec<(String, Verdict, String)>,
+    /// The next dated obligation: when, what, whether it is overdue.
+    next: Option<(String, String, bool)>,
 }
 
 /// One partnership's card, or `None` while it is still empty (asked of the relay).
@@ -48,24 +54,45 @@ fn summary(id: DocumentId, access: Access, doc: &mut PartnershipDoc) -> Summary 
     };
     let edited_ms = doc.last_edited_ms();
     match doc.partnership() {
-        Ok(p) => Summary {
-            id: id.to_string(),
-            brand: p.brand.as_str().to_owned(),
-            creator: p.creator.as_str().to_owned(),
-            markets: p
-                .markets
-                .iter()
-                .map(ToString::to_string)
-                .collect::<Vec<_>>()
-                .join(" · "),
-            edited_ms,
-            problem: None,
-            access_note,
-            health: {
-                let h = p.health(today());
-                Some((h.state, h.reason(lang())))
-            },
-        },
+        Ok(p) => {
+            let now = today();
+            let quarter = p.current_quarter(now);
+            let next = p.obligations(now).into_iter().next().map(|o| {
+                (
+                    crate::i18n::day(tandem_domain::day::Day(o.date)),
+                    o.describe(lang()),
+                    o.overdue(now),
+                )
+            });
+            Summary {
+                id: id.to_string(),
+                brand: p.brand.as_str().to_owned(),
+                creator: p.creator.as_str().to_owned(),
+                markets: p
+                    .markets
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(" · "),
+                edited_ms,
+                problem: None,
+                access_note,
+                health: {
+                    let h = p.health(now);
+                    Some((h.state, h.reason(lang())))
+                },
+                quarter: quarter.map(|q| q.to_string()),
+                verdicts: quarter
+                    .map(|q| {
+                        p.verdicts(q)
+                            .into_iter()
+                            .map(|v| (v.market.to_string(), v.verdict, v.summary(lang())))
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+                next,
+            }
+        }
         Err(e) => Summary {
             id: id.to_string(),
             brand: String::new(),
@@ -75,6 +102,9 @@ fn summary(id: DocumentId, access: Access, doc: &mut PartnershipDoc) -> Summary 
             problem: Some(e.to_string()),
             access_note,
             health: None,
+            quarter: None,
+            verdicts: Vec::new(),
+            next: None,
         },
     }
 }
@@ -178,6 +208,7 @@ pub fn Home() -> impl IntoView {
             <div class="card empty">
                 <p>{t("No partnerships in this browser yet.")}</p>
                 <p class="muted">{t("Start one: the roadmap, the markets and the quarters you plan together.")}</p>
+                <p><a class="button primary" href="/new" data-testid="empty-new-partnership">{t("New partnership")}</a></p>
             </div>
         </Show>
         <Show when=move || list.with(|l| l.len() > 1)>
@@ -221,6 +252,24 @@ fn summary_view(s: Summary) -> impl IntoView {
                     <span class="muted">{t("Last edited ")} {edited}</span>
                     {s.access_note.map(|n| view! { <span class="badge" data-testid="access-badge">{n}</span> })}
                 </p>
+                {(s.quarter.is_some() || !s.verdicts.is_empty()).then(|| view! {
+                    <p class="card-verdicts" data-testid="card-verdicts">
+                        {s.quarter.map(|q| view! { <span class="muted">{q}</span> })}
+                        {s.verdicts.into_iter().map(|(market, verdict, why)| { let hint = why.clone(); view! {
+                            <span class=verdict_class(verdict) title=hint data-verdict=verdict.as_str()>
+                                {market} ": " {verdict.words(lang())}
+                                <span class="sr-only">" — " {why}</span>
+                            </span>
+                        }}).collect_view()}
+                    </p>
+                })}
+                {s.next.map(|(when, what, overdue)| view! {
+                    <p class="card-next" data-testid="card-next" data-overdue=overdue.to_string()>
+                        <span class="muted">{t("Next:")} " "</span>
+                        <strong class:overdue=overdue>{when}</strong> " — " {what}
+                        {overdue.then(|| view! { " " <span class="badge stop">{t("overdue")}</span> })}
+                    </p>
+                })}
                 {s.health.map(|(state, reason)| view! {
                     <p class=health_class(state) data-testid="card-health" data-state=state.as_str()>
                         <strong>{state.words(lang())}</strong> " — " {reason}

@@ -15,6 +15,7 @@ use crate::{
     tabs::debriefs_tab::DebriefsTab,
     tabs::history_tab::{HistoryTab, LastVisit, load_seen, store_seen},
     tabs::kpi_tab::KpiTab,
+    tabs::overview_tab::{GoTo, OverviewTab},
     tabs::people_tab::{LocalTimes, PeopleTab},
     tabs::qbr_tab::QbrTab,
     tabs::roadmap::Roadmap,
@@ -169,11 +170,15 @@ fn Partnership() -> impl IntoView {
         })
     };
     view! {
+        // One row: who the partnership is between and its markets, with the save and sync
+        // state beside; then one row of tools (your access, who is here, sharing).
         <section class="page-head partnership-head">
-            <div>
+            <div class="head-main">
                 <p class="crumb"><a href="/">{t("Partnerships")}</a></p>
-                <h1 data-testid="partnership-title">{brand} " × " {creator}</h1>
-                <p class="meta"><span class="markets" aria-label=t("Markets")>{markets}</span></p>
+                <h1 data-testid="partnership-title" tabindex="-1">
+                    {brand} " × " {creator}
+                    " "<span class="markets" aria-label=t("Markets")>{markets}</span>
+                </h1>
                 <LocalTimes/>
             </div>
             <div class="states">
@@ -182,11 +187,13 @@ fn Partnership() -> impl IntoView {
                 <ExportMenu/>
             </div>
         </section>
-        <AccessNotice/>
-        <PresenceBar/>
-        <Show when=is_owner>
-            <SharePanel/>
-        </Show>
+        <div class="head-tools">
+            <AccessNotice/>
+            <PresenceBar/>
+            <Show when=is_owner>
+                <SharePanel/>
+            </Show>
+        </div>
         {move || editor.error.get().map(|e| view! {
             <p class="error" role="alert" data-testid="edit-error">{e}</p>
         })}
@@ -196,6 +203,7 @@ fn Partnership() -> impl IntoView {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Tab {
+    Overview,
     Roadmap,
     Agreement,
     Sow,
@@ -209,7 +217,8 @@ enum Tab {
 }
 
 impl Tab {
-    const ALL: [Tab; 10] = [
+    const ALL: [Tab; 11] = [
+        Tab::Overview,
         Tab::Roadmap,
         Tab::Agreement,
         Tab::Sow,
@@ -224,6 +233,7 @@ impl Tab {
 
     fn id(self) -> &'static str {
         match self {
+            Tab::Overview => "overview",
             Tab::Roadmap => "roadmap",
             Tab::Agreement => "agreement",
             Tab::Sow => "sow",
@@ -239,6 +249,7 @@ impl Tab {
 
     fn label(self) -> &'static str {
         match self {
+            Tab::Overview => t("Overview"),
             Tab::Roadmap => t("Roadmap"),
             Tab::Agreement => t("Agreement"),
             Tab::Sow => t("Statement of work"),
@@ -267,16 +278,24 @@ fn Tabs() -> impl IntoView {
                     .into_iter()
                     .find(|t| h == format!("#tab-{}", t.id()))
             })
-            .unwrap_or(Tab::Roadmap),
+            .unwrap_or(Tab::Overview),
     );
-    // The roadmap, the first tab, keeps the plain address.
+    let editor = expect_context::<Editor>();
+    // The overview, the first tab, keeps the plain address; the page's title names the
+    // partnership and the tab (what a browser's tabs, history and screen readers show).
     Effect::new(move |_| {
         let tab = current.get();
         let Some(w) = web_sys::window() else {
             return;
         };
+        let names = editor
+            .view
+            .with(|p| format!("{} × {}", p.brand.as_str(), p.creator.as_str()));
+        if let Some(d) = w.document() {
+            d.set_title(&format!("{names} — {} — Tandem", tab.label()));
+        }
         let now = w.location().hash().unwrap_or_default();
-        let wanted = if tab == Tab::Roadmap {
+        let wanted = if tab == Tab::Overview {
             String::new()
         } else {
             format!("#tab-{}", tab.id())
@@ -315,7 +334,34 @@ fn Tabs() -> impl IntoView {
             let _ = el.focus();
         }
     };
-    let editor = expect_context::<Editor>();
+    // A link elsewhere on the page (the overview's) opens its tab and puts focus on it, or
+    // opens the share panel.
+    provide_context(GoTo(Callback::new(move |place: &'static str| {
+        let document = web_sys::window().and_then(|w| w.document());
+        if place == "share" {
+            if let Some(panel) = document.as_ref().and_then(|d| d.get_element_by_id("share")) {
+                let _ = panel.set_attribute("open", "");
+                if let Some(summary) = panel
+                    .query_selector("summary")
+                    .ok()
+                    .flatten()
+                    .and_then(|e| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(e).ok())
+                {
+                    let _ = summary.focus();
+                }
+            }
+            return;
+        }
+        if let Some(tab) = Tab::ALL.into_iter().find(|t| t.id() == place) {
+            current.set(tab);
+            if let Some(el) = document
+                .and_then(|d| d.get_element_by_id(&format!("tab-{}", tab.id())))
+                .and_then(|e| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(e).ok())
+            {
+                let _ = el.focus();
+            }
+        }
+    })));
     let read_only = move || !editor.can_edit();
     view! {
         <div class="tabs" role="tablist" aria-label=t("Partnership documents") on:keydown=on_key>
@@ -336,6 +382,7 @@ fn Tabs() -> impl IntoView {
             {move || match current.get() {
                 // Reading the history is open to everyone who can see the partnership.
                 Tab::History => view! { <HistoryTab/> }.into_any(),
+                Tab::Overview => view! { <OverviewTab/> }.into_any(),
                 // Read-only (a viewer, or a link that ended): every control inside is disabled.
                 tab => view! {
                     <fieldset class="plain" disabled=read_only data-testid="editable" data-read-only=move || read_only().to_string()>

@@ -463,7 +463,7 @@ pub fn SharePanel() -> impl IntoView {
     };
 
     view! {
-        <details class="card share-panel" data-testid="share-panel" on:toggle=on_toggle>
+        <details id="share" class="card share-panel" data-testid="share-panel" on:toggle=on_toggle>
             <summary data-testid="share-toggle">{t("Share this partnership")}</summary>
             <p class="muted">
                 {t("Send a link to the people you work with. An editor can change everything; a viewer sees it live but cannot change anything. ")}

@@ -16,7 +16,7 @@ use crate::editor::Editor;
 use crate::i18n::{lang, t, tf};
 use crate::tabs::learnings::Learnings;
 
-fn status_label(s: CampaignStatus) -> &'static str {
+pub fn status_label(s: CampaignStatus) -> &'static str {
     match s {
         CampaignStatus::Planned => t("Planned"),
         CampaignStatus::Running => t("Running"),

@@ -81,12 +81,16 @@ pub fn QuarterSection(q: QuarterId) -> impl IntoView {
     });
     let heading_id = format!("quarter-{q}");
     let labelled_by = heading_id.clone();
+    // A quarter that has ended is folded to its heading (opened with a click).
+    let past = q.last_day() < crate::components::fields::today();
     view! {
         <section class="card quarter" aria-labelledby=labelled_by data-testid=format!("quarter-{q}")>
-            <header class="quarter-head">
+          <details class="quarter-body" open=!past>
+            <summary class="quarter-head">
                 <h2 id=heading_id>{q.to_string()}</h2>
                 <span class="muted">{quarter_span(q)}</span>
-            </header>
+                {past.then(|| view! { <span class="muted">{t("(past quarter)")}</span> })}
+            </summary>
             <QuarterText q field="theme" label="Theme and objectives"
                 placeholder=t("What this quarter is about and what we aim for")
                 read=|p, q| p.quarters.get(&q).map(|x| x.theme.as_str().to_owned()).unwrap_or_default()/>
@@ -107,6 +111,7 @@ pub fn QuarterSection(q: QuarterId) -> impl IntoView {
                     placeholder=t("The experiments for the next quarter")
                     read=|p, q| p.quarters.get(&q).map(|x| x.next_try.as_str().to_owned()).unwrap_or_default()/>
             </div>
+          </details>
         </section>
     }
 }
@@ -209,7 +214,13 @@ fn AddCampaign(q: QuarterId) -> impl IntoView {
         }
     };
     let title_note = note("title");
+    // Folded to one line until wanted; open while it holds something typed.
+    let drafted = !title.get_untracked().is_empty()
+        || !starts.get_untracked().is_empty()
+        || !ends.get_untracked().is_empty();
     view! {
+      <details class="add-campaign-toggle" data-testid=format!("add-campaign-open-{q}") open=drafted>
+        <summary class="button">"+ " {t("Add a campaign")}</summary>
         <form class="add-campaign" on:submit=on_submit data-testid=format!("add-campaign-{q}") data-draft="" novalidate>
             <fieldset>
                 <legend>{t("Add a campaign to ")} {q.to_string()}</legend>
@@ -237,5 +248,6 @@ fn AddCampaign(q: QuarterId) -> impl IntoView {
                 })}
             </fieldset>
         </form>
+      </details>
     }
 }

@@ -11,7 +11,7 @@ import {
 } from './support.mjs';
 
 const AXE = readFileSync(join(ROOT, 'node_modules/axe-core/axe.min.js'), 'utf8');
-const TABS = ['roadmap', 'agreement', 'sow', 'kpis', 'debriefs', 'checkins', 'people', 'wins', 'qbr', 'history'];
+const TABS = ['overview', 'roadmap', 'agreement', 'sow', 'kpis', 'debriefs', 'checkins', 'people', 'wins', 'qbr', 'history'];
 const WIDTHS = [[1280, 900], [390, 844]];
 
 let relay;

@@ -8,7 +8,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as Automerge from '@automerge/automerge';
 import {
-  startRelay, launchBrowser, watchErrors, eventually, createPartnership, OUTPUT, inviteLink, confirmJoin,
+  startRelay, launchBrowser, watchErrors, eventually, createPartnership, OUTPUT, inviteLink, confirmJoin, campaignForm,
 } from './support.mjs';
 
 let relay;
@@ -81,6 +81,7 @@ test('export, import elsewhere, merge back, refuse garbage, and JS interop', asy
   assert.equal(await other.getByTestId('import-result').getAttribute('data-outcome'), 'new');
   await other.getByTestId('import-result').getByRole('link').click();
   await other.getByTestId('partnership-title').waitFor();
+  await other.getByTestId('tab-roadmap').click();
   const copyId = new URL(other.url()).pathname.split('/').pop();
   assert.notEqual(copyId, id, 'a new id, not the one the file names');
   assert.equal(await other.getByTestId('theme-2027-Q1').inputValue(), 'Зимний запуск');
@@ -98,6 +99,7 @@ test('export, import elsewhere, merge back, refuse garbage, and JS interop', asy
   await confirmJoin(other);
   await other.getByTestId('partnership-title').waitFor({ timeout: 10000 });
   assert.ok(other.url().endsWith(`/p/${id}`));
+  await other.getByTestId('tab-roadmap').click();
   assert.equal(await other.getByTestId('role').getAttribute('data-role'), 'editor');
   assert.equal(await other.getByTestId('theme-2027-Q1').inputValue(), 'Зимний запуск');
   await owner.getByTestId('goal').fill('Live again');
@@ -124,7 +126,7 @@ test('export, import elsewhere, merge back, refuse garbage, and JS interop', asy
   const copyPath = join(OUTPUT, 'copy.automerge');
   writeFileSync(copyPath, Automerge.save(copy));
   assert.match(await importFile(owner, copyPath), /Merged into the partnership you already had/);
-  await owner.goto(`${relay.url}/p/${id}`);
+  await owner.goto(`${relay.url}/p/${id}#tab-roadmap`);
   await eventually(() => owner.getByTestId('theme-2027-Q1').inputValue(), (t) => t === 'Большой Зимний запуск', { what: 'the merged theme' });
   assert.equal(await owner.getByTestId('goal').inputValue(), 'Live again', 'nothing lost in the merge');
   assert.deepEqual(errors, []);
@@ -162,7 +164,7 @@ test('a file naming a partnership held here but with another history is added ap
   await owner.getByTestId('import-result').getByRole('link').click();
   await owner.getByTestId('partnership-title').waitFor();
   assert.notEqual(new URL(owner.url()).pathname, `/p/${id}`, 'a new id');
-  await owner.goto(`${relay.url}/p/${id}`);
+  await owner.goto(`${relay.url}/p/${id}#tab-roadmap`);
   await owner.getByTestId('partnership-title').waitFor();
   assert.match(await owner.getByTestId('partnership-title').innerText(), /Northwind × Маша/);
   assert.equal(await owner.getByTestId('theme-2027-Q1').inputValue(), 'Настоящая тема', 'nothing merged into it');
@@ -187,7 +189,7 @@ test('the roadmap and agreement export as Markdown and print cleanly, KPIs as CS
   await createPartnership(page, relay.url, 'Northwind', 'Маша');
   await page.getByTestId('theme-2027-Q1').fill('Зимний запуск <script>alert(1)</script>');
   await page.getByTestId('goal').fill('Grow | reach **fast**');
-  const form = page.getByTestId('add-campaign-2027-Q1');
+  const form = await campaignForm(page, '2027-Q1');
   await form.getByLabel('Title').fill('=1+1 Весенний дроп');
   await form.getByRole('button', { name: 'Add campaign' }).click();
   await page.locator('[data-testid="campaigns-2027-Q1"] [data-testid="campaign-title"]').first().waitFor();

@@ -39,7 +39,7 @@ test('the history shows who changed what, opens an old version read-only, and ma
     await brand.getByTestId('new-partnership').waitFor();
     await creator.page.getByTestId('goal').fill('Grow RU reach');
     await brand.waitForTimeout(1000);
-    await brand.goto(`${relay.url}/p/${id}`);
+    await brand.goto(`${relay.url}/p/${id}#tab-roadmap`);
     await eventually(() => brand.getByTestId('goal').inputValue(), (g) => g === 'Grow RU reach', { what: 'the goal arrives' });
     await brand.getByTestId('tab-history').click();
     const list = await eventually(() => sessions(brand), (s) => s.length >= 2, { what: 'sessions listed' });

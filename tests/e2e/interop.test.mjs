@@ -149,14 +149,14 @@ test('Tandem browsers sync a partnership through the reference JS server', async
     const id = await createPartnership(brand, app.url, 'Northwind', 'Маша');
     await useOtherServer(brand, app.url, reference.url, { pick: [id] });
     assert.equal(await brand.getByTestId('connection').getAttribute('title'), reference.url);
-    await brand.goto(`${app.url}/p/${id}`);
+    await brand.goto(`${app.url}/p/${id}#tab-roadmap`);
     await brand.getByTestId('theme-2027-Q1').fill('Synced by the reference server');
     await eventually(() => brand.getByTestId('sync-state').innerText(), (t) => t.startsWith('All changes are on the relay'),
       { timeout: 10000, what: 'the reference server acknowledged' });
 
     const creator = await creatorContext.newPage();
     await useOtherServer(creator, app.url, reference.url, { ask: [id] });
-    await creator.goto(`${app.url}/p/${id}`);
+    await creator.goto(`${app.url}/p/${id}#tab-roadmap`);
     await creator.getByTestId('partnership-title').waitFor({ timeout: 10000 });
     await eventually(() => creator.getByTestId('theme-2027-Q1').inputValue(), (t) => t === 'Synced by the reference server',
       { timeout: 10000, what: 'the creator has the brand edit' });

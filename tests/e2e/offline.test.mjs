@@ -45,7 +45,7 @@ test('with no network a reload opens the app, an edit is saved, and it syncs whe
       { what: 'counted as not yet on the relay' });
     // A cold start offline works too (a new page, straight to the partnership).
     const second = await brandContext.newPage();
-    await second.goto(`${relay.url}/p/${id}`);
+    await second.goto(`${relay.url}/p/${id}#tab-roadmap`);
     await second.getByTestId('partnership-title').waitFor({ timeout: 10000 });
     await eventually(() => theme(second), (t) => t === 'Edited on a plane', { what: 'the offline edit is stored' });
     await second.close();

@@ -31,11 +31,11 @@ test('a remote keystroke into partnership B changes nothing of partnership A\'s 
     guests.push(onA, onB);
 
     // This browser shows A in one tab and B in another (to see when B's change arrived).
-    await page.goto(`${relay.url}/p/${a}`);
+    await page.goto(`${relay.url}/p/${a}#tab-roadmap`);
     await page.getByTestId('editable').and(page.locator('[data-read-only="false"]')).waitFor();
     await synced(page);
     const bTab = await context.newPage();
-    await bTab.goto(`${relay.url}/p/${b}`);
+    await bTab.goto(`${relay.url}/p/${b}#tab-roadmap`);
     await bTab.getByTestId('editable').and(bTab.locator('[data-read-only="false"]')).waitFor();
     await page.evaluate(() => {
       window.__mutations = [];

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  startRelay, launchBrowser, watchErrors, eventually, createPartnership, addCampaign, setName, OUTPUT,
+  startRelay, launchBrowser, watchErrors, eventually, createPartnership, addCampaign, setName, campaignForm, OUTPUT,
 } from './support.mjs';
 
 let browser;
@@ -91,7 +91,7 @@ test('check-ins, a debrief carried to the next campaign, the meeting planner, th
 
     // Planning the next RU campaign shows that learning beside it; a US one does not.
     await page.getByTestId('tab-roadmap').click();
-    const add = page.getByTestId('add-campaign-2027-Q2');
+    const add = await campaignForm(page, '2027-Q2');
     await page.getByTestId('new-title-2027-Q2').fill('Летняя коллаборация');
     const learning = add.getByTestId('learning');
     await eventually(() => learning.count(), (n) => n === 1, { what: 'the learning beside the campaign being planned' });

@@ -37,11 +37,15 @@ test('a roadmap survives a reload, campaigns in the order the user set', async (
   await page.waitForURL(/\/p\//);
   await assert.doesNotReject(page.getByTestId('partnership-title').waitFor());
   assert.match(await page.getByTestId('partnership-title').innerText(), /Northwind Coffee × Маша Петрова/);
+  // A new partnership opens on its overview, whose first step leads to the roadmap.
+  await page.getByTestId('setup-goal').getByRole('link').click();
+  assert.equal(await page.getByTestId('tab-roadmap').getAttribute('aria-selected'), 'true');
 
   await page.getByTestId('goal').fill('Become the coffee Moscow and New York start their mornings with');
   const theme = page.getByTestId('theme-2027-Q1');
   await theme.fill('Launch the winter blend in both markets');
 
+  await page.getByTestId('add-campaign-open-2027-Q1').locator('summary').click();
   const add = page.getByTestId('add-campaign-2027-Q1');
   await add.getByLabel('Title').fill('Spring drop');
   await add.getByLabel('Market').selectOption('RU');

@@ -110,6 +110,8 @@ export async function createPartnership(page, baseUrl, brand, creator) {
   await page.getByTestId('create-partnership').click();
   await page.waitForURL(/\/p\//);
   await page.getByTestId('partnership-title').waitFor();
+  // A partnership opens on its overview; the journeys start by planning.
+  await page.getByTestId('tab-roadmap').click();
   return new URL(page.url()).pathname.split('/').pop();
 }
 
@@ -119,9 +121,16 @@ export async function campaignTitles(page, quarter) {
     .evaluateAll((inputs) => inputs.map((i) => i.value));
 }
 
+/** A quarter's add-a-campaign form, unfolded ("+ Add a campaign"). */
+export async function campaignForm(page, quarter) {
+  const toggle = page.getByTestId(`add-campaign-open-${quarter}`);
+  if (!(await toggle.evaluate((d) => d.open))) await toggle.locator('summary').click();
+  return page.getByTestId(`add-campaign-${quarter}`);
+}
+
 /** Adds a campaign through a quarter's form. */
 export async function addCampaign(page, quarter, title, market) {
-  const form = page.getByTestId(`add-campaign-${quarter}`);
+  const form = await campaignForm(page, quarter);
   await form.getByLabel('Title').fill(title);
   if (market) await form.getByLabel('Market').selectOption(market);
   await form.getByRole('button', { name: 'Add campaign' }).click();
@@ -188,6 +197,7 @@ export async function openLink(browser, link) {
   await page.goto(link);
   await confirmJoin(page);
   await page.getByTestId('partnership-title').waitFor({ timeout: 15000 });
+  await page.getByTestId('tab-roadmap').click();
   return { context, page, errors };
 }
 
@@ -200,6 +210,9 @@ export async function confirmJoin(page, { name } = {}) {
 
 /** Sets how this person appears to others on a partnership page. */
 export async function setName(page, name, side) {
+  // In the header's presence menu.
+  const menu = page.getByTestId('presence');
+  if (!(await menu.evaluate((d) => d.open))) await menu.locator('summary').click();
   await page.getByTestId('my-name').fill(name);
   await page.getByTestId('my-side').selectOption(side);
   await page.getByTestId('name-form').getByRole('button', { name: 'Save' }).click();

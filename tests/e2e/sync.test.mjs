@@ -160,7 +160,7 @@ test('two tabs of one browser see each other\'s edits with no network at all', a
     const first = await context.newPage();
     const id = await createPartnership(first, relay.url, 'Northwind', 'Маша');
     const second = await context.newPage();
-    await second.goto(`${relay.url}/p/${id}`);
+    await second.goto(`${relay.url}/p/${id}#tab-roadmap`);
     await second.getByTestId('partnership-title').waitFor();
 
     await context.setOffline(true);

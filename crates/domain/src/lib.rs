@@ -63,6 +63,7 @@ pub mod market;
 pub mod meeting;
 pub mod money;
 pub mod order_key;
+pub mod overview;
 pub mod partnership;
 mod plain;
 pub mod qbr;

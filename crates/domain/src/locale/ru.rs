@@ -5,6 +5,7 @@ pub(super) fn text(en: &str) -> Option<&'static str> {
     Some(match en {
         " (within 5%)" => " (в пределах 5 %)",
         " and " => " и ",
+        "Action item" => "Задача",
         " — **over 5% off budget**" => " — **отклонение от бюджета больше 5 %**",
         ", by {0}" => ", до {0}",
         "Action items from this review" => "Действия по итогам этого обзора",
