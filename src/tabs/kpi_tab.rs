@@ -181,22 +181,32 @@ fn Results(q: QuarterId) -> impl IntoView {
     let editor = expect_context::<Editor>();
     let rows = Memo::new(move |_| {
         editor.view.with(|p| {
-            let campaigns: Vec<(CampaignId, String)> = p
+            // A row per campaign in its own market (an RU campaign has no US row), and in any
+            // other market that already holds its results (so nothing recorded is hidden).
+            let campaigns: Vec<(CampaignId, String, Vec<Market>)> = p
                 .quarters
                 .get(&q)
                 .map(|x| {
                     x.campaigns_in_order()
                         .into_iter()
-                        .map(|(id, c)| (id.clone(), c.title.as_str().to_owned()))
+                        .map(|(id, c)| {
+                            let markets = p
+                                .markets
+                                .iter()
+                                .copied()
+                                .filter(|m| *m == c.market || c.results.contains_key(m))
+                                .collect();
+                            (id.clone(), c.title.as_str().to_owned(), markets)
+                        })
                         .collect()
                 })
                 .unwrap_or_default();
             campaigns
                 .into_iter()
-                .flat_map(|(id, title)| {
-                    p.markets
-                        .iter()
-                        .map(move |m| (id.clone(), title.clone(), *m))
+                .flat_map(|(id, title, markets)| {
+                    markets
+                        .into_iter()
+                        .map(move |m| (id.clone(), title.clone(), m))
                 })
                 .collect::<Vec<_>>()
         })

@@ -79,6 +79,9 @@ pub fn TrendChart(kpi: Kpi, points: Vec<TrendPoint>) -> impl IntoView {
             match &p.value {
                 Ok(v) => view! {
                     <circle cx=format!("{:.1}", x(i)) cy=format!("{:.1}", y(*v)) r="4" class="dot"/>
+                    // Each point says its value, so the chart is read without the table.
+                    <text x=format!("{:.1}", x(i)) y=format!("{:.1}", (y(*v) - 9.0).max(PAD_T + 2.0)) class="value" text-anchor="middle"
+                        data-testid="trend-value">{format_value_in(*v, unit, lang())}</text>
                     <text x=format!("{:.1}", x(i)) y=format!("{:.1}", H - 14.0) class="axis" text-anchor="middle">{label}</text>
                 }
                 .into_any(),
@@ -102,6 +105,8 @@ pub fn TrendChart(kpi: Kpi, points: Vec<TrendPoint>) -> impl IntoView {
         .collect();
     view! {
         <figure class="trend" data-testid="trend-chart">
+            // Never drawn narrower than legible: on a phone the chart scrolls sideways.
+            <div class="trend-scroll" tabindex="0" role="group" aria-label=summary.clone()>
             <svg viewBox=format!("0 0 {W} {H}") role="img" aria-label=summary.clone() preserveAspectRatio="xMidYMid meet">
                 <title>{summary.clone()}</title>
                 <line x1=PAD_L y1=PAD_T x2=PAD_L y2=H - PAD_B class="axis-line"/>
@@ -111,6 +116,7 @@ pub fn TrendChart(kpi: Kpi, points: Vec<TrendPoint>) -> impl IntoView {
                 {segments.into_iter().map(|d| view! { <path d=d class="series"/> }).collect_view()}
                 {dots}
             </svg>
+            </div>
             <figcaption class="muted">{summary}</figcaption>
             <table class="sr-only">
                 <caption>{tf("{0} per campaign in {1}", &[&kpi.metric.name(lang()), &kpi.market])}</caption>

@@ -117,6 +117,7 @@ test('export, import elsewhere, merge back, refuse garbage, and JS interop', asy
   await other.getByTestId('import-result').getByRole('link').click();
   await other.getByTestId('partnership-title').waitFor();
   assert.match(await other.getByTestId('partnership-title').innerText(), /JS Brand × JS Creator/);
+  await other.getByTestId('tab-roadmap').click();
   assert.equal(await other.getByTestId('theme-2027-Q1').inputValue(), 'Из JS');
 
   // Importing a copy of a partnership this browser has merges into it.

@@ -46,7 +46,7 @@ test('a QBR pack from both sides, as Markdown and as a PDF', async () => {
     assert.match(text, /1 campaign: 0 done, 0 running, 1 planned/);
     assert.match(text, /Reels reach is falling\s+Маша/);
     assert.match(text, /Northwind asks: Drafts a week earlier/);
-    assert.match(text, /Budget ₽100,000\.00, spent ₽0\.00: -100% — over 5% off budget/);
+    assert.match(text, /Budget ₽100,000\.00, spent ₽0\.00: -100% — 100% under budget/);
 
     const [file] = await Promise.all([brand.waitForEvent('download'), brand.getByTestId('qbr-markdown').click()]);
     const mdPath = join(OUTPUT, 'qbr.md');

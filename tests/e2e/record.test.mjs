@@ -101,6 +101,9 @@ test('a quarter end to end: agreement, SOW, results, per-market verdicts and tre
   await addKpi(page, 'RU', 'er_reach', 3, 2.5);
   await addKpi(page, 'RU', 'conversion_rate', 2, 1.5);
   await addKpi(page, 'US', 'er_reach', 5, 4);
+  // Results are asked only in a campaign's own market: an RU campaign has no US form.
+  assert.equal(await page.getByTestId('results-Spring drop-US').count(), 0, 'no US row for an RU campaign');
+  assert.equal(await page.getByTestId('results-Reels series-RU').count(), 0, 'no RU row for a US campaign');
   await enterResults(page, 'Spring drop', 'RU', { reach: 100000, engagements: 3100, clicks: 1000, conversions: 12, cost: '120000' });
   await enterResults(page, 'Reels series', 'US', { reach: 50000, engagements: 2500, cost: '2000' });
   await eventually(() => page.getByTestId('verdict-RU').getByTestId('verdict-summary').innerText(),

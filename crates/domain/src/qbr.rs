@@ -196,6 +196,19 @@ pub struct Spend {
     pub other_currencies: Vec<Money>,
 }
 
+impl Spend {
+    /// How far from the budget, in words (Markdown emphasis when beyond ±5%):
+    /// " — **33% under budget**", " — **12% over budget**", " (within 5% of budget)".
+    pub fn words(&self, lang: Lang) -> String {
+        let by = lang.percent(self.variance.abs() * 100.0, 0);
+        match (self.flagged, self.variance < 0.0) {
+            (false, _) => lang.text(" (within 5% of budget)").to_owned(),
+            (true, true) => lang.fill(" — **{0} under budget**", &[&by]),
+            (true, false) => lang.fill(" — **{0} over budget**", &[&by]),
+        }
+    }
+}
+
 /// Sums the costs of a quarter's campaigns in the budget's currency.
 pub fn spend(budget: Money, costs: impl IntoIterator<Item = Money>) -> Option<Spend> {
     let mut spent = Money::new(0, budget.currency);
@@ -229,6 +242,18 @@ pub(crate) fn pct(v: f64, lang: Lang) -> String {
 mod tests {
     use super::*;
     use crate::{kpi::Metric, money::Currency};
+
+    #[test]
+    fn a_spend_says_under_or_over_budget_with_how_far() {
+        let budget = Money::new(100_000, Currency::USD);
+        let under = spend(budget, [Money::new(67_000, Currency::USD)]).expect("a budget");
+        assert_eq!(under.words(Lang::En), " — **33% under budget**");
+        assert_eq!(under.words(Lang::Ru), " — **на 33\u{a0}% меньше бюджета**");
+        let over = spend(budget, [Money::new(112_000, Currency::USD)]).expect("a budget");
+        assert_eq!(over.words(Lang::En), " — **12% over budget**");
+        let near = spend(budget, [Money::new(103_000, Currency::USD)]).expect("a budget");
+        assert_eq!(near.words(Lang::En), " (within 5% of budget)");
+    }
 
     fn kpi(metric: Metric, target: f64, threshold: f64) -> Kpi {
         Kpi {

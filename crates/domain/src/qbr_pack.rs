@@ -194,11 +194,7 @@ pub fn qbr_markdown(p: &Partnership, quarter: QuarterId, lang: Lang) -> String {
                         &pct(s.variance, lang)
                     ]
                 ),
-                w(if s.flagged {
-                    " — **over 5% off budget**"
-                } else {
-                    " (within 5%)"
-                })
+                s.words(lang)
             );
             if !s.other_currencies.is_empty() {
                 let other: Vec<String> = s.other_currencies.iter().map(|m| lang.money(m)).collect();
@@ -393,7 +389,7 @@ mod pack_tests {
             md.contains("| RU | ER by reach | 4 | 3% | -25% | amber |"),
             "{md}"
         );
-        assert!(md.contains("+10% — **over 5% off budget**"), "{md}");
+        assert!(md.contains("+10% — **10% over budget**"), "{md}");
         assert!(md.contains("| Reels reach is falling | Маша | — |"), "{md}");
         assert!(
             md.contains("- **Northwind asks:** Two drafts a week earlier"),

@@ -3,10 +3,11 @@
 
 pub(super) fn text(en: &str) -> Option<&'static str> {
     Some(match en {
-        " (within 5%)" => " (в пределах 5 %)",
+        " (within 5% of budget)" => " (в пределах 5 % от бюджета)",
+        " — **{0} under budget**" => " — **на {0} меньше бюджета**",
+        " — **{0} over budget**" => " — **на {0} больше бюджета**",
         " and " => " и ",
         "Action item" => "Задача",
-        " — **over 5% off budget**" => " — **отклонение от бюджета больше 5 %**",
         ", by {0}" => ", до {0}",
         "Action items from this review" => "Действия по итогам этого обзора",
         "Agreement" => "Договор",
