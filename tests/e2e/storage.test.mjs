@@ -121,6 +121,7 @@ test('evicted storage: the partnership comes back from the relay and the app say
     assert.match(await text(card), /Northwind × Маша/);
     await card.getByRole('link').click();
     await back.getByTestId('partnership-title').waitFor();
+    await back.getByTestId('tab-roadmap').click();
     assert.equal(await theme(back), 'On the relay');
     await notice.getByTestId('storage-restore-dismiss').click();
     await notice.waitFor({ state: 'detached' });
@@ -156,6 +157,7 @@ test('evicted storage with everything on the relay: restored, and nothing report
     assert.equal(await notice.getAttribute('role'), 'status');
     assert.match(await text(notice), /It is back from the relay, and nothing saved in this browser was lost/);
     await back.getByTestId('partnership-card').getByRole('link').click();
+    await back.getByTestId('tab-roadmap').click();
     assert.equal(await theme(back), 'Synced before the eviction');
     assert.deepEqual(errors, []);
     await evicted.close();
