@@ -34,11 +34,24 @@ pub async fn sleep_ms(ms: i32) {
     let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
 }
 
-/// A time in the viewer's locale and time zone.
+/// A moment in the viewer's time zone, written as the interface language writes dates
+/// and times everywhere else (`Lang::day_time`: "Dec 5, 2026, 6:51 PM" / "5 дек. 2026 г.,
+/// 18:51"), not in the browser's own locale format.
 pub fn local_time(ms: i64) -> String {
     let date = js_sys::Date::new(&JsValue::from_f64(ms as f64));
-    date.to_locale_string(crate::i18n::lang().code(), &JsValue::UNDEFINED)
-        .into()
+    let day = chrono::NaiveDate::from_ymd_opt(
+        date.get_full_year() as i32,
+        date.get_month() + 1,
+        date.get_date(),
+    );
+    match day {
+        Some(d) => crate::i18n::lang().day_time(
+            tandem_domain::day::Day(d),
+            date.get_hours(),
+            date.get_minutes(),
+        ),
+        None => "—".to_owned(),
+    }
 }
 
 /// Offers bytes to the user as a file download.

@@ -164,6 +164,26 @@ impl Lang {
         }
     }
 
+    /// A time of day as the language writes it: 6:05 PM / 18:05 (24-hour in Russian).
+    pub fn time(self, hour: u32, minute: u32) -> String {
+        match self {
+            Lang::En => {
+                let h12 = match hour % 12 {
+                    0 => 12,
+                    h => h,
+                };
+                let half = if hour < 12 { "AM" } else { "PM" };
+                format!("{h12}:{minute:02}\u{a0}{half}")
+            }
+            Lang::Ru => format!("{hour:02}:{minute:02}"),
+        }
+    }
+
+    /// A day and a time: Mar 15, 2027, 6:05 PM / 15 мар. 2027 г., 18:05.
+    pub fn day_time(self, d: Day, hour: u32, minute: u32) -> String {
+        format!("{}, {}", self.day(d), self.time(hour, minute))
+    }
+
     /// A day without its year: Mar 15 / 15 мар.
     pub fn day_short(self, d: Day) -> String {
         let d = d.0;
@@ -245,6 +265,16 @@ pub fn matches(haystack: &str, needle: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn times_follow_the_language_24_hours_in_russian() {
+        let d = Day(chrono::NaiveDate::from_ymd_opt(2026, 12, 5).expect("a day"));
+        assert_eq!(Lang::En.day_time(d, 18, 5), "Dec 5, 2026, 6:05\u{a0}PM");
+        assert_eq!(Lang::En.time(0, 30), "12:30\u{a0}AM");
+        assert_eq!(Lang::En.time(12, 0), "12:00\u{a0}PM");
+        assert_eq!(Lang::Ru.day_time(d, 18, 5), "5 дек. 2026\u{a0}г., 18:05");
+        assert_eq!(Lang::Ru.time(7, 3), "07:03");
+    }
     use crate::money::Currency;
 
     #[test]
