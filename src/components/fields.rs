@@ -188,3 +188,33 @@ pub fn MarketSelect(id: String, choice: MarketChoice) -> impl IntoView {
         </select>
     }
 }
+
+/// The id of the page's list of the partnership's people ([`PeopleList`]), for an input's
+/// `list` attribute: owners and attendees are picked from it (or typed).
+pub const PEOPLE_LIST: &str = "partnership-people";
+
+/// The partnership's people as suggestions: each side's point of contact and everyone who
+/// has edited it (the names recorded in its history), each once.
+#[component]
+pub fn PeopleList() -> impl IntoView {
+    let editor = expect_context::<crate::editor::Editor>();
+    let names = Memo::new(move |_| {
+        editor.view.with(|p| {
+            let mut names: Vec<String> = p
+                .contacts
+                .values()
+                .map(|c| c.name.as_str().trim().to_owned())
+                .chain(p.people.values().map(|a| a.name.trim().to_owned()))
+                .filter(|n| !n.is_empty())
+                .collect();
+            names.sort_by_key(|n| tandem_domain::locale::collation_key(n));
+            names.dedup();
+            names
+        })
+    });
+    view! {
+        <datalist id=PEOPLE_LIST>
+            {move || names.get().into_iter().map(|n| view! { <option value=n/> }).collect_view()}
+        </datalist>
+    }
+}

@@ -197,6 +197,7 @@ fn Partnership() -> impl IntoView {
         {move || editor.error.get().map(|e| view! {
             <p class="error" role="alert" data-testid="edit-error">{e}</p>
         })}
+        <crate::components::fields::PeopleList/>
         <Tabs/>
     }
 }

@@ -160,10 +160,16 @@ fn LogCheckin() -> impl IntoView {
         }
     };
     let input = move |id: &'static str, label: &'static str, kind: &'static str, value: Draft| {
+        // Who took part and who owns the next step: picked from the partnership's people.
+        let people = matches!(
+            id,
+            "checkin-brand" | "checkin-creator" | "checkin-next-owner"
+        )
+        .then_some(crate::components::fields::PEOPLE_LIST);
         view! {
             <div class="field">
                 <label for=id>{label}</label>
-                <input id=id type=kind data-testid=id prop:value=move || value.get() on:input=move |ev| value.set(event_target_value(&ev))/>
+                <input id=id type=kind data-testid=id list=people prop:value=move || value.get() on:input=move |ev| value.set(event_target_value(&ev))/>
             </div>
         }
     };

@@ -309,6 +309,7 @@ fn Items(q: QuarterId, action: bool) -> impl IntoView {
                 <input type="text" aria-label=if action { t("New action") } else { t("New risk") } placeholder=if action { t("What will be done") } else { t("What could go wrong") }
                     data-testid=format!("new-{what}") prop:value=move || text.get() on:input=move |ev| text.set(event_target_value(&ev))/>
                 <input type="text" aria-label=t("Owner") placeholder=t("Owner") data-testid=format!("new-{what}-owner")
+                    list=crate::components::fields::PEOPLE_LIST
                     prop:value=move || owner.get() on:input=move |ev| owner.set(event_target_value(&ev))/>
                 <input type="date" aria-label=t("Due") data-testid=format!("new-{what}-due")
                     prop:value=move || due.get() on:input=move |ev| due.set(event_target_value(&ev))/>

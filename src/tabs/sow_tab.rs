@@ -288,7 +288,8 @@ fn AddDeliverable(q: QuarterId) -> impl IntoView {
         view! {
             <div class="field">
                 <label for=id>{t(label)}</label>
-                <input id=id data-testid=id type=kind prop:value=move || value.get() on:input=move |ev| value.set(event_target_value(&ev))/>
+                <input id=id data-testid=id type=kind list=(id == "new-owner").then_some(crate::components::fields::PEOPLE_LIST)
+                    prop:value=move || value.get() on:input=move |ev| value.set(event_target_value(&ev))/>
             </div>
         }
     };

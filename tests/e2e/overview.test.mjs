@@ -7,7 +7,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { startRelay, launchBrowser, watchErrors, eventually, OUTPUT } from './support.mjs';
+import { startRelay, launchBrowser, watchErrors, eventually, setName, OUTPUT } from './support.mjs';
 
 let relay;
 let browser;
@@ -49,6 +49,7 @@ test('the overview: setup ticked from the document, obligations in date order, o
     await eventually(() => page.title(), (t) => t === 'Northwind × Маша — Overview — Tandem', { what: 'the page title' });
     assert.equal(await page.getByTestId('overview-quarter').innerText(), 'Now: 2027-Q1 Jan 1, 2027 – Mar 31, 2027');
 
+    await setName(page, 'Anna', 'brand');
     // The goal step leads to the roadmap, focus on its tab; written, it is ticked.
     await step(page, 'goal').getByRole('link').click();
     assert.equal(await page.getByTestId('tab-roadmap').getAttribute('aria-selected'), 'true');
@@ -92,6 +93,9 @@ test('the overview: setup ticked from the document, obligations in date order, o
     // A check-in three weeks ago: the next one was due on 3 Feb, so it is overdue.
     await page.getByTestId('tab-checkins').click();
     const log = page.getByTestId('log-checkin');
+    // Attendees and owners are picked from the partnership's people (here, whoever edited).
+    assert.equal(await log.getByTestId('checkin-brand').getAttribute('list'), 'partnership-people');
+    assert.deepEqual(await page.locator('#partnership-people option').evaluateAll((os) => os.map((o) => o.value)), ['Anna']);
     await log.getByTestId('checkin-date').fill('2027-01-20');
     await log.getByTestId('checkin-summary').fill('Kick-off');
     await log.getByTestId('add-checkin').click();
