@@ -755,6 +755,7 @@ pub fn ru(en: &str) -> Option<&'static str> {
         "Add a campaign" => "Добавить кампанию",
         "(past quarter)" => "(прошедший квартал)",
         "Next:" => "Ближайшее:",
+        "Edit" => "Изменить",
         _ => return None,
     })
 }

@@ -156,69 +156,116 @@ pub fn CampaignRow(q: QuarterId, id: CampaignId) -> impl IntoView {
         })
     };
 
+    // A finished campaign reads as one line (title, market, dates, status) that opens for
+    // editing; one being planned or running shows its fields. Decided when the row is
+    // drawn, so marking a campaign done does not fold it under the person's hands.
+    let folded =
+        campaign.with_untracked(|c| c.as_ref().is_some_and(|c| c.status == CampaignStatus::Done));
+    let summary = move || {
+        campaign.with(|c| {
+            c.as_ref().map(|c| {
+                let dates = match (c.starts, c.ends) {
+                    (Some(a), Some(b)) => {
+                        format!("{} – {}", crate::i18n::day(a), crate::i18n::day(b))
+                    }
+                    (Some(a), None) => crate::i18n::day(a),
+                    (None, Some(b)) => crate::i18n::day(b),
+                    (None, None) => String::new(),
+                };
+                (
+                    c.title.as_str().to_owned(),
+                    c.market.to_string(),
+                    dates,
+                    c.status,
+                )
+            })
+        })
+    };
+    let fields = move || {
+        view! {
+                    <div class="campaign-fields">
+                        <AutoField form id=input_id("title") label=t("Title").to_owned() test_id="campaign-title"
+                            class="grow" stored=Signal::derive(title)
+                            on_save=Callback::new(move |raw| save("title", raw))/>
+                        <div class="field">
+                            <label for=input_id("market")>{t("Market")}</label>
+                            <select id=input_id("market") data-testid="campaign-market"
+                                on:change=move |ev| {
+                                    if let Ok(m) = event_target_value(&ev).parse::<Market>() {
+                                        update(&|d| d.market = m);
+                                    }
+                                }>
+                                <For each=move || markets.get() key=|m| *m children=move |m| view! {
+                                    <option value=m.to_string()
+                                        prop:selected=move || campaign.with(|c| c.as_ref().map(|c| c.market) == Some(m))>
+                                        {m.to_string()}
+                                    </option>
+                                }/>
+                            </select>
+                        </div>
+                        <AutoField form id=input_id("starts") label=t("Starts").to_owned() kind="date" test_id="campaign-starts"
+                            stored=Signal::derive(move || date_text(true)) warning=outside(true)
+                            on_save=Callback::new(move |raw| save("starts", raw))/>
+                        <AutoField form id=input_id("ends") label=t("Ends").to_owned() kind="date" test_id="campaign-ends"
+                            stored=Signal::derive(move || date_text(false)) warning=outside(false)
+                            on_save=Callback::new(move |raw| save("ends", raw))/>
+                        <div class="field">
+                            <label for=input_id("status")>{t("Status")}</label>
+                            <select id=input_id("status") data-testid="campaign-status"
+                                on:change=move |ev| {
+                                    if let Ok(s) = event_target_value(&ev).parse::<CampaignStatus>() {
+                                        update(&|d| d.status = s);
+                                    }
+                                }>
+                                {CampaignStatus::ALL.into_iter().map(|s| view! {
+                                    <option value=s.as_str()
+                                        prop:selected=move || campaign.with(|c| c.as_ref().map(|c| c.status) == Some(s))>
+                                        {status_label(s)}
+                                    </option>
+                                }).collect_view()}
+                            </select>
+                        </div>
+                    </div>
+                    <div class="campaign-actions">
+                        <button type="button" data-testid="move-up"
+                            aria-label=move || tf("Move “{0}” up", &[&title()])
+                            prop:disabled=move || position.get().0 == 0
+                            on:click=move |_| move_to(position.get_untracked().0.saturating_sub(1))>"↑"</button>
+                        <button type="button" data-testid="move-down"
+                            aria-label=move || tf("Move “{0}” down", &[&title()])
+                            prop:disabled=move || { let (i, n) = position.get(); i + 1 >= n }
+                            on:click=move |_| move_to(position.get_untracked().0 + 1)>"↓"</button>
+                        <button type="button" class="danger" data-testid="remove"
+                            aria-label=move || tf("Remove “{0}”", &[&title()])
+                            on:click=remove>{t("Remove")}</button>
+                    </div>
+                    // Not yet done: what earlier campaigns in its market taught, beside it.
+                    {move || campaign.with(|c| c.as_ref().filter(|c| c.status != CampaignStatus::Done).map(|c| c.market)).map(|m| view! {
+                        <Learnings market=m q campaign=Some(id.get_value()) heading=t("Learnings from earlier campaigns")/>
+                    })}
+        }
+    };
     view! {
         <Show when=move || campaign.with(Option::is_some)>
-            <li class="campaign" data-testid="campaign" data-campaign-id=move || id.get_value().to_string()>
-                <div class="campaign-fields">
-                    <AutoField form id=input_id("title") label=t("Title").to_owned() test_id="campaign-title"
-                        class="grow" stored=Signal::derive(title)
-                        on_save=Callback::new(move |raw| save("title", raw))/>
-                    <div class="field">
-                        <label for=input_id("market")>{t("Market")}</label>
-                        <select id=input_id("market") data-testid="campaign-market"
-                            on:change=move |ev| {
-                                if let Ok(m) = event_target_value(&ev).parse::<Market>() {
-                                    update(&|d| d.market = m);
-                                }
-                            }>
-                            <For each=move || markets.get() key=|m| *m children=move |m| view! {
-                                <option value=m.to_string()
-                                    prop:selected=move || campaign.with(|c| c.as_ref().map(|c| c.market) == Some(m))>
-                                    {m.to_string()}
-                                </option>
-                            }/>
-                        </select>
-                    </div>
-                    <AutoField form id=input_id("starts") label=t("Starts").to_owned() kind="date" test_id="campaign-starts"
-                        stored=Signal::derive(move || date_text(true)) warning=outside(true)
-                        on_save=Callback::new(move |raw| save("starts", raw))/>
-                    <AutoField form id=input_id("ends") label=t("Ends").to_owned() kind="date" test_id="campaign-ends"
-                        stored=Signal::derive(move || date_text(false)) warning=outside(false)
-                        on_save=Callback::new(move |raw| save("ends", raw))/>
-                    <div class="field">
-                        <label for=input_id("status")>{t("Status")}</label>
-                        <select id=input_id("status") data-testid="campaign-status"
-                            on:change=move |ev| {
-                                if let Ok(s) = event_target_value(&ev).parse::<CampaignStatus>() {
-                                    update(&|d| d.status = s);
-                                }
-                            }>
-                            {CampaignStatus::ALL.into_iter().map(|s| view! {
-                                <option value=s.as_str()
-                                    prop:selected=move || campaign.with(|c| c.as_ref().map(|c| c.status) == Some(s))>
-                                    {status_label(s)}
-                                </option>
-                            }).collect_view()}
-                        </select>
-                    </div>
-                </div>
-                <div class="campaign-actions">
-                    <button type="button" data-testid="move-up"
-                        aria-label=move || tf("Move “{0}” up", &[&title()])
-                        prop:disabled=move || position.get().0 == 0
-                        on:click=move |_| move_to(position.get_untracked().0.saturating_sub(1))>"↑"</button>
-                    <button type="button" data-testid="move-down"
-                        aria-label=move || tf("Move “{0}” down", &[&title()])
-                        prop:disabled=move || { let (i, n) = position.get(); i + 1 >= n }
-                        on:click=move |_| move_to(position.get_untracked().0 + 1)>"↓"</button>
-                    <button type="button" class="danger" data-testid="remove"
-                        aria-label=move || tf("Remove “{0}”", &[&title()])
-                        on:click=remove>{t("Remove")}</button>
-                </div>
-                // Not yet done: what earlier campaigns in its market taught, beside it.
-                {move || campaign.with(|c| c.as_ref().filter(|c| c.status != CampaignStatus::Done).map(|c| c.market)).map(|m| view! {
-                    <Learnings market=m q campaign=Some(id.get_value()) heading=t("Learnings from earlier campaigns")/>
-                })}
+            <li class="campaign" class:folded=folded data-testid="campaign" data-campaign-id=move || id.get_value().to_string()>
+                {if folded {
+                    view! {
+                        <details class="campaign-fold" data-testid="campaign-fold">
+                            <summary class="campaign-line">
+                                {move || summary().map(|(title, market, dates, status)| view! {
+                                    <span class="title">{title}</span>
+                                    <span class="market-tag">{market}</span>
+                                    <span class="muted">{dates}</span>
+                                    <span class=format!("status-chip {}", status.as_str())>{status_label(status)}</span>
+                                    <span class="edit-hint">{t("Edit")}</span>
+                                })}
+                            </summary>
+                            {fields()}
+                        </details>
+                    }.into_any()
+                } else {
+                    fields().into_any()
+                }}
             </li>
         </Show>
     }

@@ -24,12 +24,7 @@ use crate::i18n::{day, money, t, tf, tk};
 use crate::{browser::random_16, editor::Editor};
 
 fn status_label(s: DeliverableStatus) -> &'static str {
-    match s {
-        DeliverableStatus::Planned => t("Planned"),
-        DeliverableStatus::DraftSubmitted => t("Draft submitted"),
-        DeliverableStatus::Approved => t("Approved"),
-        DeliverableStatus::Live => t("Live"),
-    }
+    s.words(crate::i18n::lang())
 }
 
 fn draft_of(d: &Deliverable) -> DeliverableDraft {

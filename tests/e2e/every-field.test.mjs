@@ -32,6 +32,8 @@ const TABS = ['roadmap', 'agreement', 'sow', 'kpis', 'debriefs', 'people', 'qbr'
 async function controls(page) {
   return page.evaluate(() => {
     const panel = document.querySelector('[role="tabpanel"]');
+    // Folded parts (a finished campaign, a past quarter) are opened: every field counts.
+    for (const d of panel.querySelectorAll('details:not([open])')) if (!d.closest('[data-draft]') && !d.querySelector(':scope > [data-draft]')) d.open = true;
     const selector = 'input, select, textarea, [contenteditable=""], [contenteditable="true"]';
     const seen = new Map();
     return [...panel.querySelectorAll(selector)].filter((el) => {

@@ -71,6 +71,20 @@ test('a roadmap survives a reload, campaigns in the order the user set', async (
   assert.equal(await spring.getByTestId('campaign-starts').inputValue(), '2027-02-01');
   assert.equal(await spring.getByTestId('campaign-ends').inputValue(), '2027-02-28');
 
+  // Done, a campaign reads as one line once the roadmap is drawn again; it opens to edit.
+  await spring.getByTestId('campaign-status').selectOption('done');
+  await page.getByTestId('save-state').getByText('Saved in this browser').waitFor();
+  assert.equal(await spring.getByTestId('campaign-title').isVisible(), true, 'not folded under the hands that marked it');
+  await page.reload();
+  await page.getByTestId('partnership-title').waitFor();
+  const done = page.locator('[data-testid="campaigns-2027-Q1"] [data-testid="campaign"]').nth(1);
+  const line = done.getByTestId('campaign-fold').locator('summary');
+  assert.match(await line.innerText(), /Spring drop\s+RU\s+Feb 1, 2027 – Feb 28, 2027\s+Done/);
+  assert.equal(await done.getByTestId('campaign-title').isVisible(), false, 'folded to its line');
+  await line.click();
+  assert.equal(await done.getByTestId('campaign-title').inputValue(), 'Spring drop');
+  assert.equal(await page.getByTestId('timeline-RU').getByTestId('timeline-bar').getAttribute('data-status'), 'done');
+
   await page.screenshot({ path: join(OUTPUT, 'roadmap.png'), fullPage: true });
   await page.setViewportSize({ width: 390, height: 844 });
   await page.screenshot({ path: join(OUTPUT, 'roadmap-phone.png'), fullPage: false });

@@ -21,6 +21,21 @@ pub enum DeliverableStatus {
 }
 
 impl DeliverableStatus {
+    /// The status in words; in Russian agreeing with «материал» (masculine), where a
+    /// campaign's statuses agree with «кампания».
+    pub fn words(self, lang: Lang) -> &'static str {
+        match (lang, self) {
+            (Lang::En, Self::Planned) => "Planned",
+            (Lang::En, Self::DraftSubmitted) => "Draft submitted",
+            (Lang::En, Self::Approved) => "Approved",
+            (Lang::En, Self::Live) => "Live",
+            (Lang::Ru, Self::Planned) => "Запланирован",
+            (Lang::Ru, Self::DraftSubmitted) => "Черновик сдан",
+            (Lang::Ru, Self::Approved) => "Одобрен",
+            (Lang::Ru, Self::Live) => "Опубликован",
+        }
+    }
+
     pub const ALL: [DeliverableStatus; 4] = [
         Self::Planned,
         Self::DraftSubmitted,
