@@ -89,12 +89,9 @@ pub fn parse_day(value: &str) -> Result<Option<Day>, String> {
 
 /// An amount for an input field ("1234.50").
 pub fn amount_text(m: Option<Money>) -> String {
-    m.map(|m| {
-        let abs = m.minor.unsigned_abs();
-        let sign = if m.minor < 0 { "-" } else { "" };
-        format!("{sign}{}.{:02}", abs / 100, abs % 100)
-    })
-    .unwrap_or_default()
+    // As the interface language writes amounts (1,234.50 / 1 234,50); read back either way.
+    m.map(|m| crate::i18n::lang().amount(&m))
+        .unwrap_or_default()
 }
 
 pub fn currency_text(m: Option<Money>, fallback: tandem_domain::money::Currency) -> String {

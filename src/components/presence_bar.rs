@@ -25,6 +25,19 @@ pub fn PresenceBar() -> impl IntoView {
     let me = tandem.me();
     let others = move || roster.get();
     let editing = RwSignal::new(false);
+    // Asked once: the first edit by someone without a name opens the menu at its name
+    // form (focus stays where they type), so their edits are not signed "Someone".
+    let asked = StoredValue::new(false);
+    let save = editor.save;
+    Effect::new(move |_| {
+        if save.get() == crate::state::SaveState::Saving
+            && me.get_untracked().is_none()
+            && !asked.get_value()
+        {
+            asked.set_value(true);
+            editing.set(true);
+        }
+    });
     // One menu: who else is here and how you appear, in its summary line; your name and
     // side inside it.
     view! {

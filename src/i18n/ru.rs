@@ -756,6 +756,7 @@ pub fn ru(en: &str) -> Option<&'static str> {
         "(past quarter)" => "(прошедший квартал)",
         "Next:" => "Ближайшее:",
         "Edit" => "Изменить",
+        "Results per campaign and market" => "Результаты по кампаниям и рынкам",
         _ => return None,
     })
 }

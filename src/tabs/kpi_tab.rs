@@ -215,10 +215,31 @@ fn Results(q: QuarterId) -> impl IntoView {
         <Show when=move || rows.with(Vec::is_empty)>
             <p class="muted">{t("Plan campaigns for this quarter on the roadmap to record their results.")}</p>
         </Show>
-        <For each=move || rows.get() key=|(id, _, m)| (id.clone(), *m) children=move |(id, title, m)| view! { <ResultForm q id title market=m/> }/>
+        // One grid: a row per campaign in each of its markets, every cell saved when left,
+        // the derived metrics beside (it scrolls sideways where it does not fit).
+        <Show when=move || !rows.with(Vec::is_empty)>
+            <div class="grid-scroll" tabindex="0" role="group" aria-label=t("Results per campaign and market")>
+                <table class="results-grid" data-testid="results-grid">
+                    <thead><tr>
+                        <th scope="col">{t("Campaign")}</th>
+                        {COUNTS.iter().map(|(_, label)| view! { <th scope="col" class="num">{t(label)}</th> }).collect_view()}
+                        <th scope="col" class="num">{t("Revenue")}</th>
+                        <th scope="col" class="num">{t("Cost")}</th>
+                        <th scope="col">{t("Currency")}</th>
+                        {DERIVED.iter().map(|m| view! { <th scope="col" class="num derived" title=m.formula_in(lang())>{m.name(lang())}</th> }).collect_view()}
+                    </tr></thead>
+                    <tbody>
+                        <For each=move || rows.get() key=|(id, _, m)| (id.clone(), *m) children=move |(id, title, m)| view! { <ResultForm q id title market=m/> }/>
+                    </tbody>
+                </table>
+            </div>
+        </Show>
         <Onboarding/>
     }
 }
+
+/// The metrics shown beside each row of results.
+const DERIVED: [Metric; 3] = [Metric::EngagementRateByReach, Metric::Cpm, Metric::Cpe];
 
 const COUNTS: [(&str, &str); 6] = [
     ("impressions", tk("Impressions")),
@@ -274,9 +295,11 @@ fn ResultForm(q: QuarterId, id: CampaignId, title: String, market: Market) -> im
             "revenue" => amount_text(f.and_then(|f| f.revenue)),
             "cost" => amount_text(f.and_then(|f| f.cost)),
             "currency" => currency_text(f.and_then(|f| f.cost.or(f.revenue)), fallback_currency),
+            // Grouped as the interface language writes numbers (1,100,000 / 1 100 000);
+            // read back either way.
             count => f
                 .and_then(|f| count_of(f, count))
-                .map(|n| n.to_string())
+                .map(|n| lang().integer(i64::try_from(n).unwrap_or(i64::MAX)))
                 .unwrap_or_default(),
         }
     };
@@ -338,34 +361,54 @@ fn ResultForm(q: QuarterId, id: CampaignId, title: String, market: Market) -> im
                 .unwrap_or_else(|| stored_text("currency", figures(true).as_ref()))
         })
     };
+    let row_name = format!("{title} · {market}");
     let field = {
         let save = save.clone();
         let field_id = field_id.clone();
+        let row_name = row_name.clone();
         move |name: &'static str, label: &'static str, inputmode: &'static str| {
             let save = save.clone();
+            // Named with its row for a screen reader; the column header says it to the eye.
             view! {
-                <AutoField form id=field_id(name) label=t(label).to_owned() class="small"
-                    test_id=format!("result-{name}") inputmode=Some(inputmode)
-                    stored=Signal::derive(move || stored_text(name, figures(true).as_ref()))
-                    on_save=Callback::new(move |raw| save(name, raw))/>
+                <td class="num">
+                    <AutoField form id=field_id(name) label=format!("{} — {row_name}", t(label)) class="cell"
+                        test_id=format!("result-{name}") inputmode=Some(inputmode)
+                        stored=Signal::derive(move || stored_text(name, figures(true).as_ref()))
+                        on_save=Callback::new(move |raw| save(name, raw))/>
+                </td>
             }
         }
     };
     let save_currency = save.clone();
+    let derived = move |m: Metric| {
+        let outcome = figures(true).map(|f| m.compute(&[&f]));
+        match outcome {
+            Some(Ok((v, unit))) => (
+                tandem_domain::kpi::format_value_in(v, unit, lang()),
+                String::new(),
+            ),
+            Some(Err(e)) => ("—".to_owned(), e.describe(lang())),
+            None => ("—".to_owned(), String::new()),
+        }
+    };
     view! {
-        <div class="results" data-testid=format!("results-{title}-{market}")><fieldset>
-            <legend>{title.clone()} " · " {market.to_string()}</legend>
-            <div class="campaign-fields">
-                {COUNTS.iter().map(|&(name, label)| field(name, label, "numeric")).collect_view()}
-                {field("revenue", tk("Revenue"), "decimal")}
-                {field("cost", tk("Cost"), "decimal")}
-                <div class="field small">
-                    <label for=currency_id.clone()>{t("Currency")}</label>
+        <tr class="results" data-testid=format!("results-{title}-{market}")>
+            <th scope="row">{title.clone()} " · " <span class="market-tag">{market.to_string()}</span></th>
+            {COUNTS.iter().map(|&(name, label)| field(name, label, "numeric")).collect_view()}
+            {field("revenue", tk("Revenue"), "decimal")}
+            {field("cost", tk("Cost"), "decimal")}
+            <td>
+                <div class="field cell">
+                    <label for=currency_id.clone() class="sr-only">{format!("{} — {row_name}", t("Currency"))}</label>
                     <CurrencySelect id=currency_id.clone() value=shown_currency on_change=move |c| save_currency("currency", c)/>
                     <FieldMessage field=currency_id note=currency_note/>
                 </div>
-            </div>
-        </fieldset></div>
+            </td>
+            {DERIVED.iter().map(|&m| view! {
+                <td class="num derived" data-testid=format!("derived-{}", m.code())
+                    title=move || derived(m).1>{move || derived(m).0}</td>
+            }).collect_view()}
+        </tr>
     }
 }
 

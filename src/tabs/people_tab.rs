@@ -203,11 +203,43 @@ fn ContactCard(side: Side) -> impl IntoView {
             <h3>{side_heading(side)}</h3>
             {move || local_now().map(|s| view! { <p class="muted local-now" data-testid=format!("local-now-{key}")>{s}</p> })}
             <div class="grid">
-                {fields.into_iter().map(|(name, label, kind, read, default)| view! {
-                    <AutoField form id=full_id(name) label=t(label).to_owned() kind=kind
-                        list=(name == "zone").then_some("iana-zones")
-                        stored=Signal::derive(move || stored(read, default, true))
-                        on_save=Callback::new(move |raw| save(name, raw))/>
+                {fields.into_iter().map(|(name, label, kind, read, default)| if kind == "time" {
+                    // A time of day as the interface language writes it (18:00 in Russian,
+                    // 6:00 PM in English), every half hour, whatever the browser's locale
+                    // would make of a time input; kept as HH:MM.
+                    let id = full_id(name);
+                    let note = form.note(&id);
+                    view! {
+                        <div class="field">
+                            <label for=id.clone()>{t(label)}</label>
+                            <select id=id.clone() data-testid=id.clone()
+                                on:change=move |ev| save(name, event_target_value(&ev))>
+                                {move || {
+                                    let current = stored(read, default, true);
+                                    let mut times: Vec<(u32, u32)> = (0..48).map(|i| (i / 2, (i % 2) * 30)).collect();
+                                    if let Some((h, m)) = current.split_once(':').and_then(|(h, m)| Some((h.parse().ok()?, m.parse().ok()?)))
+                                        && !times.contains(&(h, m)) && h < 24 && m < 60
+                                    {
+                                        times.push((h, m));
+                                        times.sort_unstable();
+                                    }
+                                    times.into_iter().map(|(h, m)| {
+                                        let value = format!("{h:02}:{m:02}");
+                                        let selected = value == current;
+                                        view! { <option value=value selected=selected>{lang().time(h, m)}</option> }
+                                    }).collect_view()
+                                }}
+                            </select>
+                            <crate::components::field_message::FieldMessage field=id note=note/>
+                        </div>
+                    }.into_any()
+                } else {
+                    view! {
+                        <AutoField form id=full_id(name) label=t(label).to_owned() kind=kind
+                            list=(name == "zone").then_some("iana-zones")
+                            stored=Signal::derive(move || stored(read, default, true))
+                            on_save=Callback::new(move |raw| save(name, raw))/>
+                    }.into_any()
                 }).collect_view()}
             </div>
             <datalist id="iana-zones">

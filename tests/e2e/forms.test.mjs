@@ -58,7 +58,7 @@ test('payment split and terms survive a reload and reach the export', async () =
     await page.getByTestId('tab-sow').click();
     assert.equal(await page.getByTestId('payment-split').inputValue(), '30% on signing, 70% after the last post');
     assert.equal(await page.getByTestId('sow-payment-terms').inputValue(), 'within 14 days of invoice');
-    assert.equal(await page.getByTestId('comp-amount').inputValue(), '150000.00');
+    assert.equal(await page.getByTestId('comp-amount').inputValue(), '150,000.00', 'grouped as English writes amounts');
     assert.deepEqual(errors, []);
   } finally {
     await context.close();

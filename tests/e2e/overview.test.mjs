@@ -166,3 +166,27 @@ test('an empty home offers to start a partnership', async () => {
     await context.close();
   }
 });
+
+test('the first edit by someone without a name asks for it, without taking the focus', async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const errors = watchErrors(page);
+  try {
+    await page.goto(`${relay.url}/new`);
+    await page.getByLabel('Brand').fill('Northwind');
+    await page.getByLabel('Creator or agency').fill('Маша');
+    await page.getByTestId('create-partnership').click();
+    await page.getByTestId('overview').waitFor();
+    assert.equal(await page.getByTestId('my-name').count(), 0, 'not asked before anything is edited');
+    await page.getByTestId('tab-roadmap').click();
+    await page.getByTestId('goal').pressSequentially('Grow', { delay: 20 });
+    await page.getByTestId('my-name').waitFor();
+    assert.equal(await page.evaluate(() => document.activeElement?.dataset.testid), 'goal', 'the focus stays in the goal');
+    await page.getByTestId('my-name').fill('Anna');
+    await page.getByTestId('name-form').getByRole('button', { name: 'Save' }).click();
+    assert.match(await page.getByTestId('presence').innerText(), /You appear as Anna \(brand\)/);
+    assert.deepEqual(errors, []);
+  } finally {
+    await context.close();
+  }
+});

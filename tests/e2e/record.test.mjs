@@ -110,6 +110,14 @@ test('a quarter end to end: agreement, SOW, results, per-market verdicts and tre
     (t) => t === 'ER by reach 3.1% ≥ 2.5%; conversion 1.2% < 1.5% → review', { what: 'the RU verdict' });
   assert.equal((await page.getByTestId('verdict-US').getByTestId('verdict').textContent()).trim(), 'continue');
   assert.equal((await page.getByTestId('verdict-RU').getByTestId('verdict').textContent()).trim(), 'review');
+  // The grid groups digits as English writes them, and derives each row's metrics.
+  const spring = page.getByTestId('results-Spring drop-RU');
+  assert.equal(await spring.getByTestId('result-reach').inputValue(), '100,000');
+  assert.equal(await spring.getByTestId('result-cost').inputValue(), '120,000.00');
+  assert.equal(await spring.getByTestId('derived-er_reach').innerText(), '3.1%');
+  assert.equal(await spring.getByTestId('derived-cpe').innerText(), '38.71 RUB');
+  assert.equal(await spring.getByTestId('derived-cpm').innerText(), '—', 'no impressions: not enough data');
+  assert.match(await spring.getByTestId('derived-cpm').getAttribute('title'), /impressions/);
 
   // Trends: a chart per market with its threshold line and a text alternative.
   for (const market of ['RU', 'US']) {

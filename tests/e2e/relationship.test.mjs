@@ -26,9 +26,18 @@ async function logCheckin(page, date, summary) {
 
 /** Sets a side's point of contact on the People tab (each field is saved when it is left). */
 async function saveContact(page, side, name, zone) {
-  for (const [field, value] of [['name', name], ['zone', zone], ['start', '09:00'], ['end', '18:00']]) {
+  for (const [field, value] of [['name', name], ['zone', zone]]) {
     await page.getByTestId(`contact-${side}-${field}`).fill(value);
     await page.getByTestId(`contact-${side}-${field}`).press('Tab');
+  }
+  // Working hours are picked from times written as the interface writes them (24-hour in
+  // Russian, whatever the browser's locale would do with a time input).
+  for (const [field, value, shown] of [['start', '09:00', '09:00'], ['end', '18:00', '18:00']]) {
+    const select = page.getByTestId(`contact-${side}-${field}`);
+    await select.selectOption(value);
+    if (await page.evaluate(() => document.documentElement.lang) === 'ru') {
+      assert.equal(await select.locator('option:checked').innerText(), shown);
+    }
   }
 }
 

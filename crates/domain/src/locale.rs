@@ -99,6 +99,16 @@ impl Lang {
         out
     }
 
+    /// An amount without its currency, both decimals kept, as a person types it back:
+    /// 1,234.50 / 1 234,50 (what money fields show; [`Money::parse`] reads either).
+    pub fn amount(self, m: &Money) -> String {
+        let (_, point) = self.separators();
+        let abs = m.minor.unsigned_abs();
+        let whole = self.integer(i64::try_from(abs / 100).unwrap_or(i64::MAX));
+        let sign = if m.minor < 0 { "-" } else { "" };
+        format!("{sign}{whole}{point}{:02}", abs % 100)
+    }
+
     /// A number with up to `decimals` places, trailing zeros dropped: 1,234.5 / 1 234,5.
     pub fn number(self, x: f64, decimals: usize) -> String {
         if !x.is_finite() {

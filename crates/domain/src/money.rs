@@ -92,27 +92,53 @@ impl Money {
         Money { minor, currency }
     }
 
-    /// Parses "1234.5", "1 234,50" or "1234" in a currency (two decimal places).
+    /// Parses an amount as either language writes it (two decimal places at most):
+    /// "1234.5", "1 234,50", "1,234.50", "1.234,50", "1234". The decimal separator is the
+    /// last "," or "." when one or two digits follow it; any other "," or "." groups
+    /// thousands and must be followed by exactly three digits ("1,234" is 1234; "1.234"
+    /// and "1,2,3" are refused rather than guessed).
     pub fn parse(amount: &str, currency: Currency) -> Result<Self, MoneyParseError> {
         let err = || MoneyParseError::Amount(amount.to_owned());
         let cleaned: String = amount
             .chars()
             .filter(|c| !c.is_whitespace() && *c != '\u{a0}' && *c != '\u{202f}')
-            .map(|c| if c == ',' { '.' } else { c })
             .collect();
         let (negative, digits) = match cleaned.strip_prefix('-') {
             Some(rest) => (true, rest),
             None => (false, cleaned.as_str()),
         };
-        let (whole, frac) = digits.split_once('.').unwrap_or((digits, ""));
+        let is_sep = |c: char| c == ',' || c == '.';
+        // Where the decimal part starts, if there is one.
+        let point = digits.rfind(is_sep).filter(|&p| {
+            let after = &digits[p + 1..];
+            let sep = &digits[p..=p];
+            after.len() <= 2 || (sep == "." && !digits[..p].contains('.'))
+        });
+        let (whole, frac) = match point {
+            Some(p) => (&digits[..p], &digits[p + 1..]),
+            None => (digits, ""),
+        };
         if whole.is_empty() && frac.is_empty() || frac.len() > 2 {
             return Err(err());
         }
-        if !whole
-            .chars()
-            .chain(frac.chars())
-            .all(|c| c.is_ascii_digit())
-        {
+        if !frac.chars().all(|c| c.is_ascii_digit()) {
+            return Err(err());
+        }
+        // Thousands groups: one separator kind, not the decimal one, groups of three.
+        let mut groups = whole.split(is_sep);
+        let separators: Vec<char> = whole.chars().filter(|c| is_sep(*c)).collect();
+        if let Some(&first) = separators.first() {
+            let decimal = point.map(|p| &digits[p..=p]);
+            let grouping_ok = separators.iter().all(|c| *c == first)
+                && decimal != Some(if first == ',' { "," } else { "." })
+                && groups.next().is_some_and(|g| (1..=3).contains(&g.len()))
+                && groups.all(|g| g.len() == 3);
+            if !grouping_ok {
+                return Err(err());
+            }
+        }
+        let whole: String = whole.chars().filter(|c| !is_sep(*c)).collect();
+        if !whole.chars().all(|c| c.is_ascii_digit()) {
             return Err(err());
         }
         let whole: i64 = if whole.is_empty() {
@@ -164,6 +190,53 @@ mod tests {
         assert_eq!(Money::parse("-5.01", rub), Ok(Money::new(-501, rub)));
         for bad in ["", "abc", "1.234", "1..2", "12a", "99999999999999999999"] {
             assert!(Money::parse(bad, rub).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn parses_amounts_grouped_as_either_language_writes_them() {
+        let usd = Currency::USD;
+        let ok = |s: &str, minor: i64| {
+            assert_eq!(Money::parse(s, usd), Ok(Money::new(minor, usd)), "{s:?}")
+        };
+        ok("1,100,000.00", 110_000_000);
+        ok("1\u{a0}100\u{a0}000,00", 110_000_000);
+        ok("1.100.000,5", 110_000_050);
+        ok("1.000.000", 100_000_000);
+        ok("1,234", 123_400);
+        ok("12,5", 1_250);
+        ok("1234.", 123_400);
+        ok("-1,000.25", -100_025);
+        for bad in [
+            "1,2,3",
+            "1,23,456.00",
+            "1.234.5",
+            "1,234,5678",
+            "12,34,56",
+            "1,,000",
+            ",",
+        ] {
+            assert!(Money::parse(bad, usd).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn what_either_language_writes_reads_back() {
+        for minor in [
+            0,
+            5,
+            99,
+            100,
+            123_450,
+            100_000_000,
+            123_456_789_012,
+            -250_075,
+        ] {
+            let m = Money::new(minor, Currency::RUB);
+            for lang in [crate::locale::Lang::En, crate::locale::Lang::Ru] {
+                let written = lang.amount(&m);
+                assert_eq!(Money::parse(&written, m.currency), Ok(m), "{written:?}");
+            }
         }
     }
 
