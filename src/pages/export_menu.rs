@@ -168,6 +168,16 @@ fn cells(line: &str) -> Vec<String> {
 
 /// Renders the Markdown Tandem writes (headings, paragraphs, lists, tables, quotes) as
 /// elements — never as HTML strings, so nothing typed can become markup.
+/// The chip class of a RAG word in either language, if it is one.
+fn rag_class(word: &str) -> Option<&'static str> {
+    match word.trim() {
+        "green" | "зелёный" => Some("rag green"),
+        "amber" | "жёлтый" => Some("rag amber"),
+        "red" | "красный" => Some("rag red"),
+        _ => None,
+    }
+}
+
 pub fn render_markdown(md: &str) -> AnyView {
     let mut blocks: Vec<AnyView> = Vec::new();
     let lines: Vec<&str> = md.lines().collect();
@@ -190,11 +200,18 @@ pub fn render_markdown(md: &str) -> AnyView {
                 rows.push(cells(lines[i]));
                 i += 1;
             }
+            // The scorecard's RAG column reads as coloured chips with their word.
+            let rag_column = header
+                .iter()
+                .position(|h| matches!(h.trim(), "RAG" | "Статус"));
             blocks.push(view! {
                 <table class="print-table">
                     <thead><tr>{header.iter().map(|h| view! { <th scope="col">{inline(h)}</th> }).collect_view()}</tr></thead>
                     <tbody>{rows.iter().map(|r| view! {
-                        <tr>{r.iter().map(|c| view! { <td>{inline(c)}</td> }).collect_view()}</tr>
+                        <tr>{r.iter().enumerate().map(|(n, c)| match (Some(n) == rag_column).then(|| rag_class(c)).flatten() {
+                            Some(class) => view! { <td><span class=class>{c.trim().to_owned()}</span></td> }.into_any(),
+                            None => view! { <td>{inline(c)}</td> }.into_any(),
+                        }).collect_view()}</tr>
                     }).collect_view()}</tbody>
                 </table>
             }.into_any());

@@ -118,6 +118,13 @@ test('a quarter end to end: agreement, SOW, results, per-market verdicts and tre
   assert.equal(await spring.getByTestId('derived-cpe').innerText(), '38.71 RUB');
   assert.equal(await spring.getByTestId('derived-cpm').innerText(), '—', 'no impressions: not enough data');
   assert.match(await spring.getByTestId('derived-cpm').getAttribute('title'), /impressions/);
+  // The review's scorecard shows red/amber/green as coloured chips with their word.
+  await page.getByTestId('tab-qbr').click();
+  await page.getByTestId('quarter-picker').selectOption('2027-Q1');
+  await eventually(() => page.getByTestId('qbr-pack').locator('.rag').evaluateAll((xs) => xs.map((x) => `${x.className}:${x.innerText}`).sort()),
+    (chips) => JSON.stringify(chips) === JSON.stringify(['rag green:green', 'rag green:green', 'rag red:red']),
+    { what: 'the scorecard chips' });
+  await page.getByTestId('tab-kpis').click();
 
   // Trends: a chart per market with its threshold line and a text alternative.
   for (const market of ['RU', 'US']) {
