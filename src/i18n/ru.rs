@@ -21,8 +21,8 @@ pub fn ru(en: &str) -> Option<&'static str> {
         "(empty)" => "(пусто)",
         "(read-only until it has loaded)" => "(только чтение, пока не загрузится)",
         ", by {0}" => ", до {0}",
-        ", live from {0}" => ", в эфире с {0}",
-        ", live {0} – {1}" => ", в эфире {0} – {1}",
+        ", live from {0}" => ", размещение с {0}",
+        ", live {0} – {1}" => ", размещение {0} – {1}",
         ". Nothing was changed." => ". Ничего не изменено.",
         ". Your edits are kept in this tab and saved with the next edit." => {
             ". Ваши правки сохранены в этой вкладке и будут записаны со следующей правкой."
@@ -34,7 +34,7 @@ pub fn ru(en: &str) -> Option<&'static str> {
         "A point of contact needs a name." => "У контактного лица должно быть имя.",
         "A win" => "Победа",
         "A win from this campaign" => "Победа этой кампании",
-        "Action items agreed at this review" => "Действия, о которых договорились на этом обзоре",
+        "Action items agreed at this review" => "Задачи, о которых договорились на этом обзоре",
         "Actions" => "Действия",
         "Active" => "Действует",
         "Actual" => "Факт",
@@ -46,7 +46,7 @@ pub fn ru(en: &str) -> Option<&'static str> {
         }
         "Add a campaign to " => "Добавить кампанию в ",
         "Add a deliverable" => "Новый материал",
-        "Add action" => "Добавить действие",
+        "Add action" => "Добавить задачу",
         "Add campaign" => "Добавить кампанию",
         "Add deliverable" => "Добавить материал",
         "Add risk" => "Добавить риск",
@@ -56,37 +56,37 @@ pub fn ru(en: &str) -> Option<&'static str> {
         "Added to the wins wall" => "Добавлено на стену побед",
         "After" => "После",
         "Agreement" => "Договор",
-        "Agreement + SOW — print / PDF" => "Договор и SOW — печать / PDF",
-        "Agreement + current SOW (Markdown)" => "Договор и текущий SOW (Markdown)",
+        "Agreement + SOW — print / PDF" => "Договор и техзадание — печать / PDF",
+        "Agreement + current SOW (Markdown)" => "Договор и текущее техзадание (Markdown)",
         "All changes are on the relay" => "Все изменения на сервере",
         "All checkpoints: " => "Все контрольные точки: ",
         "Also here: {0}" => "Также здесь: {0}",
         "Amount" => "Сумма",
         "Anna Petrova, Studio North" => "Анна Петрова, Студия «Север»",
         "Approval" => "Согласование",
-        "Approved" => "Одобрен",
+        "Approved" => "Согласован",
         "Back to the history" => "Назад к истории",
         "Back to the partnership" => "Назад к партнёрству",
         "Back to your partnerships" => "Назад к вашим партнёрствам",
-        "Base agreement" => "Основной договор",
+        "Base agreement" => "Рамочный договор",
         "Before" => "До",
         "Brand" => "Бренд",
         "Brand (legal name)" => "Бренд (юридическое название)",
         "Brand's point of contact" => "Контактное лицо бренда",
         "Brand, creator or market" => "Бренд, автор или рынок",
-        "Budget (empty: the SOW's compensation)" => "Бюджет (пусто — вознаграждение по SOW)",
-        "By" => "До",
+        "Budget (empty: the SOW's compensation)" => "Бюджет (пусто — вознаграждение по техзаданию)",
+        "By" => "Срок",
         "By name" => "По названию",
         "Campaign" => "Кампания",
         "Cancel" => "Отмена",
         "Category" => "Категория",
         "Cause" => "Причина",
         "Celebrate what went well, together: both sides see the wall." => {
-            "Отмечайте удачи вместе: эту стену видят обе стороны."
+            "Отмечайте победы вместе: эту стену видят обе стороны."
         }
         "Change" => "Изменить",
         "Channel (call, chat, email…)" => "Канал (звонок, чат, почта…)",
-        "Check in every (days)" => "Встречаться каждые (дней)",
+        "Check in every (days)" => "Периодичность встреч (дней)",
         "Check-ins" => "Встречи",
         "Checkpoint" => "Контрольная точка",
         "Clicks" => "Клики",
@@ -141,7 +141,7 @@ pub fn ru(en: &str) -> Option<&'static str> {
         "First 100k views on the Spring drop" => "Первые 100 тыс. просмотров весеннего дропа",
         "First quarter" => "Первый квартал",
         "Followers" => "Подписчики",
-        "For" => "Для",
+        "For" => "Для кого",
         "For (optional)" => "Для кого (необязательно)",
         "Format" => "Формат",
         "Free some space on this device (or clear other websites' data in the browser settings), or export the partnership to keep a copy. Keep this tab open until this message goes away." => {
@@ -157,7 +157,7 @@ pub fn ru(en: &str) -> Option<&'static str> {
         "Import a .automerge file" => "Импортировать файл .automerge",
         "Imported as a partnership." => "Импортировано как партнёрство.",
         "Impressions" => "Показы",
-        "Into" => "В",
+        "Into" => "В валюту",
         "Issue" => "Проблема",
         "It had never reached the relay, so it cannot be restored. If you exported it, import that file." => {
             "Оно так и не попало на сервер, поэтому восстановить его нельзя. Если вы его экспортировали, импортируйте этот файл."
@@ -195,15 +195,15 @@ pub fn ru(en: &str) -> Option<&'static str> {
         "Kill fee" => "Неустойка за отмену",
         "Language" => "Язык",
         "Last edited " => "Изменено ",
-        "Last used" => "Последнее использование",
+        "Last used" => "Использована",
         "Learnings" => "Выводы",
         "Learnings carried from earlier campaigns" => "Выводы прошлых кампаний",
         "Learnings from earlier campaigns" => "Выводы прошлых кампаний",
         "Like 2027-Q1" => "Например, 2027-Q1",
         "Links" => "Ссылки",
         "Live" => "Опубликован",
-        "Live from" => "В эфире с",
-        "Live until" => "В эфире до",
+        "Live from" => "Размещение с",
+        "Live until" => "Размещение до",
         "Loading…" => "Загрузка…",
         "Local time now:" => "Местное время сейчас:",
         "Log" => "Журнал",
@@ -221,7 +221,7 @@ pub fn ru(en: &str) -> Option<&'static str> {
         "Move “{0}” up" => "Переместить «{0}» выше",
         "Name" => "Имя",
         "Needs attention first" => "Сначала требующие внимания",
-        "New action" => "Новое действие",
+        "New action" => "Новая задача",
         "New link" => "Новая ссылка",
         "New partnership" => "Новое партнёрство",
         "New risk" => "Новый риск",
@@ -278,7 +278,7 @@ pub fn ru(en: &str) -> Option<&'static str> {
         "Opening partnership {0} of {1}…" => "Открываем партнёрство {0} из {1}…",
         "Opening your partnerships…" => "Открываем ваши партнёрства…",
         "Opening…" => "Открываем…",
-        "Order" => "Порядок",
+        "Order" => "Сортировка",
         "Outcome" => "Итог",
         "Owner" => "Ответственный",
         "Owner (recovery key)" => "Владелец (ключ восстановления)",
@@ -287,24 +287,24 @@ pub fn ru(en: &str) -> Option<&'static str> {
         "Partnership documents" => "Документы партнёрства",
         "Partnership with a problem" => "Партнёрство с ошибкой",
         "Partnerships" => "Партнёрства",
-        "Payment split" => "Порядок оплаты",
+        "Payment split" => "График оплаты",
         "Payment terms" => "Условия оплаты",
         "People" => "Люди",
         "People and time zones" => "Люди и часовые пояса",
         "Plan a campaign on the roadmap to debrief it." => {
-            "Запланируйте кампанию в роадмапе, чтобы написать её разбор."
+            "Добавьте кампанию в план, чтобы написать её разбор."
         }
         "Plan campaigns for this quarter on the roadmap to record their results." => {
-            "Запланируйте кампании квартала в роадмапе, чтобы записать их результаты."
+            "Добавьте кампании этого квартала в план, чтобы записать их результаты."
         }
         "Planned" => "Запланирована",
         "Planned campaigns" => "Запланированные кампании",
         "Platform" => "Площадка",
         "Print / Save as PDF" => "Печать / Сохранить в PDF",
         "QBR" => "Обзоры",
-        "QBR {0}" => "QBR {0}",
+        "QBR {0}" => "Квартальный обзор {0}",
         "Quarter" => "Квартал",
-        "Quarterly business review" => "Квартальный бизнес-обзор",
+        "Quarterly business review" => "Квартальный обзор",
         "Rate date" => "Дата курса",
         "Reach" => "Охват",
         "Recap in your words" => "Итоги своими словами",
@@ -327,8 +327,8 @@ pub fn ru(en: &str) -> Option<&'static str> {
         "Revoked" => "Отозвана",
         "Risks" => "Риски",
         "Roadmap" => "План",
-        "Roadmap (Markdown)" => "Роадмап (Markdown)",
-        "Roadmap — print / PDF" => "Роадмап — печать / PDF",
+        "Roadmap (Markdown)" => "План (Markdown)",
+        "Roadmap — print / PDF" => "План — печать / PDF",
         "Role" => "Роль",
         "Running" => "Идёт",
         "Save" => "Сохранить",
@@ -353,7 +353,7 @@ pub fn ru(en: &str) -> Option<&'static str> {
         "Someone" => "Кто-то",
         "Someone without a name (editor {0})" => "Кто-то без имени (редактор {0})",
         "Start one: the roadmap, the markets and the quarters you plan together." => {
-            "Начните новое: роадмап, рынки и кварталы, которые вы планируете вместе."
+            "Создайте первое партнёрство: общий план по рынкам и кварталам."
         }
         "Starts" => "Начало",
         "Statement of work" => "Техзадание",
@@ -453,7 +453,7 @@ pub fn ru(en: &str) -> Option<&'static str> {
         "Unreadable partnership" => "Нечитаемое партнёрство",
         "Usage rights" => "Права на использование",
         "Value" => "Значение",
-        "Verdict" => "Вердикт",
+        "Verdict" => "Решение",
         "View as it was after this" => "Посмотреть, как было после этого",
         "View only: you see the other side's edits live, but cannot change anything." => {
             "Только просмотр: вы видите правки другой стороны вживую, но ничего не можете изменить."
@@ -502,7 +502,7 @@ pub fn ru(en: &str) -> Option<&'static str> {
         "Your name, as others see it" => "Ваше имя, как его видят другие",
         "Your partnerships" => "Ваши партнёрства",
         "a conversion needs the date of its rate" => "для пересчёта нужна дата курса",
-        "agreement and {0} SOW" => "договор и SOW {0}",
+        "agreement and {0} SOW" => "договор и техзадание {0}",
         "and {0} more in the Debriefs tab" => "и ещё {0} на вкладке «Разборы»",
         "brand" => "бренд",
         "clicks" => "клики",
@@ -545,7 +545,7 @@ pub fn ru(en: &str) -> Option<&'static str> {
         "reach" => "охват",
         "renewal notice (days)" => "уведомление о продлении (дней)",
         "revenue" => "выручка",
-        "roadmap" => "роадмап",
+        "roadmap" => "план",
         "termination notice (days)" => "уведомление о расторжении (дней)",
         "the budget" => "бюджет",
         "the cadence is a whole number of days" => "периодичность — целое число дней",
@@ -732,7 +732,7 @@ pub fn ru(en: &str) -> Option<&'static str> {
         "Now: {0}" => "Сейчас: {0}",
         "Untitled campaign" => "Кампания без названия",
         "No campaigns planned this quarter." => "На этот квартал кампаний не запланировано.",
-        "Plan them on the roadmap" => "Запланируйте их в плане",
+        "Plan them on the roadmap" => "Добавить в план",
         "Verdict per market" => "Решение по рынкам",
         "Coming up" => "Ближайшие сроки",
         "Nothing dated yet: set the agreement's term and the deliverables' dates." => {
@@ -740,12 +740,12 @@ pub fn ru(en: &str) -> Option<&'static str> {
         }
         "overdue" => "просрочено",
         "Relationship" => "Отношения",
-        "Open actions from reviews" => "Открытые задачи с обзоров",
+        "Open actions from reviews" => "Открытые задачи по итогам обзоров",
         "None open." => "Открытых нет.",
         "Action item" => "Задача",
         "and {0} more" => "и ещё {0}",
-        "Latest win" => "Последний успех",
-        "No wins yet." => "Успехов пока нет.",
+        "Latest win" => "Последняя победа",
+        "No wins yet." => "Побед пока нет.",
         "Set your name, so others know who is editing" => {
             "Укажите своё имя, чтобы другие видели, кто редактирует"
         }
@@ -757,6 +757,7 @@ pub fn ru(en: &str) -> Option<&'static str> {
         "Next:" => "Ближайшее:",
         "Edit" => "Изменить",
         "Results per campaign and market" => "Результаты по кампаниям и рынкам",
+        "Close" => "Закрыть",
         _ => return None,
     })
 }

@@ -350,6 +350,25 @@ fn copy_to_clipboard(text: &str) {
     }
 }
 
+/// Closes the share panel and puts the focus back on its button.
+fn close_share_panel() {
+    let Some(panel) = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.get_element_by_id("share"))
+    else {
+        return;
+    };
+    let _ = panel.remove_attribute("open");
+    if let Some(summary) = panel
+        .query_selector("summary")
+        .ok()
+        .flatten()
+        .and_then(|e| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(e).ok())
+    {
+        let _ = summary.focus();
+    }
+}
+
 /// The owner's sharing panel: make links, see them, revoke them; a recovery key.
 #[component]
 pub fn SharePanel() -> impl IntoView {
@@ -463,8 +482,19 @@ pub fn SharePanel() -> impl IntoView {
     };
 
     view! {
-        <details id="share" class="card share-panel" data-testid="share-panel" on:toggle=on_toggle>
+        // A panel that opens over the page below the header (nothing moves), closed again
+        // by its button, by Close or by Escape (focus back on the button).
+        <details id="share" class="card share-panel" data-testid="share-panel" on:toggle=on_toggle
+            on:keydown=move |ev: leptos::ev::KeyboardEvent| {
+                if ev.key() == "Escape" {
+                    close_share_panel();
+                }
+            }>
             <summary data-testid="share-toggle">{t("Share this partnership")}</summary>
+            <div class="share-body" role="region" aria-label=t("Share this partnership")>
+            <div class="share-close-row">
+                <button type="button" class="small-button" data-testid="share-close" on:click=move |_| close_share_panel()>{t("Close")}</button>
+            </div>
             <p class="muted">
                 {t("Send a link to the people you work with. An editor can change everything; a viewer sees it live but cannot change anything. ")}
                 {t("The secret part of the link is after “#”: it never reaches a server log. Revoke a link and its sessions end at once.")}
@@ -576,6 +606,7 @@ pub fn SharePanel() -> impl IntoView {
                 on:click=move |_| create(Role::Owner, t("Recovery key").into(), None, None, t("Recovery key"))>
                 {t("Create a recovery key")}
             </button>
+            </div>
         </details>
     }
 }

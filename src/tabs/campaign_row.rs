@@ -209,7 +209,7 @@ pub fn CampaignRow(q: QuarterId, id: CampaignId) -> impl IntoView {
                         <AutoField form id=input_id("ends") label=t("Ends").to_owned() kind="date" test_id="campaign-ends"
                             stored=Signal::derive(move || date_text(false)) warning=outside(false)
                             on_save=Callback::new(move |raw| save("ends", raw))/>
-                        <div class="field">
+                        <div class="field status">
                             <label for=input_id("status")>{t("Status")}</label>
                             <select id=input_id("status") data-testid="campaign-status"
                                 on:change=move |ev| {

@@ -148,7 +148,7 @@ test('a quarter end to end: agreement, SOW, results, per-market verdicts and tre
   await page.getByTestId('tab-kpis').click();
   const ruSummary = await eventually(
     () => page.getByTestId('verdict-RU').getByTestId('verdict-summary').innerText(),
-    (t) => t.replace(/\s/g, ' ') === 'ER по охвату 3,1 % ≥ 2,5 %; конверсия 1,2 % < 1,5 % → на пересмотр',
+    (t) => t.replace(/\s/g, ' ') === 'ER по охвату 3,1 % ≥ 2,5 %; конверсия 1,2 % < 1,5 % → пересматриваем',
     { what: 'the RU verdict in Russian' });
   assert.doesNotMatch(ruSummary, /\b(by|reach|conversion|review|not enough)\b/);
   const kpiList = await page.getByTestId('verdicts').innerText();

@@ -126,7 +126,7 @@ impl Health {
                 format!("последний контакт {ago}; следующая встреча до {next_due}")
             }
             (Lang::Ru, _) => {
-                format!("последний контакт {ago}; встреча была нужна {next_due} (каждые {every})")
+                format!("последний контакт {ago}; встреча была нужна к {next_due} (раз в {every})")
             }
         }
     }
@@ -220,7 +220,7 @@ mod tests {
             "{reason}"
         );
         let reason = h.reason(Lang::Ru);
-        assert!(reason.contains("каждые 7 дней"), "{reason}");
+        assert!(reason.contains("раз в 7 дней"), "{reason}");
     }
 }
 

@@ -193,7 +193,7 @@ pub fn agreement_markdown(p: &Partnership, quarter: QuarterId, lang: Lang) -> St
                 day(d.live_from),
                 day(d.live_to),
                 md_cell(d.owner.as_str()),
-                lang.text(d.status.as_str()),
+                d.status.words(lang).to_lowercase(),
                 lang.text(if d.paid { "yes" } else { "no" }),
                 md_cell(d.erid.as_str()),
             );
@@ -521,7 +521,7 @@ pub(crate) mod tests {
         for text in [&roadmap, &agreement] {
             assert_eq!(english_left(text), Vec::<String>::new(), "{text}");
         }
-        assert!(roadmap.contains("# Нордвинд × Маша — роадмап"), "{roadmap}");
+        assert!(roadmap.contains("# Нордвинд × Маша — план"), "{roadmap}");
         assert!(roadmap.contains("1 февр. 2027\u{a0}г."), "{roadmap}");
         assert!(agreement.contains("100\u{a0}000,00\u{a0}₽"), "{agreement}");
         assert!(

@@ -148,10 +148,10 @@ impl NewPartnershipError {
             (Lang::Ru, Self::NoMarkets) => "выберите хотя бы один рынок".into(),
             (Lang::Ru, Self::DuplicateMarket(m)) => format!("рынок {m} указан дважды"),
             (Lang::Ru, Self::QuarterCount(n)) => {
-                format!("в роадмапе от 1 до {MAX_QUARTERS} кварталов, а не {n}")
+                format!("в плане от 1 до {MAX_QUARTERS} кварталов, а не {n}")
             }
             (Lang::Ru, Self::QuartersOutOfRange) => {
-                "роадмап выходит за последний поддерживаемый год".into()
+                "план выходит за последний поддерживаемый год".into()
             }
         }
     }

@@ -24,7 +24,7 @@ impl UnknownQuarter {
     pub fn describe(&self, lang: crate::locale::Lang) -> String {
         match lang {
             crate::locale::Lang::En => self.to_string(),
-            crate::locale::Lang::Ru => format!("квартала {} нет в роадмапе", self.0),
+            crate::locale::Lang::Ru => format!("квартала {} нет в плане", self.0),
         }
     }
 }

@@ -31,7 +31,7 @@ impl DeliverableStatus {
             (Lang::En, Self::Live) => "Live",
             (Lang::Ru, Self::Planned) => "Запланирован",
             (Lang::Ru, Self::DraftSubmitted) => "Черновик сдан",
-            (Lang::Ru, Self::Approved) => "Одобрен",
+            (Lang::Ru, Self::Approved) => "Согласован",
             (Lang::Ru, Self::Live) => "Опубликован",
         }
     }

@@ -9,7 +9,7 @@ pub(super) fn text(en: &str) -> Option<&'static str> {
         " and " => " и ",
         "Action item" => "Задача",
         ", by {0}" => ", до {0}",
-        "Action items from this review" => "Действия по итогам этого обзора",
+        "Action items from this review" => "Задачи по итогам этого обзора",
         "Agreement" => "Договор",
         "Approval" => "Согласование",
         "Asks and commitments" => "Просьбы и обязательства",
@@ -26,19 +26,19 @@ pub(super) fn text(en: &str) -> Option<&'static str> {
         "From {0}:" => "Из обзора {0}:",
         "KPI scorecard" => "Оценка KPI",
         "Kill fee" => "Неустойка за отмену",
-        "Last review's action items" => "Действия с прошлого обзора",
+        "Last review's action items" => "Задачи с прошлого обзора",
         "Markets: {0}" => "Рынки: {0}",
         "Next quarter's objectives" => "Цели следующего квартала",
         "No KPIs set." => "KPI не заданы.",
-        "No action items from an earlier review." => "С прошлых обзоров действий нет.",
+        "No action items from an earlier review." => "С прошлых обзоров задач нет.",
         "No budget set for this quarter." => "Бюджет на этот квартал не задан.",
         "No campaigns planned." => "Кампаний не запланировано.",
         "No deliverables yet." => "Материалов пока нет.",
         "None recorded." => "Не записано.",
         "Not counted (another currency): {0}" => "Не учтено (другая валюта): {0}",
         "Not written yet." => "Пока не написано.",
-        "On the roadmap" => "В роадмапе",
-        "Payment split" => "Порядок оплаты",
+        "On the roadmap" => "По плану",
+        "Payment split" => "График оплаты",
         "Payment terms" => "Условия оплаты",
         "Quarter recap" => "Итоги квартала",
         "Renewal" => "Продление",
@@ -51,14 +51,14 @@ pub(super) fn text(en: &str) -> Option<&'static str> {
         "This paid post in Russia is live without {0}: Russian advertising law requires both." => {
             "Эта платная публикация в России вышла без {0}: закон о рекламе требует и то и другое."
         }
-        "This quarter is not on the roadmap." => "Этого квартала нет в роадмапе.",
+        "This quarter is not on the roadmap." => "Этого квартала нет в плане.",
         "Usage rights" => "Права на использование",
         "What we learned" => "Что мы узнали",
         "What we try next" => "Что пробуем дальше",
         "agreement and {0} statement of work" => "договор и техническое задание (SOW) на {0}",
         "amber" => "жёлтый",
         "an erid token" => "токена erid",
-        "approved" => "одобрен",
+        "approved" => "согласован",
         "at {0} {1} per {2} on {3}" => "по курсу {0} {1} за {2} на {3}",
         "automatic" => "автоматическое",
         "by agreement" => "по договорённости",
@@ -68,16 +68,16 @@ pub(super) fn text(en: &str) -> Option<&'static str> {
             "черновик за {0} дн. до публикации; {1} дн. на проверку; раундов правок: {2}"
         }
         "draft_submitted" => "черновик сдан",
-        "every {0} months" => "каждые {0} мес.",
+        "every {0} months" => "раз в {0} мес.",
         "green" => "зелёный",
         "live" => "опубликован",
         "no" => "нет",
         "no data" => "нет данных",
         "not enough data" => "недостаточно данных",
         "planned" => "запланирована",
-        "quarterly business review, {0}" => "квартальный бизнес-обзор, {0}",
+        "quarterly business review, {0}" => "квартальный обзор, {0}",
         "red" => "красный",
-        "roadmap" => "роадмап",
+        "roadmap" => "план",
         "running" => "идёт",
         "the «Реклама» label" => "пометки «Реклама»",
         "yes" => "да",
@@ -94,7 +94,7 @@ pub(super) fn text(en: &str) -> Option<&'static str> {
         "{0}; notice {1} days; termination notice {2} days" => {
             "{0}; уведомление за {1} дн.; уведомление о расторжении за {2} дн."
         }
-        "| Action | Owner | Due | Done |" => "| Действие | Ответственный | Срок | Сделано |",
+        "| Action | Owner | Due | Done |" => "| Задача | Ответственный | Срок | Выполнено |",
         "| Campaign | Market | Starts | Ends | Status |" => {
             "| Кампания | Рынок | Начало | Конец | Статус |"
         }
@@ -139,7 +139,7 @@ pub(super) fn text(en: &str) -> Option<&'static str> {
         "not enough data: {0}" => "недостаточно данных: {0}",
         "no KPIs set for {0}" => "не заданы KPI для рынка {0}",
         "continue" => "продолжаем",
-        "review" => "на пересмотр",
+        "review" => "пересматриваем",
         "stop" => "останавливаем",
         "engagements ÷ followers × 100" => "вовлечения ÷ подписчики × 100",
         "engagements ÷ reach × 100" => "вовлечения ÷ охват × 100",
