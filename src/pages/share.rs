@@ -491,7 +491,7 @@ pub fn SharePanel() -> impl IntoView {
                 }
             }>
             <summary data-testid="share-toggle">{t("Share this partnership")}</summary>
-            <div class="share-body" role="region" aria-label=t("Share this partnership")>
+            <div class="share-body" role="dialog" aria-label=t("Share this partnership")>
             <div class="share-close-row">
                 <button type="button" class="small-button" data-testid="share-close" on:click=move |_| close_share_panel()>{t("Close")}</button>
             </div>

@@ -201,7 +201,7 @@ fn DeliverableRow(
                         </div>
                     </Show>
                     <button type="button" class="danger" on:click=remove
-                        aria-label=move || format!("Remove {}", describe().unwrap_or_default())>{t("Remove")}</button>
+                        aria-label=move || tf("Remove “{0}”", &[&describe().unwrap_or_default()])>{t("Remove")}</button>
                 </div>
                 {move || d.with(|d| d.as_ref().and_then(|d| d.compliance_warning(crate::i18n::lang()))).map(|w| view! {
                     <p class="warning" role="alert" data-testid="compliance-warning">"⚠ " {w}</p>

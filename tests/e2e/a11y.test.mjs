@@ -42,6 +42,24 @@ async function overflowsSideways(page) {
   return page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth + 1);
 }
 
+/**
+ * Dates in the page's text written other than as the interface language writes them:
+ * ISO (2027-02-01) or a browser's numeric locale format (12/1/2026). Inputs aside.
+ */
+async function strayDates(page) {
+  return page.evaluate(() => {
+    const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+    const found = [];
+    for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+      const el = n.parentElement;
+      if (!el || el.closest('code, script, style, option, datalist, .sr-only') || !el.getClientRects().length) continue;
+      const m = n.textContent.match(/\b\d{4}-\d{2}-\d{2}\b|\b\d{1,2}\/\d{1,2}\/\d{4}\b/);
+      if (m) found.push(`a date written ${m[0]} in “${n.textContent.trim().slice(0, 80)}”`);
+    }
+    return found;
+  });
+}
+
 /** Photographs the screen and adds what is wrong with it to `problems`. */
 async function look(page, screen, lang, width, problems) {
   await page.waitForTimeout(150);
@@ -49,6 +67,7 @@ async function look(page, screen, lang, width, problems) {
   const where = `${screen} (${lang}, ${width} px)`;
   for (const v of await violations(page)) problems.push(`${where}: ${v}`);
   if (await overflowsSideways(page)) problems.push(`${where}: wider than the screen`);
+  for (const d of await strayDates(page)) problems.push(`${where}: ${d}`);
 }
 
 for (const lang of ['en', 'ru']) {
@@ -61,6 +80,25 @@ for (const lang of ['en', 'ru']) {
       const id = await createPartnership(page, relay.url, 'Northwind', 'Маша');
       await addCampaign(page, '2027-Q1', 'Spring drop', 'RU');
       await addCampaign(page, '2027-Q1', 'Launch', 'US');
+      // Dated rows on every tab that has them, so dates and times are seen as written.
+      await page.getByTestId('tab-sow').click();
+      const d = page.getByTestId('add-deliverable');
+      await d.getByTestId('new-platform').fill('Telegram');
+      await d.getByTestId('new-format').fill('post');
+      await d.getByTestId('new-deliverable-market').selectOption('RU');
+      await d.locator('input[type="date"]').first().fill('2027-02-10');
+      await d.locator('button[type="submit"]').click();
+      await page.getByTestId('deliverable').waitFor();
+      await page.getByTestId('tab-checkins').click();
+      const c = page.getByTestId('log-checkin');
+      await c.getByTestId('checkin-date').fill('2027-01-20');
+      await c.getByTestId('checkin-summary').fill('Kick-off');
+      await c.locator('button[type="submit"]').click();
+      await page.getByTestId('checkin').waitFor();
+      await page.getByTestId('tab-wins').click();
+      await page.locator('[data-draft] input, [data-draft] textarea').first().fill('First post out');
+      await page.locator('[data-draft] button[type="submit"]').first().click();
+      await page.getByTestId('win').waitFor();
       const link = await inviteLink(page, relay.url, id, 'editor', 'For Masha');
       if (lang === 'ru') await page.getByTestId('lang-switch').locator('[data-lang="ru"]').click();
       for (const [width, height] of WIDTHS) {
@@ -75,6 +113,13 @@ for (const lang of ['en', 'ru']) {
       for (const [width, height] of WIDTHS) {
         await page.setViewportSize({ width, height });
         await look(page, 'home', lang, width, problems);
+      }
+      // The form that starts a partnership.
+      await page.goto(`${relay.url}/new`);
+      await page.getByTestId('create-partnership').waitFor();
+      for (const [width, height] of WIDTHS) {
+        await page.setViewportSize({ width, height });
+        await look(page, 'new', lang, width, problems);
       }
       // The sync-server setting, as a crafted link would open it (the warning showing).
       await page.goto(`${relay.url}/sync-server?relay=ws://127.0.0.1:9/sync`);

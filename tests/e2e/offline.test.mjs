@@ -94,7 +94,12 @@ test('a new build on the server is offered as a quiet reload, never forced', asy
       page.waitForEvent('load'),
       page.getByTestId('update-available').getByRole('button', { name: 'Reload' }).click(),
     ]);
-    await page.getByTestId('new-partnership').waitFor();
+    // (Once seen to time out in a full run and never alone: say what the page showed.)
+    await page.getByTestId('new-partnership').waitFor().catch(async (e) => {
+      const shown = await page.locator('body').innerText().catch(() => '?');
+      await page.screenshot({ path: join(OUTPUT, 'update-reload-stuck.png') }).catch(() => {});
+      throw new Error(`${e.message}\nThe page showed: ${shown.slice(0, 600)}\nErrors: ${errors.join(' | ')}`);
+    });
     const loaded = await page.evaluate(() => document.documentElement.outerHTML);
     assert.ok(loaded.includes(next), 'the reload runs the new build');
     await eventually(() => page.getByTestId('update-available').count(), (n) => n === 0, { what: 'prompt gone' });
