@@ -25,16 +25,15 @@ pub fn PresenceBar() -> impl IntoView {
     let me = tandem.me();
     let others = move || roster.get();
     let editing = RwSignal::new(false);
-    // Asked once: the first edit by someone without a name opens the menu at its name
-    // form (focus stays where they type), so their edits are not signed "Someone".
-    let asked = StoredValue::new(false);
+    // The first edit by someone without a name opens the menu at its name form (focus
+    // stays where they type), so their edits are not signed "Someone".
+    // Once per browser: remembered, so closing the menu without a name is an answer.
+    let asked = move || crate::platform::local::get(tandem_client::records::NAME_ASKED).is_some();
     let save = editor.save;
     Effect::new(move |_| {
-        if save.get() == crate::state::SaveState::Saving
-            && me.get_untracked().is_none()
-            && !asked.get_value()
+        if save.get() == crate::state::SaveState::Saving && me.get_untracked().is_none() && !asked()
         {
-            asked.set_value(true);
+            crate::platform::local::set(tandem_client::records::NAME_ASKED, "1");
             editing.set(true);
         }
     });

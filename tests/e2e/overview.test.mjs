@@ -182,6 +182,14 @@ test('the first edit by someone without a name asks for it, without taking the f
     await page.getByTestId('goal').pressSequentially('Grow', { delay: 20 });
     await page.getByTestId('my-name').waitFor();
     assert.equal(await page.evaluate(() => document.activeElement?.dataset.testid), 'goal', 'the focus stays in the goal');
+    // Closed without a name, that is the answer: not asked again, even after a reload.
+    await page.getByTestId('presence').locator('summary').click();
+    await page.getByTestId('goal').pressSequentially(' RU', { delay: 20 });
+    await page.reload();
+    await page.getByTestId('goal').pressSequentially(' sales', { delay: 20 });
+    await page.getByTestId('save-state').filter({ hasText: 'Saved in this browser' }).waitFor();
+    assert.equal(await page.getByTestId('presence').evaluate((d) => d.open), false, 'asked once per browser');
+    await page.getByTestId('presence').locator('summary').click();
     await page.getByTestId('my-name').fill('Anna');
     await page.getByTestId('name-form').getByRole('button', { name: 'Save' }).click();
     assert.match(await page.getByTestId('presence').innerText(), /You appear as Anna \(brand\)/);

@@ -21,6 +21,8 @@ pub const REGISTERED: &str = "tandem.device.registered";
 pub const NAME: &str = "tandem.name";
 pub const SIDE: &str = "tandem.side";
 pub const LANGUAGE: &str = "tandem.lang";
+/// Set once this browser was asked for a name (on a first edit without one): not asked again.
+pub const NAME_ASKED: &str = "tandem.name-asked";
 /// The chosen other server, and the partnerships offered to it.
 pub const OTHER_RELAY: &str = "tandem.other-relay";
 /// Where older versions kept a relay taken from `?relay=` (never confirmed: forgotten).
