@@ -184,7 +184,7 @@ fn LogCheckin() -> impl IntoView {
             </div>
             <div class="field">
                 <label for="checkin-summary">{t("What you discussed")}</label>
-                <textarea id="checkin-summary" rows="2" data-testid="checkin-summary" prop:value=move || summary.get()
+                <textarea id="checkin-summary" rows=move || crate::components::collab_text::rows_for(&summary.get(), 2, 12) data-testid="checkin-summary" prop:value=move || summary.get()
                     on:input=move |ev| summary.set(event_target_value(&ev))></textarea>
             </div>
             <div class="grid">

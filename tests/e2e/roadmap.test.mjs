@@ -3,7 +3,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { startRelay, launchBrowser, watchErrors, OUTPUT } from './support.mjs';
+import { startRelay, launchBrowser, watchErrors, eventually, OUTPUT } from './support.mjs';
 
 let relay;
 let browser;
@@ -43,6 +43,9 @@ test('a roadmap survives a reload, campaigns in the order the user set', async (
 
   await page.getByTestId('goal').fill('Become the coffee Moscow and New York start their mornings with');
   const theme = page.getByTestId('theme-2027-Q1');
+  // A textarea grows with its text (six lines: six rows), so nothing typed is cut off.
+  await theme.fill('one\ntwo\nthree\nfour\nfive\nsix');
+  await eventually(() => theme.getAttribute('rows'), (r) => r === '6', { what: 'the theme grown to its six lines' });
   await theme.fill('Launch the winter blend in both markets');
 
   await page.getByTestId('add-campaign-open-2027-Q1').locator('summary').click();
