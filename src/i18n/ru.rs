@@ -758,6 +758,7 @@ pub fn ru(en: &str) -> Option<&'static str> {
         "Edit" => "Изменить",
         "Results per campaign and market" => "Результаты по кампаниям и рынкам",
         "Close" => "Закрыть",
+        "(the owner sends the link)" => "(ссылку отправляет владелец)",
         _ => return None,
     })
 }

@@ -340,17 +340,7 @@ fn Tabs() -> impl IntoView {
     provide_context(GoTo(Callback::new(move |place: &'static str| {
         let document = web_sys::window().and_then(|w| w.document());
         if place == "share" {
-            if let Some(panel) = document.as_ref().and_then(|d| d.get_element_by_id("share")) {
-                let _ = panel.set_attribute("open", "");
-                if let Some(summary) = panel
-                    .query_selector("summary")
-                    .ok()
-                    .flatten()
-                    .and_then(|e| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(e).ok())
-                {
-                    let _ = summary.focus();
-                }
-            }
+            crate::pages::share::show_share_panel(true);
             return;
         }
         if let Some(tab) = Tab::ALL.into_iter().find(|t| t.id() == place) {

@@ -350,15 +350,19 @@ fn copy_to_clipboard(text: &str) {
     }
 }
 
-/// Closes the share panel and puts the focus back on its button.
-fn close_share_panel() {
+/// Opens or closes the share panel, the focus on its button.
+pub fn show_share_panel(open: bool) {
     let Some(panel) = web_sys::window()
         .and_then(|w| w.document())
         .and_then(|d| d.get_element_by_id("share"))
     else {
         return;
     };
-    let _ = panel.remove_attribute("open");
+    let _ = if open {
+        panel.set_attribute("open", "")
+    } else {
+        panel.remove_attribute("open")
+    };
     if let Some(summary) = panel
         .query_selector("summary")
         .ok()
@@ -487,13 +491,13 @@ pub fn SharePanel() -> impl IntoView {
         <details id="share" class="card share-panel" data-testid="share-panel" on:toggle=on_toggle
             on:keydown=move |ev: leptos::ev::KeyboardEvent| {
                 if ev.key() == "Escape" {
-                    close_share_panel();
+                    show_share_panel(false);
                 }
             }>
             <summary data-testid="share-toggle">{t("Share this partnership")}</summary>
             <div class="share-body" role="dialog" aria-label=t("Share this partnership")>
             <div class="share-close-row">
-                <button type="button" class="small-button" data-testid="share-close" on:click=move |_| close_share_panel()>{t("Close")}</button>
+                <button type="button" class="small-button" data-testid="share-close" on:click=move |_| show_share_panel(false)>{t("Close")}</button>
             </div>
             <p class="muted">
                 {t("Send a link to the people you work with. An editor can change everything; a viewer sees it live but cannot change anything. ")}

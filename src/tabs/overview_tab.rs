@@ -83,6 +83,18 @@ pub fn OverviewTab() -> impl IntoView {
 #[component]
 fn Setup(setup: Memo<Vec<(SetupStep, bool)>>) -> impl IntoView {
     let done = move || setup.with(|s| s.iter().filter(|(_, d)| *d).count());
+    // Only an owner has the share panel that invites; others are told who does.
+    let editor = expect_context::<Editor>();
+    let tandem = expect_context::<crate::state::Tandem>();
+    let access = tandem.access(editor.id);
+    let controlled = tandem.has_access_control();
+    let can_share = move || {
+        controlled
+            && access.with(|a| {
+                a.role == crate::platform::api::Role::Owner
+                    && a.state == crate::platform::api::State::Active
+            })
+    };
     view! {
         <section class="card setup" data-testid="setup" aria-labelledby="setup-title">
             <div class="card-head">
@@ -96,7 +108,11 @@ fn Setup(setup: Memo<Vec<(SetupStep, bool)>>) -> impl IntoView {
                     <li data-testid=format!("setup-{}", step.id()) data-done=done.to_string()
                         class=if done { "done" } else { "open" }>
                         <span class="tick" aria-hidden="true">{if done { "✓" } else { "" }}</span>
-                        {place_link(step.place(), step.words(lang()).to_owned())}
+                        {if step.place() == Place::Share && !can_share() {
+                            view! { <span>{step.words(lang())} " " <span class="muted">{t("(the owner sends the link)")}</span></span> }.into_any()
+                        } else {
+                            place_link(step.place(), step.words(lang()).to_owned()).into_any()
+                        }}
                         <span class="sr-only">{if done { t("(done)") } else { t("(to do)") }}</span>
                     </li>
                 }).collect_view()}

@@ -86,6 +86,13 @@ test('the overview: setup ticked from the document, obligations in date order, o
       ['2027-12-01', false, 'Last day to give notice of non-renewal'],
       ['2027-12-31', false, 'The agreement\'s term ends'],
     ]);
+    // The owner's "invite" step opens the share panel, the focus on its button.
+    await step(page, 'invite').getByRole('link').click();
+    assert.equal(await page.getByTestId('share-panel').evaluate((d) => d.open), true);
+    assert.equal(await page.evaluate(() => document.activeElement?.dataset.testid), 'share-toggle');
+    await page.keyboard.press('Escape');
+    assert.equal(await page.getByTestId('share-panel').evaluate((d) => d.open), false, 'Escape closes it');
+    await page.getByTestId('tab-overview').click();
     // An obligation's link opens its tab.
     await page.getByTestId('obligation').nth(1).getByRole('link').click();
     assert.equal(await page.getByTestId('tab-agreement').getAttribute('aria-selected'), 'true');

@@ -56,6 +56,11 @@ test('an editor co-edits, a viewer watches read-only, a revoked creator keeps a 
     assert.equal(new URL(creator.page.url()).pathname, `/p/${id}`);
     assert.equal(await creator.page.getByTestId('role').getAttribute('data-role'), 'editor');
     assert.equal(await theme(creator.page), 'Winter launch');
+    // An editor has no share panel: the overview's "invite" step says who sends links.
+    await creator.page.getByTestId('tab-overview').click();
+    assert.equal(await creator.page.getByTestId('setup-invite').getByRole('link').count(), 0);
+    assert.match(await creator.page.getByTestId('setup-invite').innerText(), /the owner sends the link/);
+    await creator.page.getByTestId('tab-roadmap').click();
 
     // Both co-edit.
     await creator.page.getByTestId('goal').fill('Grow RU reach with Reels');
