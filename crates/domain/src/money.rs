@@ -131,7 +131,9 @@ impl Money {
             let decimal = point.map(|p| &digits[p..=p]);
             let grouping_ok = separators.iter().all(|c| *c == first)
                 && decimal != Some(if first == ',' { "," } else { "." })
-                && groups.next().is_some_and(|g| (1..=3).contains(&g.len()))
+                && groups
+                    .next()
+                    .is_some_and(|g| (1..=3).contains(&g.len()) && !g.starts_with('0'))
                 && groups.all(|g| g.len() == 3);
             if !grouping_ok {
                 return Err(err());
@@ -208,6 +210,9 @@ mod tests {
         ok("1234.", 123_400);
         ok("-1,000.25", -100_025);
         for bad in [
+            // Neither a grouped number nor two decimals: refused, not read as 1.
+            "0,001",
+            "01,000",
             "1,2,3",
             "1,23,456.00",
             "1.234.5",
