@@ -3,7 +3,7 @@
 // other side when the network returns. A new build on the server is offered, not forced.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -85,7 +85,11 @@ test('a new build on the server is offered as a quiet reload, never forced', asy
     for (const f of readdirSync(appDir).filter((f) => f.startsWith(build))) {
       cpSync(join(appDir, f), join(appDir, f.replace(build, next)));
     }
-    writeFileSync(join(appDir, 'index.html'), index.replaceAll(build, next).replace(/ integrity="[^"]*"/g, ''));
+    // Deployed as a deploy should be, whole: written aside and renamed into place (a file
+    // rewritten in place can be served half-written; the relay no longer caches such a
+    // read, but a response already on its way keeps what it read).
+    writeFileSync(join(appDir, 'index.html.next'), index.replaceAll(build, next).replace(/ integrity="[^"]*"/g, ''));
+    renameSync(join(appDir, 'index.html.next'), join(appDir, 'index.html'));
 
     await page.evaluate(() => document.dispatchEvent(new Event('visibilitychange')));
     await page.getByTestId('update-available').waitFor({ timeout: 10000 });

@@ -188,7 +188,12 @@ impl Policy {
         if stamp != cache.stamp {
             let html = std::fs::read_to_string(&self.index).unwrap_or_default();
             cache.headers = headers(&html, &self.relays);
-            cache.stamp = stamp;
+            // A file rewritten in place while it was read may have been read half-written:
+            // kept only if it did not change meanwhile, else read again next time.
+            let after = std::fs::metadata(&self.index)
+                .ok()
+                .and_then(|m| Some((m.modified().ok()?, m.len())));
+            cache.stamp = if after == stamp { stamp } else { None };
         }
         cache.headers.clone()
     }

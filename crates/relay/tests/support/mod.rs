@@ -475,10 +475,17 @@ impl Client {
     /// Reads frames until `done` holds; panics after `timeout`.
     pub(crate) async fn pump_until(&mut self, timeout: Duration, done: impl Fn(&mut Self) -> bool) {
         let deadline = tokio::time::Instant::now() + timeout;
+        let mut frames = 0u64;
         while !done(self) {
-            let frame = tokio::time::timeout_at(deadline, self.socket.next())
-                .await
-                .expect("condition reached before the timeout");
+            // Said on a timeout: a quiet stall (no frames) and an endless exchange that
+            // never brings the change look alike otherwise.
+            let Ok(frame) = tokio::time::timeout_at(deadline, self.socket.next()).await else {
+                panic!(
+                    "condition not reached within {timeout:?}: {frames} frames arrived meanwhile; closed: {:?}",
+                    self.closed
+                );
+            };
+            frames += 1;
             match frame {
                 Some(Ok(Ws::Binary(bytes))) => {
                     let effects = self.session.receive(CONN, &bytes, &mut self.docs);
