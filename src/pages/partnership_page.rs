@@ -1,4 +1,5 @@
-//! A partnership: header, save and sync state, tabs (the roadmap for now).
+//! A partnership: header (title, markets, save and sync state; access, presence, sharing)
+//! and its tabs, the overview first.
 
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
