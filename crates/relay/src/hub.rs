@@ -1207,6 +1207,10 @@ impl Core {
     /// any later write of them, which would build on the refused one).
     fn settle(&self, batch: Vec<Pending>, committed: Result<(), String>) {
         let mut refused: Vec<ConnId> = Vec::new();
+        // Peers a frame about a refused change was held back from: their sync state counts
+        // it as sent, so once the change is stored they would never be sent it. They are
+        // closed, to reconnect and sync afresh from what is stored.
+        let mut behind: Vec<ConnId> = Vec::new();
         let mut failed: HashSet<DocumentId> = HashSet::new();
         if let Err(e) = &committed {
             let mut queue = lock(&self.queue);
@@ -1232,7 +1236,10 @@ impl Core {
                         false
                     }
                     Pending::Compact { document, .. } => !failed.contains(document),
-                    Pending::Send { message, .. } => !about(message, &failed),
+                    Pending::Send { conn, message } if about(message, &failed) => {
+                        behind.push(*conn);
+                        false
+                    }
                     _ => true,
                 })
                 .collect();
@@ -1253,7 +1260,9 @@ impl Core {
                 }
                 Pending::Compact { writes, .. } => writes.written(),
                 Pending::Send { conn, message } => {
-                    if !about(&message, &failed) {
+                    if about(&message, &failed) {
+                        behind.push(conn);
+                    } else {
                         self.send(conn, message);
                     }
                 }
@@ -1262,11 +1271,16 @@ impl Core {
         }
         refused.sort_unstable();
         refused.dedup();
-        for origin in refused {
-            self.send(origin, Message::Error {
+        for origin in &refused {
+            self.send(*origin, Message::Error {
                 message: "the relay cannot store changes right now; they stay on your device and will be sent again".into(),
             });
-            self.close(origin, "storage failure".into());
+            self.close(*origin, "storage failure".into());
+        }
+        behind.sort_unstable();
+        behind.dedup();
+        for conn in behind.into_iter().filter(|c| !refused.contains(c)) {
+            self.close(conn, "storage failure: reconnect to sync again".into());
         }
     }
 }

@@ -231,3 +231,55 @@ async fn a_peer_that_stops_reading_is_dropped_with_a_reason_and_slows_nobody() {
     assert!(frames < edits, "the backlog was dropped, not delivered");
     relay.stop().await;
 }
+
+#[tokio::test]
+async fn a_peer_syncing_while_a_change_is_refused_gets_it_once_it_is_stored() {
+    let app = app_dir();
+    let (_dir, data) = scratch();
+    let full = Arc::new(AtomicBool::new(false));
+    let switch = full.clone();
+    let relay =
+        RunningRelay::start_with(&data, app.path(), move |c| c.disk_full = Some(switch)).await;
+    let id = DocumentId::from_bytes([0x52; 16]);
+    let brand = relay.owner_of(id).await;
+    let creator = relay.guest(&brand, id, "editor").await;
+    let mut a = Client::connect(&brand, "laptop").await;
+    a.share(id, doc_with("before")).await;
+    a.settle(Duration::from_millis(300)).await;
+    // The creator is connected and in sync before the disk fills up.
+    let mut b = Client::connect(&creator, "studio").await;
+    b.share(id, AutoCommit::new()).await;
+    b.pump_until(WAIT, |c| has_notes(c, id, "before")).await;
+
+    full.store(true, Ordering::SeqCst);
+    let doc = a.docs.docs.get_mut(&id).expect("doc");
+    let (_, text) = doc.get(ROOT, "notes").expect("read").expect("notes");
+    doc.splice_text(&text, 6, 0, " and after").expect("splice");
+    doc.commit();
+    a.changed(id).await;
+    a.settle(Duration::from_millis(500)).await;
+    assert!(a.closed.is_some(), "the writer is told and disconnected");
+    let kept = a.docs.docs.get(&id).expect("doc").clone();
+
+    // The creator was sent nothing about the refused change, yet its sync state had it as
+    // sent: it is told to reconnect rather than left believing it has it.
+    let (_, close) = b.read_until_closed(WAIT).await;
+    let reason = close.map(|(_, reason)| reason).unwrap_or_default();
+    assert!(reason.contains("reconnect"), "{reason}");
+
+    // Space returns and the change is offered again: the creator, reconnected, gets it.
+    full.store(false, Ordering::SeqCst);
+    let mut again = Client::connect(&brand, "laptop").await;
+    let want = kept.clone().get_heads();
+    again.share(id, kept).await;
+    again
+        .pump_until(WAIT, |c| c.relay_heads(id).is_some_and(|h| h == want))
+        .await;
+    let held = b.docs.docs.get(&id).expect("doc").clone();
+    let mut b = Client::connect(&creator, "studio").await;
+    b.share(id, held).await;
+    b.pump_until(WAIT, |c| has_notes(c, id, "before and after"))
+        .await;
+    drop((a, b, again));
+    relay.stop().await;
+}
