@@ -256,7 +256,7 @@ pub fn CampaignRow(q: QuarterId, id: CampaignId) -> impl IntoView {
                                     <span class="title">{title}</span>
                                     <span class="market-tag">{market}</span>
                                     <span class="muted">{dates}</span>
-                                    <span class=format!("status-chip {}", status.as_str())>{status_label(status)}</span>
+                                    <span class=crate::tabs::overview_tab::campaign_class(status)>{status_label(status)}</span>
                                     <span class="edit-hint">{t("Edit")}</span>
                                 })}
                             </summary>

@@ -11,7 +11,6 @@ use tandem_domain::{
     market::Market,
     money::{Currency, Money},
     quarter::QuarterId,
-    verdict::Verdict,
 };
 use tandem_domain::{command::Command, removal::Target};
 
@@ -55,12 +54,7 @@ fn Verdicts(q: QuarterId) -> impl IntoView {
     view! {
         <div class="verdicts" data-testid="verdicts">
             {move || verdicts.get().into_iter().map(|v| {
-                let class = match v.verdict {
-                    Verdict::Continue => "badge continue",
-                    Verdict::Review => "badge review",
-                    Verdict::Stop => "badge stop",
-                    Verdict::NotEnoughData => "badge unknown",
-                };
+                let class = crate::tabs::overview_tab::verdict_class(v.verdict);
                 view! {
                     <article class="verdict" data-testid=format!("verdict-{}", v.market)>
                         <h3>{v.market.to_string()}</h3>

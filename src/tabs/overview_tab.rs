@@ -38,12 +38,9 @@ pub fn verdict_class(v: Verdict) -> &'static str {
     }
 }
 
-fn campaign_class(s: CampaignStatus) -> &'static str {
-    match s {
-        CampaignStatus::Planned => "status-chip planned",
-        CampaignStatus::Running => "status-chip running",
-        CampaignStatus::Done => "status-chip done",
-    }
+/// A campaign status's chip class (the overview and a finished campaign's line).
+pub fn campaign_class(s: CampaignStatus) -> String {
+    format!("status-chip {}", s.as_str())
 }
 
 /// A link to a place on the page (`#tab-…`), opening it in place.

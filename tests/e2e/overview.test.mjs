@@ -7,7 +7,9 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { startRelay, launchBrowser, watchErrors, eventually, setName, OUTPUT } from './support.mjs';
+import {
+  startRelay, launchBrowser, watchErrors, eventually, createPartnership, setName, OUTPUT,
+} from './support.mjs';
 
 let relay;
 let browser;
@@ -32,12 +34,7 @@ test('the overview: setup ticked from the document, obligations in date order, o
   await page.clock.setFixedTime(new Date('2027-02-10T10:00:00'));
   const errors = watchErrors(page);
   try {
-    await page.goto(`${relay.url}/new`);
-    await page.getByLabel('Brand').fill('Northwind');
-    await page.getByLabel('Creator or agency').fill('Маша');
-    await page.getByLabel('First quarter').fill('2027-Q1');
-    await page.getByTestId('create-partnership').click();
-    await page.waitForURL(/\/p\//);
+    await createPartnership(page, relay.url, 'Northwind', 'Маша', { tab: null });
 
     // A new partnership opens on the overview, every setup step open.
     await page.getByTestId('overview').waitFor();
@@ -179,10 +176,7 @@ test('the first edit by someone without a name asks for it, without taking the f
   const page = await context.newPage();
   const errors = watchErrors(page);
   try {
-    await page.goto(`${relay.url}/new`);
-    await page.getByLabel('Brand').fill('Northwind');
-    await page.getByLabel('Creator or agency').fill('Маша');
-    await page.getByTestId('create-partnership').click();
+    await createPartnership(page, relay.url, 'Northwind', 'Маша', { tab: null });
     await page.getByTestId('overview').waitFor();
     assert.equal(await page.getByTestId('my-name').count(), 0, 'not asked before anything is edited');
     await page.getByTestId('tab-roadmap').click();

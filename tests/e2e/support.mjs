@@ -101,8 +101,11 @@ export async function eventually(read, check, { timeout = 5000, interval = 25, w
   }
 }
 
-/** Creates a partnership through the UI; returns its id. */
-export async function createPartnership(page, baseUrl, brand, creator) {
+/**
+ * Creates a partnership through the UI; returns its id. It opens on its overview; the
+ * journeys go on from `tab` (the roadmap unless told; `null` stays on the overview).
+ */
+export async function createPartnership(page, baseUrl, brand, creator, { tab = 'roadmap' } = {}) {
   await page.goto(`${baseUrl}/new`);
   await page.getByLabel('Brand').fill(brand);
   await page.getByLabel('Creator or agency').fill(creator);
@@ -110,8 +113,7 @@ export async function createPartnership(page, baseUrl, brand, creator) {
   await page.getByTestId('create-partnership').click();
   await page.waitForURL(/\/p\//);
   await page.getByTestId('partnership-title').waitFor();
-  // A partnership opens on its overview; the journeys start by planning.
-  await page.getByTestId('tab-roadmap').click();
+  if (tab) await page.getByTestId(`tab-${tab}`).click();
   return new URL(page.url()).pathname.split('/').pop();
 }
 

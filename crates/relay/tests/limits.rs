@@ -67,29 +67,75 @@ async fn an_address_may_hold_only_so_many_connections() {
     relay.stop().await;
 }
 
-#[tokio::test]
-async fn a_full_disk_refuses_changes_keeps_serving_reads_and_recovers() {
-    let app = app_dir();
-    let (_dir, data) = scratch();
-    let full = Arc::new(AtomicBool::new(false));
-    let switch = full.clone();
-    let relay =
-        RunningRelay::start_with(&data, app.path(), move |c| c.disk_full = Some(switch)).await;
-    let id = DocumentId::from_bytes([0x51; 16]);
-    let brand = relay.owner_of(id).await;
-    let creator = relay.guest(&brand, id, "editor").await;
-    let mut a = Client::connect(&brand, "laptop").await;
-    a.share(id, doc_with("before")).await;
-    a.settle(Duration::from_millis(300)).await;
+/// A relay whose disk can be filled (`full`), a partnership on it, its owner and an editor
+/// guest, and the owner's laptop in sync with the notes "before".
+struct FullDisk {
+    app: tempfile::TempDir,
+    _dir: tempfile::TempDir,
+    data: std::path::PathBuf,
+    full: Arc<AtomicBool>,
+    relay: RunningRelay,
+    id: DocumentId,
+    brand: support::Device,
+    creator: support::Device,
+    a: Client,
+}
 
-    // The disk fills up; the brand's next change is refused with the reason.
-    full.store(true, Ordering::SeqCst);
+impl FullDisk {
+    async fn start(byte: u8) -> Self {
+        let app = app_dir();
+        let (_dir, data) = scratch();
+        let full = Arc::new(AtomicBool::new(false));
+        let switch = full.clone();
+        let relay =
+            RunningRelay::start_with(&data, app.path(), move |c| c.disk_full = Some(switch)).await;
+        let id = DocumentId::from_bytes([byte; 16]);
+        let brand = relay.owner_of(id).await;
+        let creator = relay.guest(&brand, id, "editor").await;
+        let mut a = Client::connect(&brand, "laptop").await;
+        a.share(id, doc_with("before")).await;
+        a.settle(Duration::from_millis(300)).await;
+        FullDisk {
+            app,
+            _dir,
+            data,
+            full,
+            relay,
+            id,
+            brand,
+            creator,
+            a,
+        }
+    }
+}
+
+/// `a` edits the notes to "before and after" while the disk is full.
+async fn refused_edit(a: &mut Client, id: DocumentId) {
     let doc = a.docs.docs.get_mut(&id).expect("doc");
     let (_, text) = doc.get(ROOT, "notes").expect("read").expect("notes");
     doc.splice_text(&text, 6, 0, " and after").expect("splice");
     doc.commit();
     a.changed(id).await;
     a.settle(Duration::from_millis(500)).await;
+}
+
+#[tokio::test]
+async fn a_full_disk_refuses_changes_keeps_serving_reads_and_recovers() {
+    let FullDisk {
+        app,
+        _dir,
+        data,
+        full,
+        relay,
+        id,
+        brand,
+        creator,
+        mut a,
+    } = FullDisk::start(0x51).await;
+
+    // The disk fills up; the brand's next change is refused with the reason.
+    full.store(true, Ordering::SeqCst);
+    refused_edit(&mut a, id).await;
     let reason = a
         .closed
         .clone()
@@ -234,30 +280,22 @@ async fn a_peer_that_stops_reading_is_dropped_with_a_reason_and_slows_nobody() {
 
 #[tokio::test]
 async fn a_peer_syncing_while_a_change_is_refused_gets_it_once_it_is_stored() {
-    let app = app_dir();
-    let (_dir, data) = scratch();
-    let full = Arc::new(AtomicBool::new(false));
-    let switch = full.clone();
-    let relay =
-        RunningRelay::start_with(&data, app.path(), move |c| c.disk_full = Some(switch)).await;
-    let id = DocumentId::from_bytes([0x52; 16]);
-    let brand = relay.owner_of(id).await;
-    let creator = relay.guest(&brand, id, "editor").await;
-    let mut a = Client::connect(&brand, "laptop").await;
-    a.share(id, doc_with("before")).await;
-    a.settle(Duration::from_millis(300)).await;
+    let FullDisk {
+        full,
+        relay,
+        id,
+        brand,
+        creator,
+        mut a,
+        ..
+    } = FullDisk::start(0x52).await;
     // The creator is connected and in sync before the disk fills up.
     let mut b = Client::connect(&creator, "studio").await;
     b.share(id, AutoCommit::new()).await;
     b.pump_until(WAIT, |c| has_notes(c, id, "before")).await;
 
     full.store(true, Ordering::SeqCst);
-    let doc = a.docs.docs.get_mut(&id).expect("doc");
-    let (_, text) = doc.get(ROOT, "notes").expect("read").expect("notes");
-    doc.splice_text(&text, 6, 0, " and after").expect("splice");
-    doc.commit();
-    a.changed(id).await;
-    a.settle(Duration::from_millis(500)).await;
+    refused_edit(&mut a, id).await;
     assert!(a.closed.is_some(), "the writer is told and disconnected");
     let kept = a.docs.docs.get(&id).expect("doc").clone();
 
