@@ -41,6 +41,7 @@
 
 pub mod agreement;
 pub mod author;
+pub mod calendar;
 pub mod campaign;
 pub mod change;
 pub mod checkin;
