@@ -29,6 +29,12 @@ pub struct Agreement {
     pub exclusivity_months: Option<u32>,
     pub usage_rights: Text,
     pub payment_terms: Text,
+    /// The last day the brand may use the content.
+    #[autosurgeon(missing = "Default::default")]
+    pub usage_rights_until: Option<Day>,
+    /// How the creator is paid (which documents each payment needs).
+    #[autosurgeon(missing = "Default::default")]
+    pub creator_tax: crate::payment::TaxStatus,
 }
 
 impl Default for Agreement {
@@ -47,6 +53,8 @@ impl Default for Agreement {
             exclusivity_months: None,
             usage_rights: Text::default(),
             payment_terms: Text::default(),
+            usage_rights_until: None,
+            creator_tax: crate::payment::TaxStatus::Unknown,
         }
     }
 }

@@ -17,7 +17,7 @@ use std::fmt;
 
 use crate::{
     agreement::AgreementText, campaign::CampaignStatus, contact::Side, day::Day, kpi::Metric,
-    locale::Lang, market::Market, qbr::QbrText, quarter::QuarterId,
+    locale::Lang, market::Market, payment::PaymentStatus, qbr::QbrText, quarter::QuarterId,
 };
 
 /// A text a person types into, as History names it (consecutive edits of one field by one
@@ -88,6 +88,7 @@ pub enum Area {
     Debriefs,
     Wins,
     People,
+    Payments,
 }
 
 impl Area {
@@ -103,6 +104,7 @@ impl Area {
             Area::Debriefs => ("Debriefs", "Разборы"),
             Area::Wins => ("Wins", "Победы"),
             Area::People => ("People", "Люди"),
+            Area::Payments => ("Payments", "Оплаты"),
         };
         pick(lang, en, ru)
     }
@@ -200,6 +202,30 @@ pub enum Change {
     },
     ContactSet {
         side: Side,
+    },
+    PaymentsPlanned {
+        quarter: QuarterId,
+    },
+    PaymentAdded {
+        label: String,
+    },
+    PaymentChanged {
+        label: String,
+    },
+    PaymentMarked {
+        label: String,
+        status: PaymentStatus,
+    },
+    PaymentRemoved {
+        label: String,
+    },
+    PaymentDocumentsSet {
+        label: String,
+    },
+    CreatorTaxSet,
+    UsageRightsSet,
+    ReviewMeetingSet {
+        quarter: QuarterId,
     },
     Restored,
 }
@@ -612,6 +638,48 @@ const TEMPLATES: &[(&str, Reader)] = &[
             .find(|s| s.as_str() == v[0])
             .map(|side| Change::ContactSet { side })
     }),
+    ("planned the {} payments", |v| {
+        Some(Change::PaymentsPlanned {
+            quarter: v[0].parse().ok()?,
+        })
+    }),
+    ("added payment {}", |v| {
+        Some(Change::PaymentAdded {
+            label: v[0].clone(),
+        })
+    }),
+    ("changed payment {}", |v| {
+        Some(Change::PaymentChanged {
+            label: v[0].clone(),
+        })
+    }),
+    ("marked payment {} {}", |v| {
+        Some(Change::PaymentMarked {
+            label: v[0].clone(),
+            status: v[1].parse().ok()?,
+        })
+    }),
+    ("removed payment {}", |v| {
+        Some(Change::PaymentRemoved {
+            label: v[0].clone(),
+        })
+    }),
+    ("recorded the documents of payment {}", |v| {
+        Some(Change::PaymentDocumentsSet {
+            label: v[0].clone(),
+        })
+    }),
+    ("set the creator's tax status", |_| {
+        Some(Change::CreatorTaxSet)
+    }),
+    ("set when the usage rights end", |_| {
+        Some(Change::UsageRightsSet)
+    }),
+    ("set the {} review meeting", |v| {
+        Some(Change::ReviewMeetingSet {
+            quarter: v[0].parse().ok()?,
+        })
+    }),
     ("undid a removal", |_| Some(Change::Restored)),
 ];
 
@@ -716,6 +784,22 @@ impl Change {
             Change::ContactSet { side } => {
                 render("set the {} point of contact", &[side.as_str().into()])
             }
+            Change::PaymentsPlanned { quarter } => render("planned the {} payments", &[q(quarter)]),
+            Change::PaymentAdded { label } => render("added payment {}", &[quote(label)]),
+            Change::PaymentChanged { label } => render("changed payment {}", &[quote(label)]),
+            Change::PaymentMarked { label, status } => render(
+                "marked payment {} {}",
+                &[quote(label), status.as_str().into()],
+            ),
+            Change::PaymentRemoved { label } => render("removed payment {}", &[quote(label)]),
+            Change::PaymentDocumentsSet { label } => {
+                render("recorded the documents of payment {}", &[quote(label)])
+            }
+            Change::CreatorTaxSet => "set the creator's tax status".into(),
+            Change::UsageRightsSet => "set when the usage rights end".into(),
+            Change::ReviewMeetingSet { quarter } => {
+                render("set the {} review meeting", &[q(quarter)])
+            }
             Change::Restored => "undid a removal".into(),
         }
     }
@@ -743,7 +827,15 @@ impl Change {
             Change::Edited(Field::Agreement(_))
             | Change::TermSet
             | Change::RenewalSet
-            | Change::AutoRenewal { .. } => Area::Agreement,
+            | Change::AutoRenewal { .. }
+            | Change::UsageRightsSet => Area::Agreement,
+            Change::PaymentsPlanned { .. }
+            | Change::PaymentAdded { .. }
+            | Change::PaymentChanged { .. }
+            | Change::PaymentMarked { .. }
+            | Change::PaymentRemoved { .. }
+            | Change::PaymentDocumentsSet { .. }
+            | Change::CreatorTaxSet => Area::Payments,
             Change::DeliverableAdded { .. }
             | Change::DeliverableChanged { .. }
             | Change::DeliverableRemoved { .. }
@@ -761,7 +853,8 @@ impl Change {
             | Change::BudgetSet { .. }
             | Change::ReviewItemAdded { .. }
             | Change::ReviewItemRemoved { .. }
-            | Change::ActionTicked { .. } => Area::Review,
+            | Change::ActionTicked { .. }
+            | Change::ReviewMeetingSet { .. } => Area::Review,
             Change::Edited(Field::Debrief(..)) => Area::Debriefs,
             Change::WinAdded { .. } | Change::WinRemoved => Area::Wins,
             Change::ContactSet { .. } => Area::People,
@@ -976,6 +1069,45 @@ impl Change {
                 "задано контактное лицо автора",
                 &[],
             ),
+            Change::PaymentsPlanned { quarter } => fill(
+                "planned the {0} payments from the split",
+                "запланированы платежи за {0} по графику оплаты",
+                &[quarter],
+            ),
+            Change::PaymentAdded { label } => {
+                fill("added payment {0}", "добавлен платёж {0}", &[&s(label)])
+            }
+            Change::PaymentChanged { label } => {
+                fill("changed payment {0}", "изменён платёж {0}", &[&s(label)])
+            }
+            Change::PaymentMarked { label, status } => fill(
+                "marked payment {0}: {1}",
+                "платёж {0} отмечен: {1}",
+                &[&s(label), &status.words(lang).to_lowercase()],
+            ),
+            Change::PaymentRemoved { label } => {
+                fill("removed payment {0}", "удалён платёж {0}", &[&s(label)])
+            }
+            Change::PaymentDocumentsSet { label } => fill(
+                "recorded the documents of payment {0}",
+                "отмечены документы по платежу {0}",
+                &[&s(label)],
+            ),
+            Change::CreatorTaxSet => fill(
+                "set how the creator is paid",
+                "указан налоговый статус автора",
+                &[],
+            ),
+            Change::UsageRightsSet => fill(
+                "set when the usage rights end",
+                "указан срок прав на использование",
+                &[],
+            ),
+            Change::ReviewMeetingSet { quarter } => fill(
+                "set the {0} review meeting",
+                "назначена встреча по обзору {0}",
+                &[quarter],
+            ),
             Change::Restored => fill("undid a removal", "удаление отменено", &[]),
         }
     }
@@ -1128,6 +1260,19 @@ mod tests {
             quarter().prop_map(|quarter| Change::ApprovalSet { quarter }),
             quarter().prop_map(|quarter| Change::CompensationSet { quarter }),
             quarter().prop_map(|quarter| Change::PaymentSet { quarter }),
+            quarter().prop_map(|quarter| Change::PaymentsPlanned { quarter }),
+            text().prop_map(|label| Change::PaymentAdded { label }),
+            text().prop_map(|label| Change::PaymentChanged { label }),
+            (
+                text(),
+                proptest::sample::select(PaymentStatus::ALL.to_vec())
+            )
+                .prop_map(|(label, status)| Change::PaymentMarked { label, status }),
+            text().prop_map(|label| Change::PaymentRemoved { label }),
+            text().prop_map(|label| Change::PaymentDocumentsSet { label }),
+            Just(Change::CreatorTaxSet),
+            Just(Change::UsageRightsSet),
+            quarter().prop_map(|quarter| Change::ReviewMeetingSet { quarter }),
         ]
     }
 
@@ -1172,7 +1317,12 @@ mod tests {
             | Change::ResultsRecorded { title: t, .. }
             | Change::DeliverableAdded { what: t, .. }
             | Change::DeliverableChanged { what: t, .. }
-            | Change::DeliverableRemoved { what: t, .. } => vec![t.clone()],
+            | Change::DeliverableRemoved { what: t, .. }
+            | Change::PaymentAdded { label: t }
+            | Change::PaymentChanged { label: t }
+            | Change::PaymentMarked { label: t, .. }
+            | Change::PaymentRemoved { label: t }
+            | Change::PaymentDocumentsSet { label: t } => vec![t.clone()],
             _ => Vec::new(),
         }
     }

@@ -17,12 +17,13 @@ use crate::{
     contact::{ContactDraft, Side},
     day::Day,
     debrief::{DebriefText, NextStep, Outcome},
-    ids::{ActionId, CheckInId, DeliverableId, IssueId, KpiId, WinId},
+    ids::{ActionId, CheckInId, DeliverableId, IssueId, KpiId, PaymentId, WinId},
     kpi::{Figures, Kpi},
     market::Market,
     money::Money,
-    partnership::{Partnership, record::DeliverableDraft},
-    qbr::{QbrText, ReviewItemId},
+    partnership::{Partnership, payments::PaymentDraft, record::DeliverableDraft},
+    payment::{PaymentDocument, TaxStatus},
+    qbr::{MeetingAt, QbrText, ReviewItemId},
     quarter::{QuarterId, UnknownQuarter},
     removal::{Removed, Target},
     sow::Conversion,
@@ -194,6 +195,30 @@ pub enum Command {
         side: Side,
         draft: ContactDraft,
     },
+    /// Plans a quarter's payments from its SOW's split (one id per share).
+    PlanPayments {
+        quarter: QuarterId,
+        ids: Vec<PaymentId>,
+    },
+    AddPayment {
+        id: PaymentId,
+        draft: Box<PaymentDraft>,
+    },
+    UpdatePayment {
+        id: PaymentId,
+        draft: Box<PaymentDraft>,
+    },
+    SetPaymentDocument {
+        id: PaymentId,
+        document: PaymentDocument,
+        held: bool,
+    },
+    SetCreatorTax(TaxStatus),
+    SetUsageRightsUntil(Option<Day>),
+    SetReviewMeeting {
+        quarter: QuarterId,
+        at: Option<MeetingAt>,
+    },
     Remove(Target),
     Restore(Box<Removed>),
 }
@@ -215,6 +240,12 @@ impl Command {
                 .get(q)
                 .and_then(|x| x.campaigns.get(id))
                 .map(|c| c.title.as_str().trim().to_owned())
+                .unwrap_or_default()
+        };
+        let payment_label = |id: &PaymentId| {
+            p.payments
+                .get(id)
+                .map(|x| x.label.as_str().trim().to_owned())
                 .unwrap_or_default()
         };
         match self {
@@ -350,6 +381,28 @@ impl Command {
                 quarter, campaign, ..
             } => Change::Edited(Field::Debrief(title(quarter, campaign), DebriefPart::Didnt)),
             Command::SetContact { side, .. } => Change::ContactSet { side: *side },
+            Command::PlanPayments { quarter, .. } => Change::PaymentsPlanned { quarter: *quarter },
+            Command::AddPayment { draft, .. } => Change::PaymentAdded {
+                label: draft.label.trim().to_owned(),
+            },
+            Command::UpdatePayment { id, draft } => {
+                let label = draft.label.trim().to_owned();
+                match p.payments.get(id) {
+                    Some(before) if before.status != draft.status => Change::PaymentMarked {
+                        label,
+                        status: draft.status,
+                    },
+                    _ => Change::PaymentChanged { label },
+                }
+            }
+            Command::SetPaymentDocument { id, .. } => Change::PaymentDocumentsSet {
+                label: payment_label(id),
+            },
+            Command::SetCreatorTax(_) => Change::CreatorTaxSet,
+            Command::SetUsageRightsUntil(_) => Change::UsageRightsSet,
+            Command::SetReviewMeeting { quarter, .. } => {
+                Change::ReviewMeetingSet { quarter: *quarter }
+            }
             Command::Remove(target) => match target {
                 Target::Campaign(q, id) => Change::CampaignRemoved {
                     title: title(q, id),
@@ -388,6 +441,9 @@ impl Command {
                 Target::Issue(q, campaign, _) => {
                     Change::Edited(Field::Debrief(title(q, campaign), DebriefPart::Didnt))
                 }
+                Target::Payment(id) => Change::PaymentRemoved {
+                    label: payment_label(id),
+                },
             },
             Command::Restore(_) => Change::Restored,
         }
@@ -522,6 +578,17 @@ impl Command {
                 at_ms,
             )?,
             Command::SetContact { side, draft } => p.set_contact(side, &draft)?,
+            Command::PlanPayments { quarter, ids } => {
+                p.plan_payments(quarter, &ids)?;
+            }
+            Command::AddPayment { id, draft } => p.add_payment(id, *draft)?,
+            Command::UpdatePayment { id, draft } => p.update_payment(&id, *draft)?,
+            Command::SetPaymentDocument { id, document, held } => {
+                p.set_payment_document(&id, document, held)?
+            }
+            Command::SetCreatorTax(tax) => p.set_creator_tax(tax),
+            Command::SetUsageRightsUntil(until) => p.agreement.usage_rights_until = until,
+            Command::SetReviewMeeting { quarter, at } => p.set_review_meeting(quarter, at)?,
             Command::Remove(target) => removed = Some(p.remove(&target)?),
             Command::Restore(what) => p.restore(&what)?,
         }

@@ -6,7 +6,8 @@ use crate::{
     locale::Lang,
     partnership::{
         checkins::CheckInError, contacts::ContactError, debriefs::DebriefError,
-        record::RecordError, review::ReviewError, roadmap::RoadmapError, wins::WinError,
+        payments::PaymentError, record::RecordError, review::ReviewError, roadmap::RoadmapError,
+        wins::WinError,
     },
     quarter::UnknownQuarter,
 };
@@ -28,6 +29,8 @@ pub enum CommandError {
     #[error(transparent)]
     Debrief(#[from] DebriefError),
     #[error(transparent)]
+    Payment(#[from] PaymentError),
+    #[error(transparent)]
     Quarter(#[from] UnknownQuarter),
     /// The item to remove or restore is not there (someone may have removed it).
     #[error("that item no longer exists (someone may have removed it)")]
@@ -45,6 +48,7 @@ impl CommandError {
             Self::Win(e) => e.describe(lang),
             Self::Contact(e) => e.describe(lang),
             Self::Debrief(e) => e.describe(lang),
+            Self::Payment(e) => e.describe(lang),
             Self::Quarter(e) => e.describe(lang),
             Self::Gone => match lang {
                 Lang::En => self.to_string(),

@@ -32,6 +32,7 @@ pub mod kind {
         Risk => "a risk id",
         Action => "an action id",
         Issue => "an issue id",
+        Payment => "a payment id",
     }
 }
 
@@ -46,6 +47,7 @@ pub type WinId = Id<kind::Win>;
 pub type RiskId = Id<kind::Risk>;
 pub type ActionId = Id<kind::Action>;
 pub type IssueId = Id<kind::Issue>;
+pub type PaymentId = Id<kind::Payment>;
 
 /// Text that is not an id (32 lowercase hex digits).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

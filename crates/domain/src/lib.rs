@@ -66,6 +66,7 @@ pub mod money;
 pub mod order_key;
 pub mod overview;
 pub mod partnership;
+pub mod payment;
 mod plain;
 pub mod qbr;
 pub mod qbr_pack;

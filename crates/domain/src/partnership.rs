@@ -34,6 +34,7 @@ use crate::{
 pub mod checkins;
 pub mod contacts;
 pub mod debriefs;
+pub mod payments;
 pub mod record;
 pub mod review;
 pub mod roadmap;
@@ -93,6 +94,9 @@ pub struct Partnership {
     /// One point of contact per side ("brand", "creator").
     #[autosurgeon(missing = "Default::default")]
     pub contacts: BTreeMap<String, crate::contact::Contact>,
+    /// The payments ledger, by id.
+    #[autosurgeon(missing = "Default::default", with = "crate::items::stored")]
+    pub payments: Items<crate::ids::PaymentId, crate::payment::Payment>,
 }
 
 /// A win on the wall: what, who added it (name and side), and when.
@@ -214,6 +218,7 @@ impl Partnership {
             wins: Items::default(),
             cadence_days: None,
             contacts: BTreeMap::new(),
+            payments: Items::default(),
         })
     }
 

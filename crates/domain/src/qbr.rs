@@ -73,6 +73,61 @@ pub struct Qbr {
     /// Agreed at this review, checked at the next.
     #[autosurgeon(missing = "Default::default", with = "crate::items::stored")]
     pub actions: Items<ActionId, ActionItem>,
+    /// When the review meets: a wall-clock time in the zone of whoever set it.
+    #[autosurgeon(missing = "Default::default")]
+    pub meeting: Option<MeetingAt>,
+}
+
+/// How long a review meeting is booked for in calendars.
+pub const MEETING_MINUTES: i64 = 60;
+
+/// A meeting's start as a wall-clock time in a named zone, stored as
+/// `2026-11-02T10:00 America/New_York`: the zone is kept, not only the instant, so a
+/// calendar shows it in that zone's rules (daylight saving included).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MeetingAt {
+    pub local: chrono::NaiveDateTime,
+    pub zone: crate::zone::Zone,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0:?} is not a meeting time such as 2026-11-02T10:00 America/New_York")]
+pub struct MeetingAtParseError(pub String);
+
+impl std::str::FromStr for MeetingAt {
+    type Err = MeetingAtParseError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let err = || MeetingAtParseError(s.to_owned());
+        let (when, zone) = s.trim().split_once(' ').ok_or_else(err)?;
+        let local =
+            chrono::NaiveDateTime::parse_from_str(when, "%Y-%m-%dT%H:%M").map_err(|_| err())?;
+        let zone = crate::zone::Zone::named(zone).ok_or_else(err)?;
+        Ok(MeetingAt { local, zone })
+    }
+}
+
+impl std::fmt::Display for MeetingAt {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} {}",
+            self.local.format("%Y-%m-%dT%H:%M"),
+            self.zone.name()
+        )
+    }
+}
+
+crate::stored_string::stored_as_string!(
+    MeetingAt,
+    "a meeting time such as 2026-11-02T10:00 America/New_York"
+);
+
+impl MeetingAt {
+    /// The instant it starts (`None`: the time does not exist that day in its zone).
+    pub fn start(&self) -> Option<chrono::DateTime<chrono::Utc>> {
+        self.zone.earliest(self.local)
+    }
 }
 
 /// The text fields of a review.

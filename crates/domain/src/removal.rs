@@ -10,7 +10,7 @@ use crate::{
     checkin::CheckIn,
     debrief::Issue,
     error::CommandError,
-    ids::{ActionId, CheckInId, DeliverableId, IssueId, KpiId, RiskId, WinId},
+    ids::{ActionId, CheckInId, DeliverableId, IssueId, KpiId, PaymentId, RiskId, WinId},
     kpi::Kpi,
     partnership::{Partnership, Win, roadmap::RoadmapError},
     qbr::{ActionItem, ReviewItemId, Risk},
@@ -30,6 +30,7 @@ pub enum Target {
     ReviewItem(QuarterId, ReviewItemId),
     /// An issue of a campaign's debrief: (quarter, campaign, issue).
     Issue(QuarterId, CampaignId, IssueId),
+    Payment(PaymentId),
 }
 
 /// What a removal took away: enough to put back the same item.
@@ -43,6 +44,7 @@ pub enum Removed {
     Risk(QuarterId, RiskId, Box<Risk>),
     Action(QuarterId, ActionId, Box<ActionItem>),
     Issue(QuarterId, CampaignId, IssueId, Box<Issue>),
+    Payment(PaymentId, Box<crate::payment::Payment>),
 }
 
 impl Partnership {
@@ -72,6 +74,10 @@ impl Partnership {
             Target::Win(id) => {
                 let w = self.wins.remove(id).ok_or(gone)?;
                 Removed::Win(id.clone(), Box::new(w))
+            }
+            Target::Payment(id) => {
+                let x = self.payments.remove(id).ok_or(gone)?;
+                Removed::Payment(id.clone(), Box::new(x))
             }
             Target::ReviewItem(q, item) => {
                 self.quarter(*q)?;
@@ -121,6 +127,9 @@ impl Partnership {
             }
             Removed::Win(id, _) => {
                 self.wins.restore(id);
+            }
+            Removed::Payment(id, _) => {
+                self.payments.restore(id);
             }
             Removed::Risk(q, id, _) => {
                 self.quarter(*q)?;

@@ -43,6 +43,15 @@ impl Partnership {
         Ok(self.qbrs.entry(quarter).or_default())
     }
 
+    pub fn set_review_meeting(
+        &mut self,
+        quarter: QuarterId,
+        at: Option<crate::qbr::MeetingAt>,
+    ) -> Result<(), ReviewError> {
+        self.qbr_mut(quarter)?.meeting = at;
+        Ok(())
+    }
+
     pub fn set_qbr_text(
         &mut self,
         quarter: QuarterId,
