@@ -151,6 +151,17 @@ pub(super) fn text(en: &str) -> Option<&'static str> {
         "conversions ÷ clicks × 100" => "конверсии ÷ клики × 100",
         "revenue ÷ cost" => "выручка ÷ затраты",
         "(revenue − cost) ÷ cost × 100" => "(выручка − затраты) ÷ затраты × 100",
+        "The renewal notice window opens" => "Открывается окно для уведомления о продлении",
+        "Last day to give notice of non-renewal" => "Последний день, чтобы уведомить о непродлении",
+        "The agreement's term ends" => "Заканчивается срок договора",
+        "The usage rights end" => "Заканчиваются права на использование",
+        "Live" => "Публикация",
+        "Draft due" => "Срок черновика",
+        "Review of the draft due" => "Срок проверки черновика",
+        "Payment due" => "Срок оплаты",
+        "Next check-in" => "Следующая встреча",
+        "Quarterly review {0}" => "Квартальный обзор {0}",
+        "Owner" => "Ответственный",
         _ => return None,
     })
 }
