@@ -139,10 +139,13 @@ pub enum Reason {
     NoAccess,
     /// The request was malformed (a field out of range, a role that does not exist).
     Invalid,
+    /// No calendar feed with that id for this partnership.
+    UnknownFeed,
+    TooManyFeeds,
 }
 
 impl Reason {
-    pub const ALL: [Reason; 18] = [
+    pub const ALL: [Reason; 20] = [
         Reason::Unauthorized,
         Reason::RateLimited,
         Reason::TooManyConnections,
@@ -161,6 +164,8 @@ impl Reason {
         Reason::Expired,
         Reason::NoAccess,
         Reason::Invalid,
+        Reason::UnknownFeed,
+        Reason::TooManyFeeds,
     ];
 
     /// The reason as it travels (`"too-many-links"`).
@@ -184,6 +189,8 @@ impl Reason {
             Reason::Expired => "expired",
             Reason::NoAccess => "none",
             Reason::Invalid => "invalid",
+            Reason::UnknownFeed => "unknown-feed",
+            Reason::TooManyFeeds => "too-many-feeds",
         }
     }
 }

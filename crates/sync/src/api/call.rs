@@ -272,6 +272,103 @@ impl Call for DescribeLink {
     }
 }
 
+/// A calendar subscription feed as its owner sees it: never its secret. Whoever holds
+/// the secret reads the partnership's dated obligations at `/calendar/<secret>.ics`
+/// ([`feed_path`]), titled in `lang`, until it is revoked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FeedInfo {
+    pub id: String,
+    pub document: String,
+    /// Whose calendar it is for, in the owner's words.
+    pub label: String,
+    /// The language of its titles (`en`, `ru`).
+    pub lang: String,
+    pub created_ms: i64,
+    pub revoked_ms: Option<i64>,
+    /// Whether it still serves: revoked also when it was made through a recovery key
+    /// that has since been revoked, expired when that key expired.
+    pub status: LinkStatus,
+}
+
+/// The path of a feed under the relay's origin, for its secret.
+pub fn feed_path(secret: &str) -> String {
+    format!("/calendar/{secret}.ics")
+}
+
+/// `GET /api/docs/{id}/feeds` (the owner only): the partnership's feeds, newest first.
+#[derive(Debug, Clone, Serialize)]
+pub struct ListFeeds {
+    #[serde(skip)]
+    pub document: DocumentId,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FeedList {
+    pub feeds: Vec<FeedInfo>,
+}
+
+impl Call for ListFeeds {
+    const METHOD: Method = Method::Get;
+    const HAS_BODY: bool = false;
+    type Answer = FeedList;
+    fn path(&self) -> String {
+        format!("/api/docs/{}/feeds", self.document)
+    }
+}
+
+/// `POST /api/docs/{id}/feeds` (the owner only): a new calendar feed.
+#[derive(Debug, Clone, Serialize)]
+pub struct CreateFeed {
+    #[serde(skip)]
+    pub document: DocumentId,
+    #[serde(flatten)]
+    pub feed: FeedRequest,
+}
+
+/// The body of [`CreateFeed`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FeedRequest {
+    #[serde(default)]
+    pub label: String,
+    /// `en` or `ru`.
+    pub lang: String,
+}
+
+/// The new feed and its secret, given this once and never stored by the relay.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewFeed {
+    #[serde(flatten)]
+    pub feed: FeedInfo,
+    pub secret: String,
+}
+
+impl Call for CreateFeed {
+    const METHOD: Method = Method::Post;
+    const HAS_BODY: bool = true;
+    type Answer = NewFeed;
+    fn path(&self) -> String {
+        format!("/api/docs/{}/feeds", self.document)
+    }
+}
+
+/// `DELETE /api/docs/{id}/feeds/{feed}` (the owner only): the feed answers 404 from now.
+#[derive(Debug, Clone, Serialize)]
+pub struct RevokeFeed {
+    #[serde(skip)]
+    pub document: DocumentId,
+    #[serde(skip)]
+    pub feed: String,
+}
+
+impl Call for RevokeFeed {
+    const METHOD: Method = Method::Delete;
+    const HAS_BODY: bool = false;
+    type Answer = FeedInfo;
+    fn path(&self) -> String {
+        format!("/api/docs/{}/feeds/{}", self.document, self.feed)
+    }
+}
+
 /// `GET /api/relays` (no credential needed): the other automerge-repo servers the page may
 /// sync with (`--allow-relay`).
 #[derive(Debug, Clone, Serialize)]
