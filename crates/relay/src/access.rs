@@ -10,6 +10,10 @@
 //!   optional expiry. A link's secret `<link id>.<secret>` travels in a URL fragment and is
 //!   stored hashed. Redeeming it gives the redeeming device a grant *through that link*,
 //!   so revoking or expiring the link takes the access away from every device that used it.
+//! - An owner makes **calendar feeds**: a label and a language; the secret `<feed id>.<secret>`
+//!   is the whole capability (a calendar app cannot authenticate as a device), stored hashed
+//!   like a link's. A feed reads one partnership until it is revoked — or, if its maker owned
+//!   the partnership through a recovery key, until that key is revoked or expires.
 //!
 //! Everything lives in memory, written through to `access.redb` in the data folder. Secret
 //! hashes are compared in constant time, and no secret is ever logged.
@@ -32,11 +36,14 @@ const DEVICES: TableDefinition<&str, &str> = TableDefinition::new("devices");
 const DOCS: TableDefinition<&str, &str> = TableDefinition::new("docs");
 const LINKS: TableDefinition<&str, &str> = TableDefinition::new("links");
 const GRANTS: TableDefinition<&str, &str> = TableDefinition::new("grants");
+const FEEDS: TableDefinition<&str, &str> = TableDefinition::new("feeds");
 
 /// The file under the data folder.
 pub const FILE_NAME: &str = "access.redb";
 
-pub use tandem_sync::api::{LinkInfo, LinkStatus, NewLink, Redeemed, Role, Side};
+pub use tandem_sync::api::{
+    FeedInfo, LinkInfo, LinkStatus, NewFeed, NewLink, Redeemed, Role, Side,
+};
 
 /// Why a device has no access to a partnership it once had (or never had).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -92,6 +99,30 @@ impl Link {
     }
 }
 
+/// A calendar feed as stored. Private to the relay, so its secret's hash is a plain field.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct FeedRec {
+    id: String,
+    document: String,
+    label: String,
+    lang: String,
+    created_ms: i64,
+    revoked_ms: Option<i64>,
+    created_by: String,
+    /// As for links: the recovery keys its maker's ownership came through (empty when
+    /// the maker claimed the partnership).
+    made_through: Vec<String>,
+    secret_hash: String,
+}
+
+/// What a feed's secret opens: one partnership, in one language.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FeedTarget {
+    pub id: String,
+    pub document: DocumentId,
+    pub lang: tandem_domain::locale::Lang,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 enum Via {
     Owner,
@@ -133,6 +164,10 @@ pub enum AccessError {
     TooManyClaims(usize),
     #[error("this device has made {0} links, the most allowed")]
     TooManyLinks(usize),
+    #[error("no such calendar feed")]
+    UnknownFeed,
+    #[error("this device has made {0} calendar feeds, the most allowed")]
+    TooManyFeeds(usize),
 }
 
 fn store_err(e: impl std::fmt::Display) -> AccessError {
@@ -178,6 +213,7 @@ struct State {
     docs: HashMap<String, DocRec>,
     links: HashMap<String, Link>,
     grants: HashMap<String, Vec<Grant>>,
+    feeds: HashMap<String, FeedRec>,
 }
 
 /// The access rules, shared by the API handlers and the sync hub. Cheap to clone.
@@ -203,6 +239,8 @@ pub struct Quotas {
     pub claims_per_device: usize,
     /// Links a device may make, revoked ones included (they stay on disk).
     pub links_per_device: usize,
+    /// Calendar feeds a device may make, revoked ones included.
+    pub feeds_per_device: usize,
 }
 
 impl Default for Quotas {
@@ -210,6 +248,7 @@ impl Default for Quotas {
         Quotas {
             claims_per_device: 1000,
             links_per_device: 1000,
+            feeds_per_device: 100,
         }
     }
 }
@@ -228,7 +267,7 @@ impl Access {
             .create(&path)
             .map_err(|e| open_err(&e))?;
         let txn = db.begin_write().map_err(|e| open_err(&e))?;
-        for table in [DEVICES, DOCS, LINKS, GRANTS] {
+        for table in [DEVICES, DOCS, LINKS, GRANTS, FEEDS] {
             txn.open_table(table).map_err(|e| open_err(&e))?;
         }
         txn.commit().map_err(|e| open_err(&e))?;
@@ -272,6 +311,10 @@ impl Access {
             for (k, v) in read(GRANTS)? {
                 let rec = serde_json::from_str(&v).map_err(|e| parse("grants of", &k, e))?;
                 state.grants.insert(k, rec);
+            }
+            for (k, v) in read(FEEDS)? {
+                let rec = serde_json::from_str(&v).map_err(|e| parse("feed", &k, e))?;
+                state.feeds.insert(k, rec);
             }
         }
         let (touches, queued) = std::sync::mpsc::sync_channel(4096);
@@ -799,6 +842,193 @@ impl Access {
             }
         }
         roles
+    }
+}
+
+// --- Calendar feeds (issue 22) ---
+
+/// The language a feed's titles are in, from its code (`en`, `ru`).
+pub fn feed_lang(code: &str) -> Option<tandem_domain::locale::Lang> {
+    tandem_domain::locale::Lang::ALL
+        .into_iter()
+        .find(|l| l.code() == code)
+}
+
+/// Whether a feed still serves: not revoked, and if its maker owned the partnership only
+/// through recovery keys, one of them still holds (as for a link made through them).
+fn feed_status(state: &State, feed: &FeedRec, now_ms: i64) -> LinkStatus {
+    if feed.revoked_ms.is_some() {
+        return LinkStatus::Revoked;
+    }
+    if feed.made_through.is_empty() {
+        return LinkStatus::Active;
+    }
+    let mut why = NoAccess::Revoked;
+    for via in &feed.made_through {
+        if let Some(link) = state.links.get(via) {
+            match chain_state(state, link, now_ms, 0) {
+                Ok(()) => return LinkStatus::Active,
+                Err(w) => why = w,
+            }
+        }
+    }
+    match why {
+        NoAccess::Expired => LinkStatus::Expired,
+        NoAccess::Revoked | NoAccess::None => LinkStatus::Revoked,
+    }
+}
+
+fn feed_info(feed: &FeedRec, status: LinkStatus) -> FeedInfo {
+    FeedInfo {
+        id: feed.id.clone(),
+        document: feed.document.clone(),
+        label: feed.label.clone(),
+        lang: feed.lang.clone(),
+        created_ms: feed.created_ms,
+        revoked_ms: feed.revoked_ms,
+        status,
+    }
+}
+
+impl Access {
+    fn write_feed(&self, feed: &FeedRec) -> Result<(), AccessError> {
+        let json = serde_json::to_string(feed).map_err(store_err)?;
+        self.write(FEEDS, &feed.id, &json)
+    }
+
+    /// Makes a calendar feed of a partnership (the owner only), its titles in `lang`. The
+    /// secret is returned once and stored hashed.
+    pub fn create_feed(
+        &self,
+        device: &str,
+        document: &DocumentId,
+        label: &str,
+        lang: &str,
+        now_ms: i64,
+    ) -> Result<NewFeed, AccessError> {
+        let key = document.to_string();
+        let label = label.trim();
+        if label.chars().count() > 200 {
+            return Err(AccessError::Invalid(
+                "a label may be at most 200 characters".into(),
+            ));
+        }
+        let lang = feed_lang(lang).ok_or_else(|| {
+            AccessError::Invalid("a calendar feed's language is \"en\" or \"ru\"".into())
+        })?;
+        let _writing = self.writing();
+        let made_through = {
+            let state = self.lock();
+            Self::require_owner(&state, device, &key, now_ms)?;
+            let made = state
+                .feeds
+                .values()
+                .filter(|f| f.created_by == device)
+                .count();
+            if made >= self.quotas.feeds_per_device {
+                return Err(AccessError::TooManyFeeds(self.quotas.feeds_per_device));
+            }
+            owner_links(&state, device, &key, now_ms)
+        };
+        let id = random_hex(8);
+        let secret = random_hex(32);
+        let feed = FeedRec {
+            id: id.clone(),
+            document: key,
+            label: label.to_owned(),
+            lang: lang.code().to_owned(),
+            created_ms: now_ms,
+            revoked_ms: None,
+            created_by: device.to_owned(),
+            made_through,
+            secret_hash: hash(&secret),
+        };
+        self.write_feed(&feed)?;
+        let info = feed_info(&feed, LinkStatus::Active);
+        self.lock().feeds.insert(id.clone(), feed);
+        Ok(NewFeed {
+            feed: info,
+            secret: format!("{id}.{secret}"),
+        })
+    }
+
+    /// A partnership's calendar feeds, newest first (the owner only).
+    pub fn feeds(
+        &self,
+        device: &str,
+        document: &DocumentId,
+        now_ms: i64,
+    ) -> Result<Vec<FeedInfo>, AccessError> {
+        let key = document.to_string();
+        let state = self.lock();
+        Self::require_owner(&state, device, &key, now_ms)?;
+        let mut feeds: Vec<FeedInfo> = state
+            .feeds
+            .values()
+            .filter(|f| f.document == key)
+            .map(|f| feed_info(f, feed_status(&state, f, now_ms)))
+            .collect();
+        feeds.sort_by(|a, b| b.created_ms.cmp(&a.created_ms).then(a.id.cmp(&b.id)));
+        Ok(feeds)
+    }
+
+    /// Revokes a calendar feed (the owner only): it answers 404 from now on. Revoking
+    /// twice is fine.
+    pub fn revoke_feed(
+        &self,
+        device: &str,
+        document: &DocumentId,
+        feed_id: &str,
+        now_ms: i64,
+    ) -> Result<FeedInfo, AccessError> {
+        let key = document.to_string();
+        let _writing = self.writing();
+        let mut feed = {
+            let state = self.lock();
+            Self::require_owner(&state, device, &key, now_ms)?;
+            state
+                .feeds
+                .get(feed_id)
+                .filter(|f| f.document == key)
+                .cloned()
+                .ok_or(AccessError::UnknownFeed)?
+        };
+        if feed.revoked_ms.is_none() {
+            feed.revoked_ms = Some(now_ms);
+            self.write_feed(&feed)?;
+            self.lock().feeds.insert(feed.id.clone(), feed.clone());
+        }
+        Ok(feed_info(&feed, LinkStatus::Revoked))
+    }
+
+    /// What a feed's secret opens. [`AccessError::UnknownFeed`] for a secret that is not
+    /// one (a guess: malformed, an unknown id, a wrong secret — compared in constant
+    /// time), [`AccessError::Revoked`] or [`AccessError::Expired`] for a real feed that no
+    /// longer serves.
+    pub fn open_feed(&self, feed_secret: &str, now_ms: i64) -> Result<FeedTarget, AccessError> {
+        let (id, secret) = split_secret(feed_secret).ok_or(AccessError::UnknownFeed)?;
+        let secret_hash = hash(secret);
+        let state = self.lock();
+        let feed = state
+            .feeds
+            .get(id)
+            .filter(|f| same_hash(&f.secret_hash, &secret_hash))
+            .ok_or(AccessError::UnknownFeed)?;
+        match feed_status(&state, feed, now_ms) {
+            LinkStatus::Active => {}
+            LinkStatus::Revoked => return Err(AccessError::Revoked),
+            LinkStatus::Expired => return Err(AccessError::Expired),
+        }
+        let document = feed.document.parse().map_err(|e| {
+            AccessError::Store(format!("feed {} names no partnership: {e}", feed.id))
+        })?;
+        let lang = feed_lang(&feed.lang)
+            .ok_or_else(|| AccessError::Store(format!("feed {} has no language", feed.id)))?;
+        Ok(FeedTarget {
+            id: feed.id.clone(),
+            document,
+            lang,
+        })
     }
 }
 

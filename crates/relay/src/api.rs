@@ -12,6 +12,9 @@
 //! | `POST /api/redeem` | a device | `{secret}` of a link: grants its role |
 //! | `POST /api/links/describe` | a device | `{secret}` of a link: its role, label, side and state, granting nothing |
 //! | `GET /api/relays` | anyone | the other sync servers the page may use (`--allow-relay`) |
+//! | `GET /api/docs/{id}/feeds` | owner | the calendar feeds, without secrets |
+//! | `POST /api/docs/{id}/feeds` | owner | a new calendar feed `{label, lang}`; the secret once |
+//! | `DELETE /api/docs/{id}/feeds/{feed}` | owner | revokes it: `/calendar/<secret>.ics` answers 404 from now |
 
 use std::{
     net::{IpAddr, SocketAddr},
@@ -26,8 +29,8 @@ use axum::{
     routing::{delete, get, post},
 };
 use tandem_sync::api::{
-    AccessAnswer, Claimed, DescribeLink, DeviceAnswer, LinkDescription, LinkList, LinkRequest,
-    Reason, Redeem, Refusal, RevokedLink, Role,
+    AccessAnswer, Claimed, DescribeLink, DeviceAnswer, FeedList, FeedRequest, LinkDescription,
+    LinkList, LinkRequest, Reason, Redeem, Refusal, RevokedLink, Role,
 };
 use tandem_sync::document_id::DocumentId;
 
@@ -53,6 +56,8 @@ pub fn routes() -> Router<AppState> {
         .route("/api/docs/{id}/links/{link}", delete(revoke))
         .route("/api/redeem", post(redeem))
         .route("/api/links/describe", post(describe_link))
+        .route("/api/docs/{id}/feeds", get(list_feeds).post(create_feed))
+        .route("/api/docs/{id}/feeds/{feed}", delete(revoke_feed))
 }
 
 /// An API error: a status, a machine-readable reason and a sentence for people.
@@ -114,6 +119,16 @@ impl ApiError {
         }
     }
 
+    /// A calendar feed that does not serve: never made, revoked, or its partnership not
+    /// on this relay — one answer for all, so it tells a guesser nothing.
+    pub fn unknown_feed() -> Self {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            Reason::UnknownFeed,
+            "no such calendar feed",
+        )
+    }
+
     pub fn too_many(retry_after: u64) -> Self {
         ApiError {
             retry_after: Some(retry_after),
@@ -156,6 +171,8 @@ impl From<AccessError> for ApiError {
             AccessError::Invalid(_) => (StatusCode::BAD_REQUEST, Reason::Invalid),
             AccessError::TooManyClaims(_) => (StatusCode::TOO_MANY_REQUESTS, Reason::TooManyClaims),
             AccessError::TooManyLinks(_) => (StatusCode::TOO_MANY_REQUESTS, Reason::TooManyLinks),
+            AccessError::UnknownFeed => (StatusCode::NOT_FOUND, Reason::UnknownFeed),
+            AccessError::TooManyFeeds(_) => (StatusCode::TOO_MANY_REQUESTS, Reason::TooManyFeeds),
         };
         ApiError::new(status, reason, e.to_string())
     }
@@ -424,6 +441,51 @@ async fn revoke(
         also_revoked,
     })
     .into_response())
+}
+
+async fn list_feeds(
+    State(state): State<AppState>,
+    Caller(device): Caller,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let doc = document(&id)?;
+    let feeds = state.access.feeds(&device, &doc, now_ms())?;
+    Ok(Json(FeedList { feeds }).into_response())
+}
+
+async fn create_feed(
+    State(state): State<AppState>,
+    Caller(device): Caller,
+    Path(id): Path<String>,
+    Json(body): Json<FeedRequest>,
+) -> Result<Response, ApiError> {
+    let doc = document(&id)?;
+    let feed = {
+        let device = device.clone();
+        blocking(&state, move |access| {
+            access.create_feed(&device, &doc, &body.label, &body.lang, now_ms())
+        })
+        .await?
+    };
+    tracing::info!(%device, document = %doc, feed = %feed.feed.id, lang = %feed.feed.lang, "calendar feed created");
+    Ok((StatusCode::CREATED, Json(feed)).into_response())
+}
+
+async fn revoke_feed(
+    State(state): State<AppState>,
+    Caller(device): Caller,
+    Path((id, feed)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    let doc = document(&id)?;
+    let feed = {
+        let device = device.clone();
+        blocking(&state, move |access| {
+            access.revoke_feed(&device, &doc, &feed, now_ms())
+        })
+        .await?
+    };
+    tracing::info!(%device, document = %doc, feed = %feed.id, "calendar feed revoked");
+    Ok(Json(feed).into_response())
 }
 
 /// Authenticates a request that tests a link's secret (redeem, describe) and checks the

@@ -1,5 +1,5 @@
-//! The HTTP surface: `/health`, `/api` (devices, ownership, links), `/sync` (WebSocket)
-//! and the app's files.
+//! The HTTP surface: `/health`, `/api` (devices, ownership, links, calendar feeds),
+//! `/sync` (WebSocket), `/calendar/<secret>.ics` (a calendar feed) and the app's files.
 
 use std::path::{Path, PathBuf};
 
@@ -8,7 +8,9 @@ use serde::Serialize;
 use tokio::sync::watch;
 use tower_http::compression::CompressionLayer;
 
-use crate::{access::Access, api, files, hub::Hub, limits::FailedAttempts, security, websocket};
+use crate::{
+    access::Access, api, feed, files, hub::Hub, limits::FailedAttempts, security, websocket,
+};
 
 /// Everything a request handler may need. Cloned per request, so it holds only cheap
 /// handles.
@@ -40,6 +42,9 @@ pub struct AppState {
     pub allowed_relays: std::sync::Arc<Vec<security::RelayOrigin>>,
     /// Flips to true when the relay shuts down, so open sockets close cleanly.
     pub shutdown: watch::Receiver<bool>,
+    /// Calendar feeds being rendered at once (`--max-feed-renders`): a flood of feed
+    /// requests waits here instead of taking every blocking thread and core from sync.
+    pub feed_renders: std::sync::Arc<tokio::sync::Semaphore>,
 }
 
 #[derive(Debug, Serialize)]
@@ -62,6 +67,8 @@ pub fn router(state: AppState) -> Router {
         .route("/api/relays", get(security::allowed_relays))
         // API answers are JSON, compressed as they go (not /sync: WebSocket frames).
         .merge(api::routes().layer(CompressionLayer::new()))
+        // Before the fallback, which would answer any other path with the app's page.
+        .merge(feed::routes().layer(CompressionLayer::new()))
         .fallback_service(files::service(&state.app_dir))
         .with_state(state)
         .layer(axum::middleware::map_response_with_state(

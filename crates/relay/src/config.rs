@@ -140,6 +140,15 @@ pub struct Config {
     #[arg(long, env = "TANDEM_MAX_LINKS_PER_DEVICE", default_value_t = 1000)]
     pub max_links_per_device: usize,
 
+    /// Calendar feeds one device may make (revoked ones count); past it, 429 `too-many-feeds`.
+    #[arg(long, env = "TANDEM_MAX_FEEDS_PER_DEVICE", default_value_t = 100)]
+    pub max_feeds_per_device: usize,
+
+    /// Calendar feeds rendered at once (each loads and reads a whole partnership on a
+    /// blocking thread); more wait their turn, up to a few seconds, then answer 503.
+    #[arg(long, env = "TANDEM_MAX_FEED_RENDERS", default_value_t = 2)]
+    pub max_feed_renders: usize,
+
     /// Bytes one device's changes may have stored on this relay (every increment counts
     /// as written, before compaction, so it bounds the disk a device can ever cause). Past
     /// it the relay refuses that device's changes with the reason; its copies keep them.
@@ -179,6 +188,8 @@ impl Config {
             trusted_proxies: Vec::new(),
             max_claims_per_device: 1000,
             max_links_per_device: 1000,
+            max_feeds_per_device: 100,
+            max_feed_renders: 2,
             max_stored_bytes_per_device: 4 * 1024 * 1024 * 1024,
             allow_relays: Vec::new(),
         }

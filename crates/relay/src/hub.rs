@@ -504,6 +504,13 @@ impl Hub {
         hub
     }
 
+    /// The document store behind the hub. Every change the hub acknowledged is in it (it
+    /// stores before acknowledging), so a reader such as the calendar feed sees what the
+    /// peers were told is saved, without taking any document's lock.
+    pub fn store(&self) -> Arc<DocStore> {
+        self.core.store.clone()
+    }
+
     /// The same hub refusing the changes of a device that has had `bytes` stored.
     pub fn with_max_stored_bytes_per_device(mut self, bytes: u64) -> Self {
         self.max_stored_bytes_per_device = bytes;

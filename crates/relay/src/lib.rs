@@ -6,6 +6,8 @@
 //! - [`access`]: devices, owners, invite links and the grants they give (`access.redb`).
 //! - [`api`]: `/api` — registering devices, claiming partnerships, making and revoking
 //!   links, redeeming them.
+//! - [`feed`]: `/calendar/<secret>.ics` — a partnership's dated obligations as an
+//!   iCalendar feed for calendar apps, the secret its only credential.
 //! - [`security`]: the Content-Security-Policy and other security headers.
 //! - [`limits`]: failed credential attempts per client address.
 //! - [`app`]: the HTTP router — health, `/sync`, the app's files with a fallback to
@@ -33,6 +35,7 @@ pub mod budget;
 pub mod client_addr;
 pub mod config;
 pub mod doc_store;
+pub mod feed;
 pub mod files;
 pub mod hub;
 pub mod limits;

@@ -65,6 +65,7 @@ pub async fn bind(config: &Config) -> Result<Relay, StartError> {
     let access = Access::open(&config.data_dir)?.with_quotas(crate::access::Quotas {
         claims_per_device: config.max_claims_per_device,
         links_per_device: config.max_links_per_device,
+        feeds_per_device: config.max_feeds_per_device,
     });
     let listener = TcpListener::bind(config.addr)
         .await
@@ -126,6 +127,9 @@ pub async fn run(
         trusted_proxies: config.trusted_proxies.clone().into(),
         allowed_relays: std::sync::Arc::new(config.allow_relays.clone()),
         shutdown: stop_rx.clone(),
+        feed_renders: std::sync::Arc::new(tokio::sync::Semaphore::new(
+            config.max_feed_renders.max(1),
+        )),
     };
     let evictor = tokio::spawn(evict_periodically(
         hub.clone(),
