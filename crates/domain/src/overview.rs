@@ -18,6 +18,7 @@ pub enum Place {
     Kpis,
     CheckIns,
     Qbr,
+    Payments,
     /// The owner's share panel.
     Share,
 }
@@ -32,6 +33,7 @@ impl Place {
             Place::Kpis => "kpis",
             Place::CheckIns => "checkins",
             Place::Qbr => "qbr",
+            Place::Payments => "payments",
             Place::Share => "share",
         }
     }
@@ -56,6 +58,15 @@ pub enum Due {
     Live { what: String, market: Market },
     /// The next check-in, by the agreed cadence.
     CheckIn,
+    /// A payment falls due (its label and amount in words as the ledger holds them).
+    Payment {
+        label: String,
+        amount: Option<crate::money::Money>,
+    },
+    /// A quarter's review meets (on the local date of whoever set it).
+    ReviewMeeting { quarter: QuarterId },
+    /// The brand's right to use the content ends.
+    UsageRightsEnd,
     /// An open action from a quarter's review.
     Action {
         quarter: QuarterId,
@@ -76,9 +87,13 @@ impl Obligation {
     /// Where it is dealt with.
     pub fn place(&self) -> Place {
         match self.due {
-            Due::Checkpoint | Due::NoticeOpens | Due::NoticeDeadline | Due::TermEnds => {
-                Place::Agreement
-            }
+            Due::Checkpoint
+            | Due::NoticeOpens
+            | Due::NoticeDeadline
+            | Due::TermEnds
+            | Due::UsageRightsEnd => Place::Agreement,
+            Due::Payment { .. } => Place::Payments,
+            Due::ReviewMeeting { .. } => Place::Qbr,
             Due::Draft { .. } | Due::Review { .. } | Due::Live { .. } => Place::Sow,
             Due::CheckIn => Place::CheckIns,
             Due::Action { .. } => Place::Qbr,
@@ -115,6 +130,16 @@ impl Obligation {
                 market,
             ),
             (Due::Live { what, market }, _) => named("Goes live", "Публикация", what, market),
+            (Due::Payment { label, amount }, _) => {
+                let label = label.trim();
+                let mut out = format!("{}: {label}", lang.text("Payment due"));
+                if let Some(m) = amount {
+                    out = format!("{out} — {}", lang.money(m));
+                }
+                out
+            }
+            (Due::ReviewMeeting { quarter }, _) => lang.fill("Quarterly review {0}", &[quarter]),
+            (Due::UsageRightsEnd, _) => lang.text("The usage rights end").into(),
             (Due::CheckIn, Lang::En) => "Next check-in".into(),
             (Due::CheckIn, Lang::Ru) => "Следующая встреча".into(),
             (Due::Action { text, owner, .. }, _) => {
@@ -241,6 +266,27 @@ impl Partnership {
                 due: Due::TermEnds,
             });
         }
+        if let Some(Day(until)) = a.usage_rights_until
+            && until >= today
+        {
+            out.push(Obligation {
+                date: until,
+                due: Due::UsageRightsEnd,
+            });
+        }
+        for (_, pay) in self.payments_in_order() {
+            if let (false, Some(Day(date))) =
+                (pay.status == crate::payment::PaymentStatus::Paid, pay.due)
+            {
+                out.push(Obligation {
+                    date,
+                    due: Due::Payment {
+                        label: pay.label.as_str().to_owned(),
+                        amount: pay.amount,
+                    },
+                });
+            }
+        }
         for quarter in self.quarters.values() {
             let sow = &quarter.sow;
             for (_, d) in sow.deliverables_in_order() {
@@ -291,6 +337,14 @@ impl Partnership {
             due: Due::CheckIn,
         });
         for (q, review) in &self.qbrs {
+            if let Some(m) = &review.meeting
+                && m.local.date() >= today
+            {
+                out.push(Obligation {
+                    date: m.local.date(),
+                    due: Due::ReviewMeeting { quarter: *q },
+                });
+            }
             for (id, action) in review.actions.iter() {
                 if let (false, Some(Day(date))) = (action.done, action.due) {
                     out.push(Obligation {
@@ -459,10 +513,122 @@ impl Partnership {
     }
 }
 
+/// How many days ahead "this week" looks on the portfolio home (today and six more).
+pub const WEEK_DAYS: i64 = 7;
+
+/// What of one partnership needs attention now, for the portfolio home.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attention {
+    /// Overdue obligations and those due in the next [`WEEK_DAYS`] days, earliest first.
+    pub this_week: Vec<Obligation>,
+    /// The renewal notice window is open: notice is due by this day.
+    pub notice_open_until: Option<NaiveDate>,
+    /// The relationship is going quiet or silent: its health.
+    pub quiet: Option<crate::checkin::Health>,
+}
+
+impl Attention {
+    pub fn is_empty(&self) -> bool {
+        self.this_week.is_empty() && self.notice_open_until.is_none() && self.quiet.is_none()
+    }
+}
+
+impl Partnership {
+    /// What needs attention on `today`: what is overdue or due this week (payments,
+    /// reviews, deliverables, notices, actions), an open renewal notice window, and
+    /// whether the partnership is going quiet.
+    pub fn attention(&self, today: NaiveDate) -> Attention {
+        let horizon = today + chrono::Duration::days(WEEK_DAYS - 1);
+        let this_week = self
+            .obligations(today)
+            .into_iter()
+            .filter(|o| o.date <= horizon)
+            .collect();
+        let notice_open_until = match self.agreement.renewal_notice(today) {
+            Some(NoticeWindow::OpenUntil { deadline, .. }) => Some(deadline),
+            _ => None,
+        };
+        let health = self.health(today);
+        let quiet = matches!(
+            health.state,
+            crate::checkin::HealthState::GoingQuiet | crate::checkin::HealthState::Silent
+        )
+        .then_some(health);
+        Attention {
+            this_week,
+            notice_open_until,
+            quiet,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::{campaign::CampaignDraft, partnership::NewPartnership};
+
+    #[test]
+    fn the_week_holds_what_is_late_or_due_within_seven_days() {
+        use crate::{
+            ids::PaymentId,
+            money::{Currency, Money},
+            partnership::payments::PaymentDraft,
+            payment::PaymentStatus,
+        };
+        let mut p = partnership();
+        let pay = |label: &str, due: &str, status| PaymentDraft {
+            label: label.into(),
+            quarter: None,
+            amount: Some(Money::new(100_000, Currency::USD)),
+            due: Some(due.parse().expect("day")),
+            status,
+            paid_on: (status == PaymentStatus::Paid).then(|| "2027-03-01".parse().expect("day")),
+            reference: String::new(),
+            paid_in: None,
+        };
+        for (i, (label, due, status)) in [
+            ("late", "2027-03-09", PaymentStatus::Invoiced),
+            ("in a week", "2027-03-16", PaymentStatus::Expected),
+            ("in eight days", "2027-03-18", PaymentStatus::Expected),
+            ("paid", "2027-03-09", PaymentStatus::Paid),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            p.add_payment(
+                PaymentId::from_random([i as u8 + 1; 16]),
+                pay(label, due, status),
+            )
+            .expect("payment");
+        }
+        p.agreement.term_start = Some(Day(day("2026-04-01")));
+        p.agreement.term_end = Some(Day(day("2027-04-20")));
+        let today = day("2027-03-10");
+        let a = p.attention(today);
+        let payments: Vec<_> = a
+            .this_week
+            .iter()
+            .filter_map(|o| match &o.due {
+                Due::Payment { label, .. } => Some((label.as_str(), o.overdue(today))),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(payments, [("late", true), ("in a week", false)]);
+        assert_eq!(a.notice_open_until, Some(day("2027-03-21")));
+        assert!(a.quiet.is_none(), "no check-in yet reads as due, not quiet");
+        p.checkins.insert(
+            crate::ids::CheckInId::from_random([9; 16]),
+            crate::checkin::CheckIn::new(
+                Some(Day(day("2027-01-01"))),
+                ["", "", "", "", "", ""],
+                None,
+            ),
+        );
+        assert!(
+            p.attention(today).quiet.is_some(),
+            "ten weeks without contact"
+        );
+    }
 
     fn day(s: &str) -> NaiveDate {
         s.parse().expect("a date")
