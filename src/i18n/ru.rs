@@ -324,6 +324,35 @@ pub fn ru(en: &str) -> Option<&'static str> {
         "Revision rounds" => "Раунды правок",
         "Revoke" => "Отозвать",
         "Revoke the link for {0}" => "Отозвать ссылку для {0}",
+        // The share panel's calendar feeds (issue 22).
+        "Calendar subscription" => "Подписка на календарь",
+        "Calendar apps can subscribe to this partnership's dates: deadlines, payments due, reviews. Anyone with the address sees them, so keep it like a password; revoke it here and the calendar stops updating. " => {
+            "Приложения-календари могут подписаться на даты этого партнёрства: сроки, платежи, обзоры. Их видит любой, у кого есть адрес, поэтому храните его как пароль; отзовите его здесь, и календарь перестанет обновляться. "
+        }
+        "Event titles are in the language this screen is in now." => {
+            "События будут названы на том языке, на котором сейчас этот экран."
+        }
+        "Whose calendar (optional)" => "Чей календарь (необязательно)",
+        "My work calendar" => "Мой рабочий календарь",
+        "Subscribe in your calendar app" => "Подписаться в приложении-календаре",
+        "Calendar feed" => "Подписка на календарь",
+        " — add this address to your calendar app now; it is shown only once." => {
+            " — добавьте этот адрес в приложение-календарь сейчас: он показывается только один раз."
+        }
+        "The calendar address" => "Адрес календаря",
+        "Copy the calendar address" => "Скопировать адрес календаря",
+        "Open in your calendar app" => "Открыть в приложении-календаре",
+        "The calendar feed could not be made: {0}." => {
+            "Не удалось создать подписку на календарь: {0}."
+        }
+        "The calendar feed could not be revoked: {0}." => {
+            "Не удалось отозвать подписку на календарь: {0}."
+        }
+        "The calendar feeds could not be loaded: " => {
+            "Не удалось загрузить подписки на календарь: "
+        }
+        "No calendar feeds yet." => "Подписок на календарь пока нет.",
+        "Revoke the calendar feed for {0}" => "Отозвать подписку на календарь для {0}",
         "Revoked" => "Отозвана",
         "Risks" => "Риски",
         "Roadmap" => "План",

@@ -1,5 +1,6 @@
-//! Sharing: the owner's links panel, the join page a link opens, the access notice on a
-//! partnership, and pasting a link or recovery key on the home page.
+//! Sharing: the owner's links panel (with the partnership's calendar feeds), the join page
+//! a link opens, the access notice on a partnership, and pasting a link or recovery key on
+//! the home page.
 
 use leptos::{prelude::*, task::spawn_local};
 use leptos_router::hooks::use_navigate;
@@ -7,7 +8,8 @@ use wasm_bindgen::JsValue;
 
 use crate::i18n::{t, tf};
 use tandem_sync::api::{
-    CreateLink, LinkDescription, LinkInfo, LinkRequest, LinkStatus, ListLinks, NewLink, RevokeLink,
+    CreateFeed, CreateLink, FeedInfo, FeedRequest, LinkDescription, LinkInfo, LinkRequest,
+    LinkStatus, ListFeeds, ListLinks, NewFeed, NewLink, RevokeFeed, RevokeLink, feed_path,
 };
 use tandem_sync::presence::{MAX_NAME_CHARS, Presence, Side};
 
@@ -392,6 +394,8 @@ pub fn SharePanel() -> impl IntoView {
     let label = RwSignal::new(String::new());
     let expiry = RwSignal::new(String::new());
     let busy = RwSignal::new(false);
+    // Counts the panel's openings, for the calendar section to reload with the links.
+    let opened = RwSignal::new(0u32);
 
     // Shown on a page painted from its preview too: it asks the relay once the page is
     // live (the platform open).
@@ -482,6 +486,7 @@ pub fn SharePanel() -> impl IntoView {
         // Every time it opens: links made elsewhere (another owner's device) show up.
         if open {
             reload();
+            opened.update(|n| *n += 1);
         }
     };
 
@@ -610,8 +615,188 @@ pub fn SharePanel() -> impl IntoView {
                 on:click=move |_| create(Role::Owner, t("Recovery key").into(), None, None, t("Recovery key"))>
                 {t("Create a recovery key")}
             </button>
+            <CalendarFeeds opened=opened/>
             </div>
         </details>
+    }
+}
+
+/// A feed's address for calendar apps that open `webcal:` links (the same URL, another
+/// scheme: the app fetches it over https, or http for a local relay).
+fn webcal(url: &str) -> String {
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))
+        .unwrap_or(url);
+    format!("webcal://{rest}")
+}
+
+/// In the owner's share panel: calendar feeds of the partnership, which a calendar app
+/// subscribes to at the relay with the secret in the address. Made in the language of
+/// the screen; listed and revoked like links. Reloads each time the panel opens.
+#[component]
+fn CalendarFeeds(opened: RwSignal<u32>) -> impl IntoView {
+    let editor = expect_context::<Editor>();
+    let tandem = expect_context::<Tandem>();
+    let id = editor.id;
+    let ready = tandem.ready();
+    let feeds = RwSignal::new(None::<Result<Vec<FeedInfo>, String>>);
+    let made = RwSignal::new(None::<String>);
+    let problem = RwSignal::new(None::<String>);
+    let label = RwSignal::new(String::new());
+    let busy = RwSignal::new(false);
+
+    let reload = move || {
+        if !ready.get_untracked() {
+            return;
+        }
+        let platform = tandem.platform();
+        spawn_local(async move {
+            let answer = platform.send(&ListFeeds { document: id }).await;
+            feeds.set(Some(answer.map(|a| a.feeds).map_err(|e| e.to_string())));
+        });
+    };
+    Effect::new(move |_| {
+        if opened.get() > 0 {
+            reload();
+        }
+    });
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if !ready.get_untracked() || busy.get_untracked() {
+            return;
+        }
+        let platform = tandem.platform();
+        let relay = tandem.home_relay();
+        let call = CreateFeed {
+            document: id,
+            feed: FeedRequest {
+                label: label.get_untracked(),
+                lang: crate::i18n::lang().code().to_owned(),
+            },
+        };
+        busy.set(true);
+        spawn_local(async move {
+            match platform.send(&call).await {
+                Ok(NewFeed { secret, .. }) => {
+                    made.set(Some(format!("{relay}{}", feed_path(&secret))));
+                    problem.set(None);
+                    label.set(String::new());
+                    reload();
+                }
+                Err(e) => problem.set(Some(tf("The calendar feed could not be made: {0}.", &[&e]))),
+            }
+            busy.set(false);
+        });
+    };
+    let revoke = move |feed: String| {
+        if !ready.get_untracked() {
+            return;
+        }
+        let platform = tandem.platform();
+        spawn_local(async move {
+            match platform.send(&RevokeFeed { document: id, feed }).await {
+                Ok(_) => {
+                    problem.set(None);
+                    reload();
+                }
+                Err(e) => problem.set(Some(tf(
+                    "The calendar feed could not be revoked: {0}.",
+                    &[&e],
+                ))),
+            }
+        });
+    };
+
+    view! {
+        <section class="calendar-feeds" aria-labelledby="feeds-heading">
+            <h3 id="feeds-heading">{t("Calendar subscription")}</h3>
+            <p class="muted">
+                {t("Calendar apps can subscribe to this partnership's dates: deadlines, payments due, reviews. Anyone with the address sees them, so keep it like a password; revoke it here and the calendar stops updating. ")}
+                {t("Event titles are in the language this screen is in now.")}
+            </p>
+            <form class="share-form" on:submit=on_submit>
+                <label>{t("Whose calendar (optional)")}
+                    <input type="text" maxlength="200" placeholder=t("My work calendar")
+                        data-testid="feed-label" prop:value=move || label.get()
+                        on:input=move |ev| label.set(event_target_value(&ev))/>
+                </label>
+                <button type="submit" class="primary" data-testid="feed-create"
+                    disabled=move || busy.get()
+                    aria-describedby=move || problem.get().map(|_| "feed-error")>
+                    {t("Subscribe in your calendar app")}
+                </button>
+            </form>
+            {move || problem.get().map(|p| view! { <p id="feed-error" class="error" role="alert" data-testid="feed-error">{p}</p> })}
+            {move || made.get().map(|url| {
+                let copy_url = url.clone();
+                let open_url = webcal(&url);
+                view! {
+                    <div class="made-link" role="status">
+                        <p><strong>{t("Calendar feed")}</strong> {t(" — add this address to your calendar app now; it is shown only once.")}</p>
+                        <div class="row">
+                            <input type="text" readonly=true data-testid="feed-url" prop:value=url
+                                aria-label=t("The calendar address")
+                                on:focus=move |ev| {
+                                    if let Ok(input) = wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlInputElement>(
+                                        ev.target().unwrap_or_else(|| JsValue::NULL.into()),
+                                    ) {
+                                        input.select();
+                                    }
+                                }/>
+                            <button type="button" data-testid="feed-copy" aria-label=t("Copy the calendar address")
+                                on:click=move |_| copy_to_clipboard(&copy_url)>{t("Copy")}</button>
+                        </div>
+                        <p><a href=open_url data-testid="feed-webcal">{t("Open in your calendar app")}</a></p>
+                    </div>
+                }
+            })}
+            {move || match feeds.get() {
+                None => ().into_any(),
+                Some(Err(e)) => view! { <p class="error" role="alert">{t("The calendar feeds could not be loaded: ")} {e}</p> }.into_any(),
+                Some(Ok(list)) if list.is_empty() => view! { <p class="muted">{t("No calendar feeds yet.")}</p> }.into_any(),
+                Some(Ok(list)) => view! {
+                    <table class="links" data-testid="feeds">
+                        <thead><tr>
+                            <th scope="col">{t("For")}</th><th scope="col">{t("Language")}</th>
+                            <th scope="col">{t("Created")}</th><th scope="col">{t("Status")}</th>
+                        </tr></thead>
+                        <tbody>
+                            {list.into_iter().map(|f| {
+                                let status = match f.status {
+                                    LinkStatus::Revoked => t("Revoked"),
+                                    LinkStatus::Expired => t("Expired"),
+                                    LinkStatus::Active => t("Active"),
+                                };
+                                let active = f.status == LinkStatus::Active;
+                                let language = tandem_domain::locale::Lang::from_tag(&f.lang)
+                                    .map_or_else(|| f.lang.clone(), |l| l.native_name().to_owned());
+                                let who = if f.label.is_empty() { "—".to_owned() } else { f.label.clone() };
+                                let name = who.clone();
+                                let feed_id = f.id.clone();
+                                view! {
+                                    <tr data-testid="feed-row" data-status=status.to_lowercase()>
+                                        <td>{who}</td><td>{language}</td><td>{when(Some(f.created_ms))}</td>
+                                        <td>
+                                            {status}
+                                            <Show when=move || active>
+                                                " "
+                                                <button type="button" class="small-button danger" data-testid="feed-revoke"
+                                                    aria-label=tf("Revoke the calendar feed for {0}", &[&name])
+                                                    on:click={
+                                                        let feed_id = feed_id.clone();
+                                                        move |_| revoke(feed_id.clone())
+                                                    }>{t("Revoke")}</button>
+                                            </Show>
+                                        </td>
+                                    </tr>
+                                }
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                }.into_any(),
+            }}
+        </section>
     }
 }
 
@@ -630,5 +815,17 @@ mod tests {
         assert_eq!(secret_of(&format!("  {secret} ")), Some(secret.clone()));
         assert_eq!(secret_of("https://x.example/join#"), None);
         assert_eq!(secret_of("hello"), None);
+    }
+
+    #[test]
+    fn feed_addresses_open_in_calendar_apps() {
+        assert_eq!(
+            webcal("https://relay.example/calendar/ab.cd.ics"),
+            "webcal://relay.example/calendar/ab.cd.ics"
+        );
+        assert_eq!(
+            webcal("http://127.0.0.1:3030/calendar/x.ics"),
+            "webcal://127.0.0.1:3030/calendar/x.ics"
+        );
     }
 }
