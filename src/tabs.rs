@@ -17,6 +17,7 @@ pub mod history_tab;
 pub mod kpi_tab;
 pub mod learnings;
 pub mod overview_tab;
+pub mod payments_tab;
 pub mod people_tab;
 pub mod qbr_tab;
 pub mod quarter_section;

@@ -14,7 +14,7 @@
 //   server's index) and offers a reload; this worker then serves and caches the new shell.
 const CACHE = 'tandem-shell-v1';
 const SHELL = '/';
-const PASS_THROUGH = ['/sync', '/api/', '/health'];
+const PASS_THROUGH = ['/sync', '/api/', '/health', '/calendar/'];
 
 function assetsIn(html) {
   const urls = new Set();

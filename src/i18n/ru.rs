@@ -46,9 +46,11 @@ pub fn ru(en: &str) -> Option<&'static str> {
         }
         "Add a campaign to " => "Добавить кампанию в ",
         "Add a deliverable" => "Новый материал",
+        "Add a payment" => "Добавить платёж",
         "Add action" => "Добавить задачу",
         "Add campaign" => "Добавить кампанию",
         "Add deliverable" => "Добавить материал",
+        "Add payment" => "Добавить платёж",
         "Add risk" => "Добавить риск",
         "Add to the wins wall" => "На стену побед",
         "Add win" => "Добавить победу",
@@ -110,8 +112,12 @@ pub fn ru(en: &str) -> Option<&'static str> {
         "Date" => "Дата",
         "Day" => "День",
         "Debriefs" => "Разборы",
+        "Decides the documents each payment needs." => {
+            "От него зависят документы по каждому платежу."
+        }
         "Deliverables" => "Материалы",
         "Dismiss" => "Скрыть",
+        "Documents" => "Документы",
         "Done" => "Завершена",
         "Done: {0}" => "Выполнено: {0}",
         "Download Markdown" => "Скачать Markdown",
@@ -127,6 +133,7 @@ pub fn ru(en: &str) -> Option<&'static str> {
         "Every change, grouped into editing sessions, newest first. Times are in your time zone." => {
             "Все изменения по сеансам правки, сначала новые. Время — в вашем часовом поясе."
         }
+        "Every date and deadline (calendar, .ics)" => "Все даты и сроки (календарь, .ics)",
         "Everything was on the relay when last connected" => {
             "При последнем подключении всё было на сервере"
         }
@@ -150,13 +157,18 @@ pub fn ru(en: &str) -> Option<&'static str> {
         "From the brand" => "Со стороны бренда",
         "From the creator" => "Со стороны автора",
         "Getting it back from the relay…" => "Получаем его обратно с сервера…",
+        "Going quiet: {0}" => "Связь затихает: {0}",
         "Got a link or a recovery key?" => "Есть ссылка или ключ восстановления?",
         "History" => "История",
+        "How the creator is paid" => "Как автор получает оплату",
         "How to reach them" => "Как связаться",
         "Id: " => "Идентификатор: ",
         "Import a .automerge file" => "Импортировать файл .automerge",
         "Imported as a partnership." => "Импортировано как партнёрство.",
         "Impressions" => "Показы",
+        "In calendars it shows in each reader's own time zone." => {
+            "В календарях встреча показывается в часовом поясе каждого читателя."
+        }
         "Into" => "В валюту",
         "Issue" => "Проблема",
         "It had never reached the relay, so it cannot be restored. If you exported it, import that file." => {
@@ -196,6 +208,7 @@ pub fn ru(en: &str) -> Option<&'static str> {
         "Language" => "Язык",
         "Last edited " => "Изменено ",
         "Last used" => "Использована",
+        "Late" => "Просрочено",
         "Learnings" => "Выводы",
         "Learnings carried from earlier campaigns" => "Выводы прошлых кампаний",
         "Learnings from earlier campaigns" => "Выводы прошлых кампаний",
@@ -241,6 +254,9 @@ pub fn ru(en: &str) -> Option<&'static str> {
         "No links yet." => "Ссылок пока нет.",
         "No overlap. Least bad:" => "Общего рабочего времени нет. Наименее неудобно:",
         "No partnerships in this browser yet." => "В этом браузере пока нет партнёрств.",
+        "No payments yet. Plan them from a quarter's statement of work, or add one below." => {
+            "Платежей пока нет. Запланируйте их по техзаданию квартала или добавьте ниже."
+        }
         "No quarter selected." => "Квартал не выбран.",
         "No results recorded yet." => "Результатов пока нет.",
         "Nobody else has this open right now" => "Сейчас здесь больше никого нет",
@@ -280,15 +296,22 @@ pub fn ru(en: &str) -> Option<&'static str> {
         "Opening…" => "Открываем…",
         "Order" => "Сортировка",
         "Outcome" => "Итог",
+        "Overdue" => "Просрочено",
         "Owner" => "Ответственный",
         "Owner (recovery key)" => "Владелец (ключ восстановления)",
         "Page not found" => "Страница не найдена",
+        "Paid" => "Оплачено",
+        "Paid in another currency: rate" => "Оплата в другой валюте: курс",
+        "Paid on" => "Дата оплаты",
         "Parties" => "Стороны",
         "Partnership documents" => "Документы партнёрства",
         "Partnership with a problem" => "Партнёрство с ошибкой",
         "Partnerships" => "Партнёрства",
+        "Payment reference" => "Номер платежа",
+        "Payment removed" => "Платёж удалён",
         "Payment split" => "График оплаты",
         "Payment terms" => "Условия оплаты",
+        "Payments" => "Оплаты",
         "People" => "Люди",
         "People and time zones" => "Люди и часовые пояса",
         "Plan a campaign on the roadmap to debrief it." => {
@@ -296,6 +319,9 @@ pub fn ru(en: &str) -> Option<&'static str> {
         }
         "Plan campaigns for this quarter on the roadmap to record their results." => {
             "Добавьте кампании этого квартала в план, чтобы записать их результаты."
+        }
+        "Plan the {0} payments from its statement of work" => {
+            "Запланировать платежи за {0} по техзаданию"
         }
         "Planned" => "Запланирована",
         "Planned campaigns" => "Запланированные кампании",
@@ -318,9 +344,11 @@ pub fn ru(en: &str) -> Option<&'static str> {
         "Renewal: set the end of the term to see the notice window" => {
             "Продление: задайте дату окончания договора, чтобы увидеть окно уведомления"
         }
+        "Renewal: the notice window is open" => "Продление: открыто окно для уведомления",
         "Results" => "Результаты",
         "Revenue" => "Выручка",
         "Review (days)" => "Проверка (дней)",
+        "Review meeting" => "Встреча по обзору",
         "Revision rounds" => "Раунды правок",
         "Revoke" => "Отозвать",
         "Revoke the link for {0}" => "Отозвать ссылку для {0}",
@@ -332,6 +360,11 @@ pub fn ru(en: &str) -> Option<&'static str> {
         "Event titles are in the language this screen is in now." => {
             "События будут названы на том языке, на котором сейчас этот экран."
         }
+        "This week" => "На этой неделе",
+        "Time" => "Время",
+        "Time zone" => "Часовой пояс",
+        "Usage rights end" => "Права на использование до",
+        "What it is for" => "За что",
         "Whose calendar (optional)" => "Чей календарь (необязательно)",
         "My work calendar" => "Мой рабочий календарь",
         "Subscribe in your calendar app" => "Подписаться в приложении-календаре",
@@ -534,11 +567,15 @@ pub fn ru(en: &str) -> Option<&'static str> {
         "agreement and {0} SOW" => "договор и техзадание {0}",
         "and {0} more in the Debriefs tab" => "и ещё {0} на вкладке «Разборы»",
         "brand" => "бренд",
+        "calendar" => "календарь",
+        "choose a time zone from the list" => "выберите часовой пояс из списка",
+        "choose the day of the meeting first" => "сначала выберите день встречи",
         "clicks" => "клики",
         "conversions" => "конверсии",
         "cost" => "затраты",
         "creator" => "автор",
         "debriefed" => "разбор написан",
+        "due {0}" => "срок {0}",
         "e.g. 50% on signing, 50% after the last post" => {
             "например, 50 % при подписании, 50 % после последней публикации"
         }
@@ -569,6 +606,7 @@ pub fn ru(en: &str) -> Option<&'static str> {
         "not enough data" => "недостаточно данных",
         "not shared" => "нет доступа",
         "not yet on the relay" => "ещё не на сервере",
+        "paid on {0}" => "оплачен {0}",
         "partnership" => "партнёрство",
         "partnerships, kept together" => "партнёрства, которые ведут вместе",
         "reach" => "охват",
@@ -576,6 +614,7 @@ pub fn ru(en: &str) -> Option<&'static str> {
         "revenue" => "выручка",
         "roadmap" => "план",
         "termination notice (days)" => "уведомление о расторжении (дней)",
+        "the amount" => "сумма",
         "the budget" => "бюджет",
         "the cadence is a whole number of days" => "периодичность — целое число дней",
         "the count" => "количество",

@@ -73,6 +73,21 @@ pub fn ExportMenu() -> impl IntoView {
             "text/csv;charset=utf-8",
         );
     };
+    // The same calendar the relay's subscription feed serves, as a file to import.
+    let calendar = move |_| {
+        let p = editor.view.get_untracked();
+        save(
+            file_name(&p, t("calendar"), "ics"),
+            tandem_domain::calendar::ics(
+                &p,
+                lang(),
+                &editor.id.to_string(),
+                chrono::DateTime::from_timestamp_millis(js_sys::Date::now() as i64)
+                    .unwrap_or_default(),
+            ),
+            "text/calendar;charset=utf-8",
+        );
+    };
     let automerge = move |_| {
         let Some(bytes) = editor.tandem().export(&editor.id) else {
             return;
@@ -91,6 +106,7 @@ pub fn ExportMenu() -> impl IntoView {
                 <button type="button" class="small-button" data-testid="export-roadmap-md" on:click=roadmap>{t("Roadmap (Markdown)")}</button>
                 <button type="button" class="small-button" data-testid="export-agreement-md" on:click=agreement>{t("Agreement + current SOW (Markdown)")}</button>
                 <button type="button" class="small-button" data-testid="export-csv" on:click=results>{t("KPIs & results (CSV)")}</button>
+                <button type="button" class="small-button" data-testid="export-ics" on:click=calendar>{t("Every date and deadline (calendar, .ics)")}</button>
                 <a class="small-button button" data-testid="print-roadmap" href=format!("/p/{id}/print?doc=roadmap")>{t("Roadmap — print / PDF")}</a>
                 <a class="small-button button" data-testid="print-agreement" href=format!("/p/{id}/print?doc=agreement")>{t("Agreement + SOW — print / PDF")}</a>
                 <button type="button" class="small-button" data-testid="export-automerge" on:click=automerge>{t("Whole partnership (.automerge)")}</button>
@@ -277,7 +293,7 @@ pub fn PrintPage() -> impl IntoView {
             let md = match (doc.as_str(), chosen) {
                 ("roadmap", _) => roadmap_markdown(&p, lang()),
                 (_, None) => t("This partnership has no quarters.").to_owned(),
-                ("qbr", Some(q)) => qbr_markdown(&p, q, lang()),
+                ("qbr", Some(q)) => qbr_markdown(&p, q, lang(), crate::components::fields::today()),
                 (_, Some(q)) => agreement_markdown(&p, q, lang()),
             };
             render_markdown(&md)

@@ -40,6 +40,21 @@ struct Summary {
     verdicts: Vec<(String, Verdict, String)>,
     /// The next dated obligation: when, what, whether it is overdue.
     next: Option<(String, String, bool)>,
+    /// What needs attention this week, for the portfolio list above the cards.
+    week: Vec<WeekLine>,
+}
+
+/// One line of "this week" across partnerships.
+#[derive(Debug, Clone, PartialEq)]
+struct WeekLine {
+    /// Sorts the lines (overdue first, then by date).
+    date: chrono::NaiveDate,
+    /// The date in words ("" for a state such as going quiet).
+    when: String,
+    what: String,
+    overdue: bool,
+    /// The tab it is dealt with in.
+    place: &'static str,
 }
 
 /// One partnership's card, or `None` while it is still empty (asked of the relay).
@@ -57,6 +72,39 @@ fn summary(id: DocumentId, access: Access, doc: &mut PartnershipDoc) -> Summary 
         Ok(p) => {
             let now = today();
             let quarter = p.current_quarter(now);
+            let attention = p.attention(now);
+            let mut week: Vec<WeekLine> = attention
+                .this_week
+                .iter()
+                .map(|o| WeekLine {
+                    date: o.date,
+                    when: crate::i18n::day(tandem_domain::day::Day(o.date)),
+                    what: o.describe(lang()),
+                    overdue: o.overdue(now),
+                    place: match o.place() {
+                        tandem_domain::overview::Place::Share => "overview",
+                        other => other.id(),
+                    },
+                })
+                .collect();
+            if let Some(deadline) = attention.notice_open_until {
+                week.push(WeekLine {
+                    date: deadline,
+                    when: crate::i18n::day(tandem_domain::day::Day(deadline)),
+                    what: t("Renewal: the notice window is open").to_owned(),
+                    overdue: false,
+                    place: "agreement",
+                });
+            }
+            if let Some(h) = &attention.quiet {
+                week.push(WeekLine {
+                    date: now,
+                    when: String::new(),
+                    what: tf("Going quiet: {0}", &[&h.reason(lang())]),
+                    overdue: false,
+                    place: "checkins",
+                });
+            }
             let next = p.obligations(now).into_iter().next().map(|o| {
                 (
                     crate::i18n::day(tandem_domain::day::Day(o.date)),
@@ -91,6 +139,7 @@ fn summary(id: DocumentId, access: Access, doc: &mut PartnershipDoc) -> Summary 
                     })
                     .unwrap_or_default(),
                 next,
+                week,
             }
         }
         Err(e) => Summary {
@@ -105,6 +154,7 @@ fn summary(id: DocumentId, access: Access, doc: &mut PartnershipDoc) -> Summary 
             quarter: None,
             verdicts: Vec::new(),
             next: None,
+            week: Vec::new(),
         },
     }
 }
@@ -232,10 +282,53 @@ pub fn Home() -> impl IntoView {
         <Show when=move || !query.with(|q| q.trim().is_empty()) && shown.with(Vec::is_empty)>
             <p class="muted" role="status">{move || tf("Nothing matches “{0}”.", &[&query.get()])}</p>
         </Show>
+        <ThisWeek list/>
         <ul class="partnership-list" data-testid="partnership-list">
             {unreadable.into_iter().map(unreadable_view).collect_view()}
             <For each=move || shown.get() key=|s| s.id.clone() children=summary_view/>
         </ul>
+    }
+}
+
+/// Across every partnership in this browser: what is overdue or due this week (payments,
+/// reviews, deliverables, notices, actions), renewals whose notice window is open, and
+/// partnerships going quiet — each line a link to where it is dealt with.
+#[component]
+fn ThisWeek(list: Memo<Vec<Summary>>) -> impl IntoView {
+    let lines = Memo::new(move |_| {
+        let mut all: Vec<(WeekLine, String, String)> = list.with(|l| {
+            l.iter()
+                .flat_map(|s| {
+                    let name = format!("{} × {}", s.brand, s.creator);
+                    s.week
+                        .iter()
+                        .map(move |w| (w.clone(), s.id.clone(), name.clone()))
+                })
+                .collect()
+        });
+        all.sort_by(|a, b| (!a.0.overdue, a.0.date, &a.2).cmp(&(!b.0.overdue, b.0.date, &b.2)));
+        all
+    });
+    view! {
+        <Show when=move || lines.with(|l| !l.is_empty())>
+            <section class="card this-week" data-testid="this-week" aria-labelledby="this-week-title">
+                <h2 id="this-week-title">{t("This week")}</h2>
+                <ul class="obligations">
+                    {move || lines.get().into_iter().map(|(w, id, name)| view! {
+                        <li class:overdue=w.overdue data-testid="week-line">
+                            <a href=format!("/p/{id}#tab-{}", w.place)>
+                                <span class="name">{name}</span>
+                                " — "
+                                <span class="what">{w.what}</span>
+                            </a>
+                            " "
+                            <span class="when muted">{w.when}</span>
+                            {w.overdue.then(|| view! { " " <span class="chip late">{t("Overdue")}</span> })}
+                        </li>
+                    }).collect_view()}
+                </ul>
+            </section>
+        </Show>
     }
 }
 

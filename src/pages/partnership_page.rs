@@ -17,6 +17,7 @@ use crate::{
     tabs::history_tab::{HistoryTab, LastVisit, load_seen, store_seen},
     tabs::kpi_tab::KpiTab,
     tabs::overview_tab::{GoTo, OverviewTab},
+    tabs::payments_tab::PaymentsTab,
     tabs::people_tab::{LocalTimes, PeopleTab},
     tabs::qbr_tab::QbrTab,
     tabs::roadmap::Roadmap,
@@ -209,6 +210,7 @@ enum Tab {
     Roadmap,
     Agreement,
     Sow,
+    Payments,
     Kpis,
     Debriefs,
     Qbr,
@@ -219,11 +221,12 @@ enum Tab {
 }
 
 impl Tab {
-    const ALL: [Tab; 11] = [
+    const ALL: [Tab; 12] = [
         Tab::Overview,
         Tab::Roadmap,
         Tab::Agreement,
         Tab::Sow,
+        Tab::Payments,
         Tab::Kpis,
         Tab::Debriefs,
         Tab::CheckIns,
@@ -239,6 +242,7 @@ impl Tab {
             Tab::Roadmap => "roadmap",
             Tab::Agreement => "agreement",
             Tab::Sow => "sow",
+            Tab::Payments => "payments",
             Tab::Kpis => "kpis",
             Tab::Debriefs => "debriefs",
             Tab::People => "people",
@@ -255,6 +259,7 @@ impl Tab {
             Tab::Roadmap => t("Roadmap"),
             Tab::Agreement => t("Agreement"),
             Tab::Sow => t("Statement of work"),
+            Tab::Payments => t("Payments"),
             Tab::Kpis => t("KPIs & verdict"),
             Tab::Debriefs => t("Debriefs"),
             Tab::People => t("People"),
@@ -381,6 +386,7 @@ fn Tabs() -> impl IntoView {
                         {match tab {
                             Tab::Agreement => view! { <AgreementTab/> }.into_any(),
                             Tab::Sow => view! { <SowTab/> }.into_any(),
+                            Tab::Payments => view! { <PaymentsTab/> }.into_any(),
                             Tab::Kpis => view! { <KpiTab/> }.into_any(),
                             Tab::Qbr => view! { <QbrTab/> }.into_any(),
                             Tab::CheckIns => view! { <CheckinsTab/> }.into_any(),

@@ -81,6 +81,7 @@ pub fn AgreementTab() -> impl IntoView {
         move || agreement.with(|a| f(a).map(|d| d.to_string()).unwrap_or_default())
     };
     let form = Form::new();
+    let rights_form = Form::new();
     let set_term = move |id: &'static str, raw: String| {
         let a = agreement.get_untracked();
         let value = |which: &'static str, stored: Option<Day>| {
@@ -228,6 +229,16 @@ pub fn AgreementTab() -> impl IntoView {
                 <AgreementLine field=AgreementText::ExclusivityCategory id="exclusivity-category" label="Category"/>
                 <AgreementLine field=AgreementText::ExclusivityTerritory id="exclusivity-territory" label="Territory"/>
                 {number_field("exclusivity-months", tk("exclusivity period (months)"), |a| a.exclusivity_months.map(|m| m.to_string()).unwrap_or_default(), None)}
+            </div>
+            <div class="field-row">
+                <AutoField form=rights_form id="usage-rights-until".to_owned() label=t("Usage rights end").to_owned() kind="date"
+                    stored=Signal::derive(day_text(|a| a.usage_rights_until))
+                    on_save=Callback::new(move |raw: String| {
+                        let outcome = parse_day(&raw)
+                            .and_then(|d| editor.edit_or_say(Command::SetUsageRightsUntil(d)).map(|_| ()))
+                            .map_err(|m| ("usage-rights-until".to_owned(), m));
+                        rights_form.settle("usage-rights-until", &raw, outcome);
+                    })/>
             </div>
             <div class="field-row">
                 <AgreementProse field=AgreementText::UsageRights id="usage-rights" label="Usage rights"/>

@@ -67,9 +67,14 @@ fn QbrFor(q: QuarterId) -> impl IntoView {
         .view
         .with_untracked(|p| (p.brand.as_str().to_owned(), p.creator.as_str().to_owned()));
     let pack = Memo::new(move |_| {
-        editor
-            .view
-            .with(|p| qbr_markdown(p, q, crate::i18n::lang()))
+        editor.view.with(|p| {
+            qbr_markdown(
+                p,
+                q,
+                crate::i18n::lang(),
+                crate::components::fields::today(),
+            )
+        })
     });
     let save_md = move |_| {
         let name = editor.view.with_untracked(|p| {
@@ -95,6 +100,7 @@ fn QbrFor(q: QuarterId) -> impl IntoView {
         <div class="qbr-inputs">
             {text(QbrText::Recap, "qbr-recap", tk("Recap in your words"), t("What happened this quarter, beyond the numbers"))}
             <Budget q/>
+            <Meeting q/>
             <Items q action=false/>
             <Items q action=true/>
             {text(QbrText::ObjectivesNext, "qbr-objectives", tk("Next quarter's objectives"), t("What we aim for next quarter"))}
@@ -317,6 +323,136 @@ fn Items(q: QuarterId, action: bool) -> impl IntoView {
                     <DraftMark drafts=vec![text, owner, due]/>
             </form>
             {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
+        </div>
+    }
+}
+
+/// When the review meets: a day, a time (every half hour) and the zone it is in. Calendars
+/// (the download and the subscription feed) show it in each reader's own zone.
+#[component]
+fn Meeting(q: QuarterId) -> impl IntoView {
+    use crate::tabs::people_tab::ZONES;
+    use tandem_domain::qbr::MeetingAt;
+    let editor = expect_context::<Editor>();
+    let form = Form::new();
+    let unsaved = Unsaved::get();
+    let meeting = Memo::new(move |_| {
+        editor
+            .view
+            .with(|p| p.qbrs.get(&q).and_then(|r| r.meeting.clone()))
+    });
+    let day_id = format!("qbr-meeting-day-{q}");
+    let time_id = format!("qbr-meeting-time-{q}");
+    let zone_id = format!("qbr-meeting-zone-{q}");
+    let stored_day = move || {
+        meeting.with(|m| {
+            m.as_ref()
+                .map(|m| m.local.date().to_string())
+                .unwrap_or_default()
+        })
+    };
+    let ids = StoredValue::new((day_id.clone(), time_id.clone(), zone_id.clone()));
+    let save = move |changed: String, raw: String| {
+        let (d, ti, z) = ids.get_value();
+        let value = |id: &str, stored: String| {
+            if id == changed {
+                raw.clone()
+            } else {
+                form.current(id, stored)
+            }
+        };
+        let day = value(
+            &d,
+            meeting.with_untracked(|m| {
+                m.as_ref()
+                    .map(|m| m.local.date().to_string())
+                    .unwrap_or_default()
+            }),
+        );
+        let time = value(
+            &ti,
+            meeting.with_untracked(|m| {
+                m.as_ref().map_or_else(
+                    || "10:00".to_owned(),
+                    |m| m.local.format("%H:%M").to_string(),
+                )
+            }),
+        );
+        let zone = value(
+            &z,
+            meeting.with_untracked(|m| {
+                m.as_ref()
+                    .map_or_else(|| ZONES[0].to_owned(), |m| m.zone.name().to_owned())
+            }),
+        );
+        let outcome = parse_day(&day).map_err(|m| (d.clone(), m)).and_then(|day| {
+            let at = match day {
+                // A time or zone picked before the day is kept until the day is there.
+                None if changed != d => {
+                    return Err((
+                        d.clone(),
+                        t("choose the day of the meeting first").to_owned(),
+                    ));
+                }
+                None => None,
+                Some(day) => Some(
+                    format!("{day}T{time} {zone}")
+                        .parse::<MeetingAt>()
+                        .map_err(|_| {
+                            (z.clone(), t("choose a time zone from the list").to_owned())
+                        })?,
+                ),
+            };
+            editor
+                .edit_or_say(Command::SetReviewMeeting { quarter: q, at })
+                .map(|_| ())
+                .map_err(|m| (changed.clone(), m))
+        });
+        form.settle(&changed, &raw, outcome);
+    };
+    let time_note = form.note(&time_id);
+    let zone_note = form.note(&zone_id);
+    let shown = move |id: String, stored: fn(&Option<MeetingAt>) -> String| {
+        Signal::derive(move || unsaved.value(&id).unwrap_or_else(|| meeting.with(stored)))
+    };
+    let time_shown = shown(time_id.clone(), |m| {
+        m.as_ref().map_or_else(
+            || "10:00".to_owned(),
+            |m| m.local.format("%H:%M").to_string(),
+        )
+    });
+    let zone_shown = shown(zone_id.clone(), |m| {
+        m.as_ref()
+            .map_or_else(|| ZONES[0].to_owned(), |m| m.zone.name().to_owned())
+    });
+    let (t_save, z_save) = (time_id.clone(), zone_id.clone());
+    view! {
+        <div class="field-row review-meeting" data-testid="review-meeting">
+            <AutoField form id=day_id.clone() label=t("Review meeting").to_owned() kind="date"
+                stored=Signal::derive(stored_day)
+                hint=t("In calendars it shows in each reader's own time zone.")
+                on_save=Callback::new(move |raw| save(day_id.clone(), raw))/>
+            <div class="field small">
+                <label for=time_id.clone()>{t("Time")}</label>
+                <select id=time_id.clone() on:change=move |ev| save(t_save.clone(), event_target_value(&ev))>
+                    {(0..48u32).map(|i| {
+                        let (h, m) = (i / 2, (i % 2) * 30);
+                        let value = format!("{h:02}:{m:02}");
+                        let v = value.clone();
+                        view! { <option value=value prop:selected=move || time_shown.get() == v>{crate::i18n::lang().time(h, m)}</option> }
+                    }).collect_view()}
+                </select>
+                <FieldMessage field=time_id note=time_note/>
+            </div>
+            <div class="field">
+                <label for=zone_id.clone()>{t("Time zone")}</label>
+                <select id=zone_id.clone() on:change=move |ev| save(z_save.clone(), event_target_value(&ev))>
+                    {ZONES.into_iter().map(|z| view! {
+                        <option value=z prop:selected=move || zone_shown.get() == z>{z}</option>
+                    }).collect_view()}
+                </select>
+                <FieldMessage field=zone_id note=zone_note/>
+            </div>
         </div>
     }
 }

@@ -57,8 +57,14 @@ pub fn scorecard(p: &Partnership, quarter: QuarterId) -> Vec<(Market, Vec<Score>
         .collect()
 }
 
-/// The review pack for `quarter`, as Markdown (the print page renders the same).
-pub fn qbr_markdown(p: &Partnership, quarter: QuarterId, lang: Lang) -> String {
+/// The review pack for `quarter`, as Markdown (the print page renders the same), made on
+/// `today` (which payments are late).
+pub fn qbr_markdown(
+    p: &Partnership,
+    quarter: QuarterId,
+    lang: Lang,
+    today: chrono::NaiveDate,
+) -> String {
     let mut out = String::new();
     let empty = Qbr::default();
     let qbr = p.qbrs.get(&quarter).unwrap_or(&empty);
@@ -208,6 +214,31 @@ pub fn qbr_markdown(p: &Partnership, quarter: QuarterId, lang: Lang) -> String {
         None => {
             let _ = writeln!(out, "{}\n", w("No budget set for this quarter."));
         }
+    }
+
+    let _ = writeln!(out, "## {}\n", w("Payments"));
+    let totals = crate::payment::totals(
+        p.payments.values().filter(|x| x.quarter == Some(quarter)),
+        today,
+    );
+    if totals.is_empty() {
+        let _ = writeln!(out, "{}\n", w("No payments recorded for this quarter."));
+    } else {
+        for t in totals.values() {
+            let _ = writeln!(
+                out,
+                "- {}",
+                lang.fill(
+                    "Paid {0} · due {1} · late {2}",
+                    &[
+                        &lang.money(&t.paid),
+                        &lang.money(&t.due),
+                        &lang.money(&t.late)
+                    ]
+                )
+            );
+        }
+        out.push('\n');
     }
 
     let _ = writeln!(out, "## {}\n", w("Risks"));
@@ -377,8 +408,36 @@ mod pack_tests {
             None,
         )
         .expect("risk");
+        for (i, (due, status)) in [
+            ("2027-05-10", crate::payment::PaymentStatus::Paid),
+            ("2027-06-01", crate::payment::PaymentStatus::Invoiced),
+            ("2027-06-30", crate::payment::PaymentStatus::Expected),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            p.add_payment(
+                crate::ids::PaymentId::from_random([10 + i as u8; 16]),
+                crate::partnership::payments::PaymentDraft {
+                    label: format!("part {i}"),
+                    quarter: Some(q2),
+                    amount: Some(Money::new(5_000_000, Currency::RUB)),
+                    due: Some(due.parse().expect("day")),
+                    status,
+                    paid_on: Some("2027-05-09".parse().expect("day")),
+                    reference: String::new(),
+                    paid_in: None,
+                },
+            )
+            .expect("payment");
+        }
 
-        let md = qbr_markdown(&p, q2, Lang::En);
+        let today: chrono::NaiveDate = "2027-06-15".parse().expect("day");
+        let md = qbr_markdown(&p, q2, Lang::En, today);
+        assert!(
+            md.contains("- Paid ₽50,000.00 · due ₽50,000.00 · late ₽50,000.00"),
+            "{md}"
+        );
         assert!(md.contains("From 2027-Q1:"), "{md}");
         assert!(
             md.contains("| Send the Q2 brief | Anna | — | **no** |"),
@@ -402,7 +461,7 @@ mod pack_tests {
     fn the_russian_pack_has_no_english_left() {
         let p = crate::export::tests::russian_sample();
         let q: QuarterId = "2027-Q1".parse().expect("q");
-        let md = qbr_markdown(&p, q, Lang::Ru);
+        let md = qbr_markdown(&p, q, Lang::Ru, chrono::NaiveDate::MIN);
         assert_eq!(
             crate::export::tests::english_left(&md),
             Vec::<String>::new(),

@@ -162,6 +162,9 @@ pub(super) fn text(en: &str) -> Option<&'static str> {
         "Next check-in" => "Следующая встреча",
         "Quarterly review {0}" => "Квартальный обзор {0}",
         "Owner" => "Ответственный",
+        "Payments" => "Оплаты",
+        "No payments recorded for this quarter." => "Платежей за этот квартал нет.",
+        "Paid {0} · due {1} · late {2}" => "Оплачено {0} · к оплате {1} · просрочено {2}",
         _ => return None,
     })
 }

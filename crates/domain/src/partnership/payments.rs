@@ -203,7 +203,7 @@ impl Partnership {
                 amount: d.amount,
                 due: d.due,
                 status: d.status,
-                paid_on: d.paid_on,
+                paid_on: d.paid_on.filter(|_| d.status == PaymentStatus::Paid),
                 reference: Text::with_value(d.reference.trim()),
                 paid_in: d.paid_in,
                 documents: BTreeMap::new(),
