@@ -360,6 +360,7 @@ pub fn ru(en: &str) -> Option<&'static str> {
         "Event titles are in the language this screen is in now." => {
             "События будут названы на том языке, на котором сейчас этот экран."
         }
+        "Still due" => "К оплате",
         "This week" => "На этой неделе",
         "Time" => "Время",
         "Time zone" => "Часовой пояс",

@@ -78,7 +78,7 @@ fn Totals() -> impl IntoView {
             <table class="payment-totals" data-testid="payment-totals">
                 <thead><tr>
                     <th scope="col">{t("Paid")}</th>
-                    <th scope="col">{t("Due")}</th>
+                    <th scope="col">{t("Still due")}</th>
                     <th scope="col">{t("Late")}</th>
                 </tr></thead>
                 <tbody>

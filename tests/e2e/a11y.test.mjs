@@ -11,7 +11,7 @@ import {
 } from './support.mjs';
 
 const AXE = readFileSync(join(ROOT, 'node_modules/axe-core/axe.min.js'), 'utf8');
-const TABS = ['overview', 'roadmap', 'agreement', 'sow', 'kpis', 'debriefs', 'checkins', 'people', 'wins', 'qbr', 'history'];
+const TABS = ['overview', 'roadmap', 'agreement', 'sow', 'payments', 'kpis', 'debriefs', 'checkins', 'people', 'wins', 'qbr', 'history'];
 const WIDTHS = [[1280, 900], [390, 844]];
 
 let relay;
@@ -89,6 +89,13 @@ for (const lang of ['en', 'ru']) {
       await d.locator('input[type="date"]').first().fill('2027-02-10');
       await d.locator('button[type="submit"]').click();
       await page.getByTestId('deliverable').waitFor();
+      await page.getByTestId('tab-payments').click();
+      const pay = page.getByTestId('add-payment');
+      await pay.getByTestId('new-payment-label').fill('Fee');
+      await pay.getByTestId('new-payment-amount').fill('500');
+      await pay.getByTestId('new-payment-due').fill('2027-02-10');
+      await pay.locator('button[type="submit"]').click();
+      await page.getByTestId('payment').waitFor();
       await page.getByTestId('tab-checkins').click();
       const c = page.getByTestId('log-checkin');
       await c.getByTestId('checkin-date').fill('2027-01-20');

@@ -23,7 +23,7 @@ after(async () => {
   await relay?.stop();
 });
 
-const TABS = ['roadmap', 'agreement', 'sow', 'kpis', 'debriefs', 'people', 'qbr', 'checkins', 'wins', 'history'];
+const TABS = ['roadmap', 'agreement', 'sow', 'payments', 'kpis', 'debriefs', 'people', 'qbr', 'checkins', 'wins', 'history'];
 
 /**
  * Tags the editable controls of the open tab with a stable key (`data-rt-key`: the id, or
@@ -116,6 +116,12 @@ async function furnish(page, word) {
   await d.getByTestId('new-deliverable-market').selectOption('RU');
   await d.locator('button[type="submit"]').click();
   await page.getByTestId('deliverable').waitFor();
+  await page.getByTestId('tab-payments').click();
+  const pay = page.getByTestId('add-payment');
+  await pay.getByTestId('new-payment-label').fill(`${word} fee`);
+  await pay.getByTestId('new-payment-amount').fill('500');
+  await pay.locator('button[type="submit"]').click();
+  await page.getByTestId('payment').waitFor();
   await page.getByTestId('tab-kpis').click();
   const k = page.getByTestId('add-kpi');
   await k.locator('input').first().fill('3');
