@@ -400,7 +400,7 @@ mod tests {
         qbr::MeetingAt,
         quarter::QuarterId,
     };
-    use icalendar::{Calendar, CalendarComponent, Component, DatePerhapsTime, EventLike};
+    use icalendar::{Calendar, CalendarComponent, Component, DatePerhapsTime};
 
     fn partnership() -> Partnership {
         let q: QuarterId = "2026-Q4".parse().expect("quarter");
