@@ -529,6 +529,18 @@ mod tests {
             icalendar::CalendarDateTime::WithTimezone { date_time, tzid } => {
                 assert_eq!(tzid, "America/New_York");
                 assert_eq!(date_time.to_string(), "2026-11-02 10:00:00");
+                // What a calendar app in Moscow makes of what the parser read.
+                use chrono::TimeZone;
+                let zone: chrono_tz::Tz = tzid.parse().expect("an IANA zone");
+                let moscow = zone
+                    .from_local_datetime(&date_time)
+                    .single()
+                    .expect("one reading")
+                    .with_timezone(&chrono_tz::Europe::Moscow);
+                assert_eq!(
+                    moscow.format("%Y-%m-%d %H:%M").to_string(),
+                    "2026-11-02 18:00"
+                );
             }
             other => panic!("zoned: {other:?}"),
         }

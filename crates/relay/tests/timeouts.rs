@@ -416,9 +416,20 @@ async fn one_devices_sockets_together_are_read_no_faster_than_its_budget() {
     tokio::time::sleep(Duration::from_millis(200)).await;
     let mut sockets = Vec::new();
     let (mut offered, mut read) = (0u64, 0u64);
+    let mut gone = 0;
     for (ws, local, written) in finished {
-        let (unsent, _) = tcp_queues(local, relay_port).expect("the attacker's socket");
-        let (_, unread) = tcp_queues(relay_port, local).expect("the relay's socket");
+        // A socket missing from the table was reset (its queues discarded), which the
+        // relay does when it closes a connection with bytes unread: counting everything
+        // that socket wrote as read over-counts, so the budget check below only gets
+        // stricter (once, under a loaded CI run, one of the eight had vanished).
+        let (unsent, unread) = match (tcp_queues(local, relay_port), tcp_queues(relay_port, local))
+        {
+            (Some((unsent, _)), Some((_, unread))) => (unsent, unread),
+            _ => {
+                gone += 1;
+                (0, 0)
+            }
+        };
         offered += written;
         read += written.checked_sub(unsent + unread).unwrap_or_else(|| {
             panic!("queued {unsent} + {unread} bytes of the {written} written: counted twice")
@@ -428,7 +439,7 @@ async fn one_devices_sockets_together_are_read_no_faster_than_its_budget() {
     let elapsed = started.elapsed().as_secs_f64();
     let allowed = BURST + (RATE as f64 * elapsed) as u64;
     println!(
-        "8 sockets of one device wrote {} KiB in {elapsed:.1} s: the relay read {} KiB of it (budget {} KiB); the slowest edit elsewhere took {slowest:?}",
+        "8 sockets of one device ({gone} reset) wrote {} KiB in {elapsed:.1} s: the relay read {} KiB of it (budget {} KiB); the slowest edit elsewhere took {slowest:?}",
         offered / 1024,
         read / 1024,
         allowed / 1024
