@@ -79,8 +79,28 @@ fn light_peers_on_the_relay_deliver_every_edit_once() {
         n("deliveries_expected"),
         "not every edit arrived"
     );
-    // Each one as its own change, never twice, never back to its author.
-    assert_eq!(n("changes_received"), n("delivered"));
+    // Each one as its own change, never twice, never back to its author — or inside a
+    // whole document, which Automerge's sync sends instead when a peer lacks more than a
+    // third of the document: early in a run on a loaded machine (the full test command runs
+    // suites side by side) a peer a few edits behind a small document qualifies. A whole
+    // document's changes must match its heads, and they stay the exception.
+    assert_eq!(
+        n("unverified_documents"),
+        0.0,
+        "a whole document failed its heads check"
+    );
+    if n("whole_documents") == 0.0 {
+        assert_eq!(n("changes_received"), n("delivered"));
+    } else {
+        assert!(
+            n("changes_received") <= n("delivered")
+                && n("changes_received") >= 0.9 * n("delivered"),
+            "{} of {} edits arrived as their own change ({} whole documents)",
+            n("changes_received"),
+            n("delivered"),
+            n("whole_documents")
+        );
+    }
     assert_eq!(n("duplicate_changes"), 0.0, "the relay sent changes again");
     assert_eq!(
         n("own_changes_back"),
