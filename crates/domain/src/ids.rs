@@ -33,6 +33,9 @@ pub mod kind {
         Action => "an action id",
         Issue => "an issue id",
         Payment => "a payment id",
+        Version => "a draft version id",
+        Review => "a draft review id",
+        Feedback => "a feedback id",
     }
 }
 
@@ -48,6 +51,9 @@ pub type RiskId = Id<kind::Risk>;
 pub type ActionId = Id<kind::Action>;
 pub type IssueId = Id<kind::Issue>;
 pub type PaymentId = Id<kind::Payment>;
+pub type VersionId = Id<kind::Version>;
+pub type ReviewId = Id<kind::Review>;
+pub type FeedbackId = Id<kind::Feedback>;
 
 /// Text that is not an id (32 lowercase hex digits).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

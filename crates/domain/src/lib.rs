@@ -50,6 +50,7 @@ pub mod contact;
 pub mod day;
 pub mod debrief;
 pub mod document;
+pub mod drafts;
 pub mod error;
 /// Document ids live in the protocol crate (`tandem_sync::document_id`); re-exported here.
 pub use tandem_sync::document_id;
