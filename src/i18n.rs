@@ -175,6 +175,7 @@ mod tests {
         "RUB",
         "USD",
         "URL",
+        "ics",
         "ID",
         "email",
         "Zoom",
