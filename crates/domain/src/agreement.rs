@@ -35,6 +35,18 @@ pub struct Agreement {
     /// How the creator is paid (which documents each payment needs).
     #[autosurgeon(missing = "Default::default")]
     pub creator_tax: crate::payment::TaxStatus,
+    /// The advertiser's INN (RU ads name it).
+    #[autosurgeon(missing = "Default::default")]
+    pub brand_inn: Text,
+    /// The creator's page's number in Roskomnadzor's register.
+    #[autosurgeon(missing = "Default::default")]
+    pub creator_register_number: Text,
+    /// The creator's audience (subscribers), for the register threshold.
+    #[autosurgeon(missing = "Default::default")]
+    pub creator_audience: Option<u64>,
+    /// Who reports placements to the ad registry: "brand", "creator" (empty: not agreed).
+    #[autosurgeon(missing = "Default::default")]
+    pub registry_reporter: String,
 }
 
 impl Default for Agreement {
@@ -55,6 +67,10 @@ impl Default for Agreement {
             payment_terms: Text::default(),
             usage_rights_until: None,
             creator_tax: crate::payment::TaxStatus::Unknown,
+            brand_inn: Text::default(),
+            creator_register_number: Text::default(),
+            creator_audience: None,
+            registry_reporter: String::new(),
         }
     }
 }
@@ -166,6 +182,8 @@ pub enum AgreementText {
     ExclusivityTerritory,
     UsageRights,
     PaymentTerms,
+    BrandInn,
+    CreatorRegisterNumber,
 }
 
 impl Agreement {
@@ -178,6 +196,8 @@ impl Agreement {
             AgreementText::ExclusivityTerritory => self.exclusivity_territory.as_str(),
             AgreementText::UsageRights => self.usage_rights.as_str(),
             AgreementText::PaymentTerms => self.payment_terms.as_str(),
+            AgreementText::BrandInn => self.brand_inn.as_str(),
+            AgreementText::CreatorRegisterNumber => self.creator_register_number.as_str(),
         }
     }
 }

@@ -16,8 +16,9 @@
 use std::fmt;
 
 use crate::{
-    agreement::AgreementText, campaign::CampaignStatus, contact::Side, day::Day, kpi::Metric,
-    locale::Lang, market::Market, payment::PaymentStatus, qbr::QbrText, quarter::QuarterId,
+    agreement::AgreementText, campaign::CampaignStatus, contact::Side, day::Day, drafts::Outcome,
+    kpi::Metric, locale::Lang, market::Market, payment::PaymentStatus, qbr::QbrText,
+    quarter::QuarterId,
 };
 
 /// A text a person types into, as History names it (consecutive edits of one field by one
@@ -227,6 +228,43 @@ pub enum Change {
     ReviewMeetingSet {
         quarter: QuarterId,
     },
+    DraftSubmitted {
+        what: String,
+        number: usize,
+    },
+    DraftReviewed {
+        what: String,
+        number: usize,
+        outcome: Outcome,
+    },
+    FeedbackAnswered {
+        what: String,
+    },
+    CaptionEdited {
+        what: String,
+    },
+    AutoApproved {
+        what: String,
+        number: usize,
+    },
+    VideoChecksSet {
+        what: String,
+    },
+    GateOverridden {
+        what: String,
+        reason: String,
+    },
+    ReviewTermsSet {
+        quarter: QuarterId,
+    },
+    RuleSet {
+        key: String,
+    },
+    ReportSet {
+        month: String,
+    },
+    CreatorAudienceSet,
+    RegistryReporterSet,
     Restored,
 }
 
@@ -331,13 +369,15 @@ fn quarter_text_token(field: &Field) -> Option<&'static str> {
 }
 
 impl AgreementText {
-    pub const ALL: [AgreementText; 6] = [
+    pub const ALL: [AgreementText; 8] = [
         AgreementText::BrandLegalName,
         AgreementText::CreatorLegalName,
         AgreementText::ExclusivityCategory,
         AgreementText::ExclusivityTerritory,
         AgreementText::UsageRights,
         AgreementText::PaymentTerms,
+        AgreementText::BrandInn,
+        AgreementText::CreatorRegisterNumber,
     ];
 
     /// Its name in a change message (and in English).
@@ -349,6 +389,8 @@ impl AgreementText {
             AgreementText::ExclusivityTerritory => "territory",
             AgreementText::UsageRights => "usage rights",
             AgreementText::PaymentTerms => "payment terms",
+            AgreementText::BrandInn => "brand's INN",
+            AgreementText::CreatorRegisterNumber => "creator's register number",
         }
     }
 
@@ -360,6 +402,8 @@ impl AgreementText {
             AgreementText::ExclusivityTerritory => "территория эксклюзивности",
             AgreementText::UsageRights => "права на использование",
             AgreementText::PaymentTerms => "условия оплаты",
+            AgreementText::BrandInn => "ИНН бренда",
+            AgreementText::CreatorRegisterNumber => "номер автора в реестре",
         };
         pick(lang, self.token(), ru)
     }
@@ -680,6 +724,59 @@ const TEMPLATES: &[(&str, Reader)] = &[
             quarter: v[0].parse().ok()?,
         })
     }),
+    ("submitted draft {} of {}", |v| {
+        Some(Change::DraftSubmitted {
+            number: v[0].parse().ok()?,
+            what: v[1].clone(),
+        })
+    }),
+    ("reviewed draft {} of {}: {}", |v| {
+        Some(Change::DraftReviewed {
+            number: v[0].parse().ok()?,
+            what: v[1].clone(),
+            outcome: v[2].parse().ok()?,
+        })
+    }),
+    ("answered feedback on {}", |v| {
+        Some(Change::FeedbackAnswered { what: v[0].clone() })
+    }),
+    ("edited the caption of {}", |v| {
+        Some(Change::CaptionEdited { what: v[0].clone() })
+    }),
+    ("approved draft {} of {} by silence", |v| {
+        Some(Change::AutoApproved {
+            number: v[0].parse().ok()?,
+            what: v[1].clone(),
+        })
+    }),
+    ("recorded the disclosure checks of {}", |v| {
+        Some(Change::VideoChecksSet { what: v[0].clone() })
+    }),
+    ("overrode the compliance gate of {}: {}", |v| {
+        Some(Change::GateOverridden {
+            what: v[0].clone(),
+            reason: v[1].clone(),
+        })
+    }),
+    ("set the {} review terms", |v| {
+        Some(Change::ReviewTermsSet {
+            quarter: v[0].parse().ok()?,
+        })
+    }),
+    ("changed compliance rule {}", |v| {
+        Some(Change::RuleSet { key: v[0].clone() })
+    }),
+    ("recorded the registry report for {}", |v| {
+        Some(Change::ReportSet {
+            month: v[0].clone(),
+        })
+    }),
+    ("set the creator's audience", |_| {
+        Some(Change::CreatorAudienceSet)
+    }),
+    ("set who reports to the ad registry", |_| {
+        Some(Change::RegistryReporterSet)
+    }),
     ("undid a removal", |_| Some(Change::Restored)),
 ];
 
@@ -800,6 +897,38 @@ impl Change {
             Change::ReviewMeetingSet { quarter } => {
                 render("set the {} review meeting", &[q(quarter)])
             }
+            Change::DraftSubmitted { what, number } => render(
+                "submitted draft {} of {}",
+                &[number.to_string(), quote(what)],
+            ),
+            Change::DraftReviewed {
+                what,
+                number,
+                outcome,
+            } => render(
+                "reviewed draft {} of {}: {}",
+                &[number.to_string(), quote(what), outcome.as_str().into()],
+            ),
+            Change::FeedbackAnswered { what } => render("answered feedback on {}", &[quote(what)]),
+            Change::CaptionEdited { what } => render("edited the caption of {}", &[quote(what)]),
+            Change::AutoApproved { what, number } => render(
+                "approved draft {} of {} by silence",
+                &[number.to_string(), quote(what)],
+            ),
+            Change::VideoChecksSet { what } => {
+                render("recorded the disclosure checks of {}", &[quote(what)])
+            }
+            Change::GateOverridden { what, reason } => render(
+                "overrode the compliance gate of {}: {}",
+                &[quote(what), quote(reason)],
+            ),
+            Change::ReviewTermsSet { quarter } => render("set the {} review terms", &[q(quarter)]),
+            Change::RuleSet { key } => render("changed compliance rule {}", &[quote(key)]),
+            Change::ReportSet { month } => {
+                render("recorded the registry report for {}", &[quote(month)])
+            }
+            Change::CreatorAudienceSet => "set the creator's audience".into(),
+            Change::RegistryReporterSet => "set who reports to the ad registry".into(),
             Change::Restored => "undid a removal".into(),
         }
     }
@@ -836,6 +965,18 @@ impl Change {
             | Change::PaymentRemoved { .. }
             | Change::PaymentDocumentsSet { .. }
             | Change::CreatorTaxSet => Area::Payments,
+            Change::DraftSubmitted { .. }
+            | Change::DraftReviewed { .. }
+            | Change::FeedbackAnswered { .. }
+            | Change::CaptionEdited { .. }
+            | Change::AutoApproved { .. }
+            | Change::VideoChecksSet { .. }
+            | Change::GateOverridden { .. }
+            | Change::ReviewTermsSet { .. }
+            | Change::RuleSet { .. }
+            | Change::ReportSet { .. }
+            | Change::CreatorAudienceSet
+            | Change::RegistryReporterSet => Area::Sow,
             Change::DeliverableAdded { .. }
             | Change::DeliverableChanged { .. }
             | Change::DeliverableRemoved { .. }
@@ -1108,6 +1249,70 @@ impl Change {
                 "назначена встреча по обзору {0}",
                 &[quarter],
             ),
+            Change::DraftSubmitted { what, number } => fill(
+                "submitted draft {0} of {1}",
+                "сдан черновик {0} материала {1}",
+                &[number, &s(what)],
+            ),
+            Change::DraftReviewed {
+                what,
+                number,
+                outcome,
+            } => fill(
+                "reviewed draft {0} of {1}: {2}",
+                "проверен черновик {0} материала {1}: {2}",
+                &[number, &s(what), &outcome.words(lang).to_lowercase()],
+            ),
+            Change::FeedbackAnswered { what } => fill(
+                "answered feedback on {0}",
+                "отвечено на замечание к {0}",
+                &[&s(what)],
+            ),
+            Change::CaptionEdited { what } => fill(
+                "edited the caption of {0}",
+                "изменён текст публикации {0}",
+                &[&s(what)],
+            ),
+            Change::AutoApproved { what, number } => fill(
+                "approved draft {0} of {1} by silence: the review clock ran out",
+                "черновик {0} материала {1} согласован по истечении срока проверки",
+                &[number, &s(what)],
+            ),
+            Change::VideoChecksSet { what } => fill(
+                "recorded the disclosure checks of {0}",
+                "отмечены проверки раскрытия для {0}",
+                &[&s(what)],
+            ),
+            Change::GateOverridden { what, reason } => fill(
+                "published {0} over the compliance gate: {1}",
+                "{0} опубликован вопреки проверке требований: {1}",
+                &[&s(what), &s(reason)],
+            ),
+            Change::ReviewTermsSet { quarter } => fill(
+                "set the {0} review terms",
+                "изменены условия проверки {0}",
+                &[quarter],
+            ),
+            Change::RuleSet { key } => fill(
+                "changed compliance rule {0}",
+                "изменено правило {0}",
+                &[&s(key)],
+            ),
+            Change::ReportSet { month } => fill(
+                "recorded the registry report for {0}",
+                "отмечен отчёт в реестр за {0}",
+                &[month],
+            ),
+            Change::CreatorAudienceSet => fill(
+                "set the creator's audience",
+                "указана аудитория автора",
+                &[],
+            ),
+            Change::RegistryReporterSet => fill(
+                "set who reports to the ad registry",
+                "указано, кто отчитывается в реестр рекламы",
+                &[],
+            ),
             Change::Restored => fill("undid a removal", "удаление отменено", &[]),
         }
     }
@@ -1273,6 +1478,27 @@ mod tests {
             Just(Change::CreatorTaxSet),
             Just(Change::UsageRightsSet),
             quarter().prop_map(|quarter| Change::ReviewMeetingSet { quarter }),
+            (text(), 1..20usize).prop_map(|(what, number)| Change::DraftSubmitted { what, number }),
+            (
+                text(),
+                1..20usize,
+                proptest::sample::select(Outcome::ALL.to_vec())
+            )
+                .prop_map(|(what, number, outcome)| Change::DraftReviewed {
+                    what,
+                    number,
+                    outcome
+                }),
+            text().prop_map(|what| Change::FeedbackAnswered { what }),
+            text().prop_map(|what| Change::CaptionEdited { what }),
+            (text(), 1..20usize).prop_map(|(what, number)| Change::AutoApproved { what, number }),
+            text().prop_map(|what| Change::VideoChecksSet { what }),
+            (text(), text()).prop_map(|(what, reason)| Change::GateOverridden { what, reason }),
+            quarter().prop_map(|quarter| Change::ReviewTermsSet { quarter }),
+            "[a-z][a-z-]{0,12}".prop_map(|key| Change::RuleSet { key }),
+            "20[0-9]{2}-(0[1-9]|1[0-2])".prop_map(|month| Change::ReportSet { month }),
+            Just(Change::CreatorAudienceSet),
+            Just(Change::RegistryReporterSet),
         ]
     }
 
@@ -1322,7 +1548,15 @@ mod tests {
             | Change::PaymentChanged { label: t }
             | Change::PaymentMarked { label: t, .. }
             | Change::PaymentRemoved { label: t }
-            | Change::PaymentDocumentsSet { label: t } => vec![t.clone()],
+            | Change::PaymentDocumentsSet { label: t }
+            | Change::DraftSubmitted { what: t, .. }
+            | Change::DraftReviewed { what: t, .. }
+            | Change::FeedbackAnswered { what: t }
+            | Change::CaptionEdited { what: t }
+            | Change::AutoApproved { what: t, .. }
+            | Change::VideoChecksSet { what: t }
+            | Change::RuleSet { key: t } => vec![t.clone()],
+            Change::GateOverridden { what, reason } => vec![what.clone(), reason.clone()],
             _ => Vec::new(),
         }
     }

@@ -14,17 +14,24 @@ use crate::{
     campaign::{CampaignDraft, CampaignId},
     change::{Change, DebriefPart, Field},
     checkin::CheckIn,
+    compliance::Rule,
     contact::{ContactDraft, Side},
     day::Day,
     debrief::{DebriefText, NextStep, Outcome},
-    ids::{ActionId, CheckInId, DeliverableId, IssueId, KpiId, PaymentId, WinId},
+    drafts::Answer,
+    ids::{
+        ActionId, CheckInId, DeliverableId, FeedbackId, IssueId, KpiId, PaymentId, ReviewId,
+        VersionId, WinId,
+    },
     kpi::{Figures, Kpi},
     market::Market,
     money::Money,
+    partnership::review_rounds::ReviewDraft,
     partnership::{Partnership, payments::PaymentDraft, record::DeliverableDraft},
     payment::{PaymentDocument, TaxStatus},
     qbr::{MeetingAt, QbrText, ReviewItemId},
     quarter::{QuarterId, UnknownQuarter},
+    registry::Report,
     removal::{Removed, Target},
     sow::Conversion,
 };
@@ -219,6 +226,74 @@ pub enum Command {
         quarter: QuarterId,
         at: Option<MeetingAt>,
     },
+    /// A draft of a deliverable: the next version.
+    SubmitDraft {
+        quarter: QuarterId,
+        deliverable: DeliverableId,
+        id: VersionId,
+        link: String,
+        caption: String,
+        by: String,
+        side: String,
+        at_ms: i64,
+    },
+    ReviewDraft {
+        quarter: QuarterId,
+        deliverable: DeliverableId,
+        version: VersionId,
+        id: ReviewId,
+        draft: Box<ReviewDraft>,
+    },
+    AnswerFeedback {
+        quarter: QuarterId,
+        deliverable: DeliverableId,
+        version: VersionId,
+        review: ReviewId,
+        feedback: FeedbackId,
+        answer: Answer,
+    },
+    EditCaption {
+        quarter: QuarterId,
+        deliverable: DeliverableId,
+        version: VersionId,
+        caption: String,
+    },
+    /// Approves a version by silence once its review clock ran out (whoever's device sees
+    /// it first writes it; a second is refused as already reviewed).
+    AutoApprove {
+        quarter: QuarterId,
+        deliverable: DeliverableId,
+        version: VersionId,
+        now_ms: i64,
+    },
+    SetVideoChecks {
+        quarter: QuarterId,
+        deliverable: DeliverableId,
+        on_screen: bool,
+        spoken: bool,
+        tag: bool,
+    },
+    OverrideGate {
+        quarter: QuarterId,
+        deliverable: DeliverableId,
+        reason: String,
+    },
+    SetReviewTerms {
+        quarter: QuarterId,
+        auto_approve: bool,
+        extra_round_percent: u32,
+    },
+    /// Sets (or removes, with `None`) a rule of the compliance table.
+    SetRule {
+        key: String,
+        rule: Option<Box<Rule>>,
+    },
+    SetReport {
+        key: String,
+        report: Box<Report>,
+    },
+    SetCreatorAudience(Option<u64>),
+    SetRegistryReporter(String),
     Remove(Target),
     Restore(Box<Removed>),
 }
@@ -241,6 +316,27 @@ impl Command {
                 .and_then(|x| x.campaigns.get(id))
                 .map(|c| c.title.as_str().trim().to_owned())
                 .unwrap_or_default()
+        };
+        let deliverable_of = |q: &QuarterId, id: &DeliverableId| {
+            p.quarters.get(q).and_then(|x| x.sow.deliverables.get(id))
+        };
+        let what_of = |q: &QuarterId, id: &DeliverableId| {
+            deliverable_of(q, id)
+                .map(|d| deliverable_words(d.platform.as_str(), d.format.as_str(), d.count))
+                .unwrap_or_default()
+        };
+        let versions_of = |q: &QuarterId, id: &DeliverableId| {
+            deliverable_of(q, id).map_or(0, |d| d.versions.len())
+        };
+        let number_of = |q: &QuarterId, id: &DeliverableId, v: &VersionId| {
+            deliverable_of(q, id)
+                .and_then(|d| {
+                    crate::drafts::rounds(&d.versions, 0)
+                        .into_iter()
+                        .find(|r| r.id == v)
+                        .map(|r| r.number)
+                })
+                .unwrap_or(0)
         };
         let payment_label = |id: &PaymentId| {
             p.payments
@@ -403,6 +499,70 @@ impl Command {
             Command::SetReviewMeeting { quarter, .. } => {
                 Change::ReviewMeetingSet { quarter: *quarter }
             }
+            Command::SubmitDraft {
+                quarter,
+                deliverable,
+                ..
+            } => Change::DraftSubmitted {
+                what: what_of(quarter, deliverable),
+                number: versions_of(quarter, deliverable) + 1,
+            },
+            Command::ReviewDraft {
+                quarter,
+                deliverable,
+                version,
+                draft,
+                ..
+            } => Change::DraftReviewed {
+                what: what_of(quarter, deliverable),
+                number: number_of(quarter, deliverable, version),
+                outcome: draft.outcome,
+            },
+            Command::AnswerFeedback {
+                quarter,
+                deliverable,
+                ..
+            } => Change::FeedbackAnswered {
+                what: what_of(quarter, deliverable),
+            },
+            Command::EditCaption {
+                quarter,
+                deliverable,
+                ..
+            } => Change::CaptionEdited {
+                what: what_of(quarter, deliverable),
+            },
+            Command::AutoApprove {
+                quarter,
+                deliverable,
+                version,
+                ..
+            } => Change::AutoApproved {
+                what: what_of(quarter, deliverable),
+                number: number_of(quarter, deliverable, version),
+            },
+            Command::SetVideoChecks {
+                quarter,
+                deliverable,
+                ..
+            } => Change::VideoChecksSet {
+                what: what_of(quarter, deliverable),
+            },
+            Command::OverrideGate {
+                quarter,
+                deliverable,
+                reason,
+            } => Change::GateOverridden {
+                what: what_of(quarter, deliverable),
+                reason: reason.trim().to_owned(),
+            },
+            Command::SetReviewTerms { quarter, .. } => Change::ReviewTermsSet { quarter: *quarter },
+            Command::SetRule { key, .. } => Change::RuleSet { key: key.clone() },
+            Command::SetReport { key, .. } => Change::ReportSet {
+                month: key.rsplit(':').next().unwrap_or_default().to_owned(),
+            },
+            Command::SetCreatorAudience(_) => Change::CreatorAudienceSet,
+            Command::SetRegistryReporter(_) => Change::RegistryReporterSet,
             Command::Remove(target) => match target {
                 Target::Campaign(q, id) => Change::CampaignRemoved {
                     title: title(q, id),
@@ -589,6 +749,75 @@ impl Command {
             Command::SetCreatorTax(tax) => p.set_creator_tax(tax),
             Command::SetUsageRightsUntil(until) => p.agreement.usage_rights_until = until,
             Command::SetReviewMeeting { quarter, at } => p.set_review_meeting(quarter, at)?,
+            Command::SubmitDraft {
+                quarter,
+                deliverable,
+                id,
+                link,
+                caption,
+                by,
+                side,
+                at_ms,
+            } => p.submit_draft(
+                quarter,
+                &deliverable,
+                id,
+                &link,
+                &caption,
+                &by,
+                &side,
+                at_ms,
+            )?,
+            Command::ReviewDraft {
+                quarter,
+                deliverable,
+                version,
+                id,
+                draft,
+            } => p.review_draft(quarter, &deliverable, &version, id, *draft)?,
+            Command::AnswerFeedback {
+                quarter,
+                deliverable,
+                version,
+                review,
+                feedback,
+                answer,
+            } => p.answer_feedback(quarter, &deliverable, &version, &review, &feedback, answer)?,
+            Command::EditCaption {
+                quarter,
+                deliverable,
+                version,
+                caption,
+            } => p.edit_caption(quarter, &deliverable, &version, &caption)?,
+            Command::AutoApprove {
+                quarter,
+                deliverable,
+                version,
+                now_ms,
+            } => p.auto_approve(quarter, &deliverable, &version, now_ms)?,
+            Command::SetVideoChecks {
+                quarter,
+                deliverable,
+                on_screen,
+                spoken,
+                tag,
+            } => p.set_video_checks(quarter, &deliverable, on_screen, spoken, tag)?,
+            Command::OverrideGate {
+                quarter,
+                deliverable,
+                reason,
+            } => p.override_gate(quarter, &deliverable, &reason)?,
+            Command::SetReviewTerms {
+                quarter,
+                auto_approve,
+                extra_round_percent,
+            } => p.set_review_terms(quarter, auto_approve, extra_round_percent)?,
+            Command::SetRule { key, rule } => p.set_rule(&key, rule.map(|r| *r))?,
+            Command::SetReport { key, report } => p.set_report(&key, *report)?,
+            Command::SetCreatorAudience(n) => p.agreement.creator_audience = n,
+            Command::SetRegistryReporter(who) => {
+                who.trim().clone_into(&mut p.agreement.registry_reporter)
+            }
             Command::Remove(target) => removed = Some(p.remove(&target)?),
             Command::Restore(what) => p.restore(&what)?,
         }

@@ -210,7 +210,7 @@ mod record {
             live_to: None,
             owner: String::new(),
             status: DeliverableStatus::Planned,
-            paid: true,
+            paid: false,
             erid: String::new(),
             reklama_label: false,
         }
@@ -430,6 +430,200 @@ mod record {
                 for m in c.results.keys() {
                     prop_assert!(p.markets.contains(m), "results only for the partnership's markets");
                 }
+            }
+        }
+    }
+}
+
+/// Property test (issue #21): two sides submitting, reviewing and answering drafts of one
+/// deliverable offline, and moving its status, merge in either order to the same document
+/// with every review's single outcome, no feedback lost or orphaned, and the same rounds.
+mod review_rounds {
+    use proptest::prelude::*;
+
+    use super::q1;
+    use crate::{
+        document::PartnershipDoc,
+        drafts::{Answer, Outcome, rounds},
+        ids::{DeliverableId, FeedbackId, ReviewId, VersionId},
+        partnership::{NewPartnership, record::DeliverableDraft, review_rounds::ReviewDraft},
+        sow::DeliverableStatus,
+    };
+
+    #[derive(Debug, Clone)]
+    enum Op {
+        Submit(String),
+        /// (version pick, outcome, feedback items, must fix)
+        Review(usize, usize, usize, bool),
+        Answer(usize, usize),
+        Status(usize),
+    }
+
+    fn op() -> impl Strategy<Value = Op> {
+        prop_oneof![
+            "[a-zа-я][a-zа-я ]{0,7}".prop_map(Op::Submit),
+            (0..4usize, 0..3usize, 1..3usize, any::<bool>())
+                .prop_map(|(v, o, n, m)| Op::Review(v, o, n, m)),
+            (0..6usize, 0..3usize).prop_map(|(f, a)| Op::Answer(f, a)),
+            (0..3usize).prop_map(Op::Status),
+        ]
+    }
+
+    fn deliverable() -> DeliverableDraft {
+        DeliverableDraft {
+            platform: "Telegram".into(),
+            format: "post".into(),
+            count: 1,
+            market: "RU".parse().expect("RU"),
+            live_from: None,
+            live_to: None,
+            owner: String::new(),
+            status: DeliverableStatus::Planned,
+            paid: true,
+            erid: String::new(),
+            reklama_label: false,
+        }
+    }
+
+    fn did() -> DeliverableId {
+        DeliverableId::from_random([9; 16])
+    }
+
+    /// Applies `ops` as `side`; counts the feedback items it added.
+    fn apply(doc: &mut PartnershipDoc, side: u8, ops: &[Op], feedback_added: &mut usize) {
+        for (n, op) in ops.iter().enumerate() {
+            let p = doc.partnership().expect("hydrates");
+            let d = &p.quarters[&q1()].sow.deliverables[&did()];
+            let versions: Vec<VersionId> = rounds(&d.versions, 0)
+                .iter()
+                .map(|r| r.id.clone())
+                .collect();
+            let feedback: Vec<(VersionId, ReviewId, FeedbackId)> = d
+                .versions
+                .iter()
+                .flat_map(|(v, x)| {
+                    x.reviews.iter().flat_map(move |(r, y)| {
+                        y.feedback
+                            .keys()
+                            .map(move |f| (v.clone(), r.clone(), f.clone()))
+                    })
+                })
+                .collect();
+            let fresh = |k: u8| {
+                let mut b = [side; 16];
+                b[1] = n as u8;
+                b[2] = k;
+                b
+            };
+            let at = i64::from(side) * 1_000 + n as i64;
+            let result = match op {
+                Op::Submit(caption) => doc.change(at, "submit", |p| {
+                    p.submit_draft(
+                        q1(),
+                        &did(),
+                        VersionId::from_random(fresh(0)),
+                        "",
+                        caption,
+                        "x",
+                        "creator",
+                        at,
+                    )
+                }),
+                Op::Review(v, o, count, must_fix) => {
+                    match versions.get(v % versions.len().max(1)) {
+                        Some(v) => {
+                            *feedback_added += count;
+                            doc.change(at, "review", |p| {
+                                p.review_draft(
+                                    q1(),
+                                    &did(),
+                                    v,
+                                    ReviewId::from_random(fresh(1)),
+                                    ReviewDraft {
+                                        outcome: Outcome::ALL[*o],
+                                        feedback: (0..*count)
+                                            .map(|k| {
+                                                (
+                                                    FeedbackId::from_random(fresh(10 + k as u8)),
+                                                    "fix".into(),
+                                                    *must_fix,
+                                                )
+                                            })
+                                            .collect(),
+                                        by: "y".into(),
+                                        side: "brand".into(),
+                                        at_ms: at,
+                                    },
+                                )
+                            })
+                        }
+                        None => Ok(()),
+                    }
+                }
+                Op::Answer(f, a) => match feedback.get(f % feedback.len().max(1)) {
+                    Some((v, r, fid)) => doc.change(at, "answer", |p| {
+                        p.answer_feedback(q1(), &did(), v, r, fid, Answer::ALL[*a])
+                    }),
+                    None => Ok(()),
+                },
+                Op::Status(s) => doc.change(at, "status", |p| {
+                    let mut x = deliverable();
+                    x.status = DeliverableStatus::ALL[*s];
+                    p.update_deliverable(q1(), &did(), x)
+                }),
+            };
+            result.expect("every generated op is valid");
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(48))]
+
+        #[test]
+        fn concurrent_reviews_merge_keeping_one_outcome_each_and_every_feedback_item(
+            a_ops in prop::collection::vec(op(), 0..8),
+            b_ops in prop::collection::vec(op(), 0..8),
+        ) {
+            let mut base = PartnershipDoc::create(
+                &NewPartnership {
+                    brand: "B".into(),
+                    creator: "C".into(),
+                    markets: vec!["RU".parse().expect("RU")],
+                    first_quarter: q1(),
+                    quarters: 1,
+                },
+                0,
+            )
+            .expect("created");
+            base.change(1, "add", |p| p.add_deliverable(q1(), did(), deliverable())).expect("added");
+            base.change(2, "v1", |p| {
+                p.submit_draft(q1(), &did(), VersionId::from_random([0; 16]), "https://x", "v1", "x", "creator", 2)
+            })
+            .expect("v1");
+            let mut feedback_added = 0;
+            let mut a = base.fork();
+            let mut b = base.fork();
+            apply(&mut a, 1, &a_ops, &mut feedback_added);
+            apply(&mut b, 2, &b_ops, &mut feedback_added);
+            let mut ab = a.fork();
+            ab.merge(&mut b.fork()).expect("merge");
+            let mut ba = b.fork();
+            ba.merge(&mut a.fork()).expect("merge");
+            let p = ab.partnership().expect("hydrates");
+            prop_assert_eq!(&p, &ba.partnership().expect("hydrates"));
+            let d = &p.quarters[&q1()].sow.deliverables[&did()];
+            let submitted = 1 + a_ops.iter().chain(&b_ops).filter(|o| matches!(o, Op::Submit(_))).count();
+            let numbers: Vec<usize> = rounds(&d.versions, 2).iter().map(|r| r.number).collect();
+            prop_assert_eq!(numbers, (1..=submitted).collect::<Vec<_>>(), "the same rounds on both sides");
+            let feedback: usize = d
+                .versions
+                .values()
+                .flat_map(|v| v.reviews.values())
+                .map(|r| r.feedback.len())
+                .sum();
+            prop_assert_eq!(feedback, feedback_added, "no feedback lost or orphaned");
+            for r in d.versions.values().flat_map(|v| v.reviews.values()) {
+                prop_assert!(Outcome::ALL.contains(&r.outcome), "one outcome per review");
             }
         }
     }

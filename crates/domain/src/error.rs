@@ -6,8 +6,8 @@ use crate::{
     locale::Lang,
     partnership::{
         checkins::CheckInError, contacts::ContactError, debriefs::DebriefError,
-        payments::PaymentError, record::RecordError, review::ReviewError, roadmap::RoadmapError,
-        wins::WinError,
+        payments::PaymentError, record::RecordError, review::ReviewError,
+        review_rounds::RoundError, roadmap::RoadmapError, wins::WinError,
     },
     quarter::UnknownQuarter,
 };
@@ -31,6 +31,10 @@ pub enum CommandError {
     #[error(transparent)]
     Payment(#[from] PaymentError),
     #[error(transparent)]
+    Round(#[from] RoundError),
+    #[error(transparent)]
+    Registry(#[from] crate::registry::RegistryError),
+    #[error(transparent)]
     Quarter(#[from] UnknownQuarter),
     /// The item to remove or restore is not there (someone may have removed it).
     #[error("that item no longer exists (someone may have removed it)")]
@@ -49,6 +53,8 @@ impl CommandError {
             Self::Contact(e) => e.describe(lang),
             Self::Debrief(e) => e.describe(lang),
             Self::Payment(e) => e.describe(lang),
+            Self::Round(e) => e.describe(lang),
+            Self::Registry(e) => e.describe(lang),
             Self::Quarter(e) => e.describe(lang),
             Self::Gone => match lang {
                 Lang::En => self.to_string(),

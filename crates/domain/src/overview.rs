@@ -746,6 +746,12 @@ mod tests {
             reklama_label: false,
             order: crate::order_key::OrderKey::between(None, None),
             removed: false,
+            versions: Default::default(),
+            erid_for: None,
+            disclosure_on_screen: false,
+            disclosure_spoken: false,
+            platform_tag: false,
+            override_reason: Default::default(),
         };
         sow.deliverables.insert(id.clone(), d.clone());
         let kinds = |p: &Partnership| -> Vec<(NaiveDate, String)> {

@@ -37,6 +37,7 @@ pub mod debriefs;
 pub mod payments;
 pub mod record;
 pub mod review;
+pub mod review_rounds;
 pub mod roadmap;
 pub mod wins;
 
@@ -97,6 +98,12 @@ pub struct Partnership {
     /// The payments ledger, by id.
     #[autosurgeon(missing = "Default::default", with = "crate::items::stored")]
     pub payments: Items<crate::ids::PaymentId, crate::payment::Payment>,
+    /// The compliance rules table as the owner edited it (empty: the shipped defaults).
+    #[autosurgeon(missing = "Default::default")]
+    pub rules: BTreeMap<String, crate::compliance::Rule>,
+    /// Registry reports by task key (`<deliverable>:<YYYY-MM>`).
+    #[autosurgeon(missing = "Default::default")]
+    pub registry: BTreeMap<String, crate::registry::Report>,
 }
 
 /// A win on the wall: what, who added it (name and side), and when.
@@ -219,6 +226,8 @@ impl Partnership {
             cadence_days: None,
             contacts: BTreeMap::new(),
             payments: Items::default(),
+            rules: BTreeMap::new(),
+            registry: BTreeMap::new(),
         })
     }
 

@@ -99,9 +99,35 @@ pub struct Deliverable {
     /// Removed, kept so Undo brings back this same item (see `items`).
     #[autosurgeon(missing = "Default::default")]
     pub removed: bool,
+    /// The drafts submitted for review, by id (numbered by submission; see `drafts`).
+    #[autosurgeon(missing = "Default::default", with = "crate::items::stored")]
+    pub versions: crate::items::Items<crate::ids::VersionId, crate::drafts::DraftVersion>,
+    /// Which version, with which caption, the erid was entered for.
+    #[autosurgeon(missing = "Default::default")]
+    pub erid_for: Option<EridFor>,
+    /// The reviewer checked: the disclosure is on screen (video).
+    #[autosurgeon(missing = "Default::default")]
+    pub disclosure_on_screen: bool,
+    /// The reviewer checked: the disclosure is spoken (video).
+    #[autosurgeon(missing = "Default::default")]
+    pub disclosure_spoken: bool,
+    /// The platform's paid-partnership tag is on.
+    #[autosurgeon(missing = "Default::default")]
+    pub platform_tag: bool,
+    /// Why it went live although the compliance gate failed (empty: it did not).
+    #[autosurgeon(missing = "Default::default")]
+    pub override_reason: Text,
 }
 
 crate::items::removable!(Deliverable);
+
+/// The version an erid was issued for, and its caption then: a later version, or an edit
+/// of that caption, needs a new erid.
+#[derive(Debug, Clone, PartialEq, Reconcile, Hydrate)]
+pub struct EridFor {
+    pub version: crate::ids::VersionId,
+    pub caption: String,
+}
 
 impl Deliverable {
     /// Russian law (since 1 Sep 2022) requires a paid post to carry «Реклама», the
@@ -152,6 +178,19 @@ pub struct StatementOfWork {
     pub kill_fee: Option<Money>,
     #[autosurgeon(missing = "Default::default")]
     pub conversion: Option<Conversion>,
+    /// A draft nobody reviewed within the review days counts as approved.
+    #[autosurgeon(missing = "Default::default")]
+    pub auto_approve: bool,
+    /// What a round past `revision_rounds` costs, in percent of the compensation.
+    #[autosurgeon(missing = "default_extra_round_percent")]
+    pub extra_round_percent: u32,
+}
+
+/// Creators ask 10–20% of the fee for an extra round.
+pub const DEFAULT_EXTRA_ROUND_PERCENT: u32 = 15;
+
+fn default_extra_round_percent() -> u32 {
+    DEFAULT_EXTRA_ROUND_PERCENT
 }
 
 impl Default for StatementOfWork {
@@ -166,6 +205,8 @@ impl Default for StatementOfWork {
             payment_terms: Text::default(),
             kill_fee: None,
             conversion: None,
+            auto_approve: false,
+            extra_round_percent: DEFAULT_EXTRA_ROUND_PERCENT,
         }
     }
 }
@@ -184,6 +225,13 @@ impl StatementOfWork {
         live.checked_sub_days(chrono::Days::new(u64::from(
             self.draft_due_days_before_live,
         )))
+    }
+
+    /// What one round past the included ones costs: its percent of the compensation.
+    pub fn extra_round_fee(&self) -> Option<Money> {
+        let fee = self.compensation?;
+        let minor = (i128::from(fee.minor) * i128::from(self.extra_round_percent) / 100) as i64;
+        Some(Money::new(minor, fee.currency))
     }
 
     /// The compensation converted at the stated rate, with the rate and its date in words.
@@ -238,6 +286,12 @@ mod tests {
             erid: Text::default(),
             reklama_label: false,
             order: OrderKey::first(),
+            versions: Default::default(),
+            erid_for: None,
+            disclosure_on_screen: false,
+            disclosure_spoken: false,
+            platform_tag: false,
+            override_reason: Default::default(),
         }
     }
 

@@ -44,6 +44,10 @@ pub enum RecordError {
     BadRate,
     #[error("checkpoints are 1 to 24 months apart")]
     CheckpointMonths,
+    /// The compliance gate fails (its failing items, in English) and no override reason
+    /// was recorded.
+    #[error("it cannot go live yet: {0}")]
+    GateFails(String),
 }
 
 impl RecordError {
@@ -78,6 +82,9 @@ impl RecordError {
             (Lang::Ru, Self::CheckpointMonths) => {
                 "между контрольными точками от 1 до 24 месяцев".into()
             }
+            (Lang::Ru, Self::GateFails(_)) => {
+                "публиковать пока нельзя: не пройдена проверка требований (см. список) — или укажите причину публикации".into()
+            }
         }
     }
 }
@@ -108,6 +115,8 @@ impl Partnership {
             AgreementText::ExclusivityTerritory => &mut a.exclusivity_territory,
             AgreementText::UsageRights => &mut a.usage_rights,
             AgreementText::PaymentTerms => &mut a.payment_terms,
+            AgreementText::BrandInn => &mut a.brand_inn,
+            AgreementText::CreatorRegisterNumber => &mut a.creator_register_number,
         };
         set_text(t, value);
     }
@@ -190,6 +199,12 @@ impl Partnership {
                 erid: Text::with_value(d.erid.trim()),
                 reklama_label: d.reklama_label,
                 order,
+                versions: Default::default(),
+                erid_for: None,
+                disclosure_on_screen: false,
+                disclosure_spoken: false,
+                platform_tag: false,
+                override_reason: Default::default(),
             },
         );
         Ok(())
@@ -203,6 +218,30 @@ impl Partnership {
         d: DeliverableDraft,
     ) -> Result<(), RecordError> {
         self.validate_deliverable(&d)?;
+        let before = self
+            .quarter(quarter)?
+            .sow
+            .deliverables
+            .get(id)
+            .ok_or_else(|| RecordError::UnknownDeliverable(id.clone()))?
+            .clone();
+        if d.status == DeliverableStatus::Live && before.status != DeliverableStatus::Live {
+            // The compliance gate, on the deliverable as it would be.
+            let mut would_be = before.clone();
+            would_be.platform = Text::with_value(d.platform.trim());
+            would_be.format = Text::with_value(d.format.trim());
+            would_be.market = d.market;
+            would_be.live_from = d.live_from;
+            would_be.paid = d.paid;
+            would_be.erid = Text::with_value(d.erid.trim());
+            would_be.reklama_label = d.reklama_label;
+            if d.erid.trim() != before.erid.as_str().trim() {
+                would_be.erid_for = None;
+            }
+            self.may_go_live(quarter, id, &would_be)
+                .map_err(|failing| RecordError::GateFails(failing.join("; ")))?;
+        }
+        let erid_changed = d.erid.trim() != before.erid.as_str().trim();
         let x = self
             .quarter_mut(quarter)?
             .sow
@@ -220,6 +259,9 @@ impl Partnership {
         x.status = d.status;
         x.paid = d.paid;
         x.reklama_label = d.reklama_label;
+        if erid_changed {
+            self.stamp_erid(quarter, id);
+        }
         Ok(())
     }
 
