@@ -21,6 +21,7 @@ pub mod payments_tab;
 pub mod people_tab;
 pub mod qbr_tab;
 pub mod quarter_section;
+pub mod review_round;
 pub mod roadmap;
 pub mod sow_tab;
 pub mod trend_chart;

@@ -6,9 +6,18 @@
 /// The Russian for an English interface text, if there is one.
 pub fn ru(en: &str) -> Option<&'static str> {
     Some(match en {
+        " (fails)" => " (не пройдено)",
         " ({0} times)" => " (раз: {0})",
+        " Approve a draft nobody reviewed within the review days" => {
+            " Считать черновик согласованным, если его не проверили за срок проверки"
+        }
+        " Disclosure on screen" => " Раскрытие в кадре",
+        " Disclosure spoken" => " Раскрытие голосом",
         " Labelled «Реклама»" => " С пометкой «Реклама»",
         " Paid post" => " Платная публикация",
+        " Platform's paid-partnership tag on" => {
+            " Отметка платформы о платном партнёрстве включена"
+        }
         " Renews automatically" => " Продлевается автоматически",
         " Your copy stays in this browser and you can still read and export it, but it no longer syncs and cannot be edited. Ask the owner for a new link to work on it together again." => {
             " Ваша копия остаётся в этом браузере: её можно читать и экспортировать, но она больше не синхронизируется и не редактируется. Чтобы снова работать вместе, попросите у владельца новую ссылку."
@@ -20,6 +29,7 @@ pub fn ru(en: &str) -> Option<&'static str> {
         }
         "(empty)" => "(пусто)",
         "(read-only until it has loaded)" => "(только чтение, пока не загрузится)",
+        "(since {0})" => "(с {0})",
         ", by {0}" => ", до {0}",
         ", live from {0}" => ", размещение с {0}",
         ", live {0} – {1}" => ", размещение {0} – {1}",
@@ -34,6 +44,7 @@ pub fn ru(en: &str) -> Option<&'static str> {
         "A point of contact needs a name." => "У контактного лица должно быть имя.",
         "A win" => "Победа",
         "A win from this campaign" => "Победа этой кампании",
+        "Act of services" => "Акт оказанных услуг",
         "Action items agreed at this review" => "Задачи, о которых договорились на этом обзоре",
         "Actions" => "Действия",
         "Active" => "Действует",
@@ -56,6 +67,7 @@ pub fn ru(en: &str) -> Option<&'static str> {
         "Add win" => "Добавить победу",
         "Added by {0}, {1}" => "Добавил(а) {0}, {1}",
         "Added to the wins wall" => "Добавлено на стену побед",
+        "Advertising rules" => "Требования к рекламе",
         "After" => "После",
         "Agreement" => "Договор",
         "Agreement + SOW — print / PDF" => "Договор и техзадание — печать / PDF",
@@ -65,15 +77,19 @@ pub fn ru(en: &str) -> Option<&'static str> {
         "Also here: {0}" => "Также здесь: {0}",
         "Amount" => "Сумма",
         "Anna Petrova, Studio North" => "Анна Петрова, Студия «Север»",
+        "Answer" => "Ответ",
         "Approval" => "Согласование",
         "Approved" => "Согласован",
+        "Approved by silence" => "Согласовано по истечении срока",
         "Back to the history" => "Назад к истории",
         "Back to the partnership" => "Назад к партнёрству",
         "Back to your partnerships" => "Назад к вашим партнёрствам",
         "Base agreement" => "Рамочный договор",
         "Before" => "До",
+        "Before it goes live on {0}" => "Перед публикацией {0}",
         "Brand" => "Бренд",
         "Brand (legal name)" => "Бренд (юридическое название)",
+        "Brand's INN (Russia)" => "ИНН бренда (Россия)",
         "Brand's point of contact" => "Контактное лицо бренда",
         "Brand, creator or market" => "Бренд, автор или рынок",
         "Budget (empty: the SOW's compensation)" => "Бюджет (пусто — вознаграждение по техзаданию)",
@@ -81,6 +97,8 @@ pub fn ru(en: &str) -> Option<&'static str> {
         "By name" => "По названию",
         "Campaign" => "Кампания",
         "Cancel" => "Отмена",
+        "Caption" => "Текст публикации",
+        "Caption as it would go out" => "Текст публикации, как он выйдет",
         "Category" => "Категория",
         "Cause" => "Причина",
         "Celebrate what went well, together: both sides see the wall." => {
@@ -107,7 +125,9 @@ pub fn ru(en: &str) -> Option<&'static str> {
         "Created" => "Создана",
         "Creator or agency" => "Автор или агентство",
         "Creator or agency (legal name)" => "Автор или агентство (юридическое название)",
+        "Creator's audience (subscribers)" => "Аудитория автора (подписчики)",
         "Creator's point of contact" => "Контактное лицо автора",
+        "Creator's register number (Roskomnadzor)" => "Номер автора в реестре Роскомнадзора",
         "Currency" => "Валюта",
         "Date" => "Дата",
         "Day" => "День",
@@ -125,6 +145,9 @@ pub fn ru(en: &str) -> Option<&'static str> {
         "Download the stored bytes" => "Скачать сохранённые байты",
         "Draft due (days before live)" => "Черновик (дней до публикации)",
         "Draft submitted" => "Черновик сдан",
+        "Draft {0}" => "Черновик {0}",
+        "Drafts and review: none yet" => "Черновики и проверка: пока нет",
+        "Drafts and review: round {0} of {1}" => "Черновики и проверка: раунд {0} из {1}",
         "Due" => "Срок",
         "Editor — can edit" => "Редактор — может менять",
         "Effect" => "Последствие",
@@ -143,6 +166,9 @@ pub fn ru(en: &str) -> Option<&'static str> {
         "Expires (optional)" => "Действует до (необязательно)",
         "Export" => "Экспорт",
         "Export the partnership (.automerge)" => "Экспортировать партнёрство (.automerge)",
+        "Extra round (% of the fee)" => "Дополнительный раунд (% вознаграждения)",
+        "Extra round (paid)" => "Дополнительный раунд (платный)",
+        "Extra round: {0}" => "Дополнительный раунд: {0}",
         "Fetching this partnership from the relay…" => "Загружаем партнёрство с сервера…",
         "Find a partnership" => "Найти партнёрство",
         "First 100k views on the Spring drop" => "Первые 100 тыс. просмотров весеннего дропа",
@@ -154,6 +180,7 @@ pub fn ru(en: &str) -> Option<&'static str> {
         "Free some space on this device (or clear other websites' data in the browser settings), or export the partnership to keep a copy. Keep this tab open until this message goes away." => {
             "Освободите место на этом устройстве (или удалите данные других сайтов в настройках браузера) либо экспортируйте партнёрство, чтобы сохранить копию. Не закрывайте эту вкладку, пока это сообщение не исчезнет."
         }
+        "From" => "С",
         "From the brand" => "Со стороны бренда",
         "From the creator" => "Со стороны автора",
         "Getting it back from the relay…" => "Получаем его обратно с сервера…",
@@ -213,6 +240,7 @@ pub fn ru(en: &str) -> Option<&'static str> {
         "Learnings carried from earlier campaigns" => "Выводы прошлых кампаний",
         "Learnings from earlier campaigns" => "Выводы прошлых кампаний",
         "Like 2027-Q1" => "Например, 2027-Q1",
+        "Link to the draft or preview" => "Ссылка на черновик или превью",
         "Links" => "Ссылки",
         "Live" => "Опубликован",
         "Live from" => "Размещение с",
@@ -222,6 +250,7 @@ pub fn ru(en: &str) -> Option<&'static str> {
         "Log" => "Журнал",
         "Log a check-in" => "Записать встречу",
         "Log check-in" => "Записать встречу",
+        "Mark live with this reason" => "Отметить опубликованным с этой причиной",
         "Market" => "Рынок",
         "Markets" => "Рынки",
         "Meeting planner" => "Планировщик встреч",
@@ -230,8 +259,11 @@ pub fn ru(en: &str) -> Option<&'static str> {
         }
         "Metric" => "Метрика",
         "Metric and formula" => "Метрика и формула",
+        "Month" => "Месяц",
         "Move “{0}” down" => "Переместить «{0}» ниже",
         "Move “{0}” up" => "Переместить «{0}» выше",
+        "Must fix" => "Исправить обязательно",
+        "Must fix (one per line)" => "Исправить обязательно (по одному в строке)",
         "Name" => "Имя",
         "Needs attention first" => "Сначала требующие внимания",
         "New action" => "Новая задача",
@@ -246,6 +278,8 @@ pub fn ru(en: &str) -> Option<&'static str> {
         "Next step" => "Следующий шаг",
         "Next time" => "В следующий раз",
         "Next: {0}" => "Дальше: {0}",
+        "Nice to have" => "Желательно",
+        "Nice to have (one per line)" => "Желательно (по одному в строке)",
         "No KPIs for this campaign's markets yet: add them on the KPIs tab." => {
             "Для рынков этой кампании пока нет KPI: добавьте их на вкладке KPI."
         }
@@ -260,6 +294,7 @@ pub fn ru(en: &str) -> Option<&'static str> {
         "No quarter selected." => "Квартал не выбран.",
         "No results recorded yet." => "Результатов пока нет.",
         "Nobody else has this open right now" => "Сейчас здесь больше никого нет",
+        "Not agreed" => "Не согласовано",
         "Not decided" => "Не решено",
         "Not saved in this browser yet: kept in this tab and retried every few seconds" => {
             "Ещё не сохранено в этом браузере: правки хранятся в этой вкладке, повтор каждые несколько секунд"
@@ -327,6 +362,8 @@ pub fn ru(en: &str) -> Option<&'static str> {
         "Planned campaigns" => "Запланированные кампании",
         "Platform" => "Площадка",
         "Print / Save as PDF" => "Печать / Сохранить в PDF",
+        "Publish anyway: why it is safe" => "Опубликовать всё же: почему это допустимо",
+        "Published over the gate: {0}" => "Опубликовано вопреки проверке: {0}",
         "QBR" => "Обзоры",
         "QBR {0}" => "Квартальный обзор {0}",
         "Quarter" => "Квартал",
@@ -335,6 +372,7 @@ pub fn ru(en: &str) -> Option<&'static str> {
         "Reach" => "Охват",
         "Recap in your words" => "Итоги своими словами",
         "Recovery key" => "Ключ восстановления",
+        "Registry reports (Russia)" => "Отчёты в реестр рекламы (Россия)",
         "Reload" => "Перезагрузить",
         "Remove" => "Удалить",
         "Remove the {0} KPI for {1}" => "Удалить KPI {0} для {1}",
@@ -345,10 +383,13 @@ pub fn ru(en: &str) -> Option<&'static str> {
             "Продление: задайте дату окончания договора, чтобы увидеть окно уведомления"
         }
         "Renewal: the notice window is open" => "Продление: открыто окно для уведомления",
+        "Reported" => "Отчёт сдан",
         "Results" => "Результаты",
         "Revenue" => "Выручка",
         "Review (days)" => "Проверка (дней)",
+        "Review due by {0} ({1}); {2} your time" => "Проверить до {0} ({1}); у вас {2}",
         "Review meeting" => "Встреча по обзору",
+        "Review this draft" => "Проверить черновик",
         "Revision rounds" => "Раунды правок",
         "Revoke" => "Отозвать",
         "Revoke the link for {0}" => "Отозвать ссылку для {0}",
@@ -360,12 +401,42 @@ pub fn ru(en: &str) -> Option<&'static str> {
         "Event titles are in the language this screen is in now." => {
             "События будут названы на том языке, на котором сейчас этот экран."
         }
+        "Rule" => "Правило",
+        "Rules change; the owner keeps this table current. A change re-checks posts already live." => {
+            "Правила меняются; владелец поддерживает таблицу в актуальном виде. Изменение перепроверяет уже опубликованное."
+        }
+        "Send review" => "Отправить проверку",
+        "Set the go-live date to check this paid post against the rules in force on that day." => {
+            "Укажите дату публикации, чтобы проверить этот платный пост по правилам, действующим в этот день."
+        }
+        "Source" => "Источник",
         "Still due" => "К оплате",
+        "Submit a draft" => "Сдать черновик",
+        "Submit draft" => "Сдать черновик",
+        "The brand" => "Бренд",
+        "The brand reports, as the agreement says." => {
+            "Отчитывается бренд, как сказано в договоре."
+        }
+        "The creator" => "Автор",
+        "The creator reports, as the agreement says." => {
+            "Отчитывается автор, как сказано в договоре."
+        }
+        "The rules Tandem checks, with their dates and sources" => {
+            "Правила, которые проверяет Tandem, с датами и источниками"
+        }
         "This week" => "На этой неделе",
         "Time" => "Время",
         "Time zone" => "Часовой пояс",
+        "Until" => "По",
         "Usage rights end" => "Права на использование до",
+        "Waiting for review" => "Ждёт проверки",
         "What it is for" => "За что",
+        "Who reports is not agreed yet: set it in the agreement." => {
+            "Кто отчитывается, ещё не согласовано: укажите это в договоре."
+        }
+        "Who reports placements to the ad registry" => {
+            "Кто отчитывается о размещениях в реестр рекламы"
+        }
         "Whose calendar (optional)" => "Чей календарь (необязательно)",
         "My work calendar" => "Мой рабочий календарь",
         "Subscribe in your calendar app" => "Подписаться в приложении-календаре",
@@ -565,9 +636,11 @@ pub fn ru(en: &str) -> Option<&'static str> {
         "Your name, as others see it" => "Ваше имя, как его видят другие",
         "Your partnerships" => "Ваши партнёрства",
         "a conversion needs the date of its rate" => "для пересчёта нужна дата курса",
+        "a rule needs the day it starts" => "у правила должна быть дата начала",
         "agreement and {0} SOW" => "договор и техзадание {0}",
         "and {0} more in the Debriefs tab" => "и ещё {0} на вкладке «Разборы»",
         "brand" => "бренд",
+        "by {0}, {1}" => "{0}, {1}",
         "calendar" => "календарь",
         "choose a time zone from the list" => "выберите часовой пояс из списка",
         "choose the day of the meeting first" => "сначала выберите день встречи",
@@ -594,6 +667,7 @@ pub fn ru(en: &str) -> Option<&'static str> {
         "healthy" => "всё в порядке",
         "https://…/join#…" => "https://…/join#…",
         "impressions" => "показы",
+        "impressions are a whole number" => "показы — целое число",
         "its id is not a Tandem document id" => {
             "его идентификатор не похож на идентификатор документа Tandem"
         }
@@ -616,6 +690,7 @@ pub fn ru(en: &str) -> Option<&'static str> {
         "roadmap" => "план",
         "termination notice (days)" => "уведомление о расторжении (дней)",
         "the amount" => "сумма",
+        "the audience" => "аудитория",
         "the budget" => "бюджет",
         "the cadence is a whole number of days" => "периодичность — целое число дней",
         "the count" => "количество",
@@ -627,6 +702,7 @@ pub fn ru(en: &str) -> Option<&'static str> {
         "the number of quarters must be a whole number from 1 to {0}" => {
             "число кварталов — целое число от 1 до {0}"
         }
+        "the percent" => "процент",
         "the rate" => "курс",
         "the relay answered {0}" => "сервер ответил {0}",
         "the relay cannot be reached ({0})" => "сервер недоступен ({0})",
@@ -657,6 +733,8 @@ pub fn ru(en: &str) -> Option<&'static str> {
             "Партнёрства {0} больше нет в хранилище этого браузера: браузер очистил или вытеснил его."
         }
         "{0}, {1}" => "{0}, {1}",
+        "{0}: from" => "{0}: с",
+        "{0}: until" => "{0}: по",
         "{0}: {1}" => "{0}: {1}",
         "{0}: {1} in {2}" => "{0}: {1} ({2})",
         "{0}: {1} now" => "{0}: сейчас {1}",

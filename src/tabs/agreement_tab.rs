@@ -240,6 +240,30 @@ pub fn AgreementTab() -> impl IntoView {
                         rights_form.settle("usage-rights-until", &raw, outcome);
                     })/>
             </div>
+            <h3 class="section-label">{t("Advertising rules")}</h3>
+            <div class="field-row" data-testid="ad-facts">
+                <AgreementLine field=AgreementText::BrandInn id="brand-inn" label="Brand's INN (Russia)"/>
+                <AutoField form=rights_form id="creator-audience".to_owned() label=t("Creator's audience (subscribers)").to_owned()
+                    inputmode=Some("numeric")
+                    stored=Signal::derive(move || agreement.with(|a| a.creator_audience.map(|n| n.to_string()).unwrap_or_default()))
+                    on_save=Callback::new(move |raw: String| {
+                        let outcome = crate::components::fields::parse_count(&raw, t("the audience"))
+                            .and_then(|n| editor.edit_or_say(Command::SetCreatorAudience(n)).map(|_| ()))
+                            .map_err(|m| ("creator-audience".to_owned(), m));
+                        rights_form.settle("creator-audience", &raw, outcome);
+                    })/>
+                <AgreementLine field=AgreementText::CreatorRegisterNumber id="creator-register" label="Creator's register number (Roskomnadzor)"/>
+                <div class="field">
+                    <label for="registry-reporter">{t("Who reports placements to the ad registry")}</label>
+                    <select id="registry-reporter" data-testid="registry-reporter"
+                        on:change=move |ev| { editor.edit(Command::SetRegistryReporter(event_target_value(&ev))); }>
+                        {[("", t("Not agreed")), ("brand", t("The brand")), ("creator", t("The creator"))].into_iter().map(|(v, label)| view! {
+                            <option value=v prop:selected=move || agreement.with(|a| a.registry_reporter == v)>{label}</option>
+                        }).collect_view()}
+                    </select>
+                </div>
+            </div>
+            <crate::tabs::review_round::RulesTable/>
             <div class="field-row">
                 <AgreementProse field=AgreementText::UsageRights id="usage-rights" label="Usage rights"/>
                 <AgreementProse field=AgreementText::PaymentTerms id="payment-terms" label="Payment terms"/>

@@ -27,7 +27,7 @@ fn status_label(s: DeliverableStatus) -> &'static str {
     s.words(crate::i18n::lang())
 }
 
-fn draft_of(d: &Deliverable) -> DeliverableDraft {
+pub(crate) fn draft_of(d: &Deliverable) -> DeliverableDraft {
     DeliverableDraft {
         platform: d.platform.as_str().to_owned(),
         format: d.format.as_str().to_owned(),
@@ -94,7 +94,9 @@ fn SowBody(q: QuarterId, sow: Memo<Option<StatementOfWork>>) -> impl IntoView {
         </ul>
         <AddDeliverable q/>
         <Approval q sow/>
+        <ReviewTerms q sow/>
         <Compensation q sow/>
+        <crate::tabs::review_round::RegistryReports/>
     }
 }
 
@@ -131,6 +133,20 @@ fn DeliverableRow(
         );
     };
     let field_id = move |name: &str| id.with_value(|id| format!("{name}-{id}"));
+    // "Live" is offered once the compliance gate passes (or a reason to publish anyway is
+    // recorded, or it is organic); until then the gate below says what is missing.
+    let live_allowed = Memo::new(move |_| {
+        d.with(|d| {
+            d.as_ref().is_some_and(|d| {
+                d.status == DeliverableStatus::Live
+                    || !d.paid
+                    || !d.override_reason.as_str().trim().is_empty()
+            })
+        }) || editor.view.with(|p| {
+            id.with_value(|id| p.gate(q, id, crate::i18n::lang()))
+                .is_some_and(|(_, items)| tandem_domain::compliance::passes(&items))
+        })
+    });
     let describe = move || {
         d.with(|d| {
             d.as_ref().map(|d| {
@@ -176,9 +192,11 @@ fn DeliverableRow(
                         <label for=field_id("status")>{t("Status")}</label>
                         <select id=field_id("status") data-testid="deliverable-status"
                             on:change=move |ev| { if let Ok(s) = event_target_value(&ev).parse::<DeliverableStatus>() { update(&|x| x.status = s) } }>
-                            {DeliverableStatus::ALL.into_iter().map(|s| view! {
-                                <option value=s.as_str() prop:selected=move || d.with(|d| d.as_ref().map(|d| d.status) == Some(s))>{status_label(s)}</option>
-                            }).collect_view()}
+                            {move || DeliverableStatus::ALL.into_iter()
+                                .filter(|s| *s != DeliverableStatus::Live || live_allowed.get())
+                                .map(|s| view! {
+                                    <option value=s.as_str() prop:selected=move || d.with(|d| d.as_ref().map(|d| d.status) == Some(s))>{status_label(s)}</option>
+                                }).collect_view()}
                         </select>
                     </div>
                     <div class="field checkbox">
@@ -206,6 +224,8 @@ fn DeliverableRow(
                 {move || d.with(|d| d.as_ref().and_then(|d| d.compliance_warning(crate::i18n::lang()))).map(|w| view! {
                     <p class="warning" role="alert" data-testid="compliance-warning">"⚠ " {w}</p>
                 })}
+                <crate::tabs::review_round::Gate q id=id.get_value() d/>
+                <crate::tabs::review_round::Drafts q id=id.get_value() d/>
             </li>
         </Show>
     }
@@ -576,6 +596,47 @@ fn Compensation(q: QuarterId, sow: Memo<Option<StatementOfWork>>) -> impl IntoVi
             </div>
             <p class="muted" data-testid="converted">{converted}</p>
             <p class="muted field-hint">{t("Each field is saved when you leave it.")}</p>
+        </div>
+    }
+}
+
+/// Whether silence approves a draft once the review days pass, and what a round past the
+/// included ones costs.
+#[component]
+fn ReviewTerms(q: QuarterId, sow: Memo<Option<StatementOfWork>>) -> impl IntoView {
+    let editor = expect_context::<Editor>();
+    let form = Form::new();
+    let terms = move || {
+        sow.with(|s| {
+            s.as_ref()
+                .map(|s| (s.auto_approve, s.extra_round_percent))
+                .unwrap_or((false, 15))
+        })
+    };
+    let save = move |auto: bool, percent: u32| {
+        editor.edit_or_say(Command::SetReviewTerms {
+            quarter: q,
+            auto_approve: auto,
+            extra_round_percent: percent,
+        })
+    };
+    view! {
+        <div class="field-row" data-testid="review-terms">
+            <div class="field checkbox">
+                <label><input type="checkbox" data-testid="auto-approve"
+                    prop:checked=move || terms().0
+                    on:change=move |ev| { let on = event_target_checked(&ev); let _ = save(on, terms().1); }/>
+                    {t(" Approve a draft nobody reviewed within the review days")}</label>
+            </div>
+            <AutoField form id="extra-round-percent".to_owned() label=t("Extra round (% of the fee)").to_owned()
+                stored=Signal::derive(move || terms().1.to_string())
+                bounds=(0, 100)
+                on_save=Callback::new(move |raw: String| {
+                    let outcome = parse_bounded(&raw, t("the percent"), (0, 100))
+                        .and_then(|n| save(terms().0, n.unwrap_or(tandem_domain::sow::DEFAULT_EXTRA_ROUND_PERCENT)).map(|_| ()))
+                        .map_err(|m| ("extra-round-percent".to_owned(), m));
+                    form.settle("extra-round-percent", &raw, outcome);
+                })/>
         </div>
     }
 }
