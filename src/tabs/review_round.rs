@@ -528,27 +528,30 @@ pub fn Gate(q: QuarterId, id: DeliverableId, d: Memo<Option<Deliverable>>) -> im
         }
     };
     let field = move |name: &str| id.with_value(|id| format!("{name}-{id}"));
+    let paid = move || d.with(|d| d.as_ref().is_some_and(|d| d.paid));
+    let undated = move || d.with(|d| d.as_ref().is_some_and(|d| d.paid && d.live_from.is_none()));
+    // Held back: a paid post not live yet, no reason recorded, and the gate fails or cannot
+    // be checked (no go-live date).
+    let blocked = move || paid() && !is_live() && overridden().is_none() && (undated() || failing());
     view! {
-        <Show when=move || items.with(|i| i.as_ref().is_some_and(|(_, x)| !x.is_empty()))
-            fallback=move || view! {
-                <Show when=move || d.with(|d| d.as_ref().is_some_and(|d| d.paid && d.live_from.is_none()))>
-                    <p class="muted" data-testid="gate-undated">{t("Set the go-live date to check this paid post against the rules in force on that day.")}</p>
-                </Show>
-            }>
+        <Show when=paid>
             <div class="gate" data-testid="gate">
-                <h4>{move || items.with(|i| i.as_ref().map(|(on, _)| tf("Before it goes live on {0}", &[&day(Day(*on))])))}</h4>
-                <ul>
-                    {move || items.get().map(|(_, x)| x).unwrap_or_default().into_iter().map(|i: Item| view! {
-                        <li class=match i.status { Status::Pass => "pass", Status::Fail => "fail", Status::Info => "info" }
-                            data-testid="gate-item" data-kind=i.kind.as_str() data-status=match i.status { Status::Pass => "pass", Status::Fail => "fail", Status::Info => "info" }>
-                            <span aria-hidden="true">{status_mark(i.status)}</span>
-                            " " <strong>{i.kind.words(lang())}</strong>
-                            {match i.status { Status::Fail => view! { <span class="sr-only">{t(" (fails)")}</span> }.into_any(), _ => ().into_any() }}
-                            ": " {i.reason}
-                            " " <span class="muted">{tf("(since {0})", &[&day(i.since)])}</span>
-                        </li>
-                    }).collect_view()}
-                </ul>
+                <Show when=move || !undated()
+                    fallback=|| view! { <p class="muted" data-testid="gate-undated">{t("Set the go-live date to check this paid post against the rules in force on that day.")}</p> }>
+                    <h4>{move || items.with(|i| i.as_ref().map(|(on, _)| tf("Before it goes live on {0}", &[&day(Day(*on))])))}</h4>
+                    <ul>
+                        {move || items.get().map(|(_, x)| x).unwrap_or_default().into_iter().map(|i: Item| view! {
+                            <li class=match i.status { Status::Pass => "pass", Status::Fail => "fail", Status::Info => "info" }
+                                data-testid="gate-item" data-kind=i.kind.as_str() data-status=match i.status { Status::Pass => "pass", Status::Fail => "fail", Status::Info => "info" }>
+                                <span aria-hidden="true">{status_mark(i.status)}</span>
+                                " " <strong>{i.kind.words(lang())}</strong>
+                                {match i.status { Status::Fail => view! { <span class="sr-only">{t(" (fails)")}</span> }.into_any(), _ => ().into_any() }}
+                                ": " {i.reason}
+                                " " <span class="muted">{tf("(since {0})", &[&day(i.since)])}</span>
+                            </li>
+                        }).collect_view()}
+                    </ul>
+                </Show>
                 <Show when=video_kinds>
                     <div class="field-row">
                         <div class="field checkbox"><label><input type="checkbox" data-testid="check-on-screen" id=field("on-screen")
@@ -560,7 +563,7 @@ pub fn Gate(q: QuarterId, id: DeliverableId, d: Memo<Option<Deliverable>>) -> im
                     </div>
                 </Show>
                 {move || overridden().map(|r| view! { <p class="warning" data-testid="override-reason">{tf("Published over the gate: {0}", &[&r])}</p> })}
-                <Show when=move || failing() && !is_live() && overridden().is_none()>
+                <Show when=blocked>
                     <form class="override" data-testid="override" data-draft="" on:submit=go_live>
                         <div class="field grow">
                             <label for=field("override")>{t("Publish anyway: why it is safe")}</label>

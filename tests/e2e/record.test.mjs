@@ -76,7 +76,15 @@ test('a quarter end to end: agreement, SOW, results, per-market verdicts and tre
   const rows = page.getByTestId('deliverable');
   assert.equal(await rows.count(), 3);
   const telegram = rows.filter({ hasText: 'Telegram' });
-  await telegram.getByTestId('deliverable-status').selectOption('live');
+  // A paid post is not offered as live while the compliance gate cannot pass (here: no
+  // go-live date to check the rules on); publishing anyway records why (issue #21).
+  const statuses = await telegram.getByTestId('deliverable-status').locator('option').evaluateAll((os) => os.map((o) => o.value));
+  assert.deepEqual(statuses, ['planned', 'draft_submitted', 'approved'], 'no "live" before the gate passes');
+  await telegram.getByTestId('gate-undated').waitFor();
+  await telegram.getByTestId('override-text').fill('Posted by the client before Tandem; checked by counsel');
+  await telegram.getByTestId('override-submit').click();
+  await eventually(() => telegram.getByTestId('deliverable-status').inputValue(), (v) => v === 'live', { what: 'marked live over the gate' });
+  assert.match(await telegram.getByTestId('override-reason').innerText(), /checked by counsel/);
   const warning = telegram.getByTestId('compliance-warning');
   await warning.waitFor();
   assert.match(await warning.innerText(), /erid token and the «Реклама» label/);
