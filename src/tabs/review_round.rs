@@ -532,7 +532,8 @@ pub fn Gate(q: QuarterId, id: DeliverableId, d: Memo<Option<Deliverable>>) -> im
     let undated = move || d.with(|d| d.as_ref().is_some_and(|d| d.paid && d.live_from.is_none()));
     // Held back: a paid post not live yet, no reason recorded, and the gate fails or cannot
     // be checked (no go-live date).
-    let blocked = move || paid() && !is_live() && overridden().is_none() && (undated() || failing());
+    let blocked =
+        move || paid() && !is_live() && overridden().is_none() && (undated() || failing());
     view! {
         <Show when=paid>
             <div class="gate" data-testid="gate">
@@ -603,6 +604,7 @@ pub fn RegistryReports() -> impl IntoView {
                 "creator" => t("The creator reports, as the agreement says.").to_owned(),
                 _ => t("Who reports is not agreed yet: set it in the agreement.").to_owned(),
             }}</p>
+            <div class="table-scroll">
             <table class="registry" data-testid="registry">
                 <thead><tr>
                     <th scope="col">{t("Month")}</th>
@@ -664,6 +666,7 @@ pub fn RegistryReports() -> impl IntoView {
                     }/>
                 </tbody>
             </table>
+            </div>
         </Show>
     }
 }
@@ -693,6 +696,7 @@ pub fn RulesTable() -> impl IntoView {
             <summary>{t("The rules Tandem checks, with their dates and sources")}</summary>
             <p class="muted">{t("Rules change; the owner keeps this table current. A change re-checks posts already live.")}</p>
             {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
+            <div class="table-scroll">
             <table>
                 <thead><tr>
                     <th scope="col">{t("Market")}</th>
@@ -749,6 +753,7 @@ pub fn RulesTable() -> impl IntoView {
                         }/>
                 </tbody>
             </table>
+            </div>
         </details>
     }
 }

@@ -128,6 +128,7 @@ test('a draft reviewed in rounds, the erid, a stale caption and publishing over 
 
     // The creator sees the same, in Russian, on a desktop and a phone.
     await creator.page.getByTestId('lang-switch').locator('[data-lang="ru"]').click();
+    await openDrafts(creator.page);
     await eventually(() => states(creator.page), (s) => s.join('|') === 'Согласовано с правками|Согласовано', { timeout: 15000, what: 'the same rounds in Russian' });
     await eventually(() => creator.page.getByTestId('override-reason').innerText(), (t) => t.startsWith('Опубликовано вопреки проверке'), { what: 'the override in Russian' });
     assert.equal(await creator.page.getByTestId('deliverable-status').inputValue(), 'live');
@@ -135,7 +136,13 @@ test('a draft reviewed in rounds, the erid, a stale caption and publishing over 
     await creator.page.setViewportSize({ width: 390, height: 844 });
     await creator.page.screenshot({ path: join(OUTPUT, 'review-ru-390.png'), fullPage: true });
     const overflow = await creator.page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-    assert.ok(overflow <= 1, `nothing wider than a phone (${overflow}px)`);
+    const wide = await creator.page.evaluate(() => [...document.querySelectorAll('body *')]
+      .filter((e) => {
+        if (e.getBoundingClientRect().right <= window.innerWidth + 1) return false;
+        return !e.closest('[role="tablist"]');
+      })
+      .slice(0, 8).map((e) => `${e.tagName}.${e.className} ${e.dataset.testid ?? ''} ${Math.round(e.getBoundingClientRect().right)}`));
+    assert.ok(overflow <= 1, `nothing wider than a phone (${overflow}px): ${wide.join(', ')}`);
     assert.deepEqual(creator.errors, []);
     assert.deepEqual(errors, []);
   } finally {

@@ -241,6 +241,35 @@ pub fn qbr_markdown(
         out.push('\n');
     }
 
+    // Posts that went live over the compliance gate, with the reason recorded (issue #21).
+    let overrides: Vec<String> = p
+        .quarters
+        .get(&quarter)
+        .map(|x| {
+            x.sow
+                .deliverables_in_order()
+                .into_iter()
+                .filter(|(_, d)| !d.override_reason.as_str().trim().is_empty())
+                .map(|(_, d)| {
+                    format!(
+                        "- {} {} ({}): {}",
+                        md_cell(d.platform.as_str()),
+                        md_cell(d.format.as_str()),
+                        d.market,
+                        md_cell(d.override_reason.as_str().trim())
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    if !overrides.is_empty() {
+        let _ = writeln!(out, "## {}\n", w("Published over the compliance gate"));
+        for line in overrides {
+            let _ = writeln!(out, "{line}");
+        }
+        out.push('\n');
+    }
+
     let _ = writeln!(out, "## {}\n", w("Risks"));
     if qbr.risks.is_empty() {
         let _ = writeln!(out, "{}\n", w("None recorded."));
@@ -432,10 +461,36 @@ mod pack_tests {
             .expect("payment");
         }
 
+        let post = crate::ids::DeliverableId::from_random([30; 16]);
+        p.add_deliverable(
+            q2,
+            post.clone(),
+            crate::partnership::record::DeliverableDraft {
+                platform: "Instagram".into(),
+                format: "reel".into(),
+                count: 1,
+                market: ru,
+                live_from: Some("2027-05-02".parse().expect("day")),
+                live_to: None,
+                owner: String::new(),
+                status: crate::sow::DeliverableStatus::Planned,
+                paid: true,
+                erid: String::new(),
+                reklama_label: false,
+            },
+        )
+        .expect("deliverable");
+        p.override_gate(q2, &post, "archived before the ban; counsel agreed")
+            .expect("override");
+
         let today: chrono::NaiveDate = "2027-06-15".parse().expect("day");
         let md = qbr_markdown(&p, q2, Lang::En, today);
         assert!(
             md.contains("- Paid ₽50,000.00 · due ₽50,000.00 · late ₽50,000.00"),
+            "{md}"
+        );
+        assert!(
+            md.contains("## Published over the compliance gate\n\n- Instagram reel (RU): archived before the ban; counsel agreed"),
             "{md}"
         );
         assert!(md.contains("From 2027-Q1:"), "{md}");

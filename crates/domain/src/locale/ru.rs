@@ -165,6 +165,7 @@ pub(super) fn text(en: &str) -> Option<&'static str> {
         "Payments" => "Оплаты",
         "No payments recorded for this quarter." => "Платежей за этот квартал нет.",
         "Paid {0} · due {1} · late {2}" => "Оплачено {0} · к оплате {1} · просрочено {2}",
+        "Published over the compliance gate" => "Опубликовано вопреки проверке требований",
         _ => return None,
     })
 }

@@ -144,6 +144,16 @@ impl Partnership {
             return Err(RoundError::EmptyDraft);
         }
         let d = self.deliverable_mut(quarter, id)?;
+        // After every version this device has seen, whatever its clock says (a clock
+        // behind another side's, or two submissions within a millisecond): rounds are
+        // numbered by this time.
+        let after_seen = d
+            .versions
+            .values()
+            .map(|v| v.at_ms + 1)
+            .max()
+            .unwrap_or(i64::MIN);
+        let at_ms = at_ms.max(after_seen);
         d.versions.insert(
             version,
             DraftVersion {
@@ -715,6 +725,41 @@ mod tests {
             sow.deliverables[&id].status,
             DeliverableStatus::DraftSubmitted
         );
+    }
+
+    #[test]
+    fn a_new_draft_comes_after_every_draft_seen_whatever_the_clock() {
+        let mut p = partnership();
+        let id = with(&mut p, q(), post("Telegram", "post", "RU", "2025-08-20"));
+        // The first from a device whose clock is ahead; the next from one behind it.
+        p.submit_draft(
+            q(),
+            &id,
+            VersionId::from_random([9; 16]),
+            "",
+            "v1",
+            "Маша",
+            "creator",
+            5_000,
+        )
+        .expect("v1");
+        p.submit_draft(
+            q(),
+            &id,
+            VersionId::from_random([1; 16]),
+            "",
+            "v2",
+            "Маша",
+            "creator",
+            1_000,
+        )
+        .expect("v2");
+        let d = &p.quarters[&q()].sow.deliverables[&id];
+        let order: Vec<&str> = crate::drafts::rounds(&d.versions, 2)
+            .iter()
+            .map(|r| r.version.caption.as_str())
+            .collect();
+        assert_eq!(order, ["v1", "v2"]);
     }
 
     #[test]
