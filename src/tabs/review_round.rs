@@ -110,7 +110,11 @@ pub fn Drafts(q: QuarterId, id: DeliverableId, d: Memo<Option<Deliverable>>) -> 
             <summary>{summary}</summary>
             <ol class="versions">
                 <For each=move || versions.get() key=|(v, n, x)| (v.clone(), *n, *x)
-                    children=move |(v, n, extra)| view! { <Version q id=id.get_value() v n extra d/> }/>
+                    children=move |(v, n, extra)| {
+                        // Only the latest draft is reviewed; earlier ones keep their reviews.
+                        let latest = Signal::derive(move || versions.with(|all| all.len() == n));
+                        view! { <Version q id=id.get_value() v n extra latest d/> }
+                    }/>
             </ol>
             <SubmitDraft q id=id.get_value()/>
         </details>
@@ -124,6 +128,7 @@ fn Version(
     v: VersionId,
     n: usize,
     extra: bool,
+    latest: Signal<bool>,
     d: Memo<Option<Deliverable>>,
 ) -> impl IntoView {
     let editor = expect_context::<Editor>();
@@ -221,7 +226,9 @@ fn Version(
                         key=|(r, y)| (r.clone(), y.feedback.values().map(|f| f.answer.as_str()).collect::<Vec<_>>().join(","))
                         children=move |(r, y)| view! { <ReviewView q id=id.get_value() v=v.get_value() r review=y/> }/>
                 </ul>
-                <ReviewForm q id=id.get_value() v=v.get_value()/>
+                <Show when=move || latest.get()>
+                    <ReviewForm q id=id.get_value() v=v.get_value()/>
+                </Show>
             </li>
         </Show>
     }

@@ -75,6 +75,12 @@ function valueFor(c, n, word, clock) {
     case 'radio': return true; // One radio of each group is picked (see fillEverything).
 
     case 'select': {
+      // A time of day (working hours, a meeting) follows the clock like a time input, so
+      // a day's end always comes after its start whatever else the page holds.
+      if (c.options.length && c.options.every((o) => /^\d\d:\d\d$/.test(o))) {
+        const v = `${String(clock).padStart(2, '0')}:30`;
+        return c.options.includes(v) && v !== c.value ? v : `${String(clock).padStart(2, '0')}:00`;
+      }
       const other = c.options.filter((o) => o && o !== c.value);
       return other.length ? other[n % other.length] : null;
     }
@@ -168,7 +174,7 @@ async function fillEverything(page, word) {
           groups.add(c.group);
         }
         n += 1;
-        if (c.kind === 'time') clock += 2;
+        if (c.kind === 'time' || (c.kind === 'select' && c.options.length && c.options.every((o) => /^\d\d:\d\d$/.test(o)))) clock += 2;
         const v = valueFor(c, n, word, clock);
         if (v === null) continue;
         if (await fill(page, c, v)) filled[c.key] = v;

@@ -158,7 +158,7 @@ pub fn default_rules() -> BTreeMap<String, Rule> {
                 "Instagram",
                 0,
                 "2025-09-01",
-                "38-FZ art. 5 part 10.7 (law 72-FZ of 2025-04-07): no ads on resources of organisations banned as extremist or undesirable, from 1 Sep 2025",
+                "38-FZ art. 5 part 10.7 (law 72-FZ of 7 Apr 2025): no ads on resources of organisations banned as extremist or undesirable, from 1 Sep 2025",
             ),
         ),
         (
@@ -169,7 +169,7 @@ pub fn default_rules() -> BTreeMap<String, Rule> {
                 "Facebook",
                 0,
                 "2025-09-01",
-                "38-FZ art. 5 part 10.7 (law 72-FZ of 2025-04-07), from 1 Sep 2025",
+                "38-FZ art. 5 part 10.7 (law 72-FZ of 7 Apr 2025), from 1 Sep 2025",
             ),
         ),
         (
@@ -180,7 +180,7 @@ pub fn default_rules() -> BTreeMap<String, Rule> {
                 "",
                 10_000,
                 "2025-01-01",
-                "149-FZ art. 10.6 (law 303-FZ of 2024-08-08): pages with 10,000+ subscribers registered with Roskomnadzor to carry ads, from 1 Jan 2025",
+                "149-FZ art. 10.6 (law 303-FZ of 8 Aug 2024): pages with 10,000+ subscribers registered with Roskomnadzor to carry ads, from 1 Jan 2025",
             ),
         ),
         (
@@ -213,7 +213,7 @@ pub fn default_rules() -> BTreeMap<String, Rule> {
                 "",
                 0,
                 "2026-03-01",
-                "Law 168-FZ of 2025-06-24 (on the Russian language): consumer-facing ads in Russian from 1 Mar 2026",
+                "Law 168-FZ of 24 Jun 2025 (on the Russian language): consumer-facing ads in Russian from 1 Mar 2026",
             ),
         ),
         (
@@ -224,7 +224,7 @@ pub fn default_rules() -> BTreeMap<String, Rule> {
                 "",
                 0,
                 "2025-04-01",
-                "149-FZ art. 18.3 (law 479-FZ of 2024-12-26): 3% levy on ad-distribution income; a Russian advertiser pays it for a foreign contractor",
+                "149-FZ art. 18.3 (law 479-FZ of 26 Dec 2024): 3% levy on ad-distribution income; a Russian advertiser pays it for a foreign contractor",
             ),
         ),
         (
