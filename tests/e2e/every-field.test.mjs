@@ -29,8 +29,8 @@ const TABS = ['roadmap', 'agreement', 'sow', 'payments', 'kpis', 'debriefs', 'pe
  * Tags the editable controls of the open tab with a stable key (`data-rt-key`: the id, or
  * the test id / label and its position) and describes each.
  */
-async function controls(page) {
-  return page.evaluate(() => {
+async function controls(page, { disabledToo = false } = {}) {
+  return page.evaluate((disabledToo) => {
     const panel = document.querySelector('[role="tabpanel"]');
     // Folded parts (a finished campaign, a past quarter) are opened: every field counts.
     for (const d of panel.querySelectorAll('details:not([open])')) if (!d.closest('[data-draft]') && !d.querySelector(':scope > [data-draft]')) d.open = true;
@@ -38,7 +38,10 @@ async function controls(page) {
     const seen = new Map();
     return [...panel.querySelectorAll(selector)].filter((el) => {
       if (el.closest('[data-draft]') || el.closest('[data-view]')) return false;
-      if (el.matches('input[type="hidden"], input[type="button"], input[type="submit"], [readonly], :disabled')) return false;
+      if (el.matches('input[type="hidden"], input[type="button"], input[type="submit"], [readonly]')) return false;
+      // Filled where they can be; checked also where they show another's values read-only
+      // (the rules table is the owner's to edit, an editor sees it).
+      if (!disabledToo && el.matches(':disabled')) return false;
       return el.getClientRects().length > 0;
     }).map((el) => {
       let key = el.id;
@@ -59,7 +62,7 @@ async function controls(page) {
         min: el.min ?? '', max: el.max ?? '', inputmode: el.inputMode ?? '', list,
       };
     });
-  });
+  }, disabledToo);
 }
 
 /** What a control holds now, by key. */
@@ -213,7 +216,7 @@ async function check(page, expected, where) {
     await page.getByTestId(`tab-${tab}`).click();
     for (const [id, value] of expected[tab].views) await page.locator(`[role="tabpanel"] [id="${id}"]`).selectOption(value);
     await eventually(async () => {
-      await controls(page);
+      await controls(page, { disabledToo: true });
       const shown = await values(page);
       return Object.entries(expected[tab].filled).filter(([k, v]) => shown[k] !== v).map(([k, v]) => `${k}: ${JSON.stringify(shown[k])} ≠ ${JSON.stringify(v)}`);
     }, (wrong) => wrong.length === 0, { timeout: 10000, what: `every value of ${tab} ${where}` });
