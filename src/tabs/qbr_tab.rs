@@ -448,11 +448,39 @@ fn Meeting(q: QuarterId) -> impl IntoView {
                 <label for=zone_id.clone()>{t("Time zone")}</label>
                 <select id=zone_id.clone() on:change=move |ev| save(z_save.clone(), event_target_value(&ev))>
                     {ZONES.into_iter().map(|z| view! {
-                        <option value=z prop:selected=move || zone_shown.get() == z>{z}</option>
+                        <option value=z prop:selected=move || zone_shown.get() == z>{zone_city(z).unwrap_or(z)}</option>
                     }).collect_view()}
                 </select>
                 <FieldMessage field=zone_id note=zone_note/>
             </div>
         </div>
     }
+}
+
+/// A zone of the list by its city, in the interface's language ("Europe/Moscow" is Moscow,
+/// «Москва»): the IANA name stays the option's value.
+pub fn zone_city(zone: &str) -> Option<&'static str> {
+    let (en, ru) = match zone {
+        "Europe/Moscow" => ("Moscow", "Москва"),
+        "Europe/Kaliningrad" => ("Kaliningrad", "Калининград"),
+        "Europe/Samara" => ("Samara", "Самара"),
+        "Asia/Yekaterinburg" => ("Yekaterinburg", "Екатеринбург"),
+        "Asia/Novosibirsk" => ("Novosibirsk", "Новосибирск"),
+        "Asia/Vladivostok" => ("Vladivostok", "Владивосток"),
+        "America/New_York" => ("New York", "Нью-Йорк"),
+        "America/Chicago" => ("Chicago", "Чикаго"),
+        "America/Denver" => ("Denver", "Денвер"),
+        "America/Los_Angeles" => ("Los Angeles", "Лос-Анджелес"),
+        "Europe/London" => ("London", "Лондон"),
+        "Europe/Berlin" => ("Berlin", "Берлин"),
+        "Asia/Dubai" => ("Dubai", "Дубай"),
+        "Asia/Almaty" => ("Almaty", "Алматы"),
+        "Asia/Tbilisi" => ("Tbilisi", "Тбилиси"),
+        "UTC" => ("UTC", "UTC"),
+        _ => return None,
+    };
+    Some(match crate::i18n::lang() {
+        tandem_domain::locale::Lang::En => en,
+        tandem_domain::locale::Lang::Ru => ru,
+    })
 }

@@ -164,7 +164,11 @@ fn Version(
         );
         Some(tf(
             "Review due by {0} ({1}); {2} your time",
-            &[&theirs, &zone.name(), &local_time(due.timestamp_millis())],
+            &[
+                &theirs,
+                &crate::tabs::qbr_tab::zone_city(zone.name()).unwrap_or(zone.name()),
+                &local_time(due.timestamp_millis()),
+            ],
         ))
     };
     let caption_id = move || v.with_value(|v| format!("caption-{v}"));
