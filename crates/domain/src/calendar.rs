@@ -168,6 +168,19 @@ pub fn events(p: &Partnership, lang: Lang, today: NaiveDate) -> Vec<Event> {
             all_day(due),
         );
     }
+    for task in p.registry_tasks() {
+        let month = task.month.format("%Y-%m").to_string();
+        let mut title = format!("{}: {} {month}", t("Registry report due"), task.platform);
+        if p.report(&task.key).reported {
+            title = format!("{title} ({})", t("reported"));
+        }
+        push(
+            format!("registry-{}", task.key.replace(':', "-")),
+            title,
+            String::new(),
+            all_day(task.due),
+        );
+    }
     push(
         "checkin-next".into(),
         t("Next check-in").into(),

@@ -67,6 +67,8 @@ pub enum Due {
     ReviewMeeting { quarter: QuarterId },
     /// The brand's right to use the content ends.
     UsageRightsEnd,
+    /// A month's report of a placement to the ad registry (RU) is due.
+    RegistryReport { platform: String, month: String },
     /// An open action from a quarter's review.
     Action {
         quarter: QuarterId,
@@ -94,7 +96,10 @@ impl Obligation {
             | Due::UsageRightsEnd => Place::Agreement,
             Due::Payment { .. } => Place::Payments,
             Due::ReviewMeeting { .. } => Place::Qbr,
-            Due::Draft { .. } | Due::Review { .. } | Due::Live { .. } => Place::Sow,
+            Due::Draft { .. }
+            | Due::Review { .. }
+            | Due::Live { .. }
+            | Due::RegistryReport { .. } => Place::Sow,
             Due::CheckIn => Place::CheckIns,
             Due::Action { .. } => Place::Qbr,
         }
@@ -140,6 +145,9 @@ impl Obligation {
             }
             (Due::ReviewMeeting { quarter }, _) => lang.fill("Quarterly review {0}", &[quarter]),
             (Due::UsageRightsEnd, _) => lang.text("The usage rights end").into(),
+            (Due::RegistryReport { platform, month }, _) => {
+                format!("{}: {platform} {month}", lang.text("Registry report due"))
+            }
             (Due::CheckIn, Lang::En) => "Next check-in".into(),
             (Due::CheckIn, Lang::Ru) => "Следующая встреча".into(),
             (Due::Action { text, owner, .. }, _) => {
@@ -273,6 +281,17 @@ impl Partnership {
                 date: until,
                 due: Due::UsageRightsEnd,
             });
+        }
+        for task in self.registry_tasks() {
+            if !self.report(&task.key).reported {
+                out.push(Obligation {
+                    date: task.due,
+                    due: Due::RegistryReport {
+                        platform: task.platform.clone(),
+                        month: task.month.format("%Y-%m").to_string(),
+                    },
+                });
+            }
         }
         for (_, pay) in self.payments_in_order() {
             if let (false, Some(Day(date))) =
@@ -793,7 +812,14 @@ mod tests {
             .sow
             .deliverables
             .insert(id, d);
-        assert!(kinds(&p).is_empty());
+        // Live and paid in Russia: what is left is its report to the ad registry.
+        assert_eq!(
+            kinds(&p),
+            vec![(
+                day("2027-04-30"),
+                "Registry report due: Telegram 2027-03".to_owned()
+            )]
+        );
     }
 
     #[test]

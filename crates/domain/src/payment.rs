@@ -273,12 +273,14 @@ pub enum Terms {
     Net(u32),
     /// Due `n` days after the end of the event's month ("end of month + 30").
     EndOfMonth(u32),
+    /// Due `n` business days (Monday to Friday) after the event ("10 business days").
+    BusinessDays(u32),
 }
 
 impl Terms {
     /// Reads terms as people write them: "net 30", "Net-45", "30 days", "end of month + 30",
-    /// "EOM+30", «30 дней», «в течение 10 рабочих»… (business days are read as calendar
-    /// days — stated in the ledger), «конец месяца + 30». `None`: no number in it.
+    /// "EOM+30", "10 business days", «30 дней», «10 рабочих дней», «конец месяца + 30».
+    /// `None`: no number in it.
     pub fn parse(text: &str) -> Option<Terms> {
         let lower = text.to_lowercase();
         let n: u32 = lower
@@ -295,8 +297,13 @@ impl Terms {
         ]
         .iter()
         .any(|k| lower.contains(k));
+        let business = ["business", "working", "рабоч"]
+            .iter()
+            .any(|k| lower.contains(k));
         Some(if eom {
             Terms::EndOfMonth(n)
+        } else if business {
+            Terms::BusinessDays(n)
         } else {
             Terms::Net(n)
         })
@@ -306,6 +313,17 @@ impl Terms {
     pub fn due_from(self, from: NaiveDate) -> Option<NaiveDate> {
         match self {
             Terms::Net(n) => from.checked_add_days(Days::new(u64::from(n))),
+            Terms::BusinessDays(n) => {
+                let mut day = from;
+                let mut left = n;
+                while left > 0 {
+                    day = day.succ_opt()?;
+                    if !matches!(day.weekday(), chrono::Weekday::Sat | chrono::Weekday::Sun) {
+                        left -= 1;
+                    }
+                }
+                Some(day)
+            }
             Terms::EndOfMonth(n) => {
                 let first_next = if from.month() == 12 {
                     NaiveDate::from_ymd_opt(from.year() + 1, 1, 1)?
@@ -486,6 +504,19 @@ mod tests {
         assert_eq!(
             Terms::parse("оплата в течение 10 дней"),
             Some(Terms::Net(10))
+        );
+        assert_eq!(
+            Terms::parse("10 business days"),
+            Some(Terms::BusinessDays(10))
+        );
+        assert_eq!(
+            Terms::parse("в течение 5 рабочих дней"),
+            Some(Terms::BusinessDays(5))
+        );
+        // Friday 16 Oct 2026 + 5 business days: Mon 19 … Fri 23 Oct.
+        assert_eq!(
+            Terms::BusinessDays(5).due_from(day("2026-10-16")),
+            Some(day("2026-10-23"))
         );
         assert_eq!(
             Terms::parse("end of month + 30"),

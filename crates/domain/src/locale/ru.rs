@@ -166,6 +166,8 @@ pub(super) fn text(en: &str) -> Option<&'static str> {
         "No payments recorded for this quarter." => "Платежей за этот квартал нет.",
         "Paid {0} · due {1} · late {2}" => "Оплачено {0} · к оплате {1} · просрочено {2}",
         "Published over the compliance gate" => "Опубликовано вопреки проверке требований",
+        "Registry report due" => "Срок отчёта в реестр рекламы",
+        "reported" => "отчёт сдан",
         _ => return None,
     })
 }

@@ -1050,5 +1050,25 @@ mod tests {
             Err(crate::registry::RegistryError::ActTwice("акт №12".into()))
         );
         assert_eq!(p.report(&tasks[0].key).impressions, None, "unknown, not 0");
+        // Their due dates are obligations and calendar events until reported.
+        let due: Vec<_> = p
+            .obligations("2027-01-01".parse().expect("day"))
+            .into_iter()
+            .filter(|o| matches!(o.due, crate::overview::Due::RegistryReport { .. }))
+            .map(|o| o.date.to_string())
+            .collect();
+        assert_eq!(due, ["2027-01-30", "2027-01-30", "2027-02-28"]);
+        let ics = crate::calendar::ics(
+            &p,
+            Lang::En,
+            "d",
+            "2027-01-01T00:00:00Z".parse().expect("now"),
+        );
+        assert_eq!(
+            ics.matches("SUMMARY:Northwind × Маша: Registry report due: VK")
+                .count(),
+            2,
+            "{ics}"
+        );
     }
 }
