@@ -256,13 +256,7 @@ impl Payment {
 
     /// The amount actually paid in the other currency, at the stated rate.
     pub fn paid_amount(&self) -> Option<Money> {
-        let money = self.amount?;
-        let c = self.paid_in.as_ref()?;
-        if !(c.rate.is_finite() && c.rate > 0.0) {
-            return None;
-        }
-        let minor = (money.minor as f64 * c.rate).round();
-        (minor.is_finite() && minor.abs() <= 9.0e15).then(|| Money::new(minor as i64, c.to))
+        self.paid_in.as_ref()?.apply(self.amount?)
     }
 }
 
@@ -581,6 +575,20 @@ mod tests {
             parse_split("half now, half later"),
             Err(SplitError::NoShares)
         );
+    }
+
+    #[test]
+    fn a_payment_in_another_currency_states_what_was_paid() {
+        let mut p = payment(Some(Money::new(100_000, Currency::USD)), "2026-11-30");
+        assert_eq!(p.paid_amount(), None);
+        p.paid_in = Some(Conversion {
+            rate: 81.25,
+            rate_date: "2026-11-28".parse().expect("day"),
+            to: Currency::RUB,
+        });
+        assert_eq!(p.paid_amount(), Some(Money::new(8_125_000, Currency::RUB)));
+        p.paid_in.as_mut().expect("set").rate = f64::NAN;
+        assert_eq!(p.paid_amount(), None, "no usable rate, no amount");
     }
 
     #[test]

@@ -162,6 +162,18 @@ pub struct Conversion {
     pub to: crate::money::Currency,
 }
 
+impl Conversion {
+    /// `money` at this rate, rounded to the minor unit (`None`: no usable rate, or out of
+    /// range).
+    pub fn apply(&self, money: Money) -> Option<Money> {
+        if !(self.rate.is_finite() && self.rate > 0.0) {
+            return None;
+        }
+        let minor = (money.minor as f64 * self.rate).round();
+        (minor.is_finite() && minor.abs() <= 9.0e15).then(|| Money::new(minor as i64, self.to))
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Reconcile, Hydrate)]
 pub struct StatementOfWork {
     #[autosurgeon(with = "crate::items::stored")]
@@ -243,14 +255,7 @@ impl StatementOfWork {
     pub fn converted_compensation_in(&self, lang: Lang) -> Option<(Money, String)> {
         let money = self.compensation?;
         let c = self.conversion.as_ref()?;
-        if !(c.rate.is_finite() && c.rate > 0.0) {
-            return None;
-        }
-        let minor = (money.minor as f64 * c.rate).round();
-        if !minor.is_finite() || minor.abs() > 9.0e15 {
-            return None;
-        }
-        let converted = Money::new(minor as i64, c.to);
+        let converted = c.apply(money)?;
         Some((
             converted,
             lang.fill(

@@ -238,7 +238,7 @@ impl Partnership {
             if d.erid.trim() != before.erid.as_str().trim() {
                 would_be.erid_for = None;
             }
-            self.may_go_live(quarter, id, &would_be)
+            self.may_go_live(quarter, &would_be)
                 .map_err(|failing| RecordError::GateFails(failing.join("; ")))?;
         }
         let erid_changed = d.erid.trim() != before.erid.as_str().trim();

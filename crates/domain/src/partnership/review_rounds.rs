@@ -481,7 +481,6 @@ impl Partnership {
     pub(crate) fn may_go_live(
         &self,
         quarter: QuarterId,
-        id: &DeliverableId,
         d: &Deliverable,
     ) -> Result<(), Vec<String>> {
         if !d.paid || !d.override_reason.as_str().trim().is_empty() {
@@ -495,7 +494,6 @@ impl Partnership {
                 "set the go-live date: the rules are checked on it".to_owned(),
             ]);
         };
-        let _ = id;
         let items = compliance::gate(
             d,
             q.sow.revision_rounds,
