@@ -587,18 +587,9 @@ pub fn SharePanel() -> impl IntoView {
                                         <td>{who}</td><td>{role}</td><td>{when(Some(l.created_ms))}</td>
                                         <td data-testid="link-made-by">{maker}</td>
                                         <td>{when(l.last_used_ms)}</td><td>{when(l.expires_ms)}</td>
-                                        <td>
-                                            {status}
-                                            <Show when=move || active>
-                                                " "
-                                                <button type="button" class="small-button danger" data-testid="revoke-link"
-                                                    aria-label=tf("Revoke the link for {0}", &[&name])
-                                                    on:click={
-                                                        let link_id = link_id.clone();
-                                                        move |_| revoke(link_id.clone())
-                                                    }>{t("Revoke")}</button>
-                                            </Show>
-                                        </td>
+                                        <StatusCell status active test_id="revoke-link"
+                                            label=tf("Revoke the link for {0}", &[&name])
+                                            on_revoke=Callback::new(move |()| revoke(link_id.clone()))/>
                                     </tr>
                                 }
                             }).collect_view()}
@@ -777,18 +768,9 @@ fn CalendarFeeds(opened: RwSignal<u32>) -> impl IntoView {
                                 view! {
                                     <tr data-testid="feed-row" data-status=status.to_lowercase()>
                                         <td>{who}</td><td>{language}</td><td>{when(Some(f.created_ms))}</td>
-                                        <td>
-                                            {status}
-                                            <Show when=move || active>
-                                                " "
-                                                <button type="button" class="small-button danger" data-testid="feed-revoke"
-                                                    aria-label=tf("Revoke the calendar feed for {0}", &[&name])
-                                                    on:click={
-                                                        let feed_id = feed_id.clone();
-                                                        move |_| revoke(feed_id.clone())
-                                                    }>{t("Revoke")}</button>
-                                            </Show>
-                                        </td>
+                                        <StatusCell status active test_id="feed-revoke"
+                                            label=tf("Revoke the calendar feed for {0}", &[&name])
+                                            on_revoke=Callback::new(move |()| revoke(feed_id.clone()))/>
                                     </tr>
                                 }
                             }).collect_view()}
@@ -797,6 +779,28 @@ fn CalendarFeeds(opened: RwSignal<u32>) -> impl IntoView {
                 }.into_any(),
             }}
         </section>
+    }
+}
+
+/// A link's or a feed's status, with a button to revoke it while it is active.
+#[component]
+fn StatusCell(
+    status: &'static str,
+    active: bool,
+    test_id: &'static str,
+    /// The button's accessible name (which link or feed it revokes).
+    label: String,
+    on_revoke: Callback<()>,
+) -> impl IntoView {
+    view! {
+        <td>
+            {status}
+            <Show when=move || active>
+                " "
+                <button type="button" class="small-button danger" data-testid=test_id
+                    aria-label=label.clone() on:click=move |_| on_revoke.run(())>{t("Revoke")}</button>
+            </Show>
+        </td>
     }
 }
 
