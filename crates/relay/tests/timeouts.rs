@@ -431,9 +431,15 @@ async fn one_devices_sockets_together_are_read_no_faster_than_its_budget() {
             }
         };
         offered += written;
-        read += written.checked_sub(unsent + unread).unwrap_or_else(|| {
-            panic!("queued {unsent} + {unread} bytes of the {written} written: counted twice")
-        });
+        // The relay's queue may also hold a few bytes this writer did not count (a frame
+        // sent before it began, such as the join, when the relay's budget had it wait):
+        // up to a small frame's worth is that; more would be counting a byte twice.
+        let queued = unsent + unread;
+        assert!(
+            queued <= written + 1024,
+            "queued {unsent} + {unread} bytes of the {written} written: counted twice"
+        );
+        read += written.saturating_sub(queued);
         sockets.push(ws);
     }
     let elapsed = started.elapsed().as_secs_f64();
