@@ -457,12 +457,6 @@ pub fn Gate(q: QuarterId, id: DeliverableId, d: Memo<Option<Deliverable>>) -> im
         d.track();
         editor.view.with(|p| p.gate(q, &id.get_value(), lang()))
     });
-    let failing = move || {
-        items.with(|i| {
-            i.as_ref()
-                .is_some_and(|(_, x)| x.iter().any(|i| i.status == Status::Fail))
-        })
-    };
     let video_kinds = move || {
         items.with(|i| {
             i.as_ref().is_some_and(|(_, x)| {
@@ -500,7 +494,6 @@ pub fn Gate(q: QuarterId, id: DeliverableId, d: Memo<Option<Deliverable>>) -> im
                 .filter(|r| !r.is_empty())
         })
     };
-    let is_live = move || d.with(|d| d.as_ref().map(|d| d.status)) == Some(DeliverableStatus::Live);
     let reason = Draft::new(
         &editor.id,
         &format!("override-{}", id.get_value()),
@@ -541,10 +534,14 @@ pub fn Gate(q: QuarterId, id: DeliverableId, d: Memo<Option<Deliverable>>) -> im
     let field = move |name: &str| id.with_value(|id| format!("{name}-{id}"));
     let paid = move || d.with(|d| d.as_ref().is_some_and(|d| d.paid));
     let undated = move || d.with(|d| d.as_ref().is_some_and(|d| d.paid && d.live_from.is_none()));
-    // Held back: a paid post not live yet, no reason recorded, and the gate fails or cannot
-    // be checked (no go-live date).
-    let blocked =
-        move || paid() && !is_live() && overridden().is_none() && (undated() || failing());
+    // Held back: the domain would refuse "live" (the gate fails or cannot be checked, and no
+    // reason is recorded).
+    let blocked = move || {
+        d.track();
+        !editor
+            .view
+            .with(|p| id.with_value(|id| p.may_be_live(q, id)))
+    };
     view! {
         <Show when=paid>
             <div class="gate" data-testid="gate">

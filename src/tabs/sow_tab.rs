@@ -136,16 +136,9 @@ fn DeliverableRow(
     // "Live" is offered once the compliance gate passes (or a reason to publish anyway is
     // recorded, or it is organic); until then the gate below says what is missing.
     let live_allowed = Memo::new(move |_| {
-        d.with(|d| {
-            d.as_ref().is_some_and(|d| {
-                d.status == DeliverableStatus::Live
-                    || !d.paid
-                    || !d.override_reason.as_str().trim().is_empty()
-            })
-        }) || editor.view.with(|p| {
-            id.with_value(|id| p.gate(q, id, crate::i18n::lang()))
-                .is_some_and(|(_, items)| tandem_domain::compliance::passes(&items))
-        })
+        editor
+            .view
+            .with(|p| id.with_value(|id| p.may_be_live(q, id)))
     });
     let describe = move || {
         d.with(|d| {

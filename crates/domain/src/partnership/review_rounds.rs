@@ -513,6 +513,17 @@ impl Partnership {
         }
     }
 
+    /// Whether deliverable `id` may be marked live now: it is, or the gate (or a recorded
+    /// reason) lets it — what `update_deliverable` checks, for screens to offer "live".
+    pub fn may_be_live(&self, quarter: QuarterId, id: &DeliverableId) -> bool {
+        self.quarters
+            .get(&quarter)
+            .and_then(|q| q.sow.deliverables.get(id))
+            .is_some_and(|d| {
+                d.status == DeliverableStatus::Live || self.may_go_live(quarter, d).is_ok()
+            })
+    }
+
     /// Records the erid as issued for the version going out now.
     pub(crate) fn stamp_erid(&mut self, quarter: QuarterId, id: &DeliverableId) {
         let Some(rounds) = self.quarters.get(&quarter).map(|q| q.sow.revision_rounds) else {
