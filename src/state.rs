@@ -241,6 +241,15 @@ impl Tandem {
         self.with_platform(Platform::ids).unwrap_or_default()
     }
 
+    /// The brand-only notes document of partnership `parent` held here, if any (when two
+    /// were started apart, the one with the smallest id: both stay readable by id).
+    pub fn notes_of(&self, parent: DocumentId) -> Option<DocumentId> {
+        self.ids()
+            .into_iter()
+            .filter(|id| self.with_doc(id, |d| d.notes_parent()).flatten() == Some(parent))
+            .min()
+    }
+
     pub fn has_content(&self, id: &DocumentId) -> bool {
         self.with_platform(|p| p.has_content(id)).unwrap_or(false)
     }

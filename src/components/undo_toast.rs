@@ -16,6 +16,8 @@ const UNDO_MS: i32 = 8000;
 #[derive(Clone)]
 struct Offer {
     serial: u64,
+    /// The document it was removed from (a brand-only note lives in its own).
+    editor: Editor,
     text: String,
     removed: Removed,
 }
@@ -37,11 +39,12 @@ impl UndoToast {
         toast
     }
 
-    fn offer(&self, text: String, removed: Removed) {
+    fn offer(&self, editor: Editor, text: String, removed: Removed) {
         let serial = self.serial.get_value() + 1;
         self.serial.set_value(serial);
         self.offer.set(Some(Offer {
             serial,
+            editor,
             text,
             removed,
         }));
@@ -65,21 +68,20 @@ pub fn remove_with_undo(editor: Editor, said: String, target: Target) {
         .ok()
         .and_then(|done| done.removed);
     if let (Some(r), Some(toast)) = (removed, use_context::<UndoToast>()) {
-        toast.offer(said, r);
+        toast.offer(editor, said, r);
     }
 }
 
 /// The toast, at the foot of the window.
 #[component]
 pub fn UndoToastView() -> impl IntoView {
-    let editor = expect_context::<Editor>();
     let toast = expect_context::<UndoToast>();
     let undo = move |_| {
         let Some(o) = toast.offer.get_untracked() else {
             return;
         };
         toast.offer.set(None);
-        editor.edit(Command::Restore(Box::new(o.removed)));
+        o.editor.edit(Command::Restore(Box::new(o.removed)));
     };
     view! {
         <div class="toast-region" role="status" aria-live="polite">

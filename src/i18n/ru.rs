@@ -40,6 +40,7 @@ pub fn ru(en: &str) -> Option<&'static str> {
         "A new version of Tandem is available. Your work is saved; reload when it suits you." => {
             "Вышла новая версия Tandem. Ваша работа сохранена; перезагрузите страницу, когда будет удобно."
         }
+        "A note for your side only" => "Заметка только для вашей стороны",
         "A past version, read-only: " => "Прошлая версия, только для чтения: ",
         "A point of contact needs a name." => "У контактного лица должно быть имя.",
         "A win" => "Победа",
@@ -61,6 +62,7 @@ pub fn ru(en: &str) -> Option<&'static str> {
         "Add action" => "Добавить задачу",
         "Add campaign" => "Добавить кампанию",
         "Add deliverable" => "Добавить материал",
+        "Add note" => "Добавить заметку",
         "Add payment" => "Добавить платёж",
         "Add risk" => "Добавить риск",
         "Add to the wins wall" => "На стену побед",
@@ -92,6 +94,8 @@ pub fn ru(en: &str) -> Option<&'static str> {
         "Brand's INN (Russia)" => "ИНН бренда (Россия)",
         "Brand's point of contact" => "Контактное лицо бренда",
         "Brand, creator or market" => "Бренд, автор или рынок",
+        "Brand-only notes" => "Внутренние заметки бренда",
+        "Brand-only notes: {0}" => "Внутренние заметки бренда: {0}",
         "Budget (empty: the SOW's compensation)" => "Бюджет (пусто — вознаграждение по техзаданию)",
         "By" => "Срок",
         "By name" => "По названию",
@@ -169,6 +173,7 @@ pub fn ru(en: &str) -> Option<&'static str> {
         "Extra round (% of the fee)" => "Дополнительный раунд (% вознаграждения)",
         "Extra round (paid)" => "Дополнительный раунд (платный)",
         "Extra round: {0}" => "Дополнительный раунд: {0}",
+        "Fetching the brand's notes from the relay…" => "Загружаем заметки бренда с сервера…",
         "Fetching this partnership from the relay…" => "Загружаем партнёрство с сервера…",
         "Find a partnership" => "Найти партнёрство",
         "First 100k views on the Spring drop" => "Первые 100 тыс. просмотров весеннего дропа",
@@ -184,6 +189,9 @@ pub fn ru(en: &str) -> Option<&'static str> {
         "From the brand" => "Со стороны бренда",
         "From the creator" => "Со стороны автора",
         "Getting it back from the relay…" => "Получаем его обратно с сервера…",
+        "Give a colleague on your side these notes (a link)" => {
+            "Дать коллеге с вашей стороны доступ к заметкам (ссылка)"
+        }
         "Going quiet: {0}" => "Связь затихает: {0}",
         "Got a link or a recovery key?" => "Есть ссылка или ключ восстановления?",
         "History" => "История",
@@ -301,6 +309,10 @@ pub fn ru(en: &str) -> Option<&'static str> {
         }
         "Not saved: " => "Не сохранено: ",
         "Not syncing: access ended" => "Не синхронизируется: доступ закрыт",
+        "Note removed" => "Заметка удалена",
+        "Notes only your side sees: what you think of a draft before you answer the creator. They are kept in a document of their own, which the creator's links never give." => {
+            "Заметки, которые видит только ваша сторона: что вы думаете о черновике, прежде чем ответить автору. Они хранятся в отдельном документе, к которому ссылки автора доступа не дают."
+        }
         "Nothing matches “{0}”." => "По запросу «{0}» ничего не найдено.",
         "Number of quarters" => "Число кварталов",
         "Onboarding cost" => "Стоимость онбординга",
@@ -325,6 +337,9 @@ pub fn ru(en: &str) -> Option<&'static str> {
         "Open it" => "Открыть",
         "Open it on your other device (your phone, another laptop) to own this partnership there too. " => {
             "Откройте его на другом устройстве (телефоне, другом ноутбуке), чтобы и там быть владельцем партнёрства. "
+        }
+        "Open the partnership: the notes are under each deliverable" => {
+            "Открыть партнёрство: заметки — под каждым материалом"
         }
         "Opening partnership {0} of {1}…" => "Открываем партнёрство {0} из {1}…",
         "Opening your partnerships…" => "Открываем ваши партнёрства…",
@@ -375,6 +390,7 @@ pub fn ru(en: &str) -> Option<&'static str> {
         "Registry reports (Russia)" => "Отчёты в реестр рекламы (Россия)",
         "Reload" => "Перезагрузить",
         "Remove" => "Удалить",
+        "Remove the note by {0}" => "Удалить заметку автора {0}",
         "Remove the {0} KPI for {1}" => "Удалить KPI {0} для {1}",
         "Remove {0}" => "Удалить {0}",
         "Remove “{0}”" => "Удалить «{0}»",
@@ -405,11 +421,18 @@ pub fn ru(en: &str) -> Option<&'static str> {
         "Rules change; the owner keeps this table current. A change re-checks posts already live." => {
             "Правила меняются; владелец поддерживает таблицу в актуальном виде. Изменение перепроверяет уже опубликованное."
         }
+        "Saved in this browser; it reaches the relay when you are online." => {
+            "Сохранено в этом браузере; на сервер попадёт, когда появится связь."
+        }
         "Send review" => "Отправить проверку",
+        "Send this link to a colleague on the brand's side only — copy it now; it is shown only once." => {
+            "Отправьте эту ссылку только коллеге со стороны бренда и скопируйте её сейчас: она показывается только один раз."
+        }
         "Set the go-live date to check this paid post against the rules in force on that day." => {
             "Укажите дату публикации, чтобы проверить этот платный пост по правилам, действующим в этот день."
         }
         "Source" => "Источник",
+        "Start brand-only notes" => "Завести внутренние заметки бренда",
         "Still due" => "К оплате",
         "Submit a draft" => "Сдать черновик",
         "Submit draft" => "Сдать черновик",
@@ -417,12 +440,23 @@ pub fn ru(en: &str) -> Option<&'static str> {
         "The brand reports, as the agreement says." => {
             "Отчитывается бренд, как сказано в договоре."
         }
+        "The brand's notes cannot be opened: {0}." => "Не удалось открыть заметки бренда: {0}.",
         "The creator" => "Автор",
         "The creator reports, as the agreement says." => {
             "Отчитывается автор, как сказано в договоре."
         }
+        "The notes could not be started: {0}." => "Не удалось завести заметки: {0}.",
+        "The partnership itself is not in this browser yet: open the link to it that you were sent (or ask the owner for one). The notes then show under each deliverable." => {
+            "Самого партнёрства в этом браузере пока нет: откройте присланную ссылку на него (или попросите её у владельца). Тогда заметки появятся под каждым материалом."
+        }
+        "The partnership's owner keeps the brand-only notes; ask them for the link to the notes." => {
+            "Внутренние заметки бренда ведёт владелец партнёрства: попросите у него ссылку на них."
+        }
         "The rules Tandem checks, with their dates and sources" => {
             "Правила, которые проверяет Tandem, с датами и источниками"
+        }
+        "These are the brand's internal notes on this partnership's deliverables. The creator's side never receives them." => {
+            "Это внутренние заметки бренда о материалах партнёрства. Сторона автора их никогда не получает."
         }
         "This week" => "На этой неделе",
         "Time" => "Время",

@@ -186,7 +186,10 @@ fn summaries(tandem: Tandem, cards: Cards) -> Vec<Summary> {
                             let access = access.get();
                             tandem
                                 .with_doc_mut(&id, |d| {
-                                    (!d.is_empty()).then(|| summary(id, access, d))
+                                    // A brand's notes belong to their partnership's page,
+                                    // not on a card of their own.
+                                    (!d.is_empty() && d.notes_parent().is_none())
+                                        .then(|| summary(id, access, d))
                                 })
                                 .flatten()
                         })

@@ -94,6 +94,36 @@ pub fn PartnershipPage() -> impl IntoView {
     }
 }
 
+/// A brand-only notes document opened by itself (from the link that shared it): its
+/// notes are read and written on the partnership's page, under each deliverable.
+fn notes_page(tandem: Tandem, editor: Editor) -> AnyView {
+    let (title, parent) = editor.view.with_untracked(|p| {
+        (
+            format!("{} × {}", p.brand.as_str(), p.creator.as_str()),
+            p.notes_parent(),
+        )
+    });
+    let held = parent.is_some_and(|p| tandem.has_content(&p));
+    view! {
+        <section class="card" data-testid="notes-page">
+            <h1>{tf("Brand-only notes: {0}", &[&title])}</h1>
+            <p>{t("These are the brand's internal notes on this partnership's deliverables. The creator's side never receives them.")}</p>
+            {match parent {
+                Some(parent) if held => view! {
+                    <p><a class="button primary" data-testid="notes-parent" href=format!("/p/{parent}#tab-sow")>
+                        {t("Open the partnership: the notes are under each deliverable")}
+                    </a></p>
+                }.into_any(),
+                _ => view! {
+                    <p class="muted" role="status">{t("The partnership itself is not in this browser yet: open the link to it that you were sent (or ask the owner for one). The notes then show under each deliverable.")}</p>
+                }.into_any(),
+            }}
+            <p><a href="/">{t("Back to your partnerships")}</a></p>
+        </section>
+    }
+    .into_any()
+}
+
 fn page(tandem: Tandem, id: &str) -> AnyView {
     match open(tandem, id) {
         Err(e) => view! {
@@ -103,6 +133,7 @@ fn page(tandem: Tandem, id: &str) -> AnyView {
             </section>
         }
         .into_any(),
+        Ok(editor) if editor.view.with_untracked(|p| p.is_notes()) => notes_page(tandem, editor),
         Ok(editor) => {
             provide_context(editor);
             crate::components::undo_toast::UndoToast::provide();

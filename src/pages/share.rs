@@ -339,7 +339,7 @@ fn end_of_day_ms(date: &str) -> Option<i64> {
     ms.is_finite().then_some(ms as i64)
 }
 
-fn copy_to_clipboard(text: &str) {
+pub fn copy_to_clipboard(text: &str) {
     let Some(window) = web_sys::window() else {
         return;
     };

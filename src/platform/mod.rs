@@ -797,6 +797,24 @@ impl Platform {
         Ok(id)
     }
 
+    /// Starts the brand-only notes of partnership `parent` (held here with content): a
+    /// document of its own, owned by this device like a new partnership, so nobody else
+    /// receives it until the owner sends a link to it.
+    pub async fn create_notes(
+        &self,
+        parent: DocumentId,
+        now_ms: i64,
+    ) -> Result<DocumentId, String> {
+        let partnership = self
+            .with_doc(&parent, |d| d.partnership())
+            .ok_or_else(|| t("this partnership is not stored in this browser").to_owned())?
+            .map_err(|e| e.to_string())?;
+        let id = DocumentId::from_bytes(random_16());
+        let doc = PartnershipDoc::create_notes(&partnership, parent, id, now_ms);
+        self.add(id, doc).await.map_err(|e| e.to_string())?;
+        Ok(id)
+    }
+
     async fn add(&self, id: DocumentId, mut doc: PartnershipDoc) -> Result<(), StoreError> {
         let chunks = saving::store_new(&self.0.store, id, &mut doc).await?;
         self.0.chunks.borrow_mut().insert(id, chunks);

@@ -117,6 +117,7 @@ pub fn Drafts(q: QuarterId, id: DeliverableId, d: Memo<Option<Deliverable>>) -> 
                     }/>
             </ol>
             <SubmitDraft q id=id.get_value()/>
+            <BrandNotes id=id.get_value()/>
         </details>
     }
 }
@@ -382,6 +383,213 @@ fn ReviewForm(q: QuarterId, id: DeliverableId, v: VersionId) -> impl IntoView {
             </fieldset>
         </form>
     }
+}
+
+/// The brand's internal notes about a deliverable, kept in the partnership's brand-only
+/// notes document (see `tandem_domain::partnership::internal_notes`): shown on the
+/// brand's side only — the creator's browser never holds them, and the relay refuses
+/// them to any device the notes' owner did not send a link to.
+#[component]
+fn BrandNotes(id: DeliverableId) -> impl IntoView {
+    use tandem_client::access::{Role, State};
+    use tandem_sync::presence::Side;
+    let editor = expect_context::<Editor>();
+    let tandem = expect_context::<Tandem>();
+    let parent = editor.id;
+    let me = tandem.me();
+    let documents = tandem.documents();
+    let notes = Memo::new(move |_| {
+        documents.track();
+        tandem.notes_of(parent)
+    });
+    let on_creator_side = move || me.with(|m| m.as_ref().is_some_and(|m| m.side == Side::Creator));
+    let access = tandem.access(parent);
+    let owner = move || {
+        !tandem.has_access_control()
+            || access.with(|x| x.role == Role::Owner && x.state == State::Active)
+    };
+    let id = StoredValue::new(id);
+    let error = RwSignal::new(None::<String>);
+    let busy = RwSignal::new(false);
+    let start = move |_| {
+        busy.set(true);
+        let platform = tandem.platform();
+        leptos::task::spawn_local(async move {
+            match platform.create_notes(parent, now_ms()).await {
+                Ok(_) => error.set(None),
+                Err(e) => error.set(Some(tf("The notes could not be started: {0}.", &[&e]))),
+            }
+            busy.set(false);
+        });
+    };
+    move || {
+        if on_creator_side() {
+            // Nothing at all: the creator's side does not learn of the brand's notes.
+            return ().into_any();
+        }
+        let body = match notes.get() {
+            Some(n) => {
+                let revision = tandem.revision(n);
+                (move || {
+                    revision.track();
+                    if tandem.has_content(&n) {
+                        view! { <NotesThread notes=n id=id.get_value()/> }.into_any()
+                    } else {
+                        view! { <p class="muted" role="status">{t("Fetching the brand's notes from the relay…")}</p> }.into_any()
+                    }
+                })
+                .into_any()
+            }
+            None if owner() => view! {
+                <p class="muted">{t("Notes only your side sees: what you think of a draft before you answer the creator. They are kept in a document of their own, which the creator's links never give.")}</p>
+                <button type="button" data-testid="start-notes" disabled=move || busy.get() on:click=start>
+                    {t("Start brand-only notes")}
+                </button>
+                {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
+            }
+            .into_any(),
+            None => view! {
+                <p class="muted">{t("The partnership's owner keeps the brand-only notes; ask them for the link to the notes.")}</p>
+            }
+            .into_any(),
+        };
+        view! {
+            <section class="brand-notes" data-testid="brand-notes" aria-labelledby=format!("brand-notes-{}", id.get_value())>
+                <h4 id=format!("brand-notes-{}", id.get_value())>{t("Brand-only notes")}</h4>
+                {body}
+            </section>
+        }
+        .into_any()
+    }
+}
+
+/// The notes of one deliverable in the notes document `notes`, a form to add one, and
+/// (for the notes' owner) a link to give a colleague.
+#[component]
+fn NotesThread(notes: tandem_sync::document_id::DocumentId, id: DeliverableId) -> impl IntoView {
+    use tandem_client::access::{Role, State};
+    use tandem_domain::{ids::NoteId, removal::Target};
+    let tandem = expect_context::<Tandem>();
+    let notes_editor = match Editor::new(tandem, notes) {
+        Ok(e) => e,
+        Err(e) => {
+            return view! { <p class="error" role="alert">{tf("The brand's notes cannot be opened: {0}.", &[&e])}</p> }.into_any();
+        }
+    };
+    let deliverable = StoredValue::new(id.clone());
+    let thread = Memo::new(move |_| {
+        notes_editor
+            .view
+            .with(|p| p.notes_about(&deliverable.get_value()))
+    });
+    let text = Draft::new(&notes, &format!("note-{id}"), String::new());
+    let error = RwSignal::new(None::<String>);
+    let unsynced = tandem.unsynced(notes);
+    let connection = tandem.connection();
+    let access = tandem.access(notes);
+    let owner = move || {
+        !tandem.has_access_control()
+            || access.with(|x| x.role == Role::Owner && x.state == State::Active)
+    };
+    let link = RwSignal::new(None::<String>);
+    let link_problem = RwSignal::new(None::<String>);
+    let field = format!("note-{id}");
+    let submit = move |ev: SubmitEvent| {
+        ev.prevent_default();
+        let (by, _) = me(tandem);
+        match notes_editor.edit_or_say(Command::AddNote {
+            id: NoteId::from_random(random_16()),
+            deliverable: deliverable.get_value(),
+            text: text.get_untracked(),
+            by,
+            at_ms: now_ms(),
+        }) {
+            Ok(_) => {
+                text.set(String::new());
+                error.set(None);
+            }
+            Err(e) => {
+                notes_editor.error.set(None);
+                error.set(Some(e));
+            }
+        }
+    };
+    let share = move |_| {
+        use tandem_sync::api::{CreateLink, LinkRequest, NewLink};
+        let platform = tandem.platform();
+        leptos::task::spawn_local(async move {
+            let call = CreateLink {
+                document: notes,
+                link: LinkRequest {
+                    role: Role::Editor,
+                    label: t("Brand-only notes").to_owned(),
+                    side: Some(tandem_sync::presence::Side::Brand),
+                    expires_ms: None,
+                },
+            };
+            match platform.send(&call).await {
+                Ok(NewLink { secret, .. }) => {
+                    link.set(Some(crate::platform::api::link_url(&secret)));
+                    link_problem.set(None);
+                }
+                Err(e) => link_problem.set(Some(tf("The link could not be made: {0}.", &[&e]))),
+            }
+        });
+    };
+    view! {
+        <ol class="notes" data-testid="notes">
+            <For each=move || thread.get() key=|(n, x)| (n.clone(), x.text.as_str().to_owned())
+                children=move |(n, x)| {
+                    let target = StoredValue::new(n);
+                    view! {
+                        <li data-testid="note">
+                            <p class="note-text">{x.text.as_str().to_owned()}</p>
+                            <p class="muted">{tf("{0}, {1}", &[&x.by, &local_time(x.at_ms)])}
+                                " "
+                                <button type="button" class="small-button danger-quiet" data-testid="remove-note"
+                                    aria-label=tf("Remove the note by {0}", &[&x.by])
+                                    on:click=move |_| crate::components::undo_toast::remove_with_undo(
+                                        notes_editor, t("Note removed").to_owned(), Target::Note(target.get_value()))>
+                                    {t("Remove")}
+                                </button>
+                            </p>
+                        </li>
+                    }
+                }/>
+        </ol>
+        <form class="note-form" data-testid="note-form" data-draft="" on:submit=submit>
+            <label for=field.clone()>{t("A note for your side only")}</label>
+            <textarea id=field data-testid="note-text" rows="2" maxlength="4000"
+                prop:value=move || text.get() on:input=move |ev| text.set(event_target_value(&ev))></textarea>
+            <button type="submit" data-testid="note-add" disabled=move || !notes_editor.can_edit()>{t("Add note")}</button>
+            <DraftMark drafts=vec![text]/>
+            {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
+        </form>
+        {move || (unsynced.get() > 0 && connection.get() != tandem_client::Connection::Online).then(|| view! {
+            <p class="muted" role="status">{t("Saved in this browser; it reaches the relay when you are online.")}</p>
+        })}
+        {move || owner().then(|| view! {
+            <p class="notes-share">
+                <button type="button" class="small-button" data-testid="share-notes" on:click=share>
+                    {t("Give a colleague on your side these notes (a link)")}
+                </button>
+            </p>
+            {move || link.get().map(|url| {
+                let copy = url.clone();
+                view! {
+                    <div class="made-link" role="status">
+                        <p>{t("Send this link to a colleague on the brand's side only — copy it now; it is shown only once.")}</p>
+                        <div class="row">
+                            <input type="text" readonly=true data-testid="notes-link" prop:value=url aria-label=t("The link to send")/>
+                            <button type="button" on:click=move |_| crate::pages::share::copy_to_clipboard(&copy)>{t("Copy")}</button>
+                        </div>
+                    </div>
+                }
+            })}
+            {move || link_problem.get().map(|p| view! { <p class="error" role="alert">{p}</p> })}
+        })}
+    }
+    .into_any()
 }
 
 #[component]

@@ -146,6 +146,9 @@ pub enum Change {
         text: String,
     },
     WinRemoved,
+    /// A brand-only note (its words stay out of the history line).
+    NoteAdded,
+    NoteRemoved,
     BudgetSet {
         quarter: QuarterId,
     },
@@ -578,6 +581,8 @@ const TEMPLATES: &[(&str, Reader)] = &[
         Some(Change::WinAdded { text: v[0].clone() })
     }),
     ("removed a win", |_| Some(Change::WinRemoved)),
+    ("added a brand-only note", |_| Some(Change::NoteAdded)),
+    ("removed a brand-only note", |_| Some(Change::NoteRemoved)),
     ("set the {} budget", |v| {
         Some(Change::BudgetSet {
             quarter: v[0].parse().ok()?,
@@ -824,6 +829,8 @@ impl Change {
             Change::CheckInRemoved => "removed a check-in".into(),
             Change::WinAdded { text } => render("added a win: {}", &[quote(text)]),
             Change::WinRemoved => "removed a win".into(),
+            Change::NoteAdded => "added a brand-only note".into(),
+            Change::NoteRemoved => "removed a brand-only note".into(),
             Change::BudgetSet { quarter } => render("set the {} budget", &[q(quarter)]),
             Change::ReviewItemAdded {
                 quarter,
@@ -966,6 +973,8 @@ impl Change {
             | Change::PaymentDocumentsSet { .. }
             | Change::CreatorTaxSet => Area::Payments,
             Change::DraftSubmitted { .. }
+            | Change::NoteAdded
+            | Change::NoteRemoved
             | Change::DraftReviewed { .. }
             | Change::FeedbackAnswered { .. }
             | Change::CaptionEdited { .. }
@@ -1098,6 +1107,16 @@ impl Change {
                 fill("added a win: {0}", "добавлена победа: {0}", &[&s(text)])
             }
             Change::WinRemoved => fill("removed a win", "удалена победа", &[]),
+            Change::NoteAdded => fill(
+                "added a brand-only note",
+                "добавлена внутренняя заметка бренда",
+                &[],
+            ),
+            Change::NoteRemoved => fill(
+                "removed a brand-only note",
+                "удалена внутренняя заметка бренда",
+                &[],
+            ),
             Change::BudgetSet { quarter } => fill(
                 "set the {0} budget",
                 "задан бюджет квартала {0}",
@@ -1400,6 +1419,8 @@ mod tests {
             Change::Imported,
             Change::CheckInRemoved,
             Change::WinRemoved,
+            Change::NoteAdded,
+            Change::NoteRemoved,
             Change::ActionTicked { done: true },
             Change::ActionTicked { done: false },
             Change::OnboardingCostSet,

@@ -226,6 +226,14 @@ pub enum Command {
         quarter: QuarterId,
         at: Option<MeetingAt>,
     },
+    /// A brand-only note about a deliverable (in the notes document).
+    AddNote {
+        id: crate::ids::NoteId,
+        deliverable: DeliverableId,
+        text: String,
+        by: String,
+        at_ms: i64,
+    },
     /// A draft of a deliverable: the next version.
     SubmitDraft {
         quarter: QuarterId,
@@ -382,6 +390,7 @@ impl Command {
                 // Refused by `run`; never written.
                 None => Change::CheckInRemoved,
             },
+            Command::AddNote { .. } => Change::NoteAdded,
             Command::AddWin { text, .. } => Change::WinAdded {
                 text: text.trim().to_owned(),
             },
@@ -585,6 +594,7 @@ impl Command {
                 },
                 Target::CheckIn(_) => Change::CheckInRemoved,
                 Target::Win(_) => Change::WinRemoved,
+                Target::Note(_) => Change::NoteRemoved,
                 Target::ReviewItem(q, item) => Change::ReviewItemRemoved {
                     quarter: *q,
                     text: p
@@ -635,6 +645,13 @@ impl Command {
             Command::MoveCampaign { quarter, id, to } => p.move_campaign(quarter, &id, to)?,
             Command::SetCadence(days) => p.set_cadence(days)?,
             Command::LogCheckIn { id, checkin } => p.log_checkin(id, *checkin)?,
+            Command::AddNote {
+                id,
+                deliverable,
+                text,
+                by,
+                at_ms,
+            } => p.add_note(id, &deliverable, &text, &by, at_ms)?,
             Command::AddWin {
                 id,
                 text,

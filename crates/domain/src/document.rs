@@ -121,6 +121,27 @@ impl PartnershipDoc {
         id?.parse().ok()
     }
 
+    /// Creates the brand-only notes document of the partnership `parent` (stored under
+    /// `parent_id`), recording its own id `id`.
+    pub fn create_notes(
+        parent: &Partnership,
+        parent_id: crate::document_id::DocumentId,
+        id: crate::document_id::DocumentId,
+        now_ms: i64,
+    ) -> Self {
+        let mut notes = Partnership::notes_of(parent, parent_id);
+        notes.document_id = Some(id.to_string());
+        Self::create_from(&notes, now_ms)
+    }
+
+    /// For a brand-only notes document, the partnership it holds notes for (read from
+    /// the root alone, without hydrating the rest).
+    pub fn notes_parent(&self) -> Option<crate::document_id::DocumentId> {
+        let parent: Option<String> =
+            autosurgeon::hydrate_prop(&self.doc, automerge::ROOT, "notes_for").ok()?;
+        parent?.parse().ok()
+    }
+
     fn create_with(
         new: &NewPartnership,
         id: Option<crate::document_id::DocumentId>,
@@ -128,16 +149,20 @@ impl PartnershipDoc {
     ) -> Result<Self, NewPartnershipError> {
         let mut partnership = Partnership::new(new)?;
         partnership.document_id = id.map(|id| id.to_string());
+        Ok(Self::create_from(&partnership, now_ms))
+    }
+
+    fn create_from(partnership: &Partnership, now_ms: i64) -> Self {
         let mut doc = AutoCommit::new_with_encoding(ENCODING);
         // Reconciling a fresh struct into an empty document cannot conflict.
-        if let Err(e) = reconcile(&mut doc, &partnership) {
+        if let Err(e) = reconcile(&mut doc, partnership) {
             unreachable_reconcile(&e);
         }
         doc.commit_with(commit_options(
             now_ms,
             &crate::change::Change::Created.message(),
         ));
-        Ok(PartnershipDoc::from_automerge(doc))
+        PartnershipDoc::from_automerge(doc)
     }
 
     /// An empty document, to be filled by sync (a partnership opened from a link).

@@ -35,6 +35,8 @@ pub enum CommandError {
     #[error(transparent)]
     Registry(#[from] crate::registry::RegistryError),
     #[error(transparent)]
+    Note(#[from] crate::partnership::internal_notes::NoteError),
+    #[error(transparent)]
     Quarter(#[from] UnknownQuarter),
     /// The item to remove or restore is not there (someone may have removed it).
     #[error("that item no longer exists (someone may have removed it)")]
@@ -54,6 +56,7 @@ impl CommandError {
             Self::Debrief(e) => e.describe(lang),
             Self::Payment(e) => e.describe(lang),
             Self::Round(e) => e.describe(lang),
+            Self::Note(e) => e.describe(lang),
             Self::Registry(e) => e.describe(lang),
             Self::Quarter(e) => e.describe(lang),
             Self::Gone => match lang {

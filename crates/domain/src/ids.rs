@@ -36,6 +36,7 @@ pub mod kind {
         Version => "a draft version id",
         Review => "a draft review id",
         Feedback => "a feedback id",
+        Note => "a note id",
     }
 }
 
@@ -54,6 +55,7 @@ pub type PaymentId = Id<kind::Payment>;
 pub type VersionId = Id<kind::Version>;
 pub type ReviewId = Id<kind::Review>;
 pub type FeedbackId = Id<kind::Feedback>;
+pub type NoteId = Id<kind::Note>;
 
 /// Text that is not an id (32 lowercase hex digits).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -34,6 +34,7 @@ use crate::{
 pub mod checkins;
 pub mod contacts;
 pub mod debriefs;
+pub mod internal_notes;
 pub mod payments;
 pub mod record;
 pub mod review;
@@ -104,7 +105,29 @@ pub struct Partnership {
     /// Registry reports by task key (`<deliverable>:<YYYY-MM>`).
     #[autosurgeon(missing = "Default::default")]
     pub registry: BTreeMap<String, crate::registry::Report>,
+    /// In a brand-only notes document: the partnership it holds notes for (see
+    /// [`internal_notes`]). Never set in a shared partnership.
+    #[autosurgeon(missing = "Default::default")]
+    pub notes_for: Option<String>,
+    /// In a notes document: the brand's internal notes, by id.
+    #[autosurgeon(missing = "Default::default", with = "crate::items::stored")]
+    pub internal_notes: Items<crate::ids::NoteId, InternalNote>,
 }
+
+/// A brand-only note about a deliverable: who wrote what, when.
+#[derive(Debug, Clone, PartialEq, Default, Reconcile, Hydrate)]
+pub struct InternalNote {
+    /// The deliverable's id.
+    pub deliverable: String,
+    pub text: Text,
+    pub by: String,
+    pub at_ms: i64,
+    /// Removed, kept so Undo brings back this same item (see `items`).
+    #[autosurgeon(missing = "Default::default")]
+    pub removed: bool,
+}
+
+crate::items::removable!(InternalNote);
 
 /// A win on the wall: what, who added it (name and side), and when.
 #[derive(Debug, Clone, PartialEq, Default, Reconcile, Hydrate)]
@@ -228,6 +251,8 @@ impl Partnership {
             payments: Items::default(),
             rules: BTreeMap::new(),
             registry: BTreeMap::new(),
+            notes_for: None,
+            internal_notes: Items::default(),
         })
     }
 

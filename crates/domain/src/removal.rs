@@ -31,6 +31,8 @@ pub enum Target {
     /// An issue of a campaign's debrief: (quarter, campaign, issue).
     Issue(QuarterId, CampaignId, IssueId),
     Payment(PaymentId),
+    /// A brand-only note (in a notes document).
+    Note(crate::ids::NoteId),
 }
 
 /// What a removal took away: enough to put back the same item.
@@ -45,6 +47,7 @@ pub enum Removed {
     Action(QuarterId, ActionId, Box<ActionItem>),
     Issue(QuarterId, CampaignId, IssueId, Box<Issue>),
     Payment(PaymentId, Box<crate::payment::Payment>),
+    Note(crate::ids::NoteId, Box<super::partnership::InternalNote>),
 }
 
 impl Partnership {
@@ -78,6 +81,10 @@ impl Partnership {
             Target::Payment(id) => {
                 let x = self.payments.remove(id).ok_or(gone)?;
                 Removed::Payment(id.clone(), Box::new(x))
+            }
+            Target::Note(id) => {
+                let x = self.internal_notes.remove(id).ok_or(gone)?;
+                Removed::Note(id.clone(), Box::new(x))
             }
             Target::ReviewItem(q, item) => {
                 self.quarter(*q)?;
@@ -130,6 +137,9 @@ impl Partnership {
             }
             Removed::Payment(id, _) => {
                 self.payments.restore(id);
+            }
+            Removed::Note(id, _) => {
+                self.internal_notes.restore(id);
             }
             Removed::Risk(q, id, _) => {
                 self.quarter(*q)?;
