@@ -74,6 +74,12 @@ ensure_compressors() {
   command -v brotli >/dev/null || apt_install brotli
 }
 
+# PostgreSQL for the relay's cluster tests (crates/relay/tests/cluster.rs start a private
+# server as the postgres user in a scratch folder); any Debian major version will do.
+ensure_postgres() {
+  compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || apt_install postgresql
+}
+
 # What running Tandem needs.
 setup_run() {
   ensure_rust
@@ -87,6 +93,7 @@ setup_run() {
 setup_test() {
   setup_run
   ensure_chromium
+  ensure_postgres
 }
 
 # Writes NAME.br (brotli, quality 11) and NAME.gz (gzip -9) beside every compressible file

@@ -1355,8 +1355,12 @@ async fn commit_once(core: &Core) -> bool {
         }
     }
     let charges: Vec<(String, u64)> = charged.into_iter().collect();
+    let proposed: Vec<(String, u64)> = appends
+        .iter()
+        .map(|(document, seq, _)| (document.clone(), *seq))
+        .collect();
     let committed = if appends.is_empty() {
-        Ok(())
+        Ok(Vec::new())
     } else {
         let store = store.clone();
         let charges = charges.clone();
@@ -1365,10 +1369,19 @@ async fn commit_once(core: &Core) -> bool {
             .map_err(|e| e.to_string())
             .and_then(|r| r.map_err(|e| e.to_string()))
     };
-    if committed.is_ok() && !compacts.is_empty() {
+    if let Ok(stored) = &committed
+        && !compacts.is_empty()
+    {
+        // A compaction names the increment it follows by the number the hub proposed;
+        // the store may have numbered it otherwise (PostgreSQL numbers across instances).
+        let numbered: HashMap<(String, u64), u64> =
+            proposed.into_iter().zip(stored.iter().copied()).collect();
         // A failed compaction loses nothing: the increments are stored.
         let outcome = tokio::task::spawn_blocking(move || {
             for (document, snapshot, through) in compacts {
+                let Some(through) = numbered.get(&(document.clone(), through)).copied() else {
+                    continue;
+                };
                 if let Err(e) = store.compact(&document, &snapshot, through) {
                     tracing::warn!(%document, error = %e, "compaction failed");
                 }
@@ -1389,7 +1402,7 @@ async fn commit_once(core: &Core) -> bool {
             }
         }
     }
-    core.settle(batch, committed);
+    core.settle(batch, committed.map(|_| ()));
     true
 }
 

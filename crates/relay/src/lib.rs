@@ -19,7 +19,8 @@
 //!   before acknowledging, eviction.
 //! - [`budget`]: what one sync connection may make the hub do (messages, presence, resets).
 //! - [`read_budget`]: bytes per second a device may make the relay read.
-//! - [`doc_store`]: documents on disk (redb under the data folder).
+//! - [`doc_store`]: where documents are stored — redb under the data folder (the default)
+//!   or PostgreSQL shared by several instances (`--store`).
 //! - [`server`]: binding, serving until told to stop, closing sockets cleanly.
 //! - [`accept`]: the accept loop — header timeout, caps on open and unauthenticated
 //!   connections, running out of file descriptors.

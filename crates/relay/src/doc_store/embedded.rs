@@ -1,13 +1,16 @@
-//! Documents on disk, in an embedded transactional store (redb) under the data folder.
+//! The embedded store: documents in redb under the data folder (the default).
 //!
 //! Each document is a snapshot plus numbered increments, like the browser's layout. An
-//! append is one committed transaction: when `append` returns, the change survives a
-//! crash or power loss (redb commits are durable by default). Compaction writes the new
-//! snapshot and deletes the increments in one transaction.
+//! append is one committed transaction: when it returns, the change survives a crash or
+//! power loss (redb commits are durable by default). Compaction writes the new snapshot
+//! and deletes the increments in one transaction. One relay process owns the file, so
+//! the hub numbers the increments itself.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
+
+use super::{StoreError, Stored, failed};
 
 const SNAPSHOTS: TableDefinition<&str, &[u8]> = TableDefinition::new("snapshots");
 const INCREMENTS: TableDefinition<(&str, u64), &[u8]> = TableDefinition::new("increments");
@@ -20,35 +23,12 @@ pub const CACHE_BYTES: usize = 32 * 1024 * 1024;
 /// The file under the data folder.
 pub const FILE_NAME: &str = "documents.redb";
 
-#[derive(Debug, thiserror::Error)]
-pub enum StoreError {
-    #[error("cannot open the document store {path}: {message}")]
-    Open { path: PathBuf, message: String },
-    #[error("the document store failed: {0}")]
-    Failed(String),
-}
-
-fn failed(e: impl std::fmt::Display) -> StoreError {
-    StoreError::Failed(e.to_string())
-}
-
-/// A stored document: its bytes (snapshot then increments), loadable as one.
-#[derive(Debug, Default)]
-pub struct Stored {
-    pub bytes: Vec<u8>,
-    pub snapshot_len: usize,
-    pub increments_len: usize,
-    pub next_seq: u64,
-}
-
 #[derive(Debug)]
-pub struct DocStore {
+pub struct Embedded {
     db: Database,
-    /// A test hook: while true, writes fail as on a full disk.
-    disk_full: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
 }
 
-impl DocStore {
+impl Embedded {
     pub fn open(data_dir: &Path) -> Result<Self, StoreError> {
         let path = data_dir.join(FILE_NAME);
         let open_err = |e: &dyn std::fmt::Display| StoreError::Open {
@@ -67,24 +47,7 @@ impl DocStore {
         txn.open_table(INCREMENTS).map_err(|e| open_err(&e))?;
         txn.open_table(DEVICE_BYTES).map_err(|e| open_err(&e))?;
         txn.commit().map_err(|e| open_err(&e))?;
-        Ok(DocStore {
-            db,
-            disk_full: None,
-        })
-    }
-
-    /// Makes writes fail while `switch` is on, as a full disk would (tests).
-    pub fn inject_disk_full(&mut self, switch: std::sync::Arc<std::sync::atomic::AtomicBool>) {
-        self.disk_full = Some(switch);
-    }
-
-    fn check_space(&self) -> Result<(), StoreError> {
-        match &self.disk_full {
-            Some(s) if s.load(std::sync::atomic::Ordering::SeqCst) => Err(StoreError::Failed(
-                "No space left on device (os error 28) [injected]".into(),
-            )),
-            _ => Ok(()),
-        }
+        Ok(Embedded { db })
     }
 
     /// Everything stored for a document, or `None` if nothing is.
@@ -112,31 +75,14 @@ impl DocStore {
         Ok(found.then_some(stored))
     }
 
-    /// Appends an increment under sequence number `seq`, durably.
-    pub fn append(&self, doc: &str, seq: u64, bytes: &[u8]) -> Result<(), StoreError> {
-        self.check_space()?;
-        let txn = self.db.begin_write().map_err(failed)?;
-        {
-            let mut increments = txn.open_table(INCREMENTS).map_err(failed)?;
-            increments.insert((doc, seq), bytes).map_err(failed)?;
-        }
-        txn.commit().map_err(failed)
-    }
-
-    /// Appends increments of any documents in one durable commit (one fsync for all of
-    /// them: the relay's group commit).
-    pub fn append_all(&self, increments: &[(String, u64, Vec<u8>)]) -> Result<(), StoreError> {
-        self.append_charged(increments, &[])
-    }
-
-    /// Like [`DocStore::append_all`], and adds each `(device, bytes)` to what that device
-    /// has had stored, in the same commit.
+    /// Appends increments of any documents under the numbers the hub gave them, and adds
+    /// each `(device, bytes)` to what that device has had stored, in one durable commit
+    /// (one fsync for all of them: the relay's group commit). Returns the numbers.
     pub fn append_charged(
         &self,
         increments: &[(String, u64, Vec<u8>)],
         charges: &[(String, u64)],
-    ) -> Result<(), StoreError> {
-        self.check_space()?;
+    ) -> Result<Vec<u64>, StoreError> {
         let txn = self.db.begin_write().map_err(failed)?;
         {
             let mut table = txn.open_table(INCREMENTS).map_err(failed)?;
@@ -156,7 +102,8 @@ impl DocStore {
                     .map_err(failed)?;
             }
         }
-        txn.commit().map_err(failed)
+        txn.commit().map_err(failed)?;
+        Ok(increments.iter().map(|(_, seq, _)| *seq).collect())
     }
 
     /// Bytes of increments the device's changes have had stored so far.
@@ -172,7 +119,6 @@ impl DocStore {
     /// Replaces a document's snapshot and its increments up to `through_seq` (which the
     /// snapshot contains) with the snapshot, atomically. Later increments stay.
     pub fn compact(&self, doc: &str, snapshot: &[u8], through_seq: u64) -> Result<(), StoreError> {
-        self.check_space()?;
         let txn = self.db.begin_write().map_err(failed)?;
         {
             let mut snapshots = txn.open_table(SNAPSHOTS).map_err(failed)?;
@@ -203,7 +149,7 @@ impl DocStore {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use super::super::DocStore;
 
     #[test]
     fn appends_load_in_order_and_compaction_replaces_them() {

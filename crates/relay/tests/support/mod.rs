@@ -18,6 +18,8 @@ use tandem_sync::{
     session::{ConnId, Documents, Effect, Handshake, Session},
 };
 use tokio::{net::TcpStream, sync::oneshot};
+
+pub(crate) mod postgres;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream, tungstenite::Message as Ws};
 
 pub(crate) struct RunningRelay {

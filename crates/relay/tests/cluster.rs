@@ -1,0 +1,205 @@
+//! Cluster mode (issue 23, first phase): documents in PostgreSQL, shared by relay
+//! instances. Each test starts its own PostgreSQL (tests/support/postgres.rs).
+//!
+//! Devices and grants are still kept per instance, so a device is registered, and claims
+//! its partnership, on every instance it uses ([`same_device_on`]).
+
+mod support;
+
+use std::sync::{Arc, Barrier};
+
+use automerge::{AutoCommit, ROOT, transaction::Transactable};
+use support::postgres::Postgres;
+use tandem_relay::doc_store::DocStore;
+
+/// The store, connected from a plain thread (as the hub's blocking threads do).
+fn store(pg: &Postgres) -> DocStore {
+    DocStore::connect_postgres(&pg.url()).unwrap_or_else(|e| panic!("connects: {e}\n{}", pg.log()))
+}
+
+/// `n` increments of a document written by one actor, each the bytes of one change.
+fn increments(actor: u8, n: usize) -> (AutoCommit, Vec<Vec<u8>>) {
+    let mut doc = AutoCommit::new().with_actor(automerge::ActorId::from([actor; 16]));
+    let mut out = Vec::new();
+    for i in 0..n {
+        let heads = doc.get_heads();
+        doc.put(ROOT, format!("{actor}-{i}"), i as i64)
+            .expect("put");
+        doc.commit();
+        out.push(doc.save_after(&heads));
+    }
+    (doc, out)
+}
+
+fn loaded(store: &DocStore, doc: &str) -> AutoCommit {
+    let stored = store.load(doc).expect("loads").expect("stored");
+    AutoCommit::load(&stored.bytes).expect("a strict load of the stored document")
+}
+
+#[test]
+fn the_postgres_store_numbers_appends_in_order_and_compaction_keeps_later_ones() {
+    let pg = Postgres::start();
+    let store = store(&pg);
+    assert!(store.load("d").expect("loads").is_none());
+    let (full, chunks) = increments(1, 4);
+    // The number the hub proposes is ignored: the store numbers per document.
+    assert_eq!(store.append("d", 99, &chunks[0]).expect("append"), 0);
+    assert_eq!(
+        store
+            .append_charged(
+                &[
+                    ("d".into(), 0, chunks[1].clone()),
+                    ("other".into(), 0, b"zz".to_vec()),
+                    ("d".into(), 0, chunks[2].clone()),
+                ],
+                &[("dev".into(), 7)],
+            )
+            .expect("append"),
+        vec![1, 0, 2]
+    );
+    let s = store.load("d").expect("loads").expect("found");
+    assert_eq!(s.bytes, [&chunks[0][..], &chunks[1], &chunks[2]].concat());
+    assert_eq!((s.snapshot_len, s.next_seq), (0, 3));
+    assert_eq!(store.stored_by("dev").expect("reads"), 7);
+
+    // A snapshot of the first two; the third, and a fourth stored meanwhile, stay.
+    let mut two = AutoCommit::new();
+    two.load_incremental(&[&chunks[0][..], &chunks[1]].concat())
+        .expect("loads");
+    store.append("d", 0, &chunks[3]).expect("append");
+    store.compact("d", &two.save(), 1).expect("compacts");
+    let s = store.load("d").expect("loads").expect("found");
+    assert_eq!(s.increments_len, chunks[2].len() + chunks[3].len());
+    assert_eq!(s.next_seq, 4);
+    assert_eq!(loaded(&store, "d").get_heads(), full.clone().get_heads());
+    // What another instance would read from increment 2 on: both increments, no snapshot.
+    let since = store.stored_since("d", 2).expect("reads").expect("found");
+    assert_eq!((since.snapshot_len, since.next_seq), (0, 4));
+    // From 1 on: the snapshot covers 1, so it comes too.
+    let since = store.stored_since("d", 1).expect("reads").expect("found");
+    assert!(since.snapshot_len > 0);
+    assert_eq!(
+        store
+            .latest_seqs(&["d".into(), "other".into(), "none".into()])
+            .expect("reads")
+            .len(),
+        2
+    );
+    assert_eq!(store.document_count().expect("counts"), 2);
+}
+
+#[test]
+fn two_connections_appending_at_once_get_gapless_numbers() {
+    let pg = Postgres::start();
+    let stores = [Arc::new(store(&pg)), Arc::new(store(&pg))];
+    const PER_WRITER: usize = 40;
+    let start = Arc::new(Barrier::new(4));
+    let writers: Vec<_> = (0..4)
+        .map(|w| {
+            let store = stores[w % 2].clone();
+            let start = start.clone();
+            std::thread::spawn(move || {
+                start.wait();
+                let mut seqs = Vec::new();
+                for i in 0..PER_WRITER {
+                    // Batches touching both documents, in both orders.
+                    let (first, second) = if (w + i) % 2 == 0 {
+                        ("a", "b")
+                    } else {
+                        ("b", "a")
+                    };
+                    let got = store
+                        .append_charged(
+                            &[
+                                (first.into(), 0, vec![w as u8, i as u8]),
+                                (second.into(), 0, vec![w as u8, i as u8]),
+                            ],
+                            &[(format!("dev{}", w % 2), 2)],
+                        )
+                        .expect("append");
+                    seqs.push(if first == "a" { got[0] } else { got[1] });
+                }
+                seqs
+            })
+        })
+        .collect();
+    let mut seqs: Vec<u64> = writers
+        .into_iter()
+        .flat_map(|w| w.join().expect("writer"))
+        .collect();
+    seqs.sort_unstable();
+    let total = (4 * PER_WRITER) as u64;
+    assert_eq!(
+        seqs,
+        (0..total).collect::<Vec<_>>(),
+        "every number once, none skipped"
+    );
+    let latest = stores[0]
+        .latest_seqs(&["a".into(), "b".into()])
+        .expect("reads");
+    assert_eq!((latest["a"], latest["b"]), (total - 1, total - 1));
+    assert_eq!(
+        stores[1]
+            .load("a")
+            .expect("loads")
+            .expect("found")
+            .bytes
+            .len(),
+        2 * 4 * PER_WRITER
+    );
+    let charged =
+        stores[0].stored_by("dev0").expect("reads") + stores[1].stored_by("dev1").expect("reads");
+    assert_eq!(
+        charged,
+        2 * 4 * PER_WRITER as u64,
+        "two bytes charged per batch"
+    );
+}
+
+#[test]
+fn two_instances_compacting_one_document_at_once_lose_nothing() {
+    let pg = Postgres::start();
+    let one = Arc::new(store(&pg));
+    let two = Arc::new(store(&pg));
+    // Each instance writes its own changes and has seen none of the other's.
+    let (mut mine, my_chunks) = increments(1, 6);
+    let (mut theirs, their_chunks) = increments(2, 6);
+    for (a, b) in my_chunks.iter().zip(&their_chunks) {
+        one.append("d", 0, a).expect("append");
+        two.append("d", 0, b).expect("append");
+    }
+    let mut all = mine.fork();
+    all.merge(&mut theirs).expect("merges");
+    let through = one.latest_seqs(&["d".into()]).expect("reads")["d"];
+    assert_eq!(through, 11);
+    for round in 0..5 {
+        let start = Arc::new(Barrier::new(2));
+        let jobs: Vec<_> = [(one.clone(), mine.save()), (two.clone(), theirs.save())]
+            .into_iter()
+            .map(|(store, snapshot)| {
+                let start = start.clone();
+                std::thread::spawn(move || {
+                    start.wait();
+                    store.compact("d", &snapshot, through).expect("compacts");
+                })
+            })
+            .collect();
+        for job in jobs {
+            job.join().expect("compaction");
+        }
+        let mut stored = loaded(&one, "d");
+        assert_eq!(
+            stored.get_heads(),
+            all.get_heads(),
+            "round {round}: heads unchanged, no change lost"
+        );
+        // A later increment survives the next compaction of the earlier ones.
+        let heads = mine.get_heads();
+        mine.put(ROOT, format!("later-{round}"), 1).expect("put");
+        mine.commit();
+        one.append("d", 0, &mine.save_after(&heads))
+            .expect("append");
+        all.merge(&mut mine).expect("merges");
+    }
+    assert_eq!(loaded(&two, "d").get_heads(), all.get_heads());
+}
