@@ -158,6 +158,28 @@ pub struct Config {
         default_value_t = 4 * 1024 * 1024 * 1024
     )]
     pub max_stored_bytes_per_device: u64,
+
+    // --- Cluster mode (issue 23) ---
+    /// Keep documents in PostgreSQL (`postgres://user:password@host:port/database`) instead
+    /// of the embedded store in the data folder, so several relay instances can serve the
+    /// same partnerships. Devices, links and grants stay in each instance's data folder
+    /// for now: register devices and grants on every instance.
+    #[arg(long = "store", env = "TANDEM_STORE", value_parser = postgres_url)]
+    pub store: Option<String>,
+
+    /// With `--store`: every this many milliseconds, each document in memory loads the
+    /// increments other instances stored and sends them on to its peers here.
+    #[arg(long, env = "TANDEM_SWEEP_MS", default_value_t = 1000)]
+    pub sweep_ms: u64,
+}
+
+/// A `--store` value: PostgreSQL's URL (`postgres://…` or `postgresql://…`).
+fn postgres_url(value: &str) -> Result<String, String> {
+    if value.starts_with("postgres://") || value.starts_with("postgresql://") {
+        Ok(value.to_owned())
+    } else {
+        Err("expected a PostgreSQL URL: postgres://user:password@host:port/database".into())
+    }
 }
 
 impl Config {
@@ -192,6 +214,8 @@ impl Config {
             max_feed_renders: 2,
             max_stored_bytes_per_device: 4 * 1024 * 1024 * 1024,
             allow_relays: Vec::new(),
+            store: None,
+            sweep_ms: 1000,
         }
     }
 }

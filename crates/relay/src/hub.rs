@@ -115,7 +115,12 @@ struct Loaded {
     saved_heads: Vec<ChangeHash>,
     snapshot_len: usize,
     increments_len: usize,
+    /// The number the next increment is proposed under (the embedded store keeps it;
+    /// PostgreSQL numbers increments itself).
     next_seq: u64,
+    /// Every stored increment numbered below this is in `doc`: the sweep loads those
+    /// from here on that another relay instance stored.
+    caught_up: u64,
     last_used: Instant,
 }
 
@@ -129,6 +134,9 @@ struct DocCell {
     /// Reload from disk once the queued writes have landed (a panic may have left the
     /// copy in memory half-updated).
     discard_when_written: bool,
+    /// The last load failed because the store did (not because the document is absent):
+    /// the document must not be created afresh over what the store may hold.
+    store_failed: bool,
     writes: Arc<WriteState>,
 }
 
@@ -140,6 +148,7 @@ impl DocCell {
             loaded: None,
             unreadable: false,
             discard_when_written: false,
+            store_failed: false,
             writes: Arc::new(WriteState::default()),
         }
     }
@@ -167,6 +176,7 @@ impl DocCell {
             return false;
         }
         let id = self.id;
+        self.store_failed = false;
         match self.store.load(&id.to_string()) {
             Ok(None) => false,
             Ok(Some(stored)) => {
@@ -180,6 +190,7 @@ impl DocCell {
                             snapshot_len: stored.snapshot_len,
                             increments_len: stored.increments_len,
                             next_seq: stored.next_seq,
+                            caught_up: stored.next_seq,
                             last_used: Instant::now(),
                         });
                         true
@@ -193,6 +204,7 @@ impl DocCell {
             }
             Err(e) => {
                 tracing::error!(document = %id, error = %e, "cannot read the document store");
+                self.store_failed = true;
                 false
             }
         }
@@ -290,7 +302,7 @@ impl Documents for DocCell {
 
     fn create(&mut self, id: &DocumentId) -> bool {
         self.refresh();
-        if *id != self.id || self.unreadable {
+        if *id != self.id || self.unreadable || self.store_failed {
             return false;
         }
         if self.loaded.is_none() {
@@ -300,6 +312,7 @@ impl Documents for DocCell {
                 snapshot_len: 0,
                 increments_len: 0,
                 next_seq: 0,
+                caught_up: 0,
                 last_used: Instant::now(),
             });
         }
@@ -679,6 +692,7 @@ impl Hub {
                     return self.refuse_logged(conn, device, reason);
                 }
                 let likely = slot.cell.is_heavy() || may_be_heavy(&message);
+                slot.cell.store_failed = false;
                 let step = heavy(likely, || {
                     std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                         let effects = slot.session.handle(conn, message, &mut slot.cell);
@@ -690,6 +704,14 @@ impl Hub {
                     }))
                 });
                 match step {
+                    // The store could not say whether it holds the document: answering
+                    // "unavailable" would be untrue, and creating it afresh could fork
+                    // it. The peer is told and reconnects later.
+                    Ok(_) if slot.cell.store_failed => {
+                        slot.session.disconnect(conn);
+                        let reason = "the relay cannot read its store right now; your changes stay on your device — reconnect shortly";
+                        self.emit_with(conn, refusal(conn, reason), None, false);
+                    }
                     Ok(effects) => self.emit(conn, effects, Some(slot)),
                     Err(panic) => {
                         slot.cell.discard();
@@ -957,6 +979,169 @@ impl Hub {
                 })
         });
         evicted
+    }
+
+    /// Whether other relay instances write to the same store (then [`Hub::sweep`] runs).
+    pub fn store_is_shared(&self) -> bool {
+        self.core.store.is_shared()
+    }
+
+    /// Brings every document in memory up to date with increments other relay instances
+    /// stored, and sends them on to the peers syncing it here. Returns how many documents
+    /// had something new.
+    ///
+    /// Only stored (so acknowledged-durable) increments are loaded, and loading is
+    /// idempotent — Automerge skips changes it has, including this instance's own
+    /// increments read back — so a sweep can never acknowledge anything early or apply
+    /// anything twice. One query asks for the latest number of every loaded document;
+    /// only those behind are read.
+    pub async fn sweep(&self) -> usize {
+        if !self.core.store.is_shared() {
+            return 0;
+        }
+        let slots: Vec<(DocumentId, Arc<Mutex<Slot>>)> = lock(&self.core.slots)
+            .iter()
+            .map(|(id, s)| (*id, s.clone()))
+            .collect();
+        // Each loaded document from where it is caught up to; `None`: not loaded, but a
+        // peer here asked for it (it was answered `doc-unavailable`, and waits for it).
+        let mut behind_from: HashMap<String, (DocumentId, Option<u64>)> = HashMap::new();
+        for (id, slot) in &slots {
+            let slot = slot.lock().await;
+            match &slot.cell.loaded {
+                Some(loaded) => {
+                    behind_from.insert(id.to_string(), (*id, Some(loaded.caught_up)));
+                }
+                None if slot.session.is_in_use(id) && !slot.cell.unreadable => {
+                    behind_from.insert(id.to_string(), (*id, None));
+                }
+                None => {}
+            }
+        }
+        if behind_from.is_empty() {
+            return 0;
+        }
+        let store = self.core.store.clone();
+        let names: Vec<String> = behind_from.keys().cloned().collect();
+        let latest = match tokio::task::spawn_blocking(move || store.latest_seqs(&names)).await {
+            Ok(Ok(latest)) => latest,
+            Ok(Err(e)) => {
+                tracing::warn!(error = %e, "sweep: cannot read the documents' latest increments");
+                return 0;
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "sweep task failed");
+                return 0;
+            }
+        };
+        let mut updated = 0;
+        for (name, seq) in latest {
+            let Some((id, from)) = behind_from.get(&name).copied() else {
+                continue;
+            };
+            let Some(from) = from else {
+                if self.arrived(id).await {
+                    updated += 1;
+                }
+                continue;
+            };
+            if seq < from {
+                continue;
+            }
+            let store = self.core.store.clone();
+            let stored = match tokio::task::spawn_blocking(move || store.stored_since(&name, from))
+                .await
+            {
+                Ok(Ok(Some(stored))) => stored,
+                Ok(Ok(None)) => continue,
+                Ok(Err(e)) => {
+                    tracing::warn!(document = %id, error = %e, "sweep: cannot read new increments");
+                    continue;
+                }
+                Err(e) => {
+                    tracing::warn!(document = %id, error = %e, "sweep task failed");
+                    continue;
+                }
+            };
+            if self.catch_up(id, from, stored).await {
+                updated += 1;
+            }
+        }
+        updated
+    }
+
+    /// A document a peer here waits for was stored by another instance: it is loaded and
+    /// sent to them. Whether it was.
+    async fn arrived(&self, id: DocumentId) -> bool {
+        let Some(slot) = lock(&self.core.slots).get(&id).cloned() else {
+            return false;
+        };
+        let mut slot = slot.lock().await;
+        let slot = &mut *slot;
+        if slot.cell.loaded.is_some() || !heavy(true, || slot.cell.has_content()) {
+            return false;
+        }
+        let effects = heavy(true, || slot.session.changed(id, &mut slot.cell));
+        self.emit_with(ConnId(0), effects, None, false);
+        true
+    }
+
+    /// Loads into a document's copy what the store holds from increment `from` on, and
+    /// tells the peers syncing it here. Whether the copy changed.
+    async fn catch_up(&self, id: DocumentId, from: u64, stored: crate::doc_store::Stored) -> bool {
+        let Some(slot) = lock(&self.core.slots).get(&id).cloned() else {
+            return false;
+        };
+        let mut slot = slot.lock().await;
+        let slot = &mut *slot;
+        slot.cell.refresh();
+        let Some(loaded) = slot.cell.loaded.as_mut() else {
+            return false;
+        };
+        if loaded.caught_up != from {
+            // Evicted and reloaded, or caught up meanwhile: the next sweep looks again.
+            return false;
+        }
+        let likely = stored.bytes.len() > LARGE_DOCUMENT_BYTES;
+        let applied = heavy(likely, || {
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                let before = loaded.doc.get_heads();
+                let saved = before == loaded.saved_heads;
+                loaded.doc.load_incremental(&stored.bytes).map(|_| {
+                    let after = loaded.doc.get_heads();
+                    // What was loaded is stored: it is not written again.
+                    if saved {
+                        loaded.saved_heads = after.clone();
+                    }
+                    after != before
+                })
+            }))
+        });
+        let changed = match applied {
+            Ok(Ok(changed)) => changed,
+            Ok(Err(e)) => {
+                tracing::error!(document = %id, error = %e, "sweep: stored increments do not load; reloading the document");
+                slot.cell.discard();
+                return false;
+            }
+            Err(panic) => {
+                tracing::error!(document = %id, panic = %panic_message(&*panic), "sweep: automerge panicked; reloading the document");
+                slot.cell.discard();
+                return false;
+            }
+        };
+        loaded.caught_up = loaded.caught_up.max(stored.next_seq);
+        loaded.increments_len += stored.increments_len;
+        loaded.last_used = Instant::now();
+        if !changed {
+            return false;
+        }
+        tracing::debug!(document = %id, "sweep: loaded increments another instance stored");
+        let effects = heavy(likely, || slot.session.changed(id, &mut slot.cell));
+        // Frames only: the changes are stored already. They still queue behind any
+        // write in flight, in order.
+        self.emit_with(ConnId(0), effects, None, false);
+        true
     }
 
     /// How many documents are in memory.

@@ -58,7 +58,19 @@ pub async fn bind(config: &Config) -> Result<Relay, StartError> {
             path: config.app_dir.display().to_string(),
         });
     }
-    let mut store = DocStore::open(&config.data_dir)?;
+    let mut store = match &config.store {
+        None => DocStore::open(&config.data_dir)?,
+        Some(url) => {
+            tracing::info!(
+                "documents in PostgreSQL (--store); devices, links and grants stay in this instance's data folder"
+            );
+            let url = url.clone();
+            // Connecting blocks (the store waits on its own runtime): off the workers.
+            tokio::task::spawn_blocking(move || DocStore::connect_postgres(&url))
+                .await
+                .map_err(|e| crate::doc_store::StoreError::Failed(e.to_string()))??
+        }
+    };
     if let Some(switch) = &config.disk_full {
         store.inject_disk_full(switch.clone());
     }
@@ -136,6 +148,12 @@ pub async fn run(
         Duration::from_secs(config.evict_after_secs),
     ));
     let enforcer = tokio::spawn(enforce_periodically(hub.clone()));
+    let sweeper = hub.store_is_shared().then(|| {
+        tokio::spawn(sweep_periodically(
+            hub.clone(),
+            Duration::from_millis(config.sweep_ms.max(10)),
+        ))
+    });
     let door = DoorLimits {
         header_timeout: Duration::from_secs(config.header_timeout_secs.max(1)),
         max_connections: accept::connection_cap(config.max_connections),
@@ -168,6 +186,9 @@ pub async fn run(
     }
     evictor.abort();
     enforcer.abort();
+    if let Some(sweeper) = sweeper {
+        sweeper.abort();
+    }
     // Sockets close on the shutdown signal; give their writers a moment to send the
     // close frames.
     hub.flush(Duration::from_secs(5)).await;
@@ -194,5 +215,15 @@ async fn enforce_periodically(hub: Hub) {
     loop {
         tick.tick().await;
         hub.enforce_access().await;
+    }
+}
+
+/// With a shared store: loads what other instances stored into the documents in memory.
+async fn sweep_periodically(hub: Hub, every: Duration) {
+    let mut tick = tokio::time::interval(every);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        hub.sweep().await;
     }
 }

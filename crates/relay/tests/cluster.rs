@@ -6,11 +6,18 @@
 
 mod support;
 
-use std::sync::{Arc, Barrier};
+use std::{
+    sync::{Arc, Barrier},
+    time::Duration,
+};
 
-use automerge::{AutoCommit, ROOT, transaction::Transactable};
-use support::postgres::Postgres;
+use automerge::{AutoCommit, ROOT, ReadDoc, transaction::Transactable};
+use support::postgres::{Postgres, same_device_on};
+use support::{Client, RunningRelay, app_dir, doc_with, has_notes, notes, scratch};
 use tandem_relay::doc_store::DocStore;
+use tandem_sync::document_id::DocumentId;
+
+const WAIT: Duration = Duration::from_secs(15);
 
 /// The store, connected from a plain thread (as the hub's blocking threads do).
 fn store(pg: &Postgres) -> DocStore {
@@ -202,4 +209,129 @@ fn two_instances_compacting_one_document_at_once_lose_nothing() {
         all.merge(&mut mine).expect("merges");
     }
     assert_eq!(loaded(&two, "d").get_heads(), all.get_heads());
+}
+
+/// Sets `notes` to `text` (replacing it) in a client's copy and tells the relay.
+async fn type_notes(c: &mut Client, id: DocumentId, text: &str) {
+    let doc = c.docs.docs.get_mut(&id).expect("doc");
+    let (_, notes) = doc.get(ROOT, "notes").expect("read").expect("notes");
+    let len = doc.text(&notes).expect("text").chars().count();
+    doc.splice_text(&notes, len, 0, text).expect("splice");
+    doc.commit();
+    c.changed(id).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_instances_on_one_postgres_converge() {
+    let pg = Postgres::start();
+    let app = app_dir();
+    let (_d1, data1) = scratch();
+    let (_d2, data2) = scratch();
+    let url = pg.url();
+    let shared = |c: &mut tandem_relay::config::Config| {
+        c.store = Some(url.clone());
+        c.sweep_ms = 200;
+    };
+    let one = RunningRelay::start_with(&data1, app.path(), shared).await;
+    let two = RunningRelay::start_with(&data2, app.path(), shared).await;
+    let id = DocumentId::from_bytes([23; 16]);
+    let alice = one.owner_of(id).await;
+    let alice_there = same_device_on(&alice, &two, &[id]).await;
+
+    // The phone asks the second instance first: nobody has stored it yet.
+    let mut b = Client::connect(&alice_there, "phone").await;
+    b.share(id, AutoCommit::new()).await;
+    b.pump_until(WAIT, |c| c.unavailable.contains(&id)).await;
+    // The laptop creates it on the first; the second finds it in PostgreSQL (the sweep
+    // looks for documents its peers wait for) and sends it on.
+    let mut a = Client::connect(&alice, "laptop").await;
+    a.share(id, doc_with("start")).await;
+    a.pump_until(WAIT, |c| c.relay_heads(id).is_some_and(|h| !h.is_empty()))
+        .await;
+    b.pump_until(WAIT, |c| has_notes(c, id, "start")).await;
+
+    // Both type at once; each sees the other's words (the sweep carries them across).
+    for i in 0..5 {
+        type_notes(&mut a, id, &format!(" a{i}")).await;
+        type_notes(&mut b, id, &format!(" b{i}")).await;
+    }
+    let both = |c: &mut Client| {
+        c.docs.docs.get(&id).and_then(notes).is_some_and(|n| {
+            (0..5).all(|i| n.contains(&format!(" a{i}")) && n.contains(&format!(" b{i}")))
+        })
+    };
+    let (ra, rb) = tokio::join!(a.pump_until(WAIT, both), b.pump_until(WAIT, both));
+    let _ = (ra, rb);
+    let heads = a.docs.docs.get_mut(&id).expect("doc").get_heads();
+    assert_eq!(heads, b.docs.docs.get_mut(&id).expect("doc").get_heads());
+    // Every change is acknowledged on both sides only once stored: the store has them all.
+    a.pump_until(WAIT, |c| c.relay_heads(id).as_ref() == Some(&heads))
+        .await;
+    b.pump_until(WAIT, |c| c.relay_heads(id).as_ref() == Some(&heads))
+        .await;
+    let url = pg.url();
+    let stored = tokio::task::spawn_blocking(move || {
+        let store = DocStore::connect_postgres(&url).expect("connects");
+        loaded(&store, &id.to_string()).get_heads()
+    })
+    .await
+    .expect("reads");
+    assert_eq!(stored, heads, "the stored document equals both copies");
+    drop((a, b));
+    one.stop().await;
+    two.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn while_postgres_is_down_nothing_is_acknowledged_and_writers_resend_after() {
+    let pg = Postgres::start();
+    let app = app_dir();
+    let (_d, data) = scratch();
+    let url = pg.url();
+    let relay = RunningRelay::start_with(&data, app.path(), |c| c.store = Some(url.clone())).await;
+    let id = DocumentId::from_bytes([24; 16]);
+    let alice = relay.owner_of(id).await;
+    let mut a = Client::connect(&alice, "laptop").await;
+    a.share(id, doc_with("kept")).await;
+    a.pump_until(WAIT, |c| c.relay_heads(id).is_some_and(|h| !h.is_empty()))
+        .await;
+    let acknowledged = a.relay_heads(id).expect("heads");
+
+    pg.halt();
+    type_notes(&mut a, id, " while down").await;
+    let (_, close) = a.read_until_closed(WAIT).await;
+    let (_, reason) = close.expect("closed with a reason");
+    assert!(reason.contains("storage"), "told why: {reason}");
+    assert_eq!(
+        a.relay_heads(id),
+        Some(acknowledged),
+        "nothing new acknowledged"
+    );
+    // Reconnecting while it is still down is refused with the reason, not served.
+    let mut again = Client::connect(&alice, "laptop").await;
+    let mut copy = a.docs.docs.get_mut(&id).expect("doc").fork();
+    again.share(id, copy.fork()).await;
+    let (_, close) = again.read_until_closed(WAIT).await;
+    assert!(
+        close.as_ref().is_some_and(|(_, r)| r.contains("store")),
+        "refused while the store is down: {close:?}"
+    );
+
+    pg.resume();
+    let mut again = Client::connect(&alice, "laptop").await;
+    let heads = copy.get_heads();
+    again.share(id, copy).await;
+    again
+        .pump_until(WAIT, |c| c.relay_heads(id).as_ref() == Some(&heads))
+        .await;
+    let url = pg.url();
+    let stored = tokio::task::spawn_blocking(move || {
+        let store = DocStore::connect_postgres(&url).expect("connects");
+        notes(&loaded(&store, &id.to_string()))
+    })
+    .await
+    .expect("reads");
+    assert_eq!(stored.as_deref(), Some("kept while down"));
+    drop(again);
+    relay.stop().await;
 }
