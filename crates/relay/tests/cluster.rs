@@ -11,9 +11,12 @@ use std::{
     time::Duration,
 };
 
-use automerge::{AutoCommit, ROOT, ReadDoc, transaction::Transactable};
+use automerge::{
+    AutoCommit, LoadOptions, ObjType, OnPartialLoad, ROOT, ReadDoc, transaction::Transactable,
+};
+use rand::{Rng, SeedableRng, rngs::StdRng};
 use support::postgres::{Postgres, same_device_on};
-use support::{Client, RunningRelay, app_dir, doc_with, has_notes, notes, scratch};
+use support::{Client, Device, RunningRelay, app_dir, doc_with, has_notes, notes, scratch};
 use tandem_relay::doc_store::DocStore;
 use tandem_sync::document_id::DocumentId;
 
@@ -22,6 +25,10 @@ const WAIT: Duration = Duration::from_secs(15);
 /// The store, connected from a plain thread (as the hub's blocking threads do).
 fn store(pg: &Postgres) -> DocStore {
     DocStore::connect_postgres(&pg.url()).unwrap_or_else(|e| panic!("connects: {e}\n{}", pg.log()))
+}
+
+fn store_at(url: &str) -> DocStore {
+    DocStore::connect_postgres(url).expect("connects")
 }
 
 /// `n` increments of a document written by one actor, each the bytes of one change.
@@ -38,9 +45,12 @@ fn increments(actor: u8, n: usize) -> (AutoCommit, Vec<Vec<u8>>) {
     (doc, out)
 }
 
+/// The stored document, loaded strictly (a missing dependency is an error).
 fn loaded(store: &DocStore, doc: &str) -> AutoCommit {
     let stored = store.load(doc).expect("loads").expect("stored");
-    AutoCommit::load(&stored.bytes).expect("a strict load of the stored document")
+    let strict = LoadOptions::new().on_partial_load(OnPartialLoad::Error);
+    AutoCommit::load_with_options(&stored.bytes, strict)
+        .expect("a strict load of the stored document")
 }
 
 #[test]
@@ -236,7 +246,7 @@ async fn two_instances_on_one_postgres_converge() {
     let two = RunningRelay::start_with(&data2, app.path(), shared).await;
     let id = DocumentId::from_bytes([23; 16]);
     let alice = one.owner_of(id).await;
-    let alice_there = same_device_on(&alice, &two, &[id]).await;
+    let alice_there = same_device_on(&alice, &two.addr, &[id]).await;
 
     // The phone asks the second instance first: nobody has stored it yet.
     let mut b = Client::connect(&alice_there, "phone").await;
@@ -334,4 +344,152 @@ async fn while_postgres_is_down_nothing_is_acknowledged_and_writers_resend_after
     assert_eq!(stored.as_deref(), Some("kept while down"));
     drop(again);
     relay.stop().await;
+}
+
+const KILLS: usize = 30;
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+/// The relay binary on `port`, documents in PostgreSQL at `url`, sweeping every 100 ms.
+/// Killed when dropped.
+async fn spawn_instance(
+    port: u16,
+    data: &std::path::Path,
+    app: &std::path::Path,
+    url: &str,
+) -> tokio::process::Child {
+    let child = tokio::process::Command::new(env!("CARGO_BIN_EXE_tandem-relay"))
+        .args(["--addr", &format!("127.0.0.1:{port}")])
+        .arg("--data-dir")
+        .arg(data)
+        .arg("--app-dir")
+        .arg(app)
+        .args(["--store", url, "--sweep-ms", "100"])
+        .env("RUST_LOG", "warn")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("the relay starts");
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while reqwest::get(format!("http://127.0.0.1:{port}/health"))
+        .await
+        .is_err()
+    {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the relay answers within 10 s"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    child
+}
+
+fn has_all(c: &mut Client, id: DocumentId, changes: &[automerge::ChangeHash]) -> bool {
+    c.docs
+        .docs
+        .get_mut(&id)
+        .is_some_and(|d| changes.iter().all(|h| d.get_change_by_hash(h).is_some()))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn acknowledged_changes_survive_killing_an_instance_and_reach_the_other() {
+    let pg = Postgres::start();
+    let app = app_dir();
+    let (_d1, data1) = scratch();
+    let (_d2, data2) = scratch();
+    let url = pg.url();
+    let (port1, port2) = (free_port(), free_port());
+    let mut victim = spawn_instance(port1, &data1, app.path(), &url).await;
+    let _survivor = spawn_instance(port2, &data2, app.path(), &url).await;
+    let seed: u64 = rand::rng().random();
+    println!("seed {seed}");
+    let mut rng = StdRng::seed_from_u64(seed);
+    let id = DocumentId::from_bytes([25; 16]);
+    let device = Device::register_at(&format!("127.0.0.1:{port1}")).await;
+    device.claim(id).await;
+    let there = same_device_on(&device, &format!("127.0.0.1:{port2}"), &[id]).await;
+
+    // Someone on the surviving instance syncs the partnership throughout.
+    let mut doc = AutoCommit::new();
+    let text = doc.put_object(ROOT, "notes", ObjType::Text).expect("text");
+    doc.commit();
+    let mut observer = Client::connect(&there, "observer").await;
+    observer.share(id, doc.clone()).await;
+    observer
+        .pump_until(WAIT, |c| c.relay_heads(id).is_some_and(|h| !h.is_empty()))
+        .await;
+
+    let mut rounds_with_acks = 0;
+    for round in 0..KILLS {
+        // The writer streams edits to the victim until it is killed.
+        let mut writer = Client::connect(&device, &format!("w{round}")).await;
+        writer.share(id, doc.clone()).await;
+        let mut acked = Vec::new();
+        let kill_after = Duration::from_millis(rng.random_range(20..400));
+        let started = tokio::time::Instant::now();
+        while started.elapsed() < kill_after {
+            let d = writer.docs.docs.get_mut(&id).expect("doc");
+            let len = d.text(&text).expect("text").chars().count();
+            d.splice_text(&text, len, 0, "x").expect("splice");
+            d.commit();
+            writer.changed(id).await;
+            writer.settle(Duration::from_millis(2)).await;
+            if let Some(heads) = writer.relay_heads(id) {
+                acked = heads;
+            }
+        }
+        rounds_with_acks += usize::from(!acked.is_empty());
+        victim.start_kill().expect("SIGKILL");
+        victim.wait().await.expect("reaped");
+        doc = writer.docs.docs.get(&id).expect("doc").clone();
+        drop(writer);
+
+        // Every change the writer saw acknowledged is in PostgreSQL, which loads strictly…
+        let url = pg.url();
+        let stored = tokio::task::spawn_blocking(move || loaded(&store_at(&url), &id.to_string()))
+            .await
+            .expect("reads");
+        for h in &acked {
+            assert!(
+                stored.get_change_by_hash(h).is_some(),
+                "round {round} (seed {seed}): acknowledged change {h} is in PostgreSQL"
+            );
+        }
+        // …and reaches the client of the other instance.
+        observer.pump_until(WAIT, |c| has_all(c, id, &acked)).await;
+
+        // The writer carries on through the other instance: what was not acknowledged
+        // before the kill is stored now.
+        let mut moved = Client::connect(&there, &format!("m{round}")).await;
+        let want = doc.get_heads();
+        moved.share(id, doc.clone()).await;
+        moved
+            .pump_until(WAIT, |c| c.relay_heads(id).as_ref() == Some(&want))
+            .await;
+        drop(moved);
+        victim = spawn_instance(port1, &data1, app.path(), &pg.url()).await;
+    }
+    assert!(
+        rounds_with_acks >= KILLS / 2,
+        "the victim acknowledged edits before most kills ({rounds_with_acks} of {KILLS}), so the check means something"
+    );
+    let want = doc.get_heads();
+    observer
+        .pump_until(WAIT, |c| {
+            c.docs
+                .docs
+                .get_mut(&id)
+                .is_some_and(|d| d.get_heads() == want)
+        })
+        .await;
+    println!(
+        "{KILLS} kills, {rounds_with_acks} after acknowledged edits; every acknowledged change was in PostgreSQL and reached the other instance's client"
+    );
+    let _ = victim.start_kill();
 }

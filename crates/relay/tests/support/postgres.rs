@@ -11,7 +11,9 @@ use std::{
     process::Command,
 };
 
-use super::{Device, RunningRelay};
+use tandem_sync::document_id::DocumentId;
+
+use super::Device;
 
 const USER: &str = "postgres";
 
@@ -179,17 +181,13 @@ fn run(command: &mut Command) {
     );
 }
 
-/// The same device (same id and credential) registered on another relay instance, owning
-/// `docs` there too: devices, links and grants are still kept per instance.
-pub(crate) async fn same_device_on(
-    device: &Device,
-    relay: &RunningRelay,
-    docs: &[tandem_sync::document_id::DocumentId],
-) -> Device {
+/// The same device (same id and credential) registered on the relay instance at `addr`,
+/// owning `docs` there too: devices, links and grants are still kept per instance.
+pub(crate) async fn same_device_on(device: &Device, addr: &str, docs: &[DocumentId]) -> Device {
     let there = Device {
         id: device.id.clone(),
         credential: device.credential.clone(),
-        addr: relay.addr.clone(),
+        addr: addr.to_owned(),
         http: reqwest::Client::new(),
     };
     let (status, answer) = there.send(&tandem_sync::api::RegisterDevice).await;
