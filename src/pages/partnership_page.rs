@@ -308,16 +308,31 @@ impl Tab {
 fn Tabs() -> impl IntoView {
     // The open tab is kept in the address (#tab-kpis), so a reload, a shared address or a
     // switch of language comes back to it.
+    // Read from the router's address, not the window's: following a link inside the app
+    // (a "This week" line, a notes page's link) renders the page before the window's
+    // address changes.
+    let tab_in = |hash: &str| {
+        let hash = hash.trim_start_matches('#');
+        Tab::ALL
+            .into_iter()
+            .find(|t| hash == format!("tab-{}", t.id()))
+    };
+    let location = leptos_router::hooks::use_location();
     let current = RwSignal::new(
-        web_sys::window()
-            .and_then(|w| w.location().hash().ok())
-            .and_then(|h| {
-                Tab::ALL
-                    .into_iter()
-                    .find(|t| h == format!("#tab-{}", t.id()))
+        tab_in(&location.hash.get_untracked())
+            .or_else(|| {
+                web_sys::window()
+                    .and_then(|w| w.location().hash().ok())
+                    .and_then(|h| tab_in(&h))
             })
             .unwrap_or(Tab::Overview),
     );
+    // A link to another tab of the page already open opens it.
+    Effect::new(move |_| {
+        if let Some(tab) = tab_in(&location.hash.get()) {
+            current.set(tab);
+        }
+    });
     let editor = expect_context::<Editor>();
     // The overview, the first tab, keeps the plain address; the page's title names the
     // partnership and the tab (what a browser's tabs, history and screen readers show).

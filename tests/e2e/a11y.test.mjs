@@ -89,6 +89,12 @@ for (const lang of ['en', 'ru']) {
       await d.locator('input[type="date"]').first().fill('2027-02-10');
       await d.locator('button[type="submit"]').click();
       await page.getByTestId('deliverable').waitFor();
+      // The deliverable's drafts panel, with the brand's own notes started and one note.
+      await page.getByTestId('drafts').locator('summary').click();
+      await page.getByTestId('start-notes').click();
+      await page.getByTestId('note-text').fill('Too long an intro; ask for 15 s');
+      await page.getByTestId('note-add').click();
+      await page.getByTestId('note').waitFor();
       await page.getByTestId('tab-payments').click();
       const pay = page.getByTestId('add-payment');
       await pay.getByTestId('new-payment-label').fill('Fee');
@@ -112,8 +118,30 @@ for (const lang of ['en', 'ru']) {
         await page.setViewportSize({ width, height });
         for (const tab of TABS) {
           await page.getByTestId(`tab-${tab}`).click();
+          if (tab === 'sow') {
+            const drafts = page.getByTestId('drafts');
+            if (!(await drafts.evaluate((x) => x.open))) await drafts.locator('summary').click();
+            await page.getByTestId('note').waitFor();
+          }
           await look(page, tab, lang, width, problems);
         }
+      }
+      // The brand's notes opened by themselves (from the link that shares them).
+      const notesId = await page.evaluate((parent) => new Promise((resolve, reject) => {
+        const open = indexedDB.open('tandem');
+        open.onerror = () => reject(open.error);
+        open.onsuccess = () => {
+          const keys = open.result.transaction('documents').objectStore('documents').getAllKeys();
+          keys.onsuccess = () => { open.result.close(); resolve(keys.result.map((k) => k[0]).find((d) => d !== parent)); };
+          keys.onerror = () => reject(keys.error);
+        };
+      }), id);
+      assert.ok(notesId, 'the notes are stored');
+      await page.goto(`${relay.url}/p/${notesId}`);
+      await page.getByTestId('notes-page').waitFor();
+      for (const [width, height] of WIDTHS) {
+        await page.setViewportSize({ width, height });
+        await look(page, 'notes', lang, width, problems);
       }
       await page.goto(relay.url);
       await page.getByTestId('new-partnership').waitFor();

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import {
   startRelay, launchBrowser, watchErrors, eventually, createPartnership, inviteLink, openLink,
-  setName, OUTPUT,
+  setName, confirmJoin, OUTPUT,
 } from './support.mjs';
 
 let relay;
@@ -151,6 +151,79 @@ test('a draft reviewed in rounds, the erid, a stale caption and publishing over 
   } finally {
     await brand.screenshot({ path: join(OUTPUT, 'review-last.png'), fullPage: true }).catch(() => {});
     await creator?.context.close();
+    await context.close();
+  }
+});
+
+test('brand-only notes reach a colleague on the brand side and never the creator', async () => {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-US' });
+  const brand = await context.newPage();
+  const errors = watchErrors(brand);
+  const secret = 'We walk away above 300 000 ₽';
+  let creator;
+  let colleague;
+  try {
+    const id = await createPartnership(brand, relay.url, 'Northwind', 'Маша', { tab: 'sow' });
+    await setName(brand, 'Anna', 'brand');
+    await brand.getByTestId('quarter-picker').selectOption('2027-Q1');
+    const add = brand.getByTestId('add-deliverable');
+    await add.getByTestId('new-platform').fill('YouTube');
+    await add.getByTestId('new-format').fill('video');
+    await add.locator('button[type="submit"]').click();
+    await brand.getByTestId('deliverable').waitFor();
+    creator = await openLink(browser, await inviteLink(brand, relay.url, id, 'editor'));
+    await setName(creator.page, 'Маша', 'creator');
+
+    // The owner starts the notes and writes one; it is kept across a reload.
+    await openDrafts(brand);
+    await brand.getByTestId('start-notes').click();
+    await brand.getByTestId('note-text').fill(secret);
+    await brand.getByTestId('note-add').click();
+    await eventually(() => brand.getByTestId('note').allInnerTexts(), (n) => n.length === 1 && n[0].includes(secret), { what: 'the note shows' });
+    await brand.reload();
+    await brand.getByTestId('tab-sow').click();
+    await brand.getByTestId('quarter-picker').selectOption('2027-Q1');
+    await openDrafts(brand);
+    await eventually(() => brand.getByTestId('note').allInnerTexts(), (n) => n.length === 1 && n[0].includes(secret), { timeout: 15000, what: 'the note after a reload' });
+    await brand.getByTestId('brand-notes').screenshot({ path: join(OUTPUT, 'brand-notes-en.png') });
+
+    // A colleague on the brand's side gets the partnership and the notes' own link.
+    await brand.getByTestId('share-notes').click();
+    const notesLink = await brand.getByTestId('notes-link').inputValue();
+    assert.match(notesLink, /\/join#/);
+    colleague = await openLink(browser, await inviteLink(brand, relay.url, id, 'editor', 'Ivan', 'brand'));
+    await colleague.page.goto(notesLink);
+    await confirmJoin(colleague.page);
+    await colleague.page.getByTestId('notes-page').waitFor({ timeout: 15000 });
+    await colleague.page.getByTestId('notes-parent').click();
+    await colleague.page.getByTestId('quarter-picker').selectOption('2027-Q1');
+    await openDrafts(colleague.page);
+    await eventually(() => colleague.page.getByTestId('note').allInnerTexts(), (n) => n.length === 1 && n[0].includes(secret), { timeout: 15000, what: 'the colleague reads the note' });
+
+    // The creator, syncing the same partnership all along, has no notes and no sign of them.
+    await creator.page.getByTestId('tab-sow').click();
+    await creator.page.getByTestId('quarter-picker').selectOption('2027-Q1');
+    await openDrafts(creator.page);
+    assert.equal(await creator.page.getByTestId('brand-notes').count(), 0);
+    assert.ok(!(await creator.page.locator('body').innerText()).includes(secret));
+    // Nor in its browser's storage: it holds one document, the partnership.
+    const held = await creator.page.evaluate(() => new Promise((resolve, reject) => {
+      const open = indexedDB.open('tandem');
+      open.onerror = () => reject(open.error);
+      open.onsuccess = () => {
+        const db = open.result;
+        const keys = db.transaction('documents').objectStore('documents').getAllKeys();
+        keys.onsuccess = () => { db.close(); resolve([...new Set(keys.result.map((k) => k[0]))]); };
+        keys.onerror = () => reject(keys.error);
+      };
+    }));
+    assert.deepEqual(held, [id], `the creator's browser holds only the partnership: ${held}`);
+    assert.deepEqual(creator.errors, []);
+    assert.deepEqual(colleague.errors, []);
+    assert.deepEqual(errors, []);
+  } finally {
+    await creator?.context.close();
+    await colleague?.context.close();
     await context.close();
   }
 });

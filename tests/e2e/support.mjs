@@ -179,12 +179,12 @@ export async function pageDevice(page, baseUrl) {
  * Makes an invite link as the owner on `page` (through the relay's API, as the Share
  * panel does); waits until the partnership is registered. Returns the link URL.
  */
-export async function inviteLink(page, baseUrl, id, role = 'editor', label = '') {
+export async function inviteLink(page, baseUrl, id, role = 'editor', label = '', side = undefined) {
   const owner = await pageDevice(page, baseUrl);
   let made;
   await eventually(async () => {
     try {
-      made = await owner.api('POST', `/api/docs/${id}/links`, { role, label });
+      made = await owner.api('POST', `/api/docs/${id}/links`, side ? { role, label, side } : { role, label });
       return true;
     } catch { return false; }
   }, (ok) => ok, { timeout: 10000, what: 'the owner can make a link (partnership registered)' });

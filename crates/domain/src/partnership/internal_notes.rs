@@ -60,8 +60,10 @@ impl Partnership {
         Partnership {
             schema: SchemaName(super::SCHEMA.to_owned()),
             schema_version: LayoutVersion(super::SCHEMA_VERSION),
-            brand: parent.brand.clone(),
-            creator: parent.creator.clone(),
+            // Fresh texts: a hydrated one remembers the heads of the document it came
+            // from, and reconciling it into another document would fail.
+            brand: Text::with_value(parent.brand.as_str()),
+            creator: Text::with_value(parent.creator.as_str()),
             markets: parent.markets.clone(),
             goal: Text::default(),
             quarters: Default::default(),
@@ -202,5 +204,30 @@ mod tests {
         assert!(notes.notes_about(&other).is_empty());
         shared.brand = Text::with_value("Renamed");
         assert_eq!(notes.brand.as_str(), "Northwind");
+    }
+
+    #[test]
+    fn a_notes_document_is_made_from_a_partnership_read_from_its_document() {
+        use crate::document::PartnershipDoc;
+        let new = NewPartnership {
+            brand: "Northwind".into(),
+            creator: "Маша".into(),
+            markets: crate::market::parse_market_list("RU").expect("markets"),
+            first_quarter: "2027-Q1".parse().expect("quarter"),
+            quarters: 1,
+        };
+        let parent_id = DocumentId::from_bytes([1; 16]);
+        let shared = PartnershipDoc::create_identified(&new, parent_id, 1).expect("creates");
+        // Hydrated texts carry their document's heads: the notes must not reuse them.
+        let hydrated = shared.partnership().expect("reads");
+        let id = DocumentId::from_bytes([2; 16]);
+        let mut notes = PartnershipDoc::create_notes(&hydrated, parent_id, id, 2);
+        assert_eq!(notes.notes_parent(), Some(parent_id));
+        assert_eq!(shared.notes_parent(), None);
+        let bytes = notes.save();
+        let loaded = PartnershipDoc::load([bytes.as_slice()]).expect("loads");
+        let p = loaded.partnership().expect("reads");
+        assert_eq!((p.brand.as_str(), p.creator.as_str()), ("Northwind", "Маша"));
+        assert_eq!(loaded.recorded_id(), Some(id));
     }
 }
