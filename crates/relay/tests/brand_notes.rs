@@ -90,12 +90,20 @@ async fn a_creators_device_cannot_obtain_the_brand_only_notes() {
     })
     .await;
     c.settle(Duration::from_millis(500)).await;
-    let got = c.docs.docs.get_mut(&notes).expect("the creator's empty copy");
+    let got = c
+        .docs
+        .docs
+        .get_mut(&notes)
+        .expect("the creator's empty copy");
     assert!(
         got.get_heads().is_empty() && !holds_secret(got),
         "nothing of the notes reached the creator"
     );
-    assert!(c.closed.is_none(), "asking is not an attack: {:?}", c.closed);
+    assert!(
+        c.closed.is_none(),
+        "asking is not an attack: {:?}",
+        c.closed
+    );
 
     // Nor through the API: no role, no links, no claim over the owner's.
     let (status, answer) = creator.send(&api::GetAccess { document: notes }).await;

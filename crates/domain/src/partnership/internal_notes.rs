@@ -227,7 +227,10 @@ mod tests {
         let bytes = notes.save();
         let loaded = PartnershipDoc::load([bytes.as_slice()]).expect("loads");
         let p = loaded.partnership().expect("reads");
-        assert_eq!((p.brand.as_str(), p.creator.as_str()), ("Northwind", "Маша"));
+        assert_eq!(
+            (p.brand.as_str(), p.creator.as_str()),
+            ("Northwind", "Маша")
+        );
         assert_eq!(loaded.recorded_id(), Some(id));
     }
 }
