@@ -21,6 +21,8 @@
 //! - [`read_budget`]: bytes per second a device may make the relay read.
 //! - [`doc_store`]: where documents are stored — redb under the data folder (the default)
 //!   or PostgreSQL shared by several instances (`--store`).
+//! - [`pg`]: a PostgreSQL pool the synchronous stores can call from any thread (cluster
+//!   mode, `--store`).
 //! - [`server`]: binding, serving until told to stop, closing sockets cleanly.
 //! - [`accept`]: the accept loop — header timeout, caps on open and unauthenticated
 //!   connections, running out of file descriptors.
@@ -41,6 +43,7 @@ pub mod files;
 pub mod hub;
 pub mod limits;
 pub mod message_kind;
+pub mod pg;
 pub mod read_budget;
 pub mod security;
 pub mod send_queue;

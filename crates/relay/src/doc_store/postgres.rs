@@ -21,33 +21,18 @@
 //!   another's increment therefore cannot drop it, and two instances compacting at once
 //!   take turns.
 //!
-//! **Why its own runtime.** The hub calls the store synchronously from threads that may
-//! block: its committer's `spawn_blocking`, `block_in_place` on a worker, a feed's blocking
-//! thread, and — for a device's first quota read — a worker directly. The `postgres` sync
-//! crate (or `Handle::block_on`) panics on a runtime worker. So the pool lives on a small
-//! runtime of its own; a call hands it a future and waits on a std channel, which works
-//! from any thread, never needs the hub's runtime (whose workers may all be blocked
-//! meanwhile) and so cannot deadlock. The wait blocks the caller as a redb fsync would.
+//! The hub calls it synchronously from any thread: see [`crate::pg`].
 
-use std::{collections::HashMap, future::Future, time::Duration};
+use std::collections::HashMap;
 
 use automerge::AutoCommit;
-use deadpool_postgres::{ManagerConfig, Pool, PoolConfig, RecyclingMethod, Runtime, Timeouts};
 use sha2::{Digest, Sha256};
-use tokio_postgres::NoTls;
 
-use super::{StoreError, Stored, failed};
+use super::{StoreError, Stored};
+use crate::pg::{Pg, PgError, failed};
 
 /// Connections the pool keeps: a commit, a compaction, loads and the sweep at once.
 const POOL_SIZE: usize = 8;
-
-/// The longest any one operation may take; past it, it fails (and a commit is refused:
-/// nothing is acknowledged) rather than holding the hub's committer forever.
-const OPERATION_TIMEOUT: Duration = Duration::from_secs(10);
-
-/// How long getting or opening a connection may take: a store that is down is reported
-/// within this, and writers are told.
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
 
 /// The tables, created if missing. Several instances may start at once: the DDL runs under
 /// one advisory lock so they do not race on the catalog.
@@ -94,19 +79,7 @@ ORDER BY kind = 'incremental', seq";
 
 #[derive(Debug)]
 pub struct Postgres {
-    pool: Pool,
-    /// Drives the pool's connections; `None` only while dropping.
-    runtime: Option<tokio::runtime::Runtime>,
-}
-
-impl Drop for Postgres {
-    fn drop(&mut self) {
-        // A runtime dropped on an async thread panics; shutting it down in the
-        // background never does, wherever the hub is dropped.
-        if let Some(runtime) = self.runtime.take() {
-            runtime.shutdown_background();
-        }
-    }
+    pg: Pg,
 }
 
 fn to_i64(n: u64) -> i64 {
@@ -125,31 +98,8 @@ impl Postgres {
             path: "PostgreSQL (--store)".into(),
             message,
         };
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .thread_name("tandem-postgres")
-            .enable_all()
-            .build()
-            .map_err(|e| open_err(e.to_string()))?;
-        let mut config = deadpool_postgres::Config::new();
-        config.url = Some(url.to_owned());
-        config.manager = Some(ManagerConfig {
-            recycling_method: RecyclingMethod::Fast,
-        });
-        let mut pool_config = PoolConfig::new(POOL_SIZE);
-        pool_config.timeouts = Timeouts {
-            wait: Some(CONNECT_TIMEOUT),
-            create: Some(CONNECT_TIMEOUT),
-            recycle: Some(CONNECT_TIMEOUT),
-        };
-        config.pool = Some(pool_config);
-        let pool = config
-            .create_pool(Some(Runtime::Tokio1), NoTls)
-            .map_err(|e| open_err(e.to_string()))?;
-        let store = Postgres {
-            pool,
-            runtime: Some(runtime),
-        };
+        let pg = Pg::new(url, POOL_SIZE, "tandem-documents").map_err(open_err)?;
+        let store = Postgres { pg };
         store
             .run(|pool| async move {
                 let mut client = pool.get().await.map_err(failed)?;
@@ -161,29 +111,13 @@ impl Postgres {
         Ok(store)
     }
 
-    /// Runs `work` on the store's runtime and waits for it, from any thread.
-    fn run<T, F>(&self, work: impl FnOnce(Pool) -> F) -> Result<T, StoreError>
+    /// Runs `work` on the pool's runtime and waits for it.
+    fn run<T, F>(&self, work: impl FnOnce(deadpool_postgres::Pool) -> F) -> Result<T, StoreError>
     where
         T: Send + 'static,
-        F: Future<Output = Result<T, StoreError>> + Send + 'static,
+        F: std::future::Future<Output = Result<T, PgError>> + Send + 'static,
     {
-        let runtime = self
-            .runtime
-            .as_ref()
-            .ok_or_else(|| failed("the PostgreSQL store is closed"))?;
-        let (tx, rx) = std::sync::mpsc::sync_channel(1);
-        let work = work(self.pool.clone());
-        runtime.spawn(async move {
-            let outcome = match tokio::time::timeout(OPERATION_TIMEOUT, work).await {
-                Ok(outcome) => outcome,
-                Err(_) => Err(failed(format!(
-                    "PostgreSQL did not answer within {OPERATION_TIMEOUT:?}"
-                ))),
-            };
-            let _ = tx.send(outcome);
-        });
-        rx.recv()
-            .map_err(|_| failed("the PostgreSQL store's runtime stopped"))?
+        self.pg.run(work).map_err(StoreError::Failed)
     }
 
     /// Chunks of a document with `seq >= from`, snapshot first.
@@ -370,7 +304,7 @@ impl Postgres {
 
 /// `snapshot` with `chunks` loaded into it, saved; and the key of the result (a hash of
 /// its heads, as automerge-repo names snapshots).
-fn merge(snapshot: &[u8], chunks: &[Vec<u8>]) -> Result<(Vec<u8>, String), StoreError> {
+fn merge(snapshot: &[u8], chunks: &[Vec<u8>]) -> Result<(Vec<u8>, String), PgError> {
     let mut doc = AutoCommit::load(snapshot).map_err(failed)?;
     for chunk in chunks {
         doc.load_incremental(chunk).map_err(failed)?;
