@@ -15,8 +15,12 @@
 //!   like a link's. A feed reads one partnership until it is revoked — or, if its maker owned
 //!   the partnership through a recovery key, until that key is revoked or expires.
 //!
-//! Everything lives in memory, written through to `access.redb` in the data folder. Secret
-//! hashes are compared in constant time, and no secret is ever logged.
+//! Everything lives in memory, written through to `access.redb` in the data folder — or,
+//! in cluster mode (`--store postgres://…`), to PostgreSQL, shared with the other relay
+//! instances ([`postgres`]). Secret hashes are compared in constant time, and no secret is
+//! ever logged.
+
+pub mod postgres;
 
 use std::{
     collections::HashMap,
@@ -25,7 +29,7 @@ use std::{
 };
 
 use rand::RngCore;
-use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
+use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition, TableHandle};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
@@ -142,6 +146,8 @@ pub enum AccessError {
     Open { path: String, message: String },
     #[error("the access store failed: {0}")]
     Store(String),
+    #[error("another relay instance changed this at the same moment; try again")]
+    Conflict,
     #[error("the credential is not valid")]
     BadCredential,
     #[error("that device id is taken")]
@@ -225,7 +231,7 @@ struct State {
 /// `touch` (called by the sync hub) only queues its write for a background thread.
 #[derive(Clone)]
 pub struct Access {
-    db: Arc<Database>,
+    db: Arc<Backend>,
     state: Arc<Mutex<State>>,
     writing: Arc<Mutex<()>>,
     quotas: Quotas,
@@ -253,7 +259,125 @@ impl Default for Quotas {
     }
 }
 
+/// Where the records are written through to.
+enum Backend {
+    Redb(Database),
+    Postgres(postgres::AccessPg),
+}
+
+/// Parses one stored record into the state.
+fn apply_row(state: &mut State, table: &str, key: &str, value: &str) -> Result<(), String> {
+    let parse = |what: &str, e: serde_json::Error| format!("{what} {key} is unreadable: {e}");
+    let key = key.to_owned();
+    match table {
+        t if t == DEVICES.name() => {
+            let rec = serde_json::from_str(value).map_err(|e| parse("device", e))?;
+            state.devices.insert(key, rec);
+        }
+        t if t == DOCS.name() => {
+            let rec = serde_json::from_str(value).map_err(|e| parse("document", e))?;
+            state.docs.insert(key, rec);
+        }
+        t if t == LINKS.name() => {
+            #[derive(Deserialize)]
+            struct Stored {
+                #[serde(flatten)]
+                link: Link,
+                secret_hash: String,
+            }
+            let stored: Stored = serde_json::from_str(value).map_err(|e| parse("link", e))?;
+            let mut link = stored.link;
+            link.secret_hash = stored.secret_hash;
+            state.links.insert(key, link);
+        }
+        t if t == GRANTS.name() => {
+            let rec = serde_json::from_str(value).map_err(|e| parse("grants of", e))?;
+            state.grants.insert(key, rec);
+        }
+        t if t == FEEDS.name() => {
+            let rec = serde_json::from_str(value).map_err(|e| parse("feed", e))?;
+            state.feeds.insert(key, rec);
+        }
+        other => return Err(format!("a record in an unknown table {other}")),
+    }
+    Ok(())
+}
+
 impl Access {
+    /// The access records in PostgreSQL at `url`, shared with other relay instances; the
+    /// table is created if missing, and everything in it is read.
+    pub fn connect_postgres(url: &str) -> Result<Self, AccessError> {
+        let open_err = |message: String| AccessError::Open {
+            // The URL may hold a password: name the store, not the URL.
+            path: "PostgreSQL (--store)".into(),
+            message,
+        };
+        let pg = postgres::AccessPg::connect(url).map_err(open_err)?;
+        let mut state = State::default();
+        let mut unreadable = None;
+        pg.refresh(|table, key, value| {
+            if let Err(e) = apply_row(&mut state, table, key, value) {
+                unreadable.get_or_insert(e);
+            }
+        })
+        .map_err(open_err)?;
+        if let Some(e) = unreadable {
+            return Err(open_err(e));
+        }
+        let access = Self::start(Backend::Postgres(pg), state, "PostgreSQL (--store)")?;
+        // What other instances change, read in the background.
+        let db = Arc::downgrade(&access.db);
+        let state = Arc::downgrade(&access.state);
+        let writing = Arc::downgrade(&access.writing);
+        std::thread::Builder::new()
+            .name("access-refresh".into())
+            .spawn(move || {
+                loop {
+                    std::thread::sleep(postgres::REFRESH_EVERY);
+                    let (Some(db), Some(state), Some(writing)) =
+                        (db.upgrade(), state.upgrade(), writing.upgrade())
+                    else {
+                        return;
+                    };
+                    let reader = Access {
+                        db,
+                        state,
+                        writing,
+                        quotas: Quotas::default(),
+                        touches: std::sync::mpsc::sync_channel(0).0,
+                    };
+                    if let Err(e) = reader.refresh() {
+                        tracing::warn!(error = %e, "cannot read access changes from PostgreSQL");
+                    }
+                }
+            })
+            .map_err(|e| open_err(e.to_string()))?;
+        Ok(access)
+    }
+
+    /// Reads what other instances changed into the state (cluster mode; else nothing).
+    fn refresh(&self) -> Result<(), AccessError> {
+        let Backend::Postgres(pg) = &*self.db else {
+            return Ok(());
+        };
+        pg.refresh(|table, key, value| {
+            let mut state = self.lock();
+            if let Err(e) = apply_row(&mut state, table, key, value) {
+                tracing::error!(%table, error = %e, "an access record from PostgreSQL is unreadable; skipped");
+            }
+        })
+        .map_err(AccessError::Store)
+    }
+
+    /// After a lookup found nothing: in cluster mode another instance may have just
+    /// written it, so the state is refreshed (at most every few tens of ms). Whether it was.
+    fn refreshed_after_miss(&self) -> bool {
+        match &*self.db {
+            Backend::Postgres(pg) if pg.may_refresh_on_miss() => self.refresh().is_ok(),
+            _ => false,
+        }
+    }
+
     pub fn open(data_dir: &Path) -> Result<Self, AccessError> {
         let path = data_dir.join(FILE_NAME);
         let open_err = |e: &dyn std::fmt::Display| AccessError::Open {
@@ -284,39 +408,26 @@ impl Access {
                     }
                     Ok(out)
                 };
-            let parse = |what: &str, key: &str, e: serde_json::Error| AccessError::Open {
-                path: path.display().to_string(),
-                message: format!("{what} {key} is unreadable: {e}"),
-            };
-            for (k, v) in read(DEVICES)? {
-                let rec = serde_json::from_str(&v).map_err(|e| parse("device", &k, e))?;
-                state.devices.insert(k, rec);
-            }
-            for (k, v) in read(DOCS)? {
-                let rec = serde_json::from_str(&v).map_err(|e| parse("document", &k, e))?;
-                state.docs.insert(k, rec);
-            }
-            for (k, v) in read(LINKS)? {
-                #[derive(Deserialize)]
-                struct Stored {
-                    #[serde(flatten)]
-                    link: Link,
-                    secret_hash: String,
+            for table in [DEVICES, DOCS, LINKS, GRANTS, FEEDS] {
+                for (k, v) in read(table)? {
+                    apply_row(&mut state, table.name(), &k, &v).map_err(|message| {
+                        AccessError::Open {
+                            path: path.display().to_string(),
+                            message,
+                        }
+                    })?;
                 }
-                let stored: Stored = serde_json::from_str(&v).map_err(|e| parse("link", &k, e))?;
-                let mut link = stored.link;
-                link.secret_hash = stored.secret_hash;
-                state.links.insert(k, link);
-            }
-            for (k, v) in read(GRANTS)? {
-                let rec = serde_json::from_str(&v).map_err(|e| parse("grants of", &k, e))?;
-                state.grants.insert(k, rec);
-            }
-            for (k, v) in read(FEEDS)? {
-                let rec = serde_json::from_str(&v).map_err(|e| parse("feed", &k, e))?;
-                state.feeds.insert(k, rec);
             }
         }
+        Self::start(Backend::Redb(db), state, &path.display().to_string())
+    }
+
+    /// The access rules over `state`, written through to `db`.
+    fn start(db: Backend, state: State, path: &str) -> Result<Self, AccessError> {
+        let open_err = |e: &dyn std::fmt::Display| AccessError::Open {
+            path: path.to_owned(),
+            message: e.to_string(),
+        };
         let (touches, queued) = std::sync::mpsc::sync_channel(4096);
         let access = Access {
             db: Arc::new(db),
@@ -361,9 +472,15 @@ impl Access {
         self
     }
 
-    /// One change at a time (held across the disk write, apart from `state`).
+    /// One change at a time (held across the disk write, apart from `state`). In cluster
+    /// mode the state is first brought up to date, so the change's checks see what other
+    /// instances did (the write itself catches anything later).
     fn writing(&self) -> MutexGuard<'_, ()> {
-        self.writing.lock().unwrap_or_else(|p| p.into_inner())
+        let guard = self.writing.lock().unwrap_or_else(|p| p.into_inner());
+        if let Err(e) = self.refresh() {
+            tracing::warn!(error = %e, "cannot read access changes from PostgreSQL");
+        }
+        guard
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {
@@ -378,23 +495,53 @@ impl Access {
         key: &str,
         value: &str,
     ) -> Result<(), AccessError> {
-        let txn = self.db.begin_write().map_err(store_err)?;
-        {
-            let mut t = txn.open_table(table).map_err(store_err)?;
-            t.insert(key, value).map_err(store_err)?;
+        self.write_all(&[(table, key.to_owned(), value.to_owned())])
+    }
+
+    /// Writes records in one commit. In cluster mode each must still be as this instance
+    /// last read it, or nothing is written: [`AccessError::Conflict`], and the state is
+    /// refreshed so a retry sees what the other instance did.
+    fn write_all(
+        &self,
+        rows: &[(TableDefinition<&str, &str>, String, String)],
+    ) -> Result<(), AccessError> {
+        match &*self.db {
+            Backend::Redb(db) => {
+                let txn = db.begin_write().map_err(store_err)?;
+                for (table, key, value) in rows {
+                    let mut t = txn.open_table(*table).map_err(store_err)?;
+                    t.insert(key.as_str(), value.as_str()).map_err(store_err)?;
+                }
+                txn.commit().map_err(store_err)
+            }
+            Backend::Postgres(pg) => {
+                let rows: Vec<postgres::Row> = rows
+                    .iter()
+                    .map(|(t, k, v)| (t.name().to_owned(), k.clone(), v.clone()))
+                    .collect();
+                match pg.write_all(&rows) {
+                    Ok(()) => Ok(()),
+                    Err(postgres::WriteError::Conflict) => {
+                        if let Err(e) = self.refresh() {
+                            tracing::warn!(error = %e, "cannot read access changes from PostgreSQL");
+                        }
+                        Err(AccessError::Conflict)
+                    }
+                    Err(postgres::WriteError::Failed(e)) => Err(AccessError::Store(e)),
+                }
+            }
         }
-        txn.commit().map_err(store_err)
+    }
+
+    /// A link as stored: what its owner sees, and its secret's hash.
+    fn link_record(link: &Link) -> Result<String, AccessError> {
+        let mut value = serde_json::to_value(link).map_err(store_err)?;
+        value["secret_hash"] = serde_json::Value::String(link.secret_hash.clone());
+        Ok(value.to_string())
     }
 
     fn write_link(&self, link: &Link) -> Result<(), AccessError> {
-        let mut value = serde_json::to_value(link).map_err(store_err)?;
-        value["secret_hash"] = serde_json::Value::String(link.secret_hash.clone());
-        self.write(LINKS, &link.id, &value.to_string())
-    }
-
-    fn write_grants(&self, device: &str, grants: &[Grant]) -> Result<(), AccessError> {
-        let json = serde_json::to_string(grants).map_err(store_err)?;
-        self.write(GRANTS, device, &json)
+        self.write(LINKS, &link.id, &Self::link_record(link)?)
     }
 
     /// Registers a device under the credential it made for itself. Registering the same
@@ -431,9 +578,15 @@ impl Access {
     pub fn authenticate(&self, credential: &str) -> Option<String> {
         let (id, secret) = split_secret(credential)?;
         let secret_hash = hash(secret);
-        let state = self.lock();
-        let rec = state.devices.get(id)?;
-        same_hash(&rec.secret_hash, &secret_hash).then(|| id.to_owned())
+        let known = |access: &Self| {
+            let state = access.lock();
+            let rec = state.devices.get(id)?;
+            Some(same_hash(&rec.secret_hash, &secret_hash))
+        };
+        // A device registered on another instance a moment ago is looked for there.
+        let matches =
+            known(self).or_else(|| self.refreshed_after_miss().then(|| known(self)).flatten())?;
+        matches.then(|| id.to_owned())
     }
 
     /// Makes `device` the owner of a partnership nobody has claimed. Claiming one's own
@@ -471,8 +624,28 @@ impl Access {
             role: Role::Owner,
             via: Via::Owner,
         });
-        self.write(DOCS, &key, &serde_json::to_string(&rec).map_err(store_err)?)?;
-        self.write_grants(device, &grants)?;
+        let written = self.write_all(&[
+            (
+                DOCS,
+                key.clone(),
+                serde_json::to_string(&rec).map_err(store_err)?,
+            ),
+            (
+                GRANTS,
+                device.to_owned(),
+                serde_json::to_string(&grants).map_err(store_err)?,
+            ),
+        ]);
+        if let Err(AccessError::Conflict) = written {
+            // Claimed on another instance at the same moment: one owner, the other told so.
+            let owner = self.lock().docs.get(&key).map(|d| d.owner.clone());
+            return match owner {
+                Some(owner) if owner == device => Ok(false),
+                Some(_) => Err(AccessError::AlreadyOwned),
+                None => Err(AccessError::Conflict),
+            };
+        }
+        written?;
         let mut state = self.lock();
         state.docs.insert(key, rec);
         state.grants.insert(device.to_owned(), grants);
@@ -481,8 +654,15 @@ impl Access {
 
     /// What `device` may do with a partnership now, or why it may not.
     pub fn role(&self, device: &str, document: &DocumentId, now_ms: i64) -> Result<Role, NoAccess> {
-        let state = self.lock();
-        role_in(&state, device, &document.to_string(), now_ms)
+        let key = document.to_string();
+        let found = role_in(&self.lock(), device, &key, now_ms);
+        match found {
+            // A grant given on another instance a moment ago is looked for there.
+            Err(NoAccess::None) if self.refreshed_after_miss() => {
+                role_in(&self.lock(), device, &key, now_ms)
+            }
+            found => found,
+        }
     }
 
     fn require_owner(
@@ -682,18 +862,30 @@ impl Access {
             (link, grants)
         };
         let via = Via::Link(link.id.clone());
-        if !grants.iter().any(|g| g.via == via) {
+        let granted = !grants.iter().any(|g| g.via == via);
+        if granted {
             grants.push(Grant {
                 document: link.document.clone(),
                 role: link.role,
                 via,
             });
-            self.write_grants(device, &grants)?;
-            self.lock().grants.insert(device.to_owned(), grants);
         }
         link.last_used_ms = Some(now_ms);
-        self.write_link(&link)?;
-        self.lock().links.insert(link.id.clone(), link.clone());
+        let mut rows = vec![(LINKS, link.id.clone(), Self::link_record(&link)?)];
+        if granted {
+            rows.push((
+                GRANTS,
+                device.to_owned(),
+                serde_json::to_string(&grants).map_err(store_err)?,
+            ));
+        }
+        self.write_all(&rows)?;
+        let mut state = self.lock();
+        if granted {
+            state.grants.insert(device.to_owned(), grants);
+        }
+        state.links.insert(link.id.clone(), link.clone());
+        drop(state);
         Ok(Redeemed {
             document: link.document.parse().map_err(|e| {
                 AccessError::Store(format!("link {} names no partnership: {e}", link.id))

@@ -157,7 +157,7 @@ impl IntoResponse for ApiError {
 impl From<AccessError> for ApiError {
     fn from(e: AccessError) -> Self {
         let (status, reason) = match &e {
-            AccessError::Open { .. } | AccessError::Store(_) => {
+            AccessError::Open { .. } | AccessError::Store(_) | AccessError::Conflict => {
                 tracing::error!(error = %e, "access store failed");
                 (StatusCode::SERVICE_UNAVAILABLE, Reason::StoreFailed)
             }
@@ -263,15 +263,26 @@ impl axum::extract::FromRequestParts<AppState> for Caller {
 }
 
 /// Runs a change to the access store on a blocking thread: it commits to disk, which
-/// must not stall an async worker.
+/// must not stall an async worker. A change that met another relay instance's change to
+/// the same records (cluster mode) is tried again, against the state it left.
 async fn blocking<T: Send + 'static>(
     state: &AppState,
-    change: impl FnOnce(&Access) -> Result<T, AccessError> + Send + 'static,
+    change: impl Fn(&Access) -> Result<T, AccessError> + Send + 'static,
 ) -> Result<T, AccessError> {
+    const TRIES: usize = 3;
     let access = state.access.clone();
-    tokio::task::spawn_blocking(move || change(&access))
-        .await
-        .unwrap_or_else(|e| Err(AccessError::Store(format!("the access task failed: {e}"))))
+    tokio::task::spawn_blocking(move || {
+        let mut outcome = change(&access);
+        for _ in 1..TRIES {
+            if !matches!(outcome, Err(AccessError::Conflict)) {
+                break;
+            }
+            outcome = change(&access);
+        }
+        outcome
+    })
+    .await
+    .unwrap_or_else(|e| Err(AccessError::Store(format!("the access task failed: {e}"))))
 }
 
 fn document(id: &str) -> Result<DocumentId, ApiError> {

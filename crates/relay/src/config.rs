@@ -160,10 +160,9 @@ pub struct Config {
     pub max_stored_bytes_per_device: u64,
 
     // --- Cluster mode (issue 23) ---
-    /// Keep documents in PostgreSQL (`postgres://user:password@host:port/database`) instead
-    /// of the embedded store in the data folder, so several relay instances can serve the
-    /// same partnerships. Devices, links and grants stay in each instance's data folder
-    /// for now: register devices and grants on every instance.
+    /// Keep documents, devices, links and grants in PostgreSQL
+    /// (`postgres://user:password@host:port/database`) instead of the embedded stores in
+    /// the data folder, so several relay instances can serve the same partnerships.
     #[arg(long = "store", env = "TANDEM_STORE", value_parser = postgres_url)]
     pub store: Option<String>,
 

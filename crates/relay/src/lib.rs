@@ -3,7 +3,8 @@
 //!
 //! # Layout
 //! - [`config`]: command-line flags and environment.
-//! - [`access`]: devices, owners, invite links and the grants they give (`access.redb`).
+//! - [`access`]: devices, owners, invite links and the grants they give (`access.redb`, or
+//!   PostgreSQL in cluster mode).
 //! - [`api`]: `/api` — registering devices, claiming partnerships, making and revoking
 //!   links, redeeming them.
 //! - [`feed`]: `/calendar/<secret>.ics` — a partnership's dated obligations as an

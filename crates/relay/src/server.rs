@@ -58,23 +58,31 @@ pub async fn bind(config: &Config) -> Result<Relay, StartError> {
             path: config.app_dir.display().to_string(),
         });
     }
-    let mut store = match &config.store {
-        None => DocStore::open(&config.data_dir)?,
+    let (mut store, access) = match &config.store {
+        None => (
+            DocStore::open(&config.data_dir)?,
+            Access::open(&config.data_dir)?,
+        ),
         Some(url) => {
             tracing::info!(
-                "documents in PostgreSQL (--store); devices, links and grants stay in this instance's data folder"
+                "documents, devices, links and grants in PostgreSQL (--store), shared with the other relay instances"
             );
             let url = url.clone();
-            // Connecting blocks (the store waits on its own runtime): off the workers.
-            tokio::task::spawn_blocking(move || DocStore::connect_postgres(&url))
-                .await
-                .map_err(|e| crate::doc_store::StoreError::Failed(e.to_string()))??
+            // Connecting blocks (the stores wait on their own runtimes): off the workers.
+            tokio::task::spawn_blocking(move || -> Result<_, StartError> {
+                Ok((
+                    DocStore::connect_postgres(&url)?,
+                    Access::connect_postgres(&url)?,
+                ))
+            })
+            .await
+            .map_err(|e| crate::doc_store::StoreError::Failed(e.to_string()))??
         }
     };
     if let Some(switch) = &config.disk_full {
         store.inject_disk_full(switch.clone());
     }
-    let access = Access::open(&config.data_dir)?.with_quotas(crate::access::Quotas {
+    let access = access.with_quotas(crate::access::Quotas {
         claims_per_device: config.max_claims_per_device,
         links_per_device: config.max_links_per_device,
         feeds_per_device: config.max_feeds_per_device,

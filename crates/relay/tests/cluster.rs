@@ -1,8 +1,6 @@
-//! Cluster mode (issue 23, first phase): documents in PostgreSQL, shared by relay
-//! instances. Each test starts its own PostgreSQL (tests/support/postgres.rs).
-//!
-//! Devices and grants are still kept per instance, so a device is registered, and claims
-//! its partnership, on every instance it uses ([`same_device_on`]).
+//! Cluster mode (issue 23, first phase): documents, devices, links and grants in
+//! PostgreSQL, shared by relay instances. Each test starts its own PostgreSQL
+//! (tests/support/postgres.rs). A device registered on one instance is known to all.
 
 mod support;
 
@@ -15,7 +13,7 @@ use automerge::{
     AutoCommit, LoadOptions, ObjType, OnPartialLoad, ROOT, ReadDoc, transaction::Transactable,
 };
 use rand::{Rng, SeedableRng, rngs::StdRng};
-use support::postgres::{Postgres, same_device_on};
+use support::postgres::{Postgres, same_device_at};
 use support::{Client, Device, RunningRelay, app_dir, doc_with, has_notes, notes, scratch};
 use tandem_relay::doc_store::DocStore;
 use tandem_sync::document_id::DocumentId;
@@ -246,7 +244,7 @@ async fn two_instances_on_one_postgres_converge() {
     let two = RunningRelay::start_with(&data2, app.path(), shared).await;
     let id = DocumentId::from_bytes([23; 16]);
     let alice = one.owner_of(id).await;
-    let alice_there = same_device_on(&alice, &two.addr, &[id]).await;
+    let alice_there = same_device_at(&alice, &two.addr);
 
     // The phone asks the second instance first: nobody has stored it yet.
     let mut b = Client::connect(&alice_there, "phone").await;
@@ -413,7 +411,7 @@ async fn acknowledged_changes_survive_killing_an_instance_and_reach_the_other() 
     let id = DocumentId::from_bytes([25; 16]);
     let device = Device::register_at(&format!("127.0.0.1:{port1}")).await;
     device.claim(id).await;
-    let there = same_device_on(&device, &format!("127.0.0.1:{port2}"), &[id]).await;
+    let there = same_device_at(&device, &format!("127.0.0.1:{port2}"));
 
     // Someone on the surviving instance syncs the partnership throughout.
     let mut doc = AutoCommit::new();
@@ -492,4 +490,104 @@ async fn acknowledged_changes_survive_killing_an_instance_and_reach_the_other() 
         "{KILLS} kills, {rounds_with_acks} after acknowledged edits; every acknowledged change was in PostgreSQL and reached the other instance's client"
     );
     let _ = victim.start_kill();
+}
+
+/// Two in-process relays on one PostgreSQL, and the scratch folders they use.
+async fn two_instances(pg: &Postgres) -> (RunningRelay, RunningRelay, Vec<tempfile::TempDir>) {
+    let app = app_dir();
+    let (d1, data1) = scratch();
+    let (d2, data2) = scratch();
+    let url = pg.url();
+    let shared = |c: &mut tandem_relay::config::Config| {
+        c.store = Some(url.clone());
+        c.sweep_ms = 200;
+    };
+    let one = RunningRelay::start_with(&data1, app.path(), shared).await;
+    let two = RunningRelay::start_with(&data2, app.path(), shared).await;
+    (one, two, vec![app, d1, d2])
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_devices_claiming_one_partnership_on_two_instances_get_one_owner() {
+    let pg = Postgres::start();
+    let (one, two, _dirs) = two_instances(&pg).await;
+    let x = one.device().await;
+    let y = two.device().await;
+    for round in 0..10u8 {
+        let id = DocumentId::from_bytes([0x40 + round; 16]);
+        let claim = tandem_sync::api::Claim { document: id };
+        let ((sx, ax), (sy, ay)) = tokio::join!(x.send(&claim), y.send(&claim));
+        let won = [sx, sy].iter().filter(|s| **s == 201).count();
+        assert_eq!(
+            won, 1,
+            "round {round}: exactly one owner: {sx} {ax:?} / {sy} {ay:?}"
+        );
+        assert!(
+            sx == 409 || sy == 409,
+            "the other is told it is owned: {sx} / {sy}"
+        );
+        // Both instances agree on who: the loser is refused on either.
+        let loser = if sx == 201 { &y } else { &x };
+        for addr in [&one.addr, &two.addr] {
+            let (status, _) = same_device_at(loser, addr)
+                .send(&tandem_sync::api::Claim { document: id })
+                .await;
+            assert_eq!(
+                status, 409,
+                "round {round}: still owned by the other on {addr}"
+            );
+        }
+    }
+    one.stop().await;
+    two.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_viewer_on_one_instance_is_refused_writes_and_loses_access_when_revoked_on_the_other() {
+    let pg = Postgres::start();
+    let (one, two, _dirs) = two_instances(&pg).await;
+    let id = DocumentId::from_bytes([26; 16]);
+    let owner = one.owner_of(id).await;
+    let mut o = Client::connect(&owner, "laptop").await;
+    o.share(id, doc_with("plan")).await;
+    o.pump_until(WAIT, |c| c.relay_heads(id).is_some_and(|h| !h.is_empty()))
+        .await;
+    // A link made on the first instance is redeemed on the second.
+    let link = owner.link(id, "viewer", None).await;
+    let viewer = two.device().await;
+    let (status, answer) = viewer.redeem(&link.secret).await;
+    assert_eq!(status, 200, "redeems on the other instance: {answer:?}");
+
+    let mut v = Client::connect(&viewer, "phone").await;
+    v.share(id, AutoCommit::new()).await;
+    v.pump_until(WAIT, |c| has_notes(c, id, "plan")).await;
+    type_notes(&mut v, id, " changed").await;
+    let (_, close) = v.read_until_closed(WAIT).await;
+    let (_, reason) = close.expect("closed with a reason");
+    assert!(
+        reason.contains("view"),
+        "a viewer's change is refused: {reason}"
+    );
+
+    let mut v = Client::connect(&viewer, "phone").await;
+    v.share(id, AutoCommit::new()).await;
+    v.pump_until(WAIT, |c| has_notes(c, id, "plan")).await;
+    v.settle(Duration::from_millis(300)).await;
+    assert!(v.closed.is_none() && !v.unavailable.contains(&id));
+    // Revoked on the first instance: the session on the second ends within a second.
+    owner.revoke(id, &link.id).await;
+    let revoked = tokio::time::Instant::now();
+    v.pump_until(Duration::from_secs(1), |c| c.unavailable.contains(&id))
+        .await;
+    println!(
+        "revoked on one instance; the other ended the viewer's session after {:?}",
+        revoked.elapsed()
+    );
+    let (status, _) = same_device_at(&viewer, &one.addr)
+        .send(&tandem_sync::api::GetAccess { document: id })
+        .await;
+    assert_ne!(status, 200, "no access through the first instance either");
+    drop((o, v));
+    one.stop().await;
+    two.stop().await;
 }

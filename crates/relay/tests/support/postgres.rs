@@ -11,8 +11,6 @@ use std::{
     process::Command,
 };
 
-use tandem_sync::document_id::DocumentId;
-
 use super::Device;
 
 const USER: &str = "postgres";
@@ -181,19 +179,13 @@ fn run(command: &mut Command) {
     );
 }
 
-/// The same device (same id and credential) registered on the relay instance at `addr`,
-/// owning `docs` there too: devices, links and grants are still kept per instance.
-pub(crate) async fn same_device_on(device: &Device, addr: &str, docs: &[DocumentId]) -> Device {
-    let there = Device {
+/// The same device (same id and credential) talking to the relay instance at `addr`: in
+/// cluster mode every instance knows it.
+pub(crate) fn same_device_at(device: &Device, addr: &str) -> Device {
+    Device {
         id: device.id.clone(),
         credential: device.credential.clone(),
         addr: addr.to_owned(),
         http: reqwest::Client::new(),
-    };
-    let (status, answer) = there.send(&tandem_sync::api::RegisterDevice).await;
-    assert_eq!(status, 201, "registers on the other instance: {answer:?}");
-    for doc in docs {
-        there.claim(*doc).await;
     }
-    there
 }
