@@ -107,6 +107,9 @@ struct WriteState {
     /// A commit of its changes failed: the copy in memory holds changes the store does
     /// not, so it is dropped and reloaded before its next use.
     failed: AtomicBool,
+    /// Numbers the store gave this instance's own increments (a shared store numbers
+    /// them among other instances'): the sweep need not read these back.
+    own_seqs: StdMutex<Vec<u64>>,
 }
 
 struct Loaded {
@@ -1007,9 +1010,11 @@ impl Hub {
         // peer here asked for it (it was answered `doc-unavailable`, and waits for it).
         let mut behind_from: HashMap<String, (DocumentId, Option<u64>)> = HashMap::new();
         for (id, slot) in &slots {
-            let slot = slot.lock().await;
-            match &slot.cell.loaded {
+            let mut slot = slot.lock().await;
+            let slot = &mut *slot;
+            match &mut slot.cell.loaded {
                 Some(loaded) => {
+                    loaded.caught_up = slot.cell.writes.past_own(loaded.caught_up);
                     behind_from.insert(id.to_string(), (*id, Some(loaded.caught_up)));
                 }
                 None if slot.session.is_in_use(id) && !slot.cell.unreadable => {
@@ -1483,6 +1488,20 @@ impl WriteState {
             .unwritten
             .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1));
     }
+
+    /// `caught_up` moved past this instance's own increments that follow it (they are in
+    /// memory already); numbers below it are forgotten.
+    fn past_own(&self, mut caught_up: u64) -> u64 {
+        let mut own = lock(&self.own_seqs);
+        own.sort_unstable();
+        for seq in own.iter() {
+            if *seq == caught_up {
+                caught_up += 1;
+            }
+        }
+        own.retain(|seq| *seq >= caught_up);
+        caught_up
+    }
 }
 
 /// The committer: makes queued writes durable in groups, then lets out what waited behind
@@ -1575,6 +1594,17 @@ async fn commit_once(core: &Core) -> bool {
         .await;
         if let Err(e) = outcome {
             tracing::warn!(error = %e, "compaction task failed");
+        }
+    }
+    if let Ok(stored) = &committed
+        && core.store.is_shared()
+    {
+        let own = batch.iter().filter_map(|p| match p {
+            Pending::Append { writes, .. } => Some(writes),
+            _ => None,
+        });
+        for (writes, seq) in own.zip(stored.iter()) {
+            lock(&writes.own_seqs).push(*seq);
         }
     }
     if committed.is_ok() {
