@@ -27,6 +27,7 @@ use std::collections::HashMap;
 
 use automerge::AutoCommit;
 use sha2::{Digest, Sha256};
+use tokio_postgres::types::ToSql;
 
 use super::{StoreError, Stored};
 use crate::pg::{Pg, PgError, failed};
@@ -195,22 +196,35 @@ impl Postgres {
             let mut client = pool.get().await.map_err(failed)?;
             let txn = client.transaction().await.map_err(failed)?;
             let append = txn.prepare_cached(APPEND).await.map_err(failed)?;
+            let charge = txn.prepare_cached(CHARGE).await.map_err(failed)?;
+            // Pipelined: every statement is sent before the first answer is awaited, and
+            // PostgreSQL runs them in the order sent, so a batch costs about one round
+            // trip instead of one per increment.
+            let append_params: Vec<[&(dyn ToSql + Sync); 2]> = ordered
+                .iter()
+                .map(|(_, doc, bytes)| [doc as &(dyn ToSql + Sync), bytes])
+                .collect();
+            let charge_params: Vec<[&(dyn ToSql + Sync); 2]> = charges
+                .iter()
+                .map(|(device, bytes)| [device as &(dyn ToSql + Sync), bytes])
+                .collect();
+            let appended = futures_util::future::try_join_all(
+                append_params
+                    .iter()
+                    .map(|params| txn.query_one(&append, params)),
+            );
+            let charged = futures_util::future::try_join_all(
+                charge_params
+                    .iter()
+                    .map(|params| txn.execute(&charge, params)),
+            );
+            let (rows, _) = futures_util::future::try_join(appended, charged)
+                .await
+                .map_err(failed)?;
             let mut seqs = vec![0u64; count];
-            for (index, doc, bytes) in &ordered {
-                let row = txn
-                    .query_one(&append, &[doc, bytes])
-                    .await
-                    .map_err(failed)?;
+            for ((index, _, _), row) in ordered.iter().zip(rows) {
                 let seq: i64 = row.try_get(0).map_err(failed)?;
                 seqs[*index] = to_u64(seq);
-            }
-            if !charges.is_empty() {
-                let charge = txn.prepare_cached(CHARGE).await.map_err(failed)?;
-                for (device, bytes) in &charges {
-                    txn.execute(&charge, &[device, bytes])
-                        .await
-                        .map_err(failed)?;
-                }
             }
             txn.commit().await.map_err(failed)?;
             Ok(seqs)
