@@ -50,6 +50,30 @@ pub struct Stored {
     pub next_seq: u64,
 }
 
+/// What a snapshot is known to be: its heads, and which stored increments it holds —
+/// every one numbered below `below`, and those numbered in `also`.
+#[derive(Debug, Default, Clone)]
+pub struct Contains {
+    pub heads: Option<Vec<automerge::ChangeHash>>,
+    pub below: u64,
+    pub also: Vec<u64>,
+}
+
+impl Contains {
+    /// Whether the increment numbered `seq` is known to be in the snapshot.
+    pub fn holds(&self, seq: u64) -> bool {
+        seq < self.below || self.also.contains(&seq)
+    }
+
+    /// Whether every increment numbered up to `seq` is (what a stored snapshot numbered
+    /// `seq` holds).
+    pub fn holds_through(&self, seq: u64) -> bool {
+        seq < self.below
+            || (seq - self.below < self.also.len() as u64
+                && (self.below..=seq).all(|s| self.also.contains(&s)))
+    }
+}
+
 /// The engine behind a [`DocStore`].
 #[derive(Debug)]
 enum Engine {
@@ -177,10 +201,23 @@ impl DocStore {
     /// PostgreSQL also merges into it whatever it deletes, so a snapshot from an instance
     /// that had not seen another's increment loses nothing.
     pub fn compact(&self, doc: &str, snapshot: &[u8], through_seq: u64) -> Result<(), StoreError> {
+        self.compact_known(doc, snapshot, through_seq, &Contains::default())
+    }
+
+    /// [`DocStore::compact`], told which stored increments the snapshot is known to hold:
+    /// PostgreSQL merges (loads and saves the document again, the costly part) only when
+    /// something it would delete is not among them.
+    pub fn compact_known(
+        &self,
+        doc: &str,
+        snapshot: &[u8],
+        through_seq: u64,
+        contains: &Contains,
+    ) -> Result<(), StoreError> {
         self.check_space()?;
         match &self.engine {
             Engine::Embedded(e) => e.compact(doc, snapshot, through_seq),
-            Engine::Postgres(p) => p.compact(doc, snapshot, through_seq),
+            Engine::Postgres(p) => p.compact(doc, snapshot, through_seq, contains),
         }
     }
 

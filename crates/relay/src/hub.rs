@@ -46,7 +46,7 @@ use crate::{
     access::{Access, Role as AccessRole, peer_belongs_to},
     api::now_ms,
     budget::{Budget, DEVICE_RESETS_PER_MINUTE, DeviceResets, RESETS_PER_MINUTE},
-    doc_store::DocStore,
+    doc_store::{Contains, DocStore},
     send_queue,
 };
 
@@ -246,6 +246,8 @@ impl DocCell {
                 document: self.id,
                 snapshot,
                 through_seq: seq,
+                heads: loaded.saved_heads.clone(),
+                caught_up: loaded.caught_up,
                 writes: self.writes.clone(),
             });
         }
@@ -346,6 +348,10 @@ enum Pending {
         document: DocumentId,
         snapshot: Vec<u8>,
         through_seq: u64,
+        /// The snapshot's heads.
+        heads: Vec<ChangeHash>,
+        /// Every increment numbered below this was in the copy the snapshot was made of.
+        caught_up: u64,
         writes: Arc<WriteState>,
     },
     Send {
@@ -1540,15 +1546,29 @@ async fn commit_once(core: &Core) -> bool {
             _ => None,
         })
         .collect();
-    let compacts: Vec<(String, Vec<u8>, u64)> = batch
+    /// A compaction to run: document, snapshot, proposed `through`, what it holds.
+    type Compaction = (String, Vec<u8>, u64, Contains, Arc<WriteState>);
+    let compacts: Vec<Compaction> = batch
         .iter()
         .filter_map(|p| match p {
             Pending::Compact {
                 document,
                 snapshot,
                 through_seq,
-                ..
-            } => Some((document.to_string(), snapshot.clone(), *through_seq)),
+                heads,
+                caught_up,
+                writes,
+            } => Some((
+                document.to_string(),
+                snapshot.clone(),
+                *through_seq,
+                Contains {
+                    heads: Some(heads.clone()),
+                    below: *caught_up,
+                    also: Vec::new(),
+                },
+                writes.clone(),
+            )),
             _ => None,
         })
         .collect();
@@ -1574,29 +1594,6 @@ async fn commit_once(core: &Core) -> bool {
             .and_then(|r| r.map_err(|e| e.to_string()))
     };
     if let Ok(stored) = &committed
-        && !compacts.is_empty()
-    {
-        // A compaction names the increment it follows by the number the hub proposed;
-        // the store may have numbered it otherwise (PostgreSQL numbers across instances).
-        let numbered: HashMap<(String, u64), u64> =
-            proposed.into_iter().zip(stored.iter().copied()).collect();
-        // A failed compaction loses nothing: the increments are stored.
-        let outcome = tokio::task::spawn_blocking(move || {
-            for (document, snapshot, through) in compacts {
-                let Some(through) = numbered.get(&(document.clone(), through)).copied() else {
-                    continue;
-                };
-                if let Err(e) = store.compact(&document, &snapshot, through) {
-                    tracing::warn!(%document, error = %e, "compaction failed");
-                }
-            }
-        })
-        .await;
-        if let Err(e) = outcome {
-            tracing::warn!(error = %e, "compaction task failed");
-        }
-    }
-    if let Ok(stored) = &committed
         && core.store.is_shared()
     {
         let own = batch.iter().filter_map(|p| match p {
@@ -1605,6 +1602,32 @@ async fn commit_once(core: &Core) -> bool {
         });
         for (writes, seq) in own.zip(stored.iter()) {
             lock(&writes.own_seqs).push(*seq);
+        }
+    }
+    if let Ok(stored) = &committed
+        && !compacts.is_empty()
+    {
+        // A compaction names the increment it follows by the number the hub proposed;
+        // the store may have numbered it otherwise (PostgreSQL numbers across instances).
+        let numbered: HashMap<(String, u64), u64> =
+            proposed.into_iter().zip(stored.iter().copied()).collect();
+        // A failed compaction loses nothing: the increments are stored.
+        let outcome = tokio::task::spawn_blocking(move || {
+            for (document, snapshot, through, mut contains, writes) in compacts {
+                let Some(through) = numbered.get(&(document.clone(), through)).copied() else {
+                    continue;
+                };
+                // The snapshot holds what its copy had caught up to, and this instance's
+                // own increments up to `through` (made before it, stored since).
+                contains.also = lock(&writes.own_seqs).clone();
+                if let Err(e) = store.compact_known(&document, &snapshot, through, &contains) {
+                    tracing::warn!(%document, error = %e, "compaction failed");
+                }
+            }
+        })
+        .await;
+        if let Err(e) = outcome {
+            tracing::warn!(error = %e, "compaction task failed");
         }
     }
     if committed.is_ok() {

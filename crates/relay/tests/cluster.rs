@@ -15,7 +15,7 @@ use automerge::{
 use rand::{Rng, SeedableRng, rngs::StdRng};
 use support::postgres::{Postgres, same_device_at};
 use support::{Client, Device, RunningRelay, app_dir, doc_with, has_notes, notes, scratch};
-use tandem_relay::doc_store::DocStore;
+use tandem_relay::doc_store::{Contains, DocStore};
 use tandem_sync::document_id::DocumentId;
 
 const WAIT: Duration = Duration::from_secs(15);
@@ -217,6 +217,56 @@ fn two_instances_compacting_one_document_at_once_lose_nothing() {
         all.merge(&mut mine).expect("merges");
     }
     assert_eq!(loaded(&two, "d").get_heads(), all.get_heads());
+}
+
+#[test]
+fn compaction_merges_only_when_it_would_delete_an_increment_the_snapshot_may_lack() {
+    let pg = Postgres::start();
+    let store = store(&pg);
+    let (mut mine, my_chunks) = increments(1, 2);
+    let (mut theirs, their_chunks) = increments(2, 1);
+    assert_eq!(store.append("d", 0, &my_chunks[0]).expect("append"), 0);
+    // Another instance's increment lands between this one's two.
+    assert_eq!(store.append("d", 0, &their_chunks[0]).expect("append"), 1);
+    assert_eq!(store.append("d", 0, &my_chunks[1]).expect("append"), 2);
+    let snapshot = mine.save();
+    // Known: everything below 1, and its own 0 and 2 — but not 1: merged, nothing lost.
+    let partly = Contains {
+        heads: Some(mine.get_heads()),
+        below: 1,
+        also: vec![0, 2],
+    };
+    store
+        .compact_known("d", &snapshot, 2, &partly)
+        .expect("compacts");
+    let mut all = mine.fork();
+    all.merge(&mut theirs).expect("merges");
+    let stored = store.load("d").expect("loads").expect("stored");
+    assert_ne!(stored.bytes, snapshot, "merged, not the snapshot as given");
+    assert_eq!(loaded(&store, "d").get_heads(), all.get_heads());
+
+    // A snapshot known to hold everything it replaces is stored as it is (no reload).
+    let heads = all.get_heads();
+    all.put(ROOT, "later", 1).expect("put");
+    all.commit();
+    assert_eq!(
+        store
+            .append("d", 0, &all.save_after(&heads))
+            .expect("append"),
+        3
+    );
+    let whole = all.save();
+    let known = Contains {
+        heads: Some(all.get_heads()),
+        below: 4,
+        also: Vec::new(),
+    };
+    store
+        .compact_known("d", &whole, 3, &known)
+        .expect("compacts");
+    let stored = store.load("d").expect("loads").expect("stored");
+    assert_eq!(stored.bytes, whole);
+    assert_eq!((stored.increments_len, stored.next_seq), (0, 4));
 }
 
 /// Sets `notes` to `text` (replacing it) in a client's copy and tells the relay.

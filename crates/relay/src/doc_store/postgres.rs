@@ -29,7 +29,7 @@ use automerge::AutoCommit;
 use sha2::{Digest, Sha256};
 use tokio_postgres::types::ToSql;
 
-use super::{StoreError, Stored};
+use super::{Contains, StoreError, Stored};
 use crate::pg::{Pg, PgError, failed};
 
 /// Connections the pool keeps: a commit, a compaction, loads and the sweep at once.
@@ -252,9 +252,16 @@ impl Postgres {
     /// Merges the stored snapshot and the increments through `through_seq` into
     /// `snapshot`, stores the result as the snapshot and deletes what it merged, under the
     /// document's advisory lock.
-    pub fn compact(&self, doc: &str, snapshot: &[u8], through_seq: u64) -> Result<(), StoreError> {
+    pub fn compact(
+        &self,
+        doc: &str,
+        snapshot: &[u8],
+        through_seq: u64,
+        contains: &Contains,
+    ) -> Result<(), StoreError> {
         let doc = doc.to_owned();
         let snapshot = snapshot.to_vec();
+        let contains = contains.clone();
         self.run(move |pool| async move {
             let mut client = pool.get().await.map_err(failed)?;
             let txn = client.transaction().await.map_err(failed)?;
@@ -274,6 +281,7 @@ impl Postgres {
                 .await
                 .map_err(failed)?;
             let mut chunks: Vec<Vec<u8>> = Vec::with_capacity(rows.len());
+            let mut all_known = true;
             for row in &rows {
                 let kind: &str = row.try_get(0).map_err(failed)?;
                 let seq: i64 = row.try_get(1).map_err(failed)?;
@@ -281,10 +289,21 @@ impl Postgres {
                     // Another instance compacted at least this far already.
                     return txn.rollback().await.map_err(failed);
                 }
+                // A snapshot holds everything through its number: known if that is.
+                all_known &= if kind == "snapshot" {
+                    contains.holds_through(to_u64(seq))
+                } else {
+                    contains.holds(to_u64(seq))
+                };
                 chunks.push(row.try_get::<_, Vec<u8>>(2).map_err(failed)?);
             }
-            // Automerge work, possibly long: off this runtime's one worker.
-            let (merged, heads) = tokio::task::block_in_place(|| merge(&snapshot, &chunks))?;
+            // Automerge work, possibly long: off this runtime's one worker; and only when
+            // something deleted may be missing from the snapshot.
+            let (merged, heads) = if all_known && let Some(heads) = &contains.heads {
+                (snapshot, key_of(heads))
+            } else {
+                tokio::task::block_in_place(|| merge(&snapshot, &chunks))?
+            };
             txn.execute(
                 "DELETE FROM doc_chunks WHERE doc_id = $1
                  AND (kind = 'snapshot' OR (kind = 'incremental' AND seq <= $2))",
@@ -316,21 +335,24 @@ impl Postgres {
     }
 }
 
-/// `snapshot` with `chunks` loaded into it, saved; and the key of the result (a hash of
-/// its heads, as automerge-repo names snapshots).
+/// `snapshot` with `chunks` loaded into it, saved; and the key of the result.
 fn merge(snapshot: &[u8], chunks: &[Vec<u8>]) -> Result<(Vec<u8>, String), PgError> {
     let mut doc = AutoCommit::load(snapshot).map_err(failed)?;
     for chunk in chunks {
         doc.load_incremental(chunk).map_err(failed)?;
     }
+    Ok((doc.save(), key_of(&doc.get_heads())))
+}
+
+/// A snapshot's key: a hash of its heads, as automerge-repo names snapshots.
+fn key_of(heads: &[automerge::ChangeHash]) -> String {
     let mut hasher = Sha256::new();
-    for head in doc.get_heads() {
+    for head in heads {
         hasher.update(head.0);
     }
-    let key = hasher
+    hasher
         .finalize()
         .iter()
         .map(|b| format!("{b:02x}"))
-        .collect();
-    Ok((doc.save(), key))
+        .collect()
 }
