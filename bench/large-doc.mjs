@@ -119,13 +119,19 @@ if (!skipBrowser) {
     const id = href.split('/').pop();
     // The relay has it too, as it would for a partnership in use (so the reopened tab has
     // nothing to upload).
-    await seed.goto(`${relay.url}${href}`);
+    // Last seen on its roadmap, which the reopened tab asks for.
+    await seed.goto(`${relay.url}${href}#tab-roadmap`);
     await seed.getByTestId('sync-state').filter({ hasText: 'All changes are on the relay' })
       .waitFor({ timeout: 180000 });
     // As on any later day: the preview (a compact copy of the content, written once the
     // partnership is quiet) is in place before the tab closes.
     for (let waited = 0; !(await previewStored(seed, id)); waited += 500) {
       if (waited > 60000) throw new Error('the preview was never stored');
+      await seed.waitForTimeout(500);
+    }
+    // And the copy of the page as last shown (src/platform/page_copy.rs).
+    for (let waited = 0; !(await previewStored(seed, `page:${id}:roadmap`)); waited += 500) {
+      if (waited > 60000) throw new Error('the page copy was never stored');
       await seed.waitForTimeout(500);
     }
     await seed.close();
@@ -151,10 +157,18 @@ if (!skipBrowser) {
     const theme = '[data-testid="theme-2027-Q1"]';
     const wantLen = trace.expected[trace.paths.findIndex((p) => p.join('/') === 'quarters/2027-Q1/theme')].length;
     await page.goto(`${relay.url}/p/${id}#tab-roadmap`, { waitUntil: 'commit' });
-    const shownAt = await page.waitForFunction(([sel, len]) => {
-      const el = document.querySelector(sel);
-      return el && el.value.length >= len ? performance.now() : null;
-    }, [theme, native.final_chars ? wantLen : 1], { polling: 'raf', timeout: 120000 }).then((h) => h.jsonValue());
+    // Visible: the field's text on screen — in the copy of the page painted before the
+    // app arrives, or in the app's own page.
+    const copied = '[data-copy-testid="theme-2027-Q1"]';
+    const shown = await page.waitForFunction(([sels, len]) => {
+      for (const sel of sels) {
+        const el = document.querySelector(sel);
+        if (el && el.value.length >= len && el.getClientRects().length) return { at: performance.now(), by: sel };
+      }
+      return null;
+    }, [[copied, theme], native.final_chars ? wantLen : 1], { polling: 'raf', timeout: 120000 }).then((h) => h.jsonValue());
+    const shownAt = shown.at;
+    const shownBy = shown.by === copied ? 'the copy of the page last seen' : 'the app';
     // Editable: the same field, on the loaded page (not the read-only preview).
     const editableAt = await page.waitForFunction((sel) => {
       const el = document.querySelector(sel);
@@ -189,6 +203,7 @@ if (!skipBrowser) {
     browserResult = {
       implementation: 'Tandem in headless Chromium (release build from dist/)',
       open_to_text_shown_ms: round(shownAt),
+      text_shown_by: shownBy,
       painted_from_preview: previewed,
       open_to_editable_ms: round(editableAt),
       open_to_interactive_ms: round(interactiveAt),
@@ -241,7 +256,7 @@ row('keystroke via change() (native)', `${native.keystroke_mean_ms} ms`);
 row('keystroke via set_prose (native)', `${native.prose_keystroke_mean_ms} ms`);
 if (js) row('same heads (same changes)', js.same_heads_as_native ? 'yes' : 'NO', '');
 if (browserResult) {
-  row('browser: open → content visible', `${browserResult.open_to_text_shown_ms} ms`, 'goal < 300 ms');
+  row('browser: open → content visible', `${browserResult.open_to_text_shown_ms} ms (${browserResult.text_shown_by})`, 'goal < 300 ms');
   row('browser: open → editable', `${browserResult.open_to_editable_ms} ms`, 'goal < 1500 ms');
   row('browser: open → keystroke handled', `${browserResult.open_to_interactive_ms} ms`);
   row('browser: painted from preview', browserResult.painted_from_preview ? 'yes' : 'no');

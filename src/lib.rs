@@ -33,13 +33,31 @@ pub mod zones;
 pub fn mount() {
     console_error_panic_hook::set_once();
     zones::install();
-    if let Some(boot) = web_sys::window()
-        .and_then(|w| w.document())
-        .and_then(|d| d.get_element_by_id("boot"))
+    // A copy of the partnership page painted by `boot.js` stays over the app's own
+    // "Opening…" until the app shows the partnership ([`boot_done`]).
+    // (`boot.js` still looking for one: it removes the loading screen itself if it finds
+    // none, now that the app is here.)
+    if let Some(window) = web_sys::window() {
+        let _ = js_sys::Reflect::set(&window, &"tandemMounted".into(), &true.into());
+    }
+    if let Some(boot) = boot_screen()
+        .filter(|b| !b.has_attribute("data-copy") && !b.has_attribute("data-copy-pending"))
     {
         boot.remove();
     }
     leptos::mount::mount_to_body(pages::app::App);
+}
+
+fn boot_screen() -> Option<web_sys::Element> {
+    web_sys::window()?.document()?.get_element_by_id("boot")
+}
+
+/// The app shows a screen of its own: the loading screen, or the copy of the page
+/// painted while the WebAssembly was on its way (`platform::page_copy`), goes.
+pub fn boot_done() {
+    if let Some(boot) = boot_screen() {
+        boot.remove();
+    }
 }
 
 #[cfg(test)]

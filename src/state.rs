@@ -282,6 +282,11 @@ impl Tandem {
         self.dispatch(tandem_client::Event::SetMe(me));
     }
 
+    /// The partnership page shows one of its tabs (copied for the next opening).
+    pub fn page_shown(&self, id: DocumentId) {
+        self.with_platform(|p| p.page_shown(id));
+    }
+
     pub fn fetch(&self, id: DocumentId) {
         self.with_platform(|p| p.fetch(id));
     }

@@ -79,14 +79,17 @@ pub fn App() -> impl IntoView {
                         {t("Opening your partnerships…")} " " {move || stage.get()}
                     </p></main>
                 }.into_any(),
-                Boot::Failed(e) => view! {
+                Boot::Failed(e) => {
+                    Effect::new(move |_| crate::boot_done());
+                    view! {
                     <TopBar/>
                     <main id="main">
                         <p class="error" role="alert">
                             {i18n::tf("Tandem cannot open this browser's storage: {0}. Nothing was changed. Check that the browser allows site data, then reload.", &[&e])}
                         </p>
                     </main>
-                }.into_any(),
+                }.into_any()
+                },
                 Boot::Ready(tandem) => {
                     provide_context(tandem);
                     view! { <Shell/> }.into_any()

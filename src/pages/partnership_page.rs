@@ -64,6 +64,12 @@ pub fn PartnershipPage() -> impl IntoView {
             Arrival::Fetching
         }
     });
+    // Not the partnership itself (fetching, unavailable): nothing painted before stays.
+    Effect::new(move |_| {
+        if arrival.get() != Arrival::Here {
+            crate::boot_done();
+        }
+    });
     Effect::new(move |_| {
         if arrival.get() == Arrival::Fetching
             && let Ok(doc) = id.get().parse::<DocumentId>()
@@ -125,7 +131,14 @@ fn notes_page(tandem: Tandem, editor: Editor) -> AnyView {
 }
 
 fn page(tandem: Tandem, id: &str) -> AnyView {
-    match open(tandem, id) {
+    let opened = open(tandem, id);
+    if opened
+        .as_ref()
+        .map_or(true, |e| e.view.with_untracked(|p| p.is_notes()))
+    {
+        Effect::new(move |_| crate::boot_done());
+    }
+    match opened {
         Err(e) => view! {
             <section class="card">
                 <p class="error" role="alert">{e}</p>
@@ -185,6 +198,8 @@ pub fn preview_page(id: DocumentId, past: tandem_domain::partnership::Partnershi
 fn Partnership() -> impl IntoView {
     let editor = expect_context::<Editor>();
     let tandem = expect_context::<Tandem>();
+    // Shown (from its preview or loaded): a copy painted before the app came goes.
+    Effect::new(move |_| crate::boot_done());
     let access = tandem.access(editor.id);
     let controlled = tandem.has_access_control();
     // Shown on a preview too, so nothing moves when the page becomes live (it asks the
@@ -205,7 +220,7 @@ fn Partnership() -> impl IntoView {
     view! {
         // One row: who the partnership is between and its markets, with the save and sync
         // state beside; then one row of tools (your access, who is here, sharing).
-        <section class="page-head partnership-head">
+        <section class="page-head partnership-head" data-page-doc=editor.id.to_string()>
             <div class="head-main">
                 <p class="crumb"><a href="/">{t("Partnerships")}</a></p>
                 <h1 data-testid="partnership-title" tabindex="-1">
@@ -308,9 +323,9 @@ impl Tab {
 fn Tabs() -> impl IntoView {
     // The open tab is kept in the address (#tab-kpis), so a reload, a shared address or a
     // switch of language comes back to it.
-    // Read from the router's address, not the window's: following a link inside the app
-    // (a "This week" line, a notes page's link) renders the page before the window's
-    // address changes.
+    // Following a link inside the app (a "This week" line, a notes page's link) renders
+    // the page before the window's address changes: then the router's address names the
+    // tab. Otherwise the window's does (switching tabs rewrites it without the router).
     let tab_in = |hash: &str| {
         let hash = hash.trim_start_matches('#');
         Tab::ALL
@@ -318,22 +333,30 @@ fn Tabs() -> impl IntoView {
             .find(|t| hash == format!("tab-{}", t.id()))
     };
     let location = leptos_router::hooks::use_location();
-    let current = RwSignal::new(
-        tab_in(&location.hash.get_untracked())
-            .or_else(|| {
-                web_sys::window()
-                    .and_then(|w| w.location().hash().ok())
-                    .and_then(|h| tab_in(&h))
-            })
-            .unwrap_or(Tab::Overview),
-    );
+    let window_at = web_sys::window().map(|w| w.location());
+    let settled = window_at.as_ref().and_then(|l| l.pathname().ok())
+        == Some(location.pathname.get_untracked());
+    let hash = match (&window_at, settled) {
+        (Some(l), true) => l.hash().unwrap_or_default(),
+        _ => location.hash.get_untracked(),
+    };
+    let current = RwSignal::new(tab_in(&hash).unwrap_or(Tab::Overview));
     // A link to another tab of the page already open opens it.
-    Effect::new(move |_| {
-        if let Some(tab) = tab_in(&location.hash.get()) {
+    Effect::new(move |before: Option<String>| {
+        let now = location.hash.get();
+        if before.is_some_and(|b| b != now)
+            && let Some(tab) = tab_in(&now)
+        {
             current.set(tab);
         }
+        now
     });
     let editor = expect_context::<Editor>();
+    // Each tab shown is copied for the next opening, once it has settled.
+    Effect::new(move |_| {
+        current.track();
+        editor.tandem().page_shown(editor.id);
+    });
     // The overview, the first tab, keeps the plain address; the page's title names the
     // partnership and the tab (what a browser's tabs, history and screen readers show).
     Effect::new(move |_| {

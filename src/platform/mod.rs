@@ -8,6 +8,7 @@
 pub mod api;
 pub mod indexeddb;
 pub mod local;
+pub mod page_copy;
 pub mod preview;
 pub mod saving;
 
@@ -45,6 +46,8 @@ const PREVIEW_AFTER_MS: i32 = 2_000;
 /// After opening, previews missing or out of date are written after this long, so they
 /// do not compete with the first minutes of the page.
 const PREVIEW_AFTER_OPEN_MS: i32 = 5_000;
+/// A tab switched to is copied for the next opening once it has settled this long.
+const PAGE_COPY_AFTER_MS: i32 = 1_000;
 
 /// The partnership the address names (`/p/<id>`), if any.
 fn addressed() -> Option<DocumentId> {
@@ -431,6 +434,48 @@ impl Platform {
         });
     }
 
+    /// Copies the partnership page as shown now, if it shows `id` with every change
+    /// stored in exactly `chunks` ([`page_copy`]).
+    async fn write_page_copy(
+        &self,
+        previews: &DocStore,
+        id: DocumentId,
+        chunks: &[indexeddb::ChunkKey],
+    ) {
+        if self.0.client.borrow_mut().has_unsaved(&id) {
+            return;
+        }
+        let Some((tab, bytes)) = page_copy::capture(id) else {
+            return;
+        };
+        if let Err(e) = page_copy::write(previews, id, &tab, &bytes, chunks).await {
+            web_sys::console::warn_1(&JsValue::from_str(&format!(
+                "the page of {id} was not copied: {e}"
+            )));
+        }
+    }
+
+    /// The partnership page shows another tab: copied once it has settled, if every
+    /// change is stored ([`page_copy`]).
+    pub fn page_shown(&self, id: DocumentId) {
+        if self.0.previews.is_none() {
+            return;
+        }
+        let weak = Rc::downgrade(&self.0);
+        spawn_local(async move {
+            crate::browser::sleep_ms(PAGE_COPY_AFTER_MS).await;
+            let Some(inner) = weak.upgrade() else { return };
+            let this = Platform(inner);
+            let chunks = this.0.chunks.borrow().get(&id).map(saving::Chunks::keys);
+            let (Some(chunks), Some(previews)) =
+                (chunks.filter(|c| !c.is_empty()), this.0.previews.clone())
+            else {
+                return;
+            };
+            this.write_page_copy(&previews, id, &chunks).await;
+        });
+    }
+
     /// Writes the preview of what is stored of a partnership now, unless it is current.
     /// Only a document whose every change is stored is previewed: its content is then
     /// exactly that of the chunks the preview is named after.
@@ -442,6 +487,7 @@ impl Platform {
         let Some(chunks) = chunks.filter(|c| !c.is_empty()) else {
             return;
         };
+        self.write_page_copy(previews, id, &chunks).await;
         if preview::is_current(previews, id, &chunks).await {
             return;
         }
