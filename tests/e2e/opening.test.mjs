@@ -77,3 +77,76 @@ test('a partnership paints from its preview read-only, then becomes editable; a 
     await relay.stop();
   }
 });
+
+// Before the WebAssembly has even arrived: the copy of the page this tab last showed
+// (public/boot.js, src/platform/page_copy.rs) is painted, inert, saying it opens; the app
+// replaces it. A copy made from chunks no longer the stored ones is never painted.
+test('a page seen before is painted from its copy before the app arrives; a stale copy never', async () => {
+  const relay = await startRelay();
+  // No service worker, so the WebAssembly's download can be slowed here: the copy then
+  // has to be what is seen first.
+  const context = await browser.newContext({ serviceWorkers: 'block' });
+  try {
+    const page = await context.newPage();
+    const errors = watchErrors(page);
+    await page.addInitScript(() => {
+      window.__copies = [];
+      const look = () => {
+        const boot = document.getElementById('boot');
+        const goal = boot?.classList.contains('opening-copy') && boot.querySelector('[data-copy-testid="goal"]');
+        if (goal && window.__copies.at(-1)?.goal !== goal.value) {
+          window.__copies.push({
+            goal: goal.value,
+            inert: boot.querySelector('main').inert,
+            says: boot.querySelector('[data-copy-testid="save-state"]')?.textContent,
+            status: boot.querySelector('[role="status"]')?.textContent,
+            appBuilt: !!document.querySelector('[data-testid="partnership-title"]'),
+          });
+        }
+      };
+      new MutationObserver(look).observe(document, { subtree: true, childList: true, attributes: true });
+    });
+    const id = await createPartnership(page, relay.url, 'Northwind', 'Маша', { tab: 'roadmap' });
+    const goal = page.getByTestId('goal');
+    await goal.fill('Grow RU sales together');
+    await goal.blur();
+    await page.getByTestId('save-state').filter({ hasText: 'Saved in this browser' }).waitFor();
+    await eventually(() => previewStored(page, `page:${id}:roadmap`), (s) => s === true,
+      { timeout: 20000, interval: 250, what: 'the page is copied' });
+    // The copy is of what is stored now: wait until nothing else is due to be written.
+    await page.waitForTimeout(2500);
+
+    await page.route(/_bg\.wasm$/, async (route) => {
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      await route.continue();
+    });
+    await page.reload();
+    await page.getByTestId('editable').and(page.locator('[data-read-only="false"]')).waitFor({ timeout: 20000 });
+    const copies = await page.evaluate(() => window.__copies);
+    assert.equal(copies.length, 1, JSON.stringify(copies));
+    assert.deepEqual(copies[0], {
+      goal: 'Grow RU sales together',
+      inert: true,
+      says: 'Opening…',
+      status: 'Opening the partnership: read-only until it has loaded.',
+      appBuilt: false,
+    });
+    assert.equal(await page.locator('#boot').count(), 0, 'the app replaced the copy');
+    assert.equal(await goal.inputValue(), 'Grow RU sales together');
+
+    // An edit is stored and the page reopened at once: the copy is of chunks no longer
+    // stored, so nothing is painted before the app.
+    await page.waitForTimeout(1500);
+    await goal.fill('Grow RU and US sales together');
+    await goal.blur();
+    await page.getByTestId('save-state').filter({ hasText: 'Saved in this browser' }).waitFor();
+    await page.reload();
+    await page.getByTestId('editable').and(page.locator('[data-read-only="false"]')).waitFor({ timeout: 20000 });
+    assert.deepEqual(await page.evaluate(() => window.__copies), []);
+    assert.equal(await goal.inputValue(), 'Grow RU and US sales together');
+    assert.deepEqual(errors, []);
+  } finally {
+    await context.close();
+    await relay.stop();
+  }
+});
