@@ -87,7 +87,9 @@ pub fn judge(record: &SavedRecord, returned: &mut PartnershipDoc) -> Outcome {
     }
 }
 
-/// "Brand × Creator", read straight from the document (no full hydration per save).
+/// "Brand × Creator", read straight from the document (no full hydration per save); a
+/// brand's notes document (`notes_for`) is marked "🔒" so it is not taken for its
+/// partnership where both are listed.
 pub fn title(doc: &PartnershipDoc) -> String {
     let am = doc.automerge();
     let field = |name: &str| match am.get(ROOT, name).ok().flatten() {
@@ -98,6 +100,8 @@ pub fn title(doc: &PartnershipDoc) -> String {
     let (brand, creator) = (field("brand"), field("creator"));
     if brand.is_empty() && creator.is_empty() {
         String::new()
+    } else if doc.notes_parent().is_some() {
+        format!("🔒 {brand} × {creator}")
     } else {
         format!("{brand} × {creator}")
     }
@@ -123,6 +127,14 @@ mod tests {
     fn the_title_names_both_sides_even_with_bars_in_a_name() {
         assert_eq!(title(&partnership()), "Northwind × Маша | Studio");
         assert_eq!(title(&PartnershipDoc::empty()), "");
+        let p = partnership().partnership().expect("reads");
+        let notes = PartnershipDoc::create_notes(
+            &p,
+            tandem_sync::document_id::DocumentId::from_bytes([1; 16]),
+            tandem_sync::document_id::DocumentId::from_bytes([2; 16]),
+            0,
+        );
+        assert_eq!(title(&notes), "🔒 Northwind × Маша | Studio");
     }
 
     #[test]
