@@ -22,6 +22,17 @@
 //! up, in order, behind it; the committer then makes the whole queue durable with one
 //! fsync and sends the frames. So a slow disk delays acknowledgements by one fsync, not
 //! one fsync per edit of every peer, and frames still leave in the order they were made.
+//!
+//! **Several instances** (`--store postgres://…`). Each instance keeps its own copies and
+//! sessions; they share only the store. A change is acknowledged once *its* instance's
+//! commit returned, exactly as above. Another instance learns of it from the store: a
+//! sweep ([`Hub::sweep`], every `--sweep-ms`) asks for the latest increment number of
+//! every document in memory, loads the stored increments it has not seen (numbers are
+//! gapless per document, so "not seen" is exact) and sends them to its peers through their
+//! sessions. So nothing reaches a peer that is not durable, and a peer reconnecting to any
+//! instance continues from the heads it names. If the store fails, commits fail (the
+//! writers are told and disconnected) and documents that cannot be read are refused, not
+//! answered as absent.
 
 use std::{
     collections::{HashMap, HashSet},
@@ -999,11 +1010,11 @@ impl Hub {
     /// stored, and sends them on to the peers syncing it here. Returns how many documents
     /// had something new.
     ///
-    /// Only stored (so acknowledged-durable) increments are loaded, and loading is
-    /// idempotent — Automerge skips changes it has, including this instance's own
-    /// increments read back — so a sweep can never acknowledge anything early or apply
-    /// anything twice. One query asks for the latest number of every loaded document;
-    /// only those behind are read.
+    /// Only stored (so durable) increments are loaded, and loading is idempotent —
+    /// Automerge skips changes it has — so a sweep can never acknowledge anything early or
+    /// apply anything twice. One query asks for the latest number of every loaded
+    /// document; only those another instance wrote to are read (this instance's own
+    /// increments are skipped by number).
     pub async fn sweep(&self) -> usize {
         if !self.core.store.is_shared() {
             return 0;
