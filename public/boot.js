@@ -88,10 +88,20 @@
       }),
     };
   }
-  window.tandemPage = { capture: capture };
+  // Whether a copy was painted (the app then does not paint the page from its preview
+  // too: it goes straight to loading the document). Decided within 400 ms at most.
+  var decide;
+  var decision = new Promise(function (resolve) { decide = resolve; });
+  window.tandemPage = {
+    capture: capture,
+    painted: Promise.race([decision, new Promise(function (resolve) { setTimeout(resolve, 400, false); })]),
+  };
 
   var m = /^\/p\/([A-Za-z0-9]+)\/?$/.exec(location.pathname);
-  if (!m || !window.indexedDB || !window.crypto || !window.crypto.subtle || !window.TextDecoder) return;
+  if (!m || !window.indexedDB || !window.crypto || !window.crypto.subtle || !window.TextDecoder) {
+    decide(false);
+    return;
+  }
   var id = m[1];
   var tab = tabOf(location.hash);
 
@@ -108,6 +118,7 @@
   else pending();
   function noCopy() {
     looking = false;
+    decide(false);
     var b = document.getElementById('boot');
     if (!b || b.hasAttribute('data-copy')) return;
     b.removeAttribute('data-copy-pending');
@@ -175,6 +186,7 @@
     b.setAttribute('data-copy', id);
     b.removeAttribute('data-copy-pending');
     looking = false;
+    decide(true);
     return true;
   }
   // Both databases at once: the copy must be painted before the app is.

@@ -188,7 +188,9 @@ impl Platform {
         {
             let first = ids.remove(at);
             ids.insert(0, first);
-            if let Some(previews) = &previews
+            // The copy of the page `boot.js` painted shows the same already.
+            if !page_copy::painted().await
+                && let Some(previews) = &previews
                 && let Some(p) = preview::read(&store, previews, wanted).await
             {
                 show_preview(wanted, p);

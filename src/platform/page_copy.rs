@@ -20,6 +20,28 @@ use super::indexeddb::{ChunkKey, DocStore, StoreError};
 /// The largest copy kept (a page of a long partnership is tens of kilobytes).
 const MAX_BYTES: usize = 2 * 1024 * 1024;
 
+/// Whether `boot.js` painted a copy of the page this address shows (it says within
+/// 400 ms): the preview need not be painted as well.
+pub async fn painted() -> bool {
+    let Some(window) = web_sys::window() else {
+        return false;
+    };
+    let Some(promise) = Reflect::get(&window, &"tandemPage".into())
+        .and_then(|page| Reflect::get(&page, &"painted".into()))
+        .ok()
+        .and_then(|p| p.dyn_into::<js_sys::Promise>().ok())
+    else {
+        return false;
+    };
+    wasm_bindgen_futures::JsFuture::from(promise)
+        .await
+        .is_ok_and(|v| v.as_bool() == Some(true))
+        && web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.get_element_by_id("boot"))
+            .is_some_and(|b| b.has_attribute("data-copy"))
+}
+
 /// The page as shown now — `(tab, bytes)` — if it shows partnership `id`, loaded.
 pub fn capture(id: DocumentId) -> Option<(String, Vec<u8>)> {
     let window = web_sys::window()?;

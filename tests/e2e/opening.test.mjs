@@ -15,6 +15,19 @@ after(async () => { await browser?.close(); });
 const previewWritten = (page, id) => eventually(() => previewStored(page, id), (stored) => stored === true,
   { timeout: 20000, interval: 250, what: 'the preview is stored' });
 
+// Deletes the copies of the partnership's page (painted before the app when present, in
+// place of the preview), so the preview path is what is tested.
+const dropPageCopies = (page, id) => page.evaluate((id) => new Promise((resolve, reject) => {
+  const open = indexedDB.open('tandem-preview');
+  open.onerror = () => reject(open.error);
+  open.onsuccess = () => {
+    const tx = open.result.transaction('documents', 'readwrite');
+    tx.objectStore('documents').delete(IDBKeyRange.bound([`page:${id}:`], [`page:${id}:\uffff`]));
+    tx.oncomplete = () => { open.result.close(); resolve(); };
+    tx.onerror = () => reject(tx.error);
+  };
+}), id);
+
 // Records, from the first script on, every goal text a read-only preview showed (checked
 // every frame: the preview is on screen for a few frames before the document loads).
 async function watchPreviews(page) {
@@ -51,6 +64,8 @@ test('a partnership paints from its preview read-only, then becomes editable; a 
     await previewWritten(page, id);
 
     // Reopened: the preview is painted first, read-only, saying it is opening.
+    await page.waitForTimeout(1500); // no copy of the page is still to be written
+    await dropPageCopies(page, id);
     await page.reload();
     await page.getByTestId('editable').and(page.locator('[data-read-only="false"]')).waitFor({ timeout: 20000 });
     assert.deepEqual(await page.evaluate(() => window.__previewGoals), ['Grow RU sales together']);
@@ -92,6 +107,7 @@ test('a page seen before is painted from its copy before the app arrives; a stal
     await page.addInitScript(() => {
       window.__copies = [];
       const look = () => {
+        if (document.querySelector('.opening-preview')) window.__previewSeen = true;
         const boot = document.getElementById('boot');
         const goal = boot?.classList.contains('opening-copy') && boot.querySelector('[data-copy-testid="goal"]');
         if (goal && window.__copies.at(-1)?.goal !== goal.value) {
@@ -132,6 +148,8 @@ test('a page seen before is painted from its copy before the app arrives; a stal
       appBuilt: false,
     });
     assert.equal(await page.locator('#boot').count(), 0, 'the app replaced the copy');
+    assert.equal(await page.evaluate(() => window.__previewSeen), undefined,
+      'with the copy up, the app went straight to the document (no preview painted too)');
     assert.equal(await goal.inputValue(), 'Grow RU sales together');
 
     // An edit is stored and the page reopened at once: the copy is of chunks no longer
