@@ -58,6 +58,11 @@
         b.setAttribute('value', a.value);
       }
     }
+    // (After the values above, which pair the copy's fields with the page's by order.)
+    // A link shown once (an invitation, a recovery key, a calendar feed) is not kept, nor
+    // what a panel over the page showed.
+    copy.querySelectorAll('.made-link, .toast-region').forEach(function (e) { e.parentNode.removeChild(e); });
+    copy.querySelectorAll('details[open].share-panel, details[open].presence-menu').forEach(function (e) { e.removeAttribute('open'); });
     copy.querySelectorAll('[id]').forEach(function (e) {
       e.setAttribute('data-copy-id', e.id);
       e.removeAttribute('id');

@@ -129,6 +129,14 @@ test('a page seen before is painted from its copy before the app arrives; a stal
     await page.getByTestId('save-state').filter({ hasText: 'Saved in this browser' }).waitFor();
     await eventually(() => previewStored(page, `page:${id}:roadmap`), (s) => s === true,
       { timeout: 20000, interval: 250, what: 'the page is copied' });
+    // A link shown once is never copied (nor is the panel kept open).
+    await page.getByTestId('share-toggle').click();
+    await page.getByTestId('create-link').click();
+    const made = await page.getByTestId('made-link').inputValue();
+    assert.match(made, /\/join#/);
+    const copied = await page.evaluate((id) => window.tandemPage.capture(id).json, id);
+    assert.ok(copied.includes('Grow RU sales together') && !copied.includes(made.split('#')[1]), 'no secret in the copy');
+    await page.getByTestId('share-close').click();
     // The copy is of what is stored now: wait until nothing else is due to be written.
     await page.waitForTimeout(2500);
 
