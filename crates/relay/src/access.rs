@@ -332,6 +332,9 @@ impl Access {
         std::thread::Builder::new()
             .name("access-refresh".into())
             .spawn(move || {
+                // Said once when it starts failing and once when it recovers, not five
+                // times a second while PostgreSQL is down.
+                let mut failing = false;
                 loop {
                     std::thread::sleep(postgres::REFRESH_EVERY);
                     let (Some(db), Some(state), Some(writing)) =
@@ -346,8 +349,16 @@ impl Access {
                         quotas: Quotas::default(),
                         touches: std::sync::mpsc::sync_channel(0).0,
                     };
-                    if let Err(e) = reader.refresh() {
-                        tracing::warn!(error = %e, "cannot read access changes from PostgreSQL");
+                    match reader.refresh() {
+                        Err(e) if !failing => {
+                            failing = true;
+                            tracing::warn!(error = %e, "cannot read access changes from PostgreSQL; devices, links and grants stay as last read until it answers");
+                        }
+                        Ok(()) if failing => {
+                            failing = false;
+                            tracing::info!("reading access changes from PostgreSQL again");
+                        }
+                        _ => {}
                     }
                 }
             })

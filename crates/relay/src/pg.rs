@@ -25,8 +25,31 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
 /// Why a PostgreSQL call failed, as text for the store's own error.
 pub type PgError = String;
 
-pub fn failed(e: impl std::fmt::Display) -> PgError {
-    e.to_string()
+/// The error and its causes: the pool's "error connecting to server" says why only in
+/// its source ("Connection refused").
+pub fn failed(e: impl std::fmt::Display + AsErrorSource) -> PgError {
+    let mut message = e.to_string();
+    let mut source = e.as_source();
+    while let Some(cause) = source {
+        let cause_text = cause.to_string();
+        if !message.contains(&cause_text) {
+            message.push_str(": ");
+            message.push_str(&cause_text);
+        }
+        source = cause.source();
+    }
+    message
+}
+
+/// What [`failed`] reads the causes of: any error, or a plain message.
+pub trait AsErrorSource {
+    fn as_source(&self) -> Option<&(dyn std::error::Error + 'static)>;
+}
+
+impl<E: std::error::Error + 'static> AsErrorSource for E {
+    fn as_source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.source()
+    }
 }
 
 #[derive(Debug)]
@@ -86,7 +109,7 @@ impl Pg {
         let runtime = self
             .runtime
             .as_ref()
-            .ok_or_else(|| failed("the PostgreSQL pool is closed"))?;
+            .ok_or_else(|| PgError::from("the PostgreSQL pool is closed"))?;
         let (tx, rx) = std::sync::mpsc::sync_channel(1);
         let work = work(self.pool.clone());
         runtime.spawn(async move {
@@ -99,6 +122,6 @@ impl Pg {
             let _ = tx.send(outcome);
         });
         rx.recv()
-            .map_err(|_| failed("the PostgreSQL pool's runtime stopped"))?
+            .map_err(|_| PgError::from("the PostgreSQL pool's runtime stopped"))?
     }
 }

@@ -102,13 +102,14 @@ impl Postgres {
         let pg = Pg::new(url, POOL_SIZE, "tandem-documents").map_err(open_err)?;
         let store = Postgres { pg };
         store
+            .pg
             .run(|pool| async move {
                 let mut client = pool.get().await.map_err(failed)?;
                 let txn = client.transaction().await.map_err(failed)?;
                 txn.batch_execute(SCHEMA).await.map_err(failed)?;
                 txn.commit().await.map_err(failed)
             })
-            .map_err(|e| open_err(e.to_string()))?;
+            .map_err(open_err)?;
         Ok(store)
     }
 
