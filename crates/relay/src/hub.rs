@@ -1353,7 +1353,8 @@ impl Core {
         if let Some(bytes) = lock(&self.stored_by).get(device) {
             return *bytes;
         }
-        match self.store.stored_by(device) {
+        // A read from the store (a network round trip with PostgreSQL): off the worker.
+        match heavy(true, || self.store.stored_by(device)) {
             Ok(bytes) => *lock(&self.stored_by)
                 .entry(device.to_owned())
                 .or_insert(bytes),

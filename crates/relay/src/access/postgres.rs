@@ -68,6 +68,9 @@ pub struct AccessPg {
     /// Each record's version as last read or written here.
     versions: Mutex<HashMap<(String, String), i64>>,
     last_miss_refresh: Mutex<Option<Instant>>,
+    /// The last refresh worked. A lookup that missed reads PostgreSQL only then: the
+    /// lookups run on async workers, which must not wait out a connect timeout.
+    healthy: std::sync::atomic::AtomicBool,
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -89,11 +92,15 @@ impl AccessPg {
             seen: Mutex::new(0),
             versions: Mutex::new(HashMap::new()),
             last_miss_refresh: Mutex::new(None),
+            healthy: std::sync::atomic::AtomicBool::new(true),
         })
     }
 
     /// Whether a lookup that missed may read PostgreSQL again now.
     pub fn may_refresh_on_miss(&self) -> bool {
+        if !self.healthy.load(std::sync::atomic::Ordering::Relaxed) {
+            return false;
+        }
         let mut last = lock(&self.last_miss_refresh);
         let now = Instant::now();
         if last.is_some_and(|t| now.duration_since(t) < MISS_REFRESH_EVERY) {
@@ -108,7 +115,7 @@ impl AccessPg {
     pub fn refresh(&self, mut apply: impl FnMut(&str, &str, &str)) -> Result<(), PgError> {
         let mut seen = lock(&self.seen);
         let after = *seen;
-        let rows: Vec<(String, String, String, i64)> = self.pg.run(move |pool| async move {
+        let read = self.pg.run(move |pool| async move {
             let client = pool.get().await.map_err(failed)?;
             let rows = client
                 .query(
@@ -127,8 +134,11 @@ impl AccessPg {
                         r.try_get(3).map_err(failed)?,
                     ))
                 })
-                .collect()
-        })?;
+                .collect::<Result<Vec<(String, String, String, i64)>, PgError>>()
+        });
+        self.healthy
+            .store(read.is_ok(), std::sync::atomic::Ordering::Relaxed);
+        let rows = read?;
         // Under the versions lock, so a change written here meanwhile (which records its
         // newer version first) is never overwritten by an older read of the same row.
         let mut versions = lock(&self.versions);
