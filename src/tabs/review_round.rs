@@ -430,9 +430,14 @@ fn BrandNotes(id: DeliverableId) -> impl IntoView {
         let body = match notes.get() {
             Some(n) => {
                 let revision = tandem.revision(n);
-                (move || {
+                // Changes once, when the notes arrive: the thread (and a note being
+                // typed) is not rebuilt when a colleague adds one.
+                let here = Memo::new(move |_| {
                     revision.track();
-                    if tandem.has_content(&n) {
+                    tandem.has_content(&n)
+                });
+                (move || {
+                    if here.get() {
                         view! { <NotesThread notes=n id=id.get_value()/> }.into_any()
                     } else {
                         view! { <p class="muted" role="status">{t("Fetching the brand's notes from the relay…")}</p> }.into_any()

@@ -199,6 +199,13 @@ test('brand-only notes reach a colleague on the brand side and never the creator
     await colleague.page.getByTestId('quarter-picker').selectOption('2027-Q1');
     await openDrafts(colleague.page);
     await eventually(() => colleague.page.getByTestId('note').allInnerTexts(), (n) => n.length === 1 && n[0].includes(secret), { timeout: 15000, what: 'the colleague reads the note' });
+    // The colleague answers; the owner, typing a note of its own meanwhile, sees it arrive
+    // without losing what it typed.
+    await brand.getByTestId('note-text').fill('Half-typed');
+    await colleague.page.getByTestId('note-text').fill('Agreed: 280 000 ₽ at most');
+    await colleague.page.getByTestId('note-add').click();
+    await eventually(() => brand.getByTestId('note').allInnerTexts(), (n) => n.length === 2 && n[1].includes('Agreed: 280 000 ₽ at most'), { timeout: 15000, what: 'the owner sees the answer' });
+    assert.equal(await brand.getByTestId('note-text').inputValue(), 'Half-typed');
 
     // The creator, syncing the same partnership all along, has no notes and no sign of them.
     await creator.page.getByTestId('tab-sow').click();
