@@ -114,6 +114,7 @@ pub fn ru(en: &str) -> Option<&'static str> {
         "Check-ins" => "Встречи",
         "Checkpoint" => "Контрольная точка",
         "Clicks" => "Клики",
+        "Colleague (optional)" => "Коллега (необязательно)",
         "Compensation" => "Вознаграждение",
         "Compensation saved" => "Вознаграждение сохранено",
         "Continue if" => "Продолжаем, если",
@@ -249,6 +250,7 @@ pub fn ru(en: &str) -> Option<&'static str> {
         "Learnings from earlier campaigns" => "Выводы прошлых кампаний",
         "Like 2027-Q1" => "Например, 2027-Q1",
         "Link to the draft or preview" => "Ссылка на черновик или превью",
+        "Link “{0}”, made {1}" => "Ссылка «{0}», создана {1}",
         "Links" => "Ссылки",
         "Live" => "Опубликован",
         "Live from" => "Размещение с",
@@ -445,6 +447,7 @@ pub fn ru(en: &str) -> Option<&'static str> {
         "The creator reports, as the agreement says." => {
             "Отчитывается автор, как сказано в договоре."
         }
+        "The links could not be loaded: {0}." => "Не удалось загрузить ссылки: {0}.",
         "The notes could not be started: {0}." => "Не удалось завести заметки: {0}.",
         "The partnership itself is not in this browser yet: open the link to it that you were sent (or ask the owner for one). The notes then show under each deliverable." => {
             "Самого партнёрства в этом браузере пока нет: откройте присланную ссылку на него (или попросите её у владельца). Тогда заметки появятся под каждым материалом."

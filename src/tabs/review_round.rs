@@ -497,6 +497,7 @@ fn NotesThread(notes: tandem_sync::document_id::DocumentId, id: DeliverableId) -
             || access.with(|x| x.role == Role::Owner && x.state == State::Active)
     };
     let link = RwSignal::new(None::<String>);
+    let colleague = RwSignal::new(String::new());
     let link_problem = RwSignal::new(None::<String>);
     let field = format!("note-{id}");
     let submit = move |ev: SubmitEvent| {
@@ -519,6 +520,50 @@ fn NotesThread(notes: tandem_sync::document_id::DocumentId, id: DeliverableId) -
             }
         }
     };
+    // Who was given the notes: the owner sees each link and revokes it here.
+    let given = RwSignal::new(Vec::<tandem_sync::api::LinkInfo>::new());
+    let ready = tandem.ready();
+    let reload = move || {
+        if !ready.get_untracked() || !owner() || !tandem.has_access_control() {
+            return;
+        }
+        let platform = tandem.platform();
+        leptos::task::spawn_local(async move {
+            match platform
+                .send(&tandem_sync::api::ListLinks { document: notes })
+                .await
+            {
+                Ok(a) => given.set(a.links),
+                Err(e) => link_problem.set(Some(tf("The links could not be loaded: {0}.", &[&e]))),
+            }
+        });
+    };
+    Effect::new(move |_| {
+        ready.track();
+        reload();
+    });
+    let listed = move || {
+        given
+            .get()
+            .into_iter()
+            .filter(|l| l.role != Role::Owner)
+            .collect::<Vec<_>>()
+    };
+    let revoke = move |link: String| {
+        let platform = tandem.platform();
+        leptos::task::spawn_local(async move {
+            match platform
+                .send(&tandem_sync::api::RevokeLink {
+                    document: notes,
+                    link,
+                })
+                .await
+            {
+                Ok(_) => reload(),
+                Err(e) => link_problem.set(Some(tf("The link could not be revoked: {0}.", &[&e]))),
+            }
+        });
+    };
     let share = move |_| {
         use tandem_sync::api::{CreateLink, LinkRequest, NewLink};
         let platform = tandem.platform();
@@ -527,7 +572,10 @@ fn NotesThread(notes: tandem_sync::document_id::DocumentId, id: DeliverableId) -
                 document: notes,
                 link: LinkRequest {
                     role: Role::Editor,
-                    label: t("Brand-only notes").to_owned(),
+                    label: match colleague.get_untracked().trim() {
+                        "" => t("Brand-only notes").to_owned(),
+                        name => name.to_owned(),
+                    },
                     side: Some(tandem_sync::presence::Side::Brand),
                     expires_ms: None,
                 },
@@ -536,6 +584,7 @@ fn NotesThread(notes: tandem_sync::document_id::DocumentId, id: DeliverableId) -
                 Ok(NewLink { secret, .. }) => {
                     link.set(Some(crate::platform::api::link_url(&secret)));
                     link_problem.set(None);
+                    reload();
                 }
                 Err(e) => link_problem.set(Some(tf("The link could not be made: {0}.", &[&e]))),
             }
@@ -575,6 +624,11 @@ fn NotesThread(notes: tandem_sync::document_id::DocumentId, id: DeliverableId) -
         })}
         {move || owner().then(|| view! {
             <p class="notes-share">
+                <label>{t("Colleague (optional)")}
+                    <input type="text" maxlength="200" data-testid="notes-colleague" prop:value=move || colleague.get()
+                        on:input=move |ev| colleague.set(event_target_value(&ev))/>
+                </label>
+                " "
                 <button type="button" class="small-button" data-testid="share-notes" on:click=share>
                     {t("Give a colleague on your side these notes (a link)")}
                 </button>
@@ -592,6 +646,34 @@ fn NotesThread(notes: tandem_sync::document_id::DocumentId, id: DeliverableId) -
                 }
             })}
             {move || link_problem.get().map(|p| view! { <p class="error" role="alert">{p}</p> })}
+            <ul class="notes-links" data-testid="notes-links">
+                <For each=listed
+                    key=|l| (l.id.clone(), l.revoked_ms)
+                    children=move |l| {
+                        let state = l.status(now_ms());
+                        let active = state == tandem_sync::api::LinkStatus::Active;
+                        let status = match state {
+                            tandem_sync::api::LinkStatus::Active => t("Active"),
+                            tandem_sync::api::LinkStatus::Expired => t("Expired"),
+                            tandem_sync::api::LinkStatus::Revoked => t("Revoked"),
+                        };
+                        let who = if l.label.is_empty() { "—".to_owned() } else { l.label.clone() };
+                        let link_id = StoredValue::new(l.id.clone());
+                        let said = tf("Revoke the link for {0}", &[&who]);
+                        view! {
+                            <li data-testid="notes-link-row" data-active=active.to_string()>
+                                {tf("Link “{0}”, made {1}", &[&who, &local_time(l.created_ms)])}
+                                " · "
+                                {status}
+                                {active.then(|| view! {
+                                    " "
+                                    <button type="button" class="small-button danger" data-testid="revoke-notes-link"
+                                        aria-label=said.clone() on:click=move |_| revoke(link_id.get_value())>{t("Revoke")}</button>
+                                })}
+                            </li>
+                        }
+                    }/>
+            </ul>
         })}
     }
     .into_any()
