@@ -584,6 +584,7 @@ fn NotesThread(notes: tandem_sync::document_id::DocumentId, id: DeliverableId) -
                 Ok(NewLink { secret, .. }) => {
                     link.set(Some(crate::platform::api::link_url(&secret)));
                     link_problem.set(None);
+                    colleague.set(String::new());
                     reload();
                 }
                 Err(e) => link_problem.set(Some(tf("The link could not be made: {0}.", &[&e]))),

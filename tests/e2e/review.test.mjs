@@ -214,6 +214,7 @@ test('brand-only notes reach a colleague on the brand side and never the creator
     await row.getByTestId('revoke-notes-link').click();
     await eventually(() => row.innerText(), (t) => /Revoked/.test(t), { what: 'the notes link revoked' });
     await eventually(() => colleague.page.getByTestId('note-add').isDisabled(), (d) => d, { timeout: 15000, what: 'the colleague can no longer add notes' });
+    await brand.getByTestId('brand-notes').screenshot({ path: join(OUTPUT, 'brand-notes-shared-en.png') });
 
     // The creator, syncing the same partnership all along, has no notes and no sign of them.
     await creator.page.getByTestId('tab-sow').click();
