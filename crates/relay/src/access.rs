@@ -236,6 +236,8 @@ pub struct Access {
     writing: Arc<Mutex<()>>,
     quotas: Quotas,
     touches: std::sync::mpsc::SyncSender<(String, DocumentId, i64)>,
+    /// With `--bus`: told when a revocation may end sessions on other instances.
+    announce: Arc<std::sync::OnceLock<crate::bus::Publisher>>,
 }
 
 /// What one device may make.
@@ -348,6 +350,7 @@ impl Access {
                         writing,
                         quotas: Quotas::default(),
                         touches: std::sync::mpsc::sync_channel(0).0,
+                        announce: Arc::default(),
                     };
                     match reader.refresh() {
                         Err(e) if !failing => {
@@ -378,6 +381,25 @@ impl Access {
             }
         })
         .map_err(AccessError::Store)
+    }
+
+    /// Reads what other instances changed now (cluster mode, told so by the bus).
+    pub fn refresh_now(&self) -> Result<(), AccessError> {
+        self.refresh()
+    }
+
+    /// Tells the other instances, from now on, when a revocation here may end their
+    /// sessions (`--bus`).
+    pub fn announce_to(&self, publisher: crate::bus::Publisher) {
+        let _ = self.announce.set(publisher);
+    }
+
+    /// A revocation was written: other instances look at once rather than at their next
+    /// poll.
+    fn announce(&self) {
+        if let Some(publisher) = self.announce.get() {
+            publisher.access_changed();
+        }
     }
 
     /// After a lookup found nothing: in cluster mode another instance may have just
@@ -446,6 +468,7 @@ impl Access {
             writing: Arc::new(Mutex::new(())),
             quotas: Quotas::default(),
             touches,
+            announce: Arc::default(),
         };
         // "Last used" writes, off the hub's lock and the async workers. The thread holds
         // the store weakly, so dropping the last handle closes it at once (a reopen in
@@ -469,6 +492,7 @@ impl Access {
                         writing,
                         quotas,
                         touches: std::sync::mpsc::sync_channel(0).0,
+                        announce: Arc::default(),
                     };
                     writer.touch_now(&device, &document, now_ms);
                 }
@@ -800,6 +824,7 @@ impl Access {
             link.revoked_ms = Some(now_ms);
             self.write_link(&link)?;
             self.lock().links.insert(link.id.clone(), link.clone());
+            self.announce();
         }
         let mut also = Vec::new();
         loop {
@@ -826,6 +851,7 @@ impl Access {
                 also.push(l.id.clone());
                 self.lock().links.insert(l.id.clone(), l);
             }
+            self.announce();
         }
         also.sort();
         Ok((link, also))
@@ -1200,6 +1226,7 @@ impl Access {
             feed.revoked_ms = Some(now_ms);
             self.write_feed(&feed)?;
             self.lock().feeds.insert(feed.id.clone(), feed.clone());
+            self.announce();
         }
         Ok(feed_info(&feed, LinkStatus::Revoked))
     }

@@ -170,6 +170,13 @@ pub struct Config {
     /// increments other instances stored and sends them on to its peers here.
     #[arg(long, env = "TANDEM_SWEEP_MS", default_value_t = 1000)]
     pub sweep_ms: u64,
+
+    /// With `--store`: NATS (`nats://host:port`) carrying hints between the instances —
+    /// what each stored, and revocations — so the others see them at once instead of at
+    /// the next sweep. Optional: without it, or while it is unreachable, the sweep alone
+    /// delivers (slower, nothing lost).
+    #[arg(long = "bus", env = "TANDEM_BUS", value_parser = nats_url)]
+    pub bus: Option<String>,
 }
 
 /// A `--store` value: PostgreSQL's URL (`postgres://…` or `postgresql://…`).
@@ -178,6 +185,15 @@ fn postgres_url(value: &str) -> Result<String, String> {
         Ok(value.to_owned())
     } else {
         Err("expected a PostgreSQL URL: postgres://user:password@host:port/database".into())
+    }
+}
+
+/// A `--bus` value: a NATS URL (`nats://host:port`).
+fn nats_url(value: &str) -> Result<String, String> {
+    if value.starts_with("nats://") {
+        Ok(value.to_owned())
+    } else {
+        Err("expected a NATS URL: nats://host:port".into())
     }
 }
 
@@ -215,6 +231,7 @@ impl Config {
             allow_relays: Vec::new(),
             store: None,
             sweep_ms: 1000,
+            bus: None,
         }
     }
 }

@@ -33,6 +33,13 @@
 //! instance continues from the heads it names. If the store fails, commits fail (the
 //! writers are told and disconnected) and documents that cannot be read are refused, not
 //! answered as absent.
+//!
+//! With `--bus nats://…` an instance also publishes, after each COMMIT, a hint per document
+//! it stored increments of ([`crate::bus`]); another instance holding the document catches
+//! up on it at once ([`Hub::hinted`]) — from the hint's bytes if they follow exactly what
+//! it has, else from the store — instead of at the next sweep. Hints may be lost (NATS
+//! down, queues full): the sweep still runs and catches up, so the bus only ever makes
+//! delivery faster.
 
 use std::{
     collections::{HashMap, HashSet},
@@ -446,6 +453,8 @@ struct Core {
     /// kept up to date by the committer.
     stored_by: StdMutex<HashMap<String, u64>>,
     send_queue: send_queue::Bound,
+    /// With `--bus`: where hints about committed increments go, for other instances.
+    bus: std::sync::OnceLock<crate::bus::Publisher>,
 }
 
 /// A poisoned lock only means a panic elsewhere was caught; the data is still whole
@@ -526,6 +535,7 @@ impl Hub {
                 device_resets: StdMutex::new(DeviceResets::default()),
                 stored_by: StdMutex::new(HashMap::new()),
                 send_queue,
+                bus: std::sync::OnceLock::new(),
             }),
             wake: Arc::new(Notify::new()),
             access,
@@ -542,6 +552,11 @@ impl Hub {
     /// peers were told is saved, without taking any document's lock.
     pub fn store(&self) -> Arc<DocStore> {
         self.core.store.clone()
+    }
+
+    /// Publishes a hint for every increment committed from now on (`--bus`).
+    pub fn publish_to(&self, publisher: crate::bus::Publisher) {
+        let _ = self.core.bus.set(publisher);
     }
 
     /// The same hub refusing the changes of a device that has had `bytes` stored.
@@ -1092,6 +1107,66 @@ impl Hub {
         updated
     }
 
+    /// Another instance stored increments of `hint.document` (`--bus`): if the document is
+    /// in memory here and lacks them, it catches up now rather than at the next sweep —
+    /// from the hint's bytes when they follow exactly what it has, else from the store.
+    /// A hint is only ever a reason to look: what is applied is what was stored.
+    pub async fn hinted(&self, hint: crate::bus::DocHint) {
+        let id = hint.document;
+        let Some(slot) = lock(&self.core.slots).get(&id).cloned() else {
+            return;
+        };
+        let Some(&last) = hint.seqs.last() else {
+            return;
+        };
+        // Where the copy is caught up to; `None`: not loaded, but a peer here waits for it.
+        let from = {
+            let mut slot = slot.lock().await;
+            let slot = &mut *slot;
+            slot.cell.refresh();
+            match &mut slot.cell.loaded {
+                Some(loaded) => {
+                    loaded.caught_up = slot.cell.writes.past_own(loaded.caught_up);
+                    Some(loaded.caught_up)
+                }
+                None if slot.session.is_in_use(&id) && !slot.cell.unreadable => None,
+                None => return,
+            }
+        };
+        let Some(from) = from else {
+            self.arrived(id).await;
+            return;
+        };
+        if last < from {
+            return;
+        }
+        let first = hint.seqs[0];
+        let follows = first == from && hint.seqs.windows(2).all(|w| w[1] == w[0] + 1);
+        if let (true, Some(bytes)) = (follows, hint.bytes) {
+            let increments_len = bytes.iter().map(Vec::len).sum();
+            let stored = crate::doc_store::Stored {
+                bytes: bytes.concat(),
+                snapshot_len: 0,
+                increments_len,
+                next_seq: last + 1,
+            };
+            self.catch_up(id, from, stored).await;
+            return;
+        }
+        let store = self.core.store.clone();
+        let name = id.to_string();
+        match tokio::task::spawn_blocking(move || store.stored_since(&name, from)).await {
+            Ok(Ok(Some(stored))) => {
+                self.catch_up(id, from, stored).await;
+            }
+            Ok(Ok(None)) => {}
+            Ok(Err(e)) => {
+                tracing::debug!(document = %id, error = %e, "bus: cannot read the increments hinted at; the sweep will");
+            }
+            Err(e) => tracing::warn!(document = %id, error = %e, "bus: catch-up task failed"),
+        }
+    }
+
     /// A document a peer here waits for was stored by another instance: it is loaded and
     /// sent to them. Whether it was.
     async fn arrived(&self, id: DocumentId) -> bool {
@@ -1614,6 +1689,25 @@ async fn commit_once(core: &Core) -> bool {
         });
         for (writes, seq) in own.zip(stored.iter()) {
             lock(&writes.own_seqs).push(*seq);
+        }
+        // COMMIT returned: tell the other instances (never before — a hint about an
+        // increment not stored would be read back as a gap, and waited on for nothing).
+        if let Some(bus) = core.bus.get() {
+            let mut hints: HashMap<DocumentId, (Vec<u64>, Vec<Vec<u8>>)> = HashMap::new();
+            let appended = batch.iter().filter_map(|p| match p {
+                Pending::Append {
+                    document, bytes, ..
+                } => Some((document, bytes)),
+                _ => None,
+            });
+            for ((document, bytes), seq) in appended.zip(stored.iter()) {
+                let (seqs, all) = hints.entry(*document).or_default();
+                seqs.push(*seq);
+                all.push(bytes.clone());
+            }
+            for (document, (seqs, bytes)) in hints {
+                bus.stored(document, seqs, bytes);
+            }
         }
     }
     if let Ok(stored) = &committed

@@ -22,6 +22,8 @@
 //! - [`read_budget`]: bytes per second a device may make the relay read.
 //! - [`doc_store`]: where documents are stored — redb under the data folder (the default)
 //!   or PostgreSQL shared by several instances (`--store`).
+//! - [`bus`]: hints between relay instances over NATS (`--bus`, cluster mode): what
+//!   another instance stored, and that access changed.
 //! - [`pg`]: a PostgreSQL pool the synchronous stores can call from any thread (cluster
 //!   mode, `--store`).
 //! - [`server`]: binding, serving until told to stop, closing sockets cleanly.
@@ -36,6 +38,7 @@ pub mod access;
 pub mod api;
 pub mod app;
 pub mod budget;
+pub mod bus;
 pub mod client_addr;
 pub mod config;
 pub mod doc_store;

@@ -24,6 +24,12 @@ pub enum StartError {
     Access(#[from] crate::access::AccessError),
     #[error("the app folder {path} has no index.html: build the app first (scripts/start does)")]
     NoApp { path: String },
+    #[error(
+        "--bus (TANDEM_BUS) links relay instances that share a store: it needs --store postgres://…; without a shared store there is nothing to tell other instances"
+    )]
+    BusWithoutStore,
+    #[error("{0}")]
+    Bus(String),
     #[error("cannot listen on {addr}: {source}")]
     Bind { addr: String, source: io::Error },
 }
@@ -52,6 +58,9 @@ pub struct Relay {
 
 /// Checks the configuration, opens the store and binds the listener.
 pub async fn bind(config: &Config) -> Result<Relay, StartError> {
+    if config.bus.is_some() && config.store.is_none() {
+        return Err(StartError::BusWithoutStore);
+    }
     prepare_data_dir(&config.data_dir)?;
     if !config.app_dir.join("index.html").is_file() {
         return Err(StartError::NoApp {
@@ -119,6 +128,18 @@ pub async fn run(
         },
     )
     .with_max_stored_bytes_per_device(config.max_stored_bytes_per_device);
+    let bus = match config.bus.as_deref().filter(|_| hub.store_is_shared()) {
+        Some(url) => {
+            let bus = crate::bus::start(url, hub.clone(), relay.access.clone())
+                .await
+                .map_err(io::Error::other)?;
+            tracing::info!(
+                "hints between instances over NATS (--bus); the sweep stays as the fallback"
+            );
+            Some(bus)
+        }
+        None => None,
+    };
     let (stop_tx, stop_rx) = watch::channel(false);
     let state = AppState {
         app_dir: config.app_dir.clone(),
@@ -196,6 +217,9 @@ pub async fn run(
     enforcer.abort();
     if let Some(sweeper) = sweeper {
         sweeper.abort();
+    }
+    if let Some(bus) = bus {
+        bus.stop();
     }
     // Sockets close on the shutdown signal; give their writers a moment to send the
     // close frames.

@@ -1,0 +1,489 @@
+//! Hints between relay instances over NATS (`--bus nats://…`, cluster mode only).
+//!
+//! PostgreSQL stays the only store: a hint only tells the other instances *that*
+//! something was stored, so they need not wait for the sweep ([`crate::hub::Hub::sweep`])
+//! or the access poll. Core NATS pub/sub delivers at most once, so a hint may be lost —
+//! NATS down, a slow subscriber, a full queue here — and then the sweep and the poll
+//! catch up as they do without a bus. Nothing waits for NATS: a commit hands its hints
+//! to a bounded queue and goes on; a full queue drops them.
+//!
+//! - `tandem.doc.<document id>`: after a group commit's COMMIT, one per document it
+//!   stored increments of: the sending instance, the increments' numbers and, when
+//!   together at most [`INLINE_BYTES`], their bytes. A receiver holding the document
+//!   applies the bytes if it has every increment before them, else reads the gap from
+//!   PostgreSQL — the sweep's catch-up, for one document, at once.
+//! - `tandem.access`: a link or feed was revoked (no secret, no id: only "look again").
+//!   Receivers read the access changes and end the sessions that lost their access.
+//!
+//! Both are small binary messages ([`encode_doc`], [`encode_access`]); anything
+//! malformed, too large or from this instance is ignored (the malformed ones counted).
+//!
+//! **The bus is trusted like the store.** A hint's bytes are applied as stored, and its
+//! numbers move the receiver's catch-up point past them: whoever can publish on these
+//! subjects can make an instance forward changes PostgreSQL does not hold, or skip
+//! increments until the document is next loaded. Run NATS where only the relay instances
+//! reach it (a private network, NATS accounts or credentials in the URL).
+
+use std::{
+    sync::{
+        Arc,
+        atomic::{AtomicU64, Ordering},
+    },
+    time::Duration,
+};
+
+use futures_util::StreamExt;
+use tandem_sync::document_id::DocumentId;
+use tokio::sync::{Notify, mpsc};
+
+use crate::{access::Access, hub::Hub};
+
+/// Increments' bytes ride along with a hint when together at most this large.
+pub const INLINE_BYTES: usize = 16 * 1024;
+/// A larger hint is not one of ours: ignored.
+pub const MAX_HINT_BYTES: usize = INLINE_BYTES + 8 * 1024;
+/// Increments one hint may name.
+const MAX_SEQS: usize = 256;
+/// Hints waiting to be published, and received hints waiting for the hub: past these,
+/// hints are dropped (the sweep catches up).
+const QUEUE: usize = 1024;
+
+pub const DOC_PREFIX: &str = "tandem.doc.";
+pub const ACCESS_SUBJECT: &str = "tandem.access";
+const VERSION: u8 = 1;
+
+/// Increments of one document another instance stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DocHint {
+    pub document: DocumentId,
+    /// Their numbers, ascending.
+    pub seqs: Vec<u64>,
+    /// Each one's bytes, in the same order, if they were small enough to send.
+    pub bytes: Option<Vec<Vec<u8>>>,
+}
+
+/// What the relay counts about the bus (for logs and tests).
+#[derive(Debug, Default)]
+pub struct BusStats {
+    pub published: AtomicU64,
+    pub dropped_outgoing: AtomicU64,
+    pub received: AtomicU64,
+    pub dropped_incoming: AtomicU64,
+    pub malformed: AtomicU64,
+}
+
+enum Outgoing {
+    Doc(DocHint),
+    Access,
+}
+
+/// Where the hub and the access store hand their hints; never waits.
+#[derive(Clone)]
+pub struct Publisher {
+    tx: mpsc::Sender<Outgoing>,
+    stats: Arc<BusStats>,
+}
+
+impl std::fmt::Debug for Publisher {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Publisher").finish_non_exhaustive()
+    }
+}
+
+impl Publisher {
+    /// Increments of `document` were committed under `seqs` (call only after COMMIT).
+    pub fn stored(&self, document: DocumentId, seqs: Vec<u64>, bytes: Vec<Vec<u8>>) {
+        if seqs.is_empty() {
+            return;
+        }
+        let small = bytes.len() == seqs.len()
+            && bytes.iter().map(Vec::len).sum::<usize>() <= INLINE_BYTES
+            && seqs.len() <= MAX_SEQS;
+        let mut seqs = seqs;
+        seqs.truncate(MAX_SEQS);
+        self.send(Outgoing::Doc(DocHint {
+            document,
+            seqs,
+            bytes: small.then_some(bytes),
+        }));
+    }
+
+    /// Access records changed in a way that may end sessions elsewhere.
+    pub fn access_changed(&self) {
+        self.send(Outgoing::Access);
+    }
+
+    fn send(&self, hint: Outgoing) {
+        if self.tx.try_send(hint).is_err() {
+            self.stats.dropped_outgoing.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+}
+
+/// A hint message for `hint`, from `instance`.
+pub fn encode_doc(instance: u64, hint: &DocHint) -> Vec<u8> {
+    let mut out = Vec::with_capacity(
+        12 + hint.seqs.len() * 8
+            + hint
+                .bytes
+                .as_ref()
+                .map_or(0, |b| b.iter().map(|b| b.len() + 4).sum()),
+    );
+    out.push(VERSION);
+    out.extend_from_slice(&instance.to_be_bytes());
+    out.extend_from_slice(&(hint.seqs.len() as u16).to_be_bytes());
+    for seq in &hint.seqs {
+        out.extend_from_slice(&seq.to_be_bytes());
+    }
+    match &hint.bytes {
+        None => out.push(0),
+        Some(bytes) => {
+            out.push(1);
+            for b in bytes {
+                out.extend_from_slice(&(b.len() as u32).to_be_bytes());
+                out.extend_from_slice(b);
+            }
+        }
+    }
+    out
+}
+
+/// The access message from `instance`.
+pub fn encode_access(instance: u64) -> Vec<u8> {
+    let mut out = vec![VERSION];
+    out.extend_from_slice(&instance.to_be_bytes());
+    out
+}
+
+/// Reads bytes off the front of a message.
+struct Reader<'a>(&'a [u8]);
+
+impl<'a> Reader<'a> {
+    fn take(&mut self, n: usize) -> Option<&'a [u8]> {
+        if self.0.len() < n {
+            return None;
+        }
+        let (head, rest) = self.0.split_at(n);
+        self.0 = rest;
+        Some(head)
+    }
+
+    fn u8(&mut self) -> Option<u8> {
+        self.take(1).map(|b| b[0])
+    }
+
+    fn u16(&mut self) -> Option<u16> {
+        self.take(2).map(|b| u16::from_be_bytes([b[0], b[1]]))
+    }
+
+    fn u32(&mut self) -> Option<u32> {
+        self.take(4)
+            .and_then(|b| b.try_into().ok())
+            .map(u32::from_be_bytes)
+    }
+
+    fn u64(&mut self) -> Option<u64> {
+        self.take(8)
+            .and_then(|b| b.try_into().ok())
+            .map(u64::from_be_bytes)
+    }
+}
+
+/// The sender and the hint of a `tandem.doc.<id>` message, if well formed: a known
+/// version, ascending numbers, bytes exactly as long as announced, nothing after them.
+pub fn decode_doc(document: DocumentId, payload: &[u8]) -> Option<(u64, DocHint)> {
+    if payload.len() > MAX_HINT_BYTES {
+        return None;
+    }
+    let mut r = Reader(payload);
+    if r.u8()? != VERSION {
+        return None;
+    }
+    let instance = r.u64()?;
+    let count = usize::from(r.u16()?);
+    if count == 0 || count > MAX_SEQS {
+        return None;
+    }
+    let mut seqs = Vec::with_capacity(count);
+    for _ in 0..count {
+        seqs.push(r.u64()?);
+    }
+    if seqs.windows(2).any(|w| w[0] >= w[1]) {
+        return None;
+    }
+    let bytes = match r.u8()? {
+        0 => None,
+        1 => {
+            let mut all = Vec::with_capacity(count);
+            for _ in 0..count {
+                let len = usize::try_from(r.u32()?).ok()?;
+                all.push(r.take(len)?.to_vec());
+            }
+            Some(all)
+        }
+        _ => return None,
+    };
+    if !r.0.is_empty() {
+        return None;
+    }
+    Some((
+        instance,
+        DocHint {
+            document,
+            seqs,
+            bytes,
+        },
+    ))
+}
+
+/// The sender of a `tandem.access` message, if well formed.
+pub fn decode_access(payload: &[u8]) -> Option<u64> {
+    let mut r = Reader(payload);
+    if r.u8()? != VERSION {
+        return None;
+    }
+    let instance = r.u64()?;
+    r.0.is_empty().then_some(instance)
+}
+
+/// The bus of a running relay; [`Bus::stop`] ends its tasks.
+#[derive(Debug)]
+pub struct Bus {
+    pub stats: Arc<BusStats>,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+}
+
+impl Bus {
+    /// Stops publishing and receiving (the relay is shutting down).
+    pub fn stop(self) {
+        for task in self.tasks {
+            task.abort();
+        }
+    }
+}
+
+/// Connects to NATS at `url` in the background (the relay works on the sweep alone until
+/// it answers, and whenever it does not) and wires it to the hub and the access store.
+/// Fails only for a URL that cannot be one.
+pub async fn start(url: &str, hub: Hub, access: Access) -> Result<Bus, String> {
+    let instance: u64 = rand::random();
+    let options = async_nats::ConnectOptions::new()
+        .name("tandem-relay")
+        .retry_on_initial_connect()
+        .max_reconnects(None)
+        .connection_timeout(Duration::from_secs(2))
+        // Reconnect quickly after an outage: the sweep covers it meanwhile.
+        .reconnect_delay_callback(|attempts| {
+            Duration::from_millis(100 * attempts.saturating_sub(1).min(10) as u64)
+        })
+        .subscription_capacity(QUEUE * 4)
+        .client_capacity(QUEUE)
+        .event_callback(|event| async move {
+            match event {
+                async_nats::Event::Connected => {
+                    tracing::info!("bus: connected to NATS; hints between instances flow")
+                }
+                async_nats::Event::Disconnected => tracing::warn!(
+                    "bus: NATS unreachable; instances see each other's changes by the sweep until it is back"
+                ),
+                other => tracing::debug!(event = %other, "bus"),
+            }
+        });
+    let client = options
+        .connect(url)
+        .await
+        .map_err(|e| format!("cannot use the bus {}: {e}", redact(url)))?;
+    let stats = Arc::new(BusStats::default());
+    let (tx, mut outgoing) = mpsc::channel::<Outgoing>(QUEUE);
+    let publisher = Publisher {
+        tx,
+        stats: stats.clone(),
+    };
+    access.announce_to(publisher.clone());
+    hub.publish_to(publisher.clone());
+
+    // Publishing: its own task, so a NATS outage (publish waits for room in the
+    // client's buffer) stalls only this queue, which then drops.
+    let client_out = client.clone();
+    let out_stats = stats.clone();
+    let mut tasks = Vec::new();
+    tasks.push(tokio::spawn(async move {
+        while let Some(hint) = outgoing.recv().await {
+            let (subject, payload) = match hint {
+                Outgoing::Doc(hint) => (
+                    format!("{DOC_PREFIX}{}", hint.document),
+                    encode_doc(instance, &hint),
+                ),
+                Outgoing::Access => (ACCESS_SUBJECT.to_owned(), encode_access(instance)),
+            };
+            match client_out.publish(subject, payload.into()).await {
+                Ok(()) => {
+                    out_stats.published.fetch_add(1, Ordering::Relaxed);
+                }
+                Err(e) => tracing::debug!(error = %e, "bus: a hint was not published"),
+            }
+        }
+    }));
+
+    // Received document hints wait here for the hub, one at a time.
+    let (inbound_tx, mut inbound) = mpsc::channel::<DocHint>(QUEUE);
+    let hub_in = hub.clone();
+    tasks.push(tokio::spawn(async move {
+        while let Some(hint) = inbound.recv().await {
+            hub_in.hinted(hint).await;
+        }
+    }));
+
+    // Access hints coalesce: one catch-up covers every change before it.
+    let access_changed = Arc::new(Notify::new());
+    let wake = access_changed.clone();
+    tasks.push(tokio::spawn(async move {
+        loop {
+            wake.notified().await;
+            let reader = access.clone();
+            match tokio::task::spawn_blocking(move || reader.refresh_now()).await {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => tracing::warn!(error = %e, "bus: cannot read access changes"),
+                Err(e) => tracing::warn!(error = %e, "bus: access refresh failed"),
+            }
+            hub.enforce_access().await;
+        }
+    }));
+
+    let in_stats = stats.clone();
+    tasks.push(tokio::spawn(async move {
+        // Subscribing before NATS answers is fine: the client subscribes once
+        // connected, and again after each reconnect.
+        let mut subscriber = match client.subscribe("tandem.>").await {
+            Ok(s) => s,
+            Err(e) => {
+                tracing::error!(error = %e, "bus: cannot subscribe; instances rely on the sweep");
+                return;
+            }
+        };
+        while let Some(message) = subscriber.next().await {
+            in_stats.received.fetch_add(1, Ordering::Relaxed);
+            let subject = message.subject.as_str();
+            if subject == ACCESS_SUBJECT {
+                match decode_access(&message.payload) {
+                    Some(from) if from == instance => {}
+                    Some(_) => access_changed.notify_one(),
+                    None => {
+                        in_stats.malformed.fetch_add(1, Ordering::Relaxed);
+                    }
+                }
+                continue;
+            }
+            let hint = subject
+                .strip_prefix(DOC_PREFIX)
+                .and_then(|id| id.parse::<DocumentId>().ok())
+                .and_then(|document| decode_doc(document, &message.payload));
+            match hint {
+                Some((from, _)) if from == instance => {}
+                Some((_, hint)) => {
+                    if inbound_tx.try_send(hint).is_err() {
+                        in_stats.dropped_incoming.fetch_add(1, Ordering::Relaxed);
+                    }
+                }
+                None => {
+                    in_stats.malformed.fetch_add(1, Ordering::Relaxed);
+                    tracing::debug!(%subject, "bus: ignored a malformed hint");
+                }
+            }
+        }
+    }));
+    Ok(Bus { stats, tasks })
+}
+
+/// The URL without a password, for messages.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            format!("{}***{}", &url[..scheme + 3], &url[at..])
+        }
+        _ => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn doc() -> DocumentId {
+        DocumentId::from_bytes(rand::random())
+    }
+
+    #[test]
+    fn hints_round_trip() {
+        let document = doc();
+        for bytes in [None, Some(vec![vec![1, 2, 3], vec![]])] {
+            let hint = DocHint {
+                document,
+                seqs: vec![4, 5],
+                bytes,
+            };
+            let encoded = encode_doc(7, &hint);
+            assert_eq!(decode_doc(document, &encoded), Some((7, hint)));
+        }
+        assert_eq!(decode_access(&encode_access(9)), Some(9));
+    }
+
+    #[test]
+    fn malformed_hints_are_refused() {
+        let document = doc();
+        let hint = DocHint {
+            document,
+            seqs: vec![4, 5],
+            bytes: Some(vec![vec![1, 2, 3], vec![4]]),
+        };
+        let encoded = encode_doc(7, &hint);
+        for cut in 0..encoded.len() {
+            assert_eq!(decode_doc(document, &encoded[..cut]), None, "cut at {cut}");
+        }
+        let mut longer = encoded.clone();
+        longer.push(0);
+        assert_eq!(decode_doc(document, &longer), None);
+        let descending = DocHint {
+            document,
+            seqs: vec![5, 4],
+            bytes: None,
+        };
+        assert_eq!(decode_doc(document, &encode_doc(1, &descending)), None);
+        assert_eq!(decode_doc(document, &vec![1; MAX_HINT_BYTES + 1]), None);
+        let mut huge_len = vec![VERSION];
+        huge_len.extend_from_slice(&1u64.to_be_bytes());
+        huge_len.extend_from_slice(&1u16.to_be_bytes());
+        huge_len.extend_from_slice(&1u64.to_be_bytes());
+        huge_len.push(1);
+        huge_len.extend_from_slice(&u32::MAX.to_be_bytes());
+        assert_eq!(decode_doc(document, &huge_len), None);
+        assert_eq!(decode_access(&[2, 0, 0, 0, 0, 0, 0, 0, 1]), None);
+        assert_eq!(decode_access(&[]), None);
+    }
+
+    #[test]
+    fn large_increments_go_without_their_bytes() {
+        let (tx, mut rx) = mpsc::channel(4);
+        let publisher = Publisher {
+            tx,
+            stats: Arc::default(),
+        };
+        let document = doc();
+        publisher.stored(document, vec![1], vec![vec![0; INLINE_BYTES + 1]]);
+        publisher.stored(document, vec![2], vec![vec![0; 10]]);
+        let Ok(Outgoing::Doc(big)) = rx.try_recv() else {
+            panic!("no hint")
+        };
+        assert_eq!(big.bytes, None);
+        let Ok(Outgoing::Doc(small)) = rx.try_recv() else {
+            panic!("no hint")
+        };
+        assert_eq!(small.bytes, Some(vec![vec![0; 10]]));
+    }
+
+    #[test]
+    fn a_password_is_not_shown() {
+        assert_eq!(redact("nats://u:secret@host:4222"), "nats://***@host:4222");
+        assert_eq!(redact("nats://host:4222"), "nats://host:4222");
+    }
+}
