@@ -80,6 +80,13 @@ ensure_postgres() {
   compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || apt_install postgresql
 }
 
+# NATS for the relay's cluster tests with the bus (crates/relay/tests/cluster_nats.rs start
+# a private nats-server on a free loopback port); Debian's package will do.
+ensure_nats() {
+  command -v nats-server >/dev/null || [ -x /usr/sbin/nats-server ] || [ -x /usr/bin/nats-server ] ||
+    apt_install nats-server
+}
+
 # What running Tandem needs.
 setup_run() {
   ensure_rust
@@ -94,6 +101,7 @@ setup_test() {
   setup_run
   ensure_chromium
   ensure_postgres
+  ensure_nats
 }
 
 # Writes NAME.br (brotli, quality 11) and NAME.gz (gzip -9) beside every compressible file

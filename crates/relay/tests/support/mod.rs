@@ -19,6 +19,7 @@ use tandem_sync::{
 };
 use tokio::{net::TcpStream, sync::oneshot};
 
+pub(crate) mod nats;
 pub(crate) mod postgres;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream, tungstenite::Message as Ws};
 

@@ -1,0 +1,366 @@
+//! Cluster mode with the bus (issue 23): relay instances on one PostgreSQL tell each
+//! other over NATS what they stored and what was revoked. Each test starts its own
+//! PostgreSQL (tests/support/postgres.rs) and NATS (tests/support/nats.rs).
+//!
+//! The figures (cross-instance latency with the bus, during an outage, after it) are
+//! printed with `--nocapture`.
+
+mod support;
+
+use std::time::{Duration, Instant};
+
+use automerge::{AutoCommit, ChangeHash, ROOT, ReadDoc, transaction::Transactable};
+use support::nats::Nats;
+use support::postgres::{Postgres, same_device_at};
+use support::{Client, RunningRelay, app_dir, doc_with, has_notes, notes, scratch};
+use tandem_relay::doc_store::DocStore;
+use tandem_sync::document_id::DocumentId;
+
+const WAIT: Duration = Duration::from_secs(15);
+
+/// Appends `text` to the notes in a client's copy and tells the relay; the new heads.
+async fn type_notes(c: &mut Client, id: DocumentId, text: &str) -> Vec<ChangeHash> {
+    let doc = c.docs.docs.get_mut(&id).expect("doc");
+    let (_, notes) = doc.get(ROOT, "notes").expect("read").expect("notes");
+    let len = doc.text(&notes).expect("text").chars().count();
+    doc.splice_text(&notes, len, 0, text).expect("splice");
+    doc.commit();
+    let heads = doc.get_heads();
+    c.changed(id).await;
+    heads
+}
+
+fn sees(c: &Client, id: DocumentId, text: &str) -> bool {
+    c.docs
+        .docs
+        .get(&id)
+        .and_then(notes)
+        .is_some_and(|n| n.contains(text))
+}
+
+/// `a` types `text`; how long until `b`, on the other instance, has it (`a` is pumped
+/// meanwhile until the relay acknowledges it).
+async fn crossing(a: &mut Client, b: &mut Client, id: DocumentId, text: &str) -> Duration {
+    let started = Instant::now();
+    let want = type_notes(a, id, text).await;
+    let (_, took) = tokio::join!(
+        a.pump_until(WAIT, |c| c.relay_heads(id).as_ref() == Some(&want)),
+        async {
+            b.pump_until(WAIT, |c| sees(c, id, text)).await;
+            started.elapsed()
+        }
+    );
+    took
+}
+
+/// Edits until one crosses within a second: both instances reached NATS and subscribed
+/// (a hint published before that is lost; the next one names the gap, which is read
+/// from PostgreSQL). How long that took.
+async fn warm_up(a: &mut Client, b: &mut Client, id: DocumentId) -> Duration {
+    let started = Instant::now();
+    for i in 0..20 {
+        let text = format!(" w{i}");
+        let want = type_notes(a, id, &text).await;
+        a.pump_until(WAIT, |c| c.relay_heads(id).as_ref() == Some(&want))
+            .await;
+        let crossed = tokio::time::timeout(
+            Duration::from_secs(1),
+            b.pump_until(WAIT, |c| sees(c, id, &text)),
+        )
+        .await;
+        if crossed.is_ok() {
+            return started.elapsed();
+        }
+    }
+    panic!("no edit crossed the bus within 20 tries");
+}
+
+/// Edits until three in a row cross within 150 ms — the bus, not the sweep, carries them
+/// (NATS was down); how long that took. At most 20 s.
+async fn until_fast(a: &mut Client, b: &mut Client, id: DocumentId, tag: &str) -> Duration {
+    let started = Instant::now();
+    let mut fast_in_a_row = 0;
+    let mut tries = 0;
+    while fast_in_a_row < 3 {
+        tries += 1;
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "fast delivery did not return within 20 s of NATS starting"
+        );
+        let took = crossing(a, b, id, &format!("{tag}{tries}")).await;
+        fast_in_a_row = if took < Duration::from_millis(150) {
+            fast_in_a_row + 1
+        } else {
+            0
+        };
+    }
+    started.elapsed()
+}
+
+fn ms(d: &[Duration]) -> Vec<u128> {
+    d.iter().map(Duration::as_millis).collect()
+}
+
+/// Two in-process relays on one PostgreSQL and one NATS, sweeping every `sweep_ms`.
+async fn two_instances(
+    pg: &Postgres,
+    nats: &Nats,
+    sweep_ms: u64,
+) -> (RunningRelay, RunningRelay, Vec<tempfile::TempDir>) {
+    let app = app_dir();
+    let (d1, data1) = scratch();
+    let (d2, data2) = scratch();
+    let (url, bus) = (pg.url(), nats.url());
+    let shared = |c: &mut tandem_relay::config::Config| {
+        c.store = Some(url.clone());
+        c.bus = Some(bus.clone());
+        c.sweep_ms = sweep_ms;
+    };
+    let one = RunningRelay::start_with(&data1, app.path(), shared).await;
+    let two = RunningRelay::start_with(&data2, app.path(), shared).await;
+    (one, two, vec![app, d1, d2])
+}
+
+/// A partnership made on the first instance (laptop) and opened on the second (phone).
+async fn laptop_and_phone(
+    one: &RunningRelay,
+    two: &RunningRelay,
+    id: DocumentId,
+) -> (Client, Client) {
+    let alice = one.owner_of(id).await;
+    let mut a = Client::connect(&alice, "laptop").await;
+    a.share(id, doc_with("start")).await;
+    a.pump_until(WAIT, |c| c.relay_heads(id).is_some_and(|h| !h.is_empty()))
+        .await;
+    let mut b = Client::connect(&same_device_at(&alice, &two.addr), "phone").await;
+    b.share(id, AutoCommit::new()).await;
+    b.pump_until(WAIT, |c| has_notes(c, id, "start")).await;
+    (a, b)
+}
+
+/// The stored document's heads.
+async fn stored_heads(pg: &Postgres, id: DocumentId) -> Vec<ChangeHash> {
+    let url = pg.url();
+    tokio::task::spawn_blocking(move || {
+        let store = DocStore::connect_postgres(&url).expect("connects");
+        let stored = store.load(&id.to_string()).expect("loads").expect("stored");
+        AutoCommit::load(&stored.bytes).expect("loads").get_heads()
+    })
+    .await
+    .expect("reads")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_bus_needs_a_shared_store() {
+    let app = app_dir();
+    let (_d, data) = scratch();
+    let mut config = tandem_relay::config::Config::new(
+        "127.0.0.1:0".parse().expect("addr"),
+        data,
+        app.path().to_path_buf(),
+    );
+    config.bus = Some("nats://127.0.0.1:4222".into());
+    let refused = tandem_relay::server::bind(&config)
+        .await
+        .expect_err("refused without --store");
+    assert!(
+        refused.to_string().contains("--store"),
+        "says what it needs: {refused}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_the_bus_an_edit_reaches_the_other_instance_long_before_the_sweep() {
+    let pg = Postgres::start();
+    let nats = Nats::start();
+    // A sweep a minute apart: only the bus can carry an edit across quickly.
+    let (one, two, _dirs) = two_instances(&pg, &nats, 60_000).await;
+    let id = DocumentId::from_bytes([0x23; 16]);
+    let (mut a, mut b) = laptop_and_phone(&one, &two, id).await;
+    // The first crossing may wait for the instances to reach NATS.
+    let first = warm_up(&mut a, &mut b, id).await;
+    let mut there = Vec::new();
+    let mut back = Vec::new();
+    for i in 0..10 {
+        there.push(crossing(&mut a, &mut b, id, &format!(" a{i}")).await);
+        back.push(crossing(&mut b, &mut a, id, &format!(" b{i}")).await);
+    }
+    eprintln!(
+        "with the bus (sweep every 60 s): first crossing {first:?}; laptop→phone {:?} ms, phone→laptop {:?} ms",
+        ms(&there),
+        ms(&back)
+    );
+    let slowest = there.iter().chain(&back).max().copied().unwrap_or_default();
+    assert!(
+        slowest < Duration::from_millis(500),
+        "every edit crosses within 500 ms, not at the sweep: slowest {slowest:?}"
+    );
+    let heads = a.docs.docs.get_mut(&id).expect("doc").get_heads();
+    assert_eq!(heads, b.docs.docs.get_mut(&id).expect("doc").get_heads());
+    assert_eq!(
+        stored_heads(&pg, id).await,
+        heads,
+        "the store has both sides"
+    );
+    drop((a, b));
+    one.stop().await;
+    two.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn killing_nats_mid_stream_loses_nothing_and_its_return_brings_latency_back() {
+    let pg = Postgres::start();
+    let mut nats = Nats::start();
+    const SWEEP: Duration = Duration::from_millis(1000);
+    let (one, two, _dirs) = two_instances(&pg, &nats, SWEEP.as_millis() as u64).await;
+    let id = DocumentId::from_bytes([0x24; 16]);
+    let (mut a, mut b) = laptop_and_phone(&one, &two, id).await;
+    warm_up(&mut a, &mut b, id).await;
+    let mut before = Vec::new();
+    for i in 0..5 {
+        before.push(crossing(&mut a, &mut b, id, &format!(" p{i}")).await);
+    }
+
+    // The laptop streams edits through the first instance; NATS dies a third of the
+    // way in. Each edit is acknowledged before the next (what "acknowledged" covers).
+    let mut acked = Vec::new();
+    for i in 0..30 {
+        if i == 10 {
+            nats.kill();
+        }
+        let want = type_notes(&mut a, id, &format!(" s{i}")).await;
+        a.pump_until(WAIT, |c| c.relay_heads(id).as_ref() == Some(&want))
+            .await;
+        acked.push(want);
+    }
+    let last_ack = Instant::now();
+    b.pump_until(WAIT, |c| (0..30).all(|i| sees(c, id, &format!(" s{i}"))))
+        .await;
+    let converged = last_ack.elapsed();
+    // Every acknowledged change is stored.
+    let stored = stored_heads(&pg, id).await;
+    assert_eq!(
+        Some(&stored),
+        acked.last(),
+        "PostgreSQL holds every acknowledged edit"
+    );
+    let mut during = Vec::new();
+    for i in 0..5 {
+        during.push(crossing(&mut a, &mut b, id, &format!(" d{i}")).await);
+    }
+
+    nats.restart();
+    // Both instances reconnect and subscribe again on their own (backing off up to 1 s).
+    let returned = until_fast(&mut a, &mut b, id, " r").await;
+    let mut after = Vec::new();
+    for i in 0..5 {
+        after.push(crossing(&mut a, &mut b, id, &format!(" q{i}")).await);
+    }
+    eprintln!(
+        "sweep every {SWEEP:?}: with NATS {:?} ms; NATS killed mid-stream: the other client had all 30 acknowledged edits {converged:?} after the last acknowledgement, crossings during the outage {:?} ms; NATS restarted: fast again after {returned:?}, then {:?} ms",
+        ms(&before),
+        ms(&during),
+        ms(&after)
+    );
+    assert!(
+        converged < SWEEP + Duration::from_millis(1000),
+        "the clients converge within the sweep period (plus its work): {converged:?}"
+    );
+    let slowest_during = during.iter().max().copied().unwrap_or_default();
+    assert!(
+        slowest_during < SWEEP + Duration::from_millis(1000),
+        "without NATS, the sweep delivers: slowest {slowest_during:?}"
+    );
+    let slowest_after = after.iter().max().copied().unwrap_or_default();
+    assert!(
+        slowest_after < Duration::from_millis(300),
+        "with NATS back, edits cross well within the sweep period: slowest {slowest_after:?}"
+    );
+    let heads = a.docs.docs.get_mut(&id).expect("doc").get_heads();
+    b.pump_until(WAIT, |c| {
+        c.docs
+            .docs
+            .get_mut(&id)
+            .is_some_and(|d| d.get_heads() == heads)
+    })
+    .await;
+    assert_eq!(stored_heads(&pg, id).await, heads);
+    drop((a, b));
+    one.stop().await;
+    two.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_the_bus_a_revocation_on_one_instance_ends_the_session_on_the_other_at_once() {
+    let pg = Postgres::start();
+    let nats = Nats::start();
+    let (one, two, _dirs) = two_instances(&pg, &nats, 60_000).await;
+    let id = DocumentId::from_bytes([0x25; 16]);
+    let owner = one.owner_of(id).await;
+    let mut o = Client::connect(&owner, "laptop").await;
+    o.share(id, doc_with("plan")).await;
+    o.pump_until(WAIT, |c| c.relay_heads(id).is_some_and(|h| !h.is_empty()))
+        .await;
+    let mut took = Vec::new();
+    for round in 0..3 {
+        let link = owner.link(id, "viewer", None).await;
+        let viewer = two.device().await;
+        let (status, answer) = viewer.redeem(&link.secret).await;
+        assert_eq!(status, 200, "redeems on the other instance: {answer:?}");
+        let mut v = Client::connect(&viewer, &format!("phone{round}")).await;
+        v.share(id, AutoCommit::new()).await;
+        v.pump_until(WAIT, |c| has_notes(c, id, "plan")).await;
+        v.settle(Duration::from_millis(300)).await;
+        assert!(v.closed.is_none() && !v.unavailable.contains(&id));
+        let revoked = Instant::now();
+        owner.revoke(id, &link.id).await;
+        v.pump_until(Duration::from_secs(1), |c| c.unavailable.contains(&id))
+            .await;
+        took.push(revoked.elapsed());
+    }
+    eprintln!(
+        "with the bus: a revocation on one instance ended the session on the other after {:?} ms (from the owner's revoke call)",
+        ms(&took)
+    );
+    drop(o);
+    one.stop().await;
+    two.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn instances_started_while_nats_is_down_work_on_the_sweep_and_use_nats_once_it_answers() {
+    let pg = Postgres::start();
+    let mut nats = Nats::not_started();
+    const SWEEP: Duration = Duration::from_millis(500);
+    let (one, two, _dirs) = two_instances(&pg, &nats, SWEEP.as_millis() as u64).await;
+    let id = DocumentId::from_bytes([0x26; 16]);
+    let (mut a, mut b) = laptop_and_phone(&one, &two, id).await;
+    let mut without = Vec::new();
+    for i in 0..3 {
+        without.push(crossing(&mut a, &mut b, id, &format!(" n{i}")).await);
+    }
+    nats.restart();
+    let reached = until_fast(&mut a, &mut b, id, " r").await;
+    let mut with = Vec::new();
+    for i in 0..5 {
+        with.push(crossing(&mut a, &mut b, id, &format!(" y{i}")).await);
+    }
+    eprintln!(
+        "started without NATS (sweep every {SWEEP:?}): crossings {:?} ms; NATS started: edits crossed fast again after {reached:?}, then {:?} ms",
+        ms(&without),
+        ms(&with)
+    );
+    let slowest_without = without.iter().max().copied().unwrap_or_default();
+    assert!(
+        slowest_without < SWEEP + Duration::from_millis(1000),
+        "without NATS the sweep delivers: {slowest_without:?}"
+    );
+    let slowest_with = with.iter().max().copied().unwrap_or_default();
+    assert!(
+        slowest_with < Duration::from_millis(300),
+        "once NATS answers, edits cross well within the sweep period: {slowest_with:?}"
+    );
+    drop((a, b));
+    one.stop().await;
+    two.stop().await;
+}
