@@ -309,6 +309,15 @@ impl Access {
     /// The access records in PostgreSQL at `url`, shared with other relay instances; the
     /// table is created if missing, and everything in it is read.
     pub fn connect_postgres(url: &str) -> Result<Self, AccessError> {
+        Self::connect_postgres_polling(url, postgres::REFRESH_EVERY)
+    }
+
+    /// [`Access::connect_postgres`], reading other instances' changes every `every`
+    /// (`--access-poll-ms`).
+    pub fn connect_postgres_polling(
+        url: &str,
+        every: std::time::Duration,
+    ) -> Result<Self, AccessError> {
         let open_err = |message: String| AccessError::Open {
             // The URL may hold a password: name the store, not the URL.
             path: "PostgreSQL (--store)".into(),
@@ -338,7 +347,7 @@ impl Access {
                 // times a second while PostgreSQL is down.
                 let mut failing = false;
                 loop {
-                    std::thread::sleep(postgres::REFRESH_EVERY);
+                    std::thread::sleep(every);
                     let (Some(db), Some(state), Some(writing)) =
                         (db.upgrade(), state.upgrade(), writing.upgrade())
                     else {

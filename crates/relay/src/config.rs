@@ -177,6 +177,12 @@ pub struct Config {
     /// delivers (slower, nothing lost).
     #[arg(long = "bus", env = "TANDEM_BUS", value_parser = nats_url)]
     pub bus: Option<String>,
+
+    /// With `--store`: every this many milliseconds, read the devices, links and grants
+    /// other instances changed (a revocation there ends sessions here by then, or at once
+    /// when `--bus` says so).
+    #[arg(long, env = "TANDEM_ACCESS_POLL_MS", default_value_t = 200)]
+    pub access_poll_ms: u64,
 }
 
 /// A `--store` value: PostgreSQL's URL (`postgres://…` or `postgresql://…`).
@@ -232,6 +238,7 @@ impl Config {
             store: None,
             sweep_ms: 1000,
             bus: None,
+            access_poll_ms: 200,
         }
     }
 }

@@ -77,11 +77,12 @@ pub async fn bind(config: &Config) -> Result<Relay, StartError> {
                 "documents, devices, links and grants in PostgreSQL (--store), shared with the other relay instances"
             );
             let url = url.clone();
+            let poll = Duration::from_millis(config.access_poll_ms.max(10));
             // Connecting blocks (the stores wait on their own runtimes): off the workers.
             tokio::task::spawn_blocking(move || -> Result<_, StartError> {
                 Ok((
                     DocStore::connect_postgres(&url)?,
-                    Access::connect_postgres(&url)?,
+                    Access::connect_postgres_polling(&url, poll)?,
                 ))
             })
             .await
