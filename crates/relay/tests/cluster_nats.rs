@@ -196,10 +196,18 @@ async fn with_the_bus_an_edit_reaches_the_other_instance_long_before_the_sweep()
         there.push(crossing(&mut a, &mut b, id, &format!(" a{i}")).await);
         back.push(crossing(&mut b, &mut a, id, &format!(" b{i}")).await);
     }
+    // A paste too large to ride along with its hint: the receiver reads it from the store.
+    let paste = format!(" big{}", "x".repeat(40 * 1024));
+    let large = crossing(&mut a, &mut b, id, &paste).await;
     eprintln!(
-        "with the bus (sweep every 60 s): first crossing {first:?}; laptop→phone {:?} ms, phone→laptop {:?} ms",
+        "with the bus (sweep every 60 s): first crossing {first:?}; laptop→phone {:?} ms, phone→laptop {:?} ms; a 40 KiB paste (read from PostgreSQL) {large:?}",
         ms(&there),
         ms(&back)
+    );
+    // Most of its time is Automerge applying 40 K insertions, unoptimised, four times.
+    assert!(
+        large < Duration::from_secs(5),
+        "a large increment crosses by the store, long before the sweep: {large:?}"
     );
     let slowest = there.iter().chain(&back).max().copied().unwrap_or_default();
     assert!(
@@ -372,6 +380,65 @@ async fn instances_started_while_nats_is_down_work_on_the_sweep_and_use_nats_onc
         slowest_with < Duration::from_millis(300),
         "once NATS answers, edits cross well within the sweep period: {slowest_with:?}"
     );
+    drop((a, b));
+    one.stop().await;
+    two.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn junk_on_the_bus_is_ignored_and_edits_still_cross() {
+    let pg = Postgres::start();
+    let nats = Nats::start();
+    let (one, two, _dirs) = two_instances(&pg, &nats, 60_000).await;
+    let id = DocumentId::from_bytes([0x27; 16]);
+    let (mut a, mut b) = laptop_and_phone(&one, &two, id).await;
+    warm_up(&mut a, &mut b, id).await;
+    let junk = async_nats::connect(nats.url()).await.expect("connects");
+    let doc_subject = format!("tandem.doc.{id}");
+    let other = DocumentId::from_bytes([0x28; 16]);
+    // A hint that names increments far ahead, without bytes: read from the store, where
+    // they are not; nothing is skipped.
+    let mut ahead = vec![1u8];
+    ahead.extend_from_slice(&42u64.to_be_bytes());
+    ahead.extend_from_slice(&1u16.to_be_bytes());
+    ahead.extend_from_slice(&1_000u64.to_be_bytes());
+    ahead.push(0);
+    let messages: Vec<(String, Vec<u8>)> = vec![
+        (doc_subject.clone(), Vec::new()),
+        (doc_subject.clone(), vec![0xff; 100]),
+        (doc_subject.clone(), vec![1; 64 * 1024]),
+        (doc_subject.clone(), ahead),
+        (format!("tandem.doc.{other}"), vec![1; 20]),
+        ("tandem.doc.not-an-id".into(), vec![1; 20]),
+        ("tandem.access".into(), vec![9; 3]),
+        ("tandem.somethingelse".into(), vec![1]),
+    ];
+    for _ in 0..50 {
+        for (subject, payload) in &messages {
+            junk.publish(subject.clone(), payload.clone().into())
+                .await
+                .expect("publishes");
+        }
+    }
+    junk.flush().await.expect("flushes");
+    let mut after = Vec::new();
+    for i in 0..5 {
+        after.push(crossing(&mut a, &mut b, id, &format!(" j{i}")).await);
+        after.push(crossing(&mut b, &mut a, id, &format!(" k{i}")).await);
+    }
+    eprintln!(
+        "after {} junk messages on the bus: crossings {:?} ms",
+        50 * messages.len(),
+        ms(&after)
+    );
+    let slowest = after.iter().max().copied().unwrap_or_default();
+    assert!(
+        slowest < Duration::from_millis(500),
+        "the bus still carries edits: {slowest:?}"
+    );
+    let heads = a.docs.docs.get_mut(&id).expect("doc").get_heads();
+    assert_eq!(heads, b.docs.docs.get_mut(&id).expect("doc").get_heads());
+    assert_eq!(stored_heads(&pg, id).await, heads);
     drop((a, b));
     one.stop().await;
     two.stop().await;
