@@ -392,6 +392,31 @@ pub async fn start(url: &str, hub: Hub, access: Access) -> Result<Bus, String> {
             }
         }
     }));
+    // What was dropped or ignored, said once a minute when it grew (not per message).
+    let log_stats = stats.clone();
+    tasks.push(tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(60));
+        let mut said = (0, 0, 0);
+        loop {
+            tick.tick().await;
+            let now = (
+                log_stats.malformed.load(Ordering::Relaxed),
+                log_stats.dropped_incoming.load(Ordering::Relaxed),
+                log_stats.dropped_outgoing.load(Ordering::Relaxed),
+            );
+            if now != said {
+                tracing::warn!(
+                    malformed = now.0,
+                    dropped_received = now.1,
+                    dropped_unsent = now.2,
+                    published = log_stats.published.load(Ordering::Relaxed),
+                    received = log_stats.received.load(Ordering::Relaxed),
+                    "bus: hints ignored or dropped so far (the sweep covers them)"
+                );
+                said = now;
+            }
+        }
+    }));
     Ok(Bus { stats, tasks })
 }
 
