@@ -8,21 +8,22 @@
 //! to a bounded queue and goes on; a full queue drops them.
 //!
 //! - `tandem.doc.<document id>`: after a group commit's COMMIT, one per document it
-//!   stored increments of: the sending instance, the increments' numbers and, when
-//!   together at most [`INLINE_BYTES`], their bytes. A receiver holding the document
-//!   applies the bytes if it has every increment before them, else reads the gap from
-//!   PostgreSQL — the sweep's catch-up, for one document, at once.
+//!   stored increments of: the sending instance and the increments' numbers. A receiver
+//!   holding the document reads what it has not seen from PostgreSQL — the sweep's
+//!   catch-up, for one document, at once. (The format can carry the increments' bytes;
+//!   they are not sent, and a receiver ignores them: see below.)
 //! - `tandem.access`: a link or feed was revoked (no secret, no id: only "look again").
 //!   Receivers read the access changes and end the sessions that lost their access.
 //!
 //! Both are small binary messages ([`encode_doc`], [`encode_access`]); anything
 //! malformed, too large or from this instance is ignored (the malformed ones counted).
 //!
-//! **The bus is trusted like the store.** A hint's bytes are applied as stored, and its
-//! numbers move the receiver's catch-up point past them: whoever can publish on these
-//! subjects can make an instance forward changes PostgreSQL does not hold, or skip
-//! increments until the document is next loaded. Run NATS where only the relay instances
-//! reach it (a private network, NATS accounts or credentials in the URL).
+//! **Nothing on the bus is taken as stored.** A hint only makes the receiver read
+//! PostgreSQL (which numbers what it holds), so whoever can publish on these subjects can
+//! cost the instances reads — bounded by the receiving queue, which drops when full — but
+//! cannot make one forward a change PostgreSQL does not hold or skip one it does. Still,
+//! run NATS where only the relay instances reach it (a private network, NATS accounts or
+//! credentials in the URL).
 
 use std::{
     sync::{
@@ -96,15 +97,14 @@ impl Publisher {
         if seqs.is_empty() {
             return;
         }
-        let small = bytes.len() == seqs.len()
-            && bytes.iter().map(Vec::len).sum::<usize>() <= INLINE_BYTES
-            && seqs.len() <= MAX_SEQS;
+        // The bytes are not sent: receivers read them from PostgreSQL (see the module).
+        let _ = bytes;
         let mut seqs = seqs;
         seqs.truncate(MAX_SEQS);
         self.send(Outgoing::Doc(DocHint {
             document,
             seqs,
-            bytes: small.then_some(bytes),
+            bytes: None,
         }));
     }
 
@@ -487,7 +487,7 @@ mod tests {
     }
 
     #[test]
-    fn large_increments_go_without_their_bytes() {
+    fn hints_carry_no_bytes() {
         let (tx, mut rx) = mpsc::channel(4);
         let publisher = Publisher {
             tx,
@@ -503,7 +503,10 @@ mod tests {
         let Ok(Outgoing::Doc(small)) = rx.try_recv() else {
             panic!("no hint")
         };
-        assert_eq!(small.bytes, Some(vec![vec![0; 10]]));
+        assert_eq!(
+            small.bytes, None,
+            "receivers read the store, never a hint's bytes"
+        );
     }
 
     #[test]

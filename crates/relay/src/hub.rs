@@ -1140,19 +1140,8 @@ impl Hub {
         if last < from {
             return;
         }
-        let first = hint.seqs[0];
-        let follows = first == from && hint.seqs.windows(2).all(|w| w[1] == w[0] + 1);
-        if let (true, Some(bytes)) = (follows, hint.bytes) {
-            let increments_len = bytes.iter().map(Vec::len).sum();
-            let stored = crate::doc_store::Stored {
-                bytes: bytes.concat(),
-                snapshot_len: 0,
-                increments_len,
-                next_seq: last + 1,
-            };
-            self.catch_up(id, from, stored).await;
-            return;
-        }
+        // What was stored is read from PostgreSQL, never taken from the hint: whoever can
+        // publish on the bus then makes an instance read the store, nothing more.
         let store = self.core.store.clone();
         let name = id.to_string();
         match tokio::task::spawn_blocking(move || store.stored_since(&name, from)).await {
