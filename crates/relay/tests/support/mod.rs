@@ -27,6 +27,17 @@ pub(crate) struct RunningRelay {
     pub addr: String,
     stop: Option<oneshot::Sender<()>>,
     task: tokio::task::JoinHandle<std::io::Result<()>>,
+    /// In cluster mode ([`cluster_store`]), its own PostgreSQL, stopped when dropped.
+    _store: Option<postgres::Postgres>,
+}
+
+/// With `TANDEM_TEST_CLUSTER=1` the relays tests start keep documents and access in a
+/// PostgreSQL of their own (`--store`), so the same attacks run against cluster mode
+/// (issue 23, test 7): `./scripts/test` runs the hostile-peer tests both ways.
+pub(crate) fn cluster_store() -> Option<postgres::Postgres> {
+    std::env::var_os("TANDEM_TEST_CLUSTER")
+        .filter(|v| v == "1")
+        .map(|_| postgres::Postgres::start())
 }
 
 impl RunningRelay {
@@ -45,6 +56,10 @@ impl RunningRelay {
             app_dir.to_path_buf(),
         );
         tweak(&mut config);
+        let store = cluster_store();
+        if let Some(pg) = &store {
+            config.store = Some(pg.url());
+        }
         let relay = server::bind(&config).await.expect("binds");
         let addr = relay.listener.local_addr().expect("addr").to_string();
         let (stop, stopped) = oneshot::channel::<()>();
@@ -58,6 +73,7 @@ impl RunningRelay {
             addr,
             stop: Some(stop),
             task,
+            _store: store,
         }
     }
 
@@ -733,6 +749,8 @@ pub(crate) struct RelayBinary {
     pub pid: u32,
     child: tokio::process::Child,
     _dirs: (tempfile::TempDir, tempfile::TempDir),
+    /// In cluster mode ([`cluster_store`]), its own PostgreSQL, stopped when dropped.
+    _store: Option<postgres::Postgres>,
 }
 
 impl RelayBinary {
@@ -765,6 +783,10 @@ impl RelayBinary {
             .args(flags)
             .stdout(std::process::Stdio::null())
             .kill_on_drop(true);
+        let store = cluster_store();
+        if let Some(pg) = &store {
+            command.args(["--store", &pg.url()]);
+        }
         // TANDEM_TEST_RELAY_LOG=info (say) shows the relay's log while debugging a test.
         match std::env::var("TANDEM_TEST_RELAY_LOG") {
             Ok(level) => command
@@ -781,6 +803,7 @@ impl RelayBinary {
             pid,
             child,
             _dirs: (app, dir),
+            _store: store,
         };
         let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
         while reqwest::get(format!("http://{}/health", relay.addr))
