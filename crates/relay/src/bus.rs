@@ -39,7 +39,8 @@ use tokio::sync::{Notify, mpsc};
 
 use crate::{access::Access, hub::Hub};
 
-/// Increments' bytes ride along with a hint when together at most this large.
+/// The most increment bytes a received hint may carry (the format allows them; this
+/// relay sends none and reads none: see the module).
 pub const INLINE_BYTES: usize = 16 * 1024;
 /// A larger hint is not one of ours: ignored.
 pub const MAX_HINT_BYTES: usize = INLINE_BYTES + 8 * 1024;
@@ -93,12 +94,11 @@ impl std::fmt::Debug for Publisher {
 
 impl Publisher {
     /// Increments of `document` were committed under `seqs` (call only after COMMIT).
-    pub fn stored(&self, document: DocumentId, seqs: Vec<u64>, bytes: Vec<Vec<u8>>) {
+    /// Only the numbers go: receivers read the increments from PostgreSQL (see the module).
+    pub fn stored(&self, document: DocumentId, seqs: Vec<u64>) {
         if seqs.is_empty() {
             return;
         }
-        // The bytes are not sent: receivers read them from PostgreSQL (see the module).
-        let _ = bytes;
         let mut seqs = seqs;
         seqs.truncate(MAX_SEQS);
         self.send(Outgoing::Doc(DocHint {
@@ -487,19 +487,22 @@ mod tests {
     }
 
     #[test]
-    fn hints_carry_no_bytes() {
+    fn hints_carry_the_numbers_stored_and_no_bytes() {
         let (tx, mut rx) = mpsc::channel(4);
         let publisher = Publisher {
             tx,
             stats: Arc::default(),
         };
         let document = doc();
-        publisher.stored(document, vec![1], vec![vec![0; INLINE_BYTES + 1]]);
-        publisher.stored(document, vec![2], vec![vec![0; 10]]);
+        publisher.stored(document, vec![1]);
+        publisher.stored(document, vec![2]);
         let Ok(Outgoing::Doc(big)) = rx.try_recv() else {
             panic!("no hint")
         };
-        assert_eq!(big.bytes, None);
+        assert_eq!(
+            (big.document, big.seqs, big.bytes),
+            (document, vec![1], None)
+        );
         let Ok(Outgoing::Doc(small)) = rx.try_recv() else {
             panic!("no hint")
         };

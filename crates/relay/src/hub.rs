@@ -1682,20 +1682,16 @@ async fn commit_once(core: &Core) -> bool {
         // COMMIT returned: tell the other instances (never before — a hint about an
         // increment not stored would be read back as a gap, and waited on for nothing).
         if let Some(bus) = core.bus.get() {
-            let mut hints: HashMap<DocumentId, (Vec<u64>, Vec<Vec<u8>>)> = HashMap::new();
+            let mut hints: HashMap<DocumentId, Vec<u64>> = HashMap::new();
             let appended = batch.iter().filter_map(|p| match p {
-                Pending::Append {
-                    document, bytes, ..
-                } => Some((document, bytes)),
+                Pending::Append { document, .. } => Some(document),
                 _ => None,
             });
-            for ((document, bytes), seq) in appended.zip(stored.iter()) {
-                let (seqs, all) = hints.entry(*document).or_default();
-                seqs.push(*seq);
-                all.push(bytes.clone());
+            for (document, seq) in appended.zip(stored.iter()) {
+                hints.entry(*document).or_default().push(*seq);
             }
-            for (document, (seqs, bytes)) in hints {
-                bus.stored(document, seqs, bytes);
+            for (document, seqs) in hints {
+                bus.stored(document, seqs);
             }
         }
     }
