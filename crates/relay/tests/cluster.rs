@@ -411,31 +411,9 @@ async fn spawn_instance(
     app: &std::path::Path,
     url: &str,
 ) -> tokio::process::Child {
-    let child = tokio::process::Command::new(env!("CARGO_BIN_EXE_tandem-relay"))
-        .args(["--addr", &format!("127.0.0.1:{port}")])
-        .arg("--data-dir")
-        .arg(data)
-        .arg("--app-dir")
-        .arg(app)
-        .args(["--store", url, "--sweep-ms", "100"])
-        .env("RUST_LOG", "warn")
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("the relay starts");
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-    while reqwest::get(format!("http://127.0.0.1:{port}/health"))
+    support::RelayProcess::spawn_at(port, data, app, &["--store", url, "--sweep-ms", "100"])
         .await
-        .is_err()
-    {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "the relay answers within 10 s"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    child
+        .child
 }
 
 fn has_all(c: &mut Client, id: DocumentId, changes: &[automerge::ChangeHash]) -> bool {

@@ -686,12 +686,18 @@ impl RelayProcess {
             .and_then(|l| l.local_addr())
             .map(|a| a.port())
             .expect("a free port");
+        Self::spawn_at(port, data, app, &[]).await
+    }
+
+    /// [`RelayProcess::spawn`] on a given port, with extra flags.
+    pub(crate) async fn spawn_at(port: u16, data: &Path, app: &Path, flags: &[&str]) -> Self {
         let child = tokio::process::Command::new(env!("CARGO_BIN_EXE_tandem-relay"))
             .args(["--addr", &format!("127.0.0.1:{port}")])
             .arg("--data-dir")
             .arg(data)
             .arg("--app-dir")
             .arg(app)
+            .args(flags)
             .env("RUST_LOG", "warn")
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
