@@ -709,6 +709,17 @@ impl Access {
         }
     }
 
+    /// [`Access::role`] as this instance knows it now, never reading the store: for checks
+    /// that must not wait on PostgreSQL (presence from other instances).
+    pub fn known_role(
+        &self,
+        device: &str,
+        document: &DocumentId,
+        now_ms: i64,
+    ) -> Result<Role, NoAccess> {
+        role_in(&self.lock(), device, &document.to_string(), now_ms)
+    }
+
     fn require_owner(
         state: &State,
         device: &str,

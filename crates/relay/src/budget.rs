@@ -12,6 +12,10 @@
 //!   over the minute); past it the
 //!   connection is refused with a reason (an honest peer sends one per document when it
 //!   first opens it, or after losing its copy — and then it reconnects).
+//! - **Presence from other instances** (cluster mode, `--bus`): per device, at most what
+//!   [`DevicePresence`] allows — the presence budget of as many connections as one
+//!   device may open — so a message on the bus cannot make an instance pass on more
+//!   presence than the device's own connections could.
 
 use std::{
     collections::HashMap,
@@ -158,6 +162,47 @@ impl DeviceResets {
     }
 }
 
+/// Presence per device arriving from other instances: [`PRESENCE_PER_SEC`] and
+/// [`PRESENCE_BURST`] times the connections one device may open.
+#[derive(Debug)]
+pub struct DevicePresence {
+    buckets: HashMap<String, Bucket>,
+    connections: f64,
+}
+
+impl DevicePresence {
+    pub fn new(connections_per_device: usize) -> Self {
+        DevicePresence {
+            buckets: HashMap::new(),
+            connections: connections_per_device.max(1) as f64,
+        }
+    }
+
+    /// Whether presence from `device` fits its budget (else it is dropped).
+    pub fn presence(&mut self, device: &str, now: Instant) -> bool {
+        if self.buckets.len() >= 65_536 {
+            self.buckets.retain(|_, b| {
+                b.refill(now);
+                b.tokens < b.burst
+            });
+        }
+        let connections = self.connections;
+        match self.buckets.get_mut(device) {
+            Some(bucket) => bucket.try_take(now),
+            None => {
+                let mut bucket = Bucket::new(
+                    PRESENCE_PER_SEC * connections,
+                    PRESENCE_BURST * connections,
+                    now,
+                );
+                let taken = bucket.try_take(now);
+                self.buckets.insert(device.to_owned(), bucket);
+                taken
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -200,6 +245,21 @@ mod tests {
             assert!(b.presence(now));
         }
         assert!(!b.presence(now));
+    }
+
+    #[test]
+    fn presence_from_other_instances_is_limited_per_device() {
+        let now = Instant::now();
+        let mut d = DevicePresence::new(2);
+        for _ in 0..(2.0 * PRESENCE_BURST) as usize {
+            assert!(d.presence("dev", now));
+        }
+        assert!(!d.presence("dev", now), "over two connections' burst");
+        assert!(d.presence("other", now), "another device has its own");
+        assert!(
+            d.presence("dev", now + Duration::from_secs(1)),
+            "refills at two connections' rate"
+        );
     }
 
     #[test]

@@ -14,16 +14,32 @@
 //!   they are not sent, and a receiver ignores them: see below.)
 //! - `tandem.access`: a link or feed was revoked (no secret, no id: only "look again").
 //!   Receivers read the access changes and end the sessions that lost their access.
+//! - `tandem.presence.<document id>`: presence (an `ephemeral` message) a peer here sent
+//!   about the document, once this instance accepted it — the peer's device had access,
+//!   the message was within its connection's presence budget and not a repeat. Receivers
+//!   pass it to their own peers syncing the document, as they pass on their peers'
+//!   presence ([`crate::hub::Hub::presence_from_bus`]). Presence is fire-and-forget: never
+//!   stored, and a lost one is replaced by the next (browsers repeat theirs).
 //!
-//! Both are small binary messages ([`encode_doc`], [`encode_access`]); anything
-//! malformed, too large or from this instance is ignored (the malformed ones counted).
+//! All are small binary messages ([`encode_doc`], [`encode_access`], [`encode_presence`]);
+//! anything malformed, too large or from this instance is ignored (the malformed ones
+//! counted).
 //!
 //! **Nothing on the bus is taken as stored.** A hint only makes the receiver read
 //! PostgreSQL (which numbers what it holds), so whoever can publish on these subjects can
 //! cost the instances reads — bounded by the receiving queue, which drops when full — but
-//! cannot make one forward a change PostgreSQL does not hold or skip one it does. Still,
-//! run NATS where only the relay instances reach it (a private network, NATS accounts or
-//! credentials in the URL).
+//! cannot make one forward a change PostgreSQL does not hold or skip one it does.
+//!
+//! **Presence from the bus is trusted no more than presence from a peer.** It is the one
+//! thing a receiver passes on from the message itself, so it gets a peer's checks again:
+//! at most a peer's sizes, decoded by the same decoder, about the document its subject
+//! names, from a sender id that belongs to the device it names, which must have access to
+//! the document *here*; each device's presence is limited to what its connections could
+//! send ([`crate::budget::DevicePresence`]); and only peers here that sync the document
+//! and may read it get it, dropped first when they fall behind. So whoever can publish on
+//! the bus can at most show presence as a device that has access, at a device's rate.
+//! Still, run NATS where only the relay instances reach it (a private network, NATS
+//! accounts or credentials in the URL).
 
 use std::{
     sync::{
@@ -34,10 +50,15 @@ use std::{
 };
 
 use futures_util::StreamExt;
-use tandem_sync::document_id::DocumentId;
+use tandem_sync::{
+    document_id::DocumentId,
+    message::{MAX_EPHEMERAL_BYTES, Message},
+    peer_id::{MAX_PEER_ID_LEN, PeerId},
+    session::MAX_SESSION_ID_BYTES,
+};
 use tokio::sync::{Notify, mpsc};
 
-use crate::{access::Access, hub::Hub};
+use crate::{access::Access, budget::DevicePresence, hub::Hub};
 
 /// The most increment bytes a received hint may carry (the format allows them; this
 /// relay sends none and reads none: see the module).
@@ -52,7 +73,66 @@ const QUEUE: usize = 1024;
 
 pub const DOC_PREFIX: &str = "tandem.doc.";
 pub const ACCESS_SUBJECT: &str = "tandem.access";
+pub const PRESENCE_PREFIX: &str = "tandem.presence.";
 const VERSION: u8 = 1;
+
+/// The longest device id a presence message may name (the relay's are 16 characters).
+const MAX_DEVICE_BYTES: usize = 64;
+/// A larger presence message is not one of ours: ignored before it is decoded. Room for
+/// the largest ephemeral data and session id a peer may send, two peer ids, the device
+/// and the framing.
+pub const MAX_PRESENCE_BYTES: usize =
+    MAX_EPHEMERAL_BYTES + MAX_SESSION_ID_BYTES + 2 * MAX_PEER_ID_LEN + MAX_DEVICE_BYTES + 256;
+
+/// Presence (an `ephemeral` message) about one document that a peer of some instance
+/// sent and that instance accepted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Presence {
+    pub document: DocumentId,
+    /// The device whose connection sent it; `sender` belongs to it.
+    pub device: String,
+    pub sender: PeerId,
+    pub session: String,
+    pub count: u64,
+    pub data: Vec<u8>,
+}
+
+impl Presence {
+    /// The presence an `ephemeral` message from `device` carries; `None` for any other.
+    pub fn of(device: &str, message: &Message) -> Option<Self> {
+        match message {
+            Message::Ephemeral {
+                sender_id,
+                document_id,
+                session_id,
+                count,
+                data,
+                ..
+            } => Some(Presence {
+                document: *document_id,
+                device: device.to_owned(),
+                sender: sender_id.clone(),
+                session: session_id.clone(),
+                count: *count,
+                data: data.clone(),
+            }),
+            _ => None,
+        }
+    }
+
+    /// The `ephemeral` message that passes it on to `target`, under its sender's id (as
+    /// a relay passes on presence).
+    pub fn to(&self, target: PeerId) -> Message {
+        Message::Ephemeral {
+            sender_id: self.sender.clone(),
+            target_id: target,
+            document_id: self.document,
+            session_id: self.session.clone(),
+            count: self.count,
+            data: self.data.clone(),
+        }
+    }
+}
 
 /// Increments of one document another instance stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -72,6 +152,12 @@ pub struct BusStats {
     pub received: AtomicU64,
     pub dropped_incoming: AtomicU64,
     pub malformed: AtomicU64,
+    /// Presence from the bus passed on to peers here (one per message that reached any,
+    /// however many did).
+    pub presence_delivered: AtomicU64,
+    /// Presence from the bus refused: its device has no access here, or it was over the
+    /// device's presence rate.
+    pub presence_refused: AtomicU64,
 }
 
 enum Outgoing {
@@ -83,6 +169,8 @@ enum Outgoing {
 #[derive(Clone)]
 pub struct Publisher {
     tx: mpsc::Sender<Outgoing>,
+    /// Presence has its own queue, so a burst of it never crowds out a hint.
+    presence: mpsc::Sender<Presence>,
     stats: Arc<BusStats>,
 }
 
@@ -111,6 +199,14 @@ impl Publisher {
     /// Access records changed in a way that may end sessions elsewhere.
     pub fn access_changed(&self) {
         self.send(Outgoing::Access);
+    }
+
+    /// A peer here sent presence that this instance accepted (and passed on to its own
+    /// peers): the other instances pass it on to theirs. Dropped if the queue is full.
+    pub fn presence(&self, presence: Presence) {
+        if self.presence.try_send(presence).is_err() {
+            self.stats.dropped_outgoing.fetch_add(1, Ordering::Relaxed);
+        }
     }
 
     fn send(&self, hint: Outgoing) {
@@ -152,6 +248,22 @@ pub fn encode_doc(instance: u64, hint: &DocHint) -> Vec<u8> {
 pub fn encode_access(instance: u64) -> Vec<u8> {
     let mut out = vec![VERSION];
     out.extend_from_slice(&instance.to_be_bytes());
+    out
+}
+
+/// The presence message for `presence`, from `instance`: the device, then the
+/// `ephemeral` message as a peer would send it (CBOR), so a receiver decodes it with the
+/// decoder it uses for peers.
+pub fn encode_presence(instance: u64, presence: &Presence) -> Vec<u8> {
+    let message = presence.to(presence.sender.clone()).encode();
+    let device = presence.device.as_bytes();
+    let device = &device[..device.len().min(MAX_DEVICE_BYTES)];
+    let mut out = Vec::with_capacity(10 + device.len() + message.len());
+    out.push(VERSION);
+    out.extend_from_slice(&instance.to_be_bytes());
+    out.push(device.len() as u8);
+    out.extend_from_slice(device);
+    out.extend_from_slice(&message);
     out
 }
 
@@ -246,6 +358,56 @@ pub fn decode_access(payload: &[u8]) -> Option<u64> {
     r.0.is_empty().then_some(instance)
 }
 
+/// The sender and the presence of a `tandem.presence.<id>` message, if it holds what a
+/// peer of this relay could have sent: at most [`MAX_PRESENCE_BYTES`], an `ephemeral`
+/// message that decodes, about `document` (the subject's), with data and session id
+/// within a peer's limits, from a sender id that belongs to the device named. Whether
+/// that device may see the document is the receiver's to check.
+pub fn decode_presence(document: DocumentId, payload: &[u8]) -> Option<(u64, Presence)> {
+    if payload.len() > MAX_PRESENCE_BYTES {
+        return None;
+    }
+    let mut r = Reader(payload);
+    if r.u8()? != VERSION {
+        return None;
+    }
+    let instance = r.u64()?;
+    let device_len = usize::from(r.u8()?);
+    if device_len == 0 || device_len > MAX_DEVICE_BYTES {
+        return None;
+    }
+    let device = std::str::from_utf8(r.take(device_len)?).ok()?;
+    let Ok(Message::Ephemeral {
+        sender_id,
+        document_id,
+        session_id,
+        count,
+        data,
+        ..
+    }) = Message::decode(r.0)
+    else {
+        return None;
+    };
+    let within_limits = document_id == document
+        && !data.is_empty()
+        && data.len() <= MAX_EPHEMERAL_BYTES
+        && session_id.len() <= MAX_SESSION_ID_BYTES
+        && crate::access::peer_belongs_to(&sender_id, device);
+    within_limits.then(|| {
+        (
+            instance,
+            Presence {
+                document,
+                device: device.to_owned(),
+                sender: sender_id,
+                session: session_id,
+                count,
+                data,
+            },
+        )
+    })
+}
+
 /// The bus of a running relay; [`Bus::stop`] ends its tasks.
 #[derive(Debug)]
 pub struct Bus {
@@ -264,8 +426,15 @@ impl Bus {
 
 /// Connects to NATS at `url` in the background (the relay works on the sweep alone until
 /// it answers, and whenever it does not) and wires it to the hub and the access store.
-/// Fails only for a URL that cannot be one.
-pub async fn start(url: &str, hub: Hub, access: Access) -> Result<Bus, String> {
+/// A device's presence from the bus is limited to what `connections_per_device` of its
+/// connections could send (`--max-connections-per-device`). Fails only for a URL that
+/// cannot be one.
+pub async fn start(
+    url: &str,
+    hub: Hub,
+    access: Access,
+    connections_per_device: usize,
+) -> Result<Bus, String> {
     let instance: u64 = rand::random();
     let options = async_nats::ConnectOptions::new()
         .name("tandem-relay")
@@ -295,8 +464,10 @@ pub async fn start(url: &str, hub: Hub, access: Access) -> Result<Bus, String> {
         .map_err(|e| format!("cannot use the bus {}: {e}", redact(url)))?;
     let stats = Arc::new(BusStats::default());
     let (tx, mut outgoing) = mpsc::channel::<Outgoing>(QUEUE);
+    let (presence_tx, mut presence_out) = mpsc::channel::<Presence>(QUEUE);
     let publisher = Publisher {
         tx,
+        presence: presence_tx,
         stats: stats.clone(),
     };
     access.announce_to(publisher.clone());
@@ -321,6 +492,47 @@ pub async fn start(url: &str, hub: Hub, access: Access) -> Result<Bus, String> {
                     out_stats.published.fetch_add(1, Ordering::Relaxed);
                 }
                 Err(e) => tracing::debug!(error = %e, "bus: a hint was not published"),
+            }
+        }
+    }));
+
+    let client_presence = client.clone();
+    let presence_stats = stats.clone();
+    tasks.push(tokio::spawn(async move {
+        while let Some(presence) = presence_out.recv().await {
+            let subject = format!("{PRESENCE_PREFIX}{}", presence.document);
+            let payload = encode_presence(instance, &presence);
+            match client_presence.publish(subject, payload.into()).await {
+                Ok(()) => {
+                    presence_stats.published.fetch_add(1, Ordering::Relaxed);
+                }
+                Err(e) => tracing::debug!(error = %e, "bus: presence was not published"),
+            }
+        }
+    }));
+
+    // Received presence waits here, apart from the hints: a flood of it delays no
+    // catch-up. Each device's is limited to what its connections could send.
+    let (presence_in_tx, mut presence_in) = mpsc::channel::<Presence>(QUEUE);
+    let hub_presence = hub.clone();
+    let limit_stats = stats.clone();
+    tasks.push(tokio::spawn(async move {
+        let mut rates = DevicePresence::new(connections_per_device);
+        while let Some(presence) = presence_in.recv().await {
+            if !rates.presence(&presence.device, std::time::Instant::now()) {
+                limit_stats.presence_refused.fetch_add(1, Ordering::Relaxed);
+                continue;
+            }
+            match hub_presence.presence_from_bus(presence).await {
+                None => {
+                    limit_stats.presence_refused.fetch_add(1, Ordering::Relaxed);
+                }
+                Some(0) => {}
+                Some(_) => {
+                    limit_stats
+                        .presence_delivered
+                        .fetch_add(1, Ordering::Relaxed);
+                }
             }
         }
     }));
@@ -374,6 +586,25 @@ pub async fn start(url: &str, hub: Hub, access: Access) -> Result<Bus, String> {
                 }
                 continue;
             }
+            if let Some(id) = subject.strip_prefix(PRESENCE_PREFIX) {
+                let presence = id
+                    .parse::<DocumentId>()
+                    .ok()
+                    .and_then(|document| decode_presence(document, &message.payload));
+                match presence {
+                    Some((from, _)) if from == instance => {}
+                    Some((_, presence)) => {
+                        if presence_in_tx.try_send(presence).is_err() {
+                            in_stats.dropped_incoming.fetch_add(1, Ordering::Relaxed);
+                        }
+                    }
+                    None => {
+                        in_stats.malformed.fetch_add(1, Ordering::Relaxed);
+                        tracing::debug!(%subject, "bus: ignored malformed presence");
+                    }
+                }
+                continue;
+            }
             let hint = subject
                 .strip_prefix(DOC_PREFIX)
                 .and_then(|id| id.parse::<DocumentId>().ok())
@@ -396,22 +627,25 @@ pub async fn start(url: &str, hub: Hub, access: Access) -> Result<Bus, String> {
     let log_stats = stats.clone();
     tasks.push(tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(60));
-        let mut said = (0, 0, 0);
+        let mut said = (0, 0, 0, 0);
         loop {
             tick.tick().await;
             let now = (
                 log_stats.malformed.load(Ordering::Relaxed),
                 log_stats.dropped_incoming.load(Ordering::Relaxed),
                 log_stats.dropped_outgoing.load(Ordering::Relaxed),
+                log_stats.presence_refused.load(Ordering::Relaxed),
             );
             if now != said {
                 tracing::warn!(
                     malformed = now.0,
                     dropped_received = now.1,
                     dropped_unsent = now.2,
+                    presence_refused = now.3,
+                    presence_delivered = log_stats.presence_delivered.load(Ordering::Relaxed),
                     published = log_stats.published.load(Ordering::Relaxed),
                     received = log_stats.received.load(Ordering::Relaxed),
-                    "bus: hints ignored or dropped so far (the sweep covers them)"
+                    "bus: messages ignored or dropped so far (the sweep covers lost hints; browsers repeat their presence)"
                 );
                 said = now;
             }
@@ -491,6 +725,7 @@ mod tests {
         let (tx, mut rx) = mpsc::channel(4);
         let publisher = Publisher {
             tx,
+            presence: mpsc::channel(1).0,
             stats: Arc::default(),
         };
         let document = doc();
@@ -510,6 +745,84 @@ mod tests {
             small.bytes, None,
             "receivers read the store, never a hint's bytes"
         );
+    }
+
+    fn presence(document: DocumentId) -> Presence {
+        Presence {
+            document,
+            device: "0123456789abcdef".into(),
+            sender: "0123456789abcdef-laptop".parse().expect("peer id"),
+            session: "s1".into(),
+            count: 3,
+            data: vec![1, 2, 3],
+        }
+    }
+
+    #[test]
+    fn presence_round_trips() {
+        let document = doc();
+        let p = presence(document);
+        assert_eq!(
+            decode_presence(document, &encode_presence(7, &p)),
+            Some((7, p))
+        );
+    }
+
+    #[test]
+    fn presence_is_held_to_a_peers_limits() {
+        let document = doc();
+        let good = encode_presence(7, &presence(document));
+        for cut in 0..good.len() {
+            assert_eq!(
+                decode_presence(document, &good[..cut]),
+                None,
+                "cut at {cut}"
+            );
+        }
+        let mut longer = good.clone();
+        longer.push(0);
+        assert_eq!(decode_presence(document, &longer), None, "trailing bytes");
+        assert_eq!(
+            decode_presence(doc(), &good),
+            None,
+            "about another document than its subject"
+        );
+        let mut not_theirs = presence(document);
+        not_theirs.sender = "fedcba9876543210-phone".parse().expect("peer id");
+        assert_eq!(
+            decode_presence(document, &encode_presence(7, &not_theirs)),
+            None,
+            "a sender id of another device"
+        );
+        let mut big = presence(document);
+        big.data = vec![0; MAX_EPHEMERAL_BYTES + 1];
+        assert_eq!(decode_presence(document, &encode_presence(7, &big)), None);
+        let mut long_session = presence(document);
+        long_session.session = "s".repeat(MAX_SESSION_ID_BYTES + 1);
+        assert_eq!(
+            decode_presence(document, &encode_presence(7, &long_session)),
+            None
+        );
+        let mut empty = presence(document);
+        empty.data.clear();
+        assert_eq!(decode_presence(document, &encode_presence(7, &empty)), None);
+        // Framing right, but a sync message rather than presence.
+        let mut sync = good[..1 + 8 + 1 + 16].to_vec();
+        sync.extend_from_slice(
+            &Message::Sync {
+                sender_id: "0123456789abcdef-laptop".parse().expect("peer id"),
+                target_id: "tandem-relay".parse().expect("peer id"),
+                document_id: document,
+                data: vec![1],
+            }
+            .encode(),
+        );
+        assert_eq!(decode_presence(document, &sync), None);
+        assert_eq!(
+            decode_presence(document, &vec![1; MAX_PRESENCE_BYTES + 1]),
+            None
+        );
+        assert_eq!(decode_presence(document, &[]), None);
     }
 
     #[test]

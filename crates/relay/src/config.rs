@@ -173,8 +173,9 @@ pub struct Config {
 
     /// With `--store`: NATS (`nats://host:port`) carrying hints between the instances —
     /// what each stored, and revocations — so the others see them at once instead of at
-    /// the next sweep. Optional: without it, or while it is unreachable, the sweep alone
-    /// delivers (slower, nothing lost).
+    /// the next sweep, and the peers' presence, so people on different instances see
+    /// each other. Optional: without it, or while it is unreachable, the sweep alone
+    /// delivers (slower, nothing lost) and presence stays within each instance.
     #[arg(long = "bus", env = "TANDEM_BUS", value_parser = nats_url)]
     pub bus: Option<String>,
 

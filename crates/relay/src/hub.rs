@@ -40,6 +40,12 @@
 //! it has, else from the store — instead of at the next sweep. Hints may be lost (NATS
 //! down, queues full): the sweep still runs and catches up, so the bus only ever makes
 //! delivery faster.
+//!
+//! Presence crosses instances on the bus too: an `ephemeral` message the session accepted
+//! from a peer here is published as well as passed to the peers here, and presence
+//! another instance published is passed to the peers here that sync the document and may
+//! read it ([`Hub::presence_from_bus`]). It is never stored and never waits for a commit
+//! of its own; a lost one is replaced by the next.
 
 use std::{
     collections::{HashMap, HashSet},
@@ -726,6 +732,13 @@ impl Hub {
                     );
                     return self.refuse_logged(conn, device, reason);
                 }
+                // Presence goes to the other instances too, once the session accepted it
+                // (within its limits, not a repeat) — as it goes to the peers here.
+                let presence = self
+                    .core
+                    .bus
+                    .get()
+                    .and_then(|_| crate::bus::Presence::of(device, &message));
                 let likely = slot.cell.is_heavy() || may_be_heavy(&message);
                 slot.cell.store_failed = false;
                 let step = heavy(likely, || {
@@ -747,7 +760,16 @@ impl Hub {
                         let reason = "the relay cannot read its store right now; your changes stay on your device — reconnect shortly";
                         self.emit_with(conn, refusal(conn, reason), None, false);
                     }
-                    Ok(effects) => self.emit(conn, effects, Some(slot)),
+                    Ok(effects) => {
+                        if let (Some(presence), Some(bus)) = (presence, self.core.bus.get())
+                            && effects
+                                .iter()
+                                .any(|e| matches!(e, Effect::Ephemeral { .. }))
+                        {
+                            bus.presence(presence);
+                        }
+                        self.emit(conn, effects, Some(slot))
+                    }
                     Err(panic) => {
                         slot.cell.discard();
                         slot.session.disconnect(conn);
@@ -1154,6 +1176,79 @@ impl Hub {
             }
             Err(e) => tracing::warn!(document = %id, error = %e, "bus: catch-up task failed"),
         }
+    }
+
+    /// Presence a peer of another instance sent about `presence.document` (`--bus`; its
+    /// shape already held to a peer's limits by [`crate::bus::decode_presence`]). It is
+    /// passed on as this relay passes on its own peers' presence — to every peer here
+    /// whose connection syncs the document, as an `ephemeral` message dropped first when
+    /// the peer falls behind — but only if the device it comes from may read the
+    /// document, and only to peers whose device may too. Never stored.
+    ///
+    /// `None` if refused (the device has no access here); else how many peers got it.
+    pub async fn presence_from_bus(&self, presence: crate::bus::Presence) -> Option<usize> {
+        let document = presence.document;
+        // Most presence on the bus is about documents nobody here syncs: nothing to check.
+        let slot = lock(&self.core.slots).get(&document).cloned()?;
+        let now = now_ms();
+        let allowed = match self.access.known_role(&presence.device, &document, now) {
+            Ok(_) => true,
+            // Perhaps granted on another instance a moment ago: looked for in the store,
+            // as for a peer's own message (rate limited), off the worker.
+            Err(crate::access::NoAccess::None) => heavy(true, || {
+                self.access.role(&presence.device, &document, now).is_ok()
+            }),
+            Err(_) => false,
+        };
+        if !allowed {
+            tracing::debug!(device = %presence.device, %document, "bus: presence from a device without access here: dropped");
+            return None;
+        }
+        // Presence is lossy: a document busy for longer than this (a large load) drops it
+        // rather than delaying everyone else's behind it.
+        let peers: Vec<(ConnId, PeerId)> =
+            match tokio::time::timeout(Duration::from_millis(100), slot.lock()).await {
+                Ok(slot) => slot
+                    .session
+                    .ready_connections()
+                    .filter(|(conn, peer)| {
+                        **peer != presence.sender && slot.session.syncs(*conn, &document)
+                    })
+                    .map(|(conn, peer)| (conn, peer.clone()))
+                    .collect(),
+                Err(_) => return Some(0),
+            };
+        let devices: Vec<Option<String>> = {
+            let conns = lock(&self.core.conns);
+            peers
+                .iter()
+                .map(|(conn, _)| {
+                    conns
+                        .map
+                        .get(conn)
+                        .filter(|c| c.open)
+                        .map(|c| c.device.clone())
+                })
+                .collect()
+        };
+        // The session's peers had access when they started syncing; one whose access
+        // ended since (before the enforcement tick noticed) is not sent it.
+        let effects: Vec<Effect> = peers
+            .into_iter()
+            .zip(devices)
+            .filter(|(_, device)| {
+                device
+                    .as_deref()
+                    .is_some_and(|d| self.access.known_role(d, &document, now).is_ok())
+            })
+            .map(|((conn, peer), _)| Effect::Send {
+                conn,
+                message: presence.to(peer),
+            })
+            .collect();
+        let sent = effects.len();
+        self.emit_with(ConnId(0), effects, None, false);
+        Some(sent)
     }
 
     /// A document a peer here waits for was stored by another instance: it is loaded and

@@ -23,7 +23,7 @@
 //! - [`doc_store`]: where documents are stored — redb under the data folder (the default)
 //!   or PostgreSQL shared by several instances (`--store`).
 //! - [`bus`]: hints between relay instances over NATS (`--bus`, cluster mode): what
-//!   another instance stored, and that access changed.
+//!   another instance stored, that access changed, and its peers' presence.
 //! - [`pg`]: a PostgreSQL pool the synchronous stores can call from any thread (cluster
 //!   mode, `--store`).
 //! - [`server`]: binding, serving until told to stop, closing sockets cleanly.

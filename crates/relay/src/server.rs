@@ -131,9 +131,14 @@ pub async fn run(
     .with_max_stored_bytes_per_device(config.max_stored_bytes_per_device);
     let bus = match config.bus.as_deref().filter(|_| hub.store_is_shared()) {
         Some(url) => {
-            let bus = crate::bus::start(url, hub.clone(), relay.access.clone())
-                .await
-                .map_err(io::Error::other)?;
+            let bus = crate::bus::start(
+                url,
+                hub.clone(),
+                relay.access.clone(),
+                config.max_connections_per_device,
+            )
+            .await
+            .map_err(io::Error::other)?;
             tracing::info!(
                 "hints between instances over NATS (--bus); the sweep stays as the fallback"
             );
