@@ -1,11 +1,15 @@
-//! `tandem-loadgen`: the relay under load, side by side with the reference server.
+//! `tandem-loadgen`: the relay under load, side by side with the reference server and
+//! with itself in cluster mode.
 //!
 //! P peers on R documents over loopback WebSockets, each making a small edit ~5 times a
 //! second (a person typing) for T seconds; it measures edits delivered to every other
 //! peer per second, edit-to-delivery latency p50/p99, and the server process's peak
-//! memory. Targets: Tandem's relay (the release binary, with a device credential and
-//! claimed documents, as the app uses it) and the reference automerge-repo 2.5.6 server
-//! on Node (`bench/reference-server.mjs`, no credentials).
+//! memory. Targets (`--targets`): Tandem's relay (the release binary, with a device
+//! credential and claimed documents, as the app uses it) on its embedded store
+//! (`tandem`), on a private PostgreSQL (`tandem-pg`), as two instances on one PostgreSQL
+//! and NATS (`tandem-cluster`), another relay binary (`tandem-baseline`), and the
+//! reference automerge-repo 2.5.6 server on Node (`reference`,
+//! `bench/reference-server.mjs`, no credentials).
 //!
 //! # Layout
 //! - `peer`: one simulated person (socket, sync session, document, edits, measurements)
@@ -27,7 +31,7 @@ mod workload;
 use std::path::PathBuf;
 
 use anyhow::Context;
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand};
 use peer::PeersMode;
 use target::{Kind, Launch};
 use workload::Workload;
@@ -49,6 +53,10 @@ struct Common {
     /// Tandem's relay binary (default: `tandem-relay` beside this program).
     #[arg(long, global = true, env = "TANDEM_RELAY_BIN")]
     relay_bin: Option<PathBuf>,
+    /// Another relay binary for the `tandem-baseline` target (an earlier commit's build,
+    /// say), run on its embedded store exactly as `tandem` is.
+    #[arg(long, global = true)]
+    baseline_relay_bin: Option<PathBuf>,
     /// Node, for the reference server.
     #[arg(long, global = true, env = "NODE", default_value = "node")]
     node: PathBuf,
@@ -87,10 +95,18 @@ struct Common {
 
 #[derive(Debug, Subcommand)]
 enum Mode {
-    /// One load level against one or both servers.
+    /// One load level against each target in turn.
     Run {
-        #[arg(long, value_enum, default_value_t = Which::Both)]
-        target: Which,
+        /// Targets, in order (`tandem`, `tandem-pg`, `tandem-cluster`, `tandem-baseline`,
+        /// `reference`).
+        #[arg(
+            long,
+            alias = "targets",
+            value_enum,
+            value_delimiter = ',',
+            default_value = "tandem,reference"
+        )]
+        target: Vec<Kind>,
         #[arg(long, default_value_t = 100)]
         peers: usize,
         /// Documents (default: one per 10 peers).
@@ -99,9 +115,18 @@ enum Mode {
         #[arg(long, default_value_t = 10.0)]
         seconds: f64,
     },
-    /// Steps P up until each server's p99 passes the budget; prints the table and the
-    /// saturation points.
+    /// Steps P up until each target's p99 passes the budget; prints the table side by
+    /// side and the saturation points.
     Sweep {
+        /// Targets, run one after another at each level (`tandem`, `tandem-pg`,
+        /// `tandem-cluster`, `tandem-baseline`, `reference`).
+        #[arg(
+            long,
+            value_enum,
+            value_delimiter = ',',
+            default_value = "tandem,reference"
+        )]
+        targets: Vec<Kind>,
         /// Load levels (peers), in order.
         #[arg(
             long,
@@ -127,13 +152,6 @@ enum Mode {
     },
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-enum Which {
-    Tandem,
-    Reference,
-    Both,
-}
-
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let c = &cli.common;
@@ -144,6 +162,7 @@ fn main() -> anyhow::Result<()> {
                 .context("locating this program")?
                 .with_file_name("tandem-relay"),
         },
+        baseline_relay_bin: c.baseline_relay_bin.clone(),
         node: c.node.clone(),
         reference_script: c.reference_script.clone().unwrap_or_else(|| {
             PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../bench/reference-server.mjs")
@@ -180,28 +199,25 @@ fn main() -> anyhow::Result<()> {
                 seconds,
             } => {
                 let w = base(peers, docs.unwrap_or(peers.div_ceil(10)), seconds);
-                let kinds: &[Kind] = match target {
-                    Which::Tandem => &[Kind::Tandem],
-                    Which::Reference => &[Kind::Reference],
-                    Which::Both => &[Kind::Tandem, Kind::Reference],
-                };
                 let mut runs = Vec::new();
-                for kind in kinds {
-                    let m = workload::run(*kind, &launch, &w).await?;
+                for kind in target {
+                    let m = workload::run(kind, &launch, &w).await?;
                     sweep::print_one(&m);
                     runs.push(m);
                 }
                 Ok::<_, anyhow::Error>(serde_json::to_value(runs)?)
             }
             Mode::Sweep {
+                targets,
                 steps,
                 peers_per_doc,
                 seconds,
             } => {
-                let report = sweep::run(&launch, &steps, peers_per_doc.max(1), |p, r| {
-                    base(p, r, seconds)
-                })
-                .await?;
+                let report =
+                    sweep::run(&launch, &targets, &steps, peers_per_doc.max(1), |p, r| {
+                        base(p, r, seconds)
+                    })
+                    .await?;
                 Ok(serde_json::to_value(report)?)
             }
             Mode::Hold {

@@ -1,11 +1,13 @@
-//! Stepping the load up, for both servers in the same run, until each can no longer keep
+//! Stepping the load up, for every target in the same run, until each can no longer keep
 //! p99 under budget; the side-by-side table and the saturation points.
 //!
-//! A server is *saturated* at the first level where p99 reaches the budget, under 99% of
+//! A target is *saturated* at the first level where p99 reaches the budget, under 99% of
 //! edits arrive, or any error occurs; its saturation point is the largest level below
 //! that. Once saturated it is not run at higher levels (they only take longer). A level
-//! where the load generator itself could not keep up ends the sweep for that server too,
-//! and is reported as such: the server's point is then "at least" the last good level.
+//! where the load generator itself could not keep up ends the sweep for that target too,
+//! and is reported as such: the target's point is then "at least" the last good level.
+//! At each level the targets run one after another, so a machine that gets busier part
+//! way through weighs on all of them alike.
 
 use serde::Serialize;
 
@@ -19,14 +21,21 @@ use crate::{
 pub(crate) struct Row {
     pub peers: usize,
     pub documents: usize,
-    pub tandem: Option<Measured>,
-    pub reference: Option<Measured>,
-    /// Reference p99 ÷ Tandem p99 (above 1: Tandem is faster).
+    /// One per target still running at this level, in the order of the targets.
+    pub runs: Vec<Measured>,
+    /// Reference p99 ÷ Tandem p99 (above 1: Tandem is faster), when both ran.
     pub p99_ratio: Option<f64>,
+}
+
+impl Row {
+    fn run(&self, kind: Kind) -> Option<&Measured> {
+        self.runs.iter().find(|m| m.target == kind)
+    }
 }
 
 #[derive(Debug, Serialize)]
 pub(crate) struct Point {
+    pub target: Kind,
     /// The largest level sustained (p99 under budget, ≥ 99% delivered, no error).
     pub sustained_peers: Option<usize>,
     /// Why stepping stopped: "saturated", "client-bound" or "ceiling" (the last level
@@ -36,6 +45,7 @@ pub(crate) struct Point {
 
 #[derive(Debug, Serialize)]
 pub(crate) struct Report {
+    pub targets: Vec<Kind>,
     pub peers_mode: PeersMode,
     pub budget_p99_ms: f64,
     pub rate_per_peer: f64,
@@ -43,12 +53,11 @@ pub(crate) struct Report {
     pub peers_per_document: usize,
     pub client_threads: usize,
     pub rows: Vec<Row>,
-    pub tandem: Point,
-    pub reference: Point,
+    pub points: Vec<Point>,
     /// Tandem's saturation point ÷ the reference's (a lower bound if Tandem did not
-    /// saturate).
+    /// saturate), when both were targets.
     pub peers_ratio: Option<f64>,
-    pub tandem_p99_lower_at_every_shared_level: bool,
+    pub tandem_p99_lower_at_every_shared_level: Option<bool>,
 }
 
 struct Stepper {
@@ -96,6 +105,7 @@ impl Stepper {
 
     fn point(&self) -> Point {
         Point {
+            target: self.kind,
             sustained_peers: self.sustained,
             stopped: self.stopped,
         }
@@ -104,45 +114,58 @@ impl Stepper {
 
 pub(crate) async fn run(
     launch: &Launch,
+    targets: &[Kind],
     steps: &[usize],
     peers_per_doc: usize,
     workload: impl Fn(usize, usize) -> Workload,
 ) -> anyhow::Result<Report> {
-    let mut tandem = Stepper::new(Kind::Tandem);
-    let mut reference = Stepper::new(Kind::Reference);
-    let mut rows = Vec::new();
+    let mut steppers: Vec<Stepper> = targets.iter().map(|&k| Stepper::new(k)).collect();
+    let mut rows: Vec<Row> = Vec::new();
     let mut template = workload(1, 1);
     for &peers in steps {
-        if !tandem.running && !reference.running {
+        if steppers.iter().all(|s| !s.running) {
             break;
         }
         let documents = peers.div_ceil(peers_per_doc);
         let w = workload(peers, documents);
         println!("P = {peers} peers on {documents} documents");
-        let t = tandem.step(launch, &w).await;
-        let r = reference.step(launch, &w).await;
-        let p99_ratio = match (&t, &r) {
+        let mut runs = Vec::new();
+        for stepper in &mut steppers {
+            runs.extend(stepper.step(launch, &w).await);
+        }
+        let mut row = Row {
+            peers,
+            documents,
+            runs,
+            p99_ratio: None,
+        };
+        row.p99_ratio = match (row.run(Kind::Tandem), row.run(Kind::Reference)) {
             (Some(t), Some(r)) if t.p99_ms > 0.0 => Some(round2(r.p99_ms / t.p99_ms)),
             _ => None,
         };
-        rows.push(Row {
-            peers,
-            documents,
-            tandem: t,
-            reference: r,
-            p99_ratio,
-        });
+        rows.push(row);
         template = w;
     }
-    let peers_ratio = match (tandem.sustained, reference.sustained) {
-        (Some(t), Some(r)) => Some(round2(t as f64 / r as f64)),
+    let points: Vec<Point> = steppers.iter().map(Stepper::point).collect();
+    let point = |kind: Kind| points.iter().find(|p| p.target == kind);
+    let both = targets.contains(&Kind::Tandem) && targets.contains(&Kind::Reference);
+    let peers_ratio = match (point(Kind::Tandem), point(Kind::Reference)) {
+        (Some(t), Some(r)) => match (t.sustained_peers, r.sustained_peers) {
+            (Some(t), Some(r)) => Some(round2(t as f64 / r as f64)),
+            _ => None,
+        },
         _ => None,
     };
-    let lower_everywhere = rows.iter().all(|row| match (&row.tandem, &row.reference) {
-        (Some(t), Some(r)) => t.p99_ms < r.p99_ms,
-        _ => true,
+    let lower_everywhere = both.then(|| {
+        rows.iter().all(
+            |row| match (row.run(Kind::Tandem), row.run(Kind::Reference)) {
+                (Some(t), Some(r)) => t.p99_ms < r.p99_ms,
+                _ => true,
+            },
+        )
     });
     let report = Report {
+        targets: targets.to_vec(),
         peers_mode: template.mode,
         budget_p99_ms: template.p99_budget_ms,
         rate_per_peer: template.rate,
@@ -150,8 +173,7 @@ pub(crate) async fn run(
         peers_per_document: peers_per_doc,
         client_threads: template.client_threads,
         rows,
-        tandem: tandem.point(),
-        reference: reference.point(),
+        points,
         peers_ratio,
         tandem_p99_lower_at_every_shared_level: lower_everywhere,
     };
@@ -161,7 +183,7 @@ pub(crate) async fn run(
 
 pub(crate) fn print_one(m: &Measured) {
     println!(
-        "  {:<40} P={:<5} R={:<4} p50 {:>7.1} ms  p99 {:>7.1} ms  max {:>7.1} ms  delivered {:>8.0}/s ({:.1}%)  sent {}/{}  errors {}  peak {:>6.1} MiB  server cpu {:>3.0}%  loadgen cpu {:>3.0}%  others {:>3.0}%{}{}",
+        "  {:<40} P={:<5} R={:<4} p50 {:>7.1} ms  p99 {:>7.1} ms  max {:>7.1} ms  delivered {:>8.0}/s ({:.1}%)  sent {}/{}  errors {}  peak {:>6.1} MiB  server cpu {:>3.0}%{}  loadgen cpu {:>3.0}%  others {:>3.0}%{}{}",
         m.target.to_string(),
         m.peers,
         m.documents,
@@ -175,6 +197,11 @@ pub(crate) fn print_one(m: &Measured) {
         m.errors,
         m.server_peak_mib,
         m.server_cpu_percent,
+        match (m.services_peak_mib, m.services_cpu_percent) {
+            (Some(mib), Some(cpu)) =>
+                format!("  PostgreSQL+NATS {mib:.1} MiB (PSS), cpu {cpu:.0}%"),
+            _ => String::new(),
+        },
         m.client_cpu_percent,
         m.other_cpu_percent,
         if m.other_cpu_percent > 20.0 {
@@ -232,7 +259,8 @@ pub(crate) fn print_timeline(m: &Measured) {
     );
 }
 
-fn cell(m: &Option<Measured>) -> String {
+/// One target's figures at one level: p50, p99, deliveries/s, relay memory, verdict.
+fn cell(m: Option<&Measured>) -> String {
     match m {
         None => format!("{:^40}", "—"),
         Some(m) => format!(
@@ -241,14 +269,36 @@ fn cell(m: &Option<Measured>) -> String {
             m.p99_ms,
             m.delivered_per_s,
             m.server_peak_mib,
-            if m.client_bound {
-                " client"
-            } else if m.sustained {
-                "  ok   "
-            } else {
-                "  SAT  "
-            }
+            verdict(m)
         ),
+    }
+}
+
+/// One target's cost at one level: relay CPU, PostgreSQL + NATS memory and CPU, the
+/// generator's CPU.
+fn cost_cell(m: Option<&Measured>) -> String {
+    let Some(m) = m else {
+        return format!("{:^30}", "—");
+    };
+    let services = |x: Option<f64>, width: usize| {
+        x.map_or(format!("{:>width$}", "—"), |x| format!("{x:>width$.0}"))
+    };
+    format!(
+        "{:>6.0} {} {} {:>7.0}",
+        m.server_cpu_percent,
+        services(m.services_peak_mib, 7),
+        services(m.services_cpu_percent, 6),
+        m.client_cpu_percent
+    )
+}
+
+fn verdict(m: &Measured) -> &'static str {
+    if m.client_bound {
+        " client"
+    } else if m.sustained {
+        "  ok   "
+    } else {
+        "  SAT  "
     }
 }
 
@@ -265,35 +315,60 @@ fn print_table(r: &Report) {
             PeersMode::Light => "light",
         }
     );
-    println!(
-        "{:>6} {:>5} | {:^40} | {:^40} | {:>9}",
-        "P", "docs", "Tandem relay", "reference (Node)", "p99 ref/"
-    );
-    println!(
-        "{:>6} {:>5} | {:>7} {:>7} {:>9} {:>7}{:7} | {:>7} {:>7} {:>9} {:>7}{:7} | {:>9}",
-        "",
-        "",
-        "p50 ms",
-        "p99 ms",
-        "deliv/s",
-        "MiB",
-        "",
-        "p50 ms",
-        "p99 ms",
-        "deliv/s",
-        "MiB",
-        "",
-        "Tandem"
-    );
-    for row in &r.rows {
-        println!(
-            "{:>6} {:>5} | {} | {} | {:>9}",
-            row.peers,
-            row.documents,
-            cell(&row.tandem),
-            cell(&row.reference),
-            row.p99_ratio.map_or("—".into(), |x| format!("{x:.2}×"))
+    let with_ratio = r.tandem_p99_lower_at_every_shared_level.is_some();
+    let mut header = format!("{:>6} {:>5}", "P", "docs");
+    let mut units = format!("{:>6} {:>5}", "", "");
+    for kind in &r.targets {
+        header += &format!(" | {:^40}", kind.short());
+        units += &format!(
+            " | {:>7} {:>7} {:>9} {:>7}{:7}",
+            "p50 ms", "p99 ms", "deliv/s", "MiB", ""
         );
+    }
+    if with_ratio {
+        header += &format!(" | {:>9}", "p99 ref/");
+        units += &format!(" | {:>9}", "Tandem");
+    }
+    println!("{header}");
+    println!("{units}");
+    for row in &r.rows {
+        let mut line = format!("{:>6} {:>5}", row.peers, row.documents);
+        for kind in &r.targets {
+            line += &format!(" | {}", cell(row.run(*kind)));
+        }
+        if with_ratio {
+            line += &format!(
+                " | {:>9}",
+                row.p99_ratio.map_or("—".into(), |x| format!("{x:.2}×"))
+            );
+        }
+        println!("{line}");
+    }
+    println!(
+        "(MiB: the relay processes' peak resident memory, summed over instances; PostgreSQL and NATS below)"
+    );
+    println!();
+    println!(
+        "Cost, % of one core while typing (the machine has {} cores), and PostgreSQL + NATS memory:",
+        cores()
+    );
+    let mut header = format!("{:>6} {:>5}", "P", "docs");
+    let mut units = format!("{:>6} {:>5}", "", "");
+    for kind in &r.targets {
+        header += &format!(" | {:^30}", kind.short());
+        units += &format!(
+            " | {:>6} {:>7} {:>6} {:>7}",
+            "relay%", "svc MiB", "svc%", "loadgen%"
+        );
+    }
+    println!("{header}");
+    println!("{units}");
+    for row in &r.rows {
+        let mut line = format!("{:>6} {:>5}", row.peers, row.documents);
+        for kind in &r.targets {
+            line += &format!(" | {}", cost_cell(row.run(*kind)));
+        }
+        println!("{line}");
     }
     let describe = |p: &Point| {
         let at = p
@@ -309,32 +384,32 @@ fn print_table(r: &Report) {
         "Saturation point (largest P with p99 < {} ms, ≥ 99% delivered, no error):",
         r.budget_p99_ms
     );
-    println!("  Tandem relay: {}", describe(&r.tandem));
-    println!("  reference:    {}", describe(&r.reference));
-    match r.peers_ratio {
-        Some(x) => println!(
-            "  ratio: {x:.1}×{} (goal ≥ 5×)",
-            if r.tandem.stopped == "saturated" {
-                ""
-            } else {
-                " or more"
-            }
-        ),
-        None => println!("  ratio: not defined (a server sustained none of the levels)"),
+    for p in &r.points {
+        println!("  {:<24} {}", format!("{}:", p.target.short()), describe(p));
     }
-    println!(
-        "  Tandem's p99 lower at every level both ran: {}",
-        if r.tandem_p99_lower_at_every_shared_level {
-            "yes"
-        } else {
-            "no"
+    if let Some(lower) = r.tandem_p99_lower_at_every_shared_level {
+        let tandem_saturated = r
+            .points
+            .iter()
+            .any(|p| p.target == Kind::Tandem && p.stopped == "saturated");
+        match r.peers_ratio {
+            Some(x) => println!(
+                "  Tandem ÷ reference: {x:.1}×{} (goal ≥ 5×)",
+                if tandem_saturated { "" } else { " or more" }
+            ),
+            None => println!(
+                "  Tandem ÷ reference: not defined (a server sustained none of the levels)"
+            ),
         }
-    );
+        println!(
+            "  Tandem's p99 lower at every level both ran: {}",
+            if lower { "yes" } else { "no" }
+        );
+    }
     let busy = r
         .rows
         .iter()
-        .flat_map(|row| [&row.tandem, &row.reference])
-        .flatten()
+        .flat_map(|row| &row.runs)
         .filter(|m| m.other_cpu_percent > 20.0)
         .count();
     if busy > 0 {
@@ -342,6 +417,11 @@ fn print_table(r: &Report) {
             "  WARNING: {busy} run(s) shared the machine with other busy processes; their figures are pessimistic"
         );
     }
+}
+
+/// Cores this process may run on.
+fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, usize::from)
 }
 
 fn round2(x: f64) -> f64 {

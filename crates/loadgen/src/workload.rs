@@ -75,10 +75,16 @@ pub(crate) struct Measured {
     pub max_ms: f64,
     pub errors: usize,
     pub error_samples: Vec<String>,
-    /// The server process's peak resident memory (VmHWM), MiB.
+    /// The server process's peak resident memory (VmHWM), MiB; for two relay instances
+    /// the sum of each one's peak. PostgreSQL and NATS are not in it (below).
     pub server_peak_mib: f64,
-    /// The server's CPU while peers were typing, % of one core.
+    /// The server's CPU while peers were typing, % of one core (relays summed).
     pub server_cpu_percent: f64,
+    /// PostgreSQL and NATS, where the target has them: their largest proportional set
+    /// size sampled during the run (shared buffers counted once), MiB, and their CPU
+    /// while peers were typing, % of one core. Not in `other_cpu_percent`.
+    pub services_peak_mib: Option<f64>,
+    pub services_cpu_percent: Option<f64>,
     /// The load generator's CPU while peers were typing, % of one core.
     pub client_cpu_percent: f64,
     pub client_threads: usize,
@@ -140,7 +146,7 @@ pub(crate) async fn run(kind: Kind, launch: &Launch, w: &Workload) -> anyhow::Re
     for wave in [0..documents, documents..w.peers] {
         let count = wave.len();
         for n in wave {
-            let (url, peer_id) = server.endpoint(n);
+            let (url, peer_id) = server.endpoint(n, documents);
             let spec = Spec {
                 index: n,
                 document: ids[n % documents],
@@ -180,6 +186,8 @@ pub(crate) async fn run(kind: Kind, launch: &Launch, w: &Workload) -> anyhow::Re
 
     tokio::time::sleep_until(start).await;
     let (server_cpu0, client_cpu0) = (server.cpu_seconds(), cpu_of(me));
+    let services0 = server.services_usage();
+    let mut services_peak_kib = services0.map_or(0, |u| u.pss_kib);
     let machine0 = proc_stats::machine_busy_seconds().unwrap_or(0.0);
     let mut timeline = vec![(0.0, server.rss_mib())];
     let traffic = || {
@@ -196,6 +204,9 @@ pub(crate) async fn run(kind: Kind, launch: &Launch, w: &Workload) -> anyhow::Re
             _ = sample.tick() => {
                 let at = start.elapsed().as_secs_f64();
                 timeline.push((at, server.rss_mib()));
+                if let Some(u) = server.services_usage() {
+                    services_peak_kib = services_peak_kib.max(u.pss_kib);
+                }
                 let now = traffic();
                 let (bytes, delivered) = (now.0 - last_traffic.0, now.1 - last_traffic.1);
                 if delivered > 0 {
@@ -209,8 +220,15 @@ pub(crate) async fn run(kind: Kind, launch: &Launch, w: &Workload) -> anyhow::Re
     let window = start.elapsed().as_secs_f64();
     let server_cpu = (server.cpu_seconds() - server_cpu0) / window * 100.0;
     let client_cpu = (cpu_of(me) - client_cpu0) / window * 100.0;
+    let services_cpu = match (services0, server.services_usage()) {
+        (Some(before), Some(after)) => {
+            services_peak_kib = services_peak_kib.max(after.pss_kib);
+            Some((after.cpu_seconds - before.cpu_seconds) / window * 100.0)
+        }
+        _ => None,
+    };
     let machine = (proc_stats::machine_busy_seconds().unwrap_or(0.0) - machine0) / window * 100.0;
-    let other_cpu = (machine - server_cpu - client_cpu).max(0.0);
+    let other_cpu = (machine - server_cpu - client_cpu - services_cpu.unwrap_or(0.0)).max(0.0);
 
     // Drain: wait until every peer has seen every edit, or the drain time is up.
     let drain_until = stop + Duration::from_secs_f64(w.drain_seconds);
@@ -220,6 +238,9 @@ pub(crate) async fn run(kind: Kind, launch: &Launch, w: &Workload) -> anyhow::Re
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     let server_peak_mib = server.peak_mib();
+    if let Some(u) = server.services_usage() {
+        services_peak_kib = services_peak_kib.max(u.pss_kib);
+    }
     timeline.push((start.elapsed().as_secs_f64(), server.rss_mib()));
     let _ = end_tx.send(true);
 
@@ -299,6 +320,8 @@ pub(crate) async fn run(kind: Kind, launch: &Launch, w: &Workload) -> anyhow::Re
         error_samples: errors,
         server_peak_mib: round(server_peak_mib, 1),
         server_cpu_percent: round(server_cpu, 0),
+        services_peak_mib: services_cpu.map(|_| round(services_peak_kib as f64 / 1024.0, 1)),
+        services_cpu_percent: services_cpu.map(|c| round(c, 0)),
         client_cpu_percent: round(client_cpu, 0),
         client_threads: w.client_threads,
         other_cpu_percent: round(other_cpu, 0),

@@ -1,5 +1,7 @@
 //! A short run of light peers against the real relay binary: every edit reaches every
-//! other peer on its document, nothing is sent twice, and nothing goes wrong.
+//! other peer on its document, nothing is sent twice, and nothing goes wrong — on one
+//! relay, and on two relay instances sharing a PostgreSQL and a NATS (each document's
+//! peers split between them, so every edit crosses from one instance to the other).
 //!
 //! The relay is built by this test with the test's own profile (`cargo build -p
 //! tandem-relay`, a no-op when it is fresh), or taken from `TANDEM_RELAY_BIN`.
@@ -36,11 +38,20 @@ fn relay_binary() -> PathBuf {
 
 #[test]
 fn light_peers_on_the_relay_deliver_every_edit_once() {
+    every_edit_arrives_once("tandem");
+}
+
+#[test]
+fn light_peers_on_two_clustered_relays_deliver_every_edit_once() {
+    every_edit_arrives_once("tandem-cluster");
+}
+
+fn every_edit_arrives_once(target: &str) {
     let relay = relay_binary();
     let dir = tempfile::tempdir().expect("a scratch folder");
     let json = dir.path().join("run.json");
     let output = Command::new(env!("CARGO_BIN_EXE_tandem-loadgen"))
-        .args(["run", "--target", "tandem", "--peers-mode", "light"])
+        .args(["run", "--target", target, "--peers-mode", "light"])
         .args(["--peers", "20", "--seconds", "3", "--drain", "10"])
         .arg("--relay-bin")
         .arg(&relay)
@@ -66,6 +77,10 @@ fn light_peers_on_the_relay_deliver_every_edit_once() {
     };
     assert_eq!(run["peers_mode"], "light");
     assert_eq!(n("errors"), 0.0, "errors: {}", run["error_samples"]);
+    if target == "tandem-cluster" {
+        // PostgreSQL and NATS are measured apart from the relays.
+        assert!(n("services_peak_mib") > 0.0, "no PostgreSQL memory read");
+    }
     // 20 peers at 5 edits/s for 3 s; a slow debug build may skip a few ticks.
     assert!(
         n("edits_sent") >= 150.0,
