@@ -397,14 +397,19 @@ impl Access {
         self.refresh()
     }
 
-    /// Tells the other instances, from now on, when a revocation here may end their
-    /// sessions (`--bus`).
+    /// Tells the other instances, from now on, when access changed here (`--bus`): a
+    /// revocation may end their sessions; a new device, claim or grant may be used on
+    /// them a moment later.
     pub fn announce_to(&self, publisher: crate::bus::Publisher) {
         let _ = self.announce.set(publisher);
     }
 
-    /// A revocation was written: other instances look at once rather than at their next
-    /// poll.
+    /// Access was written: other instances look at once rather than at their next poll.
+    /// A revocation ends sessions there within milliseconds. A device, claim or grant
+    /// made here is known there by the time a browser, told it was made, opens a sync
+    /// socket there — usually: a lookup that misses reads PostgreSQL itself, but at most
+    /// every few tens of ms, so without this a new partnership could be answered
+    /// "unavailable" on another instance until its next poll.
     fn announce(&self) {
         if let Some(publisher) = self.announce.get() {
             publisher.access_changed();
@@ -615,6 +620,8 @@ impl Access {
             &serde_json::to_string(&rec).map_err(store_err)?,
         )?;
         self.lock().devices.insert(id.to_owned(), rec);
+        // The browser may open its sync socket on another instance next.
+        self.announce();
         Ok((id.to_owned(), true))
     }
 
@@ -693,6 +700,8 @@ impl Access {
         let mut state = self.lock();
         state.docs.insert(key, rec);
         state.grants.insert(device.to_owned(), grants);
+        drop(state);
+        self.announce();
         Ok(true)
     }
 
@@ -943,6 +952,9 @@ impl Access {
         }
         state.links.insert(link.id.clone(), link.clone());
         drop(state);
+        if granted {
+            self.announce();
+        }
         Ok(Redeemed {
             document: link.document.parse().map_err(|e| {
                 AccessError::Store(format!("link {} names no partnership: {e}", link.id))

@@ -12,8 +12,10 @@
 //!   holding the document reads what it has not seen from PostgreSQL — the sweep's
 //!   catch-up, for one document, at once. (The format can carry the increments' bytes;
 //!   they are not sent, and a receiver ignores them: see below.)
-//! - `tandem.access`: a link or feed was revoked (no secret, no id: only "look again").
-//!   Receivers read the access changes and end the sessions that lost their access.
+//! - `tandem.access`: access changed — a link or feed revoked, a device registered, a
+//!   partnership claimed, a link redeemed (no secret, no id: only "look again").
+//!   Receivers read the access changes and end the sessions that lost their access;
+//!   what was granted is then known there before the browser uses it.
 //! - `tandem.presence.<document id>`: presence (an `ephemeral` message) a peer here sent
 //!   about the document, once this instance accepted it — the peer's device had access,
 //!   the message was within its connection's presence budget and not a repeat. Receivers
@@ -196,7 +198,7 @@ impl Publisher {
         }));
     }
 
-    /// Access records changed in a way that may end sessions elsewhere.
+    /// Access records changed: sessions elsewhere may end, or new access be used there.
     pub fn access_changed(&self) {
         self.send(Outgoing::Access);
     }
