@@ -1191,16 +1191,15 @@ impl Hub {
         // Most presence on the bus is about documents nobody here syncs: nothing to check.
         let slot = lock(&self.core.slots).get(&document).cloned()?;
         let now = now_ms();
-        let allowed = match self.access.known_role(&presence.device, &document, now) {
-            Ok(_) => true,
-            // Perhaps granted on another instance a moment ago: looked for in the store,
-            // as for a peer's own message (rate limited), off the worker.
-            Err(crate::access::NoAccess::None) => heavy(true, || {
-                self.access.role(&presence.device, &document, now).is_ok()
-            }),
-            Err(_) => false,
-        };
-        if !allowed {
+        // As this instance knows access now, never reading the store: a lookup that
+        // misses may read PostgreSQL only every few tens of ms, and a message on the bus
+        // must not spend that on a peer's behalf. A grant made elsewhere a moment ago is
+        // known here by the next poll or access hint; the browser repeats its presence.
+        if self
+            .access
+            .known_role(&presence.device, &document, now)
+            .is_err()
+        {
             tracing::debug!(device = %presence.device, %document, "bus: presence from a device without access here: dropped");
             return None;
         }
