@@ -21,6 +21,7 @@
 //! ever logged.
 
 pub mod postgres;
+pub mod refresher;
 
 use std::{
     collections::HashMap,
@@ -238,6 +239,10 @@ pub struct Access {
     touches: std::sync::mpsc::SyncSender<(String, DocumentId, i64)>,
     /// With `--bus`: told when a revocation may end sessions on other instances.
     announce: Arc<std::sync::OnceLock<crate::bus::Publisher>>,
+    /// In cluster mode: the thread that reads other instances' changes, on a timer and
+    /// for lookups that miss. `None` with the embedded store, and in the handles the
+    /// background threads make for themselves.
+    refresher: Option<Arc<refresher::Refresher>>,
 }
 
 /// What one device may make.
@@ -305,6 +310,20 @@ fn apply_row(state: &mut State, table: &str, key: &str, value: &str) -> Result<(
     Ok(())
 }
 
+/// Reads what other instances changed into `state` (cluster mode; else nothing).
+fn read_changes(db: &Backend, state: &Mutex<State>) -> Result<(), AccessError> {
+    let Backend::Postgres(pg) = db else {
+        return Ok(());
+    };
+    pg.refresh(|table, key, value| {
+        let mut state = state.lock().unwrap_or_else(|p| p.into_inner());
+        if let Err(e) = apply_row(&mut state, table, key, value) {
+            tracing::error!(%table, error = %e, "an access record from PostgreSQL is unreadable; skipped");
+        }
+    })
+    .map_err(AccessError::Store)
+}
+
 impl Access {
     /// The access records in PostgreSQL at `url`, shared with other relay instances; the
     /// table is created if missing, and everything in it is read.
@@ -335,66 +354,84 @@ impl Access {
         if let Some(e) = unreadable {
             return Err(open_err(e));
         }
-        let access = Self::start(Backend::Postgres(pg), state, "PostgreSQL (--store)")?;
-        // What other instances change, read in the background.
+        let mut access = Self::start(Backend::Postgres(pg), state, "PostgreSQL (--store)")?;
+        // What other instances change, read in the background. The thread holds the store
+        // weakly: it ends once the last handle is gone.
         let db = Arc::downgrade(&access.db);
         let state = Arc::downgrade(&access.state);
-        let writing = Arc::downgrade(&access.writing);
-        std::thread::Builder::new()
-            .name("access-refresh".into())
-            .spawn(move || {
-                // Said once when it starts failing and once when it recovers, not five
-                // times a second while PostgreSQL is down.
-                let mut failing = false;
-                loop {
-                    std::thread::sleep(every);
-                    let (Some(db), Some(state), Some(writing)) =
-                        (db.upgrade(), state.upgrade(), writing.upgrade())
-                    else {
-                        return;
-                    };
-                    let reader = Access {
-                        db,
-                        state,
-                        writing,
-                        quotas: Quotas::default(),
-                        touches: std::sync::mpsc::sync_channel(0).0,
-                        announce: Arc::default(),
-                    };
-                    match reader.refresh() {
-                        Err(e) if !failing => {
-                            failing = true;
-                            tracing::warn!(error = %e, "cannot read access changes from PostgreSQL; devices, links and grants stay as last read until it answers");
-                        }
-                        Ok(()) if failing => {
-                            failing = false;
-                            tracing::info!("reading access changes from PostgreSQL again");
-                        }
-                        _ => {}
-                    }
+        // Said once when it starts failing and once when it recovers, not five times a
+        // second while PostgreSQL is down.
+        let mut failing = false;
+        let refresher = refresher::Refresher::start(every, move || {
+            let (Some(db), Some(state)) = (db.upgrade(), state.upgrade()) else {
+                return false;
+            };
+            match read_changes(&db, &state) {
+                Err(e) if !failing => {
+                    failing = true;
+                    tracing::warn!(error = %e, "cannot read access changes from PostgreSQL; devices, links and grants stay as last read until it answers, and lookups of what is not in memory are refused meanwhile");
                 }
-            })
-            .map_err(|e| open_err(e.to_string()))?;
+                Ok(()) if failing => {
+                    failing = false;
+                    tracing::info!("reading access changes from PostgreSQL again");
+                }
+                _ => {}
+            }
+            true
+        })
+        .map_err(|e| open_err(e.to_string()))?;
+        access.refresher = Some(Arc::new(refresher));
         Ok(access)
     }
 
     /// Reads what other instances changed into the state (cluster mode; else nothing).
+    /// Blocks on PostgreSQL: for the threads that may (a change's, the refresher's).
     fn refresh(&self) -> Result<(), AccessError> {
-        let Backend::Postgres(pg) = &*self.db else {
-            return Ok(());
-        };
-        pg.refresh(|table, key, value| {
-            let mut state = self.lock();
-            if let Err(e) = apply_row(&mut state, table, key, value) {
-                tracing::error!(%table, error = %e, "an access record from PostgreSQL is unreadable; skipped");
-            }
-        })
-        .map_err(AccessError::Store)
+        read_changes(&self.db, &self.state)
     }
 
-    /// Reads what other instances changed now (cluster mode, told so by the bus).
-    pub fn refresh_now(&self) -> Result<(), AccessError> {
-        self.refresh()
+    /// Waits for a read of what other instances changed that started after this call
+    /// (cluster mode, told so by the bus): coalesced with the reads lookups wait for.
+    pub async fn read_changes(&self) {
+        self.read_fresh().await;
+    }
+
+    /// Waits, in cluster mode, for a read of PostgreSQL that started after this call
+    /// ([`refresher`]). Whether there was one to wait for.
+    async fn read_fresh(&self) -> bool {
+        match &self.refresher {
+            Some(refresher) => {
+                refresher.fresh().await;
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Answers `look` from the state in memory; if it finds nothing (an error) and other
+    /// instances share the store, answers it again after a read of PostgreSQL that
+    /// started after this call — so what another instance wrote before the lookup began
+    /// is found, and a miss is never answered from a state read before it.
+    async fn look_up<T, E>(&self, look: impl Fn(&State) -> Result<T, E>) -> Result<T, E> {
+        let first = {
+            let state = self.lock();
+            look(&state)
+        };
+        if first.is_ok() || !self.read_fresh().await {
+            return first;
+        }
+        let state = self.lock();
+        look(&state)
+    }
+
+    /// Reads from PostgreSQL since the start (cluster mode; 0 with the embedded store):
+    /// the poll's, changes', and those lookups that missed waited for. For tests and
+    /// measurements of what a flood of unknown ids costs the store.
+    pub fn store_reads(&self) -> u64 {
+        match &*self.db {
+            Backend::Postgres(pg) => pg.reads(),
+            Backend::Redb(_) => 0,
+        }
     }
 
     /// Tells the other instances, from now on, when access changed here (`--bus`): a
@@ -404,24 +441,12 @@ impl Access {
         let _ = self.announce.set(publisher);
     }
 
-    /// Access was written: other instances look at once rather than at their next poll.
-    /// A revocation ends sessions there within milliseconds. A device, claim or grant
-    /// made here is known there by the time a browser, told it was made, opens a sync
-    /// socket there — usually: a lookup that misses reads PostgreSQL itself, but at most
-    /// every few tens of ms, so without this a new partnership could be answered
-    /// "unavailable" on another instance until its next poll.
+    /// Access was written: other instances look at once rather than at their next poll,
+    /// so a revocation ends sessions there within milliseconds. (A device, claim or
+    /// grant made here needs no hint: a lookup there that misses reads PostgreSQL.)
     fn announce(&self) {
         if let Some(publisher) = self.announce.get() {
             publisher.access_changed();
-        }
-    }
-
-    /// After a lookup found nothing: in cluster mode another instance may have just
-    /// written it, so the state is refreshed (at most every few tens of ms). Whether it was.
-    fn refreshed_after_miss(&self) -> bool {
-        match &*self.db {
-            Backend::Postgres(pg) if pg.may_refresh_on_miss() => self.refresh().is_ok(),
-            _ => false,
         }
     }
 
@@ -483,6 +508,7 @@ impl Access {
             quotas: Quotas::default(),
             touches,
             announce: Arc::default(),
+            refresher: None,
         };
         // "Last used" writes, off the hub's lock and the async workers. The thread holds
         // the store weakly, so dropping the last handle closes it at once (a reopen in
@@ -507,6 +533,7 @@ impl Access {
                         quotas,
                         touches: std::sync::mpsc::sync_channel(0).0,
                         announce: Arc::default(),
+                        refresher: None,
                     };
                     writer.touch_now(&device, &document, now_ms);
                 }
@@ -625,18 +652,22 @@ impl Access {
         Ok((id.to_owned(), true))
     }
 
-    /// The device a credential names, if the credential is right.
-    pub fn authenticate(&self, credential: &str) -> Option<String> {
+    /// The device a credential names, if the credential is right. A device registered
+    /// on another instance a moment ago is found (cluster mode: [`refresher`]).
+    pub async fn authenticate(&self, credential: &str) -> Option<String> {
         let (id, secret) = split_secret(credential)?;
         let secret_hash = hash(secret);
-        let known = |access: &Self| {
-            let state = access.lock();
-            let rec = state.devices.get(id)?;
-            Some(same_hash(&rec.secret_hash, &secret_hash))
-        };
-        // A device registered on another instance a moment ago is looked for there.
-        let matches =
-            known(self).or_else(|| self.refreshed_after_miss().then(|| known(self)).flatten())?;
+        // A known id with another secret is a wrong credential, not a miss.
+        let matches = self
+            .look_up(|state| {
+                state
+                    .devices
+                    .get(id)
+                    .map(|rec| same_hash(&rec.secret_hash, &secret_hash))
+                    .ok_or(())
+            })
+            .await
+            .ok()?;
         matches.then(|| id.to_owned())
     }
 
@@ -705,17 +736,17 @@ impl Access {
         Ok(true)
     }
 
-    /// What `device` may do with a partnership now, or why it may not.
-    pub fn role(&self, device: &str, document: &DocumentId, now_ms: i64) -> Result<Role, NoAccess> {
+    /// What `device` may do with a partnership now, or why it may not. A claim or grant
+    /// made on another instance a moment ago is found (cluster mode: [`refresher`]).
+    pub async fn role(
+        &self,
+        device: &str,
+        document: &DocumentId,
+        now_ms: i64,
+    ) -> Result<Role, NoAccess> {
         let key = document.to_string();
-        let found = role_in(&self.lock(), device, &key, now_ms);
-        match found {
-            // A grant given on another instance a moment ago is looked for there.
-            Err(NoAccess::None) if self.refreshed_after_miss() => {
-                role_in(&self.lock(), device, &key, now_ms)
-            }
-            found => found,
-        }
+        self.look_up(|state| role_in(state, device, &key, now_ms))
+            .await
     }
 
     /// [`Access::role`] as this instance knows it now, never reading the store: for checks
@@ -808,23 +839,25 @@ impl Access {
     }
 
     /// A partnership's links, newest first (the owner only).
-    pub fn links(
+    pub async fn links(
         &self,
         device: &str,
         document: &DocumentId,
         now_ms: i64,
     ) -> Result<Vec<Link>, AccessError> {
         let key = document.to_string();
-        let state = self.lock();
-        Self::require_owner(&state, device, &key, now_ms)?;
-        let mut links: Vec<Link> = state
-            .links
-            .values()
-            .filter(|l| l.document == key)
-            .cloned()
-            .collect();
-        links.sort_by(|a, b| b.created_ms.cmp(&a.created_ms).then(a.id.cmp(&b.id)));
-        Ok(links)
+        self.look_up(|state| {
+            Self::require_owner(state, device, &key, now_ms)?;
+            let mut links: Vec<Link> = state
+                .links
+                .values()
+                .filter(|l| l.document == key)
+                .cloned()
+                .collect();
+            links.sort_by(|a, b| b.created_ms.cmp(&a.created_ms).then(a.id.cmp(&b.id)));
+            Ok(links)
+        })
+        .await
     }
 
     /// Revokes a link (the owner only), and with it every link made through it —
@@ -889,16 +922,18 @@ impl Access {
     /// What a link would grant, without redeeming it (the join page shows this before
     /// the person agrees): the link as its owner sees it, but never which partnership
     /// or anything in it. An unknown secret is refused like a failed redeem.
-    pub fn describe(&self, link_secret: &str) -> Result<Link, AccessError> {
+    pub async fn describe(&self, link_secret: &str) -> Result<Link, AccessError> {
         let (id, secret) = split_secret(link_secret).ok_or(AccessError::UnknownLink)?;
         let secret_hash = hash(secret);
-        let state = self.lock();
-        state
-            .links
-            .get(id)
-            .filter(|l| same_hash(&l.secret_hash, &secret_hash))
-            .cloned()
-            .ok_or(AccessError::UnknownLink)
+        self.look_up(|state| {
+            state
+                .links
+                .get(id)
+                .filter(|l| same_hash(&l.secret_hash, &secret_hash))
+                .cloned()
+                .ok_or(AccessError::UnknownLink)
+        })
+        .await
     }
 
     /// Gives `device` the access a link grants.
@@ -1053,6 +1088,21 @@ fn owner_links(state: &State, device: &str, document: &str, now_ms: i64) -> Vec<
         .collect()
 }
 
+/// Whether a grant still gives access: one given by claiming always does; one through a
+/// link while the link holds and, for a link made through others, while one of those
+/// does ([`chain_state`]). The one rule of the per-message check ([`role_in`]) and the
+/// twice-a-second sweep ([`Access::roles_of`]), so a session is ended by whatever would
+/// refuse its next message — the expiry of a recovery key its link was made through, too.
+fn grant_holds(state: &State, grant: &Grant, now_ms: i64) -> Result<(), NoAccess> {
+    match &grant.via {
+        Via::Owner => Ok(()),
+        Via::Link(id) => state
+            .links
+            .get(id)
+            .map_or(Err(NoAccess::Revoked), |l| chain_state(state, l, now_ms, 0)),
+    }
+}
+
 fn role_in(state: &State, device: &str, document: &str, now_ms: i64) -> Result<Role, NoAccess> {
     let mut best: Option<Role> = None;
     let mut why = NoAccess::None;
@@ -1060,14 +1110,7 @@ fn role_in(state: &State, device: &str, document: &str, now_ms: i64) -> Result<R
         if grant.document != document {
             continue;
         }
-        let valid = match &grant.via {
-            Via::Owner => Ok(()),
-            Via::Link(id) => state
-                .links
-                .get(id)
-                .map_or(Err(NoAccess::Revoked), |l| chain_state(state, l, now_ms, 0)),
-        };
-        match valid {
+        match grant_holds(state, grant, now_ms) {
             Ok(()) => best = best.max(Some(grant.role)),
             Err(w) => {
                 // "Revoked" wins over "expired" when both apply: it was a decision.
@@ -1090,10 +1133,9 @@ impl Access {
         let state = self.lock();
         let mut roles: HashMap<DocumentId, Role> = HashMap::new();
         for grant in state.grants.get(device).into_iter().flatten() {
-            let valid = match &grant.via {
-                Via::Owner => true,
-                Via::Link(id) => state.links.get(id).is_some_and(|l| l.state(now_ms).is_ok()),
-            };
+            // The rule of the per-message check: a session is ended by what would
+            // refuse its next message.
+            let valid = grant_holds(&state, grant, now_ms).is_ok();
             let Ok(document) = grant.document.parse::<DocumentId>() else {
                 continue;
             };
@@ -1214,23 +1256,25 @@ impl Access {
     }
 
     /// A partnership's calendar feeds, newest first (the owner only).
-    pub fn feeds(
+    pub async fn feeds(
         &self,
         device: &str,
         document: &DocumentId,
         now_ms: i64,
     ) -> Result<Vec<FeedInfo>, AccessError> {
         let key = document.to_string();
-        let state = self.lock();
-        Self::require_owner(&state, device, &key, now_ms)?;
-        let mut feeds: Vec<FeedInfo> = state
-            .feeds
-            .values()
-            .filter(|f| f.document == key)
-            .map(|f| feed_info(f, feed_status(&state, f, now_ms)))
-            .collect();
-        feeds.sort_by(|a, b| b.created_ms.cmp(&a.created_ms).then(a.id.cmp(&b.id)));
-        Ok(feeds)
+        self.look_up(|state| {
+            Self::require_owner(state, device, &key, now_ms)?;
+            let mut feeds: Vec<FeedInfo> = state
+                .feeds
+                .values()
+                .filter(|f| f.document == key)
+                .map(|f| feed_info(f, feed_status(state, f, now_ms)))
+                .collect();
+            feeds.sort_by(|a, b| b.created_ms.cmp(&a.created_ms).then(a.id.cmp(&b.id)));
+            Ok(feeds)
+        })
+        .await
     }
 
     /// Revokes a calendar feed (the owner only): it answers 404 from now on. Revoking
@@ -1267,16 +1311,29 @@ impl Access {
     /// one (a guess: malformed, an unknown id, a wrong secret — compared in constant
     /// time), [`AccessError::Revoked`] or [`AccessError::Expired`] for a real feed that no
     /// longer serves.
-    pub fn open_feed(&self, feed_secret: &str, now_ms: i64) -> Result<FeedTarget, AccessError> {
+    pub async fn open_feed(
+        &self,
+        feed_secret: &str,
+        now_ms: i64,
+    ) -> Result<FeedTarget, AccessError> {
         let (id, secret) = split_secret(feed_secret).ok_or(AccessError::UnknownFeed)?;
         let secret_hash = hash(secret);
-        let state = self.lock();
+        self.look_up(|state| Self::feed_target(state, id, &secret_hash, now_ms))
+            .await
+    }
+
+    fn feed_target(
+        state: &State,
+        id: &str,
+        secret_hash: &str,
+        now_ms: i64,
+    ) -> Result<FeedTarget, AccessError> {
         let feed = state
             .feeds
             .get(id)
-            .filter(|f| same_hash(&f.secret_hash, &secret_hash))
+            .filter(|f| same_hash(&f.secret_hash, secret_hash))
             .ok_or(AccessError::UnknownFeed)?;
-        match feed_status(&state, feed, now_ms) {
+        match feed_status(state, feed, now_ms) {
             LinkStatus::Active => {}
             LinkStatus::Revoked => return Err(AccessError::Revoked),
             LinkStatus::Expired => return Err(AccessError::Expired),
@@ -1308,8 +1365,8 @@ mod tests {
         format!("{:016x}.{}", u64::from(n) + 0xabc0, "ab".repeat(32))
     }
 
-    #[test]
-    fn owner_links_roles_revocation_and_expiry() {
+    #[tokio::test]
+    async fn owner_links_roles_revocation_and_expiry() {
         let dir = tempfile::tempdir().expect("tempdir");
         let access = Access::open(dir.path()).expect("opens");
         let doc: DocumentId = DocumentId::from_bytes([7; 16]);
@@ -1320,9 +1377,11 @@ mod tests {
             access.register_device(&format!("{owner}.{}", "cd".repeat(32)), 0),
             Err(AccessError::DeviceTaken)
         ));
-        assert_eq!(access.authenticate(&device(1)), Some(owner.clone()));
+        assert_eq!(access.authenticate(&device(1)).await, Some(owner.clone()));
         assert_eq!(
-            access.authenticate(&format!("{owner}.{}", "cd".repeat(32))),
+            access
+                .authenticate(&format!("{owner}.{}", "cd".repeat(32)))
+                .await,
             None
         );
 
@@ -1332,7 +1391,7 @@ mod tests {
             access.claim(&guest, &doc, 1),
             Err(AccessError::AlreadyOwned)
         ));
-        assert_eq!(access.role(&guest, &doc, 1), Err(NoAccess::None));
+        assert_eq!(access.role(&guest, &doc, 1).await, Err(NoAccess::None));
         assert!(matches!(
             access.create_link(&guest, &doc, Role::Editor, "", None, None, 1),
             Err(AccessError::NotOwner)
@@ -1361,17 +1420,17 @@ mod tests {
             Err(AccessError::UnknownLink)
         ));
         access.redeem(&guest, &viewer.secret, 3).expect("redeems");
-        assert_eq!(access.role(&guest, &doc, 3), Ok(Role::Viewer));
+        assert_eq!(access.role(&guest, &doc, 3).await, Ok(Role::Viewer));
         access.redeem(&guest, &editor.secret, 4).expect("redeems");
-        assert_eq!(access.role(&guest, &doc, 4), Ok(Role::Editor));
+        assert_eq!(access.role(&guest, &doc, 4).await, Ok(Role::Editor));
         // The editor link expires at 100: the viewer link still holds.
-        assert_eq!(access.role(&guest, &doc, 100), Ok(Role::Viewer));
+        assert_eq!(access.role(&guest, &doc, 100).await, Ok(Role::Viewer));
         let (_, also) = access
             .revoke(&owner, &doc, &viewer.link.id, 50)
             .expect("revokes");
         assert!(also.is_empty(), "the owner's own links stand alone");
-        assert_eq!(access.role(&guest, &doc, 60), Ok(Role::Editor));
-        assert_eq!(access.role(&guest, &doc, 100), Err(NoAccess::Revoked));
+        assert_eq!(access.role(&guest, &doc, 60).await, Ok(Role::Editor));
+        assert_eq!(access.role(&guest, &doc, 100).await, Err(NoAccess::Revoked));
         assert!(matches!(
             access.redeem(&guest, &viewer.secret, 60),
             Err(AccessError::Revoked)
@@ -1380,20 +1439,48 @@ mod tests {
             access.redeem(&guest, &editor.secret, 200),
             Err(AccessError::Expired)
         ));
-        let links = access.links(&owner, &doc, 60).expect("lists");
+        let links = access.links(&owner, &doc, 60).await.expect("lists");
         assert_eq!(links.len(), 2);
         assert_eq!(links[0].id, viewer.link.id, "newest first");
 
         // Everything survives a restart.
         drop(access);
         let access = Access::open(dir.path()).expect("reopens");
-        assert_eq!(access.role(&owner, &doc, 1000), Ok(Role::Owner));
-        assert_eq!(access.role(&guest, &doc, 60), Ok(Role::Editor));
+        assert_eq!(access.role(&owner, &doc, 1000).await, Ok(Role::Owner));
+        assert_eq!(access.role(&guest, &doc, 60).await, Ok(Role::Editor));
         assert!(matches!(
             access.redeem(&guest, &viewer.secret, 60),
             Err(AccessError::Revoked)
         ));
-        assert_eq!(access.authenticate(&device(2)), Some(guest));
+        assert_eq!(access.authenticate(&device(2)).await, Some(guest));
+    }
+
+    #[tokio::test]
+    async fn a_grant_through_a_link_made_with_a_recovery_key_ends_with_the_key_in_both_checks() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let access = Access::open(dir.path()).expect("opens");
+        let doc: DocumentId = DocumentId::from_bytes([8; 16]);
+        let (owner, _) = access.register_device(&device(1), 0).expect("registers");
+        let (holder, _) = access.register_device(&device(2), 0).expect("registers");
+        let (guest, _) = access.register_device(&device(3), 0).expect("registers");
+        access.claim(&owner, &doc, 1).expect("claims");
+        let key = access
+            .create_link(&owner, &doc, Role::Owner, "key", None, Some(100), 1)
+            .expect("a recovery key");
+        access.redeem(&holder, &key.secret, 2).expect("redeems");
+        let viewer = access
+            .create_link(&holder, &doc, Role::Viewer, "", None, None, 3)
+            .expect("a link made through the key");
+        assert_eq!(viewer.link.made_through, [key.link.id.clone()]);
+        access.redeem(&guest, &viewer.secret, 4).expect("redeems");
+
+        assert_eq!(access.role(&guest, &doc, 50).await, Ok(Role::Viewer));
+        assert_eq!(access.roles_of(&guest, 50).get(&doc), Some(&Role::Viewer));
+        // The key expires at 100: the per-message check and the sweep agree.
+        assert_eq!(access.role(&guest, &doc, 100).await, Err(NoAccess::Expired));
+        assert_eq!(access.roles_of(&guest, 100).get(&doc), None);
+        assert_eq!(access.roles_of(&holder, 100).get(&doc), None);
+        assert_eq!(access.roles_of(&owner, 100).get(&doc), Some(&Role::Owner));
     }
 
     #[test]

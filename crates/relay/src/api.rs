@@ -203,12 +203,14 @@ fn claimed_device(credential: Option<&str>) -> String {
 /// per (address, claimed device), so a flood of bad guesses — from a stranger behind the
 /// same proxy, or aimed at this very device — answers the guesser with 429 and never
 /// locks out anyone who holds a right credential.
-pub fn authenticate(
+pub async fn authenticate(
     state: &AppState,
     ip: IpAddr,
     credential: Option<&str>,
 ) -> Result<String, ApiError> {
-    if let Some(device) = credential.and_then(|c| state.access.authenticate(c)) {
+    if let Some(credential) = credential
+        && let Some(device) = state.access.authenticate(credential).await
+    {
         return Ok(device);
     }
     let key = (ip, claimed_device(credential));
@@ -258,7 +260,9 @@ impl axum::extract::FromRequestParts<AppState> for Caller {
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
         let ip = client_ip_of(state, parts);
-        authenticate(state, ip, bearer(&parts.headers)).map(Caller)
+        authenticate(state, ip, bearer(&parts.headers))
+            .await
+            .map(Caller)
     }
 }
 
@@ -310,7 +314,7 @@ async fn register_device(
         return Err(ApiError::unauthorized());
     };
     // Registering again with the right credential is not a new device: it always passes.
-    if let Some(device) = state.access.authenticate(credential) {
+    if let Some(device) = state.access.authenticate(credential).await {
         return Ok((StatusCode::OK, Json(DeviceAnswer { device })).into_response());
     }
     state
@@ -378,7 +382,7 @@ async fn access(
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     let doc = document(&id)?;
-    match state.access.role(&device, &doc, now_ms()) {
+    match state.access.role(&device, &doc, now_ms()).await {
         Ok(role) => Ok(Json(AccessAnswer { role }).into_response()),
         Err(why) => {
             let (reason, message) = match why {
@@ -397,7 +401,7 @@ async fn list_links(
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     let doc = document(&id)?;
-    let links = state.access.links(&device, &doc, now_ms())?;
+    let links = state.access.links(&device, &doc, now_ms()).await?;
     Ok(Json(LinkList {
         links: links.into_iter().map(|l| l.info).collect(),
     })
@@ -460,7 +464,7 @@ async fn list_feeds(
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     let doc = document(&id)?;
-    let feeds = state.access.feeds(&device, &doc, now_ms())?;
+    let feeds = state.access.feeds(&device, &doc, now_ms()).await?;
     Ok(Json(FeedList { feeds }).into_response())
 }
 
@@ -502,12 +506,12 @@ async fn revoke_feed(
 /// Authenticates a request that tests a link's secret (redeem, describe) and checks the
 /// one budget of link guesses both share, counted per (address, device) apart from
 /// credential failures. Returns the device and the key to count a wrong guess under.
-fn authenticate_for_link_guess(
+async fn authenticate_for_link_guess(
     state: &AppState,
     ip: IpAddr,
     headers: &HeaderMap,
 ) -> Result<(String, crate::limits::AttemptKey), ApiError> {
-    let device = authenticate(state, ip, bearer(headers))?;
+    let device = authenticate(state, ip, bearer(headers)).await?;
     let key = (ip, format!("redeem:{device}"));
     state
         .failed_attempts
@@ -522,7 +526,7 @@ async fn redeem(
     headers: HeaderMap,
     Json(body): Json<Redeem>,
 ) -> Result<Response, ApiError> {
-    let (device, key) = authenticate_for_link_guess(&state, ip, &headers)?;
+    let (device, key) = authenticate_for_link_guess(&state, ip, &headers).await?;
     let redeemed = {
         let device = device.clone();
         blocking(&state, move |access| {
@@ -554,8 +558,8 @@ async fn describe_link(
     headers: HeaderMap,
     Json(body): Json<DescribeLink>,
 ) -> Result<Response, ApiError> {
-    let (device, key) = authenticate_for_link_guess(&state, ip, &headers)?;
-    match state.access.describe(&body.secret) {
+    let (device, key) = authenticate_for_link_guess(&state, ip, &headers).await?;
+    match state.access.describe(&body.secret).await {
         Ok(link) => Ok(Json(LinkDescription {
             status: link.status(now_ms()),
             role: link.role,

@@ -554,12 +554,9 @@ pub async fn start(
     tasks.push(tokio::spawn(async move {
         loop {
             wake.notified().await;
-            let reader = access.clone();
-            match tokio::task::spawn_blocking(move || reader.refresh_now()).await {
-                Ok(Ok(())) => {}
-                Ok(Err(e)) => tracing::warn!(error = %e, "bus: cannot read access changes"),
-                Err(e) => tracing::warn!(error = %e, "bus: access refresh failed"),
-            }
+            // The same reads lookups that miss wait for: a flood of hints costs
+            // PostgreSQL no more than they do (a failure is reported by the reader).
+            access.read_changes().await;
             hub.enforce_access().await;
         }
     }));

@@ -103,7 +103,7 @@ async fn serve(
     Path(file): Path<String>,
 ) -> Response {
     let secret = file.strip_suffix(".ics").unwrap_or_default();
-    let feed = match state.access.open_feed(secret, now_ms()) {
+    let feed = match state.access.open_feed(secret, now_ms()).await {
         Ok(feed) => feed,
         Err(AccessError::UnknownFeed) => {
             // A guess (or a mangled URL): counted per address, like a wrong credential.

@@ -662,7 +662,9 @@ impl Hub {
         };
         match (message_document(&message), peer) {
             (Some(document), Some(peer)) => {
-                let gate = self.gate(conn, &device, &peer, &message, syncs, synced);
+                let gate = self
+                    .gate(conn, &device, &peer, &message, syncs, synced)
+                    .await;
                 self.pass(conn, &device, peer, document, message, gate)
                     .await;
             }
@@ -810,8 +812,11 @@ impl Hub {
     }
 
     /// The access rules and budget for one message from `device` about a document.
-    /// `syncs`: the connection already syncs it; `synced`: how many it syncs.
-    fn gate(
+    /// `syncs`: the connection already syncs it; `synced`: how many it syncs. A document
+    /// this device has no access to as far as this instance knows waits for a read of
+    /// the shared store (cluster mode: a claim or grant made on another instance a
+    /// moment ago), which holds up only this connection's messages.
+    async fn gate(
         &self,
         conn: ConnId,
         device: &str,
@@ -835,7 +840,7 @@ impl Hub {
             }
             | Message::Request {
                 document_id, data, ..
-            } => match self.access.role(device, document_id, now) {
+            } => match self.access.role(device, document_id, now).await {
                 Err(_) => Gate::Unavailable(*document_id),
                 Ok(role) => {
                     if Some(peer) != message.sender_id() {
@@ -859,7 +864,7 @@ impl Hub {
             },
             Message::Ephemeral { document_id, .. }
             | Message::DocUnavailable { document_id, .. } => {
-                if self.access.role(device, document_id, now).is_ok() {
+                if self.access.role(device, document_id, now).await.is_ok() {
                     Gate::Pass
                 } else {
                     Gate::Drop

@@ -119,7 +119,7 @@ pub async fn upgrade(
     let ip = client_ip(peer.ip(), &headers, &state.trusted_proxies);
     let addr = SocketAddr::new(ip, peer.port());
     let offered = credential(&headers, query.as_deref());
-    let device = match authenticate(&state, ip, offered.as_deref()) {
+    let device = match authenticate(&state, ip, offered.as_deref()).await {
         Ok(device) => device,
         Err(e) => return e.into_response(),
     };

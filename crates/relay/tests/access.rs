@@ -247,6 +247,57 @@ async fn revoking_or_expiring_a_link_ends_its_live_session_within_a_second() {
     relay.stop().await;
 }
 
+/// A link made by a recovery key's holder holds only while the key does. When the key
+/// expires, a live session through the link ends within the enforcement period, as a
+/// new request through it is refused: the twice-a-second check follows the chain of
+/// links as the per-message check does.
+#[tokio::test]
+async fn a_session_through_a_link_made_with_a_recovery_key_ends_when_the_key_expires() {
+    let app = app_dir();
+    let (_dir, data) = scratch();
+    let id = DocumentId::from_bytes([0x24; 16]);
+    let relay = RunningRelay::start(&data, app.path()).await;
+    let owner = relay.owner_of(id).await;
+    let expires = now_ms() + 2000;
+    let key = owner.link(id, "owner", Some(expires)).await;
+    let holder = relay.device().await;
+    assert_eq!(holder.redeem(&key.secret).await.0, 200);
+    // The viewer's link itself never expires; it was made through the key.
+    let link = holder.link(id, "viewer", None).await;
+    let viewer = relay.device().await;
+    assert_eq!(viewer.redeem(&link.secret).await.0, 200);
+
+    let mut o = Client::connect(&owner, "laptop").await;
+    o.share(id, doc_with("plan")).await;
+    o.settle(Duration::from_millis(200)).await;
+    let mut v = Client::connect(&viewer, "phone").await;
+    v.share(id, AutoCommit::new()).await;
+    v.pump_until(WAIT, |c| has_notes(c, id, "plan")).await;
+
+    let left = u64::try_from(expires - now_ms()).unwrap_or(0);
+    tokio::time::sleep(Duration::from_millis(left)).await;
+    let (status, _) = viewer
+        .call(
+            reqwest::Method::GET,
+            &format!("/api/docs/{id}/access"),
+            None,
+        )
+        .await;
+    assert_eq!(status, 403, "a request through the link is refused");
+    v.pump_until(Duration::from_secs(1), |c| c.unavailable.contains(&id))
+        .await;
+    // An edit of the owner's after that does not reach the viewer.
+    edit(&mut o, id, " + after the key expired");
+    o.changed(id).await;
+    o.settle(Duration::from_millis(300)).await;
+    v.settle(Duration::from_millis(300)).await;
+    assert!(
+        has_notes(&mut v, id, "plan"),
+        "nothing more reached the viewer"
+    );
+    relay.stop().await;
+}
+
 #[tokio::test]
 async fn the_app_offers_its_credential_as_a_subprotocol() {
     let app = app_dir();

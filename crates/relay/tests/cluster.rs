@@ -619,3 +619,167 @@ async fn a_viewer_on_one_instance_is_refused_writes_and_loses_access_when_revoke
     one.stop().await;
     two.stop().await;
 }
+
+/// Two relay processes on one PostgreSQL that read other instances' access changes only
+/// every minute and have no bus: a new device, claim or grant made on the first is known
+/// on the second only by the read a lookup that misses makes. Killed when dropped.
+async fn two_processes_without_poll(
+    pg: &Postgres,
+) -> (
+    support::RelayProcess,
+    support::RelayProcess,
+    Vec<tempfile::TempDir>,
+) {
+    let app = app_dir();
+    let url = pg.url();
+    let flags = ["--store", &url, "--access-poll-ms", "60000"];
+    let (d1, data1) = scratch();
+    let (d2, data2) = scratch();
+    let one = support::RelayProcess::spawn_at(free_port(), &data1, app.path(), &flags).await;
+    let two = support::RelayProcess::spawn_at(free_port(), &data2, app.path(), &flags).await;
+    (one, two, vec![app, d1, d2])
+}
+
+/// Whether the relay at `addr` takes a sync socket with `device`'s credential (false: the
+/// upgrade was refused with 401).
+async fn socket_accepted(device: &Device, addr: &str) -> bool {
+    let url = same_device_at(device, addr).sync_url();
+    match tokio_tungstenite::connect_async(url).await {
+        Ok(_) => true,
+        Err(tokio_tungstenite::tungstenite::Error::Http(response)) => {
+            assert_eq!(response.status().as_u16(), 401, "refused only as unknown");
+            false
+        }
+        Err(e) => panic!("the upgrade failed otherwise: {e}"),
+    }
+}
+
+/// Waits until the relay at `addr` knows `device` (its access answer is no longer 401),
+/// so a test of claims or grants is not a test of devices.
+async fn known_on(device: &Device, addr: &str) {
+    let there = same_device_at(device, addr);
+    let id = DocumentId::from_bytes([0x5f; 16]);
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while there
+        .call(
+            reqwest::Method::GET,
+            &format!("/api/docs/{id}/access"),
+            None,
+        )
+        .await
+        .0
+        == 401
+    {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{addr} learns of the device"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// Instances need no affinity: behind a plain load balancer a browser registers, claims
+/// or redeems on one instance and opens its socket on another a millisecond later. A
+/// lookup that misses there is answered from a PostgreSQL read that started after it, so
+/// nothing is refused — with no bus and no poll to help.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_device_claim_or_grant_made_on_one_instance_is_known_at_once_on_the_other() {
+    const ROUNDS: usize = 24;
+    let pg = Postgres::start();
+    let (one, two, _dirs) = two_processes_without_poll(&pg).await;
+
+    // New devices registered on the first, used at once on the second (HTTP and a sync
+    // socket), many at the same moment.
+    let devices = futures_util::future::join_all((0..ROUNDS).map(|i| {
+        let (a, b) = (one.addr.clone(), two.addr.clone());
+        async move {
+            tokio::time::sleep(Duration::from_millis(4 * i as u64)).await;
+            let device = Device::register_at(&a).await;
+            let id = DocumentId::from_bytes([0x60; 16]);
+            let (status, _) = same_device_at(&device, &b)
+                .call(
+                    reqwest::Method::GET,
+                    &format!("/api/docs/{id}/access"),
+                    None,
+                )
+                .await;
+            assert!(status == 401 || status == 403, "known or not: {status}");
+            let api_refused = status == 401;
+            let socket_refused = !socket_accepted(&device, &b).await;
+            (api_refused, socket_refused)
+        }
+    }))
+    .await;
+    let api_refused = devices.iter().filter(|(a, _)| *a).count();
+    let sockets_refused = devices.iter().filter(|(_, s)| *s).count();
+
+    // Partnerships claimed on the first, each opened at once on the second over a socket
+    // that was open all along.
+    let owner = Device::register_at(&one.addr).await;
+    known_on(&owner, &two.addr).await;
+    let mut phone = Client::connect(&same_device_at(&owner, &two.addr), "phone").await;
+    let ids: Vec<DocumentId> = (0..ROUNDS)
+        .map(|i| DocumentId::from_bytes([0x61, i as u8, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7]))
+        .collect();
+    for id in &ids {
+        owner.claim(*id).await;
+        phone.share(*id, doc_with("claimed")).await;
+    }
+    let answered = |c: &mut Client, id: DocumentId| {
+        c.unavailable.contains(&id) || c.relay_heads(id).is_some_and(|h| !h.is_empty())
+    };
+    phone
+        .pump_until(WAIT, |c| ids.iter().all(|id| answered(c, *id)))
+        .await;
+    let claims_refused = ids
+        .iter()
+        .filter(|id| phone.unavailable.contains(id))
+        .count();
+    // Every partnership stored (through the first instance, which made the claims), so
+    // that what follows tests grants alone.
+    let mut laptop = Client::connect(&owner, "laptop").await;
+    for id in &ids {
+        laptop.share(*id, doc_with("claimed")).await;
+    }
+    laptop
+        .pump_until(WAIT, |c| {
+            ids.iter()
+                .all(|id| c.relay_heads(*id).is_some_and(|h| !h.is_empty()))
+        })
+        .await;
+    let stored = ids.clone();
+
+    // Links made on the first and redeemed there, each opened at once on the second.
+    let guest = Device::register_at(&two.addr).await;
+    known_on(&guest, &one.addr).await;
+    let mut tablet = Client::connect(&guest, "tablet").await;
+    for id in &stored {
+        let link = owner.link(*id, "viewer", None).await;
+        let (status, answer) = same_device_at(&guest, &one.addr).redeem(&link.secret).await;
+        assert_eq!(status, 200, "redeems on the first instance: {answer:?}");
+        tablet.share(*id, AutoCommit::new()).await;
+    }
+    let opened = |c: &mut Client, id: DocumentId| {
+        c.unavailable.contains(&id) || c.docs.docs.get(&id).and_then(notes).is_some()
+    };
+    tablet
+        .pump_until(WAIT, |c| stored.iter().all(|id| opened(c, *id)))
+        .await;
+    let grants_refused = stored
+        .iter()
+        .filter(|id| tablet.unavailable.contains(id))
+        .count();
+
+    println!(
+        "made on one instance, used at once on the other: {api_refused} of {ROUNDS} new devices refused 401 over HTTP, {sockets_refused} of {ROUNDS} on a sync socket; {claims_refused} of {ROUNDS} claims answered doc-unavailable; {grants_refused} of {} grants answered doc-unavailable",
+        stored.len()
+    );
+    assert_eq!(
+        (api_refused, sockets_refused, claims_refused, grants_refused),
+        (0, 0, 0, 0),
+        "nothing made on one instance is refused on the other"
+    );
+    drop((phone, laptop, tablet));
+    one.stop().await;
+    two.stop().await;
+}

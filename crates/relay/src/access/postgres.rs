@@ -3,8 +3,9 @@
 //! The records are the embedded store's, one row each: `(tbl, key) → value` (JSON), plus
 //! a `version` from one sequence. Every instance keeps the whole state in memory, as with
 //! redb, and catches up by reading the rows whose version is above the highest it has
-//! applied — in the background every [`REFRESH_EVERY`], before every change, and (rate
-//! limited) when a credential or a grant is not found.
+//! applied — before every change, and on one thread ([`super::refresher`]) every
+//! [`REFRESH_EVERY`] and whenever a lookup misses (coalesced: one read answers every
+//! lookup waiting for it). Reads are serialised (one at a time per instance).
 //!
 //! - **Changes are serialised across instances** by one transaction-scoped advisory
 //!   lock, taken before the version is drawn and held until COMMIT. So versions commit in
@@ -18,8 +19,11 @@
 
 use std::{
     collections::HashMap,
-    sync::Mutex,
-    time::{Duration, Instant},
+    sync::{
+        Mutex,
+        atomic::{AtomicU64, Ordering},
+    },
+    time::Duration,
 };
 
 use crate::pg::{Pg, PgError, failed};
@@ -27,10 +31,6 @@ use crate::pg::{Pg, PgError, failed};
 /// How often an instance reads what others changed: a revocation on one instance ends
 /// sessions on the others within this plus the hub's enforcement tick (500 ms).
 pub const REFRESH_EVERY: Duration = Duration::from_millis(200);
-
-/// At most one extra read per this, when a credential or a grant is not found: a flood
-/// of unknown credentials costs PostgreSQL little.
-const MISS_REFRESH_EVERY: Duration = Duration::from_millis(50);
 
 /// Serialises changes across instances (`pg_advisory_xact_lock`).
 const CHANGE_LOCK: i64 = 7_361_638;
@@ -67,10 +67,8 @@ pub struct AccessPg {
     seen: Mutex<i64>,
     /// Each record's version as last read or written here.
     versions: Mutex<HashMap<(String, String), i64>>,
-    last_miss_refresh: Mutex<Option<Instant>>,
-    /// The last refresh worked. A lookup that missed reads PostgreSQL only then: the
-    /// lookups run on async workers, which must not wait out a connect timeout.
-    healthy: std::sync::atomic::AtomicBool,
+    /// Reads of changes made (for tests and measurements).
+    reads: AtomicU64,
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -91,29 +89,20 @@ impl AccessPg {
             pg,
             seen: Mutex::new(0),
             versions: Mutex::new(HashMap::new()),
-            last_miss_refresh: Mutex::new(None),
-            healthy: std::sync::atomic::AtomicBool::new(true),
+            reads: AtomicU64::new(0),
         })
     }
 
-    /// Whether a lookup that missed may read PostgreSQL again now.
-    pub fn may_refresh_on_miss(&self) -> bool {
-        if !self.healthy.load(std::sync::atomic::Ordering::Relaxed) {
-            return false;
-        }
-        let mut last = lock(&self.last_miss_refresh);
-        let now = Instant::now();
-        if last.is_some_and(|t| now.duration_since(t) < MISS_REFRESH_EVERY) {
-            return false;
-        }
-        *last = Some(now);
-        true
+    /// Reads of changes made since the start ([`AccessPg::refresh`]).
+    pub fn reads(&self) -> u64 {
+        self.reads.load(Ordering::Relaxed)
     }
 
     /// Reads the rows changed since the last refresh and hands each that is newer than
     /// what this instance knows of it to `apply`, in version order.
     pub fn refresh(&self, mut apply: impl FnMut(&str, &str, &str)) -> Result<(), PgError> {
         let mut seen = lock(&self.seen);
+        self.reads.fetch_add(1, Ordering::Relaxed);
         let after = *seen;
         let read = self.pg.run(move |pool| async move {
             let client = pool.get().await.map_err(failed)?;
@@ -136,8 +125,6 @@ impl AccessPg {
                 })
                 .collect::<Result<Vec<(String, String, String, i64)>, PgError>>()
         });
-        self.healthy
-            .store(read.is_ok(), std::sync::atomic::Ordering::Relaxed);
         let rows = read?;
         // Under the versions lock, so a change written here meanwhile (which records its
         // newer version first) is never overwritten by an older read of the same row.
