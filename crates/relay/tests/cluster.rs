@@ -783,3 +783,163 @@ async fn a_device_claim_or_grant_made_on_one_instance_is_known_at_once_on_the_ot
     one.stop().await;
     two.stop().await;
 }
+
+/// A `request` for `id` from `<device id>-<name>`, as a peer opening a partnership sends.
+fn request_frame(device: &Device, name: &str, id: DocumentId) -> Vec<u8> {
+    use automerge::sync::SyncDoc;
+    let data = AutoCommit::new()
+        .sync()
+        .generate_sync_message(&mut automerge::sync::State::new())
+        .expect("a first sync message")
+        .encode();
+    tandem_sync::message::Message::Request {
+        sender_id: device.peer(name).parse().expect("peer id"),
+        target_id: "tandem-relay".parse().expect("peer id"),
+        document_id: id,
+        data,
+    }
+    .encode()
+}
+
+/// Sends a request for each of `n` partnerships nobody has on one socket and reads until
+/// each is answered `doc-unavailable`.
+async fn ask_for_unknown(device: &Device, name: &str, n: usize) {
+    use futures_util::StreamExt;
+    let mut raw = support::joined(device, name).await;
+    for _ in 0..n {
+        let id = DocumentId::from_bytes(rand::random());
+        raw.send(request_frame(device, name, id)).await;
+    }
+    let mut unavailable = 0;
+    while unavailable < n {
+        let frame = tokio::time::timeout(WAIT, raw.socket.next())
+            .await
+            .expect("the relay answers every request");
+        match frame {
+            Some(Ok(tokio_tungstenite::tungstenite::Message::Binary(bytes))) => {
+                if let Ok(tandem_sync::message::Message::DocUnavailable { .. }) =
+                    tandem_sync::message::Message::decode(&bytes)
+                {
+                    unavailable += 1;
+                }
+            }
+            Some(Ok(_)) => {}
+            other => panic!("the socket ended: {other:?}"),
+        }
+    }
+}
+
+/// Lookups that miss wait for a read of PostgreSQL, but share it: thousands of unknown
+/// credentials and partnerships at once cost the store a read per
+/// [`tandem_relay::access::refresher::SPACING`] at most, and a real peer on the same
+/// instance keeps having its edits acknowledged meanwhile.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_flood_of_unknown_credentials_and_partnerships_costs_postgres_few_reads() {
+    const BOGUS_CREDENTIALS: usize = 3000;
+    const HTTP_AT_ONCE: usize = 48;
+    const SOCKETS: usize = 16;
+    const REQUESTS_PER_SOCKET: usize = 100;
+    let pg = Postgres::start();
+    let app = app_dir();
+    let (_d, data) = scratch();
+    let mut config = tandem_relay::config::Config::new(
+        "127.0.0.1:0".parse().expect("addr"),
+        data,
+        app.path().to_path_buf(),
+    );
+    config.store = Some(pg.url());
+    // No poll during the flood: every read counted is one a lookup asked for (or a
+    // change made).
+    config.access_poll_ms = 60_000;
+    let relay = tandem_relay::server::bind(&config).await.expect("binds");
+    let access = relay.access.clone();
+    let addr = relay.listener.local_addr().expect("addr").to_string();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(async move {
+        tandem_relay::server::run(relay, &config, async {
+            let _ = stopped.await;
+        })
+        .await
+    });
+
+    let id = DocumentId::from_bytes([0x62; 16]);
+    let owner = Device::register_at(&addr).await;
+    owner.claim(id).await;
+    let mut peer = Client::connect(&owner, "laptop").await;
+    peer.share(id, doc_with("steady")).await;
+    peer.pump_until(WAIT, |c| c.relay_heads(id).is_some_and(|h| !h.is_empty()))
+        .await;
+    // The flooding devices are known before the count starts.
+    let flooders = [
+        Device::register_at(&addr).await,
+        Device::register_at(&addr).await,
+    ];
+
+    let reads_before = access.store_reads();
+    let started = tokio::time::Instant::now();
+    let http = {
+        let addr = addr.clone();
+        async move {
+            let client = reqwest::Client::new();
+            let next = std::sync::atomic::AtomicUsize::new(0);
+            let refused = std::sync::atomic::AtomicUsize::new(0);
+            futures_util::future::join_all((0..HTTP_AT_ONCE).map(|_| async {
+                while next.fetch_add(1, std::sync::atomic::Ordering::Relaxed) < BOGUS_CREDENTIALS {
+                    let bytes: [u8; 40] = rand::random();
+                    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+                    let status = client
+                        .get(format!("http://{addr}/api/docs/{id}/access"))
+                        .bearer_auth(format!("{}.{}", &hex[..16], &hex[16..]))
+                        .send()
+                        .await
+                        .expect("the relay answers")
+                        .status()
+                        .as_u16();
+                    assert!(status == 401 || status == 429, "refused: {status}");
+                    refused.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                }
+            }))
+            .await;
+            refused.into_inner()
+        }
+    };
+    let sockets = futures_util::future::join_all((0..SOCKETS).map(|i| {
+        let device = &flooders[i % flooders.len()];
+        async move { ask_for_unknown(device, &format!("flood{i}"), REQUESTS_PER_SOCKET).await }
+    }));
+    let edits = async {
+        let mut took = Vec::new();
+        for _ in 0..10 {
+            took.push(
+                support::edit_acknowledged_within(&mut peer, id, Duration::from_secs(5)).await,
+            );
+        }
+        took
+    };
+    let (refused, _, took) = tokio::join!(http, sockets, edits);
+    let elapsed = started.elapsed();
+    let reads = access.store_reads() - reads_before;
+    let lookups = refused + SOCKETS * REQUESTS_PER_SOCKET;
+    let spacing = tandem_relay::access::refresher::SPACING;
+    let bound = (elapsed.as_millis() / spacing.as_millis()) as u64 + 1;
+    let slowest = took.iter().max().copied().unwrap_or_default();
+    println!(
+        "{lookups} lookups that missed ({refused} unknown credentials, {} unknown partnerships) in {elapsed:?}: {reads} PostgreSQL reads (at most {bound} at one per {spacing:?}); the real peer's edits acknowledged in at most {slowest:?}",
+        SOCKETS * REQUESTS_PER_SOCKET
+    );
+    assert_eq!(refused, BOGUS_CREDENTIALS);
+    assert!(
+        reads <= bound + 2,
+        "{reads} reads for {lookups} lookups in {elapsed:?}: more than one per {spacing:?}"
+    );
+    assert!(
+        reads * 10 < lookups as u64,
+        "lookups share reads: {reads} for {lookups}"
+    );
+    drop(peer);
+    let _ = stop.send(());
+    server
+        .await
+        .expect("joins")
+        .expect("the relay stops cleanly");
+}
