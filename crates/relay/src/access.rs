@@ -1471,7 +1471,7 @@ mod tests {
         let viewer = access
             .create_link(&holder, &doc, Role::Viewer, "", None, None, 3)
             .expect("a link made through the key");
-        assert_eq!(viewer.link.made_through, [key.link.id.clone()]);
+        assert_eq!(viewer.link.made_through, std::slice::from_ref(&key.link.id));
         access.redeem(&guest, &viewer.secret, 4).expect("redeems");
 
         assert_eq!(access.role(&guest, &doc, 50).await, Ok(Role::Viewer));

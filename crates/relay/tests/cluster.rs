@@ -356,6 +356,22 @@ async fn while_postgres_is_down_nothing_is_acknowledged_and_writers_resend_after
     let acknowledged = a.relay_heads(id).expect("heads");
 
     pg.halt();
+    // A credential not in memory waits for a read, which fails: refused, not hung.
+    let asked = tokio::time::Instant::now();
+    let bytes: [u8; 40] = rand::random();
+    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    let status = reqwest::Client::new()
+        .get(format!("http://{}/api/docs/{id}/access", relay.addr))
+        .bearer_auth(format!("{}.{}", &hex[..16], &hex[16..]))
+        .send()
+        .await
+        .expect("the relay answers")
+        .status();
+    println!(
+        "PostgreSQL down: an unknown credential refused {status} after {:?}",
+        asked.elapsed()
+    );
+    assert_eq!(status.as_u16(), 401);
     type_notes(&mut a, id, " while down").await;
     let (_, close) = a.read_until_closed(WAIT).await;
     let (_, reason) = close.expect("closed with a reason");
