@@ -17,8 +17,9 @@
 //!
 //! Everything lives in memory, written through to `access.redb` in the data folder — or,
 //! in cluster mode (`--store postgres://…`), to PostgreSQL, shared with the other relay
-//! instances ([`postgres`]). Secret hashes are compared in constant time, and no secret is
-//! ever logged.
+//! instances ([`postgres`]); there, what is not found in memory is looked for in
+//! PostgreSQL before it is refused ([`refresher`]). Secret hashes are compared in
+//! constant time, and no secret is ever logged.
 
 pub mod postgres;
 pub mod refresher;
@@ -227,7 +228,9 @@ struct State {
 ///
 /// Reads (`authenticate`, `role`) take only the `state` lock, which is never held across
 /// a disk write: a change takes `writing` (one at a time), reads and checks under a brief
-/// `state` lock, commits to redb with no lock readers need, then applies in memory.
+/// `state` lock, commits to redb with no lock readers need, then applies in memory. In
+/// cluster mode a read that finds nothing awaits a read of PostgreSQL that started after
+/// it ([`refresher`]), holding no lock meanwhile.
 /// Those commits block, so callers on async workers run them with `spawn_blocking`;
 /// `touch` (called by the sync hub) only queues its write for a background thread.
 #[derive(Clone)]

@@ -1196,10 +1196,11 @@ impl Hub {
         // Most presence on the bus is about documents nobody here syncs: nothing to check.
         let slot = lock(&self.core.slots).get(&document).cloned()?;
         let now = now_ms();
-        // As this instance knows access now, never reading the store: a lookup that
-        // misses may read PostgreSQL only every few tens of ms, and a message on the bus
-        // must not spend that on a peer's behalf. A grant made elsewhere a moment ago is
-        // known here by the next poll or access hint; the browser repeats its presence.
+        // As this instance knows access now, never waiting for the store: a message on
+        // the bus is one this instance's own peers did not send, and must not make it
+        // read PostgreSQL (or wait for a read) on their behalf. A grant made elsewhere a
+        // moment ago is known here by the next poll or access hint, or the grantee's
+        // own first message here; the browser repeats its presence.
         if self
             .access
             .known_role(&presence.device, &document, now)
