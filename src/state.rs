@@ -250,6 +250,17 @@ impl Tandem {
             .min()
     }
 
+    /// Whether a stored partnership is still loading (it opens on its own, after the one
+    /// the page shows). Untracked: track [`Tandem::documents`] or its revision.
+    pub fn is_pending(&self, id: &DocumentId) -> bool {
+        self.with_platform(|p| p.is_pending(id)).unwrap_or(false)
+    }
+
+    /// How many stored partnerships are still loading (untracked, as above).
+    pub fn pending_count(&self) -> usize {
+        self.with_platform(Platform::pending_count).unwrap_or(0)
+    }
+
     pub fn has_content(&self, id: &DocumentId) -> bool {
         self.with_platform(|p| p.has_content(id)).unwrap_or(false)
     }

@@ -219,6 +219,9 @@ pub fn ru(en: &str) -> Option<&'static str> {
         "It is back from the relay, but the changes made in this browser after {0} had not reached the relay and were lost." => {
             "Оно восстановлено с сервера, но изменения, сделанные в этом браузере после {0}, не успели дойти до сервера и потеряны."
         }
+        "It is stored in this browser and opens in a moment." => {
+            "Оно хранится в этом браузере и откроется через мгновение."
+        }
         "It opens as soon as it arrives, and is kept in this browser from then on." => {
             "Оно откроется, как только загрузится, и с этого момента будет храниться в этом браузере."
         }
@@ -343,7 +346,7 @@ pub fn ru(en: &str) -> Option<&'static str> {
         "Open the partnership: the notes are under each deliverable" => {
             "Открыть партнёрство: заметки — под каждым материалом"
         }
-        "Opening partnership {0} of {1}…" => "Открываем партнёрство {0} из {1}…",
+        "Opening the partnership…" => "Открываем партнёрство…",
         "Opening your partnerships…" => "Открываем ваши партнёрства…",
         "Opening…" => "Открываем…",
         "Order" => "Сортировка",
@@ -436,6 +439,10 @@ pub fn ru(en: &str) -> Option<&'static str> {
         "Source" => "Источник",
         "Start brand-only notes" => "Завести внутренние заметки бренда",
         "Still due" => "К оплате",
+        "Still opening this browser's other partnerships…" => {
+            "Ещё открываем другие партнёрства этого браузера…"
+        }
+        "Still opening {0}…" => "Ещё открываем: {0}…",
         "Submit a draft" => "Сдать черновик",
         "Submit draft" => "Сдать черновик",
         "The brand" => "Бренд",

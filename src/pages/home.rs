@@ -7,7 +7,7 @@ use wasm_bindgen::JsCast;
 
 use tandem_domain::{checkin::HealthState, verdict::Verdict};
 
-use crate::i18n::{lang, t, tf};
+use crate::i18n::{count, lang, t, tf};
 use crate::{
     browser::{download, local_time},
     platform::{
@@ -224,8 +224,16 @@ pub fn Home() -> impl IntoView {
         documents.track();
         summaries(tandem, cards.clone())
     });
-    let unreadable = tandem.unreadable();
-    let nothing = unreadable.is_empty();
+    // Partnerships load one after another (the one a page shows first): the list grows
+    // as they do, and says how many are still opening.
+    let pending = Memo::new(move |_| {
+        documents.track();
+        tandem.pending_count()
+    });
+    let nothing = move || {
+        documents.track();
+        pending.get() == 0 && tandem.unreadable().is_empty()
+    };
     // Finding and ordering work the same for Cyrillic and Latin names (case, ё/е).
     let query = RwSignal::new(String::new());
     let by_name = RwSignal::new(false);
@@ -257,7 +265,7 @@ pub fn Home() -> impl IntoView {
                 <a class="button primary" href="/new" data-testid="new-partnership">{t("New partnership")}</a>
             </div>
         </section>
-        <Show when=move || nothing && list.with(Vec::is_empty)>
+        <Show when=move || nothing() && list.with(Vec::is_empty)>
             <div class="card empty">
                 <p>{t("No partnerships in this browser yet.")}</p>
                 <p class="muted">{t("Start one: the roadmap, the markets and the quarters you plan together.")}</p>
@@ -286,8 +294,16 @@ pub fn Home() -> impl IntoView {
             <p class="muted" role="status">{move || tf("Nothing matches “{0}”.", &[&query.get()])}</p>
         </Show>
         <ThisWeek list/>
+        <Show when=move || { pending.get() > 0 }>
+            <p class="muted" role="status" data-testid="still-opening">
+                {move || tf("Still opening {0}…", &[&count(pending.get(), ["partnership", "partnerships"], ["партнёрство", "партнёрства", "партнёрств"])])}
+            </p>
+        </Show>
         <ul class="partnership-list" data-testid="partnership-list">
-            {unreadable.into_iter().map(unreadable_view).collect_view()}
+            {move || {
+                documents.track();
+                tandem.unreadable().into_iter().map(unreadable_view).collect_view()
+            }}
             <For each=move || shown.get() key=|s| s.id.clone() children=summary_view/>
         </ul>
     }

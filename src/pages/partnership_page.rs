@@ -41,6 +41,8 @@ fn open(tandem: Tandem, raw_id: &str) -> Result<Editor, String> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Arrival {
     Here,
+    /// Stored here, still loading after the one the page opened on.
+    Opening,
     Fetching,
     Unavailable,
 }
@@ -58,6 +60,8 @@ pub fn PartnershipPage() -> impl IntoView {
         tandem.revision(doc).track();
         if tandem.has_content(&doc) {
             Arrival::Here
+        } else if tandem.is_pending(&doc) {
+            Arrival::Opening
         } else if tandem.unavailable(doc).get() {
             Arrival::Unavailable
         } else {
@@ -79,6 +83,13 @@ pub fn PartnershipPage() -> impl IntoView {
     });
     move || {
         match arrival.get() {
+        Arrival::Opening => view! {
+            <section class="card" data-testid="opening-partnership">
+                <p role="status">{t("Opening the partnership…")}</p>
+                <p class="muted">{t("It is stored in this browser and opens in a moment.")}</p>
+            </section>
+        }
+        .into_any(),
         Arrival::Fetching => view! {
             <section class="card" data-testid="fetching">
                 <p role="status">{t("Fetching this partnership from the relay…")}</p>

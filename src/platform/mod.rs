@@ -32,7 +32,7 @@ use wasm_bindgen::{JsCast, JsValue, closure::Closure};
 use web_sys::{BinaryType, BroadcastChannel, MessageEvent, WebSocket};
 
 use crate::browser::{now_ms, random_16};
-use crate::i18n::{t, tf};
+use crate::i18n::t;
 use crate::state::{SaveState, Signals};
 use api::{Access, ApiError, Device, Role};
 use indexeddb::{DocStore, StoreError};
@@ -67,6 +67,14 @@ pub struct Unreadable {
     pub id: String,
     pub reason: String,
     pub bytes: Vec<u8>,
+}
+
+fn unreadable_of(id: String, e: OpenError) -> Unreadable {
+    let (reason, bytes) = match e {
+        OpenError::Unreadable { reason, bytes } => (reason.to_string(), bytes),
+        e => (e.to_string(), Vec::new()),
+    };
+    Unreadable { id, reason, bytes }
 }
 
 /// What importing a file did.
@@ -117,7 +125,7 @@ struct Inner {
     /// once its document has been quiet for [`PREVIEW_AFTER_MS`].
     preview_due: RefCell<BTreeMap<DocumentId, u64>>,
     signals: Signals,
-    unreadable: Vec<Unreadable>,
+    unreadable: RefCell<Vec<Unreadable>>,
     device: Device,
     relay_url: String,
     /// The Tandem relay's HTTP API (`http(s)://host`).
@@ -155,13 +163,15 @@ fn timer_slot(timer: Timer) -> u8 {
 }
 
 impl Platform {
-    /// Opens the store, loads every partnership, and starts the client. `progress` is
-    /// told, in words, which partnership is being opened: one with years of history takes
-    /// a second or more, and the page says so instead of sitting blank.
+    /// Opens the store, loads the partnership the address names (`/p/<id>`), and starts
+    /// the client; every other stored partnership loads after, one at a time, each taking
+    /// its place as it loads ([`tandem_client::Event::Opened`]): a page does not wait for
+    /// years of history in partnerships it does not show. `progress` is told, in words,
+    /// that the partnership is being opened: one with years of history takes a second or
+    /// more, and the page says so instead of sitting blank.
     ///
-    /// The partnership the address names (`/p/<id>`) comes first: if a preview of it
-    /// matches what is stored, `show_preview` gets it before any document loads, and the
-    /// page is given a moment to paint it.
+    /// If a preview of the addressed partnership matches what is stored, `show_preview`
+    /// gets it before its document loads, and the page is given a moment to paint it.
     pub(crate) async fn open(
         signals: Signals,
         progress: impl Fn(String),
@@ -183,11 +193,11 @@ impl Platform {
         let mut unreadable_ids = BTreeSet::new();
         let previews = DocStore::open(preview::DATABASE).await.ok();
         let mut ids = store.document_ids().await?;
+        let mut first = None;
         if let Some(wanted) = addressed()
             && let Some(at) = ids.iter().position(|raw| *raw == wanted.to_string())
         {
-            let first = ids.remove(at);
-            ids.insert(0, first);
+            first = Some(ids.remove(at));
             // The copy of the page `boot.js` painted shows the same already.
             if !page_copy::painted().await
                 && let Some(previews) = &previews
@@ -198,22 +208,28 @@ impl Platform {
                 crate::browser::sleep_ms(30).await;
             }
         }
-        let total = ids.len();
-        for (n, raw) in ids.into_iter().enumerate() {
-            progress(tf(
-                "Opening partnership {0} of {1}…",
-                &[&(n + 1).to_string(), &total.to_string()],
-            ));
-            // Loading blocks the page: let it show the message first.
-            crate::browser::sleep_ms(20).await;
-            let Ok(id) = raw.parse::<DocumentId>() else {
-                unreadable.push(Unreadable {
+        // Ids that are not document ids are listed as unreadable; the rest load later.
+        let mut pending = BTreeSet::new();
+        let mut later = Vec::new();
+        for raw in ids {
+            match raw.parse::<DocumentId>() {
+                Ok(id) => {
+                    pending.insert(id);
+                    later.push(id);
+                }
+                Err(_) => unreadable.push(Unreadable {
                     id: raw,
                     reason: t("its id is not a Tandem document id").into(),
                     bytes: Vec::new(),
-                });
-                continue;
-            };
+                }),
+            }
+        }
+        if let Some(raw) = first
+            && let Ok(id) = raw.parse::<DocumentId>()
+        {
+            progress(t("Opening the partnership…").to_owned());
+            // Loading blocks the page: let it show the message first.
+            crate::browser::sleep_ms(20).await;
             match saving::open(&store, id).await {
                 Ok((doc, c)) => {
                     docs.push((id, doc));
@@ -221,15 +237,7 @@ impl Platform {
                 }
                 Err(e) => {
                     unreadable_ids.insert(id);
-                    let (reason, bytes) = match e {
-                        OpenError::Unreadable { reason, bytes } => (reason.to_string(), bytes),
-                        e => (e.to_string(), Vec::new()),
-                    };
-                    unreadable.push(Unreadable {
-                        id: raw,
-                        reason,
-                        bytes,
-                    });
+                    unreadable.push(unreadable_of(raw, e));
                 }
             }
         }
@@ -265,6 +273,7 @@ impl Platform {
                 docs,
                 unreadable: unreadable_ids,
                 stored,
+                pending,
             },
         );
         let platform = Platform(Rc::new(Inner {
@@ -275,7 +284,7 @@ impl Platform {
             previews,
             preview_due: RefCell::new(BTreeMap::new()),
             signals,
-            unreadable,
+            unreadable: RefCell::new(unreadable),
             device,
             relay_url,
             api,
@@ -299,7 +308,40 @@ impl Platform {
         for id in offered {
             platform.dispatch(Event::Fetch { id, stored: None });
         }
+        platform.load_the_rest(later);
         Ok(platform)
+    }
+
+    /// Loads the stored partnerships the start did not wait for, one at a time, giving
+    /// the page a turn between them (each load blocks it while it runs).
+    fn load_the_rest(&self, ids: Vec<DocumentId>) {
+        if ids.is_empty() {
+            return;
+        }
+        let this = self.clone();
+        spawn_local(async move {
+            for id in ids {
+                crate::browser::sleep_ms(0).await;
+                let doc = match saving::open(&this.0.store, id).await {
+                    Ok((doc, c)) => {
+                        this.0.chunks.borrow_mut().insert(id, c);
+                        Some(Box::new(doc))
+                    }
+                    Err(e) => {
+                        this.0
+                            .unreadable
+                            .borrow_mut()
+                            .push(unreadable_of(id.to_string(), e));
+                        None
+                    }
+                };
+                let loaded = doc.is_some();
+                this.dispatch(Event::Opened { id, doc });
+                if loaded {
+                    this.schedule_preview(id, PREVIEW_AFTER_OPEN_MS);
+                }
+            }
+        });
     }
 
     /// One event into the client; what it asks for is done.
@@ -769,6 +811,14 @@ impl Platform {
         self.0.client.borrow().ids()
     }
 
+    pub fn is_pending(&self, id: &DocumentId) -> bool {
+        self.0.client.borrow().is_pending(id)
+    }
+
+    pub fn pending_count(&self) -> usize {
+        self.0.client.borrow().pending_count()
+    }
+
     pub fn has_content(&self, id: &DocumentId) -> bool {
         self.0.client.borrow_mut().has_content(id)
     }
@@ -798,7 +848,7 @@ impl Platform {
     }
 
     pub fn unreadable(&self) -> Vec<Unreadable> {
-        self.0.unreadable.clone()
+        self.0.unreadable.borrow().clone()
     }
 
     // ---- What screens ask (async) ----

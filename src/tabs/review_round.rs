@@ -402,6 +402,12 @@ fn BrandNotes(id: DeliverableId) -> impl IntoView {
         documents.track();
         tandem.notes_of(parent)
     });
+    // The notes may be among this browser's partnerships still loading: never offered to
+    // start a second notes document meanwhile.
+    let opening = Memo::new(move |_| {
+        documents.track();
+        tandem.pending_count() > 0
+    });
     let on_creator_side = move || me.with(|m| m.as_ref().is_some_and(|m| m.side == Side::Creator));
     let access = tandem.access(parent);
     let owner = move || {
@@ -445,6 +451,10 @@ fn BrandNotes(id: DeliverableId) -> impl IntoView {
                 })
                 .into_any()
             }
+            None if opening.get() => view! {
+                <p class="muted" role="status">{t("Still opening this browser's other partnerships…")}</p>
+            }
+            .into_any(),
             None if owner() => view! {
                 <p class="muted">{t("Notes only your side sees: what you think of a draft before you answer the creator. They are kept in a document of their own, which the creator's links never give.")}</p>
                 <button type="button" data-testid="start-notes" disabled=move || busy.get() on:click=start>

@@ -176,3 +176,85 @@ test('a page seen before is painted from its copy before the app arrives; a stal
     await relay.stop();
   }
 });
+
+// The page a browser opens on does not wait for its other partnerships: they load after
+// it, one at a time. Here the disk is slow for one of them (its chunks' read answers 6 s
+// late): the partnership addressed is editable at once, the home page says one is still
+// opening, and it then takes its place — nothing offered to start over, nothing lost.
+test('the partnership a page opens on does not wait for the others to load', async () => {
+  const relay = await startRelay();
+  const context = await browser.newContext();
+  try {
+    await context.addInitScript(() => {
+      const slowDoc = localStorage.getItem('test.slowDoc');
+      if (!slowDoc) return;
+      window.__slowReads = 0;
+      const success = Object.getOwnPropertyDescriptor(IDBRequest.prototype, 'onsuccess');
+      Object.defineProperty(IDBRequest.prototype, 'onsuccess', {
+        configurable: true,
+        enumerable: true,
+        get: success.get,
+        set(fn) {
+          const late = this.__late;
+          success.set.call(this, fn && late ? (e) => setTimeout(() => fn.call(this, e), late) : fn);
+        },
+      });
+      const getAll = IDBObjectStore.prototype.getAll;
+      IDBObjectStore.prototype.getAll = function (query, ...rest) {
+        const request = getAll.call(this, query, ...rest);
+        if (this.transaction.db.name === 'tandem' && query instanceof IDBKeyRange
+          && Array.isArray(query.lower) && query.lower[0] === slowDoc) {
+          request.__late = 6000;
+          window.__slowReads += 1;
+        }
+        return request;
+      };
+    });
+    const page = await context.newPage();
+    const errors = watchErrors(page);
+    const slow = await createPartnership(page, relay.url, 'Slowpoke', 'Disk');
+    await page.getByTestId('goal').fill('Kept on a slow disk');
+    await page.getByTestId('save-state').filter({ hasText: 'Saved in this browser' }).waitFor();
+    const quick = await createPartnership(page, relay.url, 'Northwind', 'Маша');
+    await page.evaluate((id) => localStorage.setItem('test.slowDoc', id), slow);
+
+    // (The page shows it already: reloaded, it opens anew.)
+    assert.equal(new URL(page.url()).pathname, `/p/${quick}`);
+    await page.reload();
+    const goal = page.getByTestId('goal');
+    await page.getByTestId('editable').and(page.locator('[data-read-only="false"]')).waitFor({ timeout: 5000 });
+    await goal.fill('Typed while another partnership loads');
+    await page.getByTestId('save-state').filter({ hasText: 'Saved in this browser' }).waitFor({ timeout: 3000 });
+    // Home, inside the app: the one on the slow disk is still opening.
+    await page.getByRole('link', { name: 'Partnerships' }).click();
+    await page.getByTestId('partnership-list').waitFor();
+    const opening = page.getByTestId('still-opening');
+    assert.equal(await opening.textContent(), 'Still opening 1 partnership…');
+    assert.equal(await page.evaluate(() => window.__slowReads), 1, 'the slow partnership is being read');
+    assert.equal(await page.getByTestId('partnership-card').count(), 1);
+    assert.equal(await page.getByTestId('empty-new-partnership').count(), 0, 'never offered to start over');
+    // Its own page meanwhile says so (and does not ask the relay for it).
+    await page.evaluate((id) => history.pushState(null, '', `/p/${id}`), slow);
+    await page.evaluate(() => window.dispatchEvent(new PopStateEvent('popstate')));
+    await page.getByTestId('opening-partnership').waitFor({ timeout: 5000 });
+    assert.equal(await page.getByTestId('opening-partnership').getByRole('status').textContent(), 'Opening the partnership…');
+    assert.equal(await page.getByTestId('fetching').count(), 0);
+    // Then it takes its place, whole.
+    await page.getByTestId('partnership-title').waitFor({ timeout: 15000 });
+    assert.equal(await page.getByTestId('fetching').count(), 0);
+    await page.getByTestId('tab-roadmap').click();
+    assert.equal(await page.getByTestId('goal').inputValue(), 'Kept on a slow disk');
+    await page.getByRole('link', { name: 'Partnerships' }).click();
+    await eventually(() => page.getByTestId('partnership-card').count(), (n) => n === 2, { what: 'both cards' });
+    assert.equal(await page.getByTestId('still-opening').count(), 0);
+
+    // Nothing typed was lost.
+    await page.evaluate(() => localStorage.removeItem('test.slowDoc'));
+    await page.goto(`${relay.url}/p/${quick}#tab-roadmap`);
+    assert.equal(await page.getByTestId('goal').inputValue(), 'Typed while another partnership loads');
+    assert.deepEqual(errors, []);
+  } finally {
+    await context.close();
+    await relay.stop();
+  }
+});

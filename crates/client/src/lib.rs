@@ -101,6 +101,12 @@ pub enum Event {
     SetMe(Presence),
     /// The person has read what became of an evicted partnership.
     DismissRestore(DocumentId),
+    /// A partnership named in [`Loaded::pending`] has loaded from storage (`None`: it
+    /// did not load; the platform lists it as unreadable).
+    Opened {
+        id: DocumentId,
+        doc: Option<Box<PartnershipDoc>>,
+    },
 }
 
 /// Why a save failed, as the storage banner says it.
@@ -264,6 +270,9 @@ pub struct Client {
     save_problems: BTreeMap<DocumentId, SaveFailure>,
     save_retry_pending: bool,
     restores: BTreeMap<DocumentId, Restore>,
+    /// Stored partnerships still loading ([`Loaded::pending`]), with the access and relay
+    /// heads recorded for each.
+    pending: BTreeMap<DocumentId, (Access, Option<Vec<ChangeHash>>)>,
 }
 
 /// The documents as the session sees them.
@@ -298,6 +307,10 @@ pub struct Loaded {
     pub unreadable: BTreeSet<DocumentId>,
     /// The localStorage records.
     pub stored: records::Stored,
+    /// Ids stored whose documents load after the client has started (each arrives as
+    /// [`Event::Opened`]): the page shows the partnership it was opened on, and syncs,
+    /// without waiting for every other one. Never judged evicted, never fetched.
+    pub pending: BTreeSet<DocumentId>,
 }
 
 impl Client {
@@ -306,6 +319,7 @@ impl Client {
             docs: found,
             unreadable,
             stored,
+            pending,
         } = loaded;
         let mut docs: BTreeMap<DocumentId, Doc> = found
             .into_iter()
@@ -325,7 +339,7 @@ impl Client {
         // or evicted them. Ask the relay for those this browser may sync.
         let mut restores = BTreeMap::new();
         for (id, record) in &stored.saved {
-            if docs.contains_key(id) || unreadable.contains(id) {
+            if docs.contains_key(id) || unreadable.contains(id) || pending.contains(id) {
                 continue;
             }
             let outcome = match stored.access.get(id) {
@@ -354,6 +368,14 @@ impl Client {
             .keys()
             .filter_map(|id| Some((*id, stored.relay_heads.get(id)?.clone())))
             .collect();
+        let pending = pending
+            .into_iter()
+            .filter(|id| !docs.contains_key(id))
+            .map(|id| {
+                let access = Self::initial_access(&config, &stored, &id);
+                (id, (access, stored.relay_heads.get(&id).cloned()))
+            })
+            .collect();
         Client {
             session: Session::new(config.peer_id.clone(), Default::default()),
             online: config.online,
@@ -380,6 +402,7 @@ impl Client {
             save_problems: BTreeMap::new(),
             save_retry_pending: false,
             restores,
+            pending,
             config,
         }
     }
@@ -412,6 +435,16 @@ impl Client {
 
     pub fn ids(&self) -> Vec<DocumentId> {
         self.docs.keys().copied().collect()
+    }
+
+    /// Whether a stored partnership is still loading ([`Loaded::pending`]).
+    pub fn is_pending(&self, id: &DocumentId) -> bool {
+        self.pending.contains_key(id)
+    }
+
+    /// How many stored partnerships are still loading.
+    pub fn pending_count(&self) -> usize {
+        self.pending.len()
     }
 
     /// Whether the document is here with content (not just asked for).
@@ -640,6 +673,7 @@ impl Client {
                 out.push(Task::Notify(Notice::Me));
                 self.announce_open(out, false);
             }
+            Event::Opened { id, doc } => self.opened(out, id, doc),
             Event::DismissRestore(id) => {
                 let Some(restore) = self.restores.remove(&id) else {
                     return;
@@ -995,7 +1029,8 @@ impl Client {
     /// Asks the relay for a partnership this browser does not hold. It is stored once its
     /// content arrives.
     fn fetch(&mut self, out: &mut Out, id: DocumentId) {
-        if self.docs.contains_key(&id) {
+        // (One still loading from storage is on its way.)
+        if self.docs.contains_key(&id) || self.pending.contains_key(&id) {
             return;
         }
         // Only a partnership this browser joined through a link (or, on another server,
@@ -1012,6 +1047,64 @@ impl Client {
         }
         out.push(Task::Notify(Notice::Documents));
         self.share(out, id);
+    }
+
+    /// A stored partnership has loaded after the start: it takes its place as if it had
+    /// loaded before, and syncs. Taken meanwhile (another tab's chunks, a link's fetch),
+    /// what storage held joins it.
+    fn opened(&mut self, out: &mut Out, id: DocumentId, doc: Option<Box<PartnershipDoc>>) {
+        let Some((access, relay_heads)) = self.pending.remove(&id) else {
+            return;
+        };
+        out.push(Task::Notify(Notice::Documents));
+        let Some(mut doc) = doc else {
+            return;
+        };
+        if let Some(d) = self.docs.get_mut(&id) {
+            let before = d.doc.heads();
+            if d.doc.merge(&mut doc).is_err() {
+                out.push(Task::Log(format!(
+                    "what is stored of {id} does not merge with what arrived meanwhile"
+                )));
+                return;
+            }
+            if d.doc.heads() != before {
+                out.push(Task::Notify(Notice::Document(id)));
+                self.share_changed(out, id);
+            }
+            // What it held before may not be stored yet; saving again what is stored
+            // writes nothing new.
+            self.save(out, id);
+        } else {
+            let saved_heads = doc.heads();
+            self.docs.insert(
+                id,
+                Doc {
+                    doc: *doc,
+                    saved_heads,
+                    saving: false,
+                },
+            );
+            // A record written while it loaded (a link redeemed) is newer.
+            self.access.entry(id).or_insert(access);
+            if let Some(heads) = relay_heads {
+                self.relay_heads.entry(id).or_insert(heads);
+            }
+            out.push(Task::Notify(Notice::Access(id)));
+            out.push(Task::Notify(Notice::Document(id)));
+            if self.offers(&id) {
+                self.share(out, id);
+            }
+        }
+        if self.unavailable.remove(&id) {
+            out.push(Task::Notify(Notice::Unavailable(id)));
+        }
+        self.record_saved(out, id);
+        self.refresh_unsynced(out);
+        if self.ready {
+            // Made here and not yet registered with the relay.
+            self.claim_next(out);
+        }
     }
 
     // ---- Saving ----

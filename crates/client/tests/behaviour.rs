@@ -659,3 +659,116 @@ fn the_reconnect_countdown_is_the_timer_that_is_set() {
     );
     assert!(due <= 2_000, "the reset backoff waits {due} ms");
 }
+
+#[test]
+fn a_partnership_still_loading_is_neither_judged_evicted_nor_fetched_and_syncs_once_loaded() {
+    let mut w = World::new();
+    let p = w.profile();
+    let one = w.open_tab(p);
+    let shown = w.create_as(
+        one,
+        tandem_domain::document_id::DocumentId::from_bytes([3; 16]),
+    );
+    let later = w.create_as(
+        one,
+        tandem_domain::document_id::DocumentId::from_bytes([5; 16]),
+    );
+    w.type_goal(one, later, "kept in storage");
+    assert_eq!(w.relay_goal(later).as_deref(), Some("kept in storage"));
+    // A new tab starts with the partnership its page shows; the other is still loading.
+    let tab = w.open_tab_loading(p, Vec::new(), BTreeSet::new(), false, [later].into());
+    let c = &mut w.tabs[tab].client;
+    assert_eq!(c.connection(), Connection::Online);
+    assert_eq!(c.ids(), vec![shown]);
+    assert!(c.is_pending(&later));
+    assert_eq!(c.pending_count(), 1);
+    // Stored, so not evicted: nothing is restored or asked of the relay for it.
+    assert!(c.restores().is_empty());
+    w.tabs[tab].notices.clear();
+    w.event(
+        tab,
+        Event::Fetch {
+            id: later,
+            stored: None,
+        },
+    );
+    assert!(w.tabs[tab].client.doc(&later).is_none());
+    assert!(!w.tabs[tab].notices.contains(&Notice::Unavailable(later)));
+    // It loads: held, counted synced, editable, and it syncs.
+    w.loaded(tab, later);
+    assert!(!w.tabs[tab].client.is_pending(&later));
+    assert!(w.tabs[tab].notices.contains(&Notice::Documents));
+    assert_eq!(w.goal(tab, later).as_deref(), Some("kept in storage"));
+    assert_eq!(w.tabs[tab].client.unsynced(&later), 0);
+    assert!(w.tabs[tab].client.restores().is_empty());
+    w.type_goal(tab, later, "typed in the new tab");
+    assert_eq!(w.relay_goal(later).as_deref(), Some("typed in the new tab"));
+    assert_eq!(w.goal(one, later).as_deref(), Some("typed in the new tab"));
+    // A late or repeated answer changes nothing.
+    w.loaded(tab, later);
+    assert_eq!(w.goal(tab, later).as_deref(), Some("typed in the new tab"));
+}
+
+#[test]
+fn a_partnership_another_tab_stored_while_it_loaded_keeps_what_that_tab_wrote() {
+    let mut w = World::new();
+    w.relay.up = false; // only storage and the tab channel
+    let p = w.profile();
+    let one = w.open_tab(p);
+    let id = w.create(one);
+    w.type_goal(one, id, "before");
+    let tab = w.open_tab_loading(p, Vec::new(), BTreeSet::new(), false, [id].into());
+    // Read from storage while this tab was loading the older state.
+    let older = w.profiles[p].chunks[&id].clone();
+    w.type_goal(one, id, "written meanwhile");
+    assert_eq!(w.goal(tab, id).as_deref(), Some("written meanwhile"));
+    // The load that started earlier finishes with the older chunks: merged, nothing lost.
+    let doc = tandem_domain::document::PartnershipDoc::load(older.iter().map(Vec::as_slice))
+        .expect("loads");
+    w.event(
+        tab,
+        Event::Opened {
+            id,
+            doc: Some(Box::new(doc)),
+        },
+    );
+    assert!(!w.tabs[tab].client.is_pending(&id));
+    assert_eq!(w.goal(tab, id).as_deref(), Some("written meanwhile"));
+    w.type_goal(tab, id, "and on");
+    assert_eq!(w.stored_goal(p, id).as_deref(), Some("and on"));
+}
+
+#[test]
+fn a_partnership_made_offline_and_still_loading_is_registered_once_loaded() {
+    let mut w = World::new();
+    w.relay.up = false;
+    let p = w.profile();
+    let one = w.open_tab(p);
+    let id = w.create(one);
+    w.type_goal(one, id, "made offline");
+    w.relay.up = true;
+    let tab = w.open_tab_loading(p, Vec::new(), BTreeSet::new(), false, [id].into());
+    assert_eq!(w.tabs[tab].client.connection(), Connection::Online);
+    assert!(!w.tabs[tab].calls.contains(&ApiCall::Claim(id)));
+    w.loaded(tab, id);
+    assert!(w.tabs[tab].calls.contains(&ApiCall::Claim(id)));
+    assert_eq!(w.tabs[tab].client.access(&id).state, State::Active);
+    assert_eq!(w.relay_goal(id).as_deref(), Some("made offline"));
+    assert_eq!(w.tabs[tab].client.unsynced(&id), 0);
+}
+
+#[test]
+fn a_partnership_that_does_not_load_after_the_start_is_only_no_longer_pending() {
+    let mut w = World::new();
+    let p = w.profile();
+    let one = w.open_tab(p);
+    let id = w.create(one);
+    let tab = w.open_tab_loading(p, Vec::new(), BTreeSet::new(), false, [id].into());
+    w.tabs[tab].notices.clear();
+    w.event(tab, Event::Opened { id, doc: None });
+    assert!(!w.tabs[tab].client.is_pending(&id));
+    assert!(w.tabs[tab].client.doc(&id).is_none());
+    assert!(w.tabs[tab].notices.contains(&Notice::Documents));
+    // Never replaced by a restore: the unreadable copy stays the platform's to show.
+    assert!(w.tabs[tab].client.restores().is_empty());
+}

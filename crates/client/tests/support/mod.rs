@@ -144,10 +144,30 @@ impl World {
         extra_unreadable: BTreeSet<DocumentId>,
         open_relay: bool,
     ) -> usize {
+        self.open_tab_loading(
+            profile,
+            offered,
+            extra_unreadable,
+            open_relay,
+            BTreeSet::new(),
+        )
+    }
+
+    /// A tab that starts before the stored partnerships in `pending` have loaded (the
+    /// app loads the one its page shows first); each arrives with [`World::loaded`].
+    pub fn open_tab_loading(
+        &mut self,
+        profile: usize,
+        offered: Vec<DocumentId>,
+        extra_unreadable: BTreeSet<DocumentId>,
+        open_relay: bool,
+        pending: BTreeSet<DocumentId>,
+    ) -> usize {
         let p = &self.profiles[profile];
         let docs = p
             .chunks
             .iter()
+            .filter(|(id, _)| !pending.contains(id))
             .map(|(id, chunks)| {
                 let doc = PartnershipDoc::load(chunks.iter().map(Vec::as_slice))
                     .expect("stored chunks load");
@@ -172,6 +192,7 @@ impl World {
                 docs,
                 unreadable: extra_unreadable,
                 stored: p.stored(),
+                pending,
             },
         );
         self.tabs.push(Tab {
@@ -187,6 +208,18 @@ impl World {
         });
         self.event(n, Event::Start);
         n
+    }
+
+    /// A stored partnership the tab was still loading has loaded (from what is stored
+    /// now, as the app reads it then).
+    pub fn loaded(&mut self, tab: usize, id: DocumentId) {
+        let profile = self.tabs[tab].profile;
+        let doc = self.profiles[profile].chunks.get(&id).map(|chunks| {
+            Box::new(
+                PartnershipDoc::load(chunks.iter().map(Vec::as_slice)).expect("stored chunks load"),
+            )
+        });
+        self.event(tab, Event::Opened { id, doc });
     }
 
     /// A partnership made in a tab (stored at once, as the app does before `Added`).
