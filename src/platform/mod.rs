@@ -194,12 +194,14 @@ impl Platform {
         let previews = DocStore::open(preview::DATABASE).await.ok();
         let mut ids = store.document_ids().await?;
         let mut first = None;
+        let mut copy_painted = false;
         if let Some(wanted) = addressed()
             && let Some(at) = ids.iter().position(|raw| *raw == wanted.to_string())
         {
             first = Some(ids.remove(at));
             // The copy of the page `boot.js` painted shows the same already.
-            if !page_copy::painted().await
+            copy_painted = page_copy::painted().await;
+            if !copy_painted
                 && let Some(previews) = &previews
                 && let Some(p) = preview::read(&store, previews, wanted).await
             {
@@ -228,8 +230,11 @@ impl Platform {
             && let Ok(id) = raw.parse::<DocumentId>()
         {
             progress(t("Opening the partnership…").to_owned());
-            // Loading blocks the page: let it show the message first.
-            crate::browser::sleep_ms(20).await;
+            // Loading blocks the page: let it show the message first (unless the copy of
+            // the page is over it, saying so already).
+            if !copy_painted {
+                crate::browser::sleep_ms(20).await;
+            }
             match saving::open(&store, id).await {
                 Ok((doc, c)) => {
                     docs.push((id, doc));
