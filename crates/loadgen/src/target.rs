@@ -234,11 +234,12 @@ impl Server {
                 bail!("claiming {doc}: HTTP {status}");
             }
         }
-        // The other instances learn of the device and the claims from PostgreSQL within
-        // their access poll; peers connecting before that would be refused (each
-        // instance re-reads at most every 50 ms on a miss, so of many peers connecting at
-        // once most are turned away). Wait until each one grants the last claim: it reads
-        // the rows in order, so it then knows the device and every earlier claim too.
+        // The other instances learn of the device and the claims from PostgreSQL. Relays
+        // before 46622ae re-read it on a miss at most every 50 ms, so of many peers
+        // connecting at once to the second instance some were refused (401); waiting
+        // keeps setup out of what is measured, whichever relay runs. Wait until each one
+        // grants the last claim: it reads the rows in order, so it then knows the device
+        // and every earlier claim too.
         if let Some(last) = documents.last() {
             let path = format!("/api/docs/{last}/access");
             for instance in &self.instances[1..] {
