@@ -33,7 +33,10 @@
 //! Actor ids are `loadpeer` + the peer's index in 8 decimal digits, so a receiver knows
 //! whose change it got without a lookup table.
 
-use std::{collections::VecDeque, num::NonZeroU64};
+use std::{
+    collections::{HashSet, VecDeque},
+    num::NonZeroU64,
+};
 
 use automerge::{
     ActorId, Automerge, Change, ChangeHash, ExpandedChange, LoadOptions, ScalarValue,
@@ -69,6 +72,7 @@ pub(crate) struct Carried {
 /// One change's header.
 #[derive(Debug)]
 pub(crate) struct Carries {
+    pub hash: ChangeHash,
     pub actor: ActorId,
     pub seq: u64,
     pub max_op: u64,
@@ -78,6 +82,7 @@ pub(crate) struct Carries {
 impl From<&Change> for Carries {
     fn from(c: &Change) -> Self {
         Carries {
+            hash: c.hash(),
             actor: c.actor_id().clone(),
             seq: c.seq(),
             max_op: c.max_op(),
@@ -171,6 +176,12 @@ pub(crate) struct LightSync {
     last_sent: Vec<ChangeHash>,
     /// The highest operation counter of any change this peer has.
     max_op: u64,
+    /// The changes this peer has (read or made): it builds only on these. A server's
+    /// heads can name a change whose bytes come in a later message; a change built on it
+    /// could start below that change's operations, which Automerge applies but cannot
+    /// load again once saved (`InvalidMaxOp`, "mismatching heads"): a stored document
+    /// that no longer loads.
+    known: HashSet<ChangeHash>,
     /// This peer's changes so far, and the start op of the last one.
     seq: u64,
     last_start_op: Option<u64>,
@@ -185,6 +196,7 @@ impl LightSync {
         LightSync {
             actor,
             last_sent: heads.clone(),
+            known: heads.iter().copied().collect(),
             heads,
             max_op,
             seq: 0,
@@ -196,6 +208,7 @@ impl LightSync {
     /// A change another peer made arrived (counted by the caller).
     pub(crate) fn saw(&mut self, change: &Carries) {
         self.max_op = self.max_op.max(change.max_op);
+        self.known.insert(change.hash);
         // Someone built on one of this peer's changes: the server has it.
         if let Some(k) = self
             .pending
@@ -241,6 +254,7 @@ impl LightSync {
         self.last_start_op = Some(start_op);
         self.max_op = change.max_op();
         let hash = change.hash();
+        self.known.insert(hash);
         let bytes = change.raw_bytes().to_vec();
         self.pending
             .push_back((hash, std::mem::take(&mut self.heads), bytes.clone()));
@@ -288,6 +302,11 @@ impl LightSync {
         };
         heads.sort_unstable();
         heads.dedup();
+        // Heads whose changes have not arrived yet: keep building on what this peer has
+        // until they do (the server sends them; a later message names them again).
+        if heads.iter().any(|h| !self.known.contains(h)) {
+            heads.clone_from(&self.heads);
+        }
         let needed: Vec<Vec<u8>> = message
             .need
             .iter()
@@ -355,6 +374,54 @@ mod tests {
     /// exactly once, nobody gets their own changes back, the exchange goes quiet, and the
     /// server's document is what full peers would have made (one value per key, one head
     /// once everyone has caught up).
+    /// A server's heads name a change this peer has not read yet: the peer's next
+    /// change must not build on it (its operations could start below that change's,
+    /// and the saved document would not load again), and builds on it once it arrives.
+    #[test]
+    fn a_peer_builds_only_on_changes_it_has() {
+        let mut seed = AutoCommit::new();
+        seed.put(ROOT, "load", "seed").expect("put");
+        seed.commit();
+        let heads = seed.get_heads();
+        let max_op = seed.get_changes(&[]).iter().map(|c| c.max_op()).max();
+        let max_op = max_op.unwrap_or(0);
+        let mut server = Server {
+            doc: seed.fork(),
+            states: vec![State::new(); 2],
+        };
+        let mut one = LightSync::new(actor_for(1), heads.clone(), max_op);
+        for k in 0..5 {
+            server.receive(1, one.edit(&[("p1".into(), k), ("t1".into(), k)]));
+        }
+        let mut zero = LightSync::new(actor_for(0), heads, max_op);
+        // The server's heads arrive before its changes do.
+        let ahead = Message {
+            heads: server.doc.get_heads(),
+            need: Vec::new(),
+            have: Vec::new(),
+            changes: Vec::<Vec<u8>>::new().into(),
+            flags: flags(),
+            version: MessageVersion::V1,
+        };
+        let _ = zero.receive(&ahead);
+        server.receive(0, zero.edit(&[("p0".into(), 1), ("t0".into(), 1)]));
+        let loaded = Automerge::load(&server.doc.save()).expect("the saved document loads");
+        assert_eq!(loaded.get_heads(), server.doc.get_heads());
+        // Once peer 1's changes have arrived, peer 0 builds on them.
+        for change in server.doc.get_changes(&[]) {
+            zero.saw(&Carries::from(&change));
+        }
+        let _ = zero.receive(&ahead);
+        server.receive(0, zero.edit(&[("p0".into(), 2), ("t0".into(), 2)]));
+        assert_eq!(
+            server.doc.get_heads().len(),
+            1,
+            "built on everything it had"
+        );
+        let loaded = Automerge::load(&server.doc.save()).expect("the saved document loads");
+        assert_eq!(loaded.get_heads(), server.doc.get_heads());
+    }
+
     #[test]
     fn each_change_arrives_once_and_the_exchange_goes_quiet() {
         let mut seed = AutoCommit::new();
@@ -471,6 +538,11 @@ mod tests {
                 "peer {n}: changes unacknowledged"
             );
         }
+        // What a relay stores and loads again (compaction, another instance): the changes
+        // as light peers built them must survive Automerge's save and a strict load.
+        let saved = server.doc.save();
+        let loaded = Automerge::load(&saved).expect("the saved document loads");
+        assert_eq!(loaded.get_heads(), server.doc.get_heads());
         eprintln!("whole documents sent: {whole}");
     }
 

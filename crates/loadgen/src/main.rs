@@ -88,6 +88,10 @@ struct Common {
     /// without applying it, and answers as a caught-up peer (see `src/light.rs`).
     #[arg(long, global = true, env = "LOAD_PEERS_MODE", value_enum, default_value_t = PeersMode::Full)]
     peers_mode: PeersMode,
+    /// Keep each run's scratch folder (the servers' logs and data; PostgreSQL's own
+    /// folder is still removed) and print where it is, to read what a server said.
+    #[arg(long, global = true)]
+    keep_scratch: bool,
     /// Write the results as JSON here.
     #[arg(long, global = true)]
     json: Option<PathBuf>,
@@ -167,6 +171,7 @@ fn main() -> anyhow::Result<()> {
         reference_script: c.reference_script.clone().unwrap_or_else(|| {
             PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../bench/reference-server.mjs")
         }),
+        keep_scratch: c.keep_scratch,
     };
     let runtime = if c.client_threads <= 1 {
         tokio::runtime::Builder::new_current_thread()

@@ -76,6 +76,8 @@ pub(crate) struct Launch {
     pub baseline_relay_bin: Option<PathBuf>,
     pub node: PathBuf,
     pub reference_script: PathBuf,
+    /// Keep each run's scratch folder (server logs, data) instead of removing it.
+    pub keep_scratch: bool,
 }
 
 /// One server process and the port it listens on.
@@ -109,8 +111,12 @@ impl Server {
         // Every server writes to the same disk (the system's temporary folder).
         let dir = tempfile::Builder::new()
             .prefix("tandem-load-")
+            .disable_cleanup(launch.keep_scratch)
             .tempdir()
             .context("making a scratch folder")?;
+        if launch.keep_scratch {
+            println!("  {kind}: scratch folder {} (kept)", dir.path().display());
+        }
         let postgres = match kind {
             Kind::TandemPg | Kind::TandemCluster => {
                 Some(Postgres::start(Durability::Disk).context("starting a private PostgreSQL")?)
