@@ -319,6 +319,34 @@ impl ChangeGraph {
         self.hashes.get(node_idx.0 as usize).cloned()
     }
 
+    /// Tandem patch (PATCH.md §4): the max op of a change in the graph.
+    pub(crate) fn max_op_for_hash(&self, hash: &ChangeHash) -> Option<u64> {
+        let node = self.nodes_by_hash.get(hash)?;
+        self.max_ops.get(node.0 as usize).map(|m| *m as u64)
+    }
+
+    /// Tandem patch (PATCH.md §4): the seq of the change of `actor` whose ops cover
+    /// `counter`, if there is one. Unlike `opid_to_hash` it takes any counter (also 0).
+    pub(crate) fn seq_for_actor_counter(&self, actor: usize, counter: u64) -> Option<u64> {
+        let actor_indices = self.seq_index.get(actor)?;
+        actor_indices
+            .binary_search_by(|n| {
+                let i = n.0 as usize;
+                let num_ops = self.num_ops.get(i).unwrap_or_default();
+                let max_op = self.max_ops[i] as u64;
+                let start = (max_op + 1).saturating_sub(num_ops);
+                if counter < start {
+                    Ordering::Greater
+                } else if max_op < counter {
+                    Ordering::Less
+                } else {
+                    Ordering::Equal
+                }
+            })
+            .ok()
+            .map(|position| position as u64 + 1)
+    }
+
     pub(crate) fn deps_for_hash(&self, hash: &ChangeHash) -> impl Iterator<Item = ChangeHash> + '_ {
         let node_idx = self.nodes_by_hash.get(hash);
         let mut edge_idx = node_idx.and_then(|n| self.parents[n.0 as usize]);

@@ -18,6 +18,11 @@ impl ChangeBatch {
         }
     }
 
+    /// Tandem patch (PATCH.md §4): the hashes of the batch's changes.
+    pub(crate) fn hashes(&self) -> &HashSet<ChangeHash> {
+        &self.hashes
+    }
+
     pub(crate) fn push(&mut self, change: Change) -> Result<(), AutomergeError> {
         let hash = change.hash();
         if self.hashes.contains(&hash) {
@@ -70,13 +75,38 @@ impl ChangeQueue {
     /// Remove queued changes at or after an incompatible actor sequence,
     /// together with changes which transitively depend on that branch.
     pub(crate) fn remove_actor_branch_from(&mut self, actor: &ActorId, seq: u64) {
-        let mut removed = self
+        let removed = self
             .changes
             .iter()
             .filter(|change| change.actor_id() == actor && change.seq() >= seq)
             .map(Change::hash)
             .collect::<HashSet<_>>();
+        self.remove_with_dependents(removed);
+    }
 
+    /// Tandem patch (PATCH.md §4): undo an apply that refused a change. `popped` (what
+    /// `pop_topo_sorted_ready` returned) goes back into the queue, except `refused`, the
+    /// changes of the refused call (`incoming`) and whatever depends on either: the queue is
+    /// as it was before the call, without the refused change.
+    pub(crate) fn restore_refused(
+        &mut self,
+        popped: Vec<Change>,
+        incoming: &HashSet<ChangeHash>,
+        refused: ChangeHash,
+    ) {
+        for c in popped {
+            self.incoming_actor_seqs
+                .insert((c.actor_id().clone(), c.seq()));
+            self.hashes.insert(c.hash());
+            self.changes.push(c);
+        }
+        let mut removed = incoming.clone();
+        removed.insert(refused);
+        self.remove_with_dependents(removed);
+    }
+
+    /// Removes the queued changes in `removed` and those which transitively depend on them.
+    fn remove_with_dependents(&mut self, mut removed: HashSet<ChangeHash>) {
         let mut dependents: HashMap<ChangeHash, Vec<ChangeHash>> = HashMap::new();
         for change in &self.changes {
             for dep in change.deps() {

@@ -35,6 +35,9 @@ pub enum AutomergeError {
     InvalidHash(ChangeHash),
     #[error("index {0} is out of bounds")]
     InvalidIndex(usize),
+    /// Tandem patch (PATCH.md §4): a change whose saved document would not load.
+    #[error("invalid change {hash}: {reason}")]
+    InvalidChange { hash: ChangeHash, reason: String },
     #[error("invalid obj id `{0}`")]
     InvalidObjId(String),
     #[error("invalid obj id format `{0}`")]

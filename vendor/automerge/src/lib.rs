@@ -270,6 +270,7 @@ mod autoserde;
 mod change;
 mod change_graph;
 mod change_queue;
+mod change_validity;
 mod clock;
 mod columnar;
 mod convert;

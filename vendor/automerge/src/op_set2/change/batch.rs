@@ -6,7 +6,7 @@ use crate::op_set2::SuccInsert;
 use crate::types::{
     ActorId, ElemId, ObjId, ObjType, OpId, Prop, ScalarValue, SequenceType, SmallHashMap,
 };
-use crate::{Automerge, Change, ChangeHash, PatchLog, PatchLogMismatch};
+use crate::{Automerge, Change, ChangeHash, PatchLog};
 use crate::{AutomergeError, TextEncoding};
 
 use super::super::op::{ChangeOp, Op, OpBuilder};
@@ -854,24 +854,25 @@ impl BatchApply {
         }
     }
 
-    fn import_ops(&mut self, doc: &mut Automerge) {
+    fn import_ops(&mut self, doc: &mut Automerge) -> Result<(), AutomergeError> {
         for c in &self.changes {
-            doc.import_ops_to(c, &mut self.ops).unwrap();
+            doc.import_ops_to(c, &mut self.ops)?;
             doc.update_history(c);
         }
         doc.remove_unused_actors(true);
+        Ok(())
     }
 
     pub(crate) fn apply(
         &mut self,
         doc: &mut Automerge,
         log: &mut PatchLog,
-    ) -> Result<(), PatchLogMismatch> {
+    ) -> Result<(), AutomergeError> {
         self.insert_new_actors(doc);
 
         log.migrate_actors(&doc.ops().actors)?;
 
-        self.import_ops(doc);
+        self.import_ops(doc)?;
 
         let mut obj_info = doc.ops().obj_info.clone();
 
@@ -1100,9 +1101,29 @@ impl Automerge {
             incoming.push(change)?;
         }
 
+        // Tandem patch (PATCH.md §4): check every ready change before any is applied. If a
+        // change of this call is refused, nothing is applied and the queue is left as it was.
+        // A change queued by an earlier call (it waited for its deps) that is refused now is
+        // dropped with what depends on it, and the rest is checked again: it must not make the
+        // call that completed its deps fail. Each round removes a change from the queue.
+        let incoming_hashes = incoming.hashes().clone();
         self.queue.extend(incoming);
-        let changes = self.queue.pop_topo_sorted_ready(&self.change_graph);
-        Ok(BatchApply::new(changes).apply(self, log)?)
+        let no_incoming = HashSet::new();
+        loop {
+            let changes = self.queue.pop_topo_sorted_ready(&self.change_graph);
+            match crate::change_validity::check_ready(self, &changes) {
+                Ok(()) => return BatchApply::new(changes).apply(self, log),
+                Err((refused, error)) if incoming_hashes.contains(&refused) => {
+                    self.queue
+                        .restore_refused(changes, &incoming_hashes, refused);
+                    return Err(error);
+                }
+                Err((refused, error)) => {
+                    tracing::warn!(%error, "dropping a queued change");
+                    self.queue.restore_refused(changes, &no_incoming, refused);
+                }
+            }
+        }
     }
 
     fn import_ops_to(
@@ -1118,8 +1139,15 @@ impl Automerge {
     fn import_ops(&mut self, change: &Change) -> Result<Vec<ChangeOp>, AutomergeError> {
         let actors: Vec<_> = change
             .actors()
-            .map(|a| self.ops.lookup_actor(a).unwrap())
-            .collect();
+            .map(|a| {
+                // Tandem patch (PATCH.md §4): `check_ready` refuses a change naming an actor
+                // the document does not know, so this is not expected; but a peer must not be
+                // able to panic us.
+                self.ops
+                    .lookup_actor(a)
+                    .ok_or_else(|| AutomergeError::InvalidActorId(a.to_hex_string()))
+            })
+            .collect::<Result<_, _>>()?;
 
         change
             .iter_ops()

@@ -1,0 +1,296 @@
+//! Tandem patch (PATCH.md §4): refuse a causally ready change that upstream would apply
+//! but after which `save()` writes a document that `load` refuses (or that would panic on
+//! the way in).
+//!
+//! Every change already in the document obeys these rules, so checking each new change
+//! against its direct dependencies is enough:
+//!
+//! 1. its `start_op` is above the `max_op` of every dependency;
+//! 2. its `seq` is one more than its actor's seq among its ancestors (the actor's previous
+//!    change is an ancestor, and there is no gap);
+//! 3. every op's `pred` names an op of its own change (an earlier one) or of an ancestor;
+//! 4. every actor an op refers to has a change among its ancestors (or is its own actor),
+//!    so resolving the op's actors cannot fail;
+//! 5. every op's object is the root or an object made by an earlier op of its own change or
+//!    by an ancestor (upstream panics on an op on an object it does not have).
+
+use std::collections::{HashMap, HashSet};
+
+use crate::types::{ObjId, OpId};
+use crate::{ActorId, Automerge, AutomergeError, Change, ChangeHash};
+
+/// What the check knows about a change of the batch that passed it.
+struct Checked {
+    max_op: u64,
+    /// The actor seqs of this change and its ancestors, by [`ActorIndex`].
+    clock: Vec<u64>,
+}
+
+/// Numbers every actor seen: the document's actors keep their index, a batch's new actors
+/// come after them.
+struct ActorIndex<'a> {
+    doc_actors: &'a [ActorId],
+    new_actors: HashMap<ActorId, usize>,
+}
+
+impl<'a> ActorIndex<'a> {
+    fn get(&self, actor: &ActorId) -> Option<usize> {
+        self.doc_actors
+            .binary_search(actor)
+            .ok()
+            .or_else(|| self.new_actors.get(actor).copied())
+    }
+
+    fn get_or_insert(&mut self, actor: &ActorId) -> usize {
+        if let Some(index) = self.get(actor) {
+            return index;
+        }
+        let index = self.doc_actors.len() + self.new_actors.len();
+        self.new_actors.insert(actor.clone(), index);
+        index
+    }
+}
+
+/// A batch change's ops, for preds that name them: `(start_op, max_op, seq)` in seq order.
+type BatchOps = HashMap<usize, Vec<(u64, u64, u64)>>;
+
+/// Checks `changes` (causally ready, in topological order) before any of them is applied.
+/// On failure names the first refused change, and why.
+///
+/// Cost per change: O(ops + preds + deps + actors), plus one walk of the change graph for the
+/// dependencies already in the document (`seq_clock_for_heads`, bounded by its clock cache).
+pub(crate) fn check_ready(
+    doc: &Automerge,
+    changes: &[Change],
+) -> Result<(), (ChangeHash, AutomergeError)> {
+    let graph = doc.changes();
+    let mut actors = ActorIndex {
+        doc_actors: &doc.ops().actors,
+        new_actors: HashMap::new(),
+    };
+    // A checked change is kept only until the last change of the batch that depends on it,
+    // so a long batch holds a few clocks, not one per change.
+    let mut dependents: HashMap<ChangeHash, usize> =
+        changes.iter().map(|c| (c.hash(), 0)).collect();
+    for dep in changes.iter().flat_map(|c| c.deps()) {
+        if let Some(count) = dependents.get_mut(dep) {
+            *count += 1;
+        }
+    }
+    let mut checked: HashMap<ChangeHash, Checked> = HashMap::new();
+    let mut batch_ops: BatchOps = HashMap::new();
+    // The objects the batch's checked changes make: (actor, counter).
+    let mut batch_makes: HashSet<(usize, u64)> = HashSet::new();
+
+    for change in changes {
+        let hash = change.hash();
+        let refuse = |reason: String| (hash, AutomergeError::InvalidChange { hash, reason });
+        // OpIds and the change graph hold counters as u32.
+        if change.max_op() > u64::from(u32::MAX) {
+            return Err(refuse(format!("max_op {} is too large", change.max_op())));
+        }
+
+        let mut deps_max_op = 0;
+        let mut clock: Vec<u64> = Vec::new();
+        let mut in_doc = Vec::new();
+        for dep in change.deps() {
+            if checked.contains_key(dep) {
+                let last = dependents.get_mut(dep).is_some_and(|count| {
+                    *count = count.saturating_sub(1);
+                    *count == 0
+                });
+                if last {
+                    if let Some(c) = checked.remove(dep) {
+                        deps_max_op = deps_max_op.max(c.max_op);
+                        if clock.is_empty() {
+                            clock = c.clock;
+                        } else {
+                            merge(&mut clock, &c.clock);
+                        }
+                    }
+                } else if let Some(c) = checked.get(dep) {
+                    deps_max_op = deps_max_op.max(c.max_op);
+                    merge(&mut clock, &c.clock);
+                }
+            } else if let Some(max_op) = graph.max_op_for_hash(dep) {
+                deps_max_op = deps_max_op.max(max_op);
+                in_doc.push(*dep);
+            } else {
+                return Err(refuse(format!("dependency {dep} is missing")));
+            }
+        }
+        if !in_doc.is_empty() {
+            for (index, seq) in graph.seq_clock_for_heads(&in_doc).iter() {
+                if let Some(seq) = seq {
+                    include(&mut clock, index, u64::from(seq.get()));
+                }
+            }
+        }
+
+        // Rule 1.
+        if change.start_op().get() <= deps_max_op {
+            return Err(refuse(format!(
+                "start_op {} is not above its dependencies' max_op {deps_max_op}",
+                change.start_op()
+            )));
+        }
+
+        // Rule 2.
+        let actor = actors.get_or_insert(change.actor_id());
+        let previous = clock.get(actor).copied().unwrap_or(0);
+        if change.seq() != previous + 1 {
+            return Err(refuse(format!(
+                "seq {} does not follow its actor's seq {previous} among its ancestors",
+                change.seq()
+            )));
+        }
+
+        // Rule 4: indices of the change's own actor table, mapped to ours.
+        let mut change_actors = Vec::with_capacity(1 + change.other_actor_ids().len());
+        change_actors.push(actor);
+        for other in change.other_actor_ids() {
+            match actors.get(other) {
+                Some(index) if clock.get(index).is_some_and(|seq| *seq > 0) => {
+                    change_actors.push(index)
+                }
+                _ => {
+                    return Err(refuse(format!(
+                        "refers to actor {other} not in its history"
+                    )))
+                }
+            }
+        }
+
+        // Rules 3 and 5.
+        let start_op = change.start_op().get();
+        let mut own_makes = HashSet::new();
+        for (i, op) in change.iter_ops().enumerate() {
+            let counter = start_op + i as u64;
+            if let Some(obj) = op.obj.id() {
+                let Some(&obj_actor) = change_actors.get(obj.actor()) else {
+                    return Err(refuse(format!("object names actor #{}", obj.actor())));
+                };
+                let obj_counter = obj.counter();
+                let exists = if obj_actor == actor && (start_op..counter).contains(&obj_counter) {
+                    own_makes.contains(&obj_counter)
+                } else if obj_actor < actors.doc_actors.len()
+                    && graph
+                        .seq_for_actor_counter(obj_actor, obj_counter)
+                        .is_some()
+                {
+                    in_history(doc, &actors, &batch_ops, &clock, obj_actor, obj_counter)
+                        && doc
+                            .ops()
+                            .object_type(&ObjId(OpId::new(obj_counter, obj_actor)))
+                            .is_some()
+                } else {
+                    in_history(doc, &actors, &batch_ops, &clock, obj_actor, obj_counter)
+                        && batch_makes.contains(&(obj_actor, obj_counter))
+                };
+                if !exists {
+                    return Err(refuse(format!(
+                        "op {counter} is on object {obj_counter}@{} that is not in its history",
+                        actors_name(&actors, obj_actor)
+                    )));
+                }
+            }
+            // Make map, list, text, table.
+            if matches!(op.action, 0 | 2 | 4 | 6) {
+                own_makes.insert(counter);
+            }
+            for pred in &op.pred {
+                let Some(&pred_actor) = change_actors.get(pred.actor()) else {
+                    return Err(refuse(format!("pred names actor #{}", pred.actor())));
+                };
+                let pred_counter = pred.counter();
+                if pred_actor == actor && (start_op..counter).contains(&pred_counter) {
+                    continue;
+                }
+                if !in_history(doc, &actors, &batch_ops, &clock, pred_actor, pred_counter) {
+                    return Err(refuse(format!(
+                        "op {counter} has pred {pred_counter}@{} that is not in its history",
+                        actors_name(&actors, pred_actor)
+                    )));
+                }
+            }
+        }
+
+        include(&mut clock, actor, change.seq());
+        batch_makes.extend(own_makes.into_iter().map(|counter| (actor, counter)));
+        batch_ops
+            .entry(actor)
+            .or_default()
+            .push((start_op, change.max_op(), change.seq()));
+        if dependents.get(&hash).is_some_and(|count| *count > 0) {
+            checked.insert(
+                hash,
+                Checked {
+                    max_op: change.max_op(),
+                    clock,
+                },
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Whether op `counter@actor` is in the history whose clock is `clock`.
+fn in_history(
+    doc: &Automerge,
+    actors: &ActorIndex<'_>,
+    batch_ops: &BatchOps,
+    clock: &[u64],
+    actor: usize,
+    counter: u64,
+) -> bool {
+    let known = clock.get(actor).copied().unwrap_or(0);
+    seq_for_op(doc, actors, batch_ops, actor, counter).is_some_and(|seq| seq <= known)
+}
+
+fn seq_for_op(
+    doc: &Automerge,
+    actors: &ActorIndex<'_>,
+    batch_ops: &BatchOps,
+    actor: usize,
+    counter: u64,
+) -> Option<u64> {
+    if actor < actors.doc_actors.len() {
+        if let Some(seq) = doc.changes().seq_for_actor_counter(actor, counter) {
+            return Some(seq);
+        }
+    }
+    // An actor's checked changes follow each other (rule 2) and their ops ascend (rule 1).
+    let ops = batch_ops.get(&actor)?;
+    let after = ops.partition_point(|(_, max, _)| *max < counter);
+    ops.get(after)
+        .filter(|(start, max, _)| (*start..=*max).contains(&counter))
+        .map(|(_, _, seq)| *seq)
+}
+
+fn actors_name(actors: &ActorIndex<'_>, index: usize) -> String {
+    actors
+        .doc_actors
+        .get(index)
+        .or_else(|| {
+            actors
+                .new_actors
+                .iter()
+                .find(|(_, i)| **i == index)
+                .map(|(a, _)| a)
+        })
+        .map(ToString::to_string)
+        .unwrap_or_default()
+}
+
+fn include(clock: &mut Vec<u64>, index: usize, seq: u64) {
+    if clock.len() <= index {
+        clock.resize(index + 1, 0);
+    }
+    clock[index] = clock[index].max(seq);
+}
+
+fn merge(clock: &mut Vec<u64>, other: &[u64]) {
+    for (index, seq) in other.iter().enumerate() {
+        include(clock, index, *seq);
+    }
+}
