@@ -206,3 +206,70 @@ fn an_op_on_an_object_that_does_not_exist_is_refused_without_a_panic() {
         assert_refused(&mut doc, vec![Change::from(change)]);
     }
 }
+
+/// `base()` plus a list at "list" (op 6) holding "a" (op 7).
+fn with_list() -> Automerge {
+    let mut doc = base();
+    let mut tx = doc.transaction();
+    let list = tx
+        .put_object(ROOT, "list", automerge::ObjType::List)
+        .expect("list");
+    tx.insert(&list, 0, "a").expect("insert");
+    tx.commit();
+    doc
+}
+
+#[test]
+fn an_insert_after_an_element_that_does_not_exist_is_refused_without_a_panic() {
+    let mut doc = with_list();
+    let heads = doc.get_heads();
+    let list = ObjectId::Id(legacy::OpId(6, actor(0xaa)));
+    // Op 99 does not exist; op 1 is a put in the root map, not an element of the list.
+    for elem in [legacy::OpId(99, actor(0xaa)), legacy::OpId(1, actor(0xaa))] {
+        let mut change = crafted(actor(0xbb), 1, 8, heads.clone(), "x", vec![]).decode();
+        change.operations[0].obj = list.clone();
+        change.operations[0].key = legacy::Key::Seq(legacy::ElementId::Id(elem));
+        change.operations[0].insert = true;
+        change.hash = None;
+        assert_refused(&mut doc, vec![Change::from(change)]);
+    }
+    // After the existing element it is fine.
+    let mut change = crafted(actor(0xbb), 1, 8, heads, "x", vec![]).decode();
+    change.operations[0].obj = list;
+    change.operations[0].key =
+        legacy::Key::Seq(legacy::ElementId::Id(legacy::OpId(7, actor(0xaa))));
+    change.operations[0].insert = true;
+    change.hash = None;
+    doc.apply_changes(vec![Change::from(change)])
+        .expect("a valid insert");
+    assert_loads(&mut doc);
+}
+
+#[test]
+fn a_pred_on_another_key_is_refused() {
+    let mut doc = base();
+    let heads = doc.get_heads();
+    // Op 1 is the put at "k0"; this put at "k4" claims to overwrite it. Upstream applies
+    // it and then panics loading the saved document.
+    let k0 = legacy::OpId(1, actor(0xaa));
+    let change = crafted(actor(0xbb), 1, 6, heads.clone(), "k4", vec![k0]);
+    assert_refused(&mut doc, vec![change]);
+    // The same through an op of an earlier change of the same batch…
+    let good = crafted(actor(0xbb), 1, 6, heads.clone(), "x", vec![]);
+    let x = legacy::OpId(6, actor(0xbb));
+    let bad = crafted(actor(0xbb), 2, 7, vec![good.hash()], "y", vec![x.clone()]);
+    assert_refused(&mut doc, vec![good.clone(), bad]);
+    // …and through an earlier op of the same change.
+    let mut change = crafted(actor(0xbb), 1, 6, heads, "x", vec![]).decode();
+    let mut second = change.operations[0].clone();
+    second.key = legacy::Key::Map("y".into());
+    second.pred = vec![x.clone()].into();
+    change.operations.push(second);
+    change.hash = None;
+    assert_refused(&mut doc, vec![Change::from(change)]);
+    // Overwriting on the same key is what preds are for.
+    let overwrite = crafted(actor(0xbb), 2, 7, vec![good.hash()], "x", vec![x]);
+    doc.apply_changes(vec![good, overwrite])
+        .expect("a valid overwrite");
+    assert_loads(&mut doc);
+}

@@ -12,11 +12,17 @@
 //! 4. every actor an op refers to has a change among its ancestors (or is its own actor),
 //!    so resolving the op's actors cannot fail;
 //! 5. every op's object is the root or an object made by an earlier op of its own change or
-//!    by an ancestor (upstream panics on an op on an object it does not have).
+//!    by an ancestor (upstream panics on an op on an object it does not have);
+//! 6. a list op's element is an element of that list, and a pred is an op on the same
+//!    object and key (upstream panics applying the one, loading the other).
 
 use std::collections::{HashMap, HashSet};
 
-use crate::types::{ObjId, OpId};
+use std::borrow::Cow;
+
+use crate::columnar::Key;
+use crate::op_set2::KeyRef;
+use crate::types::{ElemId, ObjId, OpId};
 use crate::{ActorId, Automerge, AutomergeError, Change, ChangeHash};
 
 /// What the check knows about a change of the batch that passed it.
@@ -77,6 +83,26 @@ pub(crate) fn check_ready(
             *count += 1;
         }
     }
+    // The ops of the batch that a pred or an element reference names: where they sit is
+    // remembered while checking, for the ops that name them (those in the document are
+    // looked up by id).
+    let mut wanted: HashSet<(usize, u64)> = HashSet::new();
+    for change in changes {
+        let local: Vec<usize> = change.actors().map(|a| actors.get_or_insert(a)).collect();
+        for op in change.iter_ops() {
+            let elem = match &op.key {
+                Key::Elem(e) if !e.is_head() => Some(e.0),
+                Key::Elem(_) => None,
+                Key::Prop(_) => None,
+            };
+            for id in op.pred.iter().chain(elem.as_ref()) {
+                if let Some(a) = local.get(id.actor()) {
+                    wanted.insert((*a, id.counter()));
+                }
+            }
+        }
+    }
+    let mut places: HashMap<(usize, u64), Place> = HashMap::new();
     let mut checked: HashMap<ChangeHash, Checked> = HashMap::new();
     let mut batch_ops: BatchOps = HashMap::new();
     // The objects the batch's checked changes make: (actor, counter).
@@ -198,6 +224,63 @@ pub(crate) fn check_ready(
             if matches!(op.action, 0 | 2 | 4 | 6) {
                 own_makes.insert(counter);
             }
+
+            // Rule 6: a list op's element is an element of the same list, a pred is an op on
+            // the same object and key (upstream panics on either, applying or loading).
+            let (Ok(obj), Ok(key)) = (
+                op.obj.map(&change_actors),
+                op.key.clone().map(&change_actors),
+            ) else {
+                return Err(refuse(format!("op {counter} names an unknown actor")));
+            };
+            let place_of = |a: usize, c: u64| {
+                places
+                    .get(&(a, c))
+                    .cloned()
+                    .or_else(|| doc_place(doc, &actors, a, c))
+            };
+            if let KeyRef::Seq(elem) = &key {
+                if !elem.is_head() {
+                    let (a, c) = (elem.0.actor(), elem.0.counter());
+                    let own = a == actor && (start_op..counter).contains(&c);
+                    let visible = own || in_history(doc, &actors, &batch_ops, &clock, a, c);
+                    if !visible || !place_of(a, c).is_some_and(|p| p.insert && p.obj == obj) {
+                        return Err(refuse(format!(
+                            "op {counter} refers to element {c}@{} that is not in its list",
+                            actors_name(&actors, a)
+                        )));
+                    }
+                }
+            }
+            if !op.insert {
+                for pred in &op.pred {
+                    let Some(&a) = change_actors.get(pred.actor()) else {
+                        continue; // refused below
+                    };
+                    let c = pred.counter();
+                    if !place_of(a, c).is_some_and(|p| p.obj == obj && p.key == key) {
+                        return Err(refuse(format!(
+                            "op {counter} has pred {c}@{} on another object or key",
+                            actors_name(&actors, a)
+                        )));
+                    }
+                }
+            }
+            if wanted.contains(&(actor, counter)) {
+                let key = if op.insert {
+                    KeyRef::Seq(ElemId(OpId::new(counter, actor)))
+                } else {
+                    key
+                };
+                places.insert(
+                    (actor, counter),
+                    Place {
+                        obj,
+                        key,
+                        insert: op.insert,
+                    },
+                );
+            }
             for pred in &op.pred {
                 let Some(&pred_actor) = change_actors.get(pred.actor()) else {
                     return Err(refuse(format!("pred names actor #{}", pred.actor())));
@@ -232,6 +315,39 @@ pub(crate) fn check_ready(
         }
     }
     Ok(())
+}
+
+/// Where an op sits: its object, its key (for an insert, its own element id), whether it
+/// inserts an element.
+#[derive(Clone, Debug)]
+struct Place {
+    obj: ObjId,
+    key: KeyRef<'static>,
+    insert: bool,
+}
+
+/// Where op `counter@actor` of the document sits, if the document has it.
+fn doc_place(
+    doc: &Automerge,
+    actors: &ActorIndex<'_>,
+    actor: usize,
+    counter: u64,
+) -> Option<Place> {
+    if actor >= actors.doc_actors.len() || counter == 0 || counter > u64::from(u32::MAX) {
+        return None;
+    }
+    let (op, _) = doc
+        .ops()
+        .find_op_by_id_and_vis_fast(&OpId::new(counter, actor))?;
+    let key = match op.elemid_or_key() {
+        KeyRef::Map(s) => KeyRef::Map(Cow::Owned(s.into_owned())),
+        KeyRef::Seq(e) => KeyRef::Seq(e),
+    };
+    Some(Place {
+        obj: op.obj,
+        key,
+        insert: op.insert,
+    })
 }
 
 /// Whether op `counter@actor` is in the history whose clock is `clock`.
