@@ -9,7 +9,7 @@ mod support;
 use std::time::Duration;
 
 use automerge::{
-    ActorId, AutoCommit, Change, ChangeHash, ExpandedChange, ROOT,
+    ActorId, AutoCommit, Change, ChangeHash, ExpandedChange,
     legacy::{self, ObjectId, OpType},
     sync::{Message as SyncMessage, MessageVersion},
 };

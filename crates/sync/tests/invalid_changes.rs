@@ -5,7 +5,7 @@
 //! accepted.
 
 use automerge::{
-    ActorId, Automerge, AutomergeError, Change, ChangeHash, ExpandedChange, ROOT, ReadDoc,
+    ActorId, Automerge, AutomergeError, Change, ChangeHash, ExpandedChange, ROOT,
     legacy::{self, ObjectId, OpType},
     transaction::Transactable,
 };
