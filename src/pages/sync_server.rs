@@ -53,8 +53,32 @@ fn focus(id: &str) {
     }
 }
 
+/// The settings page, once every partnership of this browser has loaded (the list of
+/// those that may go to another server is all of them).
 #[component]
 pub fn SyncServerPage() -> impl IntoView {
+    let tandem = expect_context::<Tandem>();
+    let documents = tandem.documents();
+    let loading = Memo::new(move |_| {
+        documents.track();
+        tandem.pending_count() > 0
+    });
+    move || {
+        if loading.get() {
+            view! {
+                <section class="card">
+                    <p class="muted" role="status" data-testid="still-opening">{t("Still opening this browser's other partnerships…")}</p>
+                </section>
+            }
+            .into_any()
+        } else {
+            view! { <SyncServerForm/> }.into_any()
+        }
+    }
+}
+
+#[component]
+fn SyncServerForm() -> impl IntoView {
     let tandem = expect_context::<Tandem>();
     let current = tandem.relay_url();
     let on_other = !tandem.has_access_control();

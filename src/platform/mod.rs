@@ -937,6 +937,11 @@ impl Platform {
     /// partnership is refused with the reason, and nothing stored changes.
     pub async fn import(&self, bytes: &[u8]) -> Result<Imported, String> {
         let mut incoming = PartnershipDoc::load([bytes]).map_err(|e| e.to_string())?;
+        // The partnership it is a copy of may be among those still loading: it is merged
+        // into it, not added beside it.
+        while self.pending_count() > 0 {
+            crate::browser::sleep_ms(50).await;
+        }
         let origin = incoming.origin();
         let existing = self.ids().into_iter().find(|id| {
             self.with_doc_mut(id, |d| !d.is_empty() && d.origin() == origin)
