@@ -323,17 +323,7 @@ impl Client {
         } = loaded;
         let mut docs: BTreeMap<DocumentId, Doc> = found
             .into_iter()
-            .map(|(id, mut doc)| {
-                let saved_heads = doc.heads();
-                (
-                    id,
-                    Doc {
-                        doc,
-                        saved_heads,
-                        saving: false,
-                    },
-                )
-            })
+            .map(|(id, doc)| (id, Doc::stored(doc)))
             .collect();
         // Partnerships this browser saved that are no longer stored: the browser cleared
         // or evicted them. Ask the relay for those this browser may sync.
@@ -627,16 +617,8 @@ impl Client {
                 self.save(out, id);
                 self.refresh_unsynced(out);
             }
-            Event::Added { id, mut doc } => {
-                let saved_heads = doc.heads();
-                self.docs.insert(
-                    id,
-                    Doc {
-                        doc: *doc,
-                        saved_heads,
-                        saving: false,
-                    },
-                );
+            Event::Added { id, doc } => {
+                self.docs.insert(id, Doc::stored(*doc));
                 self.record_saved(out, id);
                 // It syncs once the relay has registered this browser as its owner. (On
                 // another server it stays here until the person offers it there.)
@@ -1076,15 +1058,7 @@ impl Client {
             // writes nothing new.
             self.save(out, id);
         } else {
-            let saved_heads = doc.heads();
-            self.docs.insert(
-                id,
-                Doc {
-                    doc: *doc,
-                    saved_heads,
-                    saving: false,
-                },
-            );
+            self.docs.insert(id, Doc::stored(*doc));
             // A record written while it loaded (a link redeemed) is newer.
             self.access.entry(id).or_insert(access);
             if let Some(heads) = relay_heads {
@@ -1181,15 +1155,10 @@ impl Client {
             return;
         }
         if let std::collections::btree_map::Entry::Vacant(slot) = self.docs.entry(id) {
-            let Ok(mut doc) = PartnershipDoc::load(chunks.iter().map(Vec::as_slice)) else {
+            let Ok(doc) = PartnershipDoc::load(chunks.iter().map(Vec::as_slice)) else {
                 return;
             };
-            let saved_heads = doc.heads();
-            slot.insert(Doc {
-                doc,
-                saved_heads,
-                saving: false,
-            });
+            slot.insert(Doc::stored(doc));
             out.push(Task::ReadHeld(id));
             let access = if self.config.open_relay && self.config.offered.contains(&id) {
                 OPEN
@@ -1373,6 +1342,16 @@ impl Client {
 }
 
 impl Doc {
+    /// A document as storage holds it: everything in it is stored.
+    fn stored(mut doc: PartnershipDoc) -> Doc {
+        let saved_heads = doc.heads();
+        Doc {
+            doc,
+            saved_heads,
+            saving: false,
+        }
+    }
+
     fn empty() -> Doc {
         Doc {
             doc: PartnershipDoc::empty(),
