@@ -16,9 +16,8 @@
 //! 6. a list op's element is an element of that list, and a pred is an op on the same
 //!    object and key (upstream panics applying the one, loading the other).
 
-use std::collections::{HashMap, HashSet};
-
 use std::borrow::Cow;
+use std::collections::{HashMap, HashSet};
 
 use crate::columnar::Key;
 use crate::op_set2::KeyRef;
@@ -64,7 +63,10 @@ type BatchOps = HashMap<usize, Vec<(u64, u64, u64)>>;
 /// On failure names the first refused change, and why.
 ///
 /// Cost per change: O(ops + preds + deps + actors), plus one walk of the change graph for the
-/// dependencies already in the document (`seq_clock_for_heads`, bounded by its clock cache).
+/// dependencies already in the document (`seq_clock_for_heads`, bounded by its clock cache)
+/// and, per pred or element naming an op of the document, one lookup of that op by id (the
+/// op-id column's index). Memory: a clock per change still awaited by a later change of the
+/// batch, and the place of each op of the batch that another op of the batch names.
 pub(crate) fn check_ready(
     doc: &Automerge,
     changes: &[Change],
