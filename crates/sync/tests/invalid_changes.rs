@@ -273,3 +273,51 @@ fn a_pred_on_another_key_is_refused() {
         .expect("a valid overwrite");
     assert_loads(&mut doc);
 }
+
+#[test]
+fn keys_that_do_not_fit_their_object_and_deletes_of_nothing_are_refused() {
+    let mut doc = with_list();
+    let heads = doc.get_heads();
+    let list = ObjectId::Id(legacy::OpId(6, actor(0xaa)));
+    let a = legacy::Key::Seq(legacy::ElementId::Id(legacy::OpId(7, actor(0xaa))));
+    let cases: Vec<(&str, ObjectId, legacy::Key, OpType, bool)> = vec![
+        (
+            "a property in a list",
+            list.clone(),
+            legacy::Key::Map("z".into()),
+            OpType::Put("x".into()),
+            false,
+        ),
+        (
+            "an element in a map",
+            ObjectId::Root,
+            a,
+            OpType::Put("x".into()),
+            false,
+        ),
+        (
+            "a put at the head of a list",
+            list,
+            legacy::Key::Seq(legacy::ElementId::Head),
+            OpType::Put("x".into()),
+            false,
+        ),
+        (
+            "a delete without a pred",
+            ObjectId::Root,
+            legacy::Key::Map("k0".into()),
+            OpType::Delete,
+            false,
+        ),
+    ];
+    for (name, obj, key, action, insert) in cases {
+        let mut change = crafted(actor(0xbb), 1, 8, heads.clone(), "x", vec![]).decode();
+        change.operations[0].obj = obj;
+        change.operations[0].key = key;
+        change.operations[0].action = action;
+        change.operations[0].insert = insert;
+        change.hash = None;
+        let error = assert_refused(&mut doc, vec![Change::from(change)]);
+        println!("{name}: {error}");
+    }
+}

@@ -14,7 +14,9 @@
 //! 5. every op's object is the root or an object made by an earlier op of its own change or
 //!    by an ancestor (upstream panics on an op on an object it does not have);
 //! 6. a list op's element is an element of that list, and a pred is an op on the same
-//!    object and key (upstream panics applying the one, loading the other).
+//!    object and key (upstream panics applying the one, loading the other);
+//! 7. an op's key fits its object (a property in a map, an element in a list or text, the
+//!    head only for an insert), and a delete has a pred.
 
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
@@ -108,7 +110,7 @@ pub(crate) fn check_ready(
     let mut checked: HashMap<ChangeHash, Checked> = HashMap::new();
     let mut batch_ops: BatchOps = HashMap::new();
     // The objects the batch's checked changes make: (actor, counter).
-    let mut batch_makes: HashSet<(usize, u64)> = HashSet::new();
+    let mut batch_makes: HashMap<(usize, u64), bool> = HashMap::new();
 
     for change in changes {
         let hash = change.hash();
@@ -191,41 +193,66 @@ pub(crate) fn check_ready(
 
         // Rules 3 and 5.
         let start_op = change.start_op().get();
-        let mut own_makes = HashSet::new();
+        // Own objects made so far, and whether each is a list or text.
+        let mut own_makes: HashMap<u64, bool> = HashMap::new();
         for (i, op) in change.iter_ops().enumerate() {
             let counter = start_op + i as u64;
-            if let Some(obj) = op.obj.id() {
-                let Some(&obj_actor) = change_actors.get(obj.actor()) else {
-                    return Err(refuse(format!("object names actor #{}", obj.actor())));
-                };
-                let obj_counter = obj.counter();
-                let exists = if obj_actor == actor && (start_op..counter).contains(&obj_counter) {
-                    own_makes.contains(&obj_counter)
-                } else if obj_actor < actors.doc_actors.len()
-                    && graph
-                        .seq_for_actor_counter(obj_actor, obj_counter)
-                        .is_some()
-                {
-                    in_history(doc, &actors, &batch_ops, &clock, obj_actor, obj_counter)
-                        && doc
-                            .ops()
-                            .object_type(&ObjId(OpId::new(obj_counter, obj_actor)))
+            // Whether the op's object is a sequence (list or text); `None`: no such object.
+            let is_seq = match op.obj.id() {
+                None => Some(false),
+                Some(obj) => {
+                    let Some(&obj_actor) = change_actors.get(obj.actor()) else {
+                        return Err(refuse(format!("object names actor #{}", obj.actor())));
+                    };
+                    let obj_counter = obj.counter();
+                    let kind = if obj_actor == actor && (start_op..counter).contains(&obj_counter) {
+                        own_makes.get(&obj_counter).copied()
+                    } else if !in_history(doc, &actors, &batch_ops, &clock, obj_actor, obj_counter)
+                    {
+                        None
+                    } else if obj_actor < actors.doc_actors.len()
+                        && graph
+                            .seq_for_actor_counter(obj_actor, obj_counter)
                             .is_some()
-                } else {
-                    in_history(doc, &actors, &batch_ops, &clock, obj_actor, obj_counter)
-                        && batch_makes.contains(&(obj_actor, obj_counter))
-                };
-                if !exists {
-                    return Err(refuse(format!(
-                        "op {counter} is on object {obj_counter}@{} that is not in its history",
-                        actors_name(&actors, obj_actor)
-                    )));
+                    {
+                        doc.ops()
+                            .object_type(&ObjId(OpId::new(obj_counter, obj_actor)))
+                            .map(|t| t.is_sequence())
+                    } else {
+                        batch_makes.get(&(obj_actor, obj_counter)).copied()
+                    };
+                    if kind.is_none() {
+                        return Err(refuse(format!(
+                            "op {counter} is on object {obj_counter}@{} that is not in its history",
+                            actors_name(&actors, obj_actor)
+                        )));
+                    }
+                    kind
                 }
+            };
+            // Rule 7: keys fit the object — a property in a map, an element in a list or
+            // text, the head only to insert at — and a delete deletes something (upstream
+            // applies each, and the saved document does not load: "missing ops").
+            let fits = match (&op.key, is_seq) {
+                (Key::Prop(_), Some(false)) => true,
+                (Key::Elem(e), Some(true)) => op.insert || !e.is_head(),
+                _ => false,
+            };
+            if !fits {
+                return Err(refuse(format!(
+                    "op {counter} has a key its object cannot have"
+                )));
             }
-            // Make map, list, text, table.
-            if matches!(op.action, 0 | 2 | 4 | 6) {
-                own_makes.insert(counter);
+            // Action 3 is delete.
+            if op.action == 3 && op.pred.is_empty() {
+                return Err(refuse(format!("op {counter} deletes nothing")));
             }
+            // Make map (0), list (2), text (4), table (6).
+            match op.action {
+                0 | 6 => own_makes.insert(counter, false),
+                2 | 4 => own_makes.insert(counter, true),
+                _ => None,
+            };
 
             // Rule 6: a list op's element is an element of the same list, a pred is an op on
             // the same object and key (upstream panics on either, applying or loading).
@@ -301,7 +328,11 @@ pub(crate) fn check_ready(
         }
 
         include(&mut clock, actor, change.seq());
-        batch_makes.extend(own_makes.into_iter().map(|counter| (actor, counter)));
+        batch_makes.extend(
+            own_makes
+                .into_iter()
+                .map(|(counter, is_seq)| ((actor, counter), is_seq)),
+        );
         batch_ops
             .entry(actor)
             .or_default()
