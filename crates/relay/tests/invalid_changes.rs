@@ -9,8 +9,7 @@ mod support;
 use std::time::Duration;
 
 use automerge::{
-    ActorId, AutoCommit, Change, ChangeHash, ExpandedChange,
-    legacy::{self, ObjectId, OpType},
+    ActorId, AutoCommit, Change, ChangeHash, legacy,
     sync::{Message as SyncMessage, MessageVersion},
 };
 use support::{
@@ -21,7 +20,7 @@ use tandem_sync::document_id::DocumentId;
 
 const WAIT: Duration = Duration::from_secs(10);
 
-/// A change of `actor` putting "crafted" at the root's `key`.
+/// A change of actor `[actor; 16]` putting "crafted" at the root's `key`.
 fn crafted(
     actor: u8,
     seq: u64,
@@ -30,24 +29,7 @@ fn crafted(
     key: &str,
     pred: Vec<legacy::OpId>,
 ) -> Change {
-    Change::from(ExpandedChange {
-        operations: vec![legacy::Op {
-            action: OpType::Put("crafted".into()),
-            obj: ObjectId::Root,
-            key: legacy::Key::Map(key.into()),
-            pred: pred.into(),
-            insert: false,
-        }],
-        actor_id: ActorId::from([actor; 16]),
-        hash: None,
-        seq,
-        start_op: start_op.try_into().expect("non-zero start_op"),
-        time: 0,
-        message: None,
-        deps,
-        extra_bytes: vec![],
-        author: None,
-    })
+    tandem_sync::crafted::put(ActorId::from([actor; 16]), seq, start_op, deps, key, pred)
 }
 
 /// An Automerge sync payload carrying `change`, as a peer that has it would send.

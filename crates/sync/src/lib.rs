@@ -13,6 +13,8 @@
 
 pub mod api;
 pub mod cbor;
+#[doc(hidden)]
+pub mod crafted;
 pub mod document_id;
 pub mod message;
 pub mod peer_id;

@@ -5,7 +5,7 @@
 //! accepted.
 
 use automerge::{
-    ActorId, Automerge, AutomergeError, Change, ChangeHash, ExpandedChange, ROOT,
+    ActorId, Automerge, AutomergeError, Change, ROOT,
     legacy::{self, ObjectId, OpType},
     transaction::Transactable,
 };
@@ -25,34 +25,7 @@ fn base() -> Automerge {
     doc
 }
 
-/// A change of `actor` with one put at `key` (preds `pred`), seq and start_op as given.
-fn crafted(
-    actor: ActorId,
-    seq: u64,
-    start_op: u64,
-    deps: Vec<ChangeHash>,
-    key: &str,
-    pred: Vec<legacy::OpId>,
-) -> Change {
-    Change::from(ExpandedChange {
-        operations: vec![legacy::Op {
-            action: OpType::Put("crafted".into()),
-            obj: ObjectId::Root,
-            key: legacy::Key::Map(key.into()),
-            pred: pred.into(),
-            insert: false,
-        }],
-        actor_id: actor,
-        hash: None,
-        seq,
-        start_op: start_op.try_into().expect("non-zero start_op"),
-        time: 0,
-        message: None,
-        deps,
-        extra_bytes: vec![],
-        author: None,
-    })
-}
+use tandem_sync::crafted::put as crafted;
 
 /// Applies `changes` to `doc`, expects a refusal, and checks that nothing changed and the
 /// document still round-trips.
